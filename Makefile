@@ -1,0 +1,110 @@
+# qnetsim — build, test, run, bench.
+#
+#   make              build ./qnetsim
+#   make run          install missing packages, build, run the default topology
+#   make test         unit tests (cmocka) + regress tests on every topology
+#   make check-asan   the same suite under AddressSanitizer + UBSan
+#   make bench        throughput and scale figures
+#   make deps         install the Debian packages the build and tests need
+
+CC ?= cc
+PKGS := inih libpcap jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wnull-dereference -Wundef \
+	-Wno-missing-field-initializers
+OPTFLAGS ?= -O2 -g
+CFLAGS := $(OPTFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -DINI_HANDLER_LINENO=1 $(PKG_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lm
+
+BUILD ?= build
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+# Every source, named.
+CORE_SRCS := \
+	src/core/util.c \
+	src/core/loop.c \
+	src/core/frame.c \
+	src/core/graph.c \
+	src/core/trace.c \
+	src/core/hub.c \
+	src/core/fdb.c \
+	src/core/bridge.c \
+	src/core/topo.c \
+	src/core/commands.c \
+	src/core/expect.c \
+	src/core/info.c \
+	src/core/capture.c \
+	src/core/report.c \
+	src/core/sim.c \
+	src/nics/nic_models.c \
+	src/guest/guest.c
+MAIN_SRC := src/main.c
+
+TESTS := \
+	tests/test_loop \
+	tests/test_frame \
+	tests/test_hub \
+	tests/test_fdb \
+	tests/test_bridge \
+	tests/test_graph \
+	tests/test_guest \
+	tests/test_topo \
+	tests/test_commands \
+	tests/test_report
+
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS := $(TESTS:%=$(BUILD)/%)
+HDRS := $(wildcard src/*/*.h)
+
+.PHONY: all test unit regress check-asan bench run deps clean
+
+all: qnetsim
+
+qnetsim: $(BUILD)/qnetsim
+	cp $< $@
+
+$(BUILD)/qnetsim: $(CORE_OBJS) $(BUILD)/src/main.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(CORE_OBJS) tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
+
+unit: $(TEST_BINS)
+	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
+
+regress: $(BUILD)/qnetsim
+	QNETSIM=$(BUILD)/qnetsim tests/regress/run.sh
+
+test: unit regress
+
+check-asan:
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(MAKE) BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" test
+
+$(BUILD)/bench/bench: bench/bench.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench $(BUILD)/qnetsim
+	$(BUILD)/bench/bench
+	QNETSIM=$(BUILD)/qnetsim bench/scale.sh
+
+deps:
+	scripts/install-deps
+
+run: deps
+	$(MAKE) qnetsim
+	./qnetsim --headless topologies/qemu-vlans.ini
+
+clean:
+	rm -rf build build-asan qnetsim

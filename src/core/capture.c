@@ -1,0 +1,156 @@
+/*
+ * Captures: pcap files written through libpcap, one or more per port, each
+ * with an optional filter in tcpdump syntax (pcap_compile, then
+ * pcap_offline_filter per frame). Timestamps are the loop clock in
+ * nanoseconds: in a virtual run they start at the epoch and are identical
+ * every run with the same seed.
+ *
+ * A capture is an observer: it reads frames and never changes them.
+ */
+#include "sim.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAPTURE_SNAPLEN 262144
+
+struct capture {
+	struct capture *next;           /* on the same port */
+	struct capture *all_next;       /* in the sim */
+	struct port *port;
+	pcap_t *dead;
+	pcap_dumper_t *dumper;
+	struct bpf_program prog;
+	bool has_filter;
+	uint64_t count;
+	char *path;
+};
+
+static void capture_observe(struct graph *g, struct port *p, struct frame *f, bool tx)
+{
+	uint64_t now = loop_now(g->loop);
+
+	(void)tx;
+	for (struct capture *c = p->captures; c != NULL; c = c->next) {
+		struct pcap_pkthdr h;
+
+		h.ts.tv_sec = (time_t)(now / NS_PER_SEC);
+		h.ts.tv_usec = (suseconds_t)(now % NS_PER_SEC); /* nanoseconds: see open */
+		h.caplen = MIN(f->len, (uint32_t)CAPTURE_SNAPLEN);
+		h.len = f->len;
+		if (c->has_filter && !pcap_offline_filter(&c->prog, &h, f->data))
+			continue;
+		pcap_dump((u_char *)c->dumper, &h, f->data);
+		c->count++;
+	}
+}
+
+static int compile(pcap_t *dead, struct bpf_program *prog, const char *filter, char *err)
+{
+	if (pcap_compile(dead, prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		return errf(err, "capture filter '%s': %s", filter, pcap_geterr(dead));
+	return 0;
+}
+
+int capture_start(struct sim *s, struct port *p, const char *path, const char *filter, char *err)
+{
+	struct capture *c;
+	pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, CAPTURE_SNAPLEN,
+							    PCAP_TSTAMP_PRECISION_NANO);
+
+	if (dead == NULL)
+		return errf(err, "capture: libpcap could not start");
+	if (p == NULL) {
+		/* Check only: the filter must compile. */
+		int rc = 0;
+
+		if (filter != NULL) {
+			struct bpf_program prog;
+
+			rc = compile(dead, &prog, filter, err);
+			if (rc == 0)
+				pcap_freecode(&prog);
+		}
+		pcap_close(dead);
+		return rc;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->dead = dead;
+	c->port = p;
+	if (filter != NULL) {
+		if (compile(dead, &c->prog, filter, err) < 0) {
+			pcap_close(dead);
+			free(c);
+			return -1;
+		}
+		c->has_filter = true;
+	}
+	c->dumper = pcap_dump_open(dead, path);
+	if (c->dumper == NULL) {
+		errf(err, "capture: %s", pcap_geterr(dead));
+		if (c->has_filter)
+			pcap_freecode(&c->prog);
+		pcap_close(dead);
+		free(c);
+		return -1;
+	}
+	c->path = xstrdup(path);
+	c->next = p->captures;
+	p->captures = c;
+	c->all_next = s->all_captures;
+	s->all_captures = c;
+	s->g->observe = capture_observe;
+	return 0;
+}
+
+static void capture_close(struct capture *c)
+{
+	pcap_dump_close(c->dumper);
+	if (c->has_filter)
+		pcap_freecode(&c->prog);
+	pcap_close(c->dead);
+	free(c->path);
+	free(c);
+}
+
+uint64_t capture_count(const struct port *p)
+{
+	uint64_t n = 0;
+
+	for (const struct capture *c = p->captures; c != NULL; c = c->next)
+		n += c->count;
+	return n;
+}
+
+int capture_stop(struct sim *s, struct port *p, char *err)
+{
+	if (p->captures == NULL)
+		return errf(err, "%s is not capturing", p->name);
+	while (p->captures != NULL) {
+		struct capture *c = p->captures, **pp;
+
+		p->captures = c->next;
+		for (pp = &s->all_captures; *pp != NULL; pp = &(*pp)->all_next) {
+			if (*pp == c) {
+				*pp = c->all_next;
+				break;
+			}
+		}
+		capture_close(c);
+	}
+	return 0;
+}
+
+void capture_close_all(struct sim *s)
+{
+	while (s->all_captures != NULL) {
+		struct capture *c = s->all_captures;
+
+		s->all_captures = c->all_next;
+		c->port->captures = NULL;
+		capture_close(c);
+	}
+}

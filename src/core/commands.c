@@ -1,0 +1,506 @@
+/*
+ * The command language: scenario steps now, the TUI prompt and any control
+ * socket later. QEMU monitor names where QEMU has them (info network,
+ * set_link). One table; each command is one function that validates its
+ * arguments fully before acting, so the same function checks a scenario at
+ * load time (check = true) and runs it later.
+ *
+ * To add a command: write cmd_NAME below, add one line to the table.
+ */
+#include "sim.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARGS 32
+
+struct cmd_ctx {
+	struct sim *s;
+	FILE *out;
+	bool check;
+	char *err;
+};
+
+struct cmd {
+	const char *name;
+	const char *usage;
+	const char *help;
+	int (*fn)(struct cmd_ctx *c, int argc, char **argv);
+};
+
+static struct port *need_port(struct cmd_ctx *c, const char *name)
+{
+	struct port *p = graph_find_port(c->s->g, name);
+
+	if (p == NULL) {
+		struct guest *gu = sim_guest(c->s, name);
+
+		/* A one-NIC guest's name stands for its NIC. */
+		if (gu != NULL && gu->nnics == 1)
+			return gu->nics[0]->port;
+		errf(c->err, "no port named '%s' (info ports lists them)", name);
+	}
+	return p;
+}
+
+static struct guest *need_guest(struct cmd_ctx *c, const char *name)
+{
+	struct guest *gu = sim_guest(c->s, name);
+
+	if (gu == NULL)
+		errf(c->err, "no guest named '%s'", name);
+	return gu;
+}
+
+static struct bridge *need_bridge(struct cmd_ctx *c, const char *name)
+{
+	struct bridge *b = sim_bridge(c->s, name);
+
+	if (b == NULL)
+		errf(c->err, "no bridge named '%s'", name);
+	return b;
+}
+
+/* Parses trailing key=value options against a list of allowed keys. */
+static int opts(struct cmd_ctx *c, int argc, char **argv, int from, const char *const *keys,
+		char **vals)
+{
+	for (int i = from; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		bool ok = false;
+
+		if (eq == NULL)
+			return errf(c->err, "unexpected argument '%s' (expected key=value)", argv[i]);
+		for (int k = 0; keys[k] != NULL; k++) {
+			if (strlen(keys[k]) == (size_t)(eq - argv[i]) &&
+			    strncmp(keys[k], argv[i], (size_t)(eq - argv[i])) == 0) {
+				vals[k] = eq + 1;
+				ok = true;
+			}
+		}
+		if (!ok)
+			return errf(c->err, "unknown option '%.*s'", (int)(eq - argv[i]), argv[i]);
+	}
+	return 0;
+}
+
+static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv);
+
+static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return errf(c->err, "info what? (network, ports, mac, arp, pings)");
+	if (strcmp(argv[1], "network") == 0) {
+		if (argc != 2)
+			return errf(c->err, "usage: info network");
+		if (!c->check)
+			info_network(c->s, c->out);
+	} else if (strcmp(argv[1], "ports") == 0) {
+		if (argc != 2)
+			return errf(c->err, "usage: info ports");
+		if (!c->check)
+			info_ports(c->s, c->out);
+	} else if (strcmp(argv[1], "mac") == 0) {
+		struct bridge *b = NULL;
+
+		if (argc > 3)
+			return errf(c->err, "usage: info mac [BRIDGE]");
+		if (argc == 3 && (b = need_bridge(c, argv[2])) == NULL)
+			return -1;
+		if (!c->check)
+			info_mac(c->s, b, c->out);
+	} else if (strcmp(argv[1], "arp") == 0) {
+		struct guest *gu;
+
+		if (argc != 3)
+			return errf(c->err, "usage: info arp GUEST");
+		if ((gu = need_guest(c, argv[2])) == NULL)
+			return -1;
+		if (!c->check)
+			info_arp(c->s, gu, c->out);
+	} else if (strcmp(argv[1], "pings") == 0) {
+		struct guest *gu;
+
+		if (argc != 3)
+			return errf(c->err, "usage: info pings GUEST");
+		if ((gu = need_guest(c, argv[2])) == NULL)
+			return -1;
+		if (c->check)
+			return 0;
+		for (int i = 0; i < gu->npings; i++) {
+			struct ping *p = gu->pings[i];
+			char ip[16];
+
+			fprintf(c->out, "ping %s: %u sent, %u received, %.0f%% loss", fmt_ipv4(p->dst, ip),
+				p->sent, p->received,
+				p->sent ? 100.0 * (p->sent - p->received) / p->sent : 0.0);
+			if (p->received)
+				fprintf(c->out, ", rtt min/avg/max %.3f/%.3f/%.3f ms",
+					(double)p->rtt_min / 1e6,
+					(double)p->rtt_sum / p->received / 1e6,
+					(double)p->rtt_max / 1e6);
+			fputc('\n', c->out);
+		}
+	} else {
+		return errf(c->err, "unknown info '%s' (network, ports, mac, arp, pings)", argv[1]);
+	}
+	return 0;
+}
+
+static int cmd_set_link(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct port *p;
+	bool up;
+
+	if (argc != 3)
+		return errf(c->err, "usage: set_link PORT on|off");
+	if ((p = need_port(c, argv[1])) == NULL)
+		return -1;
+	if (parse_bool(argv[2], &up, c->err) < 0)
+		return -1;
+	if (!c->check) {
+		port_set_link(p, up);
+		fprintf(c->out, "%s: link %s\n", p->name, up ? "on" : "off");
+	}
+	return 0;
+}
+
+static int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const char *const keys[] = { "count", "interval", "size", NULL };
+	char *vals[3] = { NULL, NULL, NULL };
+	struct guest *gu;
+	uint32_t dst;
+	uint64_t count = 3, interval = NS_PER_SEC, size = 56;
+
+	if (argc < 3)
+		return errf(c->err, "usage: ping GUEST ADDRESS [count=N] [interval=T] [size=N]");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	if (parse_ipv4(argv[2], &dst) < 0 || dst == 0)
+		return errf(c->err, "ping: '%s' is not an IPv4 address", argv[2]);
+	if (opts(c, argc, argv, 3, keys, vals) < 0)
+		return -1;
+	if (vals[0] && parse_u64(vals[0], 1, PING_MAX_COUNT, &count, c->err) < 0)
+		return -1;
+	if (vals[1] && parse_duration(vals[1], &interval, c->err) < 0)
+		return -1;
+	if (vals[1] && interval == 0)
+		return errf(c->err, "ping: interval must be more than 0");
+	if (vals[2] && parse_u64(vals[2], 0, PING_MAX_SIZE, &size, c->err) < 0)
+		return -1;
+	if (!guest_has_route(gu, dst))
+		return errf(c->err, "ping: %s has no route to %s (no NIC on that subnet, no gw)",
+			    gu->node.name, argv[2]);
+	if (c->check)
+		return 0;
+	if (guest_ping(gu, dst, (uint32_t)count, interval, (uint32_t)size, c->err) == NULL)
+		return -1;
+	fprintf(c->out, "%s: PING %s %" PRIu64 " bytes, count %" PRIu64 "\n", gu->node.name,
+		argv[2], size, count);
+	return 0;
+}
+
+static int cmd_udp(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const char *const keys[] = { "count", "interval", "size", "sport", "data", NULL };
+	char *vals[5] = { NULL };
+	struct guest *gu;
+	uint32_t dst;
+	uint64_t count = 1, interval = NS_PER_SEC, size = 32, sport = 40000, dport;
+	char addr[32], *colon;
+
+	if (argc < 3)
+		return errf(c->err, "usage: udp GUEST ADDRESS:PORT [count=N] [interval=T] [size=N] "
+				    "[sport=N] [data=TEXT]");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	snprintf(addr, sizeof(addr), "%s", argv[2]);
+	colon = strchr(addr, ':');
+	if (colon == NULL)
+		return errf(c->err, "udp: '%s' needs a port (ADDRESS:PORT)", argv[2]);
+	*colon = '\0';
+	if (parse_ipv4(addr, &dst) < 0 || dst == 0)
+		return errf(c->err, "udp: '%s' is not an IPv4 address", addr);
+	if (parse_u64(colon + 1, 1, 65535, &dport, c->err) < 0)
+		return -1;
+	if (opts(c, argc, argv, 3, keys, vals) < 0)
+		return -1;
+	if (vals[0] && parse_u64(vals[0], 1, PING_MAX_COUNT, &count, c->err) < 0)
+		return -1;
+	if (vals[1] && parse_duration(vals[1], &interval, c->err) < 0)
+		return -1;
+	if (vals[2] && parse_u64(vals[2], 0, UDP_MAX_SIZE, &size, c->err) < 0)
+		return -1;
+	if (vals[3] && parse_u64(vals[3], 1, 65535, &sport, c->err) < 0)
+		return -1;
+	if (vals[4] && strlen(vals[4]) > UDP_MAX_SIZE)
+		return errf(c->err, "udp: data is longer than %u bytes", UDP_MAX_SIZE);
+	if (!guest_has_route(gu, dst))
+		return errf(c->err, "udp: %s has no route to %s", gu->node.name, addr);
+	if (c->check)
+		return 0;
+	return guest_udp_send(gu, dst, (uint16_t)dport, (uint16_t)sport, (uint32_t)count, interval,
+			      (uint32_t)size, vals[4], c->err);
+}
+
+static int parse_mac_vlan(struct cmd_ctx *c, const char *mac_s, const char *vlan_opt,
+			  uint8_t mac[6], uint64_t *vid)
+{
+	*vid = BRIDGE_DEFAULT_VLAN;
+	if (parse_mac(mac_s, mac) < 0)
+		return errf(c->err, "'%s' is not a MAC address", mac_s);
+	if (vlan_opt != NULL && parse_u64(vlan_opt, 1, 4094, vid, c->err) < 0)
+		return -1;
+	return 0;
+}
+
+static int cmd_mac_flush(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct bridge *b;
+	struct port *p = NULL;
+
+	if (argc < 2 || argc > 3)
+		return errf(c->err, "usage: mac_flush BRIDGE [PORT]");
+	if ((b = need_bridge(c, argv[1])) == NULL)
+		return -1;
+	if (argc == 3) {
+		if ((p = need_port(c, argv[2])) == NULL)
+			return -1;
+		if (p->node != &b->node)
+			return errf(c->err, "%s is not a port of %s", p->name, b->node.name);
+	}
+	if (!c->check) {
+		uint32_t n = fdb_flush(b->fdb, p ? p->index : -1, false);
+
+		b->st.flushed += n;
+		fprintf(c->out, "%s: flushed %u entries\n", b->node.name, n);
+	}
+	return 0;
+}
+
+static int cmd_mac_add(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const char *const keys[] = { "vlan", NULL };
+	char *vals[1] = { NULL };
+	struct bridge *b;
+	struct port *p;
+	uint8_t mac[6];
+	uint64_t vid;
+
+	if (argc < 4)
+		return errf(c->err, "usage: mac_add BRIDGE MAC PORT [vlan=N]");
+	if ((b = need_bridge(c, argv[1])) == NULL || (p = need_port(c, argv[3])) == NULL)
+		return -1;
+	if (p->node != &b->node)
+		return errf(c->err, "%s is not a port of %s", p->name, b->node.name);
+	if (opts(c, argc, argv, 4, keys, vals) < 0 ||
+	    parse_mac_vlan(c, argv[2], vals[0], mac, &vid) < 0)
+		return -1;
+	if (mac_is_multicast(mac) || mac_is_zero(mac))
+		return errf(c->err, "%s is not a unicast MAC", argv[2]);
+	if (c->check)
+		return 0;
+	if (fdb_add_static(b->fdb, mac_to_u64(mac), (uint16_t)vid, p->index) < 0)
+		return errf(c->err, "%s: MAC table full", b->node.name);
+	fprintf(c->out, "%s: static %s vlan %" PRIu64 " on %s\n", b->node.name, argv[2], vid,
+		p->name);
+	return 0;
+}
+
+static int cmd_mac_del(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const char *const keys[] = { "vlan", NULL };
+	char *vals[1] = { NULL };
+	struct bridge *b;
+	uint8_t mac[6];
+	uint64_t vid;
+
+	if (argc < 3)
+		return errf(c->err, "usage: mac_del BRIDGE MAC [vlan=N]");
+	if ((b = need_bridge(c, argv[1])) == NULL)
+		return -1;
+	if (opts(c, argc, argv, 3, keys, vals) < 0 ||
+	    parse_mac_vlan(c, argv[2], vals[0], mac, &vid) < 0)
+		return -1;
+	if (c->check)
+		return 0;
+	if (fdb_del(b->fdb, mac_to_u64(mac), (uint16_t)vid) < 0)
+		return errf(c->err, "%s: no entry for %s in vlan %" PRIu64, b->node.name, argv[2],
+			    vid);
+	fprintf(c->out, "%s: removed %s vlan %" PRIu64 "\n", b->node.name, argv[2], vid);
+	return 0;
+}
+
+static int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct port *p;
+	char *filter = NULL;
+	size_t flen = 0;
+	int rc;
+
+	if (argc < 3)
+		return errf(c->err, "usage: capture PORT FILE [FILTER...]");
+	if ((p = need_port(c, argv[1])) == NULL)
+		return -1;
+	for (int i = 3; i < argc; i++)
+		flen += strlen(argv[i]) + 1;
+	if (flen > 0) {
+		filter = xcalloc(1, flen);
+		for (int i = 3; i < argc; i++) {
+			strcat(filter, argv[i]);
+			if (i + 1 < argc)
+				strcat(filter, " ");
+		}
+	}
+	if (c->check) {
+		/* Compile the filter now, so a typo is a load-time error. */
+		rc = capture_start(c->s, NULL, argv[2], filter, c->err);
+	} else {
+		rc = capture_start(c->s, p, argv[2], filter, c->err);
+		if (rc == 0)
+			fprintf(c->out, "%s: capturing to %s%s%s\n", p->name, argv[2],
+				filter ? " filter " : "", filter ? filter : "");
+	}
+	free(filter);
+	return rc;
+}
+
+static int cmd_capture_stop(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct port *p;
+
+	if (argc != 2)
+		return errf(c->err, "usage: capture_stop PORT");
+	if ((p = need_port(c, argv[1])) == NULL)
+		return -1;
+	if (c->check)
+		return 0;
+	{
+		uint64_t n = capture_count(p);
+
+		if (capture_stop(c->s, p, c->err) < 0)
+			return -1;
+		fprintf(c->out, "%s: capture stopped, %" PRIu64 " frames\n", p->name, n);
+	}
+	return 0;
+}
+
+static int cmd_expect(struct cmd_ctx *c, int argc, char **argv)
+{
+	char expr[SIM_MAX_LINE], actual[128];
+	size_t off = 0;
+	int r;
+
+	if (argc < 2)
+		return errf(c->err, "usage: expect LHS OP VALUE (e.g. expect vm1.ping.received == 3)");
+	expr[0] = '\0';
+	for (int i = 1; i < argc; i++)
+		off += (size_t)snprintf(expr + off, sizeof(expr) - MIN(off, sizeof(expr)), "%s%s",
+					i > 1 ? " " : "", argv[i]);
+	actual[0] = '\0';
+	r = expect_eval(c->s, expr, c->check, actual, sizeof(actual), c->err);
+	if (r < 0)
+		return -1;
+	if (!c->check)
+		fprintf(c->out, "expect %s: %s (actual %s)\n", expr, r ? "PASS" : "FAIL", actual);
+	return r ? 0 : 1;
+}
+
+static int cmd_echo(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (c->check)
+		return 0;
+	for (int i = 1; i < argc; i++)
+		fprintf(c->out, "%s%s", i > 1 ? " " : "", argv[i]);
+	fputc('\n', c->out);
+	return 0;
+}
+
+static int cmd_quit(struct cmd_ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return errf(c->err, "usage: quit");
+	if (!c->check)
+		loop_stop(c->s->loop);
+	return 0;
+}
+
+static const struct cmd commands[] = {
+	{ "help", "help", "lists the commands", cmd_help_fn },
+	{ "info", "info network|ports|mac [BRIDGE]|arp GUEST|pings GUEST",
+	  "shows hubs and their devices, port counters, MAC tables, ARP caches, ping results",
+	  cmd_info },
+	{ "set_link", "set_link PORT on|off", "brings a port's link up or down (QEMU set_link)",
+	  cmd_set_link },
+	{ "ping", "ping GUEST ADDRESS [count=3] [interval=1s] [size=56]",
+	  "sends ICMP echo requests from a guest (also: GUEST ping ...)", cmd_ping },
+	{ "udp", "udp GUEST ADDRESS:PORT [count=1] [interval=1s] [size=32] [sport=40000] [data=TEXT]",
+	  "sends UDP datagrams; port 7 on a sim guest echoes them back", cmd_udp },
+	{ "mac_flush", "mac_flush BRIDGE [PORT]", "removes learned MAC table entries",
+	  cmd_mac_flush },
+	{ "mac_add", "mac_add BRIDGE MAC PORT [vlan=1]", "adds a static MAC table entry",
+	  cmd_mac_add },
+	{ "mac_del", "mac_del BRIDGE MAC [vlan=1]", "removes a MAC table entry", cmd_mac_del },
+	{ "capture", "capture PORT FILE [FILTER]",
+	  "writes the port's frames to a pcap file; FILTER in tcpdump syntax", cmd_capture },
+	{ "capture_stop", "capture_stop PORT", "closes the port's capture", cmd_capture_stop },
+	{ "expect", "expect LHS OP VALUE", "checks a counter, ping result, MAC entry or link state",
+	  cmd_expect },
+	{ "echo", "echo TEXT", "prints TEXT", cmd_echo },
+	{ "quit", "quit", "ends the run", cmd_quit },
+};
+
+void cmd_help(FILE *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "%-70s %s\n", commands[i].usage, commands[i].help);
+}
+
+static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!c->check)
+		cmd_help(c->out);
+	return 0;
+}
+
+int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
+{
+	char buf[SIM_MAX_LINE + 1];
+	char *argv[MAX_ARGS];
+	int argc;
+	struct cmd_ctx c = { .s = s, .out = out, .check = check, .err = err };
+
+	if (strlen(line) > SIM_MAX_LINE)
+		return errf(err, "command is too long");
+	strcpy(buf, line);
+	argc = split_words(buf, argv, MAX_ARGS);
+	if (argc < 0)
+		return errf(err, "too many arguments (at most %d)", MAX_ARGS);
+	if (argc == 0)
+		return errf(err, "empty command");
+	/* "vm1 ping 10.0.0.2" is "ping vm1 10.0.0.2". */
+	if (argc >= 2 && sim_guest(s, argv[0]) != NULL &&
+	    (strcmp(argv[1], "ping") == 0 || strcmp(argv[1], "udp") == 0)) {
+		char *t = argv[0];
+
+		argv[0] = argv[1];
+		argv[1] = t;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[0], commands[i].name) == 0) {
+			int r = commands[i].fn(&c, argc, argv);
+
+			if (r < 0 && !check)
+				s->commands_failed++;
+			return r < 0 ? -1 : r;
+		}
+	}
+	return errf(err, "unknown command '%s' (help lists them)", argv[0]);
+}

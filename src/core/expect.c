@@ -1,0 +1,335 @@
+/*
+ * Expectations: "LHS OP VALUE", evaluated when their scenario step runs.
+ *
+ *   GUEST.ping.FIELD, GUEST.ping[IP].FIELD   sent received loss dups rtt_min rtt_avg rtt_max
+ *   GUEST.udp.FIELD                          sent received echoed
+ *   GUEST.arp[IP]                            a MAC, or none
+ *   PORT.FIELD                               rx_frames rx_bytes tx_frames tx_bytes drops
+ *                                            drops.REASON link queue
+ *   BRIDGE.fdb[MAC] / BRIDGE.fdb[MAC,vlan=N] the port it was learned on, or none
+ *   BRIDGE.fdb.size, BRIDGE.COUNTER          frames forwarded flooded flooded_unknown ...
+ *   HUB.flooded
+ *
+ * OP is one of == != < <= > >=. Numbers may carry a unit: rtt in ms/us/s,
+ * loss in %. Words (up, down, none, MACs, port names) compare with == and !=.
+ */
+#include "sim.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct value {
+	bool numeric;
+	double num;
+	char str[64];
+};
+
+static void set_num(struct value *v, double n)
+{
+	v->numeric = true;
+	v->num = n;
+	if (n == floor(n) && fabs(n) < 1e15)
+		snprintf(v->str, sizeof(v->str), "%.0f", n);
+	else
+		snprintf(v->str, sizeof(v->str), "%.3f", n);
+}
+
+static void set_str(struct value *v, const char *s)
+{
+	v->numeric = false;
+	snprintf(v->str, sizeof(v->str), "%s", s);
+}
+
+static int ping_field(struct ping *p, const char *f, struct value *v, char *err)
+{
+	double avg = p && p->received ? (double)p->rtt_sum / p->received / 1e6 : 0;
+
+	if (strcmp(f, "sent") == 0)
+		set_num(v, p ? p->sent : 0);
+	else if (strcmp(f, "received") == 0)
+		set_num(v, p ? p->received : 0);
+	else if (strcmp(f, "loss") == 0)
+		set_num(v, p && p->sent ? 100.0 * (p->sent - p->received) / p->sent : 100);
+	else if (strcmp(f, "dups") == 0)
+		set_num(v, p ? p->dups : 0);
+	else if (strcmp(f, "rtt_min") == 0)
+		set_num(v, p ? (double)p->rtt_min / 1e6 : 0);
+	else if (strcmp(f, "rtt_max") == 0)
+		set_num(v, p ? (double)p->rtt_max / 1e6 : 0);
+	else if (strcmp(f, "rtt_avg") == 0)
+		set_num(v, avg);
+	else
+		return errf(err, "unknown ping field '%s' (sent, received, loss, dups, rtt_min, "
+				 "rtt_avg, rtt_max)", f);
+	return 0;
+}
+
+static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool check,
+		       struct value *v, char *err)
+{
+	uint32_t ip = 0;
+
+	if (strncmp(rest, "ping", 4) == 0) {
+		const char *f = rest + 4;
+
+		if (*f == '[') {
+			char addr[32];
+			const char *close = strchr(f, ']');
+
+			if (close == NULL || close - f - 1 >= (long)sizeof(addr))
+				return errf(err, "expected %s.ping[ADDRESS].FIELD", gu->node.name);
+			snprintf(addr, sizeof(addr), "%.*s", (int)(close - f - 1), f + 1);
+			if (parse_ipv4(addr, &ip) < 0)
+				return errf(err, "'%s' is not an IPv4 address", addr);
+			f = close + 1;
+		}
+		if (*f != '.')
+			return errf(err, "expected %s.ping.FIELD", gu->node.name);
+		if (check) {
+			struct value dummy;
+
+			return ping_field(NULL, f + 1, &dummy, err);
+		}
+		return ping_field(guest_last_ping(gu, ip), f + 1, v, err);
+	}
+	if (strncmp(rest, "udp.", 4) == 0) {
+		const char *f = rest + 4;
+
+		if (strcmp(f, "sent") == 0)
+			set_num(v, (double)gu->st.udp_sent);
+		else if (strcmp(f, "received") == 0)
+			set_num(v, (double)gu->st.udp_received);
+		else if (strcmp(f, "echoed") == 0)
+			set_num(v, (double)gu->st.udp_echoed);
+		else
+			return errf(err, "unknown udp field '%s' (sent, received, echoed)", f);
+		return 0;
+	}
+	if (strncmp(rest, "arp[", 4) == 0) {
+		char addr[32];
+		const char *close = strchr(rest, ']');
+		const struct arp_entry *e;
+		char mac[18];
+
+		if (close == NULL || close[1] != '\0' || close - rest - 4 >= (long)sizeof(addr))
+			return errf(err, "expected %s.arp[ADDRESS]", gu->node.name);
+		snprintf(addr, sizeof(addr), "%.*s", (int)(close - rest - 4), rest + 4);
+		if (parse_ipv4(addr, &ip) < 0)
+			return errf(err, "'%s' is not an IPv4 address", addr);
+		e = check ? NULL : guest_arp_lookup(gu, ip);
+		set_str(v, e ? fmt_mac(e->mac, mac) : "none");
+		return 0;
+	}
+	(void)s;
+	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP])", rest);
+}
+
+static int port_value(struct port *p, const char *f, struct value *v, char *err)
+{
+	if (strcmp(f, "rx_frames") == 0)
+		set_num(v, (double)p->st.rx_frames);
+	else if (strcmp(f, "rx_bytes") == 0)
+		set_num(v, (double)p->st.rx_bytes);
+	else if (strcmp(f, "tx_frames") == 0)
+		set_num(v, (double)p->st.tx_frames);
+	else if (strcmp(f, "tx_bytes") == 0)
+		set_num(v, (double)p->st.tx_bytes);
+	else if (strcmp(f, "link") == 0)
+		set_str(v, port_link_up(p) ? "up" : "down");
+	else if (strcmp(f, "queue") == 0)
+		set_num(v, port_queue_len(p));
+	else if (strcmp(f, "drops") == 0) {
+		uint64_t t = 0;
+
+		for (int i = 0; i < DROP_REASON_COUNT; i++)
+			t += p->st.drops[i];
+		set_num(v, (double)t);
+	} else if (strncmp(f, "drops.", 6) == 0) {
+		int r = drop_reason_parse(f + 6);
+
+		if (r < 0)
+			return errf(err, "unknown drop reason '%s'", f + 6);
+		set_num(v, (double)p->st.drops[r]);
+	} else {
+		return errf(err, "unknown port field '%s' (rx_frames, rx_bytes, tx_frames, tx_bytes, "
+				 "drops, drops.REASON, link, queue)", f);
+	}
+	return 0;
+}
+
+static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool check,
+			struct value *v, char *err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} counters[] = {
+#define C(x) { #x, offsetof(struct bridge_stats, x) }
+		C(frames), C(forwarded), C(flooded_unknown), C(flooded_bcast), C(flooded_mcast),
+		C(filtered), C(dropped), C(learned), C(moved), C(table_full), C(aged), C(flushed),
+#undef C
+	};
+
+	if (strncmp(f, "fdb[", 4) == 0) {
+		char inner[48], *comma;
+		const char *close = strchr(f, ']');
+		uint8_t mac[6];
+		uint64_t vid = BRIDGE_DEFAULT_VLAN;
+		struct fdb_entry e;
+
+		if (close == NULL || close[1] != '\0' || close - f - 4 >= (long)sizeof(inner))
+			return errf(err, "expected %s.fdb[MAC] or %s.fdb[MAC,vlan=N]", b->node.name,
+				    b->node.name);
+		snprintf(inner, sizeof(inner), "%.*s", (int)(close - f - 4), f + 4);
+		comma = strchr(inner, ',');
+		if (comma != NULL) {
+			*comma++ = '\0';
+			if (strncmp(comma, "vlan=", 5) != 0 ||
+			    parse_u64(comma + 5, 1, 4094, &vid, err) < 0)
+				return errf(err, "expected %s.fdb[MAC,vlan=N]", b->node.name);
+		}
+		if (parse_mac(inner, mac) < 0)
+			return errf(err, "'%s' is not a MAC address", inner);
+		if (!check && fdb_get(b->fdb, mac_to_u64(mac), (uint16_t)vid, loop_now(s->loop), &e))
+			set_str(v, b->node.ports[e.port]->name);
+		else
+			set_str(v, "none");
+		return 0;
+	}
+	if (strcmp(f, "fdb.size") == 0) {
+		struct fdb_entry *snap;
+
+		set_num(v, check ? 0 : fdb_snapshot(b->fdb, loop_now(s->loop), &snap));
+		if (!check)
+			free(snap);
+		return 0;
+	}
+	if (strcmp(f, "flooded") == 0) {
+		set_num(v, (double)(b->st.flooded_unknown + b->st.flooded_bcast + b->st.flooded_mcast));
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
+		if (strcmp(f, counters[i].name) == 0) {
+			set_num(v, (double)*(const uint64_t *)(const void *)((const char *)&b->st +
+									     counters[i].off));
+			return 0;
+		}
+	}
+	return errf(err, "unknown bridge value '%s' (fdb[MAC], fdb.size, frames, forwarded, "
+			 "flooded, flooded_unknown, filtered, learned, table_full, ...)", f);
+}
+
+/* Resolves a left-hand side to its current value. */
+static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v, char *err)
+{
+	char name[SIM_MAX_NAME * 2 + 2];
+	const char *dot = strchr(lhs, '.');
+	struct node *n;
+
+	if (dot == NULL || (size_t)(dot - lhs) >= sizeof(name))
+		return errf(err, "'%s' is not NODE.FIELD or PORT.FIELD", lhs);
+	/* A port name (node.port) followed by a field? */
+	for (uint32_t i = 0; i < s->g->nports; i++) {
+		struct port *p = s->g->ports[i];
+		size_t len = strlen(p->name);
+
+		if (strncmp(lhs, p->name, len) == 0 && lhs[len] == '.')
+			return port_value(p, lhs + len + 1, v, err);
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(dot - lhs), lhs);
+	n = graph_find_node(s->g, name);
+	if (n == NULL)
+		return errf(err, "'%s': no node or port named '%s'", lhs, name);
+	if (guest_from_node(n) != NULL)
+		return guest_value(s, guest_from_node(n), dot + 1, check, v, err);
+	if (bridge_from_node(n) != NULL)
+		return bridge_value(s, bridge_from_node(n), dot + 1, check, v, err);
+	if (hub_from_node(n) != NULL && strcmp(dot + 1, "flooded") == 0) {
+		set_num(v, (double)hub_from_node(n)->flooded);
+		return 0;
+	}
+	return errf(err, "'%s': %s has no value '%s' (its ports: %s.1, ...)", lhs, name, dot + 1,
+		    name);
+}
+
+static int parse_rhs(const char *s, struct value *v)
+{
+	char *end;
+	double d;
+
+	if (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))) {
+		d = strtod(s, &end);
+		if (*end == '\0' || strcmp(end, "ms") == 0 || strcmp(end, "%") == 0) {
+			set_num(v, d);
+			return 0;
+		}
+		if (strcmp(end, "us") == 0) {
+			set_num(v, d / 1000);
+			return 0;
+		}
+		if (strcmp(end, "s") == 0) {
+			set_num(v, d * 1000);
+			return 0;
+		}
+	}
+	set_str(v, s);
+	return 0;
+}
+
+int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_t alen, char *err)
+{
+	static const char *const ops[] = { "==", "!=", "<=", ">=", "<", ">" };
+	char buf[SIM_MAX_LINE + 1], *argv[4];
+	struct value lv, rv;
+	int argc, op = -1;
+	bool holds;
+
+	snprintf(buf, sizeof(buf), "%s", expr);
+	argc = split_words(buf, argv, 4);
+	if (argc != 3)
+		return errf(err, "expect needs LHS OP VALUE with spaces around OP "
+				 "(e.g. vm1.ping.received == 3)");
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (strcmp(argv[1], ops[i]) == 0)
+			op = (int)i;
+	if (op < 0)
+		return errf(err, "unknown operator '%s' (==, !=, <, <=, >, >=)", argv[1]);
+	memset(&lv, 0, sizeof(lv));
+	if (lhs_value(s, argv[0], check, &lv, err) < 0)
+		return -1;
+	parse_rhs(argv[2], &rv);
+	if (check) {
+		/* In check mode the value is a placeholder; only types matter. */
+		if (op >= 2 && !rv.numeric)
+			return errf(err, "'%s' is not a number; %s compares numbers", argv[2], argv[1]);
+		return 1;
+	}
+	snprintf(actual, alen, "%s", lv.str);
+	if (lv.numeric && rv.numeric) {
+		double a = lv.num, b = rv.num;
+		const double eps = 1e-9;
+
+		switch (op) {
+		case 0: holds = fabs(a - b) < eps; break;
+		case 1: holds = fabs(a - b) >= eps; break;
+		case 2: holds = a <= b + eps; break;
+		case 3: holds = a >= b - eps; break;
+		case 4: holds = a < b - eps; break;
+		default: holds = a > b + eps; break;
+		}
+		return holds;
+	}
+	if (op >= 2)
+		return errf(err, "'%s' is not a number; %s compares numbers", argv[2], argv[1]);
+	holds = strcasecmp(lv.str, rv.str) == 0;
+	/* "on"/"off" mean "up"/"down" for links. */
+	if (!holds && (strcmp(lv.str, "up") == 0 || strcmp(lv.str, "down") == 0))
+		holds = (strcmp(lv.str, "up") == 0 && strcasecmp(rv.str, "on") == 0) ||
+			(strcmp(lv.str, "down") == 0 && strcasecmp(rv.str, "off") == 0);
+	return op == 0 ? holds : !holds;
+}

@@ -1,0 +1,131 @@
+/*
+ * Frame pool. Slab frames are carved from chunks of FRAME_CHUNK buffers and
+ * recycled through a free list; they are only given back to malloc when the
+ * pool is freed. Large frames are malloc'ed and freed singly.
+ */
+#include "frame.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FRAME_CHUNK 256u
+#define SLAB_SIZE (sizeof(struct frame) + FRAME_SLAB)
+
+struct frame_pool {
+	struct frame *free_list;
+	void **chunks;
+	unsigned nchunks, chunkcap;
+	uint64_t next_id;
+	struct frame_pool_stats st;
+};
+
+struct frame_pool *frame_pool_new(uint32_t limit)
+{
+	struct frame_pool *p = xcalloc(1, sizeof(*p));
+
+	p->st.limit = limit ? limit : 65536;
+	p->next_id = 1;
+	return p;
+}
+
+void frame_pool_free(struct frame_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	free(p);
+}
+
+void frame_pool_stats(const struct frame_pool *p, struct frame_pool_stats *st)
+{
+	*st = p->st;
+}
+
+static void pool_grow(struct frame_pool *p)
+{
+	char *chunk = xmalloc(FRAME_CHUNK * SLAB_SIZE);
+
+	if (p->nchunks == p->chunkcap) {
+		p->chunkcap = p->chunkcap ? p->chunkcap * 2 : 16;
+		p->chunks = xreallocarray(p->chunks, p->chunkcap, sizeof(*p->chunks));
+	}
+	p->chunks[p->nchunks++] = chunk;
+	for (unsigned i = FRAME_CHUNK; i-- > 0;) {
+		struct frame *f = (struct frame *)(void *)(chunk + i * SLAB_SIZE);
+
+		f->cap = FRAME_SLAB;
+		f->next_free = p->free_list;
+		p->free_list = f;
+	}
+}
+
+struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
+{
+	struct frame *f;
+
+	if (len > FRAME_MAX || p->st.in_use >= p->st.limit) {
+		p->st.exhausted++;
+		return NULL;
+	}
+	if (len <= FRAME_SLAB) {
+		if (p->free_list == NULL)
+			pool_grow(p);
+		f = p->free_list;
+		p->free_list = f->next_free;
+	} else {
+		f = xmalloc(sizeof(*f) + len);
+		f->cap = len;
+	}
+	f->refcnt = 1;
+	f->len = len;
+	f->id = p->next_id++;
+	f->born = 0;
+	f->pool = p;
+	f->next_free = NULL;
+	p->st.allocated++;
+	if (++p->st.in_use > p->st.high_water)
+		p->st.high_water = p->st.in_use;
+	return f;
+}
+
+struct frame *frame_from_bytes(struct frame_pool *p, const void *bytes, uint32_t len)
+{
+	struct frame *f = frame_alloc(p, len);
+
+	if (f != NULL)
+		memcpy(f->data, bytes, len);
+	return f;
+}
+
+void frame_release(struct frame *f)
+{
+	struct frame_pool *p = f->pool;
+
+	p->st.in_use--;
+	if (f->cap == FRAME_SLAB) {
+		f->next_free = p->free_list;
+		p->free_list = f;
+	} else {
+		free(f);
+	}
+}
+
+struct frame *frame_make_writable(struct frame *f)
+{
+	struct frame *c;
+
+	if (f->refcnt == 1)
+		return f;
+	c = frame_alloc(f->pool, f->len);
+	if (c != NULL) {
+		memcpy(c->data, f->data, f->len);
+		c->id = f->id;
+		c->born = f->born;
+		f->pool->next_id--; /* the copy keeps the original's id */
+	}
+	frame_unref(f);
+	return c;
+}

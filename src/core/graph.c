@@ -1,0 +1,421 @@
+/*
+ * Graph: nodes, ports, links and the path a frame takes between them.
+ * See graph.h for the contract.
+ */
+#include "graph.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frames a link direction may have on the wire (after serialisation, while
+ * the delay runs) beyond its queue: the bound on memory for long delays. */
+#define LINK_WIRE_MAX 65536u
+
+static const struct {
+	const char *name;
+	const char *text;
+} drop_reasons[DROP_REASON_COUNT] = {
+	[DROP_LINK_DOWN] = { "link_down", "link down" },
+	[DROP_QUEUE_FULL] = { "queue_full", "transmit queue full" },
+	[DROP_LINK_FULL] = { "link_full", "too many frames in flight on the link" },
+	[DROP_LOSS] = { "loss", "lost on the link (random loss)" },
+	[DROP_NO_BUFFER] = { "no_buffer", "frame pool exhausted" },
+	[DROP_FIFO_FULL] = { "fifo_full", "delivery FIFO full" },
+	[DROP_SAME_PORT] = { "same_port", "filtered: destination is on the ingress port" },
+	[DROP_RUNT] = { "runt", "malformed: shorter than an Ethernet header" },
+	[DROP_NOT_FOR_US] = { "not_for_us", "NIC filter: unicast to another MAC" },
+	[DROP_NO_PORT] = { "no_port", "no other port to send to" },
+	[DROP_BAD_PACKET] = { "bad_packet", "malformed packet" },
+	[DROP_NO_ROUTE] = { "no_route", "no route to the destination" },
+	[DROP_ARP_FAILED] = { "arp_failed", "no ARP reply from the next hop" },
+	[DROP_ARP_QUEUE_FULL] = { "arp_queue_full", "too many packets waiting for ARP" },
+	[DROP_UNREACHABLE_PORT] = { "port_unreachable", "UDP port unreachable" },
+};
+
+const char *drop_reason_name(enum drop_reason r)
+{
+	return r < DROP_REASON_COUNT ? drop_reasons[r].name : "?";
+}
+
+const char *drop_reason_text(enum drop_reason r)
+{
+	return r < DROP_REASON_COUNT ? drop_reasons[r].text : "?";
+}
+
+int drop_reason_parse(const char *s)
+{
+	for (int i = 0; i < DROP_REASON_COUNT; i++)
+		if (strcmp(s, drop_reasons[i].name) == 0)
+			return i;
+	return -1;
+}
+
+static const char *decision_names[DEC_COUNT] = {
+	[DEC_FORWARDED] = "forwarded",
+	[DEC_FLOODED_UNKNOWN] = "flooded: unknown destination",
+	[DEC_FLOODED_BCAST] = "flooded: broadcast",
+	[DEC_FLOODED_MCAST] = "flooded: multicast",
+	[DEC_FLOODED_HUB] = "flooded: hub",
+	[DEC_DELIVERED] = "delivered",
+	[DEC_SENT] = "sent",
+	[DEC_DROPPED] = "dropped",
+};
+
+const char *decision_name(enum decision d)
+{
+	return d < DEC_COUNT ? decision_names[d] : "?";
+}
+
+struct graph *graph_new(struct loop *loop, struct frame_pool *pool, uint64_t seed,
+			uint32_t trace_cap)
+{
+	struct graph *g = xcalloc(1, sizeof(*g));
+
+	g->loop = loop;
+	g->pool = pool;
+	g->seed = seed;
+	g->trace.cap = trace_cap;
+	if (trace_cap > 0)
+		g->trace.ring = xcalloc(trace_cap, sizeof(*g->trace.ring));
+	return g;
+}
+
+static void link_dir_flush(struct link_dir *d)
+{
+	while (d->count > 0) {
+		frame_unref(d->ring[d->head].f);
+		d->head = (d->head + 1) % d->cap;
+		d->count--;
+	}
+	free(d->ring);
+	d->ring = NULL;
+}
+
+void graph_free(struct graph *g)
+{
+	if (g == NULL)
+		return;
+	for (int i = 0; i < g->nlinks; i++) {
+		struct link *l = g->links[i];
+
+		for (int s = 0; s < 2; s++) {
+			loop_timer_disarm(g->loop, &l->dir[s].timer);
+			link_dir_flush(&l->dir[s]);
+		}
+		free(l);
+	}
+	for (int i = 0; i < g->nnodes; i++) {
+		struct node *n = g->nodes[i];
+		struct port **ports = n->ports;
+		int np = n->nports;
+		char *name = n->name;
+
+		if (n->ops->destroy != NULL)
+			n->ops->destroy(n);
+		for (int p = 0; p < np; p++) {
+			free(ports[p]->name);
+			free(ports[p]);
+		}
+		free(ports);
+		free(name);
+	}
+	free(g->nodes);
+	free(g->ports);
+	free(g->links);
+	free(g->trace.ring);
+	free(g);
+}
+
+void node_init(struct node *n, struct graph *g, const struct node_ops *ops,
+	       const char *name, int line)
+{
+	n->ops = ops;
+	n->g = g;
+	n->name = xstrdup(name);
+	n->line = line;
+	n->ports = NULL;
+	n->nports = n->portcap = 0;
+	if (g->nnodes == g->nodecap) {
+		g->nodecap = g->nodecap ? g->nodecap * 2 : 16;
+		g->nodes = xreallocarray(g->nodes, (size_t)g->nodecap, sizeof(*g->nodes));
+	}
+	g->nodes[g->nnodes++] = n;
+}
+
+struct node *graph_find_node(struct graph *g, const char *name)
+{
+	for (int i = 0; i < g->nnodes; i++)
+		if (strcmp(g->nodes[i]->name, name) == 0)
+			return g->nodes[i];
+	return NULL;
+}
+
+struct port *graph_find_port(struct graph *g, const char *name)
+{
+	for (uint32_t i = 0; i < g->nports; i++)
+		if (strcmp(g->ports[i]->name, name) == 0)
+			return g->ports[i];
+	return NULL;
+}
+
+struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32_t txqlen)
+{
+	struct graph *g = n->g;
+	struct port *p = xcalloc(1, sizeof(*p));
+
+	xasprintf(&p->name, "%s.%s", n->name, suffix);
+	p->node = n;
+	p->admin_up = true;
+	p->speed = speed;
+	p->txqlen = txqlen ? txqlen : 1000;
+	if (n->nports == n->portcap) {
+		n->portcap = n->portcap ? n->portcap * 2 : 4;
+		n->ports = xreallocarray(n->ports, (size_t)n->portcap, sizeof(*n->ports));
+	}
+	p->index = n->nports;
+	n->ports[n->nports++] = p;
+	if (g->nports == g->portcap) {
+		g->portcap = g->portcap ? g->portcap * 2 : 64;
+		g->ports = xreallocarray(g->ports, g->portcap, sizeof(*g->ports));
+	}
+	p->gid = g->nports;
+	g->ports[g->nports++] = p;
+	return p;
+}
+
+static void link_dir_fire(void *arg);
+
+struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
+		      uint64_t delay, double loss, int line)
+{
+	struct link *l = xcalloc(1, sizeof(*l));
+
+	if (a->link != NULL || b->link != NULL || a == b)
+		fatal("link_new: port already linked");
+	l->g = g;
+	l->end[0] = a;
+	l->end[1] = b;
+	l->rate_set = rate != 0;
+	if (rate == 0) {
+		/* The slower end sets the pace, as autonegotiation would. */
+		if (a->speed == 0)
+			rate = b->speed;
+		else if (b->speed == 0)
+			rate = a->speed;
+		else
+			rate = MIN(a->speed, b->speed);
+	}
+	l->rate = rate;
+	l->delay = delay;
+	l->loss = loss;
+	l->line = line;
+	for (int s = 0; s < 2; s++) {
+		struct link_dir *d = &l->dir[s];
+
+		d->link = l;
+		d->side = s;
+		timer_init(&d->timer, link_dir_fire, d);
+		/* One stream per direction, named by its sending port. */
+		rng_seed(&d->rng, g->seed, rng_hash(l->end[s]->name));
+	}
+	a->link = l;
+	a->side = 0;
+	b->link = l;
+	b->side = 1;
+	if (g->nlinks == g->linkcap) {
+		g->linkcap = g->linkcap ? g->linkcap * 2 : 16;
+		g->links = xreallocarray(g->links, (size_t)g->linkcap, sizeof(*g->links));
+	}
+	g->links[g->nlinks++] = l;
+	return l;
+}
+
+struct port *port_peer(const struct port *p)
+{
+	return p->link != NULL ? p->link->end[!p->side] : NULL;
+}
+
+bool port_link_up(const struct port *p)
+{
+	return p->link != NULL && p->link->end[0]->admin_up && p->link->end[1]->admin_up;
+}
+
+void port_set_link(struct port *p, bool up)
+{
+	struct port *peer = port_peer(p);
+	bool was = port_link_up(p);
+
+	p->admin_up = up;
+	if (port_link_up(p) == was)
+		return;
+	if (p->node->ops->link_change != NULL)
+		p->node->ops->link_change(p->node, p, !was);
+	if (peer != NULL && peer->node->ops->link_change != NULL)
+		peer->node->ops->link_change(peer->node, peer, !was);
+}
+
+void port_drop(struct port *p, struct frame *f, enum drop_reason why)
+{
+	p->st.drops[why]++;
+	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why);
+	frame_unref(f);
+}
+
+/* The receiving half of a hop: counters, observers, then the node. */
+static void port_rx(struct port *p, struct frame *f)
+{
+	struct graph *g = p->node->g;
+
+	if (!p->admin_up) {
+		port_drop(p, f, DROP_LINK_DOWN);
+		return;
+	}
+	p->st.rx_frames++;
+	p->st.rx_bytes += f->len;
+	g->frames_delivered++;
+	if (p->captures != NULL && g->observe != NULL)
+		g->observe(g, p, f, false);
+	p->node->ops->input(p->node, p, f);
+}
+
+static void deliver_deferred(void *port, void *frame)
+{
+	port_rx(port, frame);
+}
+
+/* Nanoseconds to put len bytes on a wire of `rate` bit/s: the frame padded
+ * to 60 bytes, plus FCS (4), preamble (8) and inter-frame gap (12). */
+static uint64_t wire_time(uint32_t len, uint64_t rate)
+{
+	uint64_t bits = ((uint64_t)MAX(len, ETH_MIN_LEN) + 24) * 8;
+
+	return (bits * NS_PER_SEC + rate - 1) / rate;
+}
+
+/* Advances the "sent" mark past frames whose last bit has left. */
+static void link_dir_settle(struct link_dir *d, uint64_t now)
+{
+	while (d->sent < d->count && d->ring[(d->head + d->sent) % d->cap].tx_end <= now)
+		d->sent++;
+}
+
+uint32_t port_queue_len(struct port *p)
+{
+	struct link_dir *d;
+
+	if (p->link == NULL)
+		return 0;
+	d = &p->link->dir[p->side];
+	link_dir_settle(d, loop_now(p->node->g->loop));
+	return d->count - d->sent;
+}
+
+static void link_dir_fire(void *arg)
+{
+	struct link_dir *d = arg;
+	struct graph *g = d->link->g;
+	struct port *to = d->link->end[!d->side];
+	uint64_t now = loop_now(g->loop);
+
+	while (d->count > 0 && d->ring[d->head].deliver_at <= now) {
+		struct frame *f = d->ring[d->head].f;
+
+		d->head = (d->head + 1) % d->cap;
+		d->count--;
+		if (d->sent > 0)
+			d->sent--;
+		/* Through the FIFO, so this timer never runs a node's input. */
+		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
+			port_drop(to, f, DROP_FIFO_FULL);
+	}
+	if (d->count > 0)
+		loop_timer_arm(g->loop, &d->timer, d->ring[d->head].deliver_at);
+}
+
+static bool link_dir_push(struct link_dir *d, struct frame *f, uint64_t tx_end,
+			  uint64_t deliver_at)
+{
+	struct inflight *e;
+
+	if (d->count == d->cap) {
+		uint32_t ncap = d->cap ? d->cap * 2 : 16;
+		struct inflight *nr;
+
+		if (d->cap >= LINK_WIRE_MAX)
+			return false;
+		nr = xcalloc(ncap, sizeof(*nr));
+		for (uint32_t i = 0; i < d->count; i++)
+			nr[i] = d->ring[(d->head + i) % d->cap];
+		free(d->ring);
+		d->ring = nr;
+		d->cap = ncap;
+		d->head = 0;
+	}
+	e = &d->ring[(d->head + d->count) % d->cap];
+	e->f = f;
+	e->tx_end = tx_end;
+	e->deliver_at = deliver_at;
+	d->count++;
+	return true;
+}
+
+bool port_tx(struct port *p, struct frame *f)
+{
+	struct link *l = p->link;
+	struct graph *g = p->node->g;
+	struct link_dir *d;
+	uint64_t now, start, tx_end;
+	uint32_t queued;
+	bool lost;
+
+	if (l == NULL || !port_link_up(p)) {
+		port_drop(p, f, DROP_LINK_DOWN);
+		return false;
+	}
+	d = &l->dir[p->side];
+	if (l->rate == 0 && l->delay == 0 && l->loss == 0) {
+		if (loop_defer(g->loop, deliver_deferred, l->end[!p->side], f) < 0) {
+			port_drop(p, f, DROP_FIFO_FULL);
+			return false;
+		}
+		goto sent;
+	}
+	now = loop_now(g->loop);
+	link_dir_settle(d, now);
+	queued = d->count - d->sent;
+	if (queued >= p->txqlen) {
+		port_drop(p, f, DROP_QUEUE_FULL);
+		return false;
+	}
+	start = MAX(now, d->busy_until);
+	tx_end = l->rate != 0 ? start + wire_time(f->len, l->rate) : start;
+	lost = l->loss > 0 && rng_double(&d->rng) < l->loss;
+	if (lost) {
+		/* The frame still occupies the wire; it just never arrives. */
+		d->busy_until = tx_end;
+		p->st.tx_frames++;
+		p->st.tx_bytes += f->len;
+		if (p->captures != NULL && g->observe != NULL)
+			g->observe(g, p, f, true);
+		port_drop(p, f, DROP_LOSS);
+		return true;
+	}
+	if (!link_dir_push(d, f, tx_end, tx_end + l->delay)) {
+		port_drop(p, f, DROP_LINK_FULL);
+		return false;
+	}
+	d->busy_until = tx_end;
+	if (queued + 1 > d->queue_high)
+		d->queue_high = queued + 1;
+	if (d->count == 1)
+		loop_timer_arm(g->loop, &d->timer, tx_end + l->delay);
+sent:
+	p->st.tx_frames++;
+	p->st.tx_bytes += f->len;
+	if (p->captures != NULL && g->observe != NULL)
+		g->observe(g, p, f, true);
+	return true;
+}

@@ -1,0 +1,238 @@
+/*
+ * The topology graph: nodes own ports; a link joins two ports. A frame
+ * moves port -> link -> port -> node:
+ *
+ *   node calls port_tx(p, f)        the reference passes to the link
+ *     link direction queue          bounded by the sending port's txqlen;
+ *                                   serialisation at the link rate, then
+ *                                   the link delay; random loss (seeded)
+ *   port_rx(peer, f)                counters, captures
+ *   peer->node->ops->input(...)     the node decides, records the decision
+ *                                   in the trace and passes the reference on
+ *
+ * No step calls back into the one before it: a node's input only queues on
+ * links, and links deliver from timers or the loop's FIFO. A loop in the
+ * topology is therefore a storm that costs time and counters, never a deep
+ * stack. Every frame that is not delivered is a counted drop with a reason
+ * on the port where it died.
+ *
+ * Link rate 0 with delay 0 is "instant": delivery goes through the loop's
+ * FIFO at the same instant. Topology files always give links a rate (the
+ * slower end's speed by default), so virtual time moves on every hop.
+ */
+#ifndef QNETSIM_GRAPH_H
+#define QNETSIM_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "loop.h"
+#include "rng.h"
+#include "util.h"
+
+struct node;
+struct port;
+struct link;
+struct graph;
+struct capture;
+
+enum drop_reason {
+	DROP_LINK_DOWN,         /* port or link is down (set_link off) */
+	DROP_QUEUE_FULL,        /* transmit queue at the sending port's txqlen */
+	DROP_LINK_FULL,         /* too many frames in flight on the wire */
+	DROP_LOSS,              /* random loss on the link */
+	DROP_NO_BUFFER,         /* frame pool exhausted */
+	DROP_FIFO_FULL,         /* delivery FIFO full */
+	DROP_SAME_PORT,         /* bridge: destination is on the ingress port */
+	DROP_RUNT,              /* shorter than an Ethernet header */
+	DROP_NOT_FOR_US,        /* NIC: unicast to another MAC (hub flooding) */
+	DROP_NO_PORT,           /* node has nowhere to send it */
+	DROP_BAD_PACKET,        /* guest: malformed IP/ARP/ICMP/UDP */
+	DROP_NO_ROUTE,          /* guest: no interface or gateway for the destination */
+	DROP_ARP_FAILED,        /* guest: neighbour never answered ARP */
+	DROP_ARP_QUEUE_FULL,    /* guest: too many packets waiting for one ARP reply */
+	DROP_UNREACHABLE_PORT,  /* guest: UDP to a port nobody listens on */
+	DROP_REASON_COUNT
+};
+
+const char *drop_reason_name(enum drop_reason r);  /* "link_down" */
+const char *drop_reason_text(enum drop_reason r);  /* "link down" */
+int drop_reason_parse(const char *s);              /* -1 if unknown */
+
+struct port_stats {
+	uint64_t rx_frames, rx_bytes;
+	uint64_t tx_frames, tx_bytes;
+	uint64_t drops[DROP_REASON_COUNT];
+};
+
+struct port {
+	struct node *node;
+	char *name;             /* "br0.2", "vm1.nic0": unique in the graph */
+	uint32_t gid;           /* index in graph->ports */
+	int index;              /* index in node->ports */
+	struct link *link;      /* NULL when unconnected */
+	int side;               /* which end of the link this port is */
+	bool admin_up;          /* set_link on|off */
+	uint64_t speed;         /* bit/s this port can do; 0 = unlimited */
+	uint32_t txqlen;        /* transmit queue limit in frames */
+	struct port_stats st;
+	struct capture *captures;
+	void *priv;             /* the node's own per-port data */
+};
+
+struct inflight {
+	struct frame *f;
+	uint64_t tx_end;        /* last bit leaves the sender */
+	uint64_t deliver_at;    /* tx_end + delay */
+};
+
+struct link_dir {
+	struct link *link;
+	int side;               /* frames go from end[side] to end[!side] */
+	struct timer timer;
+	struct inflight *ring;
+	uint32_t cap, head, count;
+	uint32_t sent;          /* entries at the head whose tx_end has passed */
+	uint64_t busy_until;
+	uint64_t queue_high;    /* most frames ever waiting to be sent */
+	struct rng rng;
+};
+
+struct link {
+	struct graph *g;
+	struct port *end[2];
+	uint64_t rate;          /* bit/s, 0 = unlimited */
+	uint64_t delay;         /* ns */
+	double loss;            /* probability, 0..1 */
+	bool rate_set;          /* rate given explicitly (else min of the ends) */
+	struct link_dir dir[2];
+	int line;
+};
+
+struct node_ops {
+	const char *kind;       /* "guest", "hub", "bridge" */
+	/* Takes the reference on f. */
+	void (*input)(struct node *n, struct port *in, struct frame *f);
+	/* Called when a port's link goes up or down. Optional. */
+	void (*link_change)(struct node *n, struct port *p, bool up);
+	void (*destroy)(struct node *n);
+};
+
+struct node {
+	const struct node_ops *ops;
+	struct graph *g;
+	char *name;
+	int line;               /* where the topology declared it */
+	struct port **ports;
+	int nports, portcap;
+};
+
+/* What the trace records for every decision, one record per frame per hop. */
+enum decision {
+	DEC_FORWARDED,          /* bridge: FDB hit, sent to one port */
+	DEC_FLOODED_UNKNOWN,    /* bridge: unknown unicast destination */
+	DEC_FLOODED_BCAST,      /* bridge: broadcast destination */
+	DEC_FLOODED_MCAST,      /* bridge: multicast destination */
+	DEC_FLOODED_HUB,        /* hub: every frame to every other port */
+	DEC_DELIVERED,          /* guest: accepted by the NIC */
+	DEC_SENT,               /* guest: transmitted */
+	DEC_DROPPED,            /* see reason */
+	DEC_COUNT
+};
+
+const char *decision_name(enum decision d);
+
+#define TRACE_HDR 64
+
+struct trace_rec {
+	uint64_t time;
+	uint64_t frame_id;
+	uint32_t port;          /* gid of the port where the decision was made */
+	uint32_t out_port;      /* forwarded: the egress port; flooded: count */
+	uint16_t len;
+	uint8_t decision;
+	uint8_t reason;         /* for DEC_DROPPED */
+	uint8_t hdr[TRACE_HDR]; /* the frame's first bytes, for the summary */
+};
+
+struct trace {
+	struct trace_rec *ring;
+	uint32_t cap;
+	uint64_t total;         /* records ever written; ring holds the last cap */
+};
+
+struct graph {
+	struct loop *loop;
+	struct frame_pool *pool;
+	uint64_t seed;
+	struct node **nodes;
+	int nnodes, nodecap;
+	struct port **ports;
+	uint32_t nports, portcap;
+	struct link **links;
+	int nlinks, linkcap;
+	struct trace trace;
+	/* Observers told about every frame a port sends or receives. */
+	void (*observe)(struct graph *g, struct port *p, struct frame *f, bool tx);
+	uint64_t frames_delivered;
+};
+
+struct graph *graph_new(struct loop *loop, struct frame_pool *pool, uint64_t seed,
+			uint32_t trace_cap);
+void graph_free(struct graph *g);
+
+void node_init(struct node *n, struct graph *g, const struct node_ops *ops,
+	       const char *name, int line);
+struct node *graph_find_node(struct graph *g, const char *name);
+struct port *graph_find_port(struct graph *g, const char *name);
+
+/* Creates a port on n named "<node>.<suffix>". */
+struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32_t txqlen);
+
+/* Joins two unconnected ports. rate 0 means: the slower end's speed. */
+struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
+		      uint64_t delay, double loss, int line);
+struct port *port_peer(const struct port *p);
+bool port_link_up(const struct port *p);
+/* set_link: changes the port's admin state and tells both nodes. */
+void port_set_link(struct port *p, bool up);
+
+/* Sends f (reference passes) out of p. Returns true when queued, false when
+ * dropped (the drop is counted and traced). */
+bool port_tx(struct port *p, struct frame *f);
+
+/* Counts and traces a drop of f at p (and unrefs f). */
+void port_drop(struct port *p, struct frame *f, enum drop_reason why);
+
+/* Frames waiting to be sent on p's side of its link. */
+uint32_t port_queue_len(struct port *p);
+
+static inline void trace_record(struct graph *g, const struct port *p, const struct frame *f,
+				enum decision d, uint32_t out, uint8_t reason)
+{
+	struct trace_rec *r;
+	uint32_t n;
+
+	if (g->trace.cap == 0)
+		return;
+	r = &g->trace.ring[g->trace.total++ % g->trace.cap];
+	r->time = loop_now(g->loop);
+	r->frame_id = f->id;
+	r->port = p->gid;
+	r->out_port = out;
+	r->len = (uint16_t)MIN(f->len, 65535u);
+	r->decision = (uint8_t)d;
+	r->reason = reason;
+	n = f->len < TRACE_HDR ? f->len : TRACE_HDR;
+	__builtin_memcpy(r->hdr, f->data, TRACE_HDR);
+	if (n < TRACE_HDR)
+		__builtin_memset(r->hdr + n, 0, TRACE_HDR - n);
+}
+
+/* Formats one trace record: "0.001000 br0.1 forwarded -> br0.2 52:54:..." */
+void trace_format(struct graph *g, const struct trace_rec *r, char *buf, size_t len);
+/* A tcpdump-like one-line summary of a frame's first bytes. */
+void frame_summary(const uint8_t *data, uint32_t len, char *buf, size_t buflen);
+
+#endif

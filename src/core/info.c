@@ -1,0 +1,165 @@
+/*
+ * Text views of the running topology: "info network" in QEMU's layout,
+ * port counters, MAC tables and ARP caches. Commands and the TUI use them;
+ * they only read state.
+ */
+#include "sim.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* One line describing what sits behind port p (the far end of its link). */
+static void describe_peer(struct port *p, FILE *out)
+{
+	struct port *peer = port_peer(p);
+	char mac[18], ip[16], rate[24];
+	struct nic *nic;
+
+	if (peer == NULL) {
+		fprintf(out, "(unconnected)\n");
+		return;
+	}
+	nic = guest_from_node(peer->node) != NULL ? peer->priv : NULL;
+	if (nic != NULL) {
+		fprintf(out, "%s: type=nic,model=%s,macaddr=%s", peer->name, nic->model->name,
+			fmt_mac(nic->mac, mac));
+		if (nic->ip)
+			fprintf(out, ",ip=%s/%d", fmt_ipv4(nic->ip, ip), nic->prefix);
+	} else {
+		fprintf(out, "%s: type=%s", peer->name, peer->node->ops->kind);
+	}
+	fprintf(out, ",link=%s,rate=%s", port_link_up(p) ? "up" : "down",
+		fmt_rate(p->link->rate, rate, sizeof(rate)));
+	if (p->link->delay) {
+		char d[24];
+
+		fprintf(out, ",delay=%s", fmt_duration(p->link->delay, d, sizeof(d)));
+	}
+	if (p->link->loss > 0)
+		fprintf(out, ",loss=%g%%", p->link->loss * 100);
+	fputc('\n', out);
+}
+
+void info_network(struct sim *s, FILE *out)
+{
+	bool loose = false;
+
+	for (int i = 0; i < s->nhubs; i++) {
+		struct node *n = &s->hubs[i]->node;
+
+		if (s->hubs[i]->vlan >= 0)
+			fprintf(out, "hub %d (%s)\n", s->hubs[i]->vlan, n->name);
+		else
+			fprintf(out, "hub %s\n", n->name);
+		for (int j = 0; j < n->nports; j++) {
+			fprintf(out, " \\ %s: ", n->ports[j]->name);
+			describe_peer(n->ports[j], out);
+		}
+	}
+	for (int i = 0; i < s->nbridges; i++) {
+		struct bridge *b = s->bridges[i];
+		struct node *n = &b->node;
+		char age[24];
+
+		fprintf(out, "bridge %s (ageing %s, %u/%u MAC entries)\n", n->name,
+			fmt_duration(fdb_ageing(b->fdb), age, sizeof(age)), fdb_count(b->fdb),
+			fdb_max(b->fdb));
+		for (int j = 0; j < n->nports; j++) {
+			fprintf(out, " \\ %s: ", n->ports[j]->name);
+			describe_peer(n->ports[j], out);
+		}
+	}
+	/* Guests wired straight to each other. */
+	for (int i = 0; i < s->nguests; i++) {
+		for (int j = 0; j < s->guests[i]->nnics; j++) {
+			struct port *p = s->guests[i]->nics[j]->port;
+			struct port *peer = port_peer(p);
+
+			if (peer != NULL && guest_from_node(peer->node) == NULL)
+				continue;
+			if (!loose)
+				fprintf(out, "Devices not on any hub or bridge:\n");
+			loose = true;
+			fprintf(out, " %s -> ", p->name);
+			describe_peer(p, out);
+		}
+	}
+}
+
+void info_ports(struct sim *s, FILE *out)
+{
+	fprintf(out, "%-16s %-4s %10s %12s %10s %12s %8s  %s\n", "PORT", "LINK", "RX", "RX-BYTES",
+		"TX", "TX-BYTES", "DROPS", "DROP REASONS");
+	for (uint32_t i = 0; i < s->g->nports; i++) {
+		struct port *p = s->g->ports[i];
+		uint64_t drops = 0;
+
+		for (int r = 0; r < DROP_REASON_COUNT; r++)
+			drops += p->st.drops[r];
+		fprintf(out, "%-16s %-4s %10" PRIu64 " %12" PRIu64 " %10" PRIu64 " %12" PRIu64
+			     " %8" PRIu64 " ",
+			p->name, port_link_up(p) ? "up" : "down", p->st.rx_frames, p->st.rx_bytes,
+			p->st.tx_frames, p->st.tx_bytes, drops);
+		for (int r = 0; r < DROP_REASON_COUNT; r++)
+			if (p->st.drops[r])
+				fprintf(out, " %s=%" PRIu64, drop_reason_name(r), p->st.drops[r]);
+		fputc('\n', out);
+	}
+}
+
+void info_mac(struct sim *s, struct bridge *only, FILE *out)
+{
+	uint64_t now = loop_now(s->loop);
+
+	for (int i = 0; i < s->nbridges; i++) {
+		struct bridge *b = s->bridges[i];
+		struct fdb_entry *v;
+		uint32_t n;
+
+		if (only != NULL && b != only)
+			continue;
+		n = fdb_snapshot(b->fdb, now, &v);
+		fprintf(out, "%s: %u entries (max %u)\n", b->node.name, n, fdb_max(b->fdb));
+		fprintf(out, "  %-17s %-4s %-14s %10s\n", "MAC", "VLAN", "PORT", "AGE");
+		for (uint32_t j = 0; j < n; j++) {
+			uint8_t mac[6];
+			char m[18];
+
+			u64_to_mac(fdb_key_mac(v[j].key), mac);
+			if (v[j].is_static)
+				fprintf(out, "  %-17s %-4u %-14s %10s\n", fmt_mac(mac, m),
+					fdb_key_vid(v[j].key), b->node.ports[v[j].port]->name, "static");
+			else
+				fprintf(out, "  %-17s %-4u %-14s %9.3fs\n", fmt_mac(mac, m),
+					fdb_key_vid(v[j].key), b->node.ports[v[j].port]->name,
+					(double)(now - v[j].last_seen) / 1e9);
+		}
+		free(v);
+	}
+}
+
+void info_arp(struct sim *s, struct guest *gu, FILE *out)
+{
+	uint64_t now = loop_now(s->loop);
+
+	fprintf(out, "%s ARP cache (timeout %.0fs):\n", gu->node.name,
+		(double)gu->arp_timeout / 1e9);
+	fprintf(out, "  %-15s %-17s %-8s %s\n", "ADDRESS", "MAC", "NIC", "STATE");
+	for (int i = 0; i < gu->narp; i++) {
+		const struct arp_entry *e = gu->arp[i];
+		char ip[16], mac[18];
+
+		if (e->resolved && guest_arp_live(gu, e))
+			fprintf(out, "  %-15s %-17s %-8s reachable, %.3fs old\n", fmt_ipv4(e->ip, ip),
+				fmt_mac(e->mac, mac), gu->nics[e->nic]->id,
+				(double)(now - e->updated) / 1e9);
+		else if (e->resolved)
+			fprintf(out, "  %-15s %-17s %-8s expired\n", fmt_ipv4(e->ip, ip),
+				fmt_mac(e->mac, mac), gu->nics[e->nic]->id);
+		else
+			fprintf(out, "  %-15s %-17s %-8s incomplete, %u tries\n", fmt_ipv4(e->ip, ip),
+				"-", gu->nics[e->nic]->id, e->tries);
+	}
+}

@@ -1,0 +1,359 @@
+/*
+ * Event loop: epoll + timer heap + deferred-call FIFO. See loop.h for the
+ * ordering contract. The heap is a plain array-backed binary heap keyed by
+ * (when, seq); arm/disarm are O(log n).
+ */
+#include "loop.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+struct fdent {
+	int fd;
+	bool live;
+	loop_fd_cb cb;
+	void *arg;
+};
+
+struct defer {
+	loop_defer_cb cb;
+	void *a, *b;
+};
+
+struct loop {
+	enum loop_clock clock;
+	uint64_t vnow;          /* virtual time, or the offset added to real time */
+	uint64_t real_base;     /* CLOCK_MONOTONIC ns when the real clock started */
+	uint64_t seq;
+	bool stop;
+
+	struct timer **heap;
+	unsigned nheap, heapcap;
+
+	int epfd;
+	struct fdent *fds;      /* indexed by fd */
+	int nfds_cap;
+	unsigned nfds_live;
+
+	struct defer *ring;
+	uint32_t cap, head, count;
+	uint64_t high_water;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+struct loop *loop_new(enum loop_clock clock, uint32_t defer_capacity)
+{
+	struct loop *l = xcalloc(1, sizeof(*l));
+
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0)
+		fatal("epoll_create1: %s", strerror(errno));
+	l->cap = defer_capacity ? defer_capacity : 1u << 20;
+	l->ring = xcalloc(l->cap, sizeof(*l->ring));
+	l->clock = LOOP_VIRTUAL;
+	loop_set_clock(l, clock);
+	return l;
+}
+
+void loop_free(struct loop *l)
+{
+	if (l == NULL)
+		return;
+	for (unsigned i = 0; i < l->nheap; i++)
+		l->heap[i]->idx = -1;
+	close(l->epfd);
+	free(l->heap);
+	free(l->fds);
+	free(l->ring);
+	free(l);
+}
+
+uint64_t loop_now(const struct loop *l)
+{
+	if (l->clock == LOOP_VIRTUAL)
+		return l->vnow;
+	return l->vnow + (mono_ns() - l->real_base);
+}
+
+void loop_set_clock(struct loop *l, enum loop_clock clock)
+{
+	if (clock == l->clock)
+		return;
+	if (clock == LOOP_REAL) {
+		l->real_base = mono_ns();
+	} else {
+		l->vnow = loop_now(l);
+	}
+	l->clock = clock;
+}
+
+enum loop_clock loop_clock(const struct loop *l)
+{
+	return l->clock;
+}
+
+void timer_init(struct timer *t, void (*cb)(void *), void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	t->idx = -1;
+	t->cb = cb;
+	t->arg = arg;
+}
+
+static bool timer_before(const struct timer *a, const struct timer *b)
+{
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void heap_set(struct loop *l, unsigned i, struct timer *t)
+{
+	l->heap[i] = t;
+	t->idx = (int)i;
+}
+
+static void heap_up(struct loop *l, unsigned i)
+{
+	struct timer *t = l->heap[i];
+
+	while (i > 0) {
+		unsigned p = (i - 1) / 2;
+
+		if (!timer_before(t, l->heap[p]))
+			break;
+		heap_set(l, i, l->heap[p]);
+		i = p;
+	}
+	heap_set(l, i, t);
+}
+
+static void heap_down(struct loop *l, unsigned i)
+{
+	struct timer *t = l->heap[i];
+
+	for (;;) {
+		unsigned c = 2 * i + 1;
+
+		if (c >= l->nheap)
+			break;
+		if (c + 1 < l->nheap && timer_before(l->heap[c + 1], l->heap[c]))
+			c++;
+		if (!timer_before(l->heap[c], t))
+			break;
+		heap_set(l, i, l->heap[c]);
+		i = c;
+	}
+	heap_set(l, i, t);
+}
+
+void loop_timer_disarm(struct loop *l, struct timer *t)
+{
+	unsigned i;
+	struct timer *last;
+
+	if (t->idx < 0)
+		return;
+	i = (unsigned)t->idx;
+	if (i >= l->nheap || l->heap[i] != t)
+		fatal("timer heap corrupted");
+	t->idx = -1;
+	last = l->heap[--l->nheap];
+	if (last == t)
+		return;
+	heap_set(l, i, last);
+	heap_up(l, i);
+	heap_down(l, (unsigned)last->idx);
+}
+
+void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when)
+{
+	if (t->idx >= 0)
+		loop_timer_disarm(l, t);
+	if (l->nheap == l->heapcap) {
+		l->heapcap = l->heapcap ? l->heapcap * 2 : 64;
+		l->heap = xreallocarray(l->heap, l->heapcap, sizeof(*l->heap));
+	}
+	t->when = when;
+	t->seq = l->seq++;
+	heap_set(l, l->nheap++, t);
+	heap_up(l, l->nheap - 1);
+}
+
+unsigned loop_timer_count(const struct loop *l)
+{
+	return l->nheap;
+}
+
+int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	if (fd < 0)
+		return -1;
+	if (fd >= l->nfds_cap) {
+		int ncap = MAX(fd + 1, l->nfds_cap * 2);
+
+		l->fds = xreallocarray(l->fds, (size_t)ncap, sizeof(*l->fds));
+		memset(l->fds + l->nfds_cap, 0, (size_t)(ncap - l->nfds_cap) * sizeof(*l->fds));
+		l->nfds_cap = ncap;
+	}
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -1;
+	l->fds[fd] = (struct fdent){ .fd = fd, .live = true, .cb = cb, .arg = arg };
+	l->nfds_live++;
+	return 0;
+}
+
+int loop_fd_mod(struct loop *l, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void loop_fd_del(struct loop *l, int fd)
+{
+	if (fd < 0 || fd >= l->nfds_cap || !l->fds[fd].live)
+		return;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	l->fds[fd].live = false;
+	l->nfds_live--;
+}
+
+int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b)
+{
+	struct defer *d;
+
+	if (l->count == l->cap)
+		return -1;
+	d = &l->ring[(l->head + l->count) % l->cap];
+	d->cb = cb;
+	d->a = a;
+	d->b = b;
+	l->count++;
+	if (l->count > l->high_water)
+		l->high_water = l->count;
+	return 0;
+}
+
+uint32_t loop_defer_pending(const struct loop *l)
+{
+	return l->count;
+}
+
+uint64_t loop_defer_high_water(const struct loop *l)
+{
+	return l->high_water;
+}
+
+/* Runs every deferred call, including ones queued while draining. */
+static uint64_t drain(struct loop *l)
+{
+	uint64_t n = 0;
+
+	while (l->count > 0 && !l->stop) {
+		struct defer d = l->ring[l->head];
+
+		l->head = (l->head + 1) % l->cap;
+		l->count--;
+		d.cb(d.a, d.b);
+		n++;
+	}
+	return n;
+}
+
+/* Polls fds; waits at most timeout_ms (-1: forever). */
+static uint64_t poll_fds(struct loop *l, int timeout_ms)
+{
+	struct epoll_event evs[64];
+	uint64_t n = 0;
+	int r;
+
+	r = epoll_wait(l->epfd, evs, (int)ARRAY_SIZE(evs), timeout_ms);
+	if (r < 0) {
+		if (errno == EINTR)
+			return 0;
+		fatal("epoll_wait: %s", strerror(errno));
+	}
+	for (int i = 0; i < r; i++) {
+		int fd = evs[i].data.fd;
+
+		/* An earlier handler in this pass may have closed this fd. */
+		if (fd >= l->nfds_cap || !l->fds[fd].live)
+			continue;
+		l->fds[fd].cb(l->fds[fd].arg, evs[i].events);
+		n++;
+		n += drain(l);
+	}
+	return n;
+}
+
+uint64_t loop_run(struct loop *l, uint64_t until)
+{
+	uint64_t n = 0;
+
+	l->stop = false;
+	n += drain(l);
+	while (!l->stop) {
+		uint64_t now = loop_now(l);
+		struct timer *t;
+
+		if (now >= until && !(l->clock == LOOP_VIRTUAL && l->nheap > 0 &&
+				       l->heap[0]->when <= until))
+			break;
+		/* Fire every timer that is due, in order. */
+		t = l->nheap > 0 ? l->heap[0] : NULL;
+		if (t != NULL && t->when <= now) {
+			loop_timer_disarm(l, t);
+			t->cb(t->arg);
+			n++;
+			n += drain(l);
+			continue;
+		}
+		if (l->clock == LOOP_VIRTUAL) {
+			/* Nothing due now: look at fds without waiting, then jump. */
+			if (l->nfds_live > 0)
+				n += poll_fds(l, 0);
+			if (l->count > 0)
+				continue;
+			if (t != NULL && t->when <= until)
+				l->vnow = t->when;
+			else
+				l->vnow = until == UINT64_MAX ? l->vnow : until;
+			if (t == NULL && until == UINT64_MAX)
+				break;
+		} else {
+			uint64_t next = t != NULL ? MIN(t->when, until) : until;
+			int timeout_ms = -1;
+
+			if (next != UINT64_MAX) {
+				uint64_t wait = next > now ? next - now : 0;
+
+				timeout_ms = (int)MIN((wait + NS_PER_MS - 1) / NS_PER_MS, 1000u);
+			}
+			n += poll_fds(l, timeout_ms);
+		}
+	}
+	return n;
+}
+
+void loop_stop(struct loop *l)
+{
+	l->stop = true;
+}
+
+bool loop_stopped(const struct loop *l)
+{
+	return l->stop;
+}

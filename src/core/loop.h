@@ -1,0 +1,76 @@
+/*
+ * The event loop: epoll for file descriptors, a binary heap for timers, and
+ * a bounded FIFO of deferred calls (frame delivery uses it, so forwarding
+ * never recurses). One clock API covers both clocks:
+ *
+ *  - virtual: loop_now() only moves when the loop jumps to the next timer.
+ *    Work at one instant runs in insertion order; nothing ever sleeps.
+ *  - real: loop_now() is CLOCK_MONOTONIC since loop_new(); the loop sleeps
+ *    in epoll_wait() until the next timer or fd event.
+ *
+ * Order of work in one pass: every deferred call (FIFO, including ones added
+ * while draining), then due timers one by one in (when, insertion) order,
+ * each followed by a FIFO drain. Ties between timers break by insertion
+ * order, which makes virtual runs deterministic.
+ *
+ * Timers are intrusive: the caller owns a struct timer (usually embedded in
+ * its own object) and arms or disarms it; the loop never allocates one.
+ */
+#ifndef QNETSIM_LOOP_H
+#define QNETSIM_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop;
+
+struct timer {
+	uint64_t when;          /* ns on the loop clock */
+	uint64_t seq;           /* insertion order, breaks ties */
+	int idx;                /* position in the heap, -1 when disarmed */
+	void (*cb)(void *arg);
+	void *arg;
+};
+
+enum loop_clock { LOOP_VIRTUAL, LOOP_REAL };
+
+typedef void (*loop_fd_cb)(void *arg, uint32_t events);
+typedef void (*loop_defer_cb)(void *a, void *b);
+
+struct loop *loop_new(enum loop_clock clock, uint32_t defer_capacity);
+void loop_free(struct loop *l);
+
+/* Switches to the real clock (a real backend appeared). The current
+ * virtual time is kept as the offset, so time never goes backwards. */
+void loop_set_clock(struct loop *l, enum loop_clock clock);
+enum loop_clock loop_clock(const struct loop *l);
+uint64_t loop_now(const struct loop *l);
+
+void timer_init(struct timer *t, void (*cb)(void *), void *arg);
+/* Arms (or re-arms) t to fire at absolute time when. */
+void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when);
+void loop_timer_disarm(struct loop *l, struct timer *t);
+static inline bool timer_armed(const struct timer *t) { return t->idx >= 0; }
+/* Number of armed timers (for tests and the status line). */
+unsigned loop_timer_count(const struct loop *l);
+
+/* File descriptors: events are EPOLLIN/EPOLLOUT. Returns -1 on error. */
+int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg);
+int loop_fd_mod(struct loop *l, int fd, uint32_t events);
+void loop_fd_del(struct loop *l, int fd);
+
+/* Queues cb(a, b) to run after the current handler, in FIFO order.
+ * Returns -1 (and does not queue) when the FIFO is full: the caller owns
+ * what it wanted to pass and counts the drop. */
+int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b);
+uint32_t loop_defer_pending(const struct loop *l);
+uint64_t loop_defer_high_water(const struct loop *l);
+
+/* Runs until loop_stop() or until the clock reaches `until` (UINT64_MAX:
+ * forever). In virtual time, a loop with no timers and no fds jumps
+ * straight to `until`. Returns the number of handlers run. */
+uint64_t loop_run(struct loop *l, uint64_t until);
+void loop_stop(struct loop *l);
+bool loop_stopped(const struct loop *l);
+
+#endif

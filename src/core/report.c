@@ -1,0 +1,218 @@
+/*
+ * The JSON report (schema in docs/report.md), built with jansson. Objects
+ * keep insertion order, and everything in it comes from the virtual clock
+ * and seeded state, so two runs with the same seed give identical bytes.
+ */
+#include "sim.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QNETSIM_VERSION_STR "0.1.0"
+
+static json_t *jmac(const uint8_t mac[6])
+{
+	char buf[18];
+
+	return json_string(fmt_mac(mac, buf));
+}
+
+static json_t *port_json(struct port *p)
+{
+	json_t *o = json_object(), *drops = json_object();
+	struct port *peer = port_peer(p);
+
+	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "node", json_string(p->node->name));
+	json_object_set_new(o, "peer", peer ? json_string(peer->name) : json_null());
+	json_object_set_new(o, "link", json_string(port_link_up(p) ? "up" : "down"));
+	json_object_set_new(o, "rate_bps", json_integer(p->link ? (json_int_t)p->link->rate : 0));
+	json_object_set_new(o, "rx_frames", json_integer((json_int_t)p->st.rx_frames));
+	json_object_set_new(o, "rx_bytes", json_integer((json_int_t)p->st.rx_bytes));
+	json_object_set_new(o, "tx_frames", json_integer((json_int_t)p->st.tx_frames));
+	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)p->st.tx_bytes));
+	for (int r = 0; r < DROP_REASON_COUNT; r++)
+		if (p->st.drops[r])
+			json_object_set_new(drops, drop_reason_name(r),
+					    json_integer((json_int_t)p->st.drops[r]));
+	json_object_set_new(o, "drops", drops);
+	if (p->link != NULL)
+		json_object_set_new(o, "queue_max",
+				    json_integer((json_int_t)p->link->dir[p->side].queue_high));
+	return o;
+}
+
+static json_t *bridge_json(struct sim *s, struct bridge *b)
+{
+	json_t *o = json_object(), *fdb = json_array(), *st = json_object();
+	uint64_t now = loop_now(s->loop);
+	struct fdb_entry *v;
+	uint32_t n = fdb_snapshot(b->fdb, now, &v);
+
+	json_object_set_new(o, "name", json_string(b->node.name));
+	json_object_set_new(o, "ageing_ms", json_integer((json_int_t)(fdb_ageing(b->fdb) / NS_PER_MS)));
+	json_object_set_new(o, "max_entries", json_integer(fdb_max(b->fdb)));
+	json_object_set_new(o, "entries", json_integer(n));
+#define S(x) json_object_set_new(st, #x, json_integer((json_int_t)b->st.x))
+	S(frames); S(forwarded); S(flooded_unknown); S(flooded_bcast); S(flooded_mcast);
+	S(filtered); S(dropped); S(learned); S(moved); S(table_full); S(aged); S(flushed);
+#undef S
+	json_object_set_new(o, "counters", st);
+	for (uint32_t i = 0; i < n; i++) {
+		json_t *e = json_object();
+		uint8_t mac[6];
+
+		u64_to_mac(fdb_key_mac(v[i].key), mac);
+		json_object_set_new(e, "mac", jmac(mac));
+		json_object_set_new(e, "port", json_string(b->node.ports[v[i].port]->name));
+		json_object_set_new(e, "vlan", json_integer(fdb_key_vid(v[i].key)));
+		json_object_set_new(e, "age_ms",
+				    json_integer(v[i].is_static ? 0 : (json_int_t)((now - v[i].last_seen) / NS_PER_MS)));
+		json_object_set_new(e, "static", json_boolean(v[i].is_static));
+		json_array_append_new(fdb, e);
+	}
+	free(v);
+	json_object_set_new(o, "fdb", fdb);
+	return o;
+}
+
+static json_t *guest_json(struct sim *s, struct guest *gu)
+{
+	json_t *o = json_object(), *nics = json_array(), *arp = json_array(), *pings = json_array();
+	json_t *udp = json_object();
+	char buf[32];
+
+	json_object_set_new(o, "name", json_string(gu->node.name));
+	for (int i = 0; i < gu->nnics; i++) {
+		struct nic *n = gu->nics[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "id", json_string(n->id));
+		json_object_set_new(j, "port", json_string(n->port->name));
+		json_object_set_new(j, "model", json_string(n->model->name));
+		snprintf(buf, sizeof(buf), "%04x:%04x", n->model->vendor, n->model->device);
+		json_object_set_new(j, "pci_id", json_string(buf));
+		json_object_set_new(j, "mac", jmac(n->mac));
+		if (n->ip) {
+			char ip[16];
+
+			snprintf(buf, sizeof(buf), "%s/%d", fmt_ipv4(n->ip, ip), n->prefix);
+			json_object_set_new(j, "ip", json_string(buf));
+		} else {
+			json_object_set_new(j, "ip", json_null());
+		}
+		json_object_set_new(j, "vlan", n->vlan >= 0 ? json_integer(n->vlan) : json_null());
+		json_array_append_new(nics, j);
+	}
+	json_object_set_new(o, "nics", nics);
+	for (int i = 0; i < gu->narp; i++) {
+		const struct arp_entry *e = gu->arp[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "ip", json_string(fmt_ipv4(e->ip, buf)));
+		json_object_set_new(j, "mac", e->resolved ? jmac(e->mac) : json_null());
+		json_object_set_new(j, "nic", json_string(gu->nics[e->nic]->id));
+		json_object_set_new(j, "state", json_string(!e->resolved ? "incomplete" :
+						guest_arp_live(gu, e) ? "reachable" : "expired"));
+		json_array_append_new(arp, j);
+	}
+	json_object_set_new(o, "arp", arp);
+	for (int i = 0; i < gu->npings; i++) {
+		const struct ping *p = gu->pings[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "dst", json_string(fmt_ipv4(p->dst, buf)));
+		json_object_set_new(j, "started_ms", json_integer((json_int_t)(p->started / NS_PER_MS)));
+		json_object_set_new(j, "count", json_integer(p->count));
+		json_object_set_new(j, "size", json_integer(p->size));
+		json_object_set_new(j, "sent", json_integer(p->sent));
+		json_object_set_new(j, "received", json_integer(p->received));
+		json_object_set_new(j, "duplicates", json_integer(p->dups));
+		json_object_set_new(j, "loss_pct",
+				    json_real(p->sent ? 100.0 * (p->sent - p->received) / p->sent : 0));
+		if (p->received) {
+			json_object_set_new(j, "rtt_min_us", json_integer((json_int_t)(p->rtt_min / NS_PER_US)));
+			json_object_set_new(j, "rtt_avg_us",
+					    json_integer((json_int_t)(p->rtt_sum / p->received / NS_PER_US)));
+			json_object_set_new(j, "rtt_max_us", json_integer((json_int_t)(p->rtt_max / NS_PER_US)));
+		}
+		json_array_append_new(pings, j);
+	}
+	json_object_set_new(o, "pings", pings);
+	json_object_set_new(udp, "sent", json_integer((json_int_t)gu->st.udp_sent));
+	json_object_set_new(udp, "received", json_integer((json_int_t)gu->st.udp_received));
+	json_object_set_new(udp, "echoed", json_integer((json_int_t)gu->st.udp_echoed));
+	json_object_set_new(o, "udp", udp);
+	(void)s;
+	return o;
+}
+
+int report_write(struct sim *s, const char *path, char *err)
+{
+	json_t *root = json_object(), *arr;
+	struct frame_pool_stats fs;
+	int rc;
+
+	json_object_set_new(root, "qnetsim", json_string(QNETSIM_VERSION_STR));
+	json_object_set_new(root, "topology", json_string(s->path ? s->path : ""));
+	json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));
+	json_object_set_new(root, "clock", json_string(loop_clock(s->loop) == LOOP_VIRTUAL ?
+						       "virtual" : "real"));
+	json_object_set_new(root, "end_ms", json_integer((json_int_t)(loop_now(s->loop) / NS_PER_MS)));
+	json_object_set_new(root, "result", json_string(s->failures ? "fail" : "pass"));
+	frame_pool_stats(s->pool, &fs);
+	{
+		json_t *fr = json_object();
+
+		json_object_set_new(fr, "delivered", json_integer((json_int_t)s->g->frames_delivered));
+		json_object_set_new(fr, "allocated", json_integer((json_int_t)fs.allocated));
+		json_object_set_new(fr, "pool_high_water", json_integer((json_int_t)fs.high_water));
+		json_object_set_new(fr, "pool_exhausted", json_integer((json_int_t)fs.exhausted));
+		json_object_set_new(root, "frames", fr);
+	}
+	arr = json_array();
+	for (uint32_t i = 0; i < s->g->nports; i++)
+		json_array_append_new(arr, port_json(s->g->ports[i]));
+	json_object_set_new(root, "ports", arr);
+	arr = json_array();
+	for (int i = 0; i < s->nhubs; i++) {
+		json_t *h = json_object(), *ports = json_array();
+
+		json_object_set_new(h, "name", json_string(s->hubs[i]->node.name));
+		json_object_set_new(h, "vlan", s->hubs[i]->vlan >= 0 ? json_integer(s->hubs[i]->vlan)
+								      : json_null());
+		json_object_set_new(h, "flooded", json_integer((json_int_t)s->hubs[i]->flooded));
+		for (int j = 0; j < s->hubs[i]->node.nports; j++)
+			json_array_append_new(ports, json_string(s->hubs[i]->node.ports[j]->name));
+		json_object_set_new(h, "ports", ports);
+		json_array_append_new(arr, h);
+	}
+	json_object_set_new(root, "hubs", arr);
+	arr = json_array();
+	for (int i = 0; i < s->nbridges; i++)
+		json_array_append_new(arr, bridge_json(s, s->bridges[i]));
+	json_object_set_new(root, "bridges", arr);
+	arr = json_array();
+	for (int i = 0; i < s->nguests; i++)
+		json_array_append_new(arr, guest_json(s, s->guests[i]));
+	json_object_set_new(root, "guests", arr);
+	arr = json_array();
+	for (int i = 0; i < s->nresults; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "line", json_integer(s->results[i].line));
+		json_object_set_new(e, "at_ms", json_integer((json_int_t)(s->results[i].at / NS_PER_MS)));
+		json_object_set_new(e, "expect", json_string(s->results[i].text));
+		json_object_set_new(e, "result", json_string(s->results[i].passed ? "pass" : "fail"));
+		json_object_set_new(e, "actual", json_string(s->results[i].actual));
+		json_array_append_new(arr, e);
+	}
+	json_object_set_new(root, "expectations", arr);
+	rc = json_dump_file(root, path, JSON_INDENT(2));
+	json_decref(root);
+	if (rc < 0)
+		return errf(err, "cannot write report %s", path);
+	return 0;
+}

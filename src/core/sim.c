@@ -1,0 +1,144 @@
+/*
+ * The sim: owns the loop, the frame pool and the graph, and runs the
+ * scenario. Steps are timers armed in file order, so steps at the same
+ * time run in the order they were written.
+ */
+#include "sim.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIM_FRAME_LIMIT 262144u
+#define SIM_TRACE_CAP 65536u
+
+struct sim *sim_new(uint64_t seed)
+{
+	struct sim *s = xcalloc(1, sizeof(*s));
+
+	s->seed = seed;
+	s->loop = loop_new(LOOP_VIRTUAL, 1u << 20);
+	s->pool = frame_pool_new(SIM_FRAME_LIMIT);
+	s->g = graph_new(s->loop, s->pool, seed, SIM_TRACE_CAP);
+	s->out = stdout;
+	s->show_time = true;
+	return s;
+}
+
+void sim_free(struct sim *s)
+{
+	if (s == NULL)
+		return;
+	capture_close_all(s);
+	for (int i = 0; i < s->nsteps; i++) {
+		loop_timer_disarm(s->loop, &s->steps[i].timer);
+		free(s->steps[i].cmd);
+	}
+	free(s->steps);
+	for (int i = 0; i < s->nresults; i++) {
+		free(s->results[i].text);
+		free(s->results[i].actual);
+	}
+	free(s->results);
+	/* Drain deferred deliveries so their frame references are released. */
+	loop_stop(s->loop);
+	graph_free(s->g);
+	free(s->guests);
+	free(s->hubs);
+	free(s->bridges);
+	loop_free(s->loop);
+	frame_pool_free(s->pool);
+	free(s->path);
+	free(s->pcap_dir);
+	free(s);
+}
+
+struct guest *sim_guest(struct sim *s, const char *name)
+{
+	for (int i = 0; i < s->nguests; i++)
+		if (strcmp(s->guests[i]->node.name, name) == 0)
+			return s->guests[i];
+	return NULL;
+}
+
+struct bridge *sim_bridge(struct sim *s, const char *name)
+{
+	for (int i = 0; i < s->nbridges; i++)
+		if (strcmp(s->bridges[i]->node.name, name) == 0)
+			return s->bridges[i];
+	return NULL;
+}
+
+struct hub *sim_hub(struct sim *s, const char *name)
+{
+	for (int i = 0; i < s->nhubs; i++)
+		if (strcmp(s->hubs[i]->node.name, name) == 0)
+			return s->hubs[i];
+	return NULL;
+}
+
+static void print_time(struct sim *s)
+{
+	uint64_t t = loop_now(s->loop);
+
+	if (s->show_time)
+		fprintf(s->out, "[%4" PRIu64 ".%06" PRIu64 "] ", t / NS_PER_SEC,
+			(t % NS_PER_SEC) / NS_PER_US);
+}
+
+static void step_fire(void *arg)
+{
+	struct step *st = arg;
+	struct sim *s = st->sim;
+	char err[ERRLEN];
+	const char *c = st->cmd;
+
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (strncmp(c, "expect", 6) == 0 && (c[6] == ' ' || c[6] == '\t')) {
+		char actual[128] = "";
+		struct expect_result *r;
+		int rc = expect_eval(s, c + 7, false, actual, sizeof(actual), err);
+
+		s->results = xreallocarray(s->results, (size_t)s->nresults + 1, sizeof(*s->results));
+		r = &s->results[s->nresults++];
+		memset(r, 0, sizeof(*r));
+		r->line = st->line;
+		r->at = loop_now(s->loop);
+		r->text = xstrdup(c + 7);
+		r->evaluated = rc >= 0;
+		r->passed = rc == 1;
+		r->actual = xstrdup(rc >= 0 ? actual : err);
+		if (!r->passed)
+			s->failures++;
+		print_time(s);
+		fprintf(s->out, "%s:%d: %s: expect %s (actual %s)\n", s->path, st->line,
+			r->passed ? "PASS" : "FAIL", r->text, r->actual);
+		return;
+	}
+	print_time(s);
+	fprintf(s->out, "> %s\n", c);
+	if (cmd_exec(s, c, s->out, false, err) < 0)
+		fprintf(s->out, "%s:%d: error: %s\n", s->path, st->line, err);
+}
+
+void sim_start(struct sim *s)
+{
+	uint64_t last = 0;
+
+	for (int i = 0; i < s->nbridges; i++)
+		bridge_start(s->bridges[i]);
+	for (int i = 0; i < s->nsteps; i++) {
+		timer_init(&s->steps[i].timer, step_fire, &s->steps[i]);
+		loop_timer_arm(s->loop, &s->steps[i].timer, s->steps[i].at);
+		last = MAX(last, s->steps[i].at);
+	}
+	if (!s->duration_set)
+		s->duration = s->nsteps > 0 ? last + SIM_SETTLE : SIM_DEFAULT_DURATION;
+}
+
+void sim_run(struct sim *s)
+{
+	loop_run(s->loop, s->duration);
+}

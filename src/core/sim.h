@@ -1,0 +1,113 @@
+/*
+ * A loaded topology and everything that runs it: the loop, the graph, the
+ * typed node lists, the scenario and its expectation results. The topology
+ * loader fills it, commands act on it, the report reads it.
+ */
+#ifndef QNETSIM_SIM_H
+#define QNETSIM_SIM_H
+
+#include <stdio.h>
+
+#include "bridge.h"
+#include "graph.h"
+#include "hub.h"
+#include "loop.h"
+#include "../guest/guest.h"
+
+#define SIM_MAX_NAME 32
+#define SIM_MAX_LINE 4096
+#define SIM_DEFAULT_DURATION (10ULL * NS_PER_SEC)
+#define SIM_SETTLE NS_PER_SEC  /* run past the last step by this much */
+
+struct step {
+	struct sim *sim;
+	uint64_t at;
+	int line;
+	char *cmd;
+	struct timer timer;
+};
+
+struct expect_result {
+	int line;
+	uint64_t at;
+	char *text;             /* the expression as written */
+	bool evaluated, passed;
+	char *actual;           /* what the left-hand side was */
+};
+
+struct sim {
+	char *path;             /* the topology file */
+	struct loop *loop;
+	struct frame_pool *pool;
+	struct graph *g;
+	uint64_t seed;
+
+	struct guest **guests;
+	int nguests;
+	struct hub **hubs;
+	int nhubs;
+	struct bridge **bridges;
+	int nbridges;
+
+	struct step *steps;
+	int nsteps;
+	uint64_t duration;      /* when the run ends */
+	bool duration_set;      /* [scenario] duration= or --duration */
+
+	struct expect_result *results;
+	int nresults;
+	int failures;
+
+	FILE *out;              /* command output */
+	bool show_time;         /* prefix command output with the clock */
+	char *pcap_dir;
+	struct capture *all_captures;  /* every open capture, for closing */
+	uint64_t commands_failed;
+};
+
+/* Creates an empty sim with a virtual clock. */
+struct sim *sim_new(uint64_t seed);
+void sim_free(struct sim *s);
+
+/* Loads a topology. On errors prints "file:line: message" lines to errs
+ * and returns the number of errors (0: loaded). */
+int topo_load(struct sim *s, const char *path, FILE *errs);
+
+/* Lookups by name. */
+struct guest *sim_guest(struct sim *s, const char *name);
+struct bridge *sim_bridge(struct sim *s, const char *name);
+struct hub *sim_hub(struct sim *s, const char *name);
+struct hub *sim_vlan_hub(struct sim *s, int vlan, int line);  /* creates vlanN */
+
+/* Schedules the scenario; then loop_run until the duration. */
+void sim_start(struct sim *s);
+void sim_run(struct sim *s);
+
+/* Runs one command line. Returns 0, or -1 with the message written to out.
+ * With check set, only validates it (names, addresses, syntax). */
+int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err);
+/* Prints the command list (help). */
+void cmd_help(FILE *out);
+
+/* Evaluates "LHS OP RHS". Returns 1 held, 0 failed, -1 malformed (err).
+ * actual receives the left-hand side's value when evaluated. */
+int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_t alen,
+		char *err);
+
+/* Captures (pcap through libpcap; filter in tcpdump syntax). */
+int capture_start(struct sim *s, struct port *p, const char *path, const char *filter,
+		  char *err);
+int capture_stop(struct sim *s, struct port *p, char *err);
+void capture_close_all(struct sim *s);
+uint64_t capture_count(const struct port *p);
+
+/* Writes the JSON report. Returns 0 or -1 with err. */
+int report_write(struct sim *s, const char *path, char *err);
+
+/* "info network" and friends, used by commands and the TUI. */
+void info_network(struct sim *s, FILE *out);
+void info_ports(struct sim *s, FILE *out);
+void info_mac(struct sim *s, struct bridge *b, FILE *out);
+void info_arp(struct sim *s, struct guest *gu, FILE *out);
+
+#endif

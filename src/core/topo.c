@@ -1,0 +1,936 @@
+/*
+ * Topology loader: reads the INI file with inih and builds the graph.
+ *
+ * inih calls us once per key; it does not tell us where a section starts,
+ * and a repeated [link] header looks the same as the one before. So we
+ * feed inih through our own line reader, which sees every [header] first,
+ * numbers the section instances, rejects over-long lines, and lets a
+ * section with no keys still be validated.
+ *
+ * Loading has two passes. While parsing, sections create their nodes and
+ * NICs and keep what refers to other things (links, static entries, IP
+ * addresses, scenario steps) with its line number. Then resolve() builds
+ * ports and links in a fixed order and checks every reference, so each
+ * error names the line that caused it.
+ */
+#include "sim.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KV 32
+
+enum sect_kind { SECT_NONE, SECT_GUEST, SECT_HUB, SECT_BRIDGE, SECT_LINK, SECT_SCENARIO, SECT_BAD };
+
+struct sect {
+	enum sect_kind kind;
+	char *name;
+	int line;
+	struct node *node;
+	int link;               /* index into links for SECT_LINK */
+};
+
+struct link_decl {
+	int line;
+	char *a, *b;
+	int a_line, b_line;
+	uint64_t rate, delay;
+	double loss;
+	bool down;
+};
+
+struct ip_decl {
+	struct guest *gu;
+	char *nic;              /* index or id */
+	uint32_t ip;
+	int prefix;
+	int line;
+};
+
+struct static_decl {
+	struct bridge *b;
+	uint8_t mac[6];
+	char *port;
+	uint16_t vid;
+	int line;
+};
+
+struct loader {
+	struct sim *s;
+	const char *path;
+	FILE *errs;
+	int nerrors;
+	FILE *f;
+	int lineno;             /* lines the reader handed out */
+	struct sect *sects;
+	int nsects, sectcap;
+	struct link_decl *links;
+	int nlinks;
+	struct ip_decl *ips;
+	int nips;
+	struct static_decl *statics;
+	int nstatics;
+	bool help_printed;
+	bool scenario_seen;
+};
+
+static void lerr(struct loader *L, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void lerr(struct loader *L, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(L->errs, "%s:%d: ", L->path, line);
+	va_start(ap, fmt);
+	vfprintf(L->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', L->errs);
+	L->nerrors++;
+}
+
+static struct sect *cur_sect(struct loader *L)
+{
+	return L->nsects > 0 ? &L->sects[L->nsects - 1] : NULL;
+}
+
+static bool valid_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len > SIM_MAX_NAME || !isalpha((unsigned char)n[0]))
+		return false;
+	for (const char *p = n; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return false;
+	return true;
+}
+
+static struct node *find_node(struct loader *L, const char *name)
+{
+	return graph_find_node(L->s->g, name);
+}
+
+static void push_node(void ***arr, int *n, void *item)
+{
+	*arr = xreallocarray(*arr, (size_t)*n + 1, sizeof(void *));
+	(*arr)[(*n)++] = item;
+}
+
+/* Handles a "[kind name]" header seen by the reader. */
+static void section_header(struct loader *L, char *text, int line)
+{
+	static const struct {
+		const char *word;
+		enum sect_kind kind;
+		bool named;     /* needs a name */
+	} kinds[] = {
+		{ "guest", SECT_GUEST, true }, { "hub", SECT_HUB, true },
+		{ "bridge", SECT_BRIDGE, true }, { "link", SECT_LINK, false },
+		{ "scenario", SECT_SCENARIO, false },
+	};
+	char *words[4];
+	int nw;
+	struct sect sc = { .kind = SECT_BAD, .line = line, .link = -1 };
+	char *close = strchr(text, ']');
+
+	if (close == NULL) {
+		/* inih reports this one itself. */
+		goto push;
+	}
+	*close = '\0';
+	nw = split_words(text + 1, words, 4);
+	if (nw < 1) {
+		lerr(L, line, "empty section header");
+		goto push;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strcmp(words[0], kinds[i].word) != 0)
+			continue;
+		if (kinds[i].named && nw != 2) {
+			lerr(L, line, "[%s] needs a name: [%s NAME]", words[0], words[0]);
+			goto push;
+		}
+		if (!kinds[i].named && nw > 2) {
+			lerr(L, line, "[%s] takes at most one name", words[0]);
+			goto push;
+		}
+		sc.kind = kinds[i].kind;
+		if (nw == 2)
+			sc.name = xstrdup(words[1]);
+		break;
+	}
+	if (sc.kind == SECT_BAD) {
+		lerr(L, line, "unknown section [%s] (expected guest, hub, bridge, link or scenario)",
+		     words[0]);
+		goto push;
+	}
+	if (sc.name != NULL && sc.kind != SECT_LINK && !valid_name(sc.name)) {
+		lerr(L, line, "bad name '%s': use up to %d letters, digits, '_' or '-', "
+			      "starting with a letter", sc.name, SIM_MAX_NAME);
+		sc.kind = SECT_BAD;
+		goto push;
+	}
+	if (sc.kind == SECT_SCENARIO) {
+		if (L->scenario_seen)
+			lerr(L, line, "a second [scenario] section; put every step in one");
+		L->scenario_seen = true;
+	}
+	if (sc.kind == SECT_GUEST || sc.kind == SECT_HUB || sc.kind == SECT_BRIDGE) {
+		struct node *dup = find_node(L, sc.name);
+
+		if (dup != NULL) {
+			lerr(L, line, "duplicate name '%s' (already declared at line %d)", sc.name,
+			     dup->line);
+			sc.kind = SECT_BAD;
+			goto push;
+		}
+		if (sc.kind == SECT_GUEST) {
+			struct guest *gu = guest_new(L->s->g, sc.name, line);
+
+			push_node((void ***)&L->s->guests, &L->s->nguests, gu);
+			sc.node = &gu->node;
+		} else if (sc.kind == SECT_HUB) {
+			int vlan = -1;
+
+			if (strncmp(sc.name, "vlan", 4) == 0 && isdigit((unsigned char)sc.name[4]))
+				vlan = atoi(sc.name + 4);
+			struct hub *h = hub_new(L->s->g, sc.name, vlan, line);
+
+			push_node((void ***)&L->s->hubs, &L->s->nhubs, h);
+			sc.node = &h->node;
+		} else {
+			struct bridge *b = bridge_new(L->s->g, sc.name, FDB_DEFAULT_MAX,
+						      FDB_DEFAULT_AGEING, line);
+
+			push_node((void ***)&L->s->bridges, &L->s->nbridges, b);
+			sc.node = &b->node;
+		}
+	}
+	if (sc.kind == SECT_LINK) {
+		L->links = xreallocarray(L->links, (size_t)L->nlinks + 1, sizeof(*L->links));
+		L->links[L->nlinks] = (struct link_decl){ .line = line };
+		sc.link = L->nlinks++;
+	}
+push:
+	if (L->nsects == L->sectcap) {
+		L->sectcap = L->sectcap ? L->sectcap * 2 : 16;
+		L->sects = xreallocarray(L->sects, (size_t)L->sectcap, sizeof(*L->sects));
+	}
+	L->sects[L->nsects++] = sc;
+}
+
+/* inih's line source: sees each line first, rejects over-long ones. */
+static char *reader(char *buf, int num, void *arg)
+{
+	struct loader *L = arg;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, L->f);
+	char *p;
+
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	L->lineno++;
+	if (n > SIM_MAX_LINE || n >= num - 1) {
+		lerr(L, L->lineno, "line is too long (%zd characters; at most %d)", n, SIM_MAX_LINE);
+		snprintf(buf, (size_t)num, ";\n");
+		free(line);
+		return buf;
+	}
+	memcpy(buf, line, (size_t)n + 1);
+	free(line);
+	p = buf;
+	if (L->lineno == 1 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb &&
+	    (unsigned char)p[2] == 0xbf)
+		p += 3;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '[') {
+		char hdr[SIM_MAX_LINE + 2];
+		char *semi;
+
+		snprintf(hdr, sizeof(hdr), "%s", p);
+		/* Drop an inline comment after the header. */
+		if ((semi = strstr(hdr, " ;")) != NULL)
+			*semi = '\0';
+		section_header(L, hdr, L->lineno);
+	}
+	return buf;
+}
+
+/* ---- per-section keys ----------------------------------------------------- */
+
+static int parse_nic(struct loader *L, struct guest *gu, const char *value, int line)
+{
+	char *copy = xstrdup(value), *v = copy;
+	struct kv kv[MAX_KV];
+	char err[ERRLEN];
+	int n;
+	const struct nic_model *model = nic_model_default();
+	struct nic *nic;
+	int rc = -1;
+
+	/* Accept a pasted "-net nic,..." or "nic,..." argument. */
+	while (isspace((unsigned char)*v))
+		v++;
+	if (strncmp(v, "-net ", 5) == 0 || strncmp(v, "-nic ", 5) == 0)
+		v += 5;
+	while (isspace((unsigned char)*v))
+		v++;
+	n = kv_split(v, kv, MAX_KV, err);
+	if (n < 0) {
+		lerr(L, line, "nic: %s", err);
+		goto out;
+	}
+	/* The model first, so the NIC gets it from the start. */
+	for (int i = 0; i < n; i++) {
+		if (strcmp(kv[i].key, "model") == 0 && kv[i].val != NULL) {
+			if (strcmp(kv[i].val, "help") == 0 || strcmp(kv[i].val, "?") == 0) {
+				nic_model_help(stdout);
+				L->help_printed = true;
+				goto out;
+			}
+			model = nic_model_find(kv[i].val);
+			if (model == NULL) {
+				lerr(L, line, "nic: unknown model '%s' (model=help lists them)",
+				     kv[i].val);
+				goto out;
+			}
+		}
+	}
+	nic = guest_add_nic(gu, model, line);
+	if (nic == NULL) {
+		lerr(L, line, "nic: guest '%s' already has %d NICs, the most it can have",
+		     gu->node.name, GUEST_MAX_NICS);
+		goto out;
+	}
+	nic->mac_auto = true;
+	for (int i = 0; i < n; i++) {
+		const char *k = kv[i].key, *val = kv[i].val;
+		uint64_t num;
+
+		if (i == 0 && val == NULL && (strcmp(k, "nic") == 0))
+			continue;
+		if (val == NULL) {
+			lerr(L, line, "nic: '%s' needs a value (%s=...)", k, k);
+			goto out;
+		}
+		if (strcmp(k, "model") == 0) {
+			continue;
+		} else if (strcmp(k, "macaddr") == 0 || strcmp(k, "mac") == 0) {
+			if (parse_mac(val, nic->mac) < 0) {
+				lerr(L, line, "nic: macaddr '%s' is not a MAC address "
+					      "(like 52:54:00:12:34:56)", val);
+				goto out;
+			}
+			if (mac_is_multicast(nic->mac) || mac_is_zero(nic->mac)) {
+				lerr(L, line, "nic: macaddr %s is a %s address; a NIC needs a unicast one",
+				     val, mac_is_zero(nic->mac) ? "zero" : "multicast");
+				goto out;
+			}
+			nic->mac_auto = false;
+		} else if (strcmp(k, "vlan") == 0) {
+			if (parse_u64(val, 0, 4095, &num, err) < 0) {
+				lerr(L, line, "nic: vlan: %s", err);
+				goto out;
+			}
+			nic->vlan = (int)num;
+		} else if (strcmp(k, "id") == 0 || strcmp(k, "name") == 0) {
+			if (!valid_name(val)) {
+				lerr(L, line, "nic: %s '%s' is not a valid name", k, val);
+				goto out;
+			}
+			if (guest_find_nic(gu, val) != NULL) {
+				lerr(L, line, "nic: duplicate NIC id '%s' in guest '%s'", val,
+				     gu->node.name);
+				goto out;
+			}
+			free(nic->id);
+			nic->id = xstrdup(val);
+		} else if (strcmp(k, "addr") == 0) {
+			/* PCI slot: accepted for pasted QEMU lines; nothing to simulate. */
+			if (parse_u64(val, 0, 31, &num, err) < 0) {
+				lerr(L, line, "nic: addr: PCI slot %s", err);
+				goto out;
+			}
+		} else if (strcmp(k, "vectors") == 0) {
+			if (parse_u64(val, 0, 2048, &num, err) < 0) {
+				lerr(L, line, "nic: vectors: %s", err);
+				goto out;
+			}
+		} else if (strcmp(k, "netdev") == 0) {
+			lerr(L, line, "nic: netdev= needs a [netdev] backend, which this version "
+				      "does not have; link the NIC with a [link] section instead");
+			goto out;
+		} else {
+			lerr(L, line, "nic: unknown option '%s' (known: model, macaddr, vlan, id, "
+				      "name, addr, vectors)", k);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+static void guest_key(struct loader *L, struct guest *gu, const char *k, const char *v, int line)
+{
+	char err[ERRLEN];
+
+	if (strcmp(k, "nic") == 0) {
+		parse_nic(L, gu, v, line);
+	} else if (strcmp(k, "ip") == 0 || strncmp(k, "ip.", 3) == 0) {
+		struct ip_decl d = { .gu = gu, .line = line };
+
+		if (parse_ipv4_prefix(v, &d.ip, &d.prefix) < 0) {
+			lerr(L, line, "%s: '%s' is not an address with a prefix (like 10.0.0.1/24)",
+			     k, v);
+			return;
+		}
+		if (d.prefix == 0 || d.prefix > 30 || d.ip == 0) {
+			lerr(L, line, "%s: prefix /%d is out of range (1..30)", k, d.prefix);
+			return;
+		}
+		d.nic = xstrdup(k[2] == '.' ? k + 3 : "0");
+		L->ips = xreallocarray(L->ips, (size_t)L->nips + 1, sizeof(*L->ips));
+		L->ips[L->nips++] = d;
+	} else if (strcmp(k, "gw") == 0 || strcmp(k, "gateway") == 0) {
+		if (parse_ipv4(v, &gu->gateway) < 0 || gu->gateway == 0)
+			lerr(L, line, "%s: '%s' is not an IPv4 address", k, v);
+	} else if (strcmp(k, "arp_timeout") == 0) {
+		if (parse_duration(v, &gu->arp_timeout, err) < 0)
+			lerr(L, line, "arp_timeout: %s", err);
+		else if (gu->arp_timeout < NS_PER_SEC)
+			lerr(L, line, "arp_timeout: %s is too short (at least 1s)", v);
+	} else {
+		lerr(L, line, "[guest %s] unknown key '%s' (known: nic, ip, ip.N, gw, arp_timeout)",
+		     gu->node.name, k);
+	}
+}
+
+static void speed_key(struct loader *L, uint64_t *speed, const char *v, int line)
+{
+	char err[ERRLEN];
+
+	if (parse_rate(v, speed, err) < 0)
+		lerr(L, line, "speed: %s", err);
+	else if (*speed < 1000)
+		lerr(L, line, "speed: %s is too slow (at least 1k)", v);
+}
+
+static void bridge_key(struct loader *L, struct bridge *b, const char *k, const char *v, int line)
+{
+	char err[ERRLEN];
+	uint64_t num;
+
+	if (strcmp(k, "ageing") == 0 || strcmp(k, "ageing_time") == 0 || strcmp(k, "aging") == 0) {
+		if (parse_duration(v, &num, err) < 0)
+			lerr(L, line, "%s: %s", k, err);
+		else if (num > 1000000ULL * NS_PER_SEC)
+			lerr(L, line, "%s: %s is out of range (0..1000000s)", k, v);
+		else
+			fdb_set_ageing(b->fdb, num);
+	} else if (strcmp(k, "max_entries") == 0) {
+		if (parse_u64(v, 1, FDB_MAX_ENTRIES_LIMIT, &num, err) < 0) {
+			lerr(L, line, "max_entries: %s", err);
+		} else {
+			uint64_t ageing = fdb_ageing(b->fdb);
+
+			fdb_free(b->fdb);
+			b->fdb = fdb_new((uint32_t)num, ageing);
+		}
+	} else if (strcmp(k, "speed") == 0) {
+		speed_key(L, &b->speed, v, line);
+	} else if (strcmp(k, "static") == 0) {
+		char *copy = xstrdup(v);
+		struct kv kv[MAX_KV];
+		struct static_decl d = { .b = b, .line = line, .vid = BRIDGE_DEFAULT_VLAN };
+		int n = kv_split(copy, kv, MAX_KV, err);
+		bool have_mac = false;
+
+		for (int i = 0; n > 0 && i < n; i++) {
+			if (kv[i].val == NULL && i == 0) {
+				if (parse_mac(kv[i].key, d.mac) < 0) {
+					lerr(L, line, "static: '%s' is not a MAC address", kv[i].key);
+					goto bad;
+				}
+				have_mac = true;
+			} else if (kv[i].val != NULL && strcmp(kv[i].key, "port") == 0) {
+				free(d.port);
+				d.port = xstrdup(kv[i].val);
+			} else if (kv[i].val != NULL && strcmp(kv[i].key, "vlan") == 0) {
+				if (parse_u64(kv[i].val, 1, 4094, &num, err) < 0) {
+					lerr(L, line, "static: vlan: %s", err);
+					goto bad;
+				}
+				d.vid = (uint16_t)num;
+			} else {
+				lerr(L, line, "static: unknown option '%s' (MAC,port=P[,vlan=N])",
+				     kv[i].key);
+				goto bad;
+			}
+		}
+		if (!have_mac || d.port == NULL) {
+			lerr(L, line, "static: needs MAC,port=PORT[,vlan=N]");
+			goto bad;
+		}
+		if (mac_is_multicast(d.mac) || mac_is_zero(d.mac)) {
+			lerr(L, line, "static: %s is not a unicast MAC", kv[0].key);
+			goto bad;
+		}
+		L->statics = xreallocarray(L->statics, (size_t)L->nstatics + 1, sizeof(*L->statics));
+		L->statics[L->nstatics++] = d;
+		free(copy);
+		return;
+bad:
+		free(d.port);
+		free(copy);
+	} else {
+		lerr(L, line, "[bridge %s] unknown key '%s' (known: ageing, max_entries, speed, "
+			      "static)", b->node.name, k);
+	}
+}
+
+static void link_key(struct loader *L, struct link_decl *d, const char *k, const char *v, int line)
+{
+	char err[ERRLEN];
+
+	if (strcmp(k, "a") == 0 || strcmp(k, "b") == 0) {
+		char **slot = k[0] == 'a' ? &d->a : &d->b;
+
+		if (*slot != NULL) {
+			lerr(L, line, "link: '%s' given twice", k);
+			return;
+		}
+		*slot = xstrdup(v);
+		if (k[0] == 'a')
+			d->a_line = line;
+		else
+			d->b_line = line;
+	} else if (strcmp(k, "rate") == 0) {
+		if (parse_rate(v, &d->rate, err) < 0)
+			lerr(L, line, "rate: %s", err);
+		else if (d->rate < 1000)
+			lerr(L, line, "rate: %s is too slow (at least 1k)", v);
+	} else if (strcmp(k, "delay") == 0) {
+		if (parse_duration(v, &d->delay, err) < 0)
+			lerr(L, line, "delay: %s", err);
+		else if (d->delay > 60 * NS_PER_SEC)
+			lerr(L, line, "delay: %s is out of range (0..60s)", v);
+	} else if (strcmp(k, "loss") == 0) {
+		if (parse_percent(v, &d->loss, err) < 0)
+			lerr(L, line, "loss: %s", err);
+	} else if (strcmp(k, "state") == 0) {
+		bool up;
+
+		if (parse_bool(v, &up, err) < 0)
+			lerr(L, line, "state: %s (use up or down)", err);
+		else
+			d->down = !up;
+	} else {
+		lerr(L, line, "[link] unknown key '%s' (known: a, b, rate, delay, loss, state)", k);
+	}
+}
+
+static void scenario_key(struct loader *L, const char *k, const char *v, int line)
+{
+	struct sim *s = L->s;
+	char err[ERRLEN];
+	uint64_t at;
+
+	if (strcmp(k, "duration") == 0) {
+		if (parse_duration(v, &s->duration, err) < 0)
+			lerr(L, line, "duration: %s", err);
+		else
+			s->duration_set = true;
+		return;
+	}
+	if (strncmp(k, "at ", 3) == 0) {
+		const char *t = k + 3;
+
+		while (isspace((unsigned char)*t))
+			t++;
+		if (parse_duration(t, &at, err) < 0) {
+			lerr(L, line, "at: %s", err);
+			return;
+		}
+		s->steps = xreallocarray(s->steps, (size_t)s->nsteps + 1, sizeof(*s->steps));
+		s->steps[s->nsteps++] = (struct step){ .sim = s, .at = at, .line = line,
+						       .cmd = xstrdup(v) };
+		return;
+	}
+	lerr(L, line, "[scenario] unknown key '%s' (use 'at TIME = COMMAND' or 'duration = T')", k);
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value,
+		   int line)
+{
+	struct loader *L = user;
+	struct sect *sc = cur_sect(L);
+
+	(void)section;
+	if (value == NULL)
+		value = "";
+	if (sc == NULL) {
+		lerr(L, line, "'%s' is outside any section", name);
+		return 1;
+	}
+	switch (sc->kind) {
+	case SECT_GUEST:
+		guest_key(L, guest_from_node(sc->node), name, value, line);
+		break;
+	case SECT_HUB:
+		if (strcmp(name, "speed") == 0)
+			speed_key(L, &hub_from_node(sc->node)->speed, value, line);
+		else
+			lerr(L, line, "[hub %s] unknown key '%s' (known: speed)", sc->name, name);
+		break;
+	case SECT_BRIDGE:
+		bridge_key(L, bridge_from_node(sc->node), name, value, line);
+		break;
+	case SECT_LINK:
+		link_key(L, &L->links[sc->link], name, value, line);
+		break;
+	case SECT_SCENARIO:
+		scenario_key(L, name, value, line);
+		break;
+	default:
+		break;  /* the header was already reported */
+	}
+	return 1;
+}
+
+/* ---- resolve -------------------------------------------------------------- */
+
+struct hub *sim_vlan_hub(struct sim *s, int vlan, int line)
+{
+	char name[24];
+	struct node *n;
+	struct hub *h;
+
+	snprintf(name, sizeof(name), "vlan%d", vlan);
+	n = graph_find_node(s->g, name);
+	if (n != NULL)
+		return hub_from_node(n);
+	h = hub_new(s->g, name, vlan, line);
+	push_node((void ***)&s->hubs, &s->nhubs, h);
+	return h;
+}
+
+/* Finds or creates the port an endpoint names. */
+static struct port *endpoint(struct loader *L, const char *ep, int line)
+{
+	struct sim *s = L->s;
+	char name[SIM_MAX_NAME * 2 + 2];
+	char *dot;
+	struct node *n;
+	struct guest *gu;
+	struct port *p;
+
+	if (strlen(ep) >= sizeof(name)) {
+		lerr(L, line, "link endpoint '%s' is too long", ep);
+		return NULL;
+	}
+	strcpy(name, ep);
+	dot = strchr(name, '.');
+	if (dot != NULL)
+		*dot = '\0';
+	n = find_node(L, name);
+	if (n == NULL && strncmp(name, "vlan", 4) == 0 && isdigit((unsigned char)name[4])) {
+		uint64_t v;
+
+		if (parse_u64(name + 4, 0, 4095, &v, NULL) == 0)
+			n = &sim_vlan_hub(s, (int)v, line)->node;
+	}
+	if (n == NULL) {
+		lerr(L, line, "link endpoint '%s': no guest, hub or bridge named '%s'", ep, name);
+		return NULL;
+	}
+	gu = guest_from_node(n);
+	if (dot == NULL) {
+		if (gu != NULL) {
+			if (gu->nnics != 1) {
+				lerr(L, line, "link endpoint '%s': guest has %d NICs; name one (%s.nic0)",
+				     ep, gu->nnics, name);
+				return NULL;
+			}
+			return gu->nics[0]->port;
+		}
+		if (hub_from_node(n) != NULL)
+			return hub_add_port(hub_from_node(n));
+		return bridge_add_port(bridge_from_node(n));
+	}
+	p = graph_find_port(s->g, ep);
+	if (p != NULL)
+		return p;
+	if (gu == NULL) {
+		/* br0.3: create ports up to 3 so the number is the one asked for. */
+		uint64_t num;
+
+		if (parse_u64(dot + 1, 1, 4096, &num, NULL) < 0) {
+			lerr(L, line, "link endpoint '%s': ports of %s are numbered (%s.1, %s.2, ...)",
+			     ep, name, name, name);
+			return NULL;
+		}
+		while ((uint64_t)n->nports < num) {
+			if (hub_from_node(n) != NULL)
+				hub_add_port(hub_from_node(n));
+			else
+				bridge_add_port(bridge_from_node(n));
+		}
+		return n->ports[num - 1];
+	}
+	lerr(L, line, "link endpoint '%s': guest '%s' has no NIC '%s'", ep, name, dot + 1);
+	return NULL;
+}
+
+static void assign_macs(struct loader *L)
+{
+	struct sim *s = L->s;
+	uint64_t next = 0x525400123456ULL;
+
+	/* Explicit MACs must be unique. */
+	for (int i = 0; i < s->nguests; i++) {
+		for (int j = 0; j < s->guests[i]->nnics; j++) {
+			struct nic *a = s->guests[i]->nics[j];
+
+			if (a->mac_auto)
+				continue;
+			for (int k = 0; k <= i; k++) {
+				for (int m = 0; m < s->guests[k]->nnics; m++) {
+					struct nic *b = s->guests[k]->nics[m];
+					char buf[18];
+
+					if (b == a)
+						goto next_a;
+					if (!b->mac_auto && memcmp(a->mac, b->mac, 6) == 0) {
+						lerr(L, a->line, "duplicate MAC %s (also %s.%s at line %d)",
+						     fmt_mac(a->mac, buf), b->guest->node.name, b->id,
+						     b->line);
+						goto next_a;
+					}
+				}
+			}
+next_a:;
+		}
+	}
+	/* Automatic MACs count up from 52:54:00:12:34:56, skipping explicit ones. */
+	for (int i = 0; i < s->nguests; i++) {
+		for (int j = 0; j < s->guests[i]->nnics; j++) {
+			struct nic *a = s->guests[i]->nics[j];
+			bool taken;
+
+			if (!a->mac_auto)
+				continue;
+			do {
+				taken = false;
+				u64_to_mac(next++, a->mac);
+				for (int k = 0; k < s->nguests && !taken; k++)
+					for (int m = 0; m < s->guests[k]->nnics; m++)
+						if (!s->guests[k]->nics[m]->mac_auto &&
+						    memcmp(s->guests[k]->nics[m]->mac, a->mac, 6) == 0)
+							taken = true;
+			} while (taken);
+		}
+	}
+}
+
+static void resolve(struct loader *L)
+{
+	struct sim *s = L->s;
+	bool *linked;
+
+	if (s->nguests * GUEST_MAX_NICS > 1000000)
+		lerr(L, 1, "too many guests");
+	assign_macs(L);
+	for (int i = 0; i < s->nguests; i++) {
+		if (s->guests[i]->nnics == 0)
+			lerr(L, s->guests[i]->node.line, "guest '%s' has no NIC (add nic = model=e1000)",
+			     s->guests[i]->node.name);
+		for (int j = 0; j < s->guests[i]->nnics; j++)
+			guest_nic_attach(s->guests[i]->nics[j]);
+	}
+	/* IP addresses, now that NIC ids are final. */
+	for (int i = 0; i < L->nips; i++) {
+		struct ip_decl *d = &L->ips[i];
+		struct nic *nic = guest_find_nic(d->gu, d->nic);
+		uint64_t idx;
+
+		if (nic == NULL && parse_u64(d->nic, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
+		    (int)idx < d->gu->nnics)
+			nic = d->gu->nics[idx];
+		if (nic == NULL) {
+			lerr(L, d->line, "ip.%s: guest '%s' has no NIC %s", d->nic, d->gu->node.name,
+			     d->nic);
+			continue;
+		}
+		if (nic->ip != 0) {
+			lerr(L, d->line, "ip: NIC %s.%s already has an address", d->gu->node.name,
+			     nic->id);
+			continue;
+		}
+		nic->ip = d->ip;
+		nic->prefix = d->prefix;
+	}
+	for (int i = 0; i < s->nguests; i++) {
+		struct guest *gu = s->guests[i];
+
+		if (gu->gateway != 0 && !guest_has_route(gu, gu->gateway))
+			lerr(L, gu->node.line, "guest '%s': gateway is not on any NIC's subnet",
+			     gu->node.name);
+	}
+	/* Explicit links first, in file order. */
+	linked = xcalloc(s->g->portcap + 1, sizeof(*linked));
+	for (int i = 0; i < L->nlinks; i++) {
+		struct link_decl *d = &L->links[i];
+		struct port *a, *b;
+		struct link *lk;
+
+		if (d->a == NULL || d->b == NULL) {
+			lerr(L, d->line, "[link] needs both ends: a = NODE[.PORT] and b = NODE[.PORT]");
+			continue;
+		}
+		a = endpoint(L, d->a, d->a_line);
+		b = endpoint(L, d->b, d->b_line);
+		if (a == NULL || b == NULL)
+			continue;
+		if (a == b || a->node == b->node) {
+			lerr(L, d->line, "[link] joins %s to itself", a->node->name);
+			continue;
+		}
+		if (a->link != NULL || b->link != NULL) {
+			struct port *busy = a->link != NULL ? a : b;
+
+			lerr(L, busy == a ? d->a_line : d->b_line,
+			     "link endpoint %s is already connected (link at line %d)", busy->name,
+			     busy->link->line);
+			continue;
+		}
+		if (a->priv != NULL && ((struct nic *)a->priv)->vlan >= 0)
+			lerr(L, d->a_line, "%s has vlan=%d and is also linked here; choose one",
+			     a->name, ((struct nic *)a->priv)->vlan);
+		if (b->priv != NULL && ((struct nic *)b->priv)->vlan >= 0)
+			lerr(L, d->b_line, "%s has vlan=%d and is also linked here; choose one",
+			     b->name, ((struct nic *)b->priv)->vlan);
+		lk = link_new(s->g, a, b, d->rate, d->delay, d->loss, d->line);
+		if (d->down)
+			a->admin_up = b->admin_up = false;
+		(void)lk;
+	}
+	free(linked);
+	/* NICs not linked go to their QEMU vlan (hub), vlan 0 by default. */
+	for (int i = 0; i < s->nguests; i++) {
+		for (int j = 0; j < s->guests[i]->nnics; j++) {
+			struct nic *nic = s->guests[i]->nics[j];
+			struct hub *h;
+
+			if (nic->port->link != NULL)
+				continue;
+			h = sim_vlan_hub(s, nic->vlan >= 0 ? nic->vlan : 0, nic->line);
+			link_new(s->g, nic->port, hub_add_port(h), 0, 0, 0, nic->line);
+		}
+	}
+	/* Static FDB entries need the ports. */
+	for (int i = 0; i < L->nstatics; i++) {
+		struct static_decl *d = &L->statics[i];
+		struct node *n = &d->b->node;
+		struct port *p = graph_find_port(s->g, d->port);
+		char full[SIM_MAX_NAME * 2 + 16];
+		int rc;
+
+		if (p == NULL) {
+			snprintf(full, sizeof(full), "%s.%s", n->name, d->port);
+			p = graph_find_port(s->g, full);
+		}
+		if (p == NULL || p->node != n) {
+			lerr(L, d->line, "static: bridge '%s' has no port '%s'", n->name, d->port);
+			continue;
+		}
+		rc = fdb_add_static(d->b->fdb, mac_to_u64(d->mac), d->vid, p->index);
+		if (rc == -ENOSPC)
+			lerr(L, d->line, "static: the MAC table of '%s' is full (max_entries)",
+			     n->name);
+	}
+}
+
+static void check_scenario(struct loader *L)
+{
+	struct sim *s = L->s;
+	char err[ERRLEN];
+	FILE *null = fopen("/dev/null", "w");
+
+	for (int i = 0; i < s->nsteps; i++) {
+		if (cmd_exec(s, s->steps[i].cmd, null, true, err) < 0)
+			lerr(L, s->steps[i].line, "%s", err);
+		if (s->duration_set && s->steps[i].at > s->duration)
+			lerr(L, s->steps[i].line, "step at %.3fs is after the scenario's duration",
+			     (double)s->steps[i].at / 1e9);
+	}
+	if (null != NULL)
+		fclose(null);
+}
+
+static void loader_free(struct loader *L)
+{
+	for (int i = 0; i < L->nsects; i++)
+		free(L->sects[i].name);
+	free(L->sects);
+	for (int i = 0; i < L->nlinks; i++) {
+		free(L->links[i].a);
+		free(L->links[i].b);
+	}
+	free(L->links);
+	for (int i = 0; i < L->nips; i++)
+		free(L->ips[i].nic);
+	free(L->ips);
+	for (int i = 0; i < L->nstatics; i++)
+		free(L->statics[i].port);
+	free(L->statics);
+}
+
+int topo_load(struct sim *s, const char *path, FILE *errs)
+{
+	struct loader L = { .s = s, .path = path, .errs = errs };
+	int rc;
+
+	s->path = xstrdup(path);
+	L.f = fopen(path, "r");
+	if (L.f == NULL) {
+		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+		return 1;
+	}
+	/* Debian's libinih exposes its options as globals (reference §4). */
+	ini_allow_multiline = false;
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_max_line = SIM_MAX_LINE + 8;
+	ini_stop_on_first_error = false;
+	rc = ini_parse_stream(reader, &L, handler, &L);
+	fclose(L.f);
+	if (rc > 0) {
+		/* inih stops calling us on a syntax error line but carries on; it
+		 * only returns the first such line. */
+		lerr(&L, rc, "syntax error: expected [section], key = value, or a comment");
+	} else if (rc == -2) {
+		fatal("out of memory parsing %s", path);
+	}
+	if (L.help_printed) {
+		loader_free(&L);
+		return -1;
+	}
+	if (L.nerrors == 0)
+		resolve(&L);
+	if (L.nerrors == 0)
+		check_scenario(&L);
+	loader_free(&L);
+	return L.nerrors;
+}

@@ -1,0 +1,463 @@
+/*
+ * Helpers shared by every module. See util.h for the error tiers.
+ */
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static FILE *log_file;
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("qnetsim: fatal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *xcalloc(size_t nmemb, size_t n)
+{
+	void *p = calloc(nmemb ? nmemb : 1, n ? n : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu x %zu bytes", nmemb, n);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		fatal("out of memory reallocating %zu bytes", n);
+	return q;
+}
+
+void *xreallocarray(void *p, size_t nmemb, size_t n)
+{
+	void *q = reallocarray(p, nmemb ? nmemb : 1, n ? n : 1);
+
+	if (q == NULL)
+		fatal("out of memory reallocating %zu x %zu bytes", nmemb, n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("out of memory duplicating a string");
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (p == NULL)
+		fatal("out of memory duplicating a string");
+	return p;
+}
+
+int xasprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("out of memory formatting a string");
+	return n;
+}
+
+int errf(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err, ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void log_open(const char *path)
+{
+	log_file = fopen(path, "a");
+	if (log_file == NULL)
+		fprintf(stderr, "qnetsim: cannot open log file %s: %s\n", path, strerror(errno));
+	else
+		setvbuf(log_file, NULL, _IOLBF, 0);
+}
+
+void log_close(void)
+{
+	if (log_file != NULL)
+		fclose(log_file);
+	log_file = NULL;
+}
+
+bool log_enabled(void)
+{
+	return log_file != NULL;
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_file == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(log_file, fmt, ap);
+	va_end(ap);
+	fputc('\n', log_file);
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0')
+		return errf(err, "expected a number");
+	if (!isdigit((unsigned char)*s))
+		return errf(err, "'%s' is not a number", s);
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return errf(err, "'%s' is not a number", s);
+	if (v < min || v > max)
+		return errf(err, "%s is out of range (%" PRIu64 "..%" PRIu64 ")", s, min, max);
+	*out = v;
+	return 0;
+}
+
+/* Parses a decimal number with an optional fraction, then a suffix. */
+static int parse_scaled(const char *s, double *val, const char **suffix)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || !isfinite(v) || v < 0)
+		return -1;
+	*val = v;
+	*suffix = end;
+	return 0;
+}
+
+int parse_duration(const char *s, uint64_t *ns, char *err)
+{
+	static const struct {
+		const char *name;
+		double mult;
+	} units[] = {
+		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "ns", 1 },
+		{ "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 },
+	};
+	const char *suf;
+	double v;
+
+	if (parse_scaled(s, &v, &suf) < 0)
+		return errf(err, "'%s' is not a duration (e.g. 5ms, 2.5s)", s ? s : "");
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(suf, units[i].name) == 0) {
+			double r = v * units[i].mult;
+
+			if (r > 1e18)
+				return errf(err, "duration '%s' is too long", s);
+			*ns = (uint64_t)llround(r);
+			return 0;
+		}
+	}
+	return errf(err, "'%s': unknown time unit '%s' (use ns, us, ms, s, m, h)", s, suf);
+}
+
+int parse_rate(const char *s, uint64_t *bps, char *err)
+{
+	const char *suf;
+	double v, mult;
+	char unit[16];
+	size_t n;
+
+	if (parse_scaled(s, &v, &suf) < 0)
+		return errf(err, "'%s' is not a rate (e.g. 10M, 1G, 64k)", s ? s : "");
+	n = strlen(suf);
+	if (n >= sizeof(unit))
+		return errf(err, "'%s': unknown rate unit", s);
+	for (size_t i = 0; i <= n; i++)
+		unit[i] = (char)tolower((unsigned char)suf[i]);
+	/* Accept "10M", "10Mbit", "10mbit/s", "10Mbps". */
+	for (char *p = unit; *p; p++) {
+		if (strcmp(p, "bit") == 0 || strcmp(p, "bit/s") == 0 || strcmp(p, "bps") == 0 ||
+		    strcmp(p, "b/s") == 0) {
+			*p = '\0';
+			break;
+		}
+	}
+	if (strcmp(unit, "") == 0)
+		mult = 1;
+	else if (strcmp(unit, "k") == 0)
+		mult = 1e3;
+	else if (strcmp(unit, "m") == 0)
+		mult = 1e6;
+	else if (strcmp(unit, "g") == 0)
+		mult = 1e9;
+	else if (strcmp(unit, "t") == 0)
+		mult = 1e12;
+	else
+		return errf(err, "'%s': unknown rate unit '%s' (use k, M, G)", s, suf);
+	if (v * mult > 1e13)
+		return errf(err, "rate '%s' is too high (at most 10T)", s);
+	*bps = (uint64_t)llround(v * mult);
+	return 0;
+}
+
+int parse_percent(const char *s, double *frac, char *err)
+{
+	const char *suf;
+	double v;
+
+	if (parse_scaled(s, &v, &suf) < 0)
+		return errf(err, "'%s' is not a probability (e.g. 1%% or 0.01)", s ? s : "");
+	if (strcmp(suf, "%") == 0)
+		v /= 100.0;
+	else if (*suf != '\0')
+		return errf(err, "'%s' is not a probability (e.g. 1%% or 0.01)", s);
+	if (v > 1.0)
+		return errf(err, "'%s' is more than 100%%", s);
+	*frac = v;
+	return 0;
+}
+
+int parse_bool(const char *s, bool *out, char *err)
+{
+	static const char *yes[] = { "on", "yes", "true", "1", "up" };
+	static const char *no[] = { "off", "no", "false", "0", "down" };
+
+	for (size_t i = 0; s != NULL && i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return errf(err, "'%s' is not on or off", s ? s : "");
+}
+
+int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char sep, tail;
+
+	if (s == NULL || strlen(s) != 17)
+		return -1;
+	sep = s[2];
+	if (sep != ':' && sep != '-')
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
+			return -1;
+		if (i < 5 && p[2] != sep)
+			return -1;
+	}
+	if (sscanf(s, "%2x%*c%2x%*c%2x%*c%2x%*c%2x%*c%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+int parse_ipv4(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (s == NULL || inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+int parse_ipv4_prefix(const char *s, uint32_t *ip, int *prefix)
+{
+	char buf[64];
+	char *slash;
+	uint32_t mask;
+
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash == NULL)
+		return -1;
+	*slash++ = '\0';
+	if (parse_ipv4(buf, ip) < 0)
+		return -1;
+	if (strchr(slash, '.') != NULL) {
+		int n = 0;
+
+		if (parse_ipv4(slash, &mask) < 0)
+			return -1;
+		/* A netmask must be contiguous ones. */
+		while (n < 32 && (mask & (0x80000000u >> n)))
+			n++;
+		if (n < 32 && (mask << n) != 0)
+			return -1;
+		*prefix = n;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*slash) || strlen(slash) > 2)
+		return -1;
+	*prefix = atoi(slash);
+	return *prefix <= 32 ? 0 : -1;
+}
+
+char *fmt_mac(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return buf;
+}
+
+char *fmt_ipv4(uint32_t ip, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		 ip & 0xff);
+	return buf;
+}
+
+char *fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	if (ns % NS_PER_SEC == 0)
+		snprintf(buf, len, "%" PRIu64 "s", ns / NS_PER_SEC);
+	else if (ns >= NS_PER_SEC)
+		snprintf(buf, len, "%.6gs", (double)ns / 1e9);
+	else if (ns % NS_PER_MS == 0)
+		snprintf(buf, len, "%" PRIu64 "ms", ns / NS_PER_MS);
+	else if (ns >= NS_PER_MS)
+		snprintf(buf, len, "%.6gms", (double)ns / 1e6);
+	else if (ns % NS_PER_US == 0)
+		snprintf(buf, len, "%" PRIu64 "us", ns / NS_PER_US);
+	else
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	return buf;
+}
+
+char *fmt_rate(uint64_t bps, char *buf, size_t len)
+{
+	if (bps == 0)
+		snprintf(buf, len, "unlimited");
+	else if (bps % 1000000000 == 0)
+		snprintf(buf, len, "%" PRIu64 "Gbit/s", bps / 1000000000);
+	else if (bps % 1000000 == 0)
+		snprintf(buf, len, "%" PRIu64 "Mbit/s", bps / 1000000);
+	else if (bps % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 "kbit/s", bps / 1000);
+	else
+		snprintf(buf, len, "%" PRIu64 "bit/s", bps);
+	return buf;
+}
+
+int kv_split(char *s, struct kv *kv, int max, char *err)
+{
+	int n = 0;
+	char *p = s;
+
+	while (*p != '\0') {
+		char *start = p, *w = p, *eq = NULL;
+
+		/* Copy the item in place, turning ",," into ",". */
+		while (*p != '\0') {
+			if (*p == ',') {
+				if (p[1] == ',') {
+					*w++ = ',';
+					p += 2;
+					continue;
+				}
+				break;
+			}
+			if (*p == '=' && eq == NULL)
+				eq = w;
+			*w++ = *p++;
+		}
+		if (*p == ',')
+			p++;
+		*w = '\0';
+		if (*start == '\0')
+			continue;
+		if (n == max)
+			return errf(err, "too many options (at most %d)", max);
+		if (eq != NULL) {
+			*eq = '\0';
+			kv[n].val = eq + 1;
+		} else {
+			kv[n].val = NULL;
+		}
+		kv[n].key = start;
+		n++;
+	}
+	return n;
+}
+
+int split_words(char *s, char **argv, int max)
+{
+	int argc = 0;
+	char *p = s;
+
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (argc == max)
+			return -1;
+		if (*p == '"') {
+			argv[argc++] = ++p;
+			while (*p != '\0' && *p != '"')
+				p++;
+		} else {
+			argv[argc++] = p;
+			while (*p != '\0' && !isspace((unsigned char)*p))
+				p++;
+		}
+		if (*p == '\0')
+			break;
+		*p++ = '\0';
+	}
+	return argc;
+}

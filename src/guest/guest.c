@@ -1,0 +1,766 @@
+/*
+ * The sim guests' IPv4 stack. See guest.h for what it does and does not do.
+ *
+ * Frames a guest builds start with one reference owned by the guest; they
+ * go to port_tx() (which takes it) or wait in an ARP entry's pending list
+ * (which owns them until they are sent or dropped).
+ */
+#include "guest.h"
+#include "../core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define IP_HLEN 20
+#define ICMP_HLEN 8
+#define UDP_HLEN 8
+#define UDP_ECHO_PORT 7
+
+struct udp_flow {
+	struct guest *guest;
+	uint32_t dst;
+	uint16_t dport, sport;
+	uint32_t left, size;
+	uint64_t interval;
+	char *data;
+	struct timer timer;
+};
+
+static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		sum += rd16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint32_t netmask(int prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+static bool nic_on_subnet(const struct nic *n, uint32_t ip)
+{
+	return n->ip != 0 && ((n->ip ^ ip) & netmask(n->prefix)) == 0;
+}
+
+static bool nic_is_bcast(const struct nic *n, uint32_t ip)
+{
+	return ip == 0xffffffffu ||
+	       (n->ip != 0 && n->prefix < 31 && ip == (n->ip | ~netmask(n->prefix)));
+}
+
+/* The NIC and next hop for dst, or NULL. */
+static struct nic *route(struct guest *gu, uint32_t dst, uint32_t *nexthop)
+{
+	for (int i = 0; i < gu->nnics; i++) {
+		if (nic_on_subnet(gu->nics[i], dst) || (dst == 0xffffffffu && gu->nics[i]->ip)) {
+			*nexthop = dst;
+			return gu->nics[i];
+		}
+	}
+	if (gu->gateway != 0) {
+		for (int i = 0; i < gu->nnics; i++) {
+			if (nic_on_subnet(gu->nics[i], gu->gateway)) {
+				*nexthop = gu->gateway;
+				return gu->nics[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+bool guest_has_route(struct guest *gu, uint32_t dst)
+{
+	uint32_t nh;
+
+	return route(gu, dst, &nh) != NULL;
+}
+
+static void nic_send(struct nic *nic, struct frame *f)
+{
+	struct graph *g = nic->guest->node.g;
+
+	trace_record(g, nic->port, f, DEC_SENT, 0, 0);
+	port_tx(nic->port, f);
+}
+
+/* Allocates a frame with an Ethernet header from nic, padded to 60 bytes. */
+static struct frame *eth_alloc(struct nic *nic, const uint8_t *dst, uint16_t type,
+			       uint32_t payload)
+{
+	uint32_t len = MAX(ETH_HLEN + payload, ETH_MIN_LEN);
+	struct frame *f = frame_alloc(nic->guest->node.g->pool, len);
+
+	if (f == NULL) {
+		nic->port->st.drops[DROP_NO_BUFFER]++;
+		return NULL;
+	}
+	f->born = loop_now(nic->guest->node.g->loop);
+	memset(f->data, 0, len);
+	if (dst != NULL)
+		memcpy(f->data, dst, 6);
+	memcpy(f->data + 6, nic->mac, 6);
+	wr16(f->data + 12, type);
+	return f;
+}
+
+/* ---- ARP ---------------------------------------------------------------- */
+
+bool guest_arp_live(const struct guest *gu, const struct arp_entry *e)
+{
+	uint64_t now = loop_now(gu->node.g->loop);
+
+	return e->resolved && now - e->updated < gu->arp_timeout;
+}
+
+static struct arp_entry *arp_find(struct guest *gu, uint32_t ip)
+{
+	for (int i = 0; i < gu->narp; i++)
+		if (gu->arp[i]->ip == ip)
+			return gu->arp[i];
+	return NULL;
+}
+
+const struct arp_entry *guest_arp_lookup(struct guest *gu, uint32_t ip)
+{
+	struct arp_entry *e = arp_find(gu, ip);
+
+	return e != NULL && guest_arp_live(gu, e) ? e : NULL;
+}
+
+static void arp_entry_drop_pending(struct arp_entry *e, enum drop_reason why)
+{
+	struct nic *nic = e->guest->nics[e->nic];
+
+	for (int i = 0; i < e->npending; i++) {
+		port_drop(nic->port, e->pending[i], why);
+		if (why == DROP_ARP_FAILED)
+			e->guest->st.arp_failed++;
+	}
+	e->npending = 0;
+}
+
+static void arp_remove(struct guest *gu, int idx)
+{
+	struct arp_entry *e = gu->arp[idx];
+
+	loop_timer_disarm(gu->node.g->loop, &e->retry);
+	arp_entry_drop_pending(e, DROP_ARP_FAILED);
+	free(e);
+	gu->arp[idx] = gu->arp[--gu->narp];
+}
+
+static void arp_send(struct nic *nic, uint16_t op, const uint8_t *tha, uint32_t tpa,
+		     const uint8_t *eth_dst)
+{
+	struct frame *f = eth_alloc(nic, eth_dst, ETH_P_ARP, 28);
+	uint8_t *a;
+
+	if (f == NULL)
+		return;
+	a = f->data + ETH_HLEN;
+	wr16(a, 1);             /* Ethernet */
+	wr16(a + 2, ETH_P_IP);
+	a[4] = 6;
+	a[5] = 4;
+	wr16(a + 6, op);
+	memcpy(a + 8, nic->mac, 6);
+	wr32(a + 14, nic->ip);
+	memcpy(a + 18, tha, 6);
+	wr32(a + 24, tpa);
+	if (op == 1)
+		nic->guest->st.arp_requests_sent++;
+	else
+		nic->guest->st.arp_replies_sent++;
+	nic_send(nic, f);
+}
+
+static void arp_retry(void *arg)
+{
+	struct arp_entry *e = arg;
+	struct guest *gu = e->guest;
+	static const uint8_t zero[6];
+
+	if (e->tries >= ARP_RETRIES) {
+		for (int i = 0; i < gu->narp; i++) {
+			if (gu->arp[i] == e) {
+				arp_remove(gu, i);
+				return;
+			}
+		}
+		return;
+	}
+	e->tries++;
+	arp_send(gu->nics[e->nic], 1, zero, e->ip, bcast_mac);
+	loop_timer_arm(gu->node.g->loop, &e->retry, loop_now(gu->node.g->loop) + NS_PER_SEC);
+}
+
+static struct arp_entry *arp_new_entry(struct guest *gu, uint32_t ip, int nic)
+{
+	struct arp_entry *e;
+
+	if (gu->narp == ARP_CACHE_MAX) {
+		/* Evict the oldest resolved entry; incomplete ones are in use. */
+		int victim = -1;
+
+		for (int i = 0; i < gu->narp; i++)
+			if (gu->arp[i]->resolved &&
+			    (victim < 0 || gu->arp[i]->updated < gu->arp[victim]->updated))
+				victim = i;
+		if (victim < 0)
+			return NULL;
+		arp_remove(gu, victim);
+	}
+	if (gu->narp == gu->arpcap) {
+		gu->arpcap = gu->arpcap ? gu->arpcap * 2 : 4;
+		gu->arp = xreallocarray(gu->arp, (size_t)gu->arpcap, sizeof(*gu->arp));
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->guest = gu;
+	e->ip = ip;
+	e->nic = nic;
+	timer_init(&e->retry, arp_retry, e);
+	gu->arp[gu->narp++] = e;
+	return e;
+}
+
+static void arp_resolved(struct guest *gu, struct arp_entry *e, const uint8_t *mac, int nic)
+{
+	e->resolved = true;
+	memcpy(e->mac, mac, 6);
+	e->nic = nic;
+	e->updated = loop_now(gu->node.g->loop);
+	e->tries = 0;
+	loop_timer_disarm(gu->node.g->loop, &e->retry);
+	for (int i = 0; i < e->npending; i++) {
+		struct frame *f = e->pending[i];
+
+		memcpy(f->data, mac, 6);
+		nic_send(gu->nics[nic], f);
+	}
+	e->npending = 0;
+}
+
+static void arp_input(struct guest *gu, struct nic *nic, struct frame *f)
+{
+	const uint8_t *a = f->data + ETH_HLEN;
+	uint16_t op;
+	uint32_t spa, tpa;
+	struct arp_entry *e;
+
+	if (f->len < ETH_HLEN + 28 || rd16(a) != 1 || rd16(a + 2) != ETH_P_IP || a[4] != 6 ||
+	    a[5] != 4) {
+		port_drop(nic->port, f, DROP_BAD_PACKET);
+		return;
+	}
+	op = rd16(a + 6);
+	spa = rd32(a + 14);
+	tpa = rd32(a + 24);
+	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0);
+	e = arp_find(gu, spa);
+	/* Update an existing entry from any ARP; create one only when the
+	 * request is for us (RFC 826's merge rule). */
+	if (e != NULL && spa != 0)
+		arp_resolved(gu, e, a + 8, nic->index);
+	if (op == 1) {
+		gu->st.arp_requests_rx++;
+		if (nic->ip != 0 && tpa == nic->ip) {
+			if (e == NULL && spa != 0 && (e = arp_new_entry(gu, spa, nic->index)) != NULL)
+				arp_resolved(gu, e, a + 8, nic->index);
+			arp_send(nic, 2, a + 8, spa, a + 8);
+		}
+	} else if (op == 2) {
+		gu->st.arp_replies_rx++;
+	}
+	frame_unref(f);
+}
+
+/* Sends an IP frame (Ethernet destination still blank) to nexthop. */
+static void neigh_output(struct guest *gu, struct nic *nic, uint32_t nexthop, struct frame *f)
+{
+	struct arp_entry *e;
+
+	if (nexthop == 0xffffffffu || nic_is_bcast(nic, nexthop)) {
+		memcpy(f->data, bcast_mac, 6);
+		nic_send(nic, f);
+		return;
+	}
+	e = arp_find(gu, nexthop);
+	if (e != NULL && e->resolved && guest_arp_live(gu, e)) {
+		memcpy(f->data, e->mac, 6);
+		nic_send(nic, f);
+		return;
+	}
+	if (e != NULL && e->resolved) {
+		/* Expired: forget it and resolve again. */
+		e->resolved = false;
+		e->tries = 0;
+		e->nic = nic->index;
+	}
+	if (e == NULL)
+		e = arp_new_entry(gu, nexthop, nic->index);
+	if (e == NULL || e->npending == ARP_PENDING_MAX) {
+		port_drop(nic->port, f, DROP_ARP_QUEUE_FULL);
+		return;
+	}
+	e->pending[e->npending++] = f;
+	if (!timer_armed(&e->retry))
+		arp_retry(e);
+}
+
+/* ---- IPv4 ---------------------------------------------------------------- */
+
+/* Builds an IPv4 packet around payload and sends it. Returns 0, or -1 with
+ * the drop counted (no route). */
+static int ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_t *l4,
+		     uint32_t l4len, uint32_t src_hint)
+{
+	uint32_t nexthop;
+	struct nic *nic = route(gu, dst, &nexthop);
+	struct frame *f;
+	uint8_t *ip;
+	uint32_t src;
+
+	if (nic == NULL) {
+		gu->st.no_route++;
+		return -1;
+	}
+	src = src_hint ? src_hint : nic->ip;
+	f = eth_alloc(nic, NULL, ETH_P_IP, IP_HLEN + l4len);
+	if (f == NULL)
+		return -1;
+	ip = f->data + ETH_HLEN;
+	ip[0] = 0x45;
+	ip[1] = 0;
+	wr16(ip + 2, (uint16_t)(IP_HLEN + l4len));
+	wr16(ip + 4, gu->ip_id++);
+	wr16(ip + 6, 0x4000);   /* DF */
+	ip[8] = 64;
+	ip[9] = proto;
+	wr32(ip + 12, src);
+	wr32(ip + 16, dst);
+	wr16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
+	memcpy(ip + IP_HLEN, l4, l4len);
+	if (proto == 17) {
+		/* UDP checksum over the pseudo-header. */
+		uint8_t *u = ip + IP_HLEN;
+		uint32_t sum = csum_add(0, ip + 12, 8) + proto + l4len;
+		uint16_t c;
+
+		wr16(u + 6, 0);
+		c = csum_fold(csum_add(sum, u, l4len));
+		wr16(u + 6, c ? c : 0xffff);
+	}
+	gu->st.ip_tx++;
+	neigh_output(gu, nic, nexthop, f);
+	return 0;
+}
+
+static void icmp_send(struct guest *gu, uint32_t dst, uint8_t type, uint8_t code,
+		      const uint8_t *rest4, const uint8_t *data, uint32_t dlen, uint32_t src)
+{
+	uint8_t buf[ICMP_HLEN + 1500];
+
+	if (dlen > sizeof(buf) - ICMP_HLEN)
+		dlen = sizeof(buf) - ICMP_HLEN;
+	buf[0] = type;
+	buf[1] = code;
+	wr16(buf + 2, 0);
+	memcpy(buf + 4, rest4, 4);
+	memcpy(buf + ICMP_HLEN, data, dlen);
+	wr16(buf + 2, csum_fold(csum_add(0, buf, ICMP_HLEN + dlen)));
+	ip_output(gu, dst, 1, buf, ICMP_HLEN + dlen, src);
+}
+
+static void ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t seq)
+{
+	uint64_t now = loop_now(gu->node.g->loop);
+
+	for (int i = gu->npings - 1; i >= 0; i--) {
+		struct ping *p = gu->pings[i];
+		uint64_t rtt;
+
+		if (p->ident != ident || p->dst != from)
+			continue;
+		if (seq >= p->count || p->sent_at[seq] == 0)
+			return;
+		if (p->got[seq]) {
+			p->dups++;
+			return;
+		}
+		p->got[seq] = 1;
+		rtt = now - p->sent_at[seq];
+		p->received++;
+		p->rtt_sum += rtt;
+		if (p->received == 1 || rtt < p->rtt_min)
+			p->rtt_min = rtt;
+		if (rtt > p->rtt_max)
+			p->rtt_max = rtt;
+		return;
+	}
+}
+
+static void icmp_input(struct guest *gu, uint32_t src, uint32_t dst, const uint8_t *m,
+		       uint32_t len, struct nic *nic)
+{
+	if (len < ICMP_HLEN || csum_fold(csum_add(0, m, len)) != 0) {
+		nic->port->st.drops[DROP_BAD_PACKET]++;
+		return;
+	}
+	switch (m[0]) {
+	case 8:
+		gu->st.icmp_echo_requests++;
+		/* Answer from the address asked, unless it was a broadcast. */
+		icmp_send(gu, src, 0, 0, m + 4, m + ICMP_HLEN, len - ICMP_HLEN,
+			  nic_is_bcast(nic, dst) ? 0 : dst);
+		break;
+	case 0:
+		gu->st.icmp_echo_replies++;
+		ping_reply(gu, src, rd16(m + 4), rd16(m + 6));
+		break;
+	case 3:
+		gu->st.icmp_unreachable_rx++;
+		break;
+	default:
+		break;
+	}
+}
+
+static bool udp_port_open(struct guest *gu, uint16_t port)
+{
+	for (int i = 0; i < gu->nudp_ports; i++)
+		if (gu->udp_ports[i] == port)
+			return true;
+	return false;
+}
+
+static int udp_build_send(struct guest *gu, uint32_t dst, uint16_t sport, uint16_t dport,
+			  const uint8_t *data, uint32_t len, uint32_t src)
+{
+	uint8_t buf[UDP_HLEN + 1500];
+
+	if (len > sizeof(buf) - UDP_HLEN)
+		len = sizeof(buf) - UDP_HLEN;
+	wr16(buf, sport);
+	wr16(buf + 2, dport);
+	wr16(buf + 4, (uint16_t)(UDP_HLEN + len));
+	wr16(buf + 6, 0);
+	memcpy(buf + UDP_HLEN, data, len);
+	return ip_output(gu, dst, 17, buf, UDP_HLEN + len, src);
+}
+
+static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uint32_t len,
+		      struct nic *nic)
+{
+	uint32_t src = rd32(ip + 12), dst = rd32(ip + 16);
+	uint16_t sport, dport, ulen;
+
+	if (len < UDP_HLEN || (ulen = rd16(u + 4)) < UDP_HLEN || ulen > len) {
+		nic->port->st.drops[DROP_BAD_PACKET]++;
+		return;
+	}
+	if (rd16(u + 6) != 0) {
+		uint32_t sum = csum_add(0, ip + 12, 8) + 17 + ulen;
+
+		if (csum_fold(csum_add(sum, u, ulen)) != 0) {
+			nic->port->st.drops[DROP_BAD_PACKET]++;
+			return;
+		}
+	}
+	sport = rd16(u);
+	dport = rd16(u + 2);
+	gu->st.udp_received++;
+	if (dport == UDP_ECHO_PORT) {
+		gu->st.udp_echoed++;
+		udp_build_send(gu, src, UDP_ECHO_PORT, sport, u + UDP_HLEN, ulen - UDP_HLEN,
+			       nic_is_bcast(nic, dst) ? 0 : dst);
+		return;
+	}
+	if (!udp_port_open(gu, dport)) {
+		gu->st.udp_received--;
+		nic->port->st.drops[DROP_UNREACHABLE_PORT]++;
+		if (!nic_is_bcast(nic, dst)) {
+			/* ICMP port unreachable quotes the IP header and 8 bytes. */
+			static const uint8_t unused[4];
+			uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
+
+			icmp_send(gu, src, 3, 3, unused, ip, ihl + 8, dst);
+		}
+	}
+}
+
+static void ip_input(struct guest *gu, struct nic *nic, struct frame *f)
+{
+	const uint8_t *ip = f->data + ETH_HLEN;
+	uint32_t avail = f->len - ETH_HLEN, ihl, tot, src, dst;
+
+	if (avail < IP_HLEN || (ip[0] >> 4) != 4 || (ihl = (uint32_t)(ip[0] & 0xf) * 4) < IP_HLEN ||
+	    (tot = rd16(ip + 2)) < ihl || tot > avail || csum_fold(csum_add(0, ip, ihl)) != 0 ||
+	    (rd16(ip + 6) & 0x3fff) != 0) {
+		port_drop(nic->port, f, DROP_BAD_PACKET);
+		return;
+	}
+	src = rd32(ip + 12);
+	dst = rd32(ip + 16);
+	if (nic->ip == 0 || (dst != nic->ip && !nic_is_bcast(nic, dst))) {
+		/* A host does not forward: not for this interface. */
+		port_drop(nic->port, f, DROP_NOT_FOR_US);
+		return;
+	}
+	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0);
+	gu->st.ip_rx++;
+	if (ip[9] == 1)
+		icmp_input(gu, src, dst, ip + ihl, tot - ihl, nic);
+	else if (ip[9] == 17)
+		udp_input(gu, ip, ip + ihl, tot - ihl, nic);
+	frame_unref(f);
+}
+
+static void guest_input(struct node *n, struct port *in, struct frame *f)
+{
+	struct guest *gu = container_of(n, struct guest, node);
+	struct nic *nic = in->priv;
+	uint16_t type;
+
+	if (f->len < ETH_HLEN) {
+		port_drop(in, f, DROP_RUNT);
+		return;
+	}
+	/* The NIC's receive filter: our MAC or broadcast; no multicast groups. */
+	if (memcmp(f->data, nic->mac, 6) != 0 && !mac_is_broadcast(f->data)) {
+		port_drop(in, f, DROP_NOT_FOR_US);
+		return;
+	}
+	type = rd16(f->data + 12);
+	if (type == ETH_P_ARP)
+		arp_input(gu, nic, f);
+	else if (type == ETH_P_IP)
+		ip_input(gu, nic, f);
+	else
+		port_drop(in, f, DROP_NOT_FOR_US);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static void ping_tick(void *arg)
+{
+	struct ping *p = arg;
+	struct guest *gu = p->guest;
+	struct loop *l = gu->node.g->loop;
+	uint8_t rest[4], *data;
+	uint16_t seq = (uint16_t)p->sent;
+
+	data = xcalloc(1, p->size ? p->size : 1);
+	for (uint32_t i = 0; i < p->size; i++)
+		data[i] = (uint8_t)(i + 0x10);
+	wr16(rest, p->ident);
+	wr16(rest + 2, seq);
+	p->sent_at[p->sent] = MAX(loop_now(l), 1);
+	p->sent++;
+	icmp_send(gu, p->dst, 8, 0, rest, data, p->size, 0);
+	free(data);
+	if (p->sent < p->count)
+		loop_timer_arm(l, &p->timer, loop_now(l) + p->interval);
+}
+
+struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t interval,
+			uint32_t size, char *err)
+{
+	struct ping *p;
+
+	if (count == 0 || count > PING_MAX_COUNT) {
+		errf(err, "count must be 1..%u", PING_MAX_COUNT);
+		return NULL;
+	}
+	if (size > PING_MAX_SIZE) {
+		errf(err, "size %u is too large: at most %u (no IP fragmentation)", size,
+		     PING_MAX_SIZE);
+		return NULL;
+	}
+	if (gu->npings == GUEST_MAX_PINGS) {
+		errf(err, "%s already ran %d pings, the most one guest keeps", gu->node.name,
+		     GUEST_MAX_PINGS);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->guest = gu;
+	p->dst = dst;
+	p->ident = (uint16_t)(gu->ident_base + gu->npings);
+	p->count = count;
+	p->size = size;
+	p->interval = interval;
+	p->started = loop_now(gu->node.g->loop);
+	p->sent_at = xcalloc(count, sizeof(*p->sent_at));
+	p->got = xcalloc(count, 1);
+	timer_init(&p->timer, ping_tick, p);
+	gu->pings[gu->npings++] = p;
+	ping_tick(p);
+	return p;
+}
+
+struct ping *guest_last_ping(struct guest *gu, uint32_t dst)
+{
+	for (int i = gu->npings - 1; i >= 0; i--)
+		if (dst == 0 || gu->pings[i]->dst == dst)
+			return gu->pings[i];
+	return NULL;
+}
+
+static void udp_flow_tick(void *arg)
+{
+	struct udp_flow *fl = arg;
+	struct guest *gu = fl->guest;
+	struct loop *l = gu->node.g->loop;
+	uint8_t *buf;
+	uint32_t len = fl->data ? (uint32_t)strlen(fl->data) : fl->size;
+
+	buf = xcalloc(1, len ? len : 1);
+	if (fl->data != NULL)
+		memcpy(buf, fl->data, len);
+	else
+		for (uint32_t i = 0; i < len; i++)
+			buf[i] = (uint8_t)('a' + i % 26);
+	gu->st.udp_sent++;
+	udp_build_send(gu, fl->dst, fl->sport, fl->dport, buf, len, 0);
+	free(buf);
+	if (--fl->left > 0)
+		loop_timer_arm(l, &fl->timer, loop_now(l) + fl->interval);
+}
+
+int guest_udp_send(struct guest *gu, uint32_t dst, uint16_t dport, uint16_t sport,
+		   uint32_t count, uint64_t interval, uint32_t size, const char *data, char *err)
+{
+	struct udp_flow *fl = NULL;
+
+	if (count == 0 || count > PING_MAX_COUNT)
+		return errf(err, "count must be 1..%u", PING_MAX_COUNT);
+	if ((data ? strlen(data) : size) > UDP_MAX_SIZE)
+		return errf(err, "payload is too large: at most %u bytes (no IP fragmentation)",
+			    UDP_MAX_SIZE);
+	/* Reuse a finished flow slot, else take a new one. */
+	for (int i = 0; i < gu->nflows; i++) {
+		if (gu->flows[i]->left == 0) {
+			fl = gu->flows[i];
+			free(fl->data);
+			break;
+		}
+	}
+	if (fl == NULL) {
+		if (gu->nflows == GUEST_MAX_UDP_PORTS)
+			return errf(err, "%s has %d UDP sends running, the most it keeps",
+				    gu->node.name, GUEST_MAX_UDP_PORTS);
+		fl = xcalloc(1, sizeof(*fl));
+		gu->flows[gu->nflows++] = fl;
+	}
+	if (!udp_port_open(gu, sport) && gu->nudp_ports < GUEST_MAX_UDP_PORTS)
+		gu->udp_ports[gu->nudp_ports++] = sport;
+	fl->guest = gu;
+	fl->dst = dst;
+	fl->dport = dport;
+	fl->sport = sport;
+	fl->left = count;
+	fl->size = size;
+	fl->interval = interval;
+	fl->data = data ? xstrdup(data) : NULL;
+	timer_init(&fl->timer, udp_flow_tick, fl);
+	udp_flow_tick(fl);
+	return 0;
+}
+
+/* ---- node ---------------------------------------------------------------- */
+
+static void guest_destroy(struct node *n)
+{
+	struct guest *gu = container_of(n, struct guest, node);
+	struct loop *l = n->g->loop;
+
+	while (gu->narp > 0)
+		arp_remove(gu, gu->narp - 1);
+	free(gu->arp);
+	for (int i = 0; i < gu->npings; i++) {
+		loop_timer_disarm(l, &gu->pings[i]->timer);
+		free(gu->pings[i]->sent_at);
+		free(gu->pings[i]->got);
+		free(gu->pings[i]);
+	}
+	for (int i = 0; i < gu->nflows; i++) {
+		loop_timer_disarm(l, &gu->flows[i]->timer);
+		free(gu->flows[i]->data);
+		free(gu->flows[i]);
+	}
+	for (int i = 0; i < gu->nnics; i++) {
+		free(gu->nics[i]->id);
+		free(gu->nics[i]);
+	}
+	free(gu);
+}
+
+static const struct node_ops guest_ops = {
+	.kind = "guest",
+	.input = guest_input,
+	.destroy = guest_destroy,
+};
+
+struct guest *guest_new(struct graph *g, const char *name, int line)
+{
+	struct guest *gu = xcalloc(1, sizeof(*gu));
+
+	node_init(&gu->node, g, &guest_ops, name, line);
+	gu->arp_timeout = ARP_DEFAULT_TIMEOUT;
+	/* Ping identifiers differ between guests, deterministically. */
+	gu->ident_base = (uint16_t)(rng_hash(name) & 0xff00);
+	gu->ip_id = (uint16_t)(rng_hash(name) >> 16);
+	return gu;
+}
+
+struct guest *guest_from_node(struct node *n)
+{
+	return n != NULL && n->ops == &guest_ops ? container_of(n, struct guest, node) : NULL;
+}
+
+struct nic *guest_add_nic(struct guest *gu, const struct nic_model *model, int line)
+{
+	struct nic *nic;
+	char id[16];
+
+	if (gu->nnics == GUEST_MAX_NICS)
+		return NULL;
+	nic = xcalloc(1, sizeof(*nic));
+	nic->guest = gu;
+	nic->index = gu->nnics;
+	snprintf(id, sizeof(id), "nic%d", gu->nnics);
+	nic->id = xstrdup(id);
+	nic->model = model;
+	nic->vlan = -1;
+	nic->line = line;
+	gu->nics[gu->nnics++] = nic;
+	return nic;
+}
+
+void guest_nic_attach(struct nic *nic)
+{
+	nic->port = port_new(&nic->guest->node, nic->id, nic->model->speed, nic->model->txqlen);
+	nic->port->priv = nic;
+}
+
+struct nic *guest_find_nic(struct guest *gu, const char *id)
+{
+	for (int i = 0; i < gu->nnics; i++)
+		if (strcmp(gu->nics[i]->id, id) == 0)
+			return gu->nics[i];
+	return NULL;
+}

@@ -1,0 +1,272 @@
+/*
+ * qnetsim command line.
+ *
+ * Exit status: 0 ran and every expectation held; 1 an expectation failed;
+ * 2 bad command line or topology; 3 a runtime resource failed.
+ */
+#include "core/sim.h"
+#include "core/util.h"
+#include "nics/nic_models.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define EXIT_EXPECT 1
+#define EXIT_USAGE 2
+#define EXIT_RUNTIME 3
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: qnetsim [options] TOPOLOGY.ini\n"
+		"\n"
+		"  --headless          run without the UI until the scenario ends\n"
+		"  --duration T        run for T of simulated time (e.g. 30s, 500ms)\n"
+		"  --seed N            seed for random loss and everything random (default 1)\n"
+		"  --report FILE       write a JSON report (docs/report.md)\n"
+		"  --pcap-dir DIR      capture every port to DIR/PORT.pcap\n"
+		"  --trace FILE        write the last decisions (one line per frame per hop)\n"
+		"  --trace-size N      decisions kept for --trace (default 65536)\n"
+		"  --check             validate the topology and exit\n"
+		"  -q, --quiet         print only expectation results and errors\n"
+		"  -v, --log FILE      write a debug log to FILE\n"
+		"  -nic model=help     list the NIC models\n"
+		"  --commands          list the scenario/prompt commands\n"
+		"  -h, --help          this help;  --version  the version\n"
+		"\n"
+		"Exit status: 0 all expectations held, 1 an expectation failed,\n"
+		"2 bad command line or topology, 3 a runtime resource failed.\n");
+}
+
+static volatile sig_atomic_t got_signal;
+static struct loop *signal_loop;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	if (signal_loop != NULL)
+		loop_stop(signal_loop);
+}
+
+static int write_trace(struct sim *s, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	struct trace *t = &s->g->trace;
+	uint64_t first;
+	char line[512];
+
+	if (f == NULL) {
+		fprintf(stderr, "qnetsim: cannot write trace %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	first = t->total > t->cap ? t->total - t->cap : 0;
+	if (first > 0)
+		fprintf(f, "# %" PRIu64 " earlier decisions not kept (--trace-size %u)\n", first,
+			t->cap);
+	for (uint64_t i = first; i < t->total; i++) {
+		trace_format(s->g, &t->ring[i % t->cap], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int capture_all(struct sim *s, const char *dir)
+{
+	char err[ERRLEN];
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "qnetsim: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	for (uint32_t i = 0; i < s->g->nports; i++) {
+		char *path;
+		int rc;
+
+		xasprintf(&path, "%s/%s.pcap", dir, s->g->ports[i]->name);
+		rc = capture_start(s, s->g->ports[i], path, NULL, err);
+		free(path);
+		if (rc < 0) {
+			fprintf(stderr, "qnetsim: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_DURATION = 256, OPT_SEED, OPT_REPORT, OPT_PCAP, OPT_TRACE, OPT_TRACE_SIZE,
+	       OPT_CHECK, OPT_HEADLESS, OPT_VERSION, OPT_NIC, OPT_COMMANDS };
+	static const struct option longopts[] = {
+		{ "headless", no_argument, NULL, OPT_HEADLESS },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "pcap-dir", required_argument, NULL, OPT_PCAP },
+		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "log", required_argument, NULL, 'v' },
+		{ "nic", required_argument, NULL, OPT_NIC },
+		{ "commands", no_argument, NULL, OPT_COMMANDS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool headless = false, check = false, quiet = false;
+	const char *report = NULL, *pcap_dir = NULL, *trace = NULL;
+	uint64_t duration = 0, seed = 1, trace_size = 65536;
+	bool duration_set = false;
+	char err[ERRLEN];
+	struct sim *s;
+	int c, nerr, rc = 0;
+
+	/* QEMU spells it "-nic model=help"; accept that too. */
+	for (int i = 1; i + 1 < argc; i++) {
+		if ((strcmp(argv[i], "-nic") == 0 || strcmp(argv[i], "-net") == 0) &&
+		    (strcmp(argv[i + 1], "model=help") == 0 || strcmp(argv[i + 1], "model=?") == 0 ||
+		     strcmp(argv[i + 1], "nic,model=help") == 0 ||
+		     strcmp(argv[i + 1], "nic,model=?") == 0)) {
+			nic_model_help(stdout);
+			return 0;
+		}
+	}
+	while ((c = getopt_long(argc, argv, "hqv:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HEADLESS: headless = true; break;
+		case OPT_CHECK: check = true; break;
+		case 'q': quiet = true; break;
+		case OPT_REPORT: report = optarg; break;
+		case OPT_PCAP: pcap_dir = optarg; break;
+		case OPT_TRACE: trace = optarg; break;
+		case 'v': log_open(optarg); break;
+		case OPT_DURATION:
+			if (parse_duration(optarg, &duration, err) < 0) {
+				fprintf(stderr, "qnetsim: --duration: %s\n", err);
+				return EXIT_USAGE;
+			}
+			duration_set = true;
+			break;
+		case OPT_SEED:
+			if (parse_u64(optarg, 0, UINT64_MAX, &seed, err) < 0) {
+				fprintf(stderr, "qnetsim: --seed: %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_TRACE_SIZE:
+			if (parse_u64(optarg, 1, 1u << 24, &trace_size, err) < 0) {
+				fprintf(stderr, "qnetsim: --trace-size: %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_NIC:
+			if (strcmp(optarg, "model=help") == 0 || strcmp(optarg, "model=?") == 0) {
+				nic_model_help(stdout);
+				return 0;
+			}
+			fprintf(stderr, "qnetsim: --nic only takes model=help; NICs go in the topology\n");
+			return EXIT_USAGE;
+		case OPT_COMMANDS:
+			cmd_help(stdout);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("qnetsim 0.1.0\n");
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "qnetsim: expected one topology file\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!headless && !check) {
+		fprintf(stderr, "qnetsim: the interactive UI is not in this version yet; "
+				"run with --headless (or --check)\n");
+		return EXIT_USAGE;
+	}
+
+	s = sim_new(seed);
+	if (trace_size != 65536) {
+		free(s->g->trace.ring);
+		s->g->trace.cap = (uint32_t)trace_size;
+		s->g->trace.ring = xcalloc(trace_size, sizeof(*s->g->trace.ring));
+	}
+	nerr = topo_load(s, argv[optind], stderr);
+	if (nerr < 0) {
+		/* model=help in the file: the list was printed. */
+		sim_free(s);
+		return 0;
+	}
+	if (nerr > 0) {
+		fprintf(stderr, "%s: %d error%s\n", argv[optind], nerr, nerr == 1 ? "" : "s");
+		sim_free(s);
+		return EXIT_USAGE;
+	}
+	if (check) {
+		printf("%s: ok (%d guests, %d hubs, %d bridges, %d links, %d steps)\n", argv[optind],
+		       s->nguests, s->nhubs, s->nbridges, s->g->nlinks, s->nsteps);
+		sim_free(s);
+		return 0;
+	}
+	if (duration_set) {
+		s->duration = duration;
+		s->duration_set = true;
+	}
+	if (quiet) {
+		s->out = fopen("/dev/null", "w");
+		if (s->out == NULL)
+			s->out = stdout;
+	}
+	if (pcap_dir != NULL && capture_all(s, pcap_dir) < 0) {
+		sim_free(s);
+		return EXIT_RUNTIME;
+	}
+	signal_loop = s->loop;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	sim_start(s);
+	sim_run(s);
+
+	if (quiet && s->out != stdout) {
+		fclose(s->out);
+		s->out = stdout;
+	}
+	/* Results: failures on stdout even when quiet. */
+	for (int i = 0; i < s->nresults && quiet; i++)
+		if (!s->results[i].passed)
+			printf("%s:%d: FAIL: expect %s (actual %s)\n", s->path, s->results[i].line,
+			       s->results[i].text, s->results[i].actual);
+	printf("%s: %d expectation%s, %d passed, %d failed; ran %.3fs simulated\n", s->path,
+	       s->nresults, s->nresults == 1 ? "" : "s", s->nresults - s->failures, s->failures,
+	       (double)loop_now(s->loop) / 1e9);
+	if (got_signal)
+		printf("interrupted by signal %d\n", (int)got_signal);
+	capture_close_all(s);
+	if (trace != NULL && write_trace(s, trace) < 0)
+		rc = EXIT_RUNTIME;
+	if (report != NULL && report_write(s, report, err) < 0) {
+		fprintf(stderr, "qnetsim: %s\n", err);
+		rc = EXIT_RUNTIME;
+	}
+	if (rc == 0 && s->failures > 0)
+		rc = EXIT_EXPECT;
+	sim_free(s);
+	log_close();
+	return rc;
+}
