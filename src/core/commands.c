@@ -493,6 +493,9 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 		argv[0] = argv[1];
 		argv[1] = t;
 	}
+	if (argc >= 2 && (strcmp(argv[1], "ping") == 0 || strcmp(argv[1], "udp") == 0) &&
+	    strcmp(argv[0], "ping") != 0 && strcmp(argv[0], "udp") != 0)
+		return errf(err, "no guest named '%s'", argv[0]);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[0], commands[i].name) == 0) {
 			int r = commands[i].fn(&c, argc, argv);

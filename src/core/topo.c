@@ -564,8 +564,11 @@ static void scenario_key(struct loader *L, const char *k, const char *v, int lin
 			return;
 		}
 		s->steps = xreallocarray(s->steps, (size_t)s->nsteps + 1, sizeof(*s->steps));
-		s->steps[s->nsteps++] = (struct step){ .sim = s, .at = at, .line = line,
-						       .cmd = xstrdup(v) };
+		s->steps[s->nsteps] = (struct step){ .sim = s, .at = at, .line = line,
+						     .cmd = xstrdup(v) };
+		/* Not armed yet; sim_start arms it once the array stops moving. */
+		timer_init(&s->steps[s->nsteps].timer, NULL, NULL);
+		s->nsteps++;
 		return;
 	}
 	lerr(L, line, "[scenario] unknown key '%s' (use 'at TIME = COMMAND' or 'duration = T')", k);

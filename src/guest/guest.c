@@ -18,6 +18,7 @@
 #define ICMP_HLEN 8
 #define UDP_HLEN 8
 #define UDP_ECHO_PORT 7
+#define UDP_DISCARD_PORT 9
 
 struct udp_flow {
 	struct guest *guest;
@@ -490,6 +491,8 @@ static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uin
 			       nic_is_bcast(nic, dst) ? 0 : dst);
 		return;
 	}
+	if (dport == UDP_DISCARD_PORT)
+		return;
 	if (!udp_port_open(gu, dport)) {
 		gu->st.udp_received--;
 		nic->port->st.drops[DROP_UNREACHABLE_PORT]++;

@@ -10,7 +10,7 @@
  *    fragmentation or reassembly (fragments are dropped as bad packets).
  *  - ICMP: answers echo requests; `ping` sessions with count, interval and
  *    size record sent, received and rtt min/avg/max.
- *  - UDP: an echo service on port 7; `udp` sends datagrams from a source
+ *  - UDP: an echo service on port 7, a discard service on port 9; `udp` sends datagrams from a source
  *    port that then accepts replies; other ports answer port unreachable.
  */
 #ifndef QNETSIM_GUEST_H
