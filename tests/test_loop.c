@@ -1,0 +1,205 @@
+/* Loop and clock: virtual time jumps, ties break by insertion order,
+ * timers re-arm and cancel, the FIFO is FIFO and bounded, the real clock
+ * waits on file descriptors. */
+#include "testutil.h"
+#include "../src/core/loop.h"
+
+#include <sys/epoll.h>
+
+static char order[64];
+static int norder;
+static struct loop *L;
+
+static void mark(void *arg)
+{
+	order[norder++] = *(const char *)arg;
+	order[norder] = '\0';
+}
+
+static void test_virtual_jumps_and_ties(void **state)
+{
+	struct timer a, b, c, d;
+	static const char ca = 'a', cb = 'b', cc = 'c', cd = 'd';
+
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 16);
+	norder = 0;
+	timer_init(&a, mark, (void *)&ca);
+	timer_init(&b, mark, (void *)&cb);
+	timer_init(&c, mark, (void *)&cc);
+	timer_init(&d, mark, (void *)&cd);
+	loop_timer_arm(L, &c, 5 * NS_PER_SEC);
+	loop_timer_arm(L, &a, 3 * NS_PER_SEC);
+	loop_timer_arm(L, &b, 3 * NS_PER_SEC);  /* same time as a, armed later */
+	loop_timer_arm(L, &d, 4 * NS_PER_SEC);
+	loop_timer_disarm(L, &d);
+	assert_false(timer_armed(&d));
+	assert_int_equal(loop_timer_count(L), 3);
+	loop_run(L, 4 * NS_PER_SEC);
+	assert_string_equal(order, "ab");
+	assert_int_equal(loop_now(L), 4 * NS_PER_SEC);
+	loop_run(L, 100 * NS_PER_SEC);
+	assert_string_equal(order, "abc");
+	/* With nothing left, virtual time jumps straight to the end. */
+	assert_int_equal(loop_now(L), 100 * NS_PER_SEC);
+	loop_free(L);
+}
+
+static void test_rearm_moves_timer(void **state)
+{
+	struct timer a;
+	static const char ca = 'a';
+
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 16);
+	norder = 0;
+	timer_init(&a, mark, (void *)&ca);
+	loop_timer_arm(L, &a, 10);
+	loop_timer_arm(L, &a, 50);
+	assert_int_equal(loop_timer_count(L), 1);
+	loop_run(L, 20);
+	assert_int_equal(norder, 0);
+	loop_run(L, 60);
+	assert_int_equal(norder, 1);
+	loop_free(L);
+}
+
+/* Many timers in random order come out sorted (heap property). */
+static uint64_t fired[1000];
+static int nfired;
+
+static void record_time(void *arg)
+{
+	(void)arg;
+	fired[nfired++] = loop_now(L);
+}
+
+static void test_heap_order(void **state)
+{
+	static struct timer t[1000];
+	uint64_t x = 12345;
+
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 16);
+	nfired = 0;
+	for (int i = 0; i < 1000; i++) {
+		timer_init(&t[i], record_time, NULL);
+		x = x * 6364136223846793005ULL + 1;
+		loop_timer_arm(L, &t[i], (x >> 40) % 100000);
+	}
+	for (int i = 0; i < 1000; i += 3)
+		loop_timer_disarm(L, &t[i]);
+	loop_run(L, UINT64_MAX);
+	assert_int_equal(nfired, 666);
+	for (int i = 1; i < nfired; i++)
+		assert_true(fired[i - 1] <= fired[i]);
+	loop_free(L);
+}
+
+static int seen[8];
+static int nseen;
+
+static void deferred(void *a, void *b)
+{
+	(void)b;
+	seen[nseen++] = (int)(intptr_t)a;
+	/* Work queued while draining runs in the same pass, after the rest. */
+	if ((intptr_t)a == 1)
+		assert_int_equal(loop_defer(L, deferred, (void *)(intptr_t)9, NULL), 0);
+}
+
+static void test_defer_fifo_bounded(void **state)
+{
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 4);
+	nseen = 0;
+	for (intptr_t i = 1; i <= 4; i++)
+		assert_int_equal(loop_defer(L, deferred, (void *)i, NULL), 0);
+	assert_int_equal(loop_defer(L, deferred, (void *)5, NULL), -1);  /* full */
+	assert_int_equal(loop_defer_pending(L), 4);
+	loop_run(L, 0);
+	assert_int_equal(nseen, 5);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[3], 4);
+	assert_int_equal(seen[4], 9);
+	loop_free(L);
+}
+
+static int fd_events;
+static int pipefd[2];
+
+static void on_readable(void *arg, uint32_t ev)
+{
+	char buf[8];
+
+	(void)arg;
+	assert_true(ev & EPOLLIN);
+	assert_int_equal(read(pipefd[0], buf, sizeof(buf)), 1);
+	fd_events++;
+	loop_stop(L);
+}
+
+static void write_pipe(void *arg)
+{
+	(void)arg;
+	assert_int_equal(write(pipefd[1], "x", 1), 1);
+}
+
+static void test_real_clock_fd(void **state)
+{
+	struct timer t;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(pipe(pipefd), 0);
+	L = loop_new(LOOP_VIRTUAL, 16);
+	loop_set_clock(L, LOOP_REAL);
+	assert_int_equal(loop_clock(L), LOOP_REAL);
+	t0 = loop_now(L);
+	fd_events = 0;
+	assert_int_equal(loop_fd_add(L, pipefd[0], EPOLLIN, on_readable, NULL), 0);
+	timer_init(&t, write_pipe, NULL);
+	loop_timer_arm(L, &t, t0 + 20 * NS_PER_MS);
+	loop_run(L, t0 + 5 * NS_PER_SEC);
+	assert_int_equal(fd_events, 1);
+	/* Real time passed: at least the timer's 20 ms, far less than 5 s. */
+	assert_true(loop_now(L) - t0 >= 20 * NS_PER_MS);
+	assert_true(loop_now(L) - t0 < 4 * NS_PER_SEC);
+	loop_fd_del(L, pipefd[0]);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	loop_free(L);
+}
+
+static void noop(void *arg)
+{
+	(void)arg;
+}
+
+static void test_stray(void **state)
+{
+	struct timer t;
+
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 16);
+	timer_init(&t, noop, NULL);
+	loop_timer_arm(L, &t, 7);
+	loop_run(L, UINT64_MAX);
+	assert_int_equal(loop_now(L), 7);
+	assert_false(timer_armed(&t));
+	loop_free(L);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_virtual_jumps_and_ties),
+		cmocka_unit_test(test_rearm_moves_timer),
+		cmocka_unit_test(test_heap_order),
+		cmocka_unit_test(test_defer_fifo_bounded),
+		cmocka_unit_test(test_real_clock_fd),
+		cmocka_unit_test(test_stray),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
