@@ -356,9 +356,16 @@ static int parse_nic(struct loader *L, struct guest *gu, const char *value, int 
 			free(nic->id);
 			nic->id = xstrdup(val);
 		} else if (strcmp(k, "addr") == 0) {
-			/* PCI slot: accepted for pasted QEMU lines; nothing to simulate. */
-			if (parse_u64(val, 0, 31, &num, err) < 0) {
-				lerr(L, line, "nic: addr: PCI slot %s", err);
+			/* PCI address, hex "slot[.func]" as QEMU reads it: accepted so
+			 * pasted QEMU lines load; there is no PCI bus to simulate. */
+			char *end;
+			unsigned long slot = strtoul(val, &end, 16), fn = 0;
+
+			if (*end == '.')
+				fn = strtoul(end + 1, &end, 16);
+			if (!isxdigit((unsigned char)val[0]) || *end != '\0' || slot > 0x1f || fn > 7) {
+				lerr(L, line, "nic: addr: '%s' is not a PCI address (slot[.function] in "
+					      "hex, slot 00..1f)", val);
 				goto out;
 			}
 		} else if (strcmp(k, "vectors") == 0) {

@@ -1,0 +1,177 @@
+/* Sim guests: ARP (request, reply, cache, timeout, failure), ICMP echo
+ * both ways, ping statistics, UDP echo and port unreachable. */
+#include "testutil.h"
+#include "../src/core/hub.h"
+#include "../src/guest/guest.h"
+
+struct lan {
+	struct loop *l;
+	struct frame_pool *p;
+	struct graph *g;
+	struct hub *h;
+	struct guest *a, *b;
+};
+
+static struct guest *mkguest(struct lan *w, const char *name, uint64_t mac, uint32_t ip)
+{
+	struct guest *gu = guest_new(w->g, name, 1);
+	struct nic *n = guest_add_nic(gu, nic_model_default(), 1);
+
+	u64_to_mac(mac, n->mac);
+	n->ip = ip;
+	n->prefix = 24;
+	guest_nic_attach(n);
+	link_new(w->g, n->port, hub_add_port(w->h), 0, 0, 0, 0);
+	return gu;
+}
+
+static void mklan(struct lan *w)
+{
+	w->l = loop_new(LOOP_VIRTUAL, 1 << 16);
+	w->p = frame_pool_new(1 << 16);
+	w->g = graph_new(w->l, w->p, 1, 1024);
+	w->h = hub_new(w->g, "vlan0", 0, 1);
+	w->a = mkguest(w, "a", 0x525400123456ULL, 0x0a000001);
+	w->b = mkguest(w, "b", 0x525400123457ULL, 0x0a000002);
+}
+
+static void freelan(struct lan *w)
+{
+	graph_free(w->g);
+	frame_pool_free(w->p);
+	loop_free(w->l);
+}
+
+static void test_ping_resolves_arp(void **state)
+{
+	struct lan w;
+	char err[ERRLEN];
+	struct ping *p;
+	const struct arp_entry *e;
+
+	(void)state;
+	mklan(&w);
+	p = guest_ping(w.a, 0x0a000002, 3, NS_PER_SEC, 56, err);
+	assert_non_null(p);
+	loop_run(w.l, 5 * NS_PER_SEC);
+	assert_int_equal(p->sent, 3);
+	assert_int_equal(p->received, 3);
+	assert_true(p->rtt_min > 0 && p->rtt_min <= p->rtt_max);
+	assert_int_equal(w.a->st.arp_requests_sent, 1);
+	assert_int_equal(w.b->st.arp_replies_sent, 1);
+	assert_int_equal(w.b->st.icmp_echo_requests, 3);
+	e = guest_arp_lookup(w.a, 0x0a000002);
+	assert_non_null(e);
+	assert_int_equal(mac_to_u64(e->mac), 0x525400123457ULL);
+	/* b learned a from a's request (it was for b). */
+	assert_non_null(guest_arp_lookup(w.b, 0x0a000001));
+	/* After the timeout the entry is gone and the next ping ARPs again. */
+	loop_run(w.l, 70 * NS_PER_SEC);
+	assert_null(guest_arp_lookup(w.a, 0x0a000002));
+	p = guest_ping(w.a, 0x0a000002, 1, NS_PER_SEC, 56, err);
+	loop_run(w.l, 75 * NS_PER_SEC);
+	assert_int_equal(p->received, 1);
+	assert_int_equal(w.a->st.arp_requests_sent, 2);
+	freelan(&w);
+}
+
+static void test_arp_failure(void **state)
+{
+	struct lan w;
+	char err[ERRLEN];
+	struct ping *p;
+
+	(void)state;
+	mklan(&w);
+	p = guest_ping(w.a, 0x0a000009, 5, 100 * NS_PER_MS, 56, err);
+	loop_run(w.l, 10 * NS_PER_SEC);
+	assert_int_equal(p->received, 0);
+	/* Three tries, one per second; three packets waited, two found the
+	 * queue full, then the waiting ones were dropped. */
+	assert_int_equal(w.a->st.arp_requests_sent, 3 + 0);
+	assert_int_equal(w.a->nics[0]->port->st.drops[DROP_ARP_QUEUE_FULL], 2);
+	assert_int_equal(w.a->nics[0]->port->st.drops[DROP_ARP_FAILED], 3);
+	assert_int_equal(w.a->narp, 0);
+	freelan(&w);
+}
+
+static void test_limits(void **state)
+{
+	struct lan w;
+	char err[ERRLEN];
+
+	(void)state;
+	mklan(&w);
+	assert_null(guest_ping(w.a, 0x0a000002, 1, NS_PER_SEC, PING_MAX_SIZE + 1, err));
+	assert_non_null(strstr(err, "too large"));
+	assert_null(guest_ping(w.a, 0x0a000002, 0, NS_PER_SEC, 56, err));
+	assert_false(guest_has_route(w.a, 0xc0a80001));
+	w.a->gateway = 0x0a0000fe;
+	assert_true(guest_has_route(w.a, 0xc0a80001));
+	freelan(&w);
+}
+
+static void test_udp_echo_and_unreachable(void **state)
+{
+	struct lan w;
+	char err[ERRLEN];
+
+	(void)state;
+	mklan(&w);
+	assert_int_equal(guest_udp_send(w.a, 0x0a000002, 7, 5000, 2, NS_PER_SEC, 0, "hello", err), 0);
+	loop_run(w.l, 5 * NS_PER_SEC);
+	assert_int_equal(w.a->st.udp_sent, 2);
+	assert_int_equal(w.b->st.udp_echoed, 2);
+	/* The echoes come back to port 5000, which a sent from. */
+	assert_int_equal(w.a->st.udp_received, 2);
+	/* A closed port answers ICMP port unreachable. */
+	assert_int_equal(guest_udp_send(w.a, 0x0a000002, 4444, 5001, 1, NS_PER_SEC, 8, NULL, err), 0);
+	loop_run(w.l, 10 * NS_PER_SEC);
+	assert_int_equal(w.b->nics[0]->port->st.drops[DROP_UNREACHABLE_PORT], 1);
+	assert_int_equal(w.a->st.icmp_unreachable_rx, 1);
+	freelan(&w);
+}
+
+static void test_nic_filter_and_bad_packets(void **state)
+{
+	struct lan w;
+	struct frame *f;
+	struct port *bp;
+
+	(void)state;
+	mklan(&w);
+	bp = w.b->nics[0]->port;
+	/* Unicast for someone else: the NIC drops it. */
+	f = mkframe(w.p, 0x525400999999ULL, 0x525400123456ULL, 60);
+	port_tx(w.a->nics[0]->port, f);
+	/* For b, IPv4 with a broken header checksum. */
+	f = mkframe(w.p, 0x525400123457ULL, 0x525400123456ULL, 60);
+	f->data[14] = 0x45;
+	wr16(f->data + 16, 28);
+	wr32(f->data + 26, 0x0a000001);
+	wr32(f->data + 30, 0x0a000002);
+	port_tx(w.a->nics[0]->port, f);
+	/* A runt. */
+	f = mkframe(w.p, 0x525400123457ULL, 0x525400123456ULL, 14);
+	f->len = 10;
+	port_tx(w.a->nics[0]->port, f);
+	loop_run(w.l, NS_PER_SEC);
+	assert_int_equal(bp->st.drops[DROP_NOT_FOR_US], 1);
+	assert_int_equal(bp->st.drops[DROP_BAD_PACKET], 1);
+	assert_int_equal(bp->st.drops[DROP_RUNT], 1);
+	assert_int_equal(w.b->st.ip_rx, 0);
+	freelan(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ping_resolves_arp),
+		cmocka_unit_test(test_arp_failure),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_udp_echo_and_unreachable),
+		cmocka_unit_test(test_nic_filter_and_bad_packets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

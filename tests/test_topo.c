@@ -1,0 +1,166 @@
+/* Topology loader: what a good file builds, and that each mistake is
+ * reported as file:line: message. */
+#include "testutil.h"
+#include "../src/core/sim.h"
+
+/* Loads text; returns the error count and the messages in errs. */
+static int load(const char *text, struct sim **out, char *errs, size_t errlen)
+{
+	char *path = write_tmp(text);
+	FILE *f = fmemopen(errs, errlen, "w");
+	struct sim *s = sim_new(1);
+	int n;
+
+	memset(errs, 0, errlen);
+	n = topo_load(s, path, f);
+	fclose(f);
+	unlink(path);
+	free(path);
+	*out = s;
+	return n;
+}
+
+static void test_builds_graph(void **state)
+{
+	struct sim *s;
+	char errs[2048];
+	struct guest *vm1, *vm2;
+
+	(void)state;
+	assert_int_equal(load("; seed 000\n"
+			      "[guest vm1]\n"
+			      "nic = model=pcnet\n"
+			      "nic = -net nic,model=rtl8139,vlan=1,addr=08\n"
+			      "ip = 10.0.0.1/24\n"
+			      "ip.1 = 10.0.1.1/255.255.255.0\n"
+			      "[guest vm2]\n"
+			      "nic = model=virtio,vlan=1,macaddr=52:54:00:12:34:56,id=eth0\n"
+			      "ip.eth0 = 10.0.1.2/24\n"
+			      "[bridge br0]\n"
+			      "ageing = 10\n"
+			      "max_entries = 8\n",
+			      &s, errs, sizeof(errs)),
+			 0);
+	vm1 = sim_guest(s, "vm1");
+	vm2 = sim_guest(s, "vm2");
+	assert_non_null(vm1);
+	assert_int_equal(vm1->nnics, 2);
+	assert_string_equal(vm1->nics[0]->model->name, "pcnet");
+	/* 52:54:00:12:34:56 is taken explicitly by vm2, so autos skip it. */
+	assert_int_equal(mac_to_u64(vm1->nics[0]->mac), 0x525400123457ULL);
+	assert_int_equal(mac_to_u64(vm1->nics[1]->mac), 0x525400123458ULL);
+	assert_int_equal(vm1->nics[1]->prefix, 24);
+	assert_string_equal(vm2->nics[0]->id, "eth0");
+	assert_string_equal(vm2->nics[0]->model->name, "virtio-net-pci");
+	assert_int_equal(vm2->nics[0]->ip, 0x0a000102);
+	/* vlan 0 and vlan 1 hubs exist; vm1.nic1 and vm2.eth0 share vlan1. */
+	assert_non_null(sim_hub(s, "vlan0"));
+	assert_int_equal(sim_hub(s, "vlan1")->node.nports, 2);
+	assert_ptr_equal(port_peer(vm1->nics[1]->port)->node, &sim_hub(s, "vlan1")->node);
+	/* A link runs at the slower end's speed: pcnet is 10 Mbit/s. */
+	assert_int_equal(vm1->nics[0]->port->link->rate, 10000000);
+	assert_int_equal(fdb_max(sim_bridge(s, "br0")->fdb), 8);
+	assert_int_equal(fdb_ageing(sim_bridge(s, "br0")->fdb), 10 * NS_PER_SEC);
+	sim_free(s);
+}
+
+static void test_links_and_ports(void **state)
+{
+	struct sim *s;
+	char errs[2048];
+	struct port *p;
+
+	(void)state;
+	assert_int_equal(load("[bridge br0]\n[bridge br1]\n"
+			      "[guest a]\nnic = model=e1000\n"
+			      "[link]\na = a\nb = br0.3\ndelay = 5ms\nloss = 1%\nrate = 64k\n"
+			      "[link]\na = br0\nb = br1\nstate = down\n",
+			      &s, errs, sizeof(errs)),
+			 0);
+	p = graph_find_port(s->g, "br0.3");
+	assert_non_null(p);
+	assert_int_equal(sim_bridge(s, "br0")->node.nports, 4);
+	assert_int_equal(p->link->delay, 5 * NS_PER_MS);
+	assert_int_equal(p->link->rate, 64000);
+	assert_true(p->link->loss > 0.0099 && p->link->loss < 0.0101);
+	p = graph_find_port(s->g, "br0.4");
+	assert_false(port_link_up(p));
+	assert_string_equal(port_peer(p)->name, "br1.1");
+	sim_free(s);
+}
+
+struct bad {
+	const char *text;
+	const char *want;       /* a substring of "file:line: message" after the path */
+};
+
+static void test_errors(void **state)
+{
+	static const struct bad cases[] = {
+		{ "[guest a]\nnic = model=e1000\nfoo = 1\n", ":3: [guest a] unknown key 'foo'" },
+		{ "[switch s]\n", ":1: unknown section [switch]" },
+		{ "[guest a]\nnic = model=nope\n", ":2: nic: unknown model 'nope'" },
+		{ "[guest a]\nnic = model=e1000,macaddr=zz:54:00:12:34:56\n", ":2: nic: macaddr" },
+		{ "[guest a]\nnic = model=e1000,macaddr=52:54:00:00:00:01\n"
+		  "[guest b]\nnic = model=e1000,macaddr=52:54:00:00:00:01\n",
+		  ":4: duplicate MAC 52:54:00:00:00:01 (also a.nic0 at line 2)" },
+		{ "[guest a]\nnic = model=e1000\n[guest a]\n", ":3: duplicate name 'a'" },
+		{ "[guest a]\nnic = model=e1000\n[link]\na = a\nb = nowhere\n",
+		  ":5: link endpoint 'nowhere'" },
+		{ "[guest a]\nnic = model=e1000,vlan=99999\n", ":2: nic: vlan: 99999 is out of range" },
+		{ "[bridge b]\nmax_entries = 99999999\n", ":2: max_entries:" },
+		{ "[guest a]\nnic = model=e1000\n[link]\na = a\n", ":3: [link] needs both ends" },
+		{ "[guest a]\n", ":1: guest 'a' has no NIC" },
+		{ "[guest a]\nnic = model=e1000\n[scenario]\nat 1s = set_link a.nic9 off\n",
+		  ":4: no port named 'a.nic9'" },
+		{ "[guest a]\nnic = model=e1000\n[scenario]\nduration = 1s\nat 2s = info network\n",
+		  ":5: step at 2.000s is after the scenario's duration" },
+		{ "[guest a]\nnic = model=e1000\n[scenario]\nat 1s = expect a.nic0.rx_frames >= many\n",
+		  ":4: 'many' is not a number" },
+		{ "key = value\n", ":1: 'key' is outside any section" },
+		{ "[guest bad.name]\n", ":1: bad name 'bad.name'" },
+	};
+	char errs[2048];
+	struct sim *s;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int n = load(cases[i].text, &s, errs, sizeof(errs));
+
+		if (n == 0 || strstr(errs, cases[i].want) == NULL)
+			fail_msg("case %zu: wanted '%s', got %d errors: %s", i, cases[i].want, n, errs);
+		/* Every message starts with the file name. */
+		assert_true(strncmp(errs, "/tmp/qnetsim-test-", 18) == 0);
+		sim_free(s);
+	}
+}
+
+static void test_long_line(void **state)
+{
+	char *text = xcalloc(1, 6000);
+	char errs[2048];
+	struct sim *s;
+
+	(void)state;
+	strcpy(text, "[guest a]\nnic = model=e1000\n; ");
+	memset(text + strlen(text), 'x', 5000);
+	strcat(text, "\nfoo = 1\n");
+	assert_int_equal(load(text, &s, errs, sizeof(errs)), 2);
+	assert_non_null(strstr(errs, ":3: line is too long"));
+	/* Line numbers after the long line are still right. */
+	assert_non_null(strstr(errs, ":4: [guest a] unknown key 'foo'"));
+	sim_free(s);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builds_graph),
+		cmocka_unit_test(test_links_and_ports),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
