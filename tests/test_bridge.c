@@ -19,7 +19,7 @@ static void setup(struct world *w, uint32_t max)
 	w->g = graph_new(w->l, w->p, 1, 4096);
 	w->b = bridge_new(w->g, "br0", max, 300 * NS_PER_SEC, 1);
 	for (int i = 0; i < 4; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "s%d", i);
 		w->s[i] = sink_new(w->g, name);

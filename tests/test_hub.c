@@ -13,7 +13,7 @@ static void test_flood_by_reference(void **state)
 
 	(void)state;
 	for (int i = 0; i < 16; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "s%d", i);
 		s[i] = sink_new(g, name);

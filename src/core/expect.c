@@ -233,13 +233,17 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 
 	if (dot == NULL || (size_t)(dot - lhs) >= sizeof(name))
 		return errf(err, "'%s' is not NODE.FIELD or PORT.FIELD", lhs);
-	/* A port name (node.port) followed by a field? */
-	for (uint32_t i = 0; i < s->g->nports; i++) {
-		struct port *p = s->g->ports[i];
-		size_t len = strlen(p->name);
+	/* A port name (node.port) followed by a field? Try each prefix that
+	 * ends before a dot. */
+	for (const char *d = strchr(dot + 1, '.'); d != NULL; d = strchr(d + 1, '.')) {
+		char pname[SIM_MAX_NAME * 2 + 2];
+		struct port *p;
 
-		if (strncmp(lhs, p->name, len) == 0 && lhs[len] == '.')
-			return port_value(p, lhs + len + 1, v, err);
+		if ((size_t)(d - lhs) >= sizeof(pname))
+			break;
+		snprintf(pname, sizeof(pname), "%.*s", (int)(d - lhs), lhs);
+		if ((p = graph_find_port(s->g, pname)) != NULL)
+			return port_value(p, d + 1, v, err);
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(dot - lhs), lhs);
 	n = graph_find_node(s->g, name);

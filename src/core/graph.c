@@ -78,6 +78,8 @@ struct graph *graph_new(struct loop *loop, struct frame_pool *pool, uint64_t see
 	g->pool = pool;
 	g->seed = seed;
 	g->trace.cap = trace_cap;
+	strmap_init(&g->node_names);
+	strmap_init(&g->port_names);
 	if (trace_cap > 0)
 		g->trace.ring = xcalloc(trace_cap, sizeof(*g->trace.ring));
 	return g;
@@ -126,6 +128,8 @@ void graph_free(struct graph *g)
 	free(g->ports);
 	free(g->links);
 	free(g->trace.ring);
+	strmap_free(&g->node_names);
+	strmap_free(&g->port_names);
 	free(g);
 }
 
@@ -143,22 +147,17 @@ void node_init(struct node *n, struct graph *g, const struct node_ops *ops,
 		g->nodes = xreallocarray(g->nodes, (size_t)g->nodecap, sizeof(*g->nodes));
 	}
 	g->nodes[g->nnodes++] = n;
+	strmap_put(&g->node_names, n->name, n);
 }
 
 struct node *graph_find_node(struct graph *g, const char *name)
 {
-	for (int i = 0; i < g->nnodes; i++)
-		if (strcmp(g->nodes[i]->name, name) == 0)
-			return g->nodes[i];
-	return NULL;
+	return strmap_get(&g->node_names, name);
 }
 
 struct port *graph_find_port(struct graph *g, const char *name)
 {
-	for (uint32_t i = 0; i < g->nports; i++)
-		if (strcmp(g->ports[i]->name, name) == 0)
-			return g->ports[i];
-	return NULL;
+	return strmap_get(&g->port_names, name);
 }
 
 struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32_t txqlen)
@@ -183,6 +182,7 @@ struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32
 	}
 	p->gid = g->nports;
 	g->ports[g->nports++] = p;
+	strmap_put(&g->port_names, p->name, p);
 	return p;
 }
 

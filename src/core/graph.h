@@ -173,6 +173,7 @@ struct graph {
 	struct link **links;
 	int nlinks, linkcap;
 	struct trace trace;
+	struct strmap node_names, port_names;
 	/* Observers told about every frame a port sends or receives. */
 	void (*observe)(struct graph *g, struct port *p, struct frame *f, bool tx);
 	uint64_t frames_delivered;

@@ -56,26 +56,17 @@ void sim_free(struct sim *s)
 
 struct guest *sim_guest(struct sim *s, const char *name)
 {
-	for (int i = 0; i < s->nguests; i++)
-		if (strcmp(s->guests[i]->node.name, name) == 0)
-			return s->guests[i];
-	return NULL;
+	return guest_from_node(graph_find_node(s->g, name));
 }
 
 struct bridge *sim_bridge(struct sim *s, const char *name)
 {
-	for (int i = 0; i < s->nbridges; i++)
-		if (strcmp(s->bridges[i]->node.name, name) == 0)
-			return s->bridges[i];
-	return NULL;
+	return bridge_from_node(graph_find_node(s->g, name));
 }
 
 struct hub *sim_hub(struct sim *s, const char *name)
 {
-	for (int i = 0; i < s->nhubs; i++)
-		if (strcmp(s->hubs[i]->node.name, name) == 0)
-			return s->hubs[i];
-	return NULL;
+	return hub_from_node(graph_find_node(s->g, name));
 }
 
 static void print_time(struct sim *s)

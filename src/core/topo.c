@@ -703,55 +703,80 @@ static struct port *endpoint(struct loader *L, const char *ep, int line)
 	return NULL;
 }
 
+struct mac_use {
+	uint64_t mac;
+	int order;              /* declaration order, to name the first user */
+	struct nic *nic;
+};
+
+static int mac_use_exists(const void *a, const void *b)
+{
+	const struct mac_use *x = a, *y = b;
+
+	return x->mac == y->mac ? 0 : x->mac < y->mac ? -1 : 1;
+}
+
+static int mac_use_cmp(const void *a, const void *b)
+{
+	const struct mac_use *x = a, *y = b;
+
+	if (x->mac != y->mac)
+		return x->mac < y->mac ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* Checks explicit MACs are unique, then gives every other NIC the next
+ * free address counting up from 52:54:00:12:34:56. O(n log n). */
 static void assign_macs(struct loader *L)
 {
 	struct sim *s = L->s;
+	struct mac_use *used = NULL;
+	size_t n = 0, cap = 0;
 	uint64_t next = 0x525400123456ULL;
+	int order = 0;
 
-	/* Explicit MACs must be unique. */
 	for (int i = 0; i < s->nguests; i++) {
-		for (int j = 0; j < s->guests[i]->nnics; j++) {
+		for (int j = 0; j < s->guests[i]->nnics; j++, order++) {
 			struct nic *a = s->guests[i]->nics[j];
 
 			if (a->mac_auto)
 				continue;
-			for (int k = 0; k <= i; k++) {
-				for (int m = 0; m < s->guests[k]->nnics; m++) {
-					struct nic *b = s->guests[k]->nics[m];
-					char buf[18];
-
-					if (b == a)
-						goto next_a;
-					if (!b->mac_auto && memcmp(a->mac, b->mac, 6) == 0) {
-						lerr(L, a->line, "duplicate MAC %s (also %s.%s at line %d)",
-						     fmt_mac(a->mac, buf), b->guest->node.name, b->id,
-						     b->line);
-						goto next_a;
-					}
-				}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				used = xreallocarray(used, cap, sizeof(*used));
 			}
-next_a:;
+			used[n++] = (struct mac_use){ mac_to_u64(a->mac), order, a };
 		}
 	}
-	/* Automatic MACs count up from 52:54:00:12:34:56, skipping explicit ones. */
+	qsort(used, n, sizeof(*used), mac_use_cmp);
+	for (size_t k = 1; k < n; k++) {
+		if (used[k].mac == used[k - 1].mac) {
+			struct nic *first = used[k - 1].nic;
+			char buf[18];
+
+			/* Name the first user of the address (a run keeps order). */
+			for (size_t f = k - 1; f > 0 && used[f - 1].mac == used[k].mac; f--)
+				first = used[f - 1].nic;
+			lerr(L, used[k].nic->line, "duplicate MAC %s (also %s.%s at line %d)",
+			     fmt_mac(used[k].nic->mac, buf), first->guest->node.name, first->id,
+			     first->line);
+		}
+	}
 	for (int i = 0; i < s->nguests; i++) {
 		for (int j = 0; j < s->guests[i]->nnics; j++) {
 			struct nic *a = s->guests[i]->nics[j];
-			bool taken;
+			struct mac_use key;
 
 			if (!a->mac_auto)
 				continue;
 			do {
-				taken = false;
-				u64_to_mac(next++, a->mac);
-				for (int k = 0; k < s->nguests && !taken; k++)
-					for (int m = 0; m < s->guests[k]->nnics; m++)
-						if (!s->guests[k]->nics[m]->mac_auto &&
-						    memcmp(s->guests[k]->nics[m]->mac, a->mac, 6) == 0)
-							taken = true;
-			} while (taken);
+				key.mac = next++;
+				key.order = -1;
+			} while (n > 0 && bsearch(&key, used, n, sizeof(*used), mac_use_exists) != NULL);
+			u64_to_mac(key.mac, a->mac);
 		}
 	}
+	free(used);
 }
 
 static void resolve(struct loader *L)

@@ -461,3 +461,64 @@ int split_words(char *s, char **argv, int max)
 	}
 	return argc;
 }
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+void strmap_init(struct strmap *m)
+{
+	m->mask = 63;
+	m->count = 0;
+	m->keys = xcalloc(m->mask + 1, sizeof(*m->keys));
+	m->vals = xcalloc(m->mask + 1, sizeof(*m->vals));
+}
+
+void strmap_free(struct strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	m->keys = NULL;
+	m->vals = NULL;
+}
+
+void *strmap_get(const struct strmap *m, const char *key)
+{
+	uint32_t i = str_hash(key) & m->mask;
+
+	while (m->keys[i] != NULL) {
+		if (strcmp(m->keys[i], key) == 0)
+			return m->vals[i];
+		i = (i + 1) & m->mask;
+	}
+	return NULL;
+}
+
+void strmap_put(struct strmap *m, const char *key, void *val)
+{
+	uint32_t i;
+
+	if ((m->count + 1) * 2 > m->mask + 1) {
+		struct strmap big = { .mask = m->mask * 2 + 1 };
+
+		big.keys = xcalloc(big.mask + 1, sizeof(*big.keys));
+		big.vals = xcalloc(big.mask + 1, sizeof(*big.vals));
+		for (uint32_t j = 0; j <= m->mask; j++)
+			if (m->keys[j] != NULL)
+				strmap_put(&big, m->keys[j], m->vals[j]);
+		strmap_free(m);
+		*m = big;
+	}
+	i = str_hash(key) & m->mask;
+	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+		i = (i + 1) & m->mask;
+	if (m->keys[i] == NULL)
+		m->count++;
+	m->keys[i] = key;
+	m->vals[i] = val;
+}

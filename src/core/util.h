@@ -115,4 +115,16 @@ int kv_split(char *s, struct kv *kv, int max, char *err);
  * "double quotes" group). Returns argc, or -1 when over max. */
 int split_words(char *s, char **argv, int max);
 
+/* A string -> pointer hash map (open addressing). Keys are not copied:
+ * they must live as long as the map (node and port names do). */
+struct strmap {
+	const char **keys;
+	void **vals;
+	uint32_t mask, count;
+};
+void strmap_init(struct strmap *m);
+void strmap_free(struct strmap *m);
+void *strmap_get(const struct strmap *m, const char *key);
+void strmap_put(struct strmap *m, const char *key, void *val);
+
 #endif
