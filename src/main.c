@@ -30,7 +30,7 @@ static void usage(FILE *out)
 		"  --duration T        run for T of simulated time (e.g. 30s, 500ms)\n"
 		"  --seed N            seed for random loss and everything random (default 1)\n"
 		"  --report FILE       write a JSON report (docs/report.md)\n"
-		"  --pcap-dir DIR      capture every port to DIR/PORT.pcap\n"
+		"  --pcap-dir DIR      capture every port to DIR/PORT.pcap (also --pcap)\n"
 		"  --trace FILE        write the last decisions (one line per frame per hop)\n"
 		"  --trace-size N      decisions kept for --trace (default 65536)\n"
 		"  --check             validate the topology and exit\n"
@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "pcap-dir", required_argument, NULL, OPT_PCAP },
+		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
 		{ "check", no_argument, NULL, OPT_CHECK },
