@@ -748,7 +748,8 @@ static void assign_macs(struct loader *L)
 			used[n++] = (struct mac_use){ mac_to_u64(a->mac), order, a };
 		}
 	}
-	qsort(used, n, sizeof(*used), mac_use_cmp);
+	if (n > 0)
+		qsort(used, n, sizeof(*used), mac_use_cmp);
 	for (size_t k = 1; k < n; k++) {
 		if (used[k].mac == used[k - 1].mac) {
 			struct nic *first = used[k - 1].nic;
