@@ -89,7 +89,7 @@ static void link_dir_flush(struct link_dir *d)
 {
 	while (d->count > 0) {
 		frame_unref(d->ring[d->head].f);
-		d->head = (d->head + 1) % d->cap;
+		d->head = (d->head + 1) & (d->cap - 1);
 		d->count--;
 	}
 	free(d->ring);
@@ -298,7 +298,7 @@ static uint64_t wire_time(uint32_t len, uint64_t rate)
 /* Advances the "sent" mark past frames whose last bit has left. */
 static void link_dir_settle(struct link_dir *d, uint64_t now)
 {
-	while (d->sent < d->count && d->ring[(d->head + d->sent) % d->cap].tx_end <= now)
+	while (d->sent < d->count && d->ring[(d->head + d->sent) & (d->cap - 1)].tx_end <= now)
 		d->sent++;
 }
 
@@ -323,7 +323,7 @@ static void link_dir_fire(void *arg)
 	while (d->count > 0 && d->ring[d->head].deliver_at <= now) {
 		struct frame *f = d->ring[d->head].f;
 
-		d->head = (d->head + 1) % d->cap;
+		d->head = (d->head + 1) & (d->cap - 1);
 		d->count--;
 		if (d->sent > 0)
 			d->sent--;
@@ -348,13 +348,13 @@ static bool link_dir_push(struct link_dir *d, struct frame *f, uint64_t tx_end,
 			return false;
 		nr = xcalloc(ncap, sizeof(*nr));
 		for (uint32_t i = 0; i < d->count; i++)
-			nr[i] = d->ring[(d->head + i) % d->cap];
+			nr[i] = d->ring[(d->head + i) & (d->cap - 1)];
 		free(d->ring);
 		d->ring = nr;
 		d->cap = ncap;
 		d->head = 0;
 	}
-	e = &d->ring[(d->head + d->count) % d->cap];
+	e = &d->ring[(d->head + d->count) & (d->cap - 1)];
 	e->f = f;
 	e->tx_end = tx_end;
 	e->deliver_at = deliver_at;

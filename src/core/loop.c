@@ -42,6 +42,7 @@ struct loop {
 
 	struct defer *ring;
 	uint32_t cap, head, count;
+	uint32_t limit;         /* as asked; cap is the next power of two */
 	uint64_t high_water;
 };
 
@@ -60,7 +61,11 @@ struct loop *loop_new(enum loop_clock clock, uint32_t defer_capacity)
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
 		fatal("epoll_create1: %s", strerror(errno));
-	l->cap = defer_capacity ? defer_capacity : 1u << 20;
+	/* A power of two, so ring positions are a mask, not a division. */
+	l->cap = 16;
+	while (l->cap < (defer_capacity ? defer_capacity : 1u << 20))
+		l->cap *= 2;
+	l->limit = defer_capacity ? defer_capacity : 1u << 20;
 	l->ring = xcalloc(l->cap, sizeof(*l->ring));
 	l->clock = LOOP_VIRTUAL;
 	loop_set_clock(l, clock);
@@ -235,9 +240,9 @@ int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b)
 {
 	struct defer *d;
 
-	if (l->count == l->cap)
+	if (l->count == l->limit)
 		return -1;
-	d = &l->ring[(l->head + l->count) % l->cap];
+	d = &l->ring[(l->head + l->count) & (l->cap - 1)];
 	d->cb = cb;
 	d->a = a;
 	d->b = b;
@@ -265,7 +270,7 @@ static uint64_t drain(struct loop *l)
 	while (l->count > 0 && !l->stop) {
 		struct defer d = l->ring[l->head];
 
-		l->head = (l->head + 1) % l->cap;
+		l->head = (l->head + 1) & (l->cap - 1);
 		l->count--;
 		d.cb(d.a, d.b);
 		n++;
