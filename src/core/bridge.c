@@ -25,28 +25,8 @@ uint16_t bridge_frame_vlan(const struct frame *f)
 
 static void bridge_flood(struct bridge *b, struct port *in, struct frame *f, enum decision why)
 {
-	struct node *n = &b->node;
-	uint32_t sent = 0;
-
-	for (int i = 0; i < n->nports; i++)
-		if (n->ports[i] != in && port_link_up(n->ports[i]))
-			sent++;
-	trace_record(n->g, in, f, why, sent, 0);
-	if (sent == 0) {
+	if (node_flood(&b->node, in, f, why) == 0)
 		b->st.dropped++;
-		in->st.drops[DROP_NO_PORT]++;
-		frame_unref(f);
-		return;
-	}
-	for (int i = 0; i < n->nports && sent > 0; i++) {
-		struct port *p = n->ports[i];
-
-		if (p == in || !port_link_up(p))
-			continue;
-		if (--sent > 0)
-			frame_ref(f);
-		port_tx(p, f);
-	}
 }
 
 static void bridge_input(struct node *n, struct port *in, struct frame *f)

@@ -264,6 +264,33 @@ void port_drop(struct port *p, struct frame *f, enum drop_reason why)
 	frame_unref(f);
 }
 
+uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decision why)
+{
+	uint32_t ports = 0, left;
+
+	for (int i = 0; i < n->nports; i++)
+		if (n->ports[i] != in && port_link_up(n->ports[i]))
+			ports++;
+	trace_record(n->g, in, f, why, ports, 0);
+	if (ports == 0) {
+		in->st.drops[DROP_NO_PORT]++;
+		frame_unref(f);
+		return 0;
+	}
+	left = ports;
+	for (int i = 0; i < n->nports && left > 0; i++) {
+		struct port *p = n->ports[i];
+
+		if (p == in || !port_link_up(p))
+			continue;
+		/* The last port takes the caller's reference. */
+		if (--left > 0)
+			frame_ref(f);
+		port_tx(p, f);
+	}
+	return ports;
+}
+
 /* The receiving half of a hop: counters, observers, then the node. */
 static void port_rx(struct port *p, struct frame *f)
 {

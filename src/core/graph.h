@@ -206,6 +206,12 @@ bool port_tx(struct port *p, struct frame *f);
 /* Counts and traces a drop of f at p (and unrefs f). */
 void port_drop(struct port *p, struct frame *f, enum drop_reason why);
 
+/* Sends f (reference passes) out of every port of n except `in` whose link
+ * is up, taking one reference per extra port, and traces the decision.
+ * Returns the number of ports; 0 means nowhere to go: the frame is dropped
+ * and counted as no_port on `in`. */
+uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decision why);
+
 /* Frames waiting to be sent on p's side of its link. */
 uint32_t port_queue_len(struct port *p);
 

@@ -13,35 +13,9 @@
 static void hub_input(struct node *n, struct port *in, struct frame *f)
 {
 	struct hub *h = container_of(n, struct hub, node);
-	uint32_t sent = 0;
 
 	h->flooded++;
-	for (int i = 0; i < n->nports; i++) {
-		struct port *p = n->ports[i];
-
-		if (p == in || !port_link_up(p))
-			continue;
-		sent++;
-	}
-	trace_record(n->g, in, f, DEC_FLOODED_HUB, sent, 0);
-	if (sent == 0) {
-		in->st.drops[DROP_NO_PORT]++;
-		frame_unref(f);
-		return;
-	}
-	for (int i = 0; i < n->nports; i++) {
-		struct port *p = n->ports[i];
-
-		if (p == in || !port_link_up(p))
-			continue;
-		/* The last port takes the caller's reference. */
-		if (--sent > 0)
-			frame_ref(f);
-		h->copies++;
-		port_tx(p, f);
-		if (sent == 0)
-			break;
-	}
+	h->copies += node_flood(n, in, f, DEC_FLOODED_HUB);
 }
 
 static void hub_destroy(struct node *n)
