@@ -62,7 +62,8 @@ static void pool_grow(struct frame_pool *p)
 	}
 }
 
-struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
+/* Takes a buffer from the pool; the caller sets the id. */
+static struct frame *frame_take(struct frame_pool *p, uint32_t len)
 {
 	struct frame *f;
 
@@ -81,13 +82,21 @@ struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
 	}
 	f->refcnt = 1;
 	f->len = len;
-	f->id = p->next_id++;
 	f->born = 0;
 	f->pool = p;
 	f->next_free = NULL;
 	p->st.allocated++;
 	if (++p->st.in_use > p->st.high_water)
 		p->st.high_water = p->st.in_use;
+	return f;
+}
+
+struct frame *frame_alloc(struct frame_pool *p, uint32_t len)
+{
+	struct frame *f = frame_take(p, len);
+
+	if (f != NULL)
+		f->id = p->next_id++;
 	return f;
 }
 
@@ -119,12 +128,12 @@ struct frame *frame_make_writable(struct frame *f)
 
 	if (f->refcnt == 1)
 		return f;
-	c = frame_alloc(f->pool, f->len);
+	/* The copy is the same frame on its way: it keeps the original's id. */
+	c = frame_take(f->pool, f->len);
 	if (c != NULL) {
 		memcpy(c->data, f->data, f->len);
 		c->id = f->id;
 		c->born = f->born;
-		f->pool->next_id--; /* the copy keeps the original's id */
 	}
 	frame_unref(f);
 	return c;
