@@ -145,7 +145,7 @@ static void test_trace_explains(void **state)
 	t = &w.g->trace;
 	assert_int_equal(t->total, 2);
 	trace_format(w.g, &t->ring[0], line, sizeof(line));
-	assert_non_null(strstr(line, "br0.1 52:54:00:00:00:01 > 52:54:00:00:00:02"));
+	assert_non_null(strstr(line, "br0.1 in 52:54:00:00:00:01 > 52:54:00:00:00:02"));
 	assert_non_null(strstr(line, "flooded: unknown destination (3 ports)"));
 	trace_format(w.g, &t->ring[1], line, sizeof(line));
 	assert_non_null(strstr(line, "forwarded -> br0.1"));

@@ -83,7 +83,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 		return;
 	}
 	b->st.forwarded++;
-	trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0);
+	trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
 	port_tx(n->ports[out], f);
 }
 

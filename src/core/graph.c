@@ -257,11 +257,34 @@ void port_set_link(struct port *p, bool up)
 		peer->node->ops->link_change(peer->node, peer, !was);
 }
 
-void port_drop(struct port *p, struct frame *f, enum drop_reason why)
+bool drop_reason_tx(enum drop_reason r)
+{
+	switch (r) {
+	case DROP_LINK_DOWN:
+	case DROP_QUEUE_FULL:
+	case DROP_LINK_FULL:
+	case DROP_LOSS:
+	case DROP_NO_BUFFER:
+	case DROP_FIFO_FULL:
+	case DROP_NO_ROUTE:
+	case DROP_ARP_FAILED:
+	case DROP_ARP_QUEUE_FULL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void port_drop_dir(struct port *p, struct frame *f, enum drop_reason why, bool tx)
 {
 	p->st.drops[why]++;
-	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why);
+	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
 	frame_unref(f);
+}
+
+void port_drop(struct port *p, struct frame *f, enum drop_reason why)
+{
+	port_drop_dir(p, f, why, drop_reason_tx(why));
 }
 
 uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decision why)
@@ -271,7 +294,7 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 	for (int i = 0; i < n->nports; i++)
 		if (n->ports[i] != in && port_link_up(n->ports[i]))
 			ports++;
-	trace_record(n->g, in, f, why, ports, 0);
+	trace_record(n->g, in, f, why, ports, 0, false);
 	if (ports == 0) {
 		in->st.drops[DROP_NO_PORT]++;
 		frame_unref(f);
@@ -297,7 +320,7 @@ static void port_rx(struct port *p, struct frame *f)
 	struct graph *g = p->node->g;
 
 	if (!p->admin_up) {
-		port_drop(p, f, DROP_LINK_DOWN);
+		port_drop_dir(p, f, DROP_LINK_DOWN, false);
 		return;
 	}
 	p->st.rx_frames++;
@@ -356,7 +379,7 @@ static void link_dir_fire(void *arg)
 			d->sent--;
 		/* Through the FIFO, so this timer never runs a node's input. */
 		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
-			port_drop(to, f, DROP_FIFO_FULL);
+			port_drop_dir(to, f, DROP_FIFO_FULL, false);
 	}
 	if (d->count > 0)
 		loop_timer_arm(g->loop, &d->timer, d->ring[d->head].deliver_at);

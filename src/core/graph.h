@@ -153,6 +153,8 @@ struct trace_rec {
 	uint16_t len;
 	uint8_t decision;
 	uint8_t reason;         /* for DEC_DROPPED */
+	uint8_t tx;             /* 1: the frame was leaving the port, 0: arriving */
+	uint8_t dhcp;           /* DHCP message type (option 53), 0: not DHCP */
 	uint8_t hdr[TRACE_HDR]; /* the frame's first bytes, for the summary */
 };
 
@@ -203,8 +205,11 @@ void port_set_link(struct port *p, bool up);
  * dropped (the drop is counted and traced). */
 bool port_tx(struct port *p, struct frame *f);
 
-/* Counts and traces a drop of f at p (and unrefs f). */
+/* Counts and traces a drop of f at p (and unrefs f). port_drop takes the
+ * direction from the reason (drop_reason_tx); port_drop_dir says it. */
 void port_drop(struct port *p, struct frame *f, enum drop_reason why);
+void port_drop_dir(struct port *p, struct frame *f, enum drop_reason why, bool tx);
+bool drop_reason_tx(enum drop_reason r);
 
 /* Sends f (reference passes) out of every port of n except `in` whose link
  * is up, taking one reference per extra port, and traces the decision.
@@ -215,8 +220,11 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 /* Frames waiting to be sent on p's side of its link. */
 uint32_t port_queue_len(struct port *p);
 
+/* The DHCP message type of a BOOTP frame (it lies beyond TRACE_HDR). */
+uint8_t trace_dhcp_type(const uint8_t *data, uint32_t len);
+
 static inline void trace_record(struct graph *g, const struct port *p, const struct frame *f,
-				enum decision d, uint32_t out, uint8_t reason)
+				enum decision d, uint32_t out, uint8_t reason, bool tx)
 {
 	struct trace_rec *r;
 	uint32_t n;
@@ -231,6 +239,10 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 	r->len = (uint16_t)MIN(f->len, 65535u);
 	r->decision = (uint8_t)d;
 	r->reason = reason;
+	r->tx = tx;
+	/* Cheap guard: only IPv4/UDP frames long enough for BOOTP are looked at. */
+	r->dhcp = f->len >= 282 && f->data[23] == 17 && f->data[12] == 8 && f->data[13] == 0 ?
+		trace_dhcp_type(f->data, f->len) : 0;
 	n = f->len < TRACE_HDR ? f->len : TRACE_HDR;
 	__builtin_memcpy(r->hdr, f->data, TRACE_HDR);
 	if (n < TRACE_HDR)
@@ -239,7 +251,14 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 
 /* Formats one trace record: "0.001000 br0.1 forwarded -> br0.2 52:54:..." */
 void trace_format(struct graph *g, const struct trace_rec *r, char *buf, size_t len);
-/* A tcpdump-like one-line summary of a frame's first bytes. */
+/* The decision alone: "forwarded -> br0.2", "dropped: link down". */
+void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_t len);
+/* Why the node decided what it did, in a sentence or two. */
+void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t len);
+/* A tcpdump-like one-line summary of a frame's first bytes. dhcp is the
+ * DHCP message type when known (0: look for it in data). */
 void frame_summary(const uint8_t *data, uint32_t len, char *buf, size_t buflen);
+void frame_summary_dhcp(const uint8_t *data, uint32_t len, uint8_t dhcp, char *buf,
+			size_t buflen);
 
 #endif

@@ -31,6 +31,10 @@ struct loop {
 	uint64_t real_base;     /* CLOCK_MONOTONIC ns when the real clock started */
 	uint64_t seq;
 	bool stop;
+	bool yield;             /* the wall-clock deadline passed: return early */
+	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0: none */
+	uint32_t ticks;         /* handlers since the last deadline check */
+	uint32_t jumps;         /* virtual clock jumps since fds were polled */
 
 	struct timer **heap;
 	unsigned nheap, heapcap;
@@ -46,7 +50,7 @@ struct loop {
 	uint64_t high_water;
 };
 
-static uint64_t mono_ns(void)
+uint64_t loop_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -89,7 +93,7 @@ uint64_t loop_now(const struct loop *l)
 {
 	if (l->clock == LOOP_VIRTUAL)
 		return l->vnow;
-	return l->vnow + (mono_ns() - l->real_base);
+	return l->vnow + (loop_mono_ns() - l->real_base);
 }
 
 void loop_set_clock(struct loop *l, enum loop_clock clock)
@@ -97,7 +101,7 @@ void loop_set_clock(struct loop *l, enum loop_clock clock)
 	if (clock == l->clock)
 		return;
 	if (clock == LOOP_REAL) {
-		l->real_base = mono_ns();
+		l->real_base = loop_mono_ns();
 	} else {
 		l->vnow = loop_now(l);
 	}
@@ -262,18 +266,27 @@ uint64_t loop_defer_high_water(const struct loop *l)
 	return l->high_water;
 }
 
+/* Checks the wall-clock deadline every 1024 handlers: a clock read per
+ * handler would cost more than a hop. */
+static inline void tick(struct loop *l)
+{
+	if (l->deadline != 0 && (++l->ticks & 1023) == 0 && loop_mono_ns() >= l->deadline)
+		l->yield = true;
+}
+
 /* Runs every deferred call, including ones queued while draining. */
 static uint64_t drain(struct loop *l)
 {
 	uint64_t n = 0;
 
-	while (l->count > 0 && !l->stop) {
+	while (l->count > 0 && !l->stop && !l->yield) {
 		struct defer d = l->ring[l->head];
 
 		l->head = (l->head + 1) & (l->cap - 1);
 		l->count--;
 		d.cb(d.a, d.b);
 		n++;
+		tick(l);
 	}
 	return n;
 }
@@ -309,8 +322,9 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 	uint64_t n = 0;
 
 	l->stop = false;
+	l->yield = false;
 	n += drain(l);
-	while (!l->stop) {
+	while (!l->stop && !l->yield) {
 		uint64_t now = loop_now(l);
 		struct timer *t;
 
@@ -323,12 +337,15 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 			loop_timer_disarm(l, t);
 			t->cb(t->arg);
 			n++;
+			tick(l);
 			n += drain(l);
 			continue;
 		}
 		if (l->clock == LOOP_VIRTUAL) {
-			/* Nothing due now: look at fds without waiting, then jump. */
-			if (l->nfds_live > 0)
+			/* Nothing due now: look at fds without waiting (every 1024th
+			 * jump: a system call per jump would dominate a busy run;
+			 * whoever paces a virtual run polls between runs), then jump. */
+			if (l->nfds_live > 0 && (++l->jumps & 1023) == 0)
 				n += poll_fds(l, 0);
 			if (l->count > 0)
 				continue;
@@ -347,10 +364,69 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 
 				timeout_ms = (int)MIN((wait + NS_PER_MS - 1) / NS_PER_MS, 1000u);
 			}
+			if (l->deadline != 0) {
+				uint64_t m = loop_mono_ns();
+				int left = m >= l->deadline ? 0 :
+					(int)MIN((l->deadline - m + NS_PER_MS - 1) / NS_PER_MS, 1000u);
+
+				if (left == 0)
+					break;
+				if (timeout_ms < 0 || left < timeout_ms)
+					timeout_ms = left;
+			}
 			n += poll_fds(l, timeout_ms);
 		}
 	}
 	return n;
+}
+
+bool loop_run_one(struct loop *l)
+{
+	struct timer *t;
+
+	l->stop = false;
+	l->yield = false;
+	if (l->count > 0) {
+		struct defer d = l->ring[l->head];
+
+		l->head = (l->head + 1) & (l->cap - 1);
+		l->count--;
+		d.cb(d.a, d.b);
+		return true;
+	}
+	if (l->nheap == 0)
+		return false;
+	t = l->heap[0];
+	if (l->clock == LOOP_VIRTUAL) {
+		if (t->when > l->vnow)
+			l->vnow = t->when;
+	} else if (t->when > loop_now(l)) {
+		return false;
+	}
+	loop_timer_disarm(l, t);
+	t->cb(t->arg);
+	return true;
+}
+
+uint64_t loop_poll(struct loop *l, int timeout_ms)
+{
+	return poll_fds(l, timeout_ms);
+}
+
+uint64_t loop_next_timer(const struct loop *l)
+{
+	return l->nheap > 0 ? l->heap[0]->when : UINT64_MAX;
+}
+
+void loop_set_deadline(struct loop *l, uint64_t mono_ns)
+{
+	l->deadline = mono_ns;
+	l->ticks = 0;
+}
+
+bool loop_yielded(const struct loop *l)
+{
+	return l->yield;
 }
 
 void loop_stop(struct loop *l)

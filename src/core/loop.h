@@ -73,4 +73,25 @@ uint64_t loop_run(struct loop *l, uint64_t until);
 void loop_stop(struct loop *l);
 bool loop_stopped(const struct loop *l);
 
+/* Pacing, for a front-end that shares the loop with the engine.
+ *
+ * A wall-clock deadline (CLOCK_MONOTONIC ns, 0: none) makes loop_run
+ * return once it has passed; loop_yielded() tells that apart from
+ * loop_stop(). The deadline is checked every 1024 handlers, so a run
+ * overshoots it by at most that much work. In virtual time loop_run looks
+ * at fds only every 1024th clock jump: the caller polls between runs. */
+void loop_set_deadline(struct loop *l, uint64_t mono_ns);
+bool loop_yielded(const struct loop *l);
+/* Runs exactly one unit of work: the oldest deferred call, or else the
+ * next timer (a virtual clock jumps to it; a real one must have reached
+ * it). Returns false when there was nothing to run. Step mode. */
+bool loop_run_one(struct loop *l);
+/* Waits at most timeout_ms (-1: forever, 0: not at all) for fd events and
+ * runs their handlers. Returns the number of handlers run. */
+uint64_t loop_poll(struct loop *l, int timeout_ms);
+/* When the next timer fires (UINT64_MAX: none armed). */
+uint64_t loop_next_timer(const struct loop *l);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t loop_mono_ns(void);
+
 #endif

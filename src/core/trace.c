@@ -10,7 +10,63 @@
 #include <stdio.h>
 #include <string.h>
 
-static void summary_ipv4(const uint8_t *ip, uint32_t len, char *buf, size_t n)
+static const char *dhcp_type_name(uint8_t t)
+{
+	static const char *const names[] = {
+		[1] = "Discover", [2] = "Offer", [3] = "Request", [4] = "Decline",
+		[5] = "ACK", [6] = "NAK", [7] = "Release", [8] = "Inform",
+	};
+
+	return t < ARRAY_SIZE(names) && names[t] != NULL ? names[t] : NULL;
+}
+
+/* Option 53 of a BOOTP message that starts at udp + 8. */
+static uint8_t dhcp_type_udp(const uint8_t *udp, uint32_t len)
+{
+	const uint8_t *o;
+	uint32_t left;
+
+	if (len < 8 + 240 || rd32(udp + 8 + 236) != 0x63825363)
+		return 0;
+	o = udp + 8 + 240;
+	left = len - 8 - 240;
+	while (left > 0 && o[0] != 255) {
+		if (o[0] == 0) {
+			o++;
+			left--;
+			continue;
+		}
+		if (left < 2 || left < 2u + o[1])
+			return 0;
+		if (o[0] == 53 && o[1] == 1)
+			return o[2];
+		left -= 2u + o[1];
+		o += 2u + o[1];
+	}
+	return 0;
+}
+
+uint8_t trace_dhcp_type(const uint8_t *data, uint32_t len)
+{
+	uint32_t off = ETH_HLEN, ihl;
+	const uint8_t *udp;
+	uint16_t sp, dp;
+
+	if (len < ETH_HLEN + 20 || rd16(data + 12) != 0x0800 || (data[off] >> 4) != 4 ||
+	    data[off + 9] != 17)
+		return 0;
+	ihl = (uint32_t)(data[off] & 0xf) * 4;
+	if (len < off + ihl + 8)
+		return 0;
+	udp = data + off + ihl;
+	sp = rd16(udp);
+	dp = rd16(udp + 2);
+	if (!((sp == 67 || sp == 68) && (dp == 67 || dp == 68)))
+		return 0;
+	return dhcp_type_udp(udp, len - off - ihl);
+}
+
+static void summary_ipv4(const uint8_t *ip, uint32_t len, uint8_t dhcp, char *buf, size_t n)
 {
 	char s[16], d[16];
 	uint32_t ihl;
@@ -56,11 +112,21 @@ static void summary_ipv4(const uint8_t *ip, uint32_t len, char *buf, size_t n)
 		if (l4len >= 8) {
 			uint16_t sp = rd16(l4), dp = rd16(l4 + 2);
 
-			if ((sp == 67 || sp == 68) && (dp == 67 || dp == 68))
-				snprintf(buf, n, "IP %s.%u > %s.%u: BOOTP/DHCP", s, sp, d, dp);
-			else
+			if ((sp == 67 || sp == 68) && (dp == 67 || dp == 68)) {
+				const char *t;
+
+				if (dhcp == 0)
+					dhcp = dhcp_type_udp(l4, l4len);
+				t = dhcp_type_name(dhcp);
+				if (l4len >= 16)
+					snprintf(buf, n, "IP %s.%u > %s.%u: DHCP %s, xid 0x%08x", s, sp,
+						 d, dp, t ? t : "(no type)", rd32(l4 + 12));
+				else
+					snprintf(buf, n, "IP %s.%u > %s.%u: BOOTP/DHCP", s, sp, d, dp);
+			} else {
 				snprintf(buf, n, "IP %s.%u > %s.%u: UDP, length %u", s, sp, d, dp,
 					 rd16(l4 + 4) >= 8 ? rd16(l4 + 4) - 8 : 0);
+			}
 		} else {
 			snprintf(buf, n, "IP %s > %s: UDP", s, d);
 		}
@@ -71,6 +137,36 @@ static void summary_ipv4(const uint8_t *ip, uint32_t len, char *buf, size_t n)
 }
 
 void frame_summary(const uint8_t *data, uint32_t len, char *buf, size_t n)
+{
+	frame_summary_dhcp(data, len, 0, buf, n);
+}
+
+/* STP/RSTP configuration and TCN BPDUs after the LLC header (42 42 03). */
+static void summary_stp(const uint8_t *p, uint32_t plen, char *buf, size_t n)
+{
+	if (plen < 3 || p[0] != 0x42 || p[1] != 0x42 || p[2] != 0x03) {
+		snprintf(buf, n, "STP, not LLC/BPDU");
+		return;
+	}
+	p += 3;
+	plen -= 3;
+	if (plen >= 4 && p[3] == 0x80) {
+		snprintf(buf, n, "STP 802.1d, Topology Change Notification");
+	} else if (plen >= 35 && (p[3] == 0x00 || p[3] == 0x02)) {
+		snprintf(buf, n,
+			 "%s, %s, root %04x.%02x:%02x:%02x:%02x:%02x:%02x cost %u, "
+			 "bridge %04x.%02x:%02x:%02x:%02x:%02x:%02x port %04x%s%s",
+			 p[2] >= 2 ? "RSTP 802.1w" : "STP 802.1d",
+			 p[3] == 0 ? "Config" : "Rapid/Multiple",
+			 rd16(p + 5), p[7], p[8], p[9], p[10], p[11], p[12], rd32(p + 13),
+			 rd16(p + 17), p[19], p[20], p[21], p[22], p[23], p[24], rd16(p + 25),
+			 (p[4] & 1) ? ", TC" : "", (p[4] & 0x80) ? ", TC ack" : "");
+	} else {
+		snprintf(buf, n, "STP, BPDU type 0x%02x", plen >= 4 ? p[3] : 0);
+	}
+}
+
+void frame_summary_dhcp(const uint8_t *data, uint32_t len, uint8_t dhcp, char *buf, size_t n)
 {
 	char tag[32] = "";
 	uint16_t type;
@@ -99,8 +195,8 @@ void frame_summary(const uint8_t *data, uint32_t len, char *buf, size_t n)
 	buf += tl;
 	n -= tl;
 	if (data[0] == 0x01 && data[1] == 0x80 && data[2] == 0xc2 && data[3] == 0 &&
-	    data[4] == 0 && data[5] == 0) {
-		snprintf(buf, n, "STP BPDU");
+	    data[4] == 0 && data[5] == 0 && type < 0x0600) {
+		summary_stp(p, MIN(plen, (uint32_t)type), buf, n);
 		return;
 	}
 	switch (type) {
@@ -122,7 +218,7 @@ void frame_summary(const uint8_t *data, uint32_t len, char *buf, size_t n)
 		}
 		break;
 	case 0x0800:
-		summary_ipv4(p, plen, buf, n);
+		summary_ipv4(p, plen, dhcp, buf, n);
 		break;
 	case 0x86dd:
 		snprintf(buf, n, "IPv6");
@@ -135,32 +231,157 @@ void frame_summary(const uint8_t *data, uint32_t len, char *buf, size_t n)
 	}
 }
 
+static const char *port_name(struct graph *g, uint32_t gid)
+{
+	return gid < g->nports ? g->ports[gid]->name : "?";
+}
+
+void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_t len)
+{
+	switch (r->decision) {
+	case DEC_FORWARDED:
+		snprintf(buf, len, "forwarded -> %s", port_name(g, r->out_port));
+		break;
+	case DEC_FLOODED_UNKNOWN:
+		snprintf(buf, len, "flooded: unknown destination (%u port%s)", r->out_port,
+			 r->out_port == 1 ? "" : "s");
+		break;
+	case DEC_FLOODED_BCAST:
+		snprintf(buf, len, "flooded: broadcast (%u port%s)", r->out_port,
+			 r->out_port == 1 ? "" : "s");
+		break;
+	case DEC_FLOODED_MCAST:
+		snprintf(buf, len, "flooded: multicast (%u port%s)", r->out_port,
+			 r->out_port == 1 ? "" : "s");
+		break;
+	case DEC_FLOODED_HUB:
+		snprintf(buf, len, "flooded: hub (%u port%s)", r->out_port,
+			 r->out_port == 1 ? "" : "s");
+		break;
+	case DEC_DROPPED:
+		if (r->reason == DROP_SAME_PORT)
+			snprintf(buf, len, "filtered: same port");
+		else
+			snprintf(buf, len, "dropped: %s", drop_reason_text(r->reason));
+		break;
+	default:
+		snprintf(buf, len, "%s", decision_name(r->decision));
+	}
+}
+
+void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t len)
+{
+	const struct port *p = r->port < g->nports ? g->ports[r->port] : NULL;
+	const char *node = p != NULL ? p->node->name : "?";
+	const char *kind = p != NULL ? p->node->ops->kind : "node";
+	const char *pname = p != NULL ? p->name : "?";
+	char dst[18], src[18];
+	bool learns = p != NULL && strcmp(kind, "bridge") == 0 && !(r->hdr[6] & 1);
+	char learn[80] = "";
+
+	fmt_mac(r->hdr, dst);
+	fmt_mac(r->hdr + 6, src);
+	if (learns)
+		snprintf(learn, sizeof(learn), " It learned %s on %s.", src, pname);
+	switch (r->decision) {
+	case DEC_FORWARDED:
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s. Its MAC table has %s on %s, "
+			 "so it sent the frame out of that port only.%s",
+			 node, pname, dst, port_name(g, r->out_port), learn);
+		break;
+	case DEC_FLOODED_UNKNOWN:
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s. %s is not in its MAC table "
+			 "(never seen as a source, or aged out), so it flooded the frame "
+			 "to every other port whose link is up: %u.%s",
+			 node, pname, dst, r->out_port, learn);
+		break;
+	case DEC_FLOODED_BCAST:
+		snprintf(buf, len,
+			 "%s %s got the frame on %s. %s is the broadcast address, so every "
+			 "other port whose link is up gets a copy: %u.%s",
+			 strcmp(kind, "bridge") == 0 ? "Bridge" : "Node", node, pname, dst,
+			 r->out_port, learn);
+		break;
+	case DEC_FLOODED_MCAST:
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s. %s is a multicast address and the "
+			 "bridge does no multicast snooping, so it flooded the frame to "
+			 "every other port whose link is up: %u.%s",
+			 node, pname, dst, r->out_port, learn);
+		break;
+	case DEC_FLOODED_HUB:
+		snprintf(buf, len,
+			 "Hub %s got the frame on %s. A hub (QEMU's \"vlan\") learns nothing "
+			 "and repeats every frame to every other port whose link is up, "
+			 "whatever its destination: %u.",
+			 node, pname, r->out_port);
+		break;
+	case DEC_DELIVERED:
+		snprintf(buf, len,
+			 "Guest %s's NIC %s accepted the frame: it was addressed to %s "
+			 "(%s), and the guest's stack handled it.",
+			 node, pname, dst,
+			 r->hdr[0] == 0xff && r->hdr[1] == 0xff ? "broadcast" :
+			 (r->hdr[0] & 1) ? "multicast" : "its own MAC");
+		break;
+	case DEC_SENT:
+		snprintf(buf, len, "Guest %s sent the frame out of %s, from %s to %s.", node, pname,
+			 src, dst);
+		break;
+	case DEC_DROPPED:
+		switch (r->reason) {
+		case DROP_SAME_PORT:
+			snprintf(buf, len,
+				 "Bridge %s got the frame on %s, and its MAC table has %s on "
+				 "that same port: the destination already heard it there, so "
+				 "the bridge filtered it.%s",
+				 node, pname, dst, learn);
+			break;
+		case DROP_NOT_FOR_US:
+			snprintf(buf, len,
+				 "Guest %s's NIC %s dropped the frame: %s is not its MAC. A hub "
+				 "or a flooding bridge sent it here anyway.",
+				 node, pname, dst);
+			break;
+		case DROP_LINK_DOWN:
+			snprintf(buf, len,
+				 "%s is down (set_link off on it or on its peer), so the frame "
+				 "was dropped %s.",
+				 pname, r->tx ? "instead of being sent" : "as it arrived");
+			break;
+		case DROP_QUEUE_FULL:
+			snprintf(buf, len,
+				 "%s's transmit queue was full (txqlen frames waiting for the "
+				 "wire), so the frame was dropped (drop-tail).",
+				 pname);
+			break;
+		case DROP_LOSS:
+			snprintf(buf, len,
+				 "The link from %s loses frames at random (loss=), and this one "
+				 "was lost on the wire.",
+				 pname);
+			break;
+		default:
+			snprintf(buf, len, "%s %s dropped the frame on %s: %s.", kind, node, pname,
+				 drop_reason_text(r->reason));
+		}
+		break;
+	default:
+		snprintf(buf, len, "%s", decision_name(r->decision));
+	}
+}
+
 void trace_format(struct graph *g, const struct trace_rec *r, char *buf, size_t len)
 {
-	char src[18], dst[18], sum[160], what[96];
-	const char *port = r->port < g->nports ? g->ports[r->port]->name : "?";
+	char src[18], dst[18], sum[200], what[96];
 
 	fmt_mac(r->hdr + 6, src);
 	fmt_mac(r->hdr, dst);
-	frame_summary(r->hdr, MIN(r->len, (uint32_t)TRACE_HDR), sum, sizeof(sum));
-	switch (r->decision) {
-	case DEC_FORWARDED:
-		snprintf(what, sizeof(what), "forwarded -> %s",
-			 r->out_port < g->nports ? g->ports[r->out_port]->name : "?");
-		break;
-	case DEC_FLOODED_UNKNOWN:
-	case DEC_FLOODED_BCAST:
-	case DEC_FLOODED_MCAST:
-	case DEC_FLOODED_HUB:
-		snprintf(what, sizeof(what), "%s (%u ports)", decision_name(r->decision), r->out_port);
-		break;
-	case DEC_DROPPED:
-		snprintf(what, sizeof(what), "dropped: %s", drop_reason_text(r->reason));
-		break;
-	default:
-		snprintf(what, sizeof(what), "%s", decision_name(r->decision));
-	}
-	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64 " #%" PRIu64 " %s %s > %s len %u: %s | %s",
-		 r->time / NS_PER_SEC, (r->time % NS_PER_SEC) / NS_PER_US, r->frame_id, port, src,
-		 dst, r->len, sum, what);
+	frame_summary_dhcp(r->hdr, MIN(r->len, (uint32_t)TRACE_HDR), r->dhcp, sum, sizeof(sum));
+	trace_decision(g, r, what, sizeof(what));
+	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64 " #%" PRIu64 " %s %s %s > %s len %u: %s | %s",
+		 r->time / NS_PER_SEC, (r->time % NS_PER_SEC) / NS_PER_US, r->frame_id,
+		 port_name(g, r->port), r->tx ? "out" : "in", src, dst, r->len, sum, what);
 }

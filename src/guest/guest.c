@@ -91,12 +91,21 @@ bool guest_has_route(struct guest *gu, uint32_t dst)
 	return route(gu, dst, &nh) != NULL;
 }
 
+static void nic_send_deferred(void *nicp, void *frame)
+{
+	struct nic *nic = nicp;
+
+	trace_record(nic->guest->node.g, nic->port, frame, DEC_SENT, 0, 0, true);
+	port_tx(nic->port, frame);
+}
+
+/* A guest's transmissions go through the loop's FIFO, at the same instant:
+ * a reply is then its own event, after the request's delivery, and step
+ * mode shows one hop per step. */
 static void nic_send(struct nic *nic, struct frame *f)
 {
-	struct graph *g = nic->guest->node.g;
-
-	trace_record(g, nic->port, f, DEC_SENT, 0, 0);
-	port_tx(nic->port, f);
+	if (loop_defer(nic->guest->node.g->loop, nic_send_deferred, nic, f) < 0)
+		port_drop(nic->port, f, DROP_FIFO_FULL);
 }
 
 /* Allocates a frame with an Ethernet header from nic, padded to 60 bytes. */
@@ -271,7 +280,7 @@ static void arp_input(struct guest *gu, struct nic *nic, struct frame *f)
 	op = rd16(a + 6);
 	spa = rd32(a + 14);
 	tpa = rd32(a + 24);
-	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0);
+	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0, false);
 	e = arp_find(gu, spa);
 	/* Update an existing entry from any ARP; create one only when the
 	 * request is for us (RFC 826's merge rule). */
@@ -524,7 +533,7 @@ static void ip_input(struct guest *gu, struct nic *nic, struct frame *f)
 		port_drop(nic->port, f, DROP_NOT_FOR_US);
 		return;
 	}
-	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0);
+	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0, false);
 	gu->st.ip_rx++;
 	if (ip[9] == 1)
 		icmp_input(gu, src, dst, ip + ihl, tot - ihl, nic);
