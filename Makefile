@@ -55,7 +55,8 @@ TESTS := \
 	tests/test_guest \
 	tests/test_topo \
 	tests/test_commands \
-	tests/test_report
+	tests/test_report \
+	tests/test_summary
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%)
