@@ -1,14 +1,14 @@
 # qnetsim — build, test, run, bench.
 #
 #   make              build ./qnetsim
-#   make run          install missing packages, build, run the default topology
+#   make run          install missing packages, build, open the default topology in the UI
 #   make test         unit tests (cmocka) + regress tests on every topology
 #   make check-asan   the same suite under AddressSanitizer + UBSan
 #   make bench        throughput and scale figures
 #   make deps         install the Debian packages the build and tests need
 
 CC ?= cc
-PKGS := inih libpcap jansson
+PKGS := inih libpcap jansson ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -43,6 +43,13 @@ CORE_SRCS := \
 	src/core/sim.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c
+TUI_SRCS := \
+	src/tui/tui.c \
+	src/tui/prompt.c \
+	src/tui/panel_topology.c \
+	src/tui/panel_frames.c \
+	src/tui/panel_mac.c \
+	src/tui/panel_counters.c
 MAIN_SRC := src/main.c
 
 TESTS := \
@@ -59,6 +66,7 @@ TESTS := \
 	tests/test_summary
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%)
 HDRS := $(wildcard src/*/*.h)
 
@@ -69,7 +77,7 @@ all: qnetsim
 qnetsim: $(BUILD)/qnetsim
 	cp $< $@
 
-$(BUILD)/qnetsim: $(CORE_OBJS) $(BUILD)/src/main.o
+$(BUILD)/qnetsim: $(CORE_OBJS) $(TUI_OBJS) $(BUILD)/src/main.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(HDRS)
@@ -105,7 +113,7 @@ deps:
 
 run: deps
 	$(MAKE) qnetsim
-	./qnetsim --headless topologies/qemu-vlans.ini
+	./qnetsim topologies/qemu-vlans.ini
 
 clean:
 	rm -rf build build-asan qnetsim

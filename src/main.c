@@ -7,6 +7,7 @@
 #include "core/sim.h"
 #include "core/util.h"
 #include "nics/nic_models.h"
+#include "tui/tui.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define EXIT_EXPECT 1
 #define EXIT_USAGE 2
@@ -26,8 +28,13 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: qnetsim [options] TOPOLOGY.ini\n"
 		"\n"
+		"Without --headless or --check, opens the interactive UI (press ? in it).\n"
+		"\n"
 		"  --headless          run without the UI until the scenario ends\n"
-		"  --duration T        run for T of simulated time (e.g. 30s, 500ms)\n"
+		"  --duration T        run for T of simulated time (e.g. 30s, 500ms);\n"
+		"                      in the UI: quit when the clock reaches T\n"
+		"  --speed X           UI clock speed: 0.01 .. 1000 (x real time) or max\n"
+		"  --paused            UI: start with the clock stopped (n steps one hop)\n"
 		"  --seed N            seed for random loss and everything random (default 1)\n"
 		"  --report FILE       write a JSON report (docs/report.md)\n"
 		"  --pcap-dir DIR      capture every port to DIR/PORT.pcap (also --pcap)\n"
@@ -103,7 +110,8 @@ static int capture_all(struct sim *s, const char *dir)
 int main(int argc, char **argv)
 {
 	enum { OPT_DURATION = 256, OPT_SEED, OPT_REPORT, OPT_PCAP, OPT_TRACE, OPT_TRACE_SIZE,
-	       OPT_CHECK, OPT_HEADLESS, OPT_VERSION, OPT_NIC, OPT_COMMANDS };
+	       OPT_CHECK, OPT_HEADLESS, OPT_VERSION, OPT_NIC, OPT_COMMANDS, OPT_SPEED,
+	       OPT_PAUSED };
 	static const struct option longopts[] = {
 		{ "headless", no_argument, NULL, OPT_HEADLESS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
@@ -118,6 +126,8 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'v' },
 		{ "nic", required_argument, NULL, OPT_NIC },
 		{ "commands", no_argument, NULL, OPT_COMMANDS },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "paused", no_argument, NULL, OPT_PAUSED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -126,6 +136,7 @@ int main(int argc, char **argv)
 	const char *report = NULL, *pcap_dir = NULL, *trace = NULL;
 	uint64_t duration = 0, seed = 1, trace_size = 65536;
 	bool duration_set = false;
+	struct tui_options uio = { .speed = 1.0 };
 	char err[ERRLEN];
 	struct sim *s;
 	int c, nerr, rc = 0;
@@ -178,6 +189,25 @@ int main(int argc, char **argv)
 		case OPT_COMMANDS:
 			cmd_help(stdout);
 			return 0;
+		case OPT_SPEED:
+			if (strcmp(optarg, "max") == 0) {
+				uio.speed = 0;
+			} else {
+				char *end;
+
+				errno = 0;
+				uio.speed = strtod(optarg, &end);
+				if (errno != 0 || end == optarg || *end != '\0' || uio.speed < 0.01 ||
+				    uio.speed > 1000) {
+					fprintf(stderr, "qnetsim: --speed: '%s' is not 0.01 .. 1000 or max\n",
+						optarg);
+					return EXIT_USAGE;
+				}
+			}
+			break;
+		case OPT_PAUSED:
+			uio.paused = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -194,9 +224,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!headless && !check) {
-		fprintf(stderr, "qnetsim: the interactive UI is not in this version yet; "
-				"run with --headless (or --check)\n");
+	if (!headless && !check && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "qnetsim: the UI needs a terminal on stdin and stdout; "
+				"use --headless to run without it\n");
 		return EXIT_USAGE;
 	}
 
@@ -236,13 +266,23 @@ int main(int argc, char **argv)
 		sim_free(s);
 		return EXIT_RUNTIME;
 	}
-	signal_loop = s->loop;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-
-	sim_start(s);
-	sim_run(s);
+	if (!headless) {
+		uio.quit_at_end = duration_set;
+		if (tui_run(s, &uio, err) < 0) {
+			fprintf(stderr, "qnetsim: %s\n", err);
+			sim_free(s);
+			return EXIT_USAGE;
+		}
+		/* What happened, on the restored terminal. */
+		quiet = false;
+	} else {
+		signal_loop = s->loop;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGPIPE, SIG_IGN);
+		sim_start(s);
+		sim_run(s);
+	}
 
 	if (quiet && s->out != stdout) {
 		fclose(s->out);

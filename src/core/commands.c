@@ -455,6 +455,19 @@ static const struct cmd commands[] = {
 	{ "quit", "quit", "ends the run", cmd_quit },
 };
 
+const char *cmd_name(size_t i)
+{
+	return i < ARRAY_SIZE(commands) ? commands[i].name : NULL;
+}
+
+const char *cmd_usage(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].usage;
+	return NULL;
+}
+
 void cmd_help(FILE *out)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

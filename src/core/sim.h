@@ -88,6 +88,10 @@ void sim_run(struct sim *s);
 int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err);
 /* Prints the command list (help). */
 void cmd_help(FILE *out);
+/* The i-th command's name (NULL past the end), and a command's usage line
+ * (NULL if unknown): for the prompt's completion and hints. */
+const char *cmd_name(size_t i);
+const char *cmd_usage(const char *name);
 
 /* Evaluates "LHS OP RHS". Returns 1 held, 0 failed, -1 malformed (err).
  * actual receives the left-hand side's value when evaluated. */

@@ -13,11 +13,21 @@
 #include <string.h>
 
 static FILE *log_file;
+static char *log_file_path;
+
+static void (*fatal_hook)(void);
+
+void fatal_set_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
 
 void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (fatal_hook != NULL)
+		fatal_hook();
 	fflush(stdout);
 	fputs("qnetsim: fatal: ", stderr);
 	va_start(ap, fmt);
@@ -113,6 +123,15 @@ void log_open(const char *path)
 		fprintf(stderr, "qnetsim: cannot open log file %s: %s\n", path, strerror(errno));
 	else
 		setvbuf(log_file, NULL, _IOLBF, 0);
+	if (log_file != NULL) {
+		free(log_file_path);
+		log_file_path = xstrdup(path);
+	}
+}
+
+const char *log_path(void)
+{
+	return log_file_path;
 }
 
 void log_close(void)
@@ -120,6 +139,8 @@ void log_close(void)
 	if (log_file != NULL)
 		fclose(log_file);
 	log_file = NULL;
+	free(log_file_path);
+	log_file_path = NULL;
 }
 
 bool log_enabled(void)

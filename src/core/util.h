@@ -39,6 +39,8 @@ int xasprintf(char **out, const char *fmt, ...)
 
 /* Dies with a message: for the impossible and for out-of-memory. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Runs before fatal() prints: the TUI restores the terminal there. */
+void fatal_set_hook(void (*hook)(void));
 
 /* Fills an error buffer of ERRLEN bytes; returns -1 so callers can
  * "return errf(err, ...)". */
@@ -47,6 +49,8 @@ int errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Debug log: goes to the file opened by log_open (-v), never to a terminal. */
 void log_open(const char *path);
 void log_close(void);
+/* The log file's path, NULL when not logging. */
+const char *log_path(void);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool log_enabled(void);
 

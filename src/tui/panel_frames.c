@@ -1,0 +1,433 @@
+/*
+ * Frames panel: the trace ring as a live list, one line per hop (a frame
+ * arriving at or leaving a node, and what the node decided). The list
+ * follows the newest hop until you move up; a filter in tcpdump syntax
+ * (compiled by libpcap) and "follow this frame" narrow it. The box at the
+ * bottom explains the selected hop.
+ *
+ * The history is the trace ring: its last --trace-size hops (65536 by
+ * default). Filters see the first TRACE_HDR (64) bytes of each frame, so
+ * tests on deeper bytes never match; the DHCP type is kept separately.
+ */
+#include "tui.h"
+
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCAN_MAX 200000u        /* hops looked at per draw when filtering */
+
+struct frames {
+	bool live;
+	uint64_t cursor;        /* selected hop (absolute trace index) */
+	uint64_t end;           /* the view ends before this hop when not live */
+	bool filtering;
+	char filter[256];
+	struct bpf_program prog;
+	pcap_t *dead;
+	bool following;
+	uint64_t follow_id;
+	int rows;
+	bool scan_cut;          /* the last draw stopped scanning at SCAN_MAX */
+};
+
+static struct frames *state(struct tui *t);
+
+static void *frames_create(struct tui *t)
+{
+	struct frames *f = xcalloc(1, sizeof(*f));
+
+	(void)t;
+	f->live = true;
+	f->dead = pcap_open_dead(DLT_EN10MB, 65535);
+	if (f->dead == NULL)
+		fatal("pcap_open_dead failed");
+	return f;
+}
+
+static void frames_destroy(void *st)
+{
+	struct frames *f = st;
+
+	if (f->filtering)
+		pcap_freecode(&f->prog);
+	pcap_close(f->dead);
+	free(f);
+}
+
+static uint64_t first_kept(const struct trace *tr)
+{
+	return tr->total > tr->cap ? tr->total - tr->cap : 0;
+}
+
+static const struct trace_rec *rec(const struct trace *tr, uint64_t i)
+{
+	return &tr->ring[i % tr->cap];
+}
+
+static bool match(struct frames *f, const struct trace_rec *r)
+{
+	struct pcap_pkthdr h;
+
+	if (f->following && r->frame_id != f->follow_id)
+		return false;
+	if (!f->filtering)
+		return true;
+	memset(&h, 0, sizeof(h));
+	h.caplen = MIN(r->len, (uint32_t)TRACE_HDR);
+	h.len = r->len;
+	return pcap_offline_filter(&f->prog, &h, r->hdr) != 0;
+}
+
+/* The nearest matching hop before `i` (exclusive), or UINT64_MAX. */
+static uint64_t prev_match(struct frames *f, const struct trace *tr, uint64_t i)
+{
+	uint64_t lo = first_kept(tr), n = 0;
+
+	while (i > lo && n++ < SCAN_MAX) {
+		i--;
+		if (match(f, rec(tr, i)))
+			return i;
+	}
+	return UINT64_MAX;
+}
+
+/* The nearest matching hop after `i` (exclusive), or UINT64_MAX. */
+static uint64_t next_match(struct frames *f, const struct trace *tr, uint64_t i)
+{
+	uint64_t n = 0;
+
+	while (i + 1 < tr->total && n++ < SCAN_MAX) {
+		i++;
+		if (match(f, rec(tr, i)))
+			return i;
+	}
+	return UINT64_MAX;
+}
+
+int frames_set_filter(struct tui *t, void *st, const char *expr)
+{
+	struct frames *f = st;
+	struct bpf_program prog;
+
+	while (*expr == ' ')
+		expr++;
+	if (*expr == '\0') {
+		if (f->filtering)
+			pcap_freecode(&f->prog);
+		f->filtering = false;
+		f->filter[0] = '\0';
+		tui_message(t, "frame filter cleared");
+		return 0;
+	}
+	if (pcap_compile(f->dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		tui_message(t, "error: filter '%s': %s", expr, pcap_geterr(f->dead));
+		return -1;
+	}
+	if (f->filtering)
+		pcap_freecode(&f->prog);
+	f->prog = prog;
+	f->filtering = true;
+	snprintf(f->filter, sizeof(f->filter), "%s", expr);
+	f->live = true;
+	tui_message(t, "frame filter: %s", expr);
+	return 0;
+}
+
+void frames_follow_live(struct tui *t)
+{
+	struct frames *f = state(t);
+
+	f->live = true;
+}
+
+static void short_mac(const uint8_t *m, char *buf)
+{
+	if (memcmp(m, "\xff\xff\xff\xff\xff\xff", 6) == 0)
+		snprintf(buf, 9, "bcast");
+	else
+		snprintf(buf, 9, "%02x:%02x:%02x", m[3], m[4], m[5]);
+}
+
+/* The decision in a few characters, for narrow screens. */
+static void decision_short(struct graph *g, const struct trace_rec *r, char *buf, size_t n)
+{
+	switch (r->decision) {
+	case DEC_FORWARDED:
+		snprintf(buf, n, "fwd %s", r->out_port < g->nports ? g->ports[r->out_port]->name : "?");
+		break;
+	case DEC_FLOODED_UNKNOWN: snprintf(buf, n, "flood unknown/%u", r->out_port); break;
+	case DEC_FLOODED_BCAST: snprintf(buf, n, "flood bcast/%u", r->out_port); break;
+	case DEC_FLOODED_MCAST: snprintf(buf, n, "flood mcast/%u", r->out_port); break;
+	case DEC_FLOODED_HUB: snprintf(buf, n, "flood hub/%u", r->out_port); break;
+	case DEC_DROPPED:
+		if (r->reason == DROP_SAME_PORT)
+			snprintf(buf, n, "filtered");
+		else
+			snprintf(buf, n, "drop %s", drop_reason_name(r->reason));
+		break;
+	default:
+		snprintf(buf, n, "%s", decision_name(r->decision));
+	}
+}
+
+static attr_t decision_attr(struct tui *t, const struct trace_rec *r)
+{
+	switch (r->decision) {
+	case DEC_FORWARDED: case DEC_DELIVERED: return tui_attr(t, C_FORWARD);
+	case DEC_FLOODED_UNKNOWN: case DEC_FLOODED_BCAST: case DEC_FLOODED_MCAST:
+	case DEC_FLOODED_HUB: return tui_attr(t, C_FLOOD);
+	case DEC_DROPPED:
+		return r->reason == DROP_SAME_PORT || r->reason == DROP_NOT_FOR_US ?
+			tui_attr(t, C_DIM) : tui_attr(t, C_DROP);
+	default: return tui_attr(t, C_NORMAL);
+	}
+}
+
+static void draw_line(struct tui *t, struct frames *f, const struct trace_rec *r, int y, int x,
+		      int w, bool selected, bool stepped)
+{
+	struct sim *s = tui_sim(t);
+	char tm[32], sum[200], dec[96], line[512], src[18], dst[18];
+	const char *pname = r->port < s->g->nports ? s->g->ports[r->port]->name : "?";
+	int dw, pre;
+	attr_t base = selected ? tui_attr(t, C_SELECT) : stepped ? A_BOLD : tui_attr(t, C_NORMAL);
+
+	(void)f;
+	tui_time(r->time, tm, sizeof(tm));
+	frame_summary_dhcp(r->hdr, MIN(r->len, (uint32_t)TRACE_HDR), r->dhcp, sum, sizeof(sum));
+	if (w >= 140)
+		trace_decision(s->g, r, dec, sizeof(dec));
+	else
+		decision_short(s->g, r, dec, sizeof(dec));
+	if (w >= 140) {
+		fmt_mac(r->hdr + 6, src);
+		fmt_mac(r->hdr, dst);
+		pre = snprintf(line, sizeof(line), "%-11s %6" PRIu64 " %-11s %-3s %s > %s ", tm,
+			       r->frame_id, pname, r->tx ? "out" : "in", src, dst);
+	} else {
+		short_mac(r->hdr + 6, src);
+		short_mac(r->hdr, dst);
+		pre = snprintf(line, sizeof(line), "%-10.10s %-8.8s %-3s %-8s>%-8s ", tm, pname,
+			       r->tx ? "out" : "in", src, dst);
+	}
+	dw = MIN((int)strlen(dec), MAX(12, w / 3));
+	snprintf(line + pre, sizeof(line) - (size_t)pre, "%s", sum);
+	tui_text(y, x, w, base, true, line);
+	if (w - dw - 1 > pre) {
+		/* The decision, right-aligned, over the summary's tail. */
+		tui_text(y, x + w - dw - 1, 1, base, false, " ");
+		tui_text(y, x + w - dw, dw, selected ? base : decision_attr(t, r) | base, false, dec);
+	}
+}
+
+static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
+{
+	struct frames *f = st;
+	struct sim *s = tui_sim(t);
+	struct trace *tr = &s->g->trace;
+	uint64_t lo = first_kept(tr), end, idx[512], scanned = 0;
+	int rows, n = 0, detail;
+	char extra[400], head[256];
+	uint64_t step_first = tui_last_step_first(t);
+
+	detail = r.h >= 12 ? 6 : r.h >= 8 ? 3 : 0;
+	rows = MIN(r.h - 2 - detail, (int)ARRAY_SIZE(idx));
+	f->rows = rows;
+	{
+		char fl[300] = "", fo[64] = "";
+
+		if (f->filtering)
+			snprintf(fl, sizeof(fl), "  filter: %s", f->filter);
+		if (f->following)
+			snprintf(fo, sizeof(fo), "  following frame #%" PRIu64 " (Esc: all)",
+				 f->follow_id);
+		snprintf(extra, sizeof(extra), "%s%s%s  %" PRIu64 " hops kept",
+			 f->live ? "live" : "SCROLLED (End: live)", fl, fo, tr->total - lo);
+	}
+	tui_title(t, r, 2, "Frames", extra, focused);
+	if (r.w >= 140)
+		snprintf(head, sizeof(head), "%-11s %6s %-11s %-3s %-17s   %-17s %s", "TIME", "FRAME",
+			 "PORT", "DIR", "SOURCE", "DESTINATION", "SUMMARY");
+	else
+		snprintf(head, sizeof(head), "%-10s %-8s %-3s %-8s %-8s %s", "TIME", "PORT", "DIR",
+			 "SOURCE", "DEST", "SUMMARY");
+	tui_text(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, true, head);
+	tui_text(r.y + 1, r.x + r.w - 9, 9, A_BOLD | A_UNDERLINE, false, "DECISION ");
+
+	/* Which hops to show: the last `rows` matches before `end`. */
+	if (f->live) {
+		end = tr->total;
+	} else {
+		if (f->cursor < lo)
+			f->cursor = lo;
+		end = MAX(f->end, f->cursor + 1);
+		if (end > tr->total)
+			end = tr->total;
+	}
+	f->scan_cut = false;
+	for (uint64_t i = end; i > lo && n < rows;) {
+		i--;
+		if (++scanned > SCAN_MAX) {
+			f->scan_cut = true;
+			break;
+		}
+		if (match(f, rec(tr, i)))
+			idx[n++] = i;
+	}
+	if (!f->live && n > 0 && f->cursor < idx[n - 1]) {
+		/* The cursor moved above the window: the window follows it. */
+		end = f->cursor + 1;
+		n = 0;
+		for (uint64_t i = end; i > lo && n < rows;) {
+			i--;
+			if (match(f, rec(tr, i)))
+				idx[n++] = i;
+		}
+	}
+	f->end = end;
+	if (f->live)
+		f->cursor = n > 0 ? idx[0] : tr->total;
+	for (int i = 0; i < rows; i++) {
+		int y = r.y + 2 + i;
+
+		if (i < n) {
+			uint64_t k = idx[n - 1 - i];
+			bool stepped = tui_paused(t) && step_first != UINT64_MAX && k >= step_first;
+
+			draw_line(t, f, rec(tr, k), y, r.x, r.w, k == f->cursor, stepped);
+		} else {
+			tui_text(y, r.x, r.w, tui_attr(t, C_NORMAL), true,
+				 i == 0 && n == 0 ? (tr->total == 0 ?
+					"  (no frames yet: the clock runs with space, n steps one hop)" :
+					f->scan_cut ? "  (no match in the last 200000 hops)" :
+					"  (no hop matches)") : "");
+		}
+	}
+	if (detail > 0) {
+		int y = r.y + 2 + rows;
+		char line[512], why[768], hd[96];
+
+		if (n > 0 && f->cursor >= lo && f->cursor < tr->total) {
+			const struct trace_rec *sel = rec(tr, f->cursor);
+
+			snprintf(hd, sizeof(hd), " hop %" PRIu64 " of frame #%" PRIu64
+				 "   Enter: follow this frame", f->cursor + 1, sel->frame_id);
+			tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, hd);
+			trace_format(s->g, sel, line, sizeof(line));
+			trace_explain(s->g, sel, why, sizeof(why));
+			{
+				int used = tui_wrap(y + 1, r.x, r.w, detail > 3 ? 2 : 1,
+						    tui_attr(t, C_DIM), line);
+
+				used += tui_wrap(y + 1 + used, r.x, r.w, detail - 1 - used,
+						 tui_attr(t, C_NORMAL), why);
+				for (int i = 1 + used; i < detail; i++)
+					tui_text(y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
+			}
+		} else {
+			tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, " no hop selected");
+			for (int i = 1; i < detail; i++)
+				tui_text(y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
+		}
+	}
+}
+
+static bool frames_key(struct tui *t, void *st, int ch)
+{
+	struct frames *f = st;
+	struct trace *tr = &tui_sim(t)->g->trace;
+	uint64_t k;
+
+	switch (ch) {
+	case KEY_UP: case 'k':
+		k = prev_match(f, tr, f->cursor);
+		if (k != UINT64_MAX) {
+			if (f->live)
+				f->end = tr->total;
+			f->cursor = k;
+			f->live = false;
+		}
+		return true;
+	case KEY_DOWN: case 'j':
+		if (f->live)
+			return true;
+		k = next_match(f, tr, f->cursor);
+		if (k == UINT64_MAX)
+			f->live = true;
+		else
+			f->cursor = k;
+		return true;
+	case KEY_PPAGE:
+		for (int i = 0; i < MAX(1, f->rows - 1); i++)
+			frames_key(t, st, KEY_UP);
+		return true;
+	case KEY_NPAGE:
+		for (int i = 0; i < MAX(1, f->rows - 1) && !f->live; i++)
+			frames_key(t, st, KEY_DOWN);
+		return true;
+	case KEY_HOME: case 'g':
+		k = next_match(f, tr, first_kept(tr) == 0 ? UINT64_MAX : first_kept(tr) - 1);
+		if (first_kept(tr) == 0 && tr->total > 0 && match(f, rec(tr, 0)))
+			k = 0;
+		if (k != UINT64_MAX) {
+			f->cursor = k;
+			f->end = k + 1;
+			f->live = false;
+		}
+		return true;
+	case KEY_END: case 'G':
+		f->live = true;
+		return true;
+	case 'z':
+		if (f->live) {
+			f->live = false;
+			f->end = tr->total;
+		} else {
+			f->live = true;
+		}
+		return true;
+	case '\n': case '\r': case KEY_ENTER: case 'F':
+		if (f->cursor < tr->total && f->cursor >= first_kept(tr)) {
+			const struct trace_rec *r = rec(tr, f->cursor);
+
+			if (f->following && f->follow_id == r->frame_id) {
+				f->following = false;
+			} else {
+				f->following = true;
+				f->follow_id = r->frame_id;
+				tui_message(t, "following frame #%" PRIu64 " across its hops (Esc: all frames)",
+					    r->frame_id);
+			}
+		}
+		return true;
+	case 27:
+		f->following = false;
+		return true;
+	case 'x':
+		frames_set_filter(t, f, "");
+		return true;
+	default:
+		return false;
+	}
+}
+
+const struct panel_ops panel_frames_ops = {
+	.name = "Frames",
+	.keys = "Up/Down    select a hop; the list stops following (End: live again)\n"
+		"z          freeze / unfreeze the list\n"
+		"Enter      follow the selected frame across its hops (Esc: all)\n"
+		"/          filter in tcpdump syntax (e.g. icmp, arp, ether host 52:54:00:12:34:56)\n"
+		"x          clear the filter\n"
+		"n          step one hop; the box at the bottom explains it",
+	.create = frames_create,
+	.destroy = frames_destroy,
+	.draw = frames_draw,
+	.key = frames_key,
+};
+
+static struct frames *state(struct tui *t)
+{
+	return tui_panel_state(t, 1);
+}

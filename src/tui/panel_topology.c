@@ -1,0 +1,303 @@
+/*
+ * Topology panel: every node with its ports, each port's link state and
+ * what it is connected to; beside it (or below, on a narrow screen) the
+ * selected node's details. Rows are rebuilt on every draw from the graph,
+ * so nodes that appear later (backends) show up without a hook.
+ */
+#include "tui.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct topo {
+	int sel;        /* selected row */
+	int top;        /* first row shown */
+	int nrows;
+};
+
+/* Row i is a node (port == NULL) or one of its ports. */
+static bool row_at(struct sim *s, int i, struct node **n, struct port **p)
+{
+	int k = 0;
+
+	for (int a = 0; a < s->g->nnodes; a++) {
+		struct node *nd = s->g->nodes[a];
+
+		if (k == i) {
+			*n = nd;
+			*p = NULL;
+			return true;
+		}
+		k++;
+		if (i < k + nd->nports) {
+			*n = nd;
+			*p = nd->ports[i - k];
+			return true;
+		}
+		k += nd->nports;
+	}
+	return false;
+}
+
+static int row_count(struct sim *s)
+{
+	int k = 0;
+
+	for (int a = 0; a < s->g->nnodes; a++)
+		k += 1 + s->g->nodes[a]->nports;
+	return k;
+}
+
+static void *topo_create(struct tui *t)
+{
+	(void)t;
+	return xcalloc(1, sizeof(struct topo));
+}
+
+static void topo_destroy(void *st)
+{
+	free(st);
+}
+
+static void node_line(struct sim *s, struct node *n, char *buf, size_t len)
+{
+	struct guest *gu = guest_from_node(n);
+	struct bridge *b = bridge_from_node(n);
+	struct hub *h = hub_from_node(n);
+
+	(void)s;
+	if (gu != NULL)
+		snprintf(buf, len, "guest %s (%d NIC%s)", n->name, gu->nnics, gu->nnics == 1 ? "" : "s");
+	else if (b != NULL)
+		snprintf(buf, len, "bridge %s (%u MAC%s)", n->name, fdb_count(b->fdb),
+			 fdb_count(b->fdb) == 1 ? "" : "s");
+	else if (h != NULL && h->vlan >= 0)
+		snprintf(buf, len, "hub %s (QEMU vlan %d)", n->name, h->vlan);
+	else
+		snprintf(buf, len, "%s %s", n->ops->kind, n->name);
+}
+
+static void port_line(struct port *p, char *buf, size_t len)
+{
+	struct port *peer = port_peer(p);
+	uint64_t drops = 0;
+
+	for (int r = 0; r < DROP_REASON_COUNT; r++)
+		drops += p->st.drops[r];
+	snprintf(buf, len, "  %-12s %-8s %s %s", p->name, tui_link_word(p),
+		 peer ? "->" : "  ", peer ? peer->name : "(not connected)");
+	(void)drops;
+}
+
+static attr_t link_attr(struct tui *t, const struct port *p)
+{
+	const char *w = tui_link_word(p);
+
+	return strcmp(w, "up") == 0 ? tui_attr(t, C_UP) :
+	       strcmp(w, "--") == 0 ? tui_attr(t, C_DIM) : tui_attr(t, C_DOWN);
+}
+
+/* The details of the selected node, as lines. */
+static void details(struct tui *t, struct node *n, struct rect r)
+{
+	struct sim *s = tui_sim(t);
+	struct guest *gu = guest_from_node(n);
+	struct bridge *b = bridge_from_node(n);
+	struct hub *h = hub_from_node(n);
+	uint64_t now = loop_now(s->loop);
+	int y = r.y, end = r.y + r.h;
+	attr_t a = tui_attr(t, C_NORMAL), hd = tui_attr(t, C_HEADER);
+	char ip[20], mac[18];
+
+#define LINE(attr, ...) do { if (y < end) tui_printf(y++, r.x, r.w, attr, __VA_ARGS__); } while (0)
+	if (gu != NULL) {
+		LINE(hd | A_BOLD, " guest %-*s", r.w - 7, n->name);
+		for (int i = 0; i < gu->nnics; i++) {
+			struct nic *nic = gu->nics[i];
+
+			fmt_mac(nic->mac, mac);
+			LINE(a, "%s %s %s", nic->id, nic->model->name, mac);
+			if (nic->ip != 0) {
+				fmt_ipv4(nic->ip, ip);
+				LINE(a, "  %s/%d  link %s", ip, nic->prefix, tui_link_word(nic->port));
+			} else {
+				LINE(a, "  no address  link %s", tui_link_word(nic->port));
+			}
+		}
+		if (gu->gateway != 0) {
+			fmt_ipv4(gu->gateway, ip);
+			LINE(a, "gateway %s", ip);
+		}
+		LINE(hd, " ARP cache");
+		{
+			int shown = 0;
+
+			for (int i = 0; i < gu->narp; i++) {
+				const struct arp_entry *e = gu->arp[i];
+
+				fmt_ipv4(e->ip, ip);
+				if (e->resolved && guest_arp_live(gu, e)) {
+					fmt_mac(e->mac, mac);
+					LINE(a, "%-15s %s %4.1fs", ip, mac,
+					     (double)(now - e->updated) / 1e9);
+				} else if (!e->resolved) {
+					LINE(tui_attr(t, C_FLOOD), "%-15s (incomplete, try %u)", ip,
+					     e->tries);
+				} else {
+					continue;
+				}
+				shown++;
+			}
+			if (shown == 0)
+				LINE(tui_attr(t, C_DIM), "(empty)");
+		}
+		if (gu->npings > 0) {
+			LINE(hd, " pings");
+			for (int i = 0; i < gu->npings; i++) {
+				const struct ping *pg = gu->pings[i];
+
+				fmt_ipv4(pg->dst, ip);
+				if (pg->received > 0)
+					LINE(a, "%-15s %u/%u rtt %.3f/%.3f/%.3f ms", ip, pg->received,
+					     pg->sent, (double)pg->rtt_min / 1e6,
+					     (double)pg->rtt_sum / pg->received / 1e6,
+					     (double)pg->rtt_max / 1e6);
+				else
+					LINE(pg->sent > 0 ? tui_attr(t, C_DROP) : a, "%-15s %u/%u", ip,
+					     pg->received, pg->sent);
+			}
+		}
+	} else if (b != NULL) {
+		LINE(hd | A_BOLD, " bridge %-*s", r.w - 8, n->name);
+		LINE(a, "%d ports, MAC table %u of %u", n->nports, fdb_count(b->fdb),
+		     fdb_max(b->fdb));
+		LINE(a, "ageing %.0fs", (double)fdb_ageing(b->fdb) / 1e9);
+		LINE(hd, " decisions");
+		LINE(a, "frames in       %" PRIu64, b->st.frames);
+		LINE(a, "forwarded       %" PRIu64, b->st.forwarded);
+		LINE(a, "flooded unknown %" PRIu64, b->st.flooded_unknown);
+		LINE(a, "flooded bcast   %" PRIu64, b->st.flooded_bcast);
+		LINE(a, "flooded mcast   %" PRIu64, b->st.flooded_mcast);
+		LINE(a, "filtered        %" PRIu64, b->st.filtered);
+		LINE(a, "learned %" PRIu64 ", moved %" PRIu64 ", aged %" PRIu64, b->st.learned,
+		     b->st.moved, b->st.aged);
+		LINE(a, "flushed %" PRIu64 ", table full %" PRIu64, b->st.flushed, b->st.table_full);
+	} else if (h != NULL) {
+		LINE(hd | A_BOLD, " hub %-*s", r.w - 5, n->name);
+		if (h->vlan >= 0)
+			LINE(a, "QEMU vlan %d: every frame goes", h->vlan);
+		else
+			LINE(a, "every frame goes");
+		LINE(a, "to every other port");
+		LINE(a, "%d ports", n->nports);
+		LINE(a, "frames flooded %" PRIu64, h->flooded);
+		LINE(a, "copies sent    %" PRIu64, h->copies);
+	} else {
+		LINE(hd | A_BOLD, " %s %s", n->ops->kind, n->name);
+	}
+	while (y < end)
+		tui_text(y++, r.x, r.w, a, true, "");
+#undef LINE
+}
+
+static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
+{
+	struct topo *st = stp;
+	struct sim *s = tui_sim(t);
+	struct rect list = r, det = r;
+	int rows, lw;
+	struct node *sn = NULL;
+	struct port *sp = NULL;
+	char extra[64];
+
+	st->nrows = row_count(s);
+	if (st->sel >= st->nrows)
+		st->sel = MAX(0, st->nrows - 1);
+	snprintf(extra, sizeof(extra), "%d nodes, %u ports, %d links", s->g->nnodes, s->g->nports,
+		 s->g->nlinks);
+	tui_title(t, r, 1, "Topology", extra, focused);
+	list.y++;
+	list.h--;
+	/* Details to the right when there is room for both. */
+	lw = r.w >= 76 ? r.w - MAX(36, r.w / 3) - 1 : r.w;
+	if (lw < r.w) {
+		list.w = lw;
+		det.x = r.x + lw + 1;
+		det.w = r.w - lw - 1;
+		det.y = list.y;
+		det.h = list.h;
+		for (int i = 0; i < det.h; i++)
+			mvaddch(det.y + i, det.x - 1, ACS_VLINE);
+	} else {
+		list.h = MAX(3, list.h * 3 / 5);
+		det.y = list.y + list.h;
+		det.h = r.h - 1 - list.h;
+	}
+	rows = list.h;
+	if (st->sel < st->top)
+		st->top = st->sel;
+	if (st->sel >= st->top + rows)
+		st->top = st->sel - rows + 1;
+	for (int i = 0; i < rows; i++) {
+		struct node *n;
+		struct port *p;
+		char buf[256];
+		int k = st->top + i;
+
+		if (!row_at(s, k, &n, &p)) {
+			tui_text(list.y + i, list.x, list.w, tui_attr(t, C_NORMAL), true, "");
+			continue;
+		}
+		if (p == NULL) {
+			node_line(s, n, buf, sizeof(buf));
+			tui_text(list.y + i, list.x, list.w,
+				 k == st->sel ? tui_attr(t, C_SELECT) : A_BOLD, true, buf);
+		} else {
+			port_line(p, buf, sizeof(buf));
+			tui_text(list.y + i, list.x, list.w,
+				 k == st->sel ? tui_attr(t, C_SELECT) : tui_attr(t, C_NORMAL), true,
+				 buf);
+			if (k != st->sel)
+				tui_text(list.y + i, list.x + 15, MIN(8, list.w - 15),
+					 link_attr(t, p), false, tui_link_word(p));
+		}
+	}
+	if (row_at(s, st->sel, &sn, &sp) && focused)
+		tui_select(t, sn, sp);
+	sn = tui_sel_node(t);
+	if (sn != NULL && det.h > 0 && det.w > 10)
+		details(t, sn, det);
+}
+
+static bool topo_key(struct tui *t, void *stp, int ch)
+{
+	struct topo *st = stp;
+	struct node *n;
+	struct port *p;
+
+	switch (ch) {
+	case KEY_UP: case 'k': st->sel = MAX(0, st->sel - 1); break;
+	case KEY_DOWN: case 'j': st->sel = MIN(st->nrows - 1, st->sel + 1); break;
+	case KEY_PPAGE: st->sel = MAX(0, st->sel - 10); break;
+	case KEY_NPAGE: st->sel = MIN(st->nrows - 1, st->sel + 10); break;
+	case KEY_HOME: case 'g': st->sel = 0; break;
+	case KEY_END: case 'G': st->sel = st->nrows - 1; break;
+	default: return false;
+	}
+	if (row_at(tui_sim(t), st->sel, &n, &p))
+		tui_select(t, n, p);
+	return true;
+}
+
+const struct panel_ops panel_topology_ops = {
+	.name = "Topology",
+	.keys = "Up/Down    select a node or a port (details on the right)\n"
+		"l / c      link on/off, capture on the selected port\n"
+		"p          ping from the selected guest\n"
+		"f          flush the selected bridge's MAC table",
+	.create = topo_create,
+	.destroy = topo_destroy,
+	.draw = topo_draw,
+	.key = topo_key,
+};

@@ -1,0 +1,319 @@
+/*
+ * The prompt: one line of input with readline's everyday keys, a history
+ * of the last HISTORY_MAX lines, and Tab completion of command, node and
+ * port names. It runs the same commands as a scenario (cmd_exec).
+ */
+#include "tui.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+void prompt_open(struct prompt *p, enum prompt_mode mode, const char *text)
+{
+	p->active = true;
+	p->mode = mode;
+	snprintf(p->buf, sizeof(p->buf), "%s", text);
+	p->len = (int)strlen(p->buf);
+	p->cur = p->len;
+	p->hpos = p->nhist;
+}
+
+void prompt_free(struct prompt *p)
+{
+	for (int i = 0; i < p->nhist; i++)
+		free(p->history[i]);
+	p->nhist = 0;
+}
+
+static void history_add(struct prompt *p, const char *line)
+{
+	if (line[0] == '\0' || (p->nhist > 0 && strcmp(p->history[p->nhist - 1], line) == 0))
+		return;
+	if (p->nhist == HISTORY_MAX) {
+		free(p->history[0]);
+		memmove(p->history, p->history + 1, (HISTORY_MAX - 1) * sizeof(*p->history));
+		p->nhist--;
+	}
+	p->history[p->nhist++] = xstrdup(line);
+}
+
+static void set_line(struct prompt *p, const char *s)
+{
+	snprintf(p->buf, sizeof(p->buf), "%s", s);
+	p->len = (int)strlen(p->buf);
+	p->cur = p->len;
+}
+
+static void insert(struct prompt *p, const char *s)
+{
+	int n = (int)strlen(s);
+
+	if (p->len + n >= PROMPT_MAX)
+		n = PROMPT_MAX - 1 - p->len;
+	if (n <= 0)
+		return;
+	memmove(p->buf + p->cur + n, p->buf + p->cur, (size_t)(p->len - p->cur + 1));
+	memcpy(p->buf + p->cur, s, (size_t)n);
+	p->len += n;
+	p->cur += n;
+}
+
+static void delete_range(struct prompt *p, int from, int to)
+{
+	if (from >= to)
+		return;
+	memmove(p->buf + from, p->buf + to, (size_t)(p->len - to + 1));
+	p->len -= to - from;
+	p->cur = from;
+}
+
+/* Candidate words for position `word` (0: the command) of a line whose
+ * first word is `first`. */
+static void candidates(struct sim *s, int word, const char *first, const char *prev,
+		       void (*add)(void *ctx, const char *w), void *ctx)
+{
+	static const char *const info_words[] = { "network", "ports", "mac", "arp", "pings" };
+	static const char *const onoff[] = { "on", "off" };
+
+	if (word == 0) {
+		for (size_t i = 0; cmd_name(i) != NULL; i++)
+			add(ctx, cmd_name(i));
+		for (int i = 0; i < s->nguests; i++)
+			add(ctx, s->guests[i]->node.name);
+		return;
+	}
+	if (strcmp(first, "info") == 0 && word == 1) {
+		for (size_t i = 0; i < ARRAY_SIZE(info_words); i++)
+			add(ctx, info_words[i]);
+		return;
+	}
+	if (strcmp(first, "set_link") == 0 && word == 2) {
+		for (size_t i = 0; i < ARRAY_SIZE(onoff); i++)
+			add(ctx, onoff[i]);
+		return;
+	}
+	if (sim_guest(s, first) != NULL && word == 1) {
+		add(ctx, "ping");
+		add(ctx, "udp");
+		return;
+	}
+	(void)prev;
+	for (int i = 0; i < s->g->nnodes; i++)
+		add(ctx, s->g->nodes[i]->name);
+	for (uint32_t i = 0; i < s->g->nports; i++)
+		add(ctx, s->g->ports[i]->name);
+}
+
+struct comp {
+	const char *prefix;
+	size_t plen;
+	char common[256];
+	bool any;
+	int n;
+	char *list;
+	size_t listlen, used;
+	const char *seen[512];
+	int nseen;
+};
+
+static void comp_add(void *ctx, const char *w)
+{
+	struct comp *c = ctx;
+	size_t k;
+
+	if (strncmp(w, c->prefix, c->plen) != 0)
+		return;
+	for (int i = 0; i < c->nseen; i++)
+		if (strcmp(c->seen[i], w) == 0)
+			return;
+	if (c->nseen < (int)ARRAY_SIZE(c->seen))
+		c->seen[c->nseen++] = w;
+	if (!c->any) {
+		snprintf(c->common, sizeof(c->common), "%s", w);
+		c->any = true;
+	} else {
+		for (k = 0; c->common[k] != '\0' && c->common[k] == w[k]; k++)
+			;
+		c->common[k] = '\0';
+	}
+	c->n++;
+	if (c->list != NULL && c->used + strlen(w) + 2 < c->listlen) {
+		c->used += (size_t)snprintf(c->list + c->used, c->listlen - c->used, "%s%s",
+					    c->used ? " " : "", w);
+	}
+}
+
+int prompt_complete(struct sim *s, char *buf, int *len, int *cur, char *list, size_t listlen)
+{
+	int start = *cur, word = 0;
+	char first[64] = "", prev[64] = "";
+	char prefix[256];
+	struct comp c;
+
+	while (start > 0 && !isspace((unsigned char)buf[start - 1]))
+		start--;
+	/* Which word is this, and what came before it. */
+	{
+		int i = 0;
+
+		while (i < start) {
+			int b;
+
+			while (i < start && isspace((unsigned char)buf[i]))
+				i++;
+			if (i >= start)
+				break;
+			b = i;
+			while (i < start && !isspace((unsigned char)buf[i]))
+				i++;
+			if (word == 0)
+				snprintf(first, sizeof(first), "%.*s", i - b, buf + b);
+			snprintf(prev, sizeof(prev), "%.*s", i - b, buf + b);
+			word++;
+		}
+	}
+	snprintf(prefix, sizeof(prefix), "%.*s", *cur - start, buf + start);
+	memset(&c, 0, sizeof(c));
+	c.prefix = prefix;
+	c.plen = strlen(prefix);
+	c.list = list;
+	c.listlen = listlen;
+	if (list != NULL && listlen > 0)
+		list[0] = '\0';
+	candidates(s, word, first, prev, comp_add, &c);
+	if (c.n == 0)
+		return 0;
+	if (strlen(c.common) > c.plen || c.n == 1) {
+		char add[260];
+		int n;
+
+		snprintf(add, sizeof(add), "%s%s", c.common + c.plen, c.n == 1 ? " " : "");
+		n = (int)strlen(add);
+		if (*len + n < PROMPT_MAX) {
+			memmove(buf + *cur + n, buf + *cur, (size_t)(*len - *cur + 1));
+			memcpy(buf + *cur, add, (size_t)n);
+			*len += n;
+			*cur += n;
+		}
+	}
+	return c.n;
+}
+
+int prompt_key(struct tui *t, struct prompt *p, int ch)
+{
+	switch (ch) {
+	case '\n': case '\r': case KEY_ENTER:
+		p->active = false;
+		if (p->mode == PROMPT_COMMAND)
+			history_add(p, p->buf);
+		return 1;
+	case 27: case 7: /* Esc, Ctrl-G */
+		p->active = false;
+		return -1;
+	case KEY_LEFT: case 2:
+		if (p->cur > 0)
+			p->cur--;
+		break;
+	case KEY_RIGHT: case 6:
+		if (p->cur < p->len)
+			p->cur++;
+		break;
+	case KEY_HOME: case 1:
+		p->cur = 0;
+		break;
+	case KEY_END: case 5:
+		p->cur = p->len;
+		break;
+	case KEY_BACKSPACE: case 127: case 8:
+		if (p->cur > 0)
+			delete_range(p, p->cur - 1, p->cur);
+		else if (p->len == 0) {
+			p->active = false;
+			return -1;
+		}
+		break;
+	case KEY_DC: case 4:
+		if (p->cur < p->len)
+			delete_range(p, p->cur, p->cur + 1);
+		break;
+	case 21: /* Ctrl-U */
+		delete_range(p, 0, p->cur);
+		break;
+	case 11: /* Ctrl-K */
+		p->buf[p->cur] = '\0';
+		p->len = p->cur;
+		break;
+	case 23: { /* Ctrl-W */
+		int b = p->cur;
+
+		while (b > 0 && p->buf[b - 1] == ' ')
+			b--;
+		while (b > 0 && p->buf[b - 1] != ' ')
+			b--;
+		delete_range(p, b, p->cur);
+		break;
+	}
+	case KEY_UP: case 16:
+		if (p->mode != PROMPT_COMMAND || p->hpos == 0)
+			break;
+		if (p->hpos == p->nhist)
+			snprintf(p->saved, sizeof(p->saved), "%s", p->buf);
+		p->hpos--;
+		set_line(p, p->history[p->hpos]);
+		break;
+	case KEY_DOWN: case 14:
+		if (p->mode != PROMPT_COMMAND || p->hpos >= p->nhist)
+			break;
+		p->hpos++;
+		set_line(p, p->hpos == p->nhist ? p->saved : p->history[p->hpos]);
+		break;
+	case '\t':
+		if (p->mode == PROMPT_COMMAND) {
+			char list[1024];
+			int n = prompt_complete(tui_sim(t), p->buf, &p->len, &p->cur, list,
+						sizeof(list));
+
+			if (n > 1)
+				tui_message(t, "%s", list);
+			else if (n == 0)
+				tui_message(t, "no completion");
+		}
+		break;
+	default:
+		if (ch >= 32 && ch < 127) {
+			char s[2] = { (char)ch, '\0' };
+
+			insert(p, s);
+		}
+		break;
+	}
+	return 0;
+}
+
+void prompt_draw(struct tui *t, struct prompt *p, int y, int w)
+{
+	const char *lead = p->mode == PROMPT_FILTER ? "filter (tcpdump syntax): " : ":";
+	int lw = (int)strlen(lead);
+	int avail = w - lw - 1, off = 0;
+
+	if (avail < 1)
+		return;
+	if (p->cur > avail)
+		off = p->cur - avail;
+	tui_text(y, 0, w, tui_attr(t, C_NORMAL), true, "");
+	tui_text(y, 0, lw, tui_attr(t, C_TITLE), false, lead);
+	tui_text(y, lw, avail + 1, tui_attr(t, C_NORMAL), false, p->buf + off);
+	/* A hint: the usage of the command being typed. */
+	if (p->mode == PROMPT_COMMAND) {
+		char first[64] = "";
+		const char *u;
+
+		sscanf(p->buf, "%63s", first);
+		u = p->len > 0 ? cmd_usage(first) : NULL;
+		if (u != NULL && lw + p->len + 4 + (int)strlen(u) < w)
+			tui_text(y, w - (int)strlen(u) - 1, (int)strlen(u), tui_attr(t, C_DIM),
+				 false, u);
+	}
+	move(y, lw + p->cur - off);
+}

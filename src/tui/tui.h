@@ -1,0 +1,140 @@
+/*
+ * The ncurses front-end. It shares the loop with the engine and never makes
+ * the engine wait: stdin is one more fd on the loop, the engine runs in
+ * slices of at most 40 ms of wall time between looks at the keyboard, and
+ * the screen is drawn at most 10 times a second. The UI reads the sim's
+ * state directly; it changes it only through cmd_exec(), the same commands
+ * a scenario runs.
+ *
+ * Panels (htop's model): each is one file exporting a const struct
+ * panel_ops. Keys go to the focused panel first; what it does not use,
+ * tui.c handles (global keys, the prompt, resize). To add a panel: write
+ * panel_NAME.c with its ops, list it in tui.c's panel table, add the file
+ * to the Makefile.
+ */
+#ifndef QNETSIM_TUI_H
+#define QNETSIM_TUI_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/sim.h"
+
+struct tui;
+
+/* A screen rectangle a panel draws into. */
+struct rect {
+	int y, x, h, w;
+};
+
+struct panel_ops {
+	const char *name;       /* "Topology": tab label and help heading */
+	const char *keys;       /* the panel's own keys, one "key  what" per line */
+	void *(*create)(struct tui *t);
+	void (*destroy)(void *st);
+	void (*draw)(struct tui *t, void *st, struct rect r, bool focused);
+	/* Returns true when the key was used. */
+	bool (*key)(struct tui *t, void *st, int ch);
+};
+
+extern const struct panel_ops panel_topology_ops;
+extern const struct panel_ops panel_frames_ops;
+extern const struct panel_ops panel_mac_ops;
+extern const struct panel_ops panel_counters_ops;
+
+struct tui_options {
+	double speed;           /* initial clock speed; 0: as fast as possible */
+	bool paused;            /* start with the clock stopped */
+	bool quit_at_end;       /* quit when the clock reaches sim->duration */
+};
+
+/* Runs the UI until q, quit, SIGINT/SIGTERM (or --duration with
+ * quit_at_end). Returns 0, or -1 when the terminal could not be used (the
+ * reason is in err). */
+int tui_run(struct sim *s, const struct tui_options *o, char *err);
+
+/* ---- for panels ---- */
+
+enum tui_color {
+	C_NORMAL, C_HEADER, C_TITLE, C_UP, C_DOWN, C_DIM, C_FORWARD, C_FLOOD, C_DROP,
+	C_SELECT, C_STATUS, C_WARN, C_COUNT
+};
+
+struct sim *tui_sim(struct tui *t);
+void *tui_panel_state(struct tui *t, int i);
+/* Attributes of a colour role (plain attributes under NO_COLOR). */
+attr_t tui_attr(struct tui *t, enum tui_color c);
+/* Writes text at (y, x), clipped to w columns, padding with blanks to w
+ * when pad is set. */
+void tui_text(int y, int x, int w, attr_t a, bool pad, const char *s);
+void tui_printf(int y, int x, int w, attr_t a, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* A panel's title bar: its number and name, highlighted when focused. */
+void tui_title(struct tui *t, struct rect r, int num, const char *name, const char *extra,
+	       bool focused);
+/* Wraps text into at most maxlines lines of w columns from (y, x). Returns
+ * the number of lines used. */
+int tui_wrap(int y, int x, int w, int maxlines, attr_t a, const char *text);
+
+/* The shared selection: a node and maybe one of its ports. */
+struct node *tui_sel_node(struct tui *t);
+struct port *tui_sel_port(struct tui *t);
+void tui_select(struct tui *t, struct node *n, struct port *p);
+
+/* Runs a command as if typed at the prompt; its output goes to the
+ * message area (or a pop-up when long). Returns cmd_exec's result. */
+int tui_command(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds a line to the message area. */
+void tui_message(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Opens the prompt with text already typed. */
+void tui_prompt_open(struct tui *t, const char *text);
+/* Shows lines in a scrollable pop-up (takes a copy). */
+void tui_popup(struct tui *t, const char *title, const char *text);
+
+/* Step mode and the clock. */
+bool tui_paused(struct tui *t);
+uint64_t tui_last_step_first(struct tui *t);  /* first trace record of the last step */
+
+/* Human numbers: "12.3k", "1.5M". */
+void tui_human(double v, char *buf, size_t n);
+/* "1.234567s" or "12:03.4". */
+void tui_time(uint64_t ns, char *buf, size_t n);
+/* Link state words for a port: "up", "down", "off", "peer off", "--". */
+const char *tui_link_word(const struct port *p);
+
+/* ---- the prompt (prompt.c) ---- */
+
+#define PROMPT_MAX 1024
+#define HISTORY_MAX 200
+
+enum prompt_mode { PROMPT_COMMAND, PROMPT_FILTER };
+
+struct prompt {
+	bool active;
+	enum prompt_mode mode;
+	char buf[PROMPT_MAX];
+	int len, cur;
+	char *history[HISTORY_MAX];
+	int nhist, hpos;        /* hpos == nhist: editing a new line */
+	char saved[PROMPT_MAX]; /* the new line while browsing history */
+};
+
+void prompt_open(struct prompt *p, enum prompt_mode mode, const char *text);
+/* Handles a key while the prompt is active. Returns 1 when Enter was
+ * pressed (the line is in p->buf), -1 when cancelled, 0 otherwise. */
+int prompt_key(struct tui *t, struct prompt *p, int ch);
+void prompt_draw(struct tui *t, struct prompt *p, int y, int w);
+void prompt_free(struct prompt *p);
+/* Completes the word before the cursor against command, node and port
+ * names. Returns the number of candidates; with several, their list is
+ * written to `list`. Exposed for tests. */
+int prompt_complete(struct sim *s, char *buf, int *len, int *cur, char *list, size_t listlen);
+
+/* Frames panel helpers (panel_frames.c), shared with step mode. */
+void frames_follow_live(struct tui *t);
+/* Sets the Frames panel's filter (tcpdump syntax; "" clears). Returns -1
+ * and shows the compiler's message when it does not compile. */
+int frames_set_filter(struct tui *t, void *st, const char *expr);
+
+#endif

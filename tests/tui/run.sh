@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# TUI tests: the real binary inside tmux, driven with send-keys and read
+# back with capture-pane. Each check waits (polling, at most WAIT seconds)
+# for text to appear; none asserts how fast anything happened.
+#
+# With -v the UI's stderr goes to a log; a sanitizer report there, a
+# non-zero exit or a terminal left in raw mode fails the test.
+set -u
+QNETSIM=${QNETSIM:-./qnetsim}
+WAIT=${WAIT:-15}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d /tmp/qnetsim-tui.XXXXXX)
+sock="$tmp/tmux.sock"
+pass=0
+fail=0
+cleanup() { tmux -S "$sock" kill-server > /dev/null 2>&1; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+if ! command -v tmux > /dev/null; then
+	echo "not ok - tmux is not installed (scripts/install-deps installs it)"
+	exit 1
+fi
+cd "$top"
+QNETSIM=$(cd "$(dirname "$QNETSIM")" && pwd)/$(basename "$QNETSIM")
+
+tm() { tmux -S "$sock" "$@"; }
+screen() { tm capture-pane -p -t q; }
+
+# start WIDTH HEIGHT ARGS...: runs qnetsim in a fresh tmux session; when it
+# exits the pane prints its exit status and the terminal's modes.
+start() {
+	local w=$1 h=$2
+	shift 2
+	tm kill-server > /dev/null 2>&1
+	rm -f "$tmp/log"
+	tm -f /dev/null new-session -d -s q -x "$w" -y "$h" \
+		"env TERM=screen $QNETSIM -v $tmp/log $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; sleep 600"
+	tm set-option -t q -g status off > /dev/null
+}
+
+# wait_for REGEX: true once the screen matches.
+wait_for() {
+	local i
+	for ((i = 0; i < WAIT * 10; i++)); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# check NAME REGEX: waits for REGEX, reports, shows the screen on failure.
+check() {
+	if wait_for "$2"; then
+		ok "$1"
+	else
+		not_ok "$1 (no /$2/ on screen)"
+		screen | sed 's/^/    | /'
+	fi
+}
+
+keys() { tm send-keys -t q "$@"; }
+# type TEXT: literal text, then Enter.
+typeline() { tm send-keys -t q -l -- "$1"; tm send-keys -t q Enter; }
+
+sanitizers_clean() {
+	if [ -f "$tmp/log" ] && grep -Eq 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' "$tmp/log"; then
+		not_ok "$1: sanitizer report"
+		sed 's/^/    | /' "$tmp/log" | head -40
+	fi
+}
+
+quit_and_check() {
+	keys q
+	if wait_for '^EXIT=' && screen | grep -q '^EXIT=0' &&
+	   screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$'; then
+		ok "$1: q exits 0 and the terminal is sane again (echo, icanon)"
+	else
+		not_ok "$1: exit or terminal state"
+		screen | sed 's/^/    | /'
+	fi
+	sanitizers_clean "$1"
+}
+
+# 1. Opening a topology lists its nodes and ports.
+start 150 40 tests/tui/lab.ini
+check "opening lists the bridge" "bridge br0 \(0 MACs\)"
+check "opening lists the hub" "hub lan"
+check "opening lists every guest" "guest vm3"
+check "ports show their link and peer" "br0\.1 +up +-> vm1\.nic0"
+check "the status line shows clock and mode" "t=[0-9.]+s 1x RUN"
+
+# 2. A ping typed at the prompt: ARP and ICMP in Frames, the MACs in MAC tables.
+keys :
+typeline "ping vm1 10.0.0.2 count=2"
+check "the prompt echoes the command" "> ping vm1 10.0.0.2 count=2"
+keys 2
+check "Frames shows the ARP request flooded by the bridge" \
+	"br0\.1 +in .*ARP, Request who-has 10\.0\.0\.2 tell 10\.0\.0\.1 .*flooded: broadcast"
+check "Frames shows the ARP reply" "ARP, Reply 10\.0\.0\.2 is-at 52:54:00:00:01:02"
+check "Frames shows the echo request forwarded" \
+	"br0\.1 +in .*ICMP echo request, id [0-9]+, seq 0 .*forwarded -> br0\.2"
+check "Frames shows the echo reply" "ICMP echo reply, id [0-9]+, seq 1"
+keys 3
+check "MAC tables: vm1's MAC on br0.1" "52:54:00:00:01:01 +1 +br0\.1 +[0-9.]+s"
+check "MAC tables: vm2's MAC on br0.2" "52:54:00:00:01:02 +1 +br0\.2 +[0-9.]+s"
+
+# 3. set_link off: the port shows down and its drops count. vm2 still
+# knows vm1's MAC, so its echo requests die on its own port, counted.
+keys :
+typeline "set_link vm2.nic0 off"
+keys :
+typeline "ping vm2 10.0.0.1 count=3 interval=100ms"
+keys 1
+check "Topology shows vm2.nic0 off" "vm2\.nic0 +off +-> br0\.2"
+check "Topology shows br0.2's peer off" "br0\.2 +peer off +-> vm2\.nic0"
+keys 4
+check "Counters: vm2.nic0 is off and counts its drops as link_down" \
+	"vm2\.nic0 +off( +[0-9.kM]+){7} +3 +link_down"
+keys :
+typeline "set_link vm2.nic0 on"
+check "Counters: vm2.nic0 up again" "vm2\.nic0 +up "
+
+# Filter, follow, help and a pop-up.
+keys 2 /
+typeline "arp"
+check "a tcpdump filter narrows Frames" "filter: arp"
+if screen | grep -E '^[0-9]+\.[0-9]{6} ' | grep -vq 'ARP'; then
+	not_ok "the arp filter let a non-ARP hop through"
+	screen | sed 's/^/    | /'
+else
+	ok "with filter arp, every hop shown is ARP"
+fi
+keys /
+typeline "icmp andd arp"
+check "a bad filter is refused with libpcap's message" "error: filter 'icmp andd arp'"
+keys x Up Enter
+check "Enter follows one frame" "following frame #[0-9]+"
+keys Escape '?'
+check "? lists the keys" "n +step: advance exactly one hop"
+keys Escape :
+typeline "help"
+check "a long command output opens a pop-up" "lines 1-[0-9]+ of [0-9]+"
+check "the pop-up shows the output" "set_link PORT on\|off"
+keys Escape
+quit_and_check "lab"
+
+# 4. Step mode: exactly one hop per key.
+start 100 30 --paused tests/tui/stepper.ini
+check "starts paused" "PAUSED"
+keys 2
+# The hops of one ping, in order, each with its explanation.
+explain=(
+	"Guest vm1 sent the frame out of vm1.nic0"
+	"Bridge br0 got the frame on br0.1. ff:ff:ff:ff:ff:ff is the broadcast"
+	"Guest vm2's NIC vm2.nic0 accepted the frame"
+	"Guest vm2 sent the frame out of vm2.nic0"
+	"Bridge br0 got the frame on br0.2. Its MAC table has 52:54:00:00:02:01 on br0.1"
+	"Guest vm1's NIC vm1.nic0 accepted the frame"
+)
+stepped_ok=1
+for n in 1 2 3 4 5 6; do
+	keys n
+	if ! wait_for "\| $n hops \|"; then
+		stepped_ok=0
+		not_ok "step $n: the status line does not show $n hops"
+		screen | sed 's/^/    | /'
+		break
+	fi
+	sleep 0.3
+	if ! screen | grep -q "| $n hops |"; then
+		stepped_ok=0
+		not_ok "step $n advanced more than one hop"
+		screen | sed 's/^/    | /'
+		break
+	fi
+	if ! screen | grep -qF "${explain[$((n - 1))]}"; then
+		stepped_ok=0
+		not_ok "step $n: no explanation '${explain[$((n - 1))]}'"
+		screen | sed 's/^/    | /'
+		break
+	fi
+done
+[ "$stepped_ok" -eq 1 ] && ok "step mode advances exactly one hop per key, each explained (6 steps)"
+check "the status line says STEP" "STEP"
+quit_and_check "stepper"
+
+# 5. A resize to 80x24 keeps every panel readable.
+start 170 45 tests/tui/lab.ini
+check "a big terminal shows all four panels at once" "4 Counters .*sorted by"
+keys :
+typeline "ping vm1 10.0.0.2 count=1"
+check "the ping's reply reaches Frames" "ICMP echo reply"
+tm resize-window -t q -x 80 -y 24
+keys 1 Home Down Down Down Down Down
+check "80x24: Topology lists nodes" "guest vm1"
+check "80x24: Topology shows the selected guest's details" "ARP cache"
+check "80x24: ... with its ARP entry" "10\.0\.0\.2 +52:54:00:00:01:02"
+keys 2
+check "80x24: Frames has its columns" "TIME +PORT +DIR +SOURCE +DEST +SUMMARY"
+check "80x24: Frames lists hops" "ICMP echo"
+keys 3
+check "80x24: MAC tables lists entries" "52:54:00:00:01:01 +1 +br0\.1"
+keys 4
+check "80x24: Counters has its columns" "PORT +LINK +RX +TX +RX-BYTES +TX-BYTES +RX/s +BIT/s +DROPS"
+check "80x24: the status line is there" "^ t=[0-9.]+s 1x RUN"
+if screen | awk 'length > 80 { bad = 1 } END { exit !bad }'; then
+	not_ok "80x24: a line is wider than the terminal"
+else
+	ok "80x24: no line wider than 80 columns"
+fi
+quit_and_check "resize"
+
+# 6. SIGTERM and NO_COLOR: the terminal is restored on a signal too.
+start 80 24 tests/tui/lab.ini
+check "running" "1x RUN"
+pid=$(pgrep -n -f "qnetsim -v $tmp/log")
+kill -TERM "$pid"
+if wait_for '^EXIT=' && screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$' &&
+   screen | grep -q 'interrupted by a signal'; then
+	ok "SIGTERM: the UI ends and restores the terminal"
+else
+	not_ok "SIGTERM handling"
+	screen | sed 's/^/    | /'
+fi
+sanitizers_clean "sigterm"
+
+echo "# tui: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
