@@ -2,7 +2,8 @@
 #
 #   make              build ./qnetsim
 #   make run          install missing packages, build, open the default topology in the UI
-#   make test         unit tests (cmocka) + regress tests on every topology
+#   make test         unit tests (cmocka) + regress tests on every topology + the
+#                     UI driven in tmux
 #   make check-asan   the same suite under AddressSanitizer + UBSan
 #   make bench        throughput and scale figures
 #   make deps         install the Debian packages the build and tests need
@@ -70,7 +71,7 @@ TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%)
 HDRS := $(wildcard src/*/*.h)
 
-.PHONY: all test unit regress check-asan bench run deps clean
+.PHONY: all test unit regress tui check-asan bench run deps clean
 
 all: qnetsim
 
@@ -94,7 +95,10 @@ unit: $(TEST_BINS)
 regress: $(BUILD)/qnetsim
 	QNETSIM=$(BUILD)/qnetsim tests/regress/run.sh
 
-test: unit regress
+tui: $(BUILD)/qnetsim
+	QNETSIM=$(BUILD)/qnetsim tests/tui/run.sh
+
+test: unit regress tui
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -107,6 +111,7 @@ $(BUILD)/bench/bench: bench/bench.c $(CORE_OBJS)
 bench: $(BUILD)/bench/bench $(BUILD)/qnetsim
 	$(BUILD)/bench/bench
 	QNETSIM=$(BUILD)/qnetsim bench/scale.sh
+	QNETSIM=$(BUILD)/qnetsim bench/tui.sh
 
 deps:
 	scripts/install-deps

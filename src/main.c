@@ -140,6 +140,7 @@ int main(int argc, char **argv)
 	char err[ERRLEN];
 	struct sim *s;
 	int c, nerr, rc = 0;
+	uint64_t wall0;
 
 	/* QEMU spells it "-nic model=help"; accept that too. */
 	for (int i = 1; i + 1 < argc; i++) {
@@ -266,6 +267,7 @@ int main(int argc, char **argv)
 		sim_free(s);
 		return EXIT_RUNTIME;
 	}
+	wall0 = loop_mono_ns();
 	if (!headless) {
 		uio.quit_at_end = duration_set;
 		if (tui_run(s, &uio, err) < 0) {
@@ -296,6 +298,9 @@ int main(int argc, char **argv)
 	printf("%s: %d expectation%s, %d passed, %d failed; ran %.3fs simulated\n", s->path,
 	       s->nresults, s->nresults == 1 ? "" : "s", s->nresults - s->failures, s->failures,
 	       (double)loop_now(s->loop) / 1e9);
+	if (!quiet)
+		printf("%" PRIu64 " frames delivered in %.3fs of wall time\n", s->g->frames_delivered,
+		       (double)(loop_mono_ns() - wall0) / 1e9);
 	if (got_signal)
 		printf("interrupted by signal %d\n", (int)got_signal);
 	capture_close_all(s);

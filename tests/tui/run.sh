@@ -217,7 +217,9 @@ quit_and_check "resize"
 # 6. SIGTERM and NO_COLOR: the terminal is restored on a signal too.
 start 80 24 tests/tui/lab.ini
 check "running" "1x RUN"
-pid=$(pgrep -n -f "qnetsim -v $tmp/log")
+# The pane's shell runs qnetsim as its only child (env execs it).
+shpid=$(tm list-panes -t q -F '#{pane_pid}')
+pid=$(pgrep -P "$shpid" | head -1)
 kill -TERM "$pid"
 if wait_for '^EXIT=' && screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$' &&
    screen | grep -q 'interrupted by a signal'; then
