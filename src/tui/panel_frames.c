@@ -342,6 +342,10 @@ static bool frames_key(struct tui *t, void *st, int ch)
 
 	switch (ch) {
 	case KEY_UP: case 'k':
+		if (f->live)    /* the newest match is selected while live */
+			f->cursor = prev_match(f, tr, tr->total);
+		if (f->cursor == UINT64_MAX)
+			return true;
 		k = prev_match(f, tr, f->cursor);
 		if (k != UINT64_MAX) {
 			if (f->live)

@@ -85,9 +85,13 @@ static void port_line(struct port *p, char *buf, size_t len)
 
 	for (int r = 0; r < DROP_REASON_COUNT; r++)
 		drops += p->st.drops[r];
-	snprintf(buf, len, "  %-12s %-8s %s %s", p->name, tui_link_word(p),
+	snprintf(buf, len, "  %-11s %-8s %s %-11s", p->name, tui_link_word(p),
 		 peer ? "->" : "  ", peer ? peer->name : "(not connected)");
-	(void)drops;
+	if (drops > 0) {
+		size_t k = strlen(buf);
+
+		snprintf(buf + k, len - k, " %" PRIu64 " drops", drops);
+	}
 }
 
 static attr_t link_attr(struct tui *t, const struct port *p)
@@ -139,10 +143,10 @@ static void details(struct tui *t, struct node *n, struct rect r)
 				fmt_ipv4(e->ip, ip);
 				if (e->resolved && guest_arp_live(gu, e)) {
 					fmt_mac(e->mac, mac);
-					LINE(a, "%-15s %s %4.1fs", ip, mac,
+					LINE(a, "%s %s %.0fs", ip, mac,
 					     (double)(now - e->updated) / 1e9);
 				} else if (!e->resolved) {
-					LINE(tui_attr(t, C_FLOOD), "%-15s (incomplete, try %u)", ip,
+					LINE(tui_attr(t, C_FLOOD), "%s (incomplete, try %u)", ip,
 					     e->tries);
 				} else {
 					continue;
@@ -159,12 +163,12 @@ static void details(struct tui *t, struct node *n, struct rect r)
 
 				fmt_ipv4(pg->dst, ip);
 				if (pg->received > 0)
-					LINE(a, "%-15s %u/%u rtt %.3f/%.3f/%.3f ms", ip, pg->received,
+					LINE(a, "%s %u/%u rtt %.3f/%.3f/%.3f ms", ip, pg->received,
 					     pg->sent, (double)pg->rtt_min / 1e6,
 					     (double)pg->rtt_sum / pg->received / 1e6,
 					     (double)pg->rtt_max / 1e6);
 				else
-					LINE(pg->sent > 0 ? tui_attr(t, C_DROP) : a, "%-15s %u/%u", ip,
+					LINE(pg->sent > 0 ? tui_attr(t, C_DROP) : a, "%s %u/%u lost", ip,
 					     pg->received, pg->sent);
 			}
 		}
@@ -220,7 +224,7 @@ static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
 	list.y++;
 	list.h--;
 	/* Details to the right when there is room for both. */
-	lw = r.w >= 76 ? r.w - MAX(36, r.w / 3) - 1 : r.w;
+	lw = r.w >= 76 ? r.w - MAX(34, r.w / 3) - 1 : r.w;
 	if (lw < r.w) {
 		list.w = lw;
 		det.x = r.x + lw + 1;
@@ -259,7 +263,7 @@ static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
 				 k == st->sel ? tui_attr(t, C_SELECT) : tui_attr(t, C_NORMAL), true,
 				 buf);
 			if (k != st->sel)
-				tui_text(list.y + i, list.x + 15, MIN(8, list.w - 15),
+				tui_text(list.y + i, list.x + 14, MIN(8, list.w - 14),
 					 link_attr(t, p), false, tui_link_word(p));
 		}
 	}

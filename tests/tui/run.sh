@@ -11,10 +11,14 @@ WAIT=${WAIT:-15}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d /tmp/qnetsim-tui.XXXXXX)
-sock="$tmp/tmux.sock"
+sessions=0
+sock="$tmp/tmux.0.sock"
 pass=0
 fail=0
-cleanup() { tmux -S "$sock" kill-server > /dev/null 2>&1; rm -rf "$tmp"; }
+cleanup() {
+	for s in "$tmp"/tmux.*.sock; do tmux -S "$s" kill-server > /dev/null 2>&1; done
+	rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
@@ -28,14 +32,17 @@ cd "$top"
 QNETSIM=$(cd "$(dirname "$QNETSIM")" && pwd)/$(basename "$QNETSIM")
 
 tm() { tmux -S "$sock" "$@"; }
-screen() { tm capture-pane -p -t q; }
+screen() { tm capture-pane -p -t q 2> /dev/null; }
 
 # start WIDTH HEIGHT ARGS...: runs qnetsim in a fresh tmux session; when it
 # exits the pane prints its exit status and the terminal's modes.
 start() {
 	local w=$1 h=$2
 	shift 2
+	# A fresh tmux server (own socket) per session: no race with the last one.
 	tm kill-server > /dev/null 2>&1
+	sessions=$((sessions + 1))
+	sock="$tmp/tmux.$sessions.sock"
 	rm -f "$tmp/log"
 	tm -f /dev/null new-session -d -s q -x "$w" -y "$h" \
 		"env TERM=screen $QNETSIM -v $tmp/log $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; sleep 600"
