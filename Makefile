@@ -68,7 +68,7 @@ TESTS := \
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
-TEST_BINS := $(TESTS:%=$(BUILD)/%)
+TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/test_prompt
 HDRS := $(wildcard src/*/*.h)
 
 .PHONY: all test unit regress tui check-asan bench run deps clean
@@ -84,6 +84,11 @@ $(BUILD)/qnetsim: $(CORE_OBJS) $(TUI_OBJS) $(BUILD)/src/main.o
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The prompt's test links the UI objects (and ncurses) too.
+$(BUILD)/tests/test_prompt: tests/test_prompt.c $(CORE_OBJS) $(TUI_OBJS) tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(TUI_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(CORE_OBJS) tests/testutil.h
 	@mkdir -p $(dir $@)

@@ -176,6 +176,62 @@ static void noop(void *arg)
 	(void)arg;
 }
 
+static void spin(void *a, void *b)
+{
+	struct loop *l = a;
+	uint64_t *n = b;
+
+	/* Each call queues the next: work that never ends on its own. */
+	(*n)++;
+	loop_defer(l, spin, a, b);
+}
+
+/* Step mode's primitive: one deferred call, else one timer, per call. */
+static void test_run_one(void **state)
+{
+	struct timer a, b;
+	static const char ca = 'a', cb = 'b';
+
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 16);
+	norder = 0;
+	timer_init(&a, mark, (void *)&ca);
+	timer_init(&b, mark, (void *)&cb);
+	loop_timer_arm(L, &a, 2 * NS_PER_SEC);
+	loop_timer_arm(L, &b, 7 * NS_PER_SEC);
+	assert_int_equal(loop_next_timer(L), 2 * NS_PER_SEC);
+	assert_true(loop_run_one(L));
+	assert_string_equal(order, "a");
+	assert_int_equal(loop_now(L), 2 * NS_PER_SEC);
+	assert_true(loop_run_one(L));
+	assert_string_equal(order, "ab");
+	assert_int_equal(loop_now(L), 7 * NS_PER_SEC);
+	assert_int_equal(loop_next_timer(L), UINT64_MAX);
+	assert_false(loop_run_one(L));
+	loop_free(L);
+}
+
+/* A wall-clock deadline ends a run that would otherwise never end, and
+ * is told apart from loop_stop(). */
+static void test_deadline_yields(void **state)
+{
+	uint64_t n = 0;
+
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 16);
+	loop_defer(L, spin, L, &n);
+	loop_set_deadline(L, loop_mono_ns() + 20 * NS_PER_MS);
+	loop_run(L, UINT64_MAX);
+	assert_true(loop_yielded(L));
+	assert_false(loop_stopped(L));
+	assert_true(n > 1024);
+	assert_int_equal(loop_defer_pending(L), 1);  /* the work is kept, not lost */
+	loop_set_deadline(L, 0);
+	assert_true(loop_run_one(L));               /* and carries on */
+	assert_int_equal(loop_defer_pending(L), 1);
+	loop_free(L);
+}
+
 static void test_stray(void **state)
 {
 	struct timer t;
@@ -198,6 +254,8 @@ int main(void)
 		cmocka_unit_test(test_heap_order),
 		cmocka_unit_test(test_defer_fifo_bounded),
 		cmocka_unit_test(test_real_clock_fd),
+		cmocka_unit_test(test_run_one),
+		cmocka_unit_test(test_deadline_yields),
 		cmocka_unit_test(test_stray),
 	};
 

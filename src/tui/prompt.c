@@ -98,7 +98,27 @@ static void candidates(struct sim *s, int word, const char *first, const char *p
 		add(ctx, "udp");
 		return;
 	}
-	(void)prev;
+	/* The first argument's kind, where the command says it. */
+	if ((word == 1 && (strcmp(first, "mac_flush") == 0 || strcmp(first, "mac_add") == 0 ||
+			   strcmp(first, "mac_del") == 0)) ||
+	    (word == 2 && strcmp(first, "info") == 0 && strcmp(prev, "mac") == 0)) {
+		for (int i = 0; i < s->nbridges; i++)
+			add(ctx, s->bridges[i]->node.name);
+		return;
+	}
+	if ((word == 1 && (strcmp(first, "ping") == 0 || strcmp(first, "udp") == 0)) ||
+	    (word == 2 && strcmp(first, "info") == 0 &&
+	     (strcmp(prev, "arp") == 0 || strcmp(prev, "pings") == 0))) {
+		for (int i = 0; i < s->nguests; i++)
+			add(ctx, s->guests[i]->node.name);
+		return;
+	}
+	if (word == 1 && (strcmp(first, "set_link") == 0 || strcmp(first, "capture") == 0 ||
+			  strcmp(first, "capture_stop") == 0)) {
+		for (uint32_t i = 0; i < s->g->nports; i++)
+			add(ctx, s->g->ports[i]->name);
+		return;
+	}
 	for (int i = 0; i < s->g->nnodes; i++)
 		add(ctx, s->g->nodes[i]->name);
 	for (uint32_t i = 0; i < s->g->nports; i++)
