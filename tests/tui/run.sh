@@ -237,5 +237,20 @@ else
 fi
 sanitizers_clean "sigterm"
 
+# 7. A crash (SIGSEGV) still leaves a sane terminal; the signal is
+# re-raised, so the shell sees 128+11.
+start 80 24 tests/tui/lab.ini
+check "running before the crash" "1x RUN"
+shpid=$(tm list-panes -t q -F '#{pane_pid}')
+pid=$(pgrep -P "$shpid" | head -1)
+kill -SEGV "$pid"
+if wait_for '^EXIT=' && screen | grep -q '^EXIT=139' &&
+   screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$'; then
+	ok "SIGSEGV: the terminal is restored and the crash is not hidden (exit 139)"
+else
+	not_ok "SIGSEGV handling"
+	screen | sed 's/^/    | /'
+fi
+
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
