@@ -237,7 +237,66 @@ else
 fi
 sanitizers_clean "sigterm"
 
-# 7. A crash (SIGSEGV) still leaves a sane terminal; the signal is
+# 7. Keys on the selection, history, colours.
+# c captures to ./PORT.pcap: run this one in $tmp/pcap.
+mkdir -p "$tmp/pcap"
+start 100 30 tests/tui/lab.ini
+tm kill-server > /dev/null 2>&1
+sessions=$((sessions + 1))
+sock="$tmp/tmux.$sessions.sock"
+tm -f /dev/null new-session -d -s q -x 100 -y 30 -c "$tmp/pcap" \
+	"env TERM=screen $QNETSIM -v $tmp/log $top/tests/tui/lab.ini; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; sleep 600"
+check "running" "1x RUN"
+# Rows: br0, br0.1, br0.2, lan, lan.1, vm1, vm1.nic0, ...
+keys 1 Home Down Down l
+check "l turns the selected port's link off" "> set_link br0\.2 off"
+check "... and Topology shows it" "br0\.2 +off +-> vm2\.nic0"
+keys l
+check "l again turns it on" "> set_link br0\.2 on"
+keys c
+check "c starts a capture on the selected port" "> capture br0\\.2 \\./br0\\.2\\.pcap"
+keys Home Down Down Down Down Down p
+tm send-keys -t q -l -- "10.0.0.2 count=1"
+keys Enter
+check "p opens the prompt with a ping from the selected guest" "> ping vm1 10\.0\.0\.2 count=1"
+keys 3
+check "the ping's frames were learned" "52:54:00:00:01:02 +1 +br0\.2"
+keys 1 Home f
+check "f flushes the selected bridge" "> mac_flush br0"
+keys 1 Home Down Down c
+check "c again stops the capture" "> capture_stop br0\.2"
+if [ -s "$tmp/pcap/br0.2.pcap" ] && command -v tshark > /dev/null &&
+   tshark -r "$tmp/pcap/br0.2.pcap" 2> /dev/null | grep -q "Echo (ping) request"; then
+	ok "the capture holds the ping (tshark reads it)"
+elif [ -s "$tmp/pcap/br0.2.pcap" ] && ! command -v tshark > /dev/null; then
+	ok "the capture file was written (tshark not installed)"
+else
+	not_ok "capture file $tmp/pcap/br0.2.pcap"
+fi
+keys : Up
+check "Up at the prompt recalls the last command" ":ping vm1 10\.0\.0\.2 count=1"
+keys Escape
+if tm capture-pane -e -p -t q | grep -q $'\e\[3[0-7]m\|\e\[4[0-7]m\|;3[0-7]m\|;4[0-7]m'; then
+	ok "colours are used by default"
+else
+	not_ok "no colour escapes on screen"
+fi
+quit_and_check "keys"
+start 100 30 tests/tui/lab.ini
+tm kill-server > /dev/null 2>&1
+sessions=$((sessions + 1))
+sock="$tmp/tmux.$sessions.sock"
+tm -f /dev/null new-session -d -s q -x 100 -y 30 \
+	"env NO_COLOR=1 TERM=screen $QNETSIM tests/tui/lab.ini; sleep 600"
+check "running with NO_COLOR" "1x RUN"
+if tm capture-pane -e -p -t q | grep -q $'\e\[3[0-7]m\|\e\[4[0-7]m\|;3[0-7]m\|;4[0-7]m'; then
+	not_ok "NO_COLOR: colour escapes on screen"
+else
+	ok "NO_COLOR: no colours, only bold and reverse"
+fi
+keys q
+
+# 8. A crash (SIGSEGV) still leaves a sane terminal; the signal is
 # re-raised, so the shell sees 128+11.
 start 80 24 tests/tui/lab.ini
 check "running before the crash" "1x RUN"
