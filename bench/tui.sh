@@ -10,7 +10,7 @@ DUR=${DUR:-2s}
 RUNS=${RUNS:-3}
 tmp=$(mktemp -d /tmp/qnetsim-tuibench.XXXXXX)
 sock="$tmp/tmux.sock"
-trap 'tmux -S "$sock" kill-server > /dev/null 2>&1; rm -rf "$tmp"' EXIT
+trap 'tmux -S "$sock" kill-server > /dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 if ! command -v tmux > /dev/null; then
 	echo "bench/tui.sh: tmux is not installed; skipped"
 	exit 0
