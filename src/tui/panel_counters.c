@@ -318,13 +318,9 @@ static bool counters_key(struct tui *t, void *st, int ch)
 	struct counters *c = st;
 	struct sim *s = tui_sim(t);
 
+	if (tui_list_key(ch, &c->sel, c->nrows))
+		return true;
 	switch (ch) {
-	case KEY_UP: case 'k': c->sel = MAX(0, c->sel - 1); return true;
-	case KEY_DOWN: case 'j': c->sel = MIN(c->nrows - 1, c->sel + 1); return true;
-	case KEY_PPAGE: c->sel = MAX(0, c->sel - 10); return true;
-	case KEY_NPAGE: c->sel = MIN(c->nrows - 1, c->sel + 10); return true;
-	case KEY_HOME: case 'g': c->sel = 0; return true;
-	case KEY_END: case 'G': c->sel = MAX(0, c->nrows - 1); return true;
 	case '>': case KEY_RIGHT:
 		do
 			c->sort = (c->sort + 1) % COL_COUNT;

@@ -148,15 +148,7 @@ static bool mac_key(struct tui *t, void *stp, int ch)
 	struct mac *st = stp;
 
 	(void)t;
-	switch (ch) {
-	case KEY_UP: case 'k': st->sel = MAX(0, st->sel - 1); return true;
-	case KEY_DOWN: case 'j': st->sel = MIN(st->nrows - 1, st->sel + 1); return true;
-	case KEY_PPAGE: st->sel = MAX(0, st->sel - 10); return true;
-	case KEY_NPAGE: st->sel = MIN(st->nrows - 1, st->sel + 10); return true;
-	case KEY_HOME: case 'g': st->sel = 0; return true;
-	case KEY_END: case 'G': st->sel = MAX(0, st->nrows - 1); return true;
-	default: return false;
-	}
+	return tui_list_key(ch, &st->sel, st->nrows);
 }
 
 const struct panel_ops panel_mac_ops = {

@@ -280,15 +280,8 @@ static bool topo_key(struct tui *t, void *stp, int ch)
 	struct node *n;
 	struct port *p;
 
-	switch (ch) {
-	case KEY_UP: case 'k': st->sel = MAX(0, st->sel - 1); break;
-	case KEY_DOWN: case 'j': st->sel = MIN(st->nrows - 1, st->sel + 1); break;
-	case KEY_PPAGE: st->sel = MAX(0, st->sel - 10); break;
-	case KEY_NPAGE: st->sel = MIN(st->nrows - 1, st->sel + 10); break;
-	case KEY_HOME: case 'g': st->sel = 0; break;
-	case KEY_END: case 'G': st->sel = st->nrows - 1; break;
-	default: return false;
-	}
+	if (!tui_list_key(ch, &st->sel, st->nrows))
+		return false;
 	if (row_at(tui_sim(t), st->sel, &n, &p))
 		tui_select(t, n, p);
 	return true;

@@ -210,6 +210,21 @@ const char *tui_link_word(const struct port *p)
 	return "up";
 }
 
+bool tui_list_key(int ch, int *sel, int n)
+{
+	switch (ch) {
+	case KEY_UP: case 'k': *sel -= 1; break;
+	case KEY_DOWN: case 'j': *sel += 1; break;
+	case KEY_PPAGE: *sel -= 10; break;
+	case KEY_NPAGE: *sel += 10; break;
+	case KEY_HOME: case 'g': *sel = 0; break;
+	case KEY_END: case 'G': *sel = n - 1; break;
+	default: return false;
+	}
+	*sel = MAX(0, MIN(*sel, n - 1));
+	return true;
+}
+
 struct node *tui_sel_node(struct tui *t)
 {
 	return t->sel_node;
@@ -763,14 +778,10 @@ static void popup_key(struct tui *t, int ch)
 	int page = MAX(1, LINES - 4);
 
 	switch (ch) {
-	case KEY_UP: case 'k': t->popup_top = MAX(0, t->popup_top - 1); break;
-	case KEY_DOWN: case 'j': t->popup_top++; break;
 	case KEY_PPAGE: t->popup_top = MAX(0, t->popup_top - page); break;
 	case KEY_NPAGE: case ' ': t->popup_top += page; break;
-	case KEY_HOME: case 'g': t->popup_top = 0; break;
-	case KEY_END: case 'G': t->popup_top = t->npopup; break;
 	case 27: case 'q': case '\n': case KEY_ENTER: popup_close(t); break;
-	default: break;
+	default: tui_list_key(ch, &t->popup_top, t->npopup); break;
 	}
 	t->dirty = true;
 }

@@ -77,6 +77,10 @@ void tui_title(struct tui *t, struct rect r, int num, const char *name, const ch
  * the number of lines used. */
 int tui_wrap(int y, int x, int w, int maxlines, attr_t a, const char *text);
 
+/* Moves a list selection for the usual keys (Up/Down, PgUp/PgDn,
+ * Home/End, k/j/g/G) over n rows. Returns false for any other key. */
+bool tui_list_key(int ch, int *sel, int n);
+
 /* The shared selection: a node and maybe one of its ports. */
 struct node *tui_sel_node(struct tui *t);
 struct port *tui_sel_port(struct tui *t);

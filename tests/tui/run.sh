@@ -35,7 +35,8 @@ tm() { tmux -S "$sock" "$@"; }
 screen() { tm capture-pane -p -t q 2> /dev/null; }
 
 # start WIDTH HEIGHT ARGS...: runs qnetsim in a fresh tmux session; when it
-# exits the pane prints its exit status and the terminal's modes.
+# exits the pane prints its exit status and the terminal's modes. QCWD sets
+# its directory, QENV adds to its environment.
 start() {
 	local w=$1 h=$2
 	shift 2
@@ -44,8 +45,8 @@ start() {
 	sessions=$((sessions + 1))
 	sock="$tmp/tmux.$sessions.sock"
 	rm -f "$tmp/log"
-	tm -f /dev/null new-session -d -s q -x "$w" -y "$h" \
-		"env TERM=screen $QNETSIM -v $tmp/log $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; sleep 600"
+	tm -f /dev/null new-session -d -s q -x "$w" -y "$h" -c "${QCWD:-$top}" \
+		"env TERM=screen ${QENV:-} $QNETSIM -v $tmp/log $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; sleep 600"
 	tm set-option -t q -g status off > /dev/null
 }
 
@@ -240,12 +241,7 @@ sanitizers_clean "sigterm"
 # 7. Keys on the selection, history, colours.
 # c captures to ./PORT.pcap: run this one in $tmp/pcap.
 mkdir -p "$tmp/pcap"
-start 100 30 tests/tui/lab.ini
-tm kill-server > /dev/null 2>&1
-sessions=$((sessions + 1))
-sock="$tmp/tmux.$sessions.sock"
-tm -f /dev/null new-session -d -s q -x 100 -y 30 -c "$tmp/pcap" \
-	"env TERM=screen $QNETSIM -v $tmp/log $top/tests/tui/lab.ini; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; sleep 600"
+QCWD="$tmp/pcap" start 100 30 "$top/tests/tui/lab.ini"
 check "running" "1x RUN"
 # Rows: br0, br0.1, br0.2, lan, lan.1, vm1, vm1.nic0, ...
 keys 1 Home Down Down l
@@ -282,19 +278,14 @@ else
 	not_ok "no colour escapes on screen"
 fi
 quit_and_check "keys"
-start 100 30 tests/tui/lab.ini
-tm kill-server > /dev/null 2>&1
-sessions=$((sessions + 1))
-sock="$tmp/tmux.$sessions.sock"
-tm -f /dev/null new-session -d -s q -x 100 -y 30 \
-	"env NO_COLOR=1 TERM=screen $QNETSIM tests/tui/lab.ini; sleep 600"
+QENV=NO_COLOR=1 start 100 30 tests/tui/lab.ini
 check "running with NO_COLOR" "1x RUN"
 if tm capture-pane -e -p -t q | grep -q $'\e\[3[0-7]m\|\e\[4[0-7]m\|;3[0-7]m\|;4[0-7]m'; then
 	not_ok "NO_COLOR: colour escapes on screen"
 else
 	ok "NO_COLOR: no colours, only bold and reverse"
 fi
-keys q
+quit_and_check "no_color"
 
 # 8. A crash (SIGSEGV) still leaves a sane terminal; the signal is
 # re-raised, so the shell sees 128+11.
