@@ -227,12 +227,7 @@ static void counters_draw(struct tui *t, void *st, struct rect r, bool focused)
 		x += cols[k].width + 1;
 	}
 	list = r.h - 2 - 1;
-	if (c->sel >= c->nrows)
-		c->sel = MAX(0, c->nrows - 1);
-	if (c->sel < c->top)
-		c->top = c->sel;
-	if (c->sel >= c->top + list)
-		c->top = c->sel - list + 1;
+	tui_list_scroll(&c->sel, &c->top, c->nrows, list);
 	for (int i = 0; i < list; i++) {
 		int k = c->top + i, y = r.y + 2 + i;
 		struct port *p;

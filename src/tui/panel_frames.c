@@ -185,8 +185,8 @@ static attr_t decision_attr(struct tui *t, const struct trace_rec *r)
 	}
 }
 
-static void draw_line(struct tui *t, struct frames *f, const struct trace_rec *r, int y, int x,
-		      int w, bool selected, bool stepped)
+static void draw_line(struct tui *t, const struct trace_rec *r, int y, int x, int w,
+		      bool selected, bool stepped)
 {
 	struct sim *s = tui_sim(t);
 	char tm[32], sum[200], dec[96], line[512], src[18], dst[18];
@@ -194,7 +194,6 @@ static void draw_line(struct tui *t, struct frames *f, const struct trace_rec *r
 	int dw, pre;
 	attr_t base = selected ? tui_attr(t, C_SELECT) : stepped ? A_BOLD : tui_attr(t, C_NORMAL);
 
-	(void)f;
 	tui_time(r->time, tm, sizeof(tm));
 	frame_summary_dhcp(r->hdr, MIN(r->len, (uint32_t)TRACE_HDR), r->dhcp, sum, sizeof(sum));
 	if (w >= 140)
@@ -296,7 +295,7 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 			uint64_t k = idx[n - 1 - i];
 			bool stepped = tui_paused(t) && step_first != UINT64_MAX && k >= step_first;
 
-			draw_line(t, f, rec(tr, k), y, r.x, r.w, k == f->cursor, stepped);
+			draw_line(t, rec(tr, k), y, r.x, r.w, k == f->cursor, stepped);
 		} else {
 			tui_text(y, r.x, r.w, tui_attr(t, C_NORMAL), true,
 				 i == 0 && n == 0 ? (tr->total == 0 ?

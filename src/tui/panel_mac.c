@@ -87,12 +87,7 @@ static void mac_draw(struct tui *t, void *stp, struct rect r, bool focused)
 		release(s, rows, snaps, counts);
 		return;
 	}
-	if (st->sel >= st->nrows)
-		st->sel = st->nrows - 1;
-	if (st->sel < st->top)
-		st->top = st->sel;
-	if (st->sel >= st->top + list)
-		st->top = st->sel - list + 1;
+	tui_list_scroll(&st->sel, &st->top, st->nrows, list);
 	for (int i = 0; i < list; i++) {
 		int k = st->top + i, y = r.y + 2 + i;
 		attr_t a;

@@ -60,13 +60,12 @@ static void topo_destroy(void *st)
 	free(st);
 }
 
-static void node_line(struct sim *s, struct node *n, char *buf, size_t len)
+static void node_line(struct node *n, char *buf, size_t len)
 {
 	struct guest *gu = guest_from_node(n);
 	struct bridge *b = bridge_from_node(n);
 	struct hub *h = hub_from_node(n);
 
-	(void)s;
 	if (gu != NULL)
 		snprintf(buf, len, "guest %s (%d NIC%s)", n->name, gu->nnics, gu->nnics == 1 ? "" : "s");
 	else if (b != NULL)
@@ -216,8 +215,6 @@ static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
 	char extra[64];
 
 	st->nrows = row_count(s);
-	if (st->sel >= st->nrows)
-		st->sel = MAX(0, st->nrows - 1);
 	snprintf(extra, sizeof(extra), "%d nodes, %u ports, %d links", s->g->nnodes, s->g->nports,
 		 s->g->nlinks);
 	tui_title(t, r, 1, "Topology", extra, focused);
@@ -239,10 +236,7 @@ static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
 		det.h = r.h - 1 - list.h;
 	}
 	rows = list.h;
-	if (st->sel < st->top)
-		st->top = st->sel;
-	if (st->sel >= st->top + rows)
-		st->top = st->sel - rows + 1;
+	tui_list_scroll(&st->sel, &st->top, st->nrows, rows);
 	for (int i = 0; i < rows; i++) {
 		struct node *n;
 		struct port *p;
@@ -254,7 +248,7 @@ static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
 			continue;
 		}
 		if (p == NULL) {
-			node_line(s, n, buf, sizeof(buf));
+			node_line(n, buf, sizeof(buf));
 			tui_text(list.y + i, list.x, list.w,
 				 k == st->sel ? tui_attr(t, C_SELECT) : A_BOLD, true, buf);
 		} else {

@@ -225,6 +225,15 @@ bool tui_list_key(int ch, int *sel, int n)
 	return true;
 }
 
+void tui_list_scroll(int *sel, int *top, int n, int rows)
+{
+	*sel = MAX(0, MIN(*sel, n - 1));
+	if (*sel < *top)
+		*top = *sel;
+	if (*sel >= *top + rows)
+		*top = *sel - rows + 1;
+}
+
 struct node *tui_sel_node(struct tui *t)
 {
 	return t->sel_node;
@@ -1090,7 +1099,6 @@ int tui_run(struct sim *s, const struct tui_options *o, char *err)
 {
 	struct tui *t = xcalloc(1, sizeof(*t));
 	FILE *old_out = s->out;
-	int rc = 0;
 
 	t->s = s;
 	t->opt = o;
@@ -1164,5 +1172,5 @@ int tui_run(struct sim *s, const struct tui_options *o, char *err)
 	free(t);
 	delscreen(screen);
 	screen = NULL;
-	return rc;
+	return 0;
 }

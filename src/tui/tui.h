@@ -81,6 +81,10 @@ int tui_wrap(int y, int x, int w, int maxlines, attr_t a, const char *text);
  * Home/End, k/j/g/G) over n rows. Returns false for any other key. */
 bool tui_list_key(int ch, int *sel, int n);
 
+/* Keeps a list's selection inside its n rows and the first shown row
+ * (*top) such that the selection is among the `rows` rows shown. */
+void tui_list_scroll(int *sel, int *top, int n, int rows);
+
 /* The shared selection: a node and maybe one of its ports. */
 struct node *tui_sel_node(struct tui *t);
 struct port *tui_sel_port(struct tui *t);

@@ -71,6 +71,8 @@ check() {
 }
 
 keys() { tm send-keys -t q "$@"; }
+# The pane's shell runs qnetsim as its only child (env execs it).
+qnetsim_pid() { pgrep -P "$(tm list-panes -t q -F '#{pane_pid}')" | head -1; }
 # type TEXT: literal text, then Enter.
 typeline() { tm send-keys -t q -l -- "$1"; tm send-keys -t q Enter; }
 
@@ -225,10 +227,7 @@ quit_and_check "resize"
 # 6. SIGTERM and NO_COLOR: the terminal is restored on a signal too.
 start 80 24 tests/tui/lab.ini
 check "running" "1x RUN"
-# The pane's shell runs qnetsim as its only child (env execs it).
-shpid=$(tm list-panes -t q -F '#{pane_pid}')
-pid=$(pgrep -P "$shpid" | head -1)
-kill -TERM "$pid"
+kill -TERM "$(qnetsim_pid)"
 if wait_for '^EXIT=' && screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$' &&
    screen | grep -q 'interrupted by a signal'; then
 	ok "SIGTERM: the UI ends and restores the terminal"
@@ -291,9 +290,7 @@ quit_and_check "no_color"
 # re-raised, so the shell sees 128+11.
 start 80 24 tests/tui/lab.ini
 check "running before the crash" "1x RUN"
-shpid=$(tm list-panes -t q -F '#{pane_pid}')
-pid=$(pgrep -P "$shpid" | head -1)
-kill -SEGV "$pid"
+kill -SEGV "$(qnetsim_pid)"
 if wait_for '^EXIT=' && screen | grep -q '^EXIT=139' &&
    screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$'; then
 	ok "SIGSEGV: the terminal is restored and the crash is not hidden (exit 139)"
