@@ -46,7 +46,7 @@ start() {
 	sock="$tmp/tmux.$sessions.sock"
 	rm -f "$tmp/log"
 	tm -f /dev/null new-session -d -s q -x "$w" -y "$h" -c "${QCWD:-$top}" \
-		"env TERM=screen ${QENV:-} $QNETSIM -v $tmp/log $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; sleep 600"
+		"env TERM=screen ${QENV:-} $QNETSIM -v $tmp/log $*; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -E '^-?(echo|icanon)\$' | sed 's/^/MODE=/'; echo DONE; sleep 600"
 	tm set-option -t q -g status off > /dev/null
 }
 
@@ -85,7 +85,7 @@ sanitizers_clean() {
 
 quit_and_check() {
 	keys q
-	if wait_for '^EXIT=' && screen | grep -q '^EXIT=0' &&
+	if wait_for '^DONE$' && screen | grep -q '^EXIT=0' &&
 	   screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$'; then
 		ok "$1: q exits 0 and the terminal is sane again (echo, icanon)"
 	else
@@ -228,7 +228,7 @@ quit_and_check "resize"
 start 80 24 tests/tui/lab.ini
 check "running" "1x RUN"
 kill -TERM "$(qnetsim_pid)"
-if wait_for '^EXIT=' && screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$' &&
+if wait_for '^DONE$' && screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$' &&
    screen | grep -q 'interrupted by a signal'; then
 	ok "SIGTERM: the UI ends and restores the terminal"
 else
@@ -291,7 +291,7 @@ quit_and_check "no_color"
 start 80 24 tests/tui/lab.ini
 check "running before the crash" "1x RUN"
 kill -SEGV "$(qnetsim_pid)"
-if wait_for '^EXIT=' && screen | grep -q '^EXIT=139' &&
+if wait_for '^DONE$' && screen | grep -q '^EXIT=139' &&
    screen | grep -q '^MODE=echo$' && screen | grep -q '^MODE=icanon$'; then
 	ok "SIGSEGV: the terminal is restored and the crash is not hidden (exit 139)"
 else
