@@ -43,7 +43,12 @@ CORE_SRCS := \
 	src/core/report.c \
 	src/core/sim.c \
 	src/nics/nic_models.c \
-	src/guest/guest.c
+	src/guest/guest.c \
+	src/backends/netdev.c \
+	src/backends/sockio.c \
+	src/backends/socket.c \
+	src/backends/stream.c \
+	src/backends/dgram.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/prompt.c \

@@ -249,8 +249,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (check) {
-		printf("%s: ok (%d guests, %d hubs, %d bridges, %d links, %d steps)\n", argv[optind],
-		       s->nguests, s->nhubs, s->nbridges, s->g->nlinks, s->nsteps);
+		printf("%s: ok (%d guests, %d hubs, %d bridges, %d netdevs, %d links, %d steps)\n",
+		       argv[optind], s->nguests, s->nhubs, s->nbridges, s->nnetdevs, s->g->nlinks,
+		       s->nsteps);
 		sim_free(s);
 		return 0;
 	}
@@ -264,6 +265,13 @@ int main(int argc, char **argv)
 			s->out = stdout;
 	}
 	if (pcap_dir != NULL && capture_all(s, pcap_dir) < 0) {
+		sim_free(s);
+		return EXIT_RUNTIME;
+	}
+	/* A peer that goes away must never kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (sim_open(s, err) < 0) {
+		fprintf(stderr, "%s\n", err);
 		sim_free(s);
 		return EXIT_RUNTIME;
 	}
@@ -281,7 +289,6 @@ int main(int argc, char **argv)
 		signal_loop = s->loop;
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		signal(SIGPIPE, SIG_IGN);
 		sim_start(s);
 		sim_run(s);
 	}

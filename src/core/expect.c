@@ -9,12 +9,16 @@
  *   BRIDGE.fdb[MAC] / BRIDGE.fdb[MAC,vlan=N] the port it was learned on, or none
  *   BRIDGE.fdb.size, BRIDGE.COUNTER          frames forwarded flooded flooded_unknown ...
  *   HUB.flooded
+ *   NETDEV.state                             listening connecting connected reconnecting
+ *                                            open error closed
+ *   NETDEV.COUNTER                           connects disconnects peers_dropped refused ...
  *
  * OP is one of == != < <= > >=. Numbers may carry a unit: rtt in ms/us/s,
  * loss in %. Words (up, down, none, MACs, port names) compare with == and !=.
  */
 #include "sim.h"
 #include "util.h"
+#include "../backends/netdev.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -253,6 +257,23 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 		return guest_value(s, guest_from_node(n), dot + 1, check, v, err);
 	if (bridge_from_node(n) != NULL)
 		return bridge_value(s, bridge_from_node(n), dot + 1, check, v, err);
+	if (netdev_from_node(n) != NULL) {
+		struct netdev *nd = netdev_from_node(n);
+		uint64_t c;
+
+		if (strcmp(dot + 1, "state") == 0) {
+			set_str(v, netdev_state_name(nd->state));
+			return 0;
+		}
+		if (netdev_counter(nd, dot + 1, &c) == 0) {
+			set_num(v, (double)c);
+			return 0;
+		}
+		return errf(err, "'%s': netdev %s has no value '%s' (state, connects, disconnects, "
+				 "peers_dropped, refused, connect_failures, bad_length, partial, "
+				 "runts, oversize, echoes, send_errors; its port is %s.0)", lhs, name,
+			    dot + 1, name);
+	}
 	if (hub_from_node(n) != NULL && strcmp(dot + 1, "flooded") == 0) {
 		set_num(v, (double)hub_from_node(n)->flooded);
 		return 0;

@@ -33,6 +33,11 @@ static const struct {
 	[DROP_ARP_FAILED] = { "arp_failed", "no ARP reply from the next hop" },
 	[DROP_ARP_QUEUE_FULL] = { "arp_queue_full", "too many packets waiting for ARP" },
 	[DROP_UNREACHABLE_PORT] = { "port_unreachable", "UDP port unreachable" },
+	[DROP_NO_PEER] = { "no_peer", "no peer connected to the netdev" },
+	[DROP_PEER_BACKLOG] = { "peer_backlog", "the peer's write queue is full" },
+	[DROP_PEER_ERROR] = { "peer_error", "sending to the peer failed" },
+	[DROP_BAD_LENGTH] = { "bad_length", "malformed: bad frame length from the peer" },
+	[DROP_OVERSIZE] = { "oversize", "malformed: datagram over 69632 bytes" },
 };
 
 const char *drop_reason_name(enum drop_reason r)

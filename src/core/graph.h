@@ -24,6 +24,7 @@
 #define QNETSIM_GRAPH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "frame.h"
@@ -53,6 +54,11 @@ enum drop_reason {
 	DROP_ARP_FAILED,        /* guest: neighbour never answered ARP */
 	DROP_ARP_QUEUE_FULL,    /* guest: too many packets waiting for one ARP reply */
 	DROP_UNREACHABLE_PORT,  /* guest: UDP to a port nobody listens on */
+	DROP_NO_PEER,           /* netdev: nobody connected on the outside */
+	DROP_PEER_BACKLOG,      /* netdev: the peer's write queue is full */
+	DROP_PEER_ERROR,        /* netdev: sending to the peer failed */
+	DROP_BAD_LENGTH,        /* netdev: the peer sent a bad frame length */
+	DROP_OVERSIZE,          /* netdev: a datagram over 69632 bytes */
 	DROP_REASON_COUNT
 };
 
@@ -117,6 +123,9 @@ struct node_ops {
 	/* Called when a port's link goes up or down. Optional. */
 	void (*link_change)(struct node *n, struct port *p, bool up);
 	void (*destroy)(struct node *n);
+	/* One line on what the node is connected to outside the topology
+	 * (a backend's peer state). Optional. */
+	void (*describe)(struct node *n, char *buf, size_t len);
 };
 
 struct node {

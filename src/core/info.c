@@ -5,6 +5,7 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "../backends/netdev.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +28,13 @@ static void describe_peer(struct port *p, FILE *out)
 			fmt_mac(nic->mac, mac));
 		if (nic->ip)
 			fprintf(out, ",ip=%s/%d", fmt_ipv4(nic->ip, ip), nic->prefix);
+	} else if (netdev_from_node(peer->node) != NULL) {
+		struct netdev *nd = netdev_from_node(peer->node);
+		char st[400];
+
+		netdev_describe(nd, st, sizeof(st));
+		fprintf(out, "%s: type=%s,%s (%s)", peer->name, nd->ops ? nd->ops->type : "?",
+			nd->options ? nd->options : "", st);
 	} else {
 		fprintf(out, "%s: type=%s", peer->name, peer->node->ops->kind);
 	}
@@ -77,7 +85,8 @@ void info_network(struct sim *s, FILE *out)
 			struct port *p = s->guests[i]->nics[j]->port;
 			struct port *peer = port_peer(p);
 
-			if (peer != NULL && guest_from_node(peer->node) == NULL)
+			if (peer != NULL && guest_from_node(peer->node) == NULL &&
+			    netdev_from_node(peer->node) == NULL)
 				continue;
 			if (!loose)
 				fprintf(out, "Devices not on any hub or bridge:\n");
@@ -86,6 +95,8 @@ void info_network(struct sim *s, FILE *out)
 			describe_peer(p, out);
 		}
 	}
+	for (int i = 0; i < s->nnetdevs; i++)
+		netdev_info(s->netdevs[i], out);
 }
 
 void info_ports(struct sim *s, FILE *out)

@@ -5,6 +5,7 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "../backends/netdev.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ void sim_free(struct sim *s)
 	free(s->guests);
 	free(s->hubs);
 	free(s->bridges);
+	free(s->netdevs);
 	loop_free(s->loop);
 	frame_pool_free(s->pool);
 	free(s->path);
@@ -115,6 +117,20 @@ static void step_fire(void *arg)
 		fprintf(s->out, "%s:%d: error: %s\n", s->path, st->line, err);
 }
 
+int sim_open(struct sim *s, char *err)
+{
+	char e[ERRLEN];
+
+	if (s->nnetdevs > 0)
+		loop_set_clock(s->loop, LOOP_REAL);
+	for (int i = 0; i < s->nnetdevs; i++) {
+		if (netdev_open(s->netdevs[i], e) < 0)
+			return errf(err, "%s:%d: netdev %s: %s", s->path, s->netdevs[i]->node.line,
+				    s->netdevs[i]->node.name, e);
+	}
+	return 0;
+}
+
 void sim_start(struct sim *s)
 {
 	uint64_t last = 0;
@@ -126,8 +142,14 @@ void sim_start(struct sim *s)
 		loop_timer_arm(s->loop, &s->steps[i].timer, s->steps[i].at);
 		last = MAX(last, s->steps[i].at);
 	}
-	if (!s->duration_set)
-		s->duration = s->nsteps > 0 ? last + SIM_SETTLE : SIM_DEFAULT_DURATION;
+	if (!s->duration_set) {
+		if (s->nsteps > 0)
+			s->duration = last + SIM_SETTLE;
+		else if (s->nnetdevs > 0)
+			s->duration = UINT64_MAX;   /* a switch for real peers: until stopped */
+		else
+			s->duration = SIM_DEFAULT_DURATION;
+	}
 }
 
 void sim_run(struct sim *s)

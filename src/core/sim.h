@@ -35,6 +35,8 @@ struct expect_result {
 	char *actual;           /* what the left-hand side was */
 };
 
+struct netdev;
+
 struct sim {
 	char *path;             /* the topology file */
 	struct loop *loop;
@@ -48,6 +50,8 @@ struct sim {
 	int nhubs;
 	struct bridge **bridges;
 	int nbridges;
+	struct netdev **netdevs;
+	int nnetdevs;
 
 	struct step *steps;
 	int nsteps;
@@ -78,6 +82,10 @@ struct guest *sim_guest(struct sim *s, const char *name);
 struct bridge *sim_bridge(struct sim *s, const char *name);
 struct hub *sim_hub(struct sim *s, const char *name);
 struct hub *sim_vlan_hub(struct sim *s, int vlan, int line);  /* creates vlanN */
+
+/* Opens every netdev's sockets and, if there is any, switches to the real
+ * clock. Returns -1 with err when one cannot open (exit status 3). */
+int sim_open(struct sim *s, char *err);
 
 /* Schedules the scenario; then loop_run until the duration. */
 void sim_start(struct sim *s);

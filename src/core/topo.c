@@ -15,6 +15,7 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "../backends/netdev.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -25,7 +26,8 @@
 
 #define MAX_KV 32
 
-enum sect_kind { SECT_NONE, SECT_GUEST, SECT_HUB, SECT_BRIDGE, SECT_LINK, SECT_SCENARIO, SECT_BAD };
+enum sect_kind { SECT_NONE, SECT_GUEST, SECT_HUB, SECT_BRIDGE, SECT_NETDEV, SECT_LINK, SECT_SCENARIO,
+		 SECT_BAD };
 
 struct sect {
 	enum sect_kind kind;
@@ -33,6 +35,22 @@ struct sect {
 	int line;
 	struct node *node;
 	int link;               /* index into links for SECT_LINK */
+	int netdev;             /* index into netdevs for SECT_NETDEV */
+};
+
+struct netdev_decl {
+	struct netdev *nd;
+	char *type;
+	int type_line;
+	int vlan_line;
+	struct netdev_opt *opts;    /* keys and values owned here */
+	int nopts;
+};
+
+struct nic_netdev_decl {
+	struct nic *nic;
+	char *netdev;
+	int line;
 };
 
 struct link_decl {
@@ -75,6 +93,10 @@ struct loader {
 	int nips;
 	struct static_decl *statics;
 	int nstatics;
+	struct netdev_decl *netdevs;
+	int nnetdevs;
+	struct nic_netdev_decl *nicnets;
+	int nnicnets;
 	bool help_printed;
 	bool scenario_seen;
 };
@@ -131,12 +153,13 @@ static void section_header(struct loader *L, char *text, int line)
 		bool named;     /* needs a name */
 	} kinds[] = {
 		{ "guest", SECT_GUEST, true }, { "hub", SECT_HUB, true },
-		{ "bridge", SECT_BRIDGE, true }, { "link", SECT_LINK, false },
+		{ "bridge", SECT_BRIDGE, true }, { "netdev", SECT_NETDEV, true },
+		{ "link", SECT_LINK, false },
 		{ "scenario", SECT_SCENARIO, false },
 	};
 	char *words[4];
 	int nw;
-	struct sect sc = { .kind = SECT_BAD, .line = line, .link = -1 };
+	struct sect sc = { .kind = SECT_BAD, .line = line, .link = -1, .netdev = -1 };
 	char *close = strchr(text, ']');
 
 	if (close == NULL) {
@@ -166,7 +189,8 @@ static void section_header(struct loader *L, char *text, int line)
 		break;
 	}
 	if (sc.kind == SECT_BAD) {
-		lerr(L, line, "unknown section [%s] (expected guest, hub, bridge, link or scenario)",
+		lerr(L, line, "unknown section [%s] (expected guest, hub, bridge, netdev, link or "
+			      "scenario)",
 		     words[0]);
 		goto push;
 	}
@@ -181,7 +205,8 @@ static void section_header(struct loader *L, char *text, int line)
 			lerr(L, line, "a second [scenario] section; put every step in one");
 		L->scenario_seen = true;
 	}
-	if (sc.kind == SECT_GUEST || sc.kind == SECT_HUB || sc.kind == SECT_BRIDGE) {
+	if (sc.kind == SECT_GUEST || sc.kind == SECT_HUB || sc.kind == SECT_BRIDGE ||
+	    sc.kind == SECT_NETDEV) {
 		struct node *dup = find_node(L, sc.name);
 
 		if (dup != NULL) {
@@ -204,6 +229,15 @@ static void section_header(struct loader *L, char *text, int line)
 
 			push_node((void ***)&L->s->hubs, &L->s->nhubs, h);
 			sc.node = &h->node;
+		} else if (sc.kind == SECT_NETDEV) {
+			struct netdev *nd = netdev_new(L->s, sc.name, line);
+
+			push_node((void ***)&L->s->netdevs, &L->s->nnetdevs, nd);
+			sc.node = &nd->node;
+			L->netdevs = xreallocarray(L->netdevs, (size_t)L->nnetdevs + 1,
+						   sizeof(*L->netdevs));
+			L->netdevs[L->nnetdevs] = (struct netdev_decl){ .nd = nd };
+			sc.netdev = L->nnetdevs++;
 		} else {
 			struct bridge *b = bridge_new(L->s->g, sc.name, FDB_DEFAULT_MAX,
 						      FDB_DEFAULT_AGEING, line);
@@ -374,12 +408,13 @@ static int parse_nic(struct loader *L, struct guest *gu, const char *value, int 
 				goto out;
 			}
 		} else if (strcmp(k, "netdev") == 0) {
-			lerr(L, line, "nic: netdev= needs a [netdev] backend, which this version "
-				      "does not have; link the NIC with a [link] section instead");
-			goto out;
+			L->nicnets = xreallocarray(L->nicnets, (size_t)L->nnicnets + 1,
+						   sizeof(*L->nicnets));
+			L->nicnets[L->nnicnets++] = (struct nic_netdev_decl){
+				.nic = nic, .netdev = xstrdup(val), .line = line };
 		} else {
-			lerr(L, line, "nic: unknown option '%s' (known: model, macaddr, vlan, id, "
-				      "name, addr, vectors)", k);
+			lerr(L, line, "nic: unknown option '%s' (known: model, macaddr, vlan, netdev, "
+				      "id, name, addr, vectors)", k);
 			goto out;
 		}
 	}
@@ -548,6 +583,53 @@ static void link_key(struct loader *L, struct link_decl *d, const char *k, const
 	}
 }
 
+/* [netdev NAME]: type=, vlan=, id= here; the rest is the backend's, read
+ * in resolve() once the section is complete. */
+static void netdev_key(struct loader *L, struct netdev_decl *d, const char *k, const char *v,
+		       int line)
+{
+	char err[ERRLEN];
+	uint64_t num;
+
+	if (strcmp(k, "type") == 0) {
+		if (d->type != NULL) {
+			lerr(L, line, "type: given twice (first at line %d)", d->type_line);
+			return;
+		}
+		d->type = xstrdup(v);
+		d->type_line = line;
+		return;
+	}
+	if (strcmp(k, "vlan") == 0) {
+		if (parse_u64(v, 0, 4095, &num, err) < 0) {
+			lerr(L, line, "vlan: %s", err);
+			return;
+		}
+		d->nd->vlan = (int)num;
+		d->vlan_line = line;
+		return;
+	}
+	if (strcmp(k, "id") == 0 || strcmp(k, "name") == 0) {
+		if (strcmp(v, d->nd->node.name) != 0)
+			lerr(L, line, "%s: '%s' differs from the section's name '%s'; the section "
+				      "name is the id", k, v, d->nd->node.name);
+		return;
+	}
+	for (int i = 0; i < d->nopts; i++) {
+		if (strcmp(d->opts[i].key, k) == 0) {
+			lerr(L, line, "%s: given twice (first at line %d)", k, d->opts[i].line);
+			return;
+		}
+	}
+	if (*v == '\0' && strcmp(k, "reconnect") != 0) {
+		lerr(L, line, "%s: needs a value", k);
+		return;
+	}
+	d->opts = xreallocarray(d->opts, (size_t)d->nopts + 1, sizeof(*d->opts));
+	d->opts[d->nopts++] = (struct netdev_opt){ .key = xstrdup(k), .val = xstrdup(v),
+						   .line = line };
+}
+
 static void scenario_key(struct loader *L, const char *k, const char *v, int line)
 {
 	struct sim *s = L->s;
@@ -607,6 +689,9 @@ static int handler(void *user, const char *section, const char *name, const char
 	case SECT_BRIDGE:
 		bridge_key(L, bridge_from_node(sc->node), name, value, line);
 		break;
+	case SECT_NETDEV:
+		netdev_key(L, &L->netdevs[sc->netdev], name, value, line);
+		break;
 	case SECT_LINK:
 		link_key(L, &L->links[sc->link], name, value, line);
 		break;
@@ -662,7 +747,14 @@ static struct port *endpoint(struct loader *L, const char *ep, int line)
 			n = &sim_vlan_hub(s, (int)v, line)->node;
 	}
 	if (n == NULL) {
-		lerr(L, line, "link endpoint '%s': no guest, hub or bridge named '%s'", ep, name);
+		lerr(L, line, "link endpoint '%s': no guest, hub, bridge or netdev named '%s'", ep,
+		     name);
+		return NULL;
+	}
+	if (netdev_from_node(n) != NULL) {
+		if (dot == NULL || strcmp(dot + 1, "0") == 0)
+			return n->ports[0];
+		lerr(L, line, "link endpoint '%s': a netdev has one port, %s.0", ep, name);
 		return NULL;
 	}
 	gu = guest_from_node(n);
@@ -824,6 +916,60 @@ static void resolve(struct loader *L)
 			lerr(L, gu->node.line, "guest '%s': gateway is not on any NIC's subnet",
 			     gu->node.name);
 	}
+	/* Netdevs read their options now that each section is complete. */
+	for (int i = 0; i < L->nnetdevs; i++) {
+		struct netdev_decl *d = &L->netdevs[i];
+		char err[ERRLEN];
+		int line = d->nd->node.line;
+
+		if (d->type == NULL) {
+			lerr(L, line, "[netdev %s] needs type = %s", d->nd->node.name, backend_names());
+			continue;
+		}
+		d->nd->ops = backend_find(d->type);
+		if (d->nd->ops == NULL) {
+			lerr(L, d->type_line, "type: unknown netdev type '%s' (known: %s; user, vde "
+					      "and tap are not in this version)", d->type,
+			     backend_names());
+			continue;
+		}
+		if (d->nd->ops->configure(d->nd, d->opts, d->nopts, &line, err) < 0)
+			lerr(L, line, "%s", err);
+		/* As written, for info network: "listen=:8010". */
+		for (int j = 0; j < d->nopts; j++) {
+			char *o = d->nd->options;
+
+			d->nd->options = NULL;
+			xasprintf(&d->nd->options, "%s%s%s=%s", o ? o : "", o ? "," : "",
+				  d->opts[j].key, d->opts[j].val);
+			free(o);
+		}
+	}
+	/* A NIC's netdev= is a cable straight to that netdev (-device ...,netdev=). */
+	for (int i = 0; i < L->nnicnets; i++) {
+		struct nic_netdev_decl *d = &L->nicnets[i];
+		struct netdev *nd = netdev_from_node(find_node(L, d->netdev));
+
+		if (nd == NULL) {
+			lerr(L, d->line, "nic: netdev=%s: no [netdev %s] section", d->netdev, d->netdev);
+			continue;
+		}
+		if (d->nic->vlan >= 0) {
+			lerr(L, d->line, "nic: netdev= and vlan= exclude each other");
+			continue;
+		}
+		if (nd->vlan >= 0) {
+			lerr(L, d->line, "nic: netdev %s is already on vlan %d (line %d)", d->netdev,
+			     nd->vlan, nd->node.line);
+			continue;
+		}
+		if (nd->port->link != NULL) {
+			lerr(L, d->line, "nic: netdev %s already has a NIC (line %d)", d->netdev,
+			     nd->port->link->line);
+			continue;
+		}
+		link_new(s->g, d->nic->port, nd->port, 0, 0, 0, d->line);
+	}
 	/* Explicit links first, in file order. */
 	linked = xcalloc(s->g->portcap + 1, sizeof(*linked));
 	for (int i = 0; i < L->nlinks; i++) {
@@ -873,6 +1019,24 @@ static void resolve(struct loader *L)
 				continue;
 			h = sim_vlan_hub(s, nic->vlan >= 0 ? nic->vlan : 0, nic->line);
 			link_new(s->g, nic->port, hub_add_port(h), 0, 0, 0, nic->line);
+		}
+	}
+	/* Netdevs on a QEMU vlan; every netdev must end up attached. */
+	for (int i = 0; i < L->nnetdevs; i++) {
+		struct netdev *nd = L->netdevs[i].nd;
+
+		if (nd->vlan >= 0) {
+			if (nd->port->link != NULL) {
+				lerr(L, L->netdevs[i].vlan_line, "netdev %s has vlan=%d and is also "
+					 "connected at line %d; choose one", nd->node.name, nd->vlan,
+				     nd->port->link->line);
+				continue;
+			}
+			link_new(s->g, nd->port, hub_add_port(sim_vlan_hub(s, nd->vlan, nd->node.line)),
+				 0, 0, 0, L->netdevs[i].vlan_line);
+		} else if (nd->port->link == NULL) {
+			lerr(L, nd->node.line, "netdev %s is not attached: give it vlan=N, name it in "
+				 "a NIC's netdev=, or join it with a [link]", nd->node.name);
 		}
 	}
 	/* Static FDB entries need the ports. */
@@ -931,6 +1095,18 @@ static void loader_free(struct loader *L)
 	for (int i = 0; i < L->nstatics; i++)
 		free(L->statics[i].port);
 	free(L->statics);
+	for (int i = 0; i < L->nnetdevs; i++) {
+		for (int j = 0; j < L->netdevs[i].nopts; j++) {
+			free((char *)L->netdevs[i].opts[j].key);
+			free((char *)L->netdevs[i].opts[j].val);
+		}
+		free(L->netdevs[i].opts);
+		free(L->netdevs[i].type);
+	}
+	free(L->netdevs);
+	for (int i = 0; i < L->nnicnets; i++)
+		free(L->nicnets[i].netdev);
+	free(L->nicnets);
 }
 
 int topo_load(struct sim *s, const char *path, FILE *errs)

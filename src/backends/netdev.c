@@ -1,0 +1,343 @@
+/*
+ * The netdev node: one port toward the topology, a backend toward the
+ * outside. The backend table maps QEMU's type= names to the files that
+ * read their options; the socket family shares its I/O in sockio.c.
+ */
+#include "netdev.h"
+#include "../core/sim.h"
+#include "../core/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct backend_ops backend_socket;
+extern const struct backend_ops backend_stream;
+extern const struct backend_ops backend_dgram;
+
+static const struct backend_ops *const backend_table[] = {
+	&backend_socket,
+	&backend_stream,
+	&backend_dgram,
+};
+
+const struct backend_ops *backend_find(const char *type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(backend_table); i++)
+		if (strcmp(backend_table[i]->type, type) == 0)
+			return backend_table[i];
+	return NULL;
+}
+
+const char *backend_names(void)
+{
+	return "socket, stream, dgram";
+}
+
+const char *netdev_state_name(enum netdev_state st)
+{
+	static const char *const names[] = {
+		[ND_CLOSED] = "closed", [ND_LISTENING] = "listening",
+		[ND_CONNECTING] = "connecting", [ND_CONNECTED] = "connected",
+		[ND_RECONNECTING] = "reconnecting", [ND_OPEN] = "open",
+		[ND_ERROR] = "error",
+	};
+
+	return (size_t)st < ARRAY_SIZE(names) ? names[st] : "?";
+}
+
+static void netdev_input(struct node *n, struct port *in, struct frame *f)
+{
+	(void)in;
+	sockio_output(container_of(n, struct netdev, node), f);
+}
+
+static void netdev_destroy(struct node *n)
+{
+	struct netdev *nd = container_of(n, struct netdev, node);
+
+	netdev_close(nd);
+	free(nd->options);
+	free(nd);
+}
+
+static void netdev_node_describe(struct node *n, char *buf, size_t len)
+{
+	netdev_describe(container_of(n, struct netdev, node), buf, len);
+}
+
+static const struct node_ops netdev_ops = {
+	.kind = "netdev",
+	.input = netdev_input,
+	.destroy = netdev_destroy,
+	.describe = netdev_node_describe,
+};
+
+struct netdev *netdev_new(struct sim *s, const char *name, int line)
+{
+	struct netdev *nd = xcalloc(1, sizeof(*nd));
+
+	node_init(&nd->node, s->g, &netdev_ops, name, line);
+	nd->sim = s;
+	nd->vlan = -1;
+	nd->lfd = nd->fd = nd->sfd = -1;
+	nd->spec.fd = -1;
+	nd->spec.queue = NETDEV_QUEUE_DEFAULT;
+	nd->spec.reconnect = NETDEV_RECONNECT_DEFAULT;
+	timer_init(&nd->timer, NULL, NULL);
+	/* One port; speed 0: the other end of the link sets the pace. */
+	nd->port = port_new(&nd->node, "0", 0, 1000);
+	return nd;
+}
+
+struct netdev *netdev_from_node(struct node *n)
+{
+	return n != NULL && n->ops == &netdev_ops ? container_of(n, struct netdev, node) : NULL;
+}
+
+int netdev_open(struct netdev *nd, char *err)
+{
+	return sockio_open(nd, err);
+}
+
+void netdev_close(struct netdev *nd)
+{
+	sockio_close(nd);
+}
+
+void netdev_describe(struct netdev *nd, char *buf, size_t len)
+{
+	const char *st = netdev_state_name(nd->state);
+
+	switch (nd->state) {
+	case ND_LISTENING:
+		snprintf(buf, len, "%s on %s", st, nd->local_desc);
+		break;
+	case ND_CONNECTING:
+		snprintf(buf, len, "%s to %s", st, nd->remote_desc);
+		break;
+	case ND_CONNECTED:
+		snprintf(buf, len, "%s to %s", st, nd->peer);
+		break;
+	case ND_RECONNECTING:
+		snprintf(buf, len, "%s to %s (%s)", st, nd->remote_desc, nd->error);
+		break;
+	case ND_OPEN:
+		if (nd->spec.kind == SK_DGRAM_MCAST)
+			snprintf(buf, len, "%s: multicast bus %s via %s", st, nd->remote_desc,
+				 nd->local_desc);
+		else
+			snprintf(buf, len, "%s: %s -> %s", st, nd->local_desc, nd->remote_desc);
+		break;
+	case ND_ERROR:
+		snprintf(buf, len, "%s: %s", st, nd->error);
+		break;
+	default:
+		snprintf(buf, len, "%s", st);
+		break;
+	}
+}
+
+void netdev_event(struct netdev *nd, const char *fmt, ...)
+{
+	struct sim *s = nd->sim;
+	uint64_t t = loop_now(s->loop);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug("netdev %s: %s", nd->node.name, msg);
+	if (s->show_time)
+		fprintf(s->out, "[%4" PRIu64 ".%06" PRIu64 "] ", t / NS_PER_SEC,
+			(t % NS_PER_SEC) / NS_PER_US);
+	fprintf(s->out, "%s: %s\n", nd->node.name, msg);
+	fflush(s->out);
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+int sockaddr_resolve(const char *host, const char *port, int family, struct sockaddr_storage *ss,
+		     socklen_t *len, char *err)
+{
+	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	int rc;
+
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0 || res == NULL)
+		return errf(err, "cannot resolve '%s': %s", host,
+			    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int sockaddr_parse_inet4(const char *s, const char *default_host, struct sockaddr_storage *ss,
+			 socklen_t *len, char *err)
+{
+	const char *colon = strrchr(s, ':');
+	char host[256];
+	uint64_t port;
+
+	if (colon == NULL)
+		return errf(err, "'%s' is not host:port", s);
+	if ((size_t)(colon - s) >= sizeof(host))
+		return errf(err, "host name in '%s' is too long", s);
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (parse_u64(colon + 1, 0, 65535, &port, NULL) < 0 || colon[1] == '\0')
+		return errf(err, "'%s': port must be 0..65535", s);
+	if (host[0] == '\0')
+		snprintf(host, sizeof(host), "%s", default_host);
+	if (sockaddr_resolve(host, colon + 1, AF_INET, ss, len, err) < 0)
+		return -1;
+	((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int sockaddr_unix(const char *path, bool abstract, bool tight, struct sockaddr_storage *ss,
+		  socklen_t *len, char *err)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)ss;
+	size_t n = strlen(path), room = sizeof(un->sun_path) - (abstract ? 1 : 0);
+
+	if (n == 0)
+		return errf(err, "a unix socket needs a path");
+	if (n >= room)
+		return errf(err, "unix socket path '%s' is too long (at most %zu bytes)", path,
+			    room - 1);
+	memset(ss, 0, sizeof(*ss));
+	un->sun_family = AF_UNIX;
+	if (abstract) {
+		memcpy(un->sun_path + 1, path, n);
+		/* tight: the name is only as long as the path; otherwise the
+		 * whole sun_path, zero-filled (QEMU's addr.tight). */
+		*len = tight ? (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n) :
+			       (socklen_t)sizeof(*un);
+	} else {
+		memcpy(un->sun_path, path, n);
+		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	}
+	return 0;
+}
+
+char *sockaddr_format(const struct sockaddr_storage *ss, socklen_t len, char *buf, size_t n)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(buf, n, "%s:%u", host, ntohs(in->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(buf, n, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else if (ss->ss_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+		size_t plen = len > offsetof(struct sockaddr_un, sun_path) ?
+			len - offsetof(struct sockaddr_un, sun_path) : 0;
+
+		if (plen == 0)
+			snprintf(buf, n, "unix:(unnamed)");
+		else if (un->sun_path[0] == '\0')
+			snprintf(buf, n, "unix:@%.*s", (int)strnlen(un->sun_path + 1, plen - 1),
+				 un->sun_path + 1);
+		else
+			snprintf(buf, n, "unix:%.*s", (int)strnlen(un->sun_path, plen), un->sun_path);
+	} else {
+		snprintf(buf, n, "?");
+	}
+	return buf;
+}
+
+/* ---- options shared by the socket family ---------------------------------- */
+
+int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char *err)
+{
+	uint64_t num;
+
+	if (strcmp(key, "reconnect") == 0) {
+		/* Seconds, as newer QEMU spells it; units are accepted too. */
+		if (parse_duration(val, &num, err) < 0)
+			return -1;
+		if (num > 3600 * NS_PER_SEC)
+			return errf(err, "reconnect: %s is out of range (0..3600 seconds)", val);
+		nd->spec.reconnect = num;
+		nd->tuned_reconnect = true;
+		return 1;
+	}
+	if (strcmp(key, "queue") == 0) {
+		if (parse_u64(val, 1, 65536, &num, err) < 0)
+			return errf(err, "queue: %s", err);
+		nd->spec.queue = (uint32_t)num;
+		nd->tuned_queue = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- counters by name, for expectations, the report and info -------------- */
+
+static const struct {
+	const char *name;
+	size_t off;
+} netdev_counters[] = {
+#define C(x) { #x, offsetof(struct netdev_stats, x) }
+	C(connects), C(disconnects), C(peers_dropped), C(refused), C(connect_failures),
+	C(bad_length), C(partial), C(runts), C(oversize), C(echoes), C(send_errors),
+#undef C
+};
+
+const char *netdev_counter_name(size_t i)
+{
+	return i < ARRAY_SIZE(netdev_counters) ? netdev_counters[i].name : NULL;
+}
+
+int netdev_counter(const struct netdev *nd, const char *name, uint64_t *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(netdev_counters); i++) {
+		if (strcmp(netdev_counters[i].name, name) == 0) {
+			*out = *(const uint64_t *)(const void *)((const char *)&nd->st +
+								  netdev_counters[i].off);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void netdev_info(struct netdev *nd, FILE *out)
+{
+	char state[400];
+	uint64_t now = loop_now(nd->sim->loop);
+	bool any = false;
+
+	netdev_describe(nd, state, sizeof(state));
+	fprintf(out, "netdev %s: type=%s%s%s\n", nd->node.name, nd->ops ? nd->ops->type : "?",
+		nd->options && nd->options[0] ? "," : "", nd->options ? nd->options : "");
+	fprintf(out, "  %s", state);
+	if (nd->state != ND_CLOSED)
+		fprintf(out, ", for %.3fs", (double)(now - nd->since) / 1e9);
+	fprintf(out, "\n  frames from outside %" PRIu64 ", to outside %" PRIu64 "\n",
+		nd->port->st.tx_frames, nd->port->st.rx_frames);
+	for (size_t i = 0; i < ARRAY_SIZE(netdev_counters); i++) {
+		uint64_t v = 0;
+
+		netdev_counter(nd, netdev_counters[i].name, &v);
+		if (v == 0)
+			continue;
+		fprintf(out, "%s %s=%" PRIu64, any ? "" : " ", netdev_counters[i].name, v);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}

@@ -1,0 +1,199 @@
+/*
+ * Netdevs: QEMU's back-ends, each a node with one port toward the topology
+ * and real file descriptors toward the outside.
+ *
+ * A frame that reaches the netdev's port from the topology goes to the
+ * peer (backend output); a frame the peer sends enters the topology through
+ * the same port. What happens in between is the backend's business, and it
+ * never blocks the loop:
+ *
+ *  - streams (socket listen/connect/fd, stream): a 4-byte big-endian length,
+ *    then the frame, as QEMU frames them. Reads run through a state machine
+ *    that takes any split across reads; a length of 0, below 14 or above
+ *    69632 drops the peer (counted, logged). Writes go through a bounded
+ *    per-peer queue flushed with non-blocking sendmsg; a full queue is a
+ *    counted drop, never a wait, and MSG_NOSIGNAL keeps SIGPIPE away.
+ *  - datagrams (socket mcast/udp, dgram): one frame per datagram. A send
+ *    that would block is a counted drop (datagrams are lossy anyway).
+ *  - frames shorter than 60 bytes leave zero-padded to 60, as a real NIC
+ *    would put them on the wire.
+ *
+ * Peer state (listening, connecting, connected, reconnecting, open, error)
+ * is kept here for `info network`, the report, expectations and the UI.
+ *
+ * To add a backend: one file in src/backends/ that fills a const struct
+ * backend_ops (its options, parsed into a struct sock_spec or its own
+ * state), one line in backend_table (netdev.c), one Makefile line.
+ */
+#ifndef QNETSIM_NETDEV_H
+#define QNETSIM_NETDEV_H
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "../core/graph.h"
+
+struct sim;
+struct netdev;
+
+#define NETDEV_QUEUE_DEFAULT 1024u   /* frames waiting for a slow stream peer */
+#define NETDEV_RECONNECT_DEFAULT (1 * NS_PER_SEC)
+
+enum netdev_state {
+	ND_CLOSED,          /* not opened yet, or closed at exit */
+	ND_LISTENING,       /* server: waiting for a peer */
+	ND_CONNECTING,      /* client: connect() in progress */
+	ND_CONNECTED,       /* stream: a peer is there */
+	ND_RECONNECTING,    /* client: waiting to try again */
+	ND_OPEN,            /* datagram: bound, sending to the remote */
+	ND_ERROR,           /* client without reconnect, after a failure */
+};
+
+const char *netdev_state_name(enum netdev_state st);
+
+/* How a socket-family netdev talks to the outside; the backend files fill
+ * it from QEMU's options, sockio.c does the I/O. */
+enum sock_kind {
+	SK_NONE,
+	SK_STREAM_SERVER,   /* listen, accept one peer at a time */
+	SK_STREAM_CLIENT,   /* connect, reconnect on failure */
+	SK_STREAM_FD,       /* an inherited connected stream socket */
+	SK_DGRAM,           /* bound to local, sendto remote */
+	SK_DGRAM_MCAST,     /* a multicast bus: join remote's group */
+	SK_DGRAM_FD,        /* an inherited datagram socket */
+};
+
+struct sock_spec {
+	enum sock_kind kind;
+	struct sockaddr_storage local;   /* stream: listen or connect address */
+	socklen_t local_len;             /* 0: none (dgram: unbound) */
+	struct sockaddr_storage remote;  /* dgram: where frames go; mcast: group */
+	socklen_t remote_len;
+	struct in_addr mcast_if;         /* mcast: interface address */
+	int fd;                          /* SK_*_FD */
+	int port_to;                     /* stream inet server: try ports up to this */
+	uint64_t reconnect;              /* client: ns between attempts, 0: never */
+	uint32_t queue;                  /* stream: write queue limit, frames */
+	bool keepalive;                  /* stream inet: SO_KEEPALIVE */
+};
+
+struct netdev_opt {
+	const char *key;
+	const char *val;
+	int line;
+};
+
+struct backend_ops {
+	const char *type;           /* "socket" */
+	const char *options;        /* for error messages: the keys it takes */
+	/* Reads the section's options (type/vlan/id already taken out).
+	 * Returns -1 with err and *line set to the offending option's line. */
+	int (*configure)(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
+			 char *err);
+};
+
+struct netdev_stats {
+	uint64_t connects;          /* peers accepted, or connections made */
+	uint64_t disconnects;       /* peers that went away by themselves */
+	uint64_t peers_dropped;     /* peers cut off for what they sent */
+	uint64_t refused;           /* extra simultaneous peers turned away */
+	uint64_t connect_failures;  /* client connection attempts that failed */
+	uint64_t bad_length;        /* stream lengths of 0, < 14 or > 69632 */
+	uint64_t partial;           /* peers that left in the middle of a frame */
+	uint64_t runts;             /* datagrams shorter than 14 bytes */
+	uint64_t oversize;          /* datagrams over 69632 bytes */
+	uint64_t echoes;            /* multicast: our own frames heard back */
+	uint64_t send_errors;       /* sends that failed (not would-block) */
+};
+
+struct wq_ent {
+	struct frame *f;
+	uint8_t hdr[4];             /* stream length word */
+	uint32_t wire;              /* bytes on the wire: 4 + padded length */
+};
+
+struct netdev {
+	struct node node;
+	struct port *port;
+	const struct backend_ops *ops;
+	struct sim *sim;
+	int vlan;                   /* -1: not on a QEMU vlan */
+	char *options;              /* the options as written, for info network */
+
+	struct sock_spec spec;
+	enum netdev_state state;
+	char local_desc[128];       /* "127.0.0.1:8010", "/tmp/q.sock" */
+	char remote_desc[128];      /* the configured remote (client, dgram) */
+	char peer[160];             /* the connected peer's address */
+	char error[ERRLEN];         /* the last error, for the state line */
+	uint64_t since;             /* loop time of the last state change */
+	uint64_t last_rx;           /* loop time of the last frame from outside */
+	struct netdev_stats st;
+
+	int lfd;                    /* listening socket, -1 */
+	int fd;                     /* connected stream, or datagram socket, -1 */
+	int sfd;                    /* mcast: the socket we send from, -1 */
+	struct sockaddr_storage self;  /* mcast: sfd's address, to spot echoes */
+	socklen_t self_len;
+	struct timer timer;         /* reconnect */
+	bool unlink_at_close;       /* a unix path we bound */
+	bool tuned_reconnect, tuned_queue;  /* given in the topology */
+
+	/* stream reassembly */
+	uint8_t lenbuf[4];
+	uint32_t lenhave, need, got;
+	struct frame *rf;           /* the frame being filled, NULL: discarding */
+
+	/* stream write queue (ring) */
+	struct wq_ent *wq;
+	uint32_t wqcap, wqhead, wqcount;
+	uint32_t woff;              /* bytes of the head entry already written */
+	bool want_out, flush_queued;
+	uint8_t *rbuf;
+};
+
+/* The backend for a type= value, NULL if unknown. */
+const struct backend_ops *backend_find(const char *type);
+/* "socket, stream, dgram" */
+const char *backend_names(void);
+
+struct netdev *netdev_new(struct sim *s, const char *name, int line);
+struct netdev *netdev_from_node(struct node *n);   /* NULL if not a netdev */
+
+/* Opens the sockets (bind, listen, connect). -1 with err: exit status 3. */
+int netdev_open(struct netdev *nd, char *err);
+void netdev_close(struct netdev *nd);
+
+/* "connected to 127.0.0.1:40000", "listening on 127.0.0.1:8010" */
+void netdev_describe(struct netdev *nd, char *buf, size_t len);
+
+/* Counters by name (connects, peers_dropped, ...): -1 if unknown. */
+int netdev_counter(const struct netdev *nd, const char *name, uint64_t *out);
+const char *netdev_counter_name(size_t i);      /* NULL past the end */
+/* The netdev's block of `info network`. */
+void netdev_info(struct netdev *nd, FILE *out);
+
+/* reconnect= and queue=: 1 taken, 0 not ours, -1 bad value (err). */
+int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char *err);
+
+/* Shared by the socket-family backends (sockio.c). */
+int sockio_open(struct netdev *nd, char *err);
+void sockio_output(struct netdev *nd, struct frame *f);
+void sockio_close(struct netdev *nd);
+
+/* Address helpers for the backends. "host:port" as QEMU's socket backend
+ * reads it (IPv4; an empty host is default_host). */
+int sockaddr_parse_inet4(const char *s, const char *default_host, struct sockaddr_storage *ss,
+			 socklen_t *len, char *err);
+int sockaddr_resolve(const char *host, const char *port, int family, struct sockaddr_storage *ss,
+		     socklen_t *len, char *err);
+int sockaddr_unix(const char *path, bool abstract, bool tight, struct sockaddr_storage *ss,
+		  socklen_t *len, char *err);
+char *sockaddr_format(const struct sockaddr_storage *ss, socklen_t len, char *buf, size_t n);
+
+/* Prints "[  time] NAME: message" to the run's output and the log. */
+void netdev_event(struct netdev *nd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
