@@ -35,6 +35,8 @@ struct loop {
 	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0: none */
 	uint32_t ticks;         /* handlers since the last deadline check */
 	uint32_t jumps;         /* virtual clock jumps since fds were polled */
+	uint32_t fired;         /* real clock: timers run since fds were polled */
+	bool no_pwait2;         /* the kernel lacks epoll_pwait2: ms timeouts */
 
 	struct timer **heap;
 	unsigned nheap, heapcap;
@@ -291,14 +293,32 @@ static uint64_t drain(struct loop *l)
 	return n;
 }
 
-/* Polls fds; waits at most timeout_ms (-1: forever). */
-static uint64_t poll_fds(struct loop *l, int timeout_ms)
+/* Polls fds; waits at most timeout_ns (-1: forever). epoll_pwait2 keeps
+ * sub-millisecond timers on time in real time; without it (kernels before
+ * 5.11) waits round up to whole milliseconds. */
+static uint64_t poll_fds(struct loop *l, int64_t timeout_ns)
 {
 	struct epoll_event evs[64];
 	uint64_t n = 0;
-	int r;
+	int r = -1;
+	bool done = false;
 
-	r = epoll_wait(l->epfd, evs, (int)ARRAY_SIZE(evs), timeout_ms);
+	if (timeout_ns >= 0 && !l->no_pwait2) {
+		struct timespec ts = { timeout_ns / (int64_t)NS_PER_SEC,
+				       timeout_ns % (int64_t)NS_PER_SEC };
+
+		r = epoll_pwait2(l->epfd, evs, (int)ARRAY_SIZE(evs), &ts, NULL);
+		if (r < 0 && errno == ENOSYS)
+			l->no_pwait2 = true;
+		else
+			done = true;
+	}
+	if (!done) {
+		int ms = timeout_ns < 0 ? -1 :
+			(int)MIN(((uint64_t)timeout_ns + NS_PER_MS - 1) / NS_PER_MS, 1000u);
+
+		r = epoll_wait(l->epfd, evs, (int)ARRAY_SIZE(evs), ms);
+	}
 	if (r < 0) {
 		if (errno == EINTR)
 			return 0;
@@ -339,6 +359,10 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 			n++;
 			tick(l);
 			n += drain(l);
+			/* Behind in real time, timers are always due: still let
+			 * the fds in now and then. */
+			if (l->clock == LOOP_REAL && (++l->fired & 63) == 0)
+				n += poll_fds(l, 0);
 			continue;
 		}
 		if (l->clock == LOOP_VIRTUAL) {
@@ -357,24 +381,21 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 				break;
 		} else {
 			uint64_t next = t != NULL ? MIN(t->when, until) : until;
-			int timeout_ms = -1;
+			int64_t timeout = -1;
 
-			if (next != UINT64_MAX) {
-				uint64_t wait = next > now ? next - now : 0;
-
-				timeout_ms = (int)MIN((wait + NS_PER_MS - 1) / NS_PER_MS, 1000u);
-			}
+			if (next != UINT64_MAX)
+				timeout = (int64_t)MIN(next > now ? next - now : 0, NS_PER_SEC);
 			if (l->deadline != 0) {
 				uint64_t m = loop_mono_ns();
-				int left = m >= l->deadline ? 0 :
-					(int)MIN((l->deadline - m + NS_PER_MS - 1) / NS_PER_MS, 1000u);
+				int64_t left = m >= l->deadline ? 0 :
+					(int64_t)MIN(l->deadline - m, NS_PER_SEC);
 
 				if (left == 0)
 					break;
-				if (timeout_ms < 0 || left < timeout_ms)
-					timeout_ms = left;
+				if (timeout < 0 || left < timeout)
+					timeout = left;
 			}
-			n += poll_fds(l, timeout_ms);
+			n += poll_fds(l, timeout);
 		}
 	}
 	return n;
@@ -410,7 +431,7 @@ bool loop_run_one(struct loop *l)
 
 uint64_t loop_poll(struct loop *l, int timeout_ms)
 {
-	return poll_fds(l, timeout_ms);
+	return poll_fds(l, timeout_ms < 0 ? -1 : (int64_t)timeout_ms * (int64_t)NS_PER_MS);
 }
 
 uint64_t loop_next_timer(const struct loop *l)

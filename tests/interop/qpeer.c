@@ -17,7 +17,7 @@
  *   sleep:MS        wait
  *   closed:MS       wait up to MS for the other side to close; fail if not
  *   open:MS         fail if the other side closes within MS
- *   count:MS        read for MS and print how many frames arrived
+ *   count:MS        read for MS; print "frames N min LEN" (the shortest)
  *   close           close now
  * Good frames are broadcasts from 52:54:00:ee:ee:ee, EtherType 0x88b5.
  * Exit status: 0 all steps held, 1 a step failed, 2 usage.
@@ -101,6 +101,8 @@ static int wait_closed(long ms)
 	}
 }
 
+static uint32_t min_len = UINT32_MAX;
+
 static long count_frames(long ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -134,6 +136,8 @@ static long count_frames(long ms)
 			if (have < 4 + len)
 				break;
 			frames++;
+			if (len < min_len)
+				min_len = len;
 			memmove(buf, buf + 4 + len, have - 4 - len);
 			have -= 4 + len;
 		}
@@ -256,7 +260,9 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		} else if (sscanf(s, "count:%lu", &a) == 1) {
-			printf("%ld\n", count_frames((long)a));
+			long n = count_frames((long)a);
+
+			printf("frames %ld min %u\n", n, n ? min_len : 0);
 		} else if (strcmp(s, "close") == 0) {
 			close(fd);
 			fd = -1;

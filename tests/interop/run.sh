@@ -147,5 +147,84 @@ else
 	not_ok "unix socket files left behind: $(ls "$tmp"/*.sock "$tmp"/*.dgram 2>/dev/null)"
 fi
 
+# ---- 2. a hostile peer ------------------------------------------------------
+# Guests A and B ping each other across a hub; the netdev "bad" on the same
+# hub listens for qpeer, which misbehaves in every way the stream allows.
+hostile() {
+	local d="$tmp/hostile" P t0
+	mkdir -p "$d"
+	P=$(port)
+	{ guest A 0a 10.0.0.1; guest B 0b 10.0.0.2
+	  printf '[netdev bad]\ntype = socket\nvlan = 0\nlisten = :%s\nqueue = 64\n\n' "$P"
+	  cat <<-EOS
+	[scenario]
+	duration = 10s
+	at 0.5s = ping A 10.0.0.2 count=30 interval=0.25s
+	at 3.5s = udp A 10.0.0.2:9 count=5 interval=0.1s size=1
+	at 6s = udp A 10.0.0.2:9 count=10000 interval=20us size=1400
+	at 9.5s = expect A.ping.received == 30
+	at 9.5s = expect bad.bad_length == 3
+	at 9.5s = expect bad.0.drops.bad_length == 3
+	at 9.5s = expect bad.peers_dropped == 3
+	at 9.5s = expect bad.partial == 1
+	at 9.5s = expect bad.refused == 1
+	at 9.5s = expect bad.0.drops.peer_backlog > 0
+	at 9.5s = expect bad.0.tx_frames == 52
+	at 9.5s = info network
+	EOS
+	} > "$d/t.ini"
+	t0=$(date +%s.%N)
+	"$QNETSIM" --headless "$d/t.ini" > "$d/out" 2>&1 &
+	local qpid=$!
+	at() { sleep "$(awk -v a="$t0" -v b="$1" -v c="$(date +%s.%N)" \
+		'BEGIN { w = a + b - c; printf "%.3f", (w > 0 ? w : 0) }')"; }
+	step() { # NAME ARGS...: qpeer must succeed
+		local name=$1; shift
+		if "$QPEER" "tcp:127.0.0.1:$P" "$@" > "$d/step.out" 2>&1; then
+			ok "hostile: $name"
+		else
+			not_ok "hostile: $name"; sed 's/^/    | /' "$d/step.out"
+		fi
+	}
+	at 0.3
+	step "length 0 drops the peer" len:0 closed:2000
+	step "length 13 (below 14) drops the peer" len:13 hex:ffffffffffff525400eeeeee88 closed:2000
+	step "length 69633 (over 69632) drops the peer at once" len:69633 closed:2000
+	step "a frame split at every byte boundary is taken" bytewise:60 open:300 close
+	step "50 frames in one write are taken" frames:50:60 open:300 close
+	step "a peer leaving mid-frame" half:100 close
+	step "the next peer's frame is whole (no stale partial)" frame:60 open:300 close
+	at 3.0
+	"$QPEER" "tcp:127.0.0.1:$P" count:2000 > "$d/count.out" 2>&1
+	if grep -Eq '^frames ([5-9]|[1-9][0-9]+) min 60$' "$d/count.out"; then
+		ok "hostile: short frames (43 bytes) reach the peer padded to 60"
+	else
+		not_ok "hostile: padding: $(cat "$d/count.out")"
+	fi
+	at 5.5
+	"$QPEER" "tcp:127.0.0.1:$P" sleep:2500 close > /dev/null 2>&1 &
+	at 6.0
+	step "a second simultaneous peer is refused" closed:2000
+	wait "$qpid"
+	local rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "hostile: pings between A and B carry on (30/30); every bad peer counted"
+	else
+		not_ok "hostile: qnetsim exited $rc"
+		sed 's/^/    | /' "$d/out"
+	fi
+	if grep -q "dropped peer .*sent a frame length of 0 (zero)" "$d/out" &&
+	   grep -q "dropped peer .*length of 13 (shorter than an Ethernet header" "$d/out" &&
+	   grep -q "dropped peer .*length of 69633 (over QEMU's limit" "$d/out" &&
+	   grep -q "left in the middle of a frame (50 of 100 bytes)" "$d/out" &&
+	   grep -q "refused 127.0.0.1:[0-9]*: bad already has a peer" "$d/out"; then
+		ok "hostile: each reason is logged"
+	else
+		not_ok "hostile: reasons missing from the log"
+		sed 's/^/    | /' "$d/out"
+	fi
+}
+hostile
+
 echo "# interop: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
