@@ -3,7 +3,7 @@
 #   make              build ./qnetsim
 #   make run          install missing packages, build, open the default topology in the UI
 #   make test         unit tests (cmocka) + regress tests on every topology + the
-#                     UI driven in tmux
+#                     UI driven in tmux + interop with real sockets, peers and QEMU
 #   make check-asan   the same suite under AddressSanitizer + UBSan
 #   make bench        throughput and scale figures
 #   make deps         install the Debian packages the build and tests need
@@ -76,7 +76,7 @@ TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/test_prompt
 HDRS := $(wildcard src/*/*.h)
 
-.PHONY: all test unit regress tui check-asan bench run deps clean
+.PHONY: all test unit regress tui interop check-asan bench run deps clean
 
 all: qnetsim
 
@@ -108,7 +108,15 @@ regress: $(BUILD)/qnetsim
 tui: $(BUILD)/qnetsim
 	QNETSIM=$(BUILD)/qnetsim tests/tui/run.sh
 
-test: unit regress tui
+# A scriptable (and, on purpose, badly behaved) socket peer.
+$(BUILD)/tests/interop/qpeer: tests/interop/qpeer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
+	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/run.sh
+
+test: unit regress tui interop
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
