@@ -5,6 +5,7 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "../backends/netdev.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -149,6 +150,33 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 	return o;
 }
 
+static json_t *netdev_json(struct netdev *nd)
+{
+	json_t *o = json_object(), *c = json_object();
+	const char *name;
+
+	json_object_set_new(o, "name", json_string(nd->node.name));
+	json_object_set_new(o, "type", json_string(nd->ops ? nd->ops->type : ""));
+	json_object_set_new(o, "options", json_string(nd->options ? nd->options : ""));
+	json_object_set_new(o, "port", json_string(nd->port->name));
+	json_object_set_new(o, "state", json_string(netdev_state_name(nd->state)));
+	json_object_set_new(o, "local", nd->local_desc[0] ? json_string(nd->local_desc) : json_null());
+	json_object_set_new(o, "remote", nd->remote_desc[0] ? json_string(nd->remote_desc) :
+			    json_null());
+	json_object_set_new(o, "peer", nd->state == ND_CONNECTED || nd->peer[0] ?
+			    json_string(nd->peer) : json_null());
+	json_object_set_new(o, "error", nd->error[0] ? json_string(nd->error) : json_null());
+	json_object_set_new(o, "since_ms", json_integer((json_int_t)(nd->since / NS_PER_MS)));
+	for (size_t i = 0; (name = netdev_counter_name(i)) != NULL; i++) {
+		uint64_t v = 0;
+
+		netdev_counter(nd, name, &v);
+		json_object_set_new(c, name, json_integer((json_int_t)v));
+	}
+	json_object_set_new(o, "counters", c);
+	return o;
+}
+
 int report_write(struct sim *s, const char *path, char *err)
 {
 	json_t *root = json_object(), *arr;
@@ -198,6 +226,10 @@ int report_write(struct sim *s, const char *path, char *err)
 	for (int i = 0; i < s->nguests; i++)
 		json_array_append_new(arr, guest_json(s, s->guests[i]));
 	json_object_set_new(root, "guests", arr);
+	arr = json_array();
+	for (int i = 0; i < s->nnetdevs; i++)
+		json_array_append_new(arr, netdev_json(s->netdevs[i]));
+	json_object_set_new(root, "netdevs", arr);
 	arr = json_array();
 	for (int i = 0; i < s->nresults; i++) {
 		json_t *e = json_object();
