@@ -348,8 +348,9 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 		uint64_t now = loop_now(l);
 		struct timer *t;
 
-		if (now >= until && !(l->clock == LOOP_VIRTUAL && l->nheap > 0 &&
-				       l->heap[0]->when <= until))
+		/* At or past `until`, timers due by then still run (in real
+		 * time, `until` may be "now" when the caller comes back). */
+		if (now >= until && !(l->nheap > 0 && l->heap[0]->when <= until))
 			break;
 		/* Fire every timer that is due, in order. */
 		t = l->nheap > 0 ? l->heap[0] : NULL;

@@ -278,9 +278,12 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 	char dst[18], src[18];
 	bool learns = p != NULL && strcmp(kind, "bridge") == 0 && !(r->hdr[6] & 1);
 	char learn[80] = "";
+	char peer[400] = "a peer";
 
 	fmt_mac(r->hdr, dst);
 	fmt_mac(r->hdr + 6, src);
+	if (p != NULL && p->node->ops->describe != NULL)
+		p->node->ops->describe(p->node, peer, sizeof(peer));
 	if (learns)
 		snprintf(learn, sizeof(learn), " It learned %s on %s.", src, pname);
 	switch (r->decision) {
@@ -319,6 +322,13 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 			 node, pname, r->out_port);
 		break;
 	case DEC_DELIVERED:
+		if (strcmp(kind, "netdev") == 0) {
+			snprintf(buf, len,
+				 "Netdev %s got the frame on %s and passed it to its peer outside "
+				 "qnetsim (%s), padded to 60 bytes if shorter.",
+				 node, pname, peer);
+			break;
+		}
 		snprintf(buf, len,
 			 "Guest %s's NIC %s accepted the frame: it was addressed to %s "
 			 "(%s), and the guest's stack handled it.",
@@ -327,8 +337,13 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 			 (r->hdr[0] & 1) ? "multicast" : "its own MAC");
 		break;
 	case DEC_SENT:
-		snprintf(buf, len, "Guest %s sent the frame out of %s, from %s to %s.", node, pname,
-			 src, dst);
+		if (strcmp(kind, "netdev") == 0)
+			snprintf(buf, len, "Netdev %s received the frame from its peer outside "
+					   "qnetsim (%s) and sent it into the topology out of %s, "
+					   "from %s to %s.", node, peer, pname, src, dst);
+		else
+			snprintf(buf, len, "Guest %s sent the frame out of %s, from %s to %s.", node,
+				 pname, src, dst);
 		break;
 	case DEC_DROPPED:
 		switch (r->reason) {
@@ -362,6 +377,25 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 				 "The link from %s loses frames at random (loss=), and this one "
 				 "was lost on the wire.",
 				 pname);
+			break;
+		case DROP_NO_PEER:
+			snprintf(buf, len,
+				 "Netdev %s has no peer to pass the frame to (%s), so it was "
+				 "dropped, as QEMU drops frames while its socket is down.",
+				 node, peer);
+			break;
+		case DROP_PEER_BACKLOG:
+			snprintf(buf, len,
+				 "Netdev %s's peer is not reading fast enough: its write queue "
+				 "(queue= frames) is full, so the frame was dropped rather than "
+				 "make the whole simulation wait.",
+				 node);
+			break;
+		case DROP_PEER_ERROR:
+			snprintf(buf, len,
+				 "Netdev %s could not send the frame to its peer (%s), so it was "
+				 "dropped.",
+				 node, peer);
 			break;
 		default:
 			snprintf(buf, len, "%s %s dropped the frame on %s: %s.", kind, node, pname,

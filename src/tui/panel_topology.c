@@ -5,6 +5,7 @@
  * so nodes that appear later (backends) show up without a hook.
  */
 #include "tui.h"
+#include "../backends/netdev.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -73,6 +74,10 @@ static void node_line(struct node *n, char *buf, size_t len)
 			 fdb_count(b->fdb) == 1 ? "" : "s");
 	else if (h != NULL && h->vlan >= 0)
 		snprintf(buf, len, "hub %s (QEMU vlan %d)", n->name, h->vlan);
+	else if (netdev_from_node(n) != NULL)
+		snprintf(buf, len, "netdev %s (%s, %s)", n->name,
+			 netdev_from_node(n)->ops ? netdev_from_node(n)->ops->type : "?",
+			 netdev_state_name(netdev_from_node(n)->state));
 	else
 		snprintf(buf, len, "%s %s", n->ops->kind, n->name);
 }
@@ -186,6 +191,42 @@ static void details(struct tui *t, struct node *n, struct rect r)
 		LINE(a, "learned %" PRIu64 ", moved %" PRIu64 ", aged %" PRIu64, b->st.learned,
 		     b->st.moved, b->st.aged);
 		LINE(a, "flushed %" PRIu64 ", table full %" PRIu64, b->st.flushed, b->st.table_full);
+	} else if (netdev_from_node(n) != NULL) {
+		struct netdev *nd = netdev_from_node(n);
+		char st[400];
+		const char *name;
+		attr_t sa = nd->state == ND_CONNECTED || nd->state == ND_OPEN ? tui_attr(t, C_UP) :
+			    nd->state == ND_LISTENING || nd->state == ND_CONNECTING ? a :
+			    tui_attr(t, C_DOWN);
+
+		LINE(hd | A_BOLD, " netdev %-*s", r.w - 8, n->name);
+		LINE(a, "type=%s", nd->ops ? nd->ops->type : "?");
+		if (nd->options != NULL)
+			y += tui_wrap(y, r.x, r.w, end - y, a, nd->options);
+		LINE(hd, " peer");
+		netdev_describe(nd, st, sizeof(st));
+		y += tui_wrap(y, r.x, r.w, end - y, sa, st);
+		if (nd->state != ND_CLOSED)
+			LINE(a, "for %.1fs", (double)(now - nd->since) / 1e9);
+		if (nd->error[0] != '\0' && nd->state != ND_RECONNECTING && nd->state != ND_ERROR) {
+			LINE(a, "last:");
+			y += tui_wrap(y, r.x, r.w, end - y, tui_attr(t, C_DIM), nd->error);
+		}
+		LINE(hd, " frames");
+		LINE(a, "from outside %" PRIu64, nd->port->st.tx_frames);
+		LINE(a, "to outside   %" PRIu64, nd->port->st.rx_frames);
+		if (nd->last_rx != 0)
+			LINE(a, "last heard %.1fs ago", (double)(now - nd->last_rx) / 1e9);
+		LINE(hd, " peers");
+		for (size_t i = 0; (name = netdev_counter_name(i)) != NULL; i++) {
+			uint64_t v = 0;
+
+			netdev_counter(nd, name, &v);
+			if (v > 0 || i < 2)
+				LINE(strcmp(name, "connects") && strcmp(name, "disconnects") &&
+				     strcmp(name, "echoes") ? tui_attr(t, C_DROP) : a,
+				     "%-16s %" PRIu64, name, v);
+		}
 	} else if (h != NULL) {
 		LINE(hd | A_BOLD, " hub %-*s", r.w - 5, n->name);
 		if (h->vlan >= 0)

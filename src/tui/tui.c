@@ -1091,6 +1091,15 @@ static int wait_ms(struct tui *t)
 			if (at < (double)wake)
 				wake = at <= (double)now ? now : (uint64_t)at;
 		}
+	} else if (!t->paused) {
+		/* Real time: wake for the next timer, not just the next draw. */
+		uint64_t next = loop_next_timer(l), vnow = loop_now(l);
+
+		if (loop_defer_pending(l) > 0 || (next != UINT64_MAX && next <= vnow))
+			return 0;
+		if (next != UINT64_MAX && now + (next - vnow) < wake)
+			wake = now + (next - vnow);
+		return (int)((wake - now) / NS_PER_MS);
 	}
 	return (int)((wake - now + NS_PER_MS - 1) / NS_PER_MS);
 }

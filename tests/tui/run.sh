@@ -286,6 +286,20 @@ else
 fi
 quit_and_check "no_color"
 
+# 9. Real sockets: netdevs show their peer state; the clock is real time.
+cp topologies/socket-vlans.ini "$tmp/sock.ini"
+sed -i "s/8011/$(( 20000 + RANDOM % 20000 ))/" "$tmp/sock.ini"
+start 100 30 "$tmp/sock.ini"
+check "a topology with sockets runs in real time" "real time"
+# Rows: A, A.nic0, B, B.nic0, listener, listener.0, client, client.0, ...
+keys 1 Home Down Down Down Down
+check "Topology lists the netdev with its state" "netdev listener \\(socket, connected\\)"
+check "... and its details name the peer" "connected to 127\\.0\\.0\\.1:[0-9]+"
+check "... and count frames from outside" "from outside +[1-9]"
+keys 2
+check "Frames shows hops through the socket" "client\\.0 +(in|out) .*ICMP echo"
+quit_and_check "sockets"
+
 # 8. A crash (SIGSEGV) still leaves a sane terminal; the signal is
 # re-raised, so the shell sees 128+11.
 start 80 24 tests/tui/lab.ini
