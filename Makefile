@@ -126,8 +126,13 @@ $(BUILD)/bench/bench: bench/bench.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(LDLIBS)
 
-bench: $(BUILD)/bench/bench $(BUILD)/qnetsim
+$(BUILD)/bench/sockbench: bench/sockbench.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench $(BUILD)/bench/sockbench $(BUILD)/qnetsim
 	$(BUILD)/bench/bench
+	$(BUILD)/bench/sockbench
 	QNETSIM=$(BUILD)/qnetsim bench/scale.sh
 	QNETSIM=$(BUILD)/qnetsim bench/tui.sh
 

@@ -296,7 +296,7 @@ static uint64_t drain(struct loop *l)
 /* Polls fds; waits at most timeout_ns (-1: forever). epoll_pwait2 keeps
  * sub-millisecond timers on time in real time; without it (kernels before
  * 5.11) waits round up to whole milliseconds. */
-static uint64_t poll_fds(struct loop *l, int64_t timeout_ns)
+static uint64_t poll_fds(struct loop *l, int64_t timeout_ns, bool then_drain)
 {
 	struct epoll_event evs[64];
 	uint64_t n = 0;
@@ -332,7 +332,8 @@ static uint64_t poll_fds(struct loop *l, int64_t timeout_ns)
 			continue;
 		l->fds[fd].cb(l->fds[fd].arg, evs[i].events);
 		n++;
-		n += drain(l);
+		if (then_drain)
+			n += drain(l);
 	}
 	return n;
 }
@@ -363,7 +364,7 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 			/* Behind in real time, timers are always due: still let
 			 * the fds in now and then. */
 			if (l->clock == LOOP_REAL && (++l->fired & 63) == 0)
-				n += poll_fds(l, 0);
+				n += poll_fds(l, 0, true);
 			continue;
 		}
 		if (l->clock == LOOP_VIRTUAL) {
@@ -371,7 +372,7 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 			 * jump: a system call per jump would dominate a busy run;
 			 * whoever paces a virtual run polls between runs), then jump. */
 			if (l->nfds_live > 0 && (++l->jumps & 1023) == 0)
-				n += poll_fds(l, 0);
+				n += poll_fds(l, 0, true);
 			if (l->count > 0)
 				continue;
 			if (t != NULL && t->when <= until)
@@ -396,7 +397,7 @@ uint64_t loop_run(struct loop *l, uint64_t until)
 				if (timeout < 0 || left < timeout)
 					timeout = left;
 			}
-			n += poll_fds(l, timeout);
+			n += poll_fds(l, timeout, true);
 		}
 	}
 	return n;
@@ -432,7 +433,9 @@ bool loop_run_one(struct loop *l)
 
 uint64_t loop_poll(struct loop *l, int timeout_ms)
 {
-	return poll_fds(l, timeout_ms < 0 ? -1 : (int64_t)timeout_ms * (int64_t)NS_PER_MS);
+	/* The FIFO is left for the next loop_run: a paused front-end must not
+	 * move the simulation on just by reading a key. */
+	return poll_fds(l, timeout_ms < 0 ? -1 : (int64_t)timeout_ms * (int64_t)NS_PER_MS, false);
 }
 
 uint64_t loop_next_timer(const struct loop *l)

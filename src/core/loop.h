@@ -87,7 +87,8 @@ bool loop_yielded(const struct loop *l);
  * it). Returns false when there was nothing to run. Step mode. */
 bool loop_run_one(struct loop *l);
 /* Waits at most timeout_ms (-1: forever, 0: not at all) for fd events and
- * runs their handlers. Returns the number of handlers run. */
+ * runs their handlers, but not the deferred calls they queue (the next
+ * loop_run or loop_run_one does). Returns the number of handlers run. */
 uint64_t loop_poll(struct loop *l, int timeout_ms);
 /* When the next timer fires (UINT64_MAX: none armed). */
 uint64_t loop_next_timer(const struct loop *l);
