@@ -331,12 +331,12 @@ at 21.5s = expect q.state == connected" 22s
 		  echo $? > "$tmp/qemu-$c/rc" ) &
 	done
 	sleep 0.5
-	qemu_run 13 "socket,id=n,connect=127.0.0.1:$P1" &
-	qemu_run 13 "socket,id=n,mcast=230.0.0.1:$P2,localaddr=127.0.0.1" &
-	qemu_run 13 "dgram,id=n,local.type=unix,local.path=$tmp/qemu.dgram,remote.type=unix,remote.path=$tmp/qn.dgram" &
-	qemu_run 13 "stream,id=n,server=on,addr.type=unix,addr.path=$tmp/qemu.stream" &
+	qemu_run 15 "socket,id=n,connect=127.0.0.1:$P1" &
+	qemu_run 15 "socket,id=n,mcast=230.0.0.1:$P2,localaddr=127.0.0.1" &
+	qemu_run 15 "dgram,id=n,local.type=unix,local.path=$tmp/qemu.dgram,remote.type=unix,remote.path=$tmp/qn.dgram" &
+	qemu_run 15 "stream,id=n,server=on,addr.type=unix,addr.path=$tmp/qemu.stream" &
 	( sleep 1; qemu_run 7 "socket,id=n,listen=127.0.0.1:$P3"
-	  sleep 1; qemu_run 12 "socket,id=n,listen=127.0.0.1:$P3" ) &
+	  sleep 1; qemu_run 14 "socket,id=n,listen=127.0.0.1:$P3" ) &
 	wait
 	qemu_result connect "connects to our socket listen=: bridge learns 52:54:00:12:34:56"
 	qemu_result mcast "on a multicast bus with us: bridge learns its MAC, no echo of ours leaks"
