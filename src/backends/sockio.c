@@ -296,6 +296,18 @@ static void adopt(struct netdev *nd)
 	netdev_event(nd, "connected to %s", nd->peer);
 }
 
+/* A client tries again in `reconnect`; with reconnect=0 it gives up. */
+static void retry_later(struct netdev *nd)
+{
+	if (nd->spec.reconnect > 0) {
+		set_state(nd, ND_RECONNECTING);
+		loop_timer_arm(nd->sim->loop, &nd->timer,
+			       loop_now(nd->sim->loop) + nd->spec.reconnect);
+	} else {
+		set_state(nd, ND_ERROR);
+	}
+}
+
 /* The peer is gone: EOF, an error, or we dropped it (dropped = true). */
 static void stream_gone(struct netdev *nd, const char *why, bool dropped)
 {
@@ -324,13 +336,7 @@ static void stream_gone(struct netdev *nd, const char *why, bool dropped)
 		set_state(nd, ND_LISTENING);
 		break;
 	case SK_STREAM_CLIENT:
-		if (nd->spec.reconnect > 0) {
-			set_state(nd, ND_RECONNECTING);
-			loop_timer_arm(nd->sim->loop, &nd->timer,
-				       loop_now(nd->sim->loop) + nd->spec.reconnect);
-		} else {
-			set_state(nd, ND_ERROR);
-		}
+		retry_later(nd);
 		break;
 	default:
 		set_state(nd, ND_ERROR);
@@ -388,13 +394,7 @@ static void client_failed(struct netdev *nd, int err)
 	if (changed)
 		netdev_event(nd, "cannot connect to %s: %s%s", nd->remote_desc, strerror(err),
 			     nd->spec.reconnect > 0 ? "; retrying" : "");
-	if (nd->spec.reconnect > 0) {
-		set_state(nd, ND_RECONNECTING);
-		loop_timer_arm(nd->sim->loop, &nd->timer,
-			       loop_now(nd->sim->loop) + nd->spec.reconnect);
-	} else {
-		set_state(nd, ND_ERROR);
-	}
+	retry_later(nd);
 }
 
 static void stream_fd_cb(void *arg, uint32_t events)
