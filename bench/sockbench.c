@@ -236,7 +236,6 @@ static double qnetsim(uint32_t size, uint64_t frames)
 		struct sim *s = sim_new(1);
 		struct endpoint *e = setup(s, "listen", addr);
 
-		s->g->trace.cap = s->g->trace.cap;  /* tracing stays on: the real path */
 		e->want = frames;
 		loop_run(s->loop, loop_now(s->loop) + 60 * NS_PER_SEC);
 		fps = e->t1 > e->t0 ? (double)e->count / (e->t1 - e->t0) : 0;

@@ -109,6 +109,13 @@ void netdev_close(struct netdev *nd)
 	sockio_close(nd);
 }
 
+const char *netdev_peer(struct netdev *nd)
+{
+	if (nd->last_from_len > 0)
+		sockaddr_format(&nd->last_from, nd->last_from_len, nd->peer, sizeof(nd->peer));
+	return nd->peer;
+}
+
 void netdev_describe(struct netdev *nd, char *buf, size_t len)
 {
 	const char *st = netdev_state_name(nd->state);

@@ -127,6 +127,8 @@ struct netdev {
 	char local_desc[128];       /* "127.0.0.1:8010", "/tmp/q.sock" */
 	char remote_desc[128];      /* the configured remote (client, dgram) */
 	char peer[160];             /* the connected peer's address */
+	struct sockaddr_storage last_from;  /* datagrams: the last sender, */
+	socklen_t last_from_len;            /* formatted only when asked */
 	char error[ERRLEN];         /* the last error, for the state line */
 	uint64_t since;             /* loop time of the last state change */
 	uint64_t last_rx;           /* loop time of the last frame from outside */
@@ -165,6 +167,10 @@ struct netdev *netdev_from_node(struct node *n);   /* NULL if not a netdev */
 /* Opens the sockets (bind, listen, connect). -1 with err: exit status 3. */
 int netdev_open(struct netdev *nd, char *err);
 void netdev_close(struct netdev *nd);
+
+/* The peer's address: the connected one (streams), the last sender
+ * (datagrams), or "" when there is none. */
+const char *netdev_peer(struct netdev *nd);
 
 /* "connected to 127.0.0.1:40000", "listening on 127.0.0.1:8010" */
 void netdev_describe(struct netdev *nd, char *buf, size_t len);

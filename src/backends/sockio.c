@@ -507,8 +507,11 @@ static void dgram_cb(void *arg, uint32_t events)
 			nd->port->st.drops[DROP_NO_BUFFER]++;
 			continue;
 		}
-		if (flen > 0)
-			sockaddr_format(&from, flen, nd->peer, sizeof(nd->peer));
+		/* Kept raw: formatting per datagram would cost more than the hop. */
+		if (flen > 0) {
+			memcpy(&nd->last_from, &from, flen);
+			nd->last_from_len = flen;
+		}
 		enter_topology(nd, f);
 	}
 }

@@ -163,8 +163,8 @@ static json_t *netdev_json(struct netdev *nd)
 	json_object_set_new(o, "local", nd->local_desc[0] ? json_string(nd->local_desc) : json_null());
 	json_object_set_new(o, "remote", nd->remote_desc[0] ? json_string(nd->remote_desc) :
 			    json_null());
-	json_object_set_new(o, "peer", nd->state == ND_CONNECTED || nd->peer[0] ?
-			    json_string(nd->peer) : json_null());
+	json_object_set_new(o, "peer", netdev_peer(nd)[0] ? json_string(netdev_peer(nd)) :
+			    json_null());
 	json_object_set_new(o, "error", nd->error[0] ? json_string(nd->error) : json_null());
 	json_object_set_new(o, "since_ms", json_integer((json_int_t)(nd->since / NS_PER_MS)));
 	for (size_t i = 0; (name = netdev_counter_name(i)) != NULL; i++) {

@@ -621,7 +621,7 @@ static void netdev_key(struct loader *L, struct netdev_decl *d, const char *k, c
 			return;
 		}
 	}
-	if (*v == '\0' && strcmp(k, "reconnect") != 0) {
+	if (*v == '\0') {
 		lerr(L, line, "%s: needs a value", k);
 		return;
 	}
