@@ -19,7 +19,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wno-missing-field-initializers
 OPTFLAGS ?= -O2 -g
 CFLAGS := $(OPTFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -DINI_HANDLER_LINENO=1 $(PKG_CFLAGS)
-LDLIBS := $(PKG_LIBS) -lm
+LDLIBS := $(PKG_LIBS) -lslirp -lm
 
 BUILD ?= build
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -48,7 +48,9 @@ CORE_SRCS := \
 	src/backends/sockio.c \
 	src/backends/socket.c \
 	src/backends/stream.c \
-	src/backends/dgram.c
+	src/backends/dgram.c \
+	src/backends/user.c \
+	src/backends/usernet.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/prompt.c \

@@ -18,11 +18,13 @@
 extern const struct backend_ops backend_socket;
 extern const struct backend_ops backend_stream;
 extern const struct backend_ops backend_dgram;
+extern const struct backend_ops backend_user;
 
 static const struct backend_ops *const backend_table[] = {
 	&backend_socket,
 	&backend_stream,
 	&backend_dgram,
+	&backend_user,
 };
 
 const struct backend_ops *backend_find(const char *type)
@@ -35,7 +37,7 @@ const struct backend_ops *backend_find(const char *type)
 
 const char *backend_names(void)
 {
-	return "socket, stream, dgram";
+	return "socket, stream, dgram, user";
 }
 
 const char *netdev_state_name(enum netdev_state st)
@@ -52,8 +54,26 @@ const char *netdev_state_name(enum netdev_state st)
 
 static void netdev_input(struct node *n, struct port *in, struct frame *f)
 {
+	struct netdev *nd = container_of(n, struct netdev, node);
+
 	(void)in;
-	sockio_output(container_of(n, struct netdev, node), f);
+	if (nd->ops != NULL && nd->ops->output != NULL)
+		nd->ops->output(nd, f);
+	else
+		sockio_output(nd, f);
+}
+
+void netdev_set_state(struct netdev *nd, enum netdev_state st)
+{
+	nd->state = st;
+	nd->since = loop_now(nd->sim->loop);
+}
+
+void netdev_enter(struct netdev *nd, struct frame *f)
+{
+	nd->last_rx = loop_now(nd->sim->loop);
+	trace_record(nd->node.g, nd->port, f, DEC_SENT, 0, 0, true);
+	port_tx(nd->port, f);
 }
 
 static void netdev_destroy(struct node *n)
@@ -61,6 +81,8 @@ static void netdev_destroy(struct node *n)
 	struct netdev *nd = container_of(n, struct netdev, node);
 
 	netdev_close(nd);
+	if (nd->ops != NULL && nd->ops->free != NULL)
+		nd->ops->free(nd);
 	free(nd->options);
 	free(nd);
 }
@@ -101,12 +123,17 @@ struct netdev *netdev_from_node(struct node *n)
 
 int netdev_open(struct netdev *nd, char *err)
 {
+	if (nd->ops != NULL && nd->ops->open != NULL)
+		return nd->ops->open(nd, err);
 	return sockio_open(nd, err);
 }
 
 void netdev_close(struct netdev *nd)
 {
-	sockio_close(nd);
+	if (nd->ops != NULL && nd->ops->close != NULL)
+		nd->ops->close(nd);
+	else
+		sockio_close(nd);
 }
 
 const char *netdev_peer(struct netdev *nd)
@@ -120,6 +147,10 @@ void netdev_describe(struct netdev *nd, char *buf, size_t len)
 {
 	const char *st = netdev_state_name(nd->state);
 
+	if (nd->ops != NULL && nd->ops->describe != NULL) {
+		nd->ops->describe(nd, buf, len);
+		return;
+	}
 	switch (nd->state) {
 	case ND_LISTENING:
 		snprintf(buf, len, "%s on %s", st, nd->local_desc);
@@ -302,6 +333,7 @@ static const struct {
 #define C(x) { #x, offsetof(struct netdev_stats, x) }
 	C(connects), C(disconnects), C(peers_dropped), C(refused), C(connect_failures),
 	C(bad_length), C(partial), C(runts), C(oversize), C(echoes), C(send_errors),
+	C(tags_stripped), C(padded), C(dhcp_acks), C(pings_lost), C(guest_errors),
 #undef C
 };
 
@@ -347,4 +379,6 @@ void netdev_info(struct netdev *nd, FILE *out)
 	}
 	if (any)
 		fputc('\n', out);
+	if (nd->ops != NULL && nd->ops->info != NULL)
+		nd->ops->info(nd, out);
 }

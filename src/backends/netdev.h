@@ -37,6 +37,7 @@
 
 struct sim;
 struct netdev;
+struct json_t;
 
 #define NETDEV_QUEUE_DEFAULT 1024u   /* frames waiting for a slow stream peer */
 #define NETDEV_RECONNECT_DEFAULT (1 * NS_PER_SEC)
@@ -88,10 +89,21 @@ struct netdev_opt {
 struct backend_ops {
 	const char *type;           /* "socket" */
 	const char *options;        /* for error messages: the keys it takes */
+	const char *repeatable;     /* keys that may be given many times: "hostfwd guestfwd" */
 	/* Reads the section's options (type/vlan/id already taken out).
 	 * Returns -1 with err and *line set to the offending option's line. */
 	int (*configure)(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
 			 char *err);
+	/* Run time. NULL: the socket family's I/O (sockio.c). */
+	int (*open)(struct netdev *nd, char *err);          /* -1 with err: exit 3 */
+	void (*output)(struct netdev *nd, struct frame *f); /* a frame for outside */
+	void (*close)(struct netdev *nd);
+	/* Optional: the state line, more lines for `info network`, more fields
+	 * for the report's netdevs[] entry, and freeing nd->priv. */
+	void (*describe)(struct netdev *nd, char *buf, size_t len);
+	void (*info)(struct netdev *nd, FILE *out);
+	void (*report)(struct netdev *nd, struct json_t *obj);
+	void (*free)(struct netdev *nd);
 };
 
 struct netdev_stats {
@@ -106,6 +118,12 @@ struct netdev_stats {
 	uint64_t oversize;          /* datagrams over 69632 bytes */
 	uint64_t echoes;            /* multicast: our own frames heard back */
 	uint64_t send_errors;       /* sends that failed (not would-block) */
+	/* user (libslirp) */
+	uint64_t tags_stripped;     /* 802.1Q tags removed before libslirp */
+	uint64_t padded;            /* libslirp frames padded to 60 bytes */
+	uint64_t dhcp_acks;         /* DHCP ACKs libslirp sent */
+	uint64_t pings_lost;        /* echo requests the host cannot send on */
+	uint64_t guest_errors;      /* libslirp's guest_error reports */
 };
 
 struct wq_ent {
@@ -133,6 +151,7 @@ struct netdev {
 	uint64_t since;             /* loop time of the last state change */
 	uint64_t last_rx;           /* loop time of the last frame from outside */
 	struct netdev_stats st;
+	void *priv;                 /* backends with their own state (user) */
 
 	int lfd;                    /* listening socket, -1 */
 	int fd;                     /* connected stream, or datagram socket, -1 */
@@ -180,6 +199,10 @@ int netdev_counter(const struct netdev *nd, const char *name, uint64_t *out);
 const char *netdev_counter_name(size_t i);      /* NULL past the end */
 /* The netdev's block of `info network`. */
 void netdev_info(struct netdev *nd, FILE *out);
+
+/* A frame from outside enters the topology through the netdev's port. */
+void netdev_enter(struct netdev *nd, struct frame *f);
+void netdev_set_state(struct netdev *nd, enum netdev_state st);
 
 /* reconnect= and queue=: 1 taken, 0 not ours, -1 bad value (err). */
 int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char *err);

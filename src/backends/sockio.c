@@ -32,19 +32,8 @@
 
 static const uint8_t zeros[ETH_MIN_LEN];
 
-static void set_state(struct netdev *nd, enum netdev_state st)
-{
-	nd->state = st;
-	nd->since = loop_now(nd->sim->loop);
-}
-
-/* A frame from outside enters the topology through the netdev's port. */
-static void enter_topology(struct netdev *nd, struct frame *f)
-{
-	nd->last_rx = loop_now(nd->sim->loop);
-	trace_record(nd->node.g, nd->port, f, DEC_SENT, 0, 0, true);
-	port_tx(nd->port, f);
-}
+#define set_state netdev_set_state
+#define enter_topology netdev_enter
 
 /* ---- stream: the write queue ---------------------------------------------- */
 

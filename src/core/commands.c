@@ -9,6 +9,7 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "../backends/user.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -92,12 +93,28 @@ static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv);
 static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return errf(c->err, "info what? (network, ports, mac, arp, pings)");
+		return errf(c->err, "info what? (network, usernet, ports, mac, arp, pings)");
 	if (strcmp(argv[1], "network") == 0) {
 		if (argc != 2)
 			return errf(c->err, "usage: info network");
 		if (!c->check)
 			info_network(c->s, c->out);
+	} else if (strcmp(argv[1], "usernet") == 0) {
+		int n = 0;
+
+		if (argc != 2)
+			return errf(c->err, "usage: info usernet");
+		for (int i = 0; i < c->s->nnetdevs; i++) {
+			struct usernet *u = usernet_of(c->s->netdevs[i]);
+
+			if (u == NULL)
+				continue;
+			n++;
+			if (!c->check)
+				usernet_info(u, c->out);
+		}
+		if (n == 0 && !c->check)
+			fprintf(c->out, "no user netdevs\n");
 	} else if (strcmp(argv[1], "ports") == 0) {
 		if (argc != 2)
 			return errf(c->err, "usage: info ports");
@@ -245,6 +262,42 @@ static int cmd_udp(struct cmd_ctx *c, int argc, char **argv)
 		return 0;
 	return guest_udp_send(gu, dst, (uint16_t)dport, (uint16_t)sport, (uint32_t)count, interval,
 			      (uint32_t)size, vals[4], c->err);
+}
+
+/* hostfwd_add [NETDEV] RULE, hostfwd_remove [NETDEV] RULE (QEMU's HMP). */
+static int cmd_hostfwd(struct cmd_ctx *c, int argc, char **argv)
+{
+	bool add = strcmp(argv[0], "hostfwd_add") == 0;
+	struct usernet *u = NULL;
+	const char *rule;
+
+	if (argc < 2 || argc > 3)
+		return errf(c->err, "usage: %s", add ? "hostfwd_add [NETDEV] [tcp|udp]:[hostaddr]:"
+						       "hostport-[guestaddr]:guestport" :
+						       "hostfwd_remove [NETDEV] [tcp|udp]:[hostaddr]:hostport");
+	if (argc == 3) {
+		struct netdev *nd = netdev_from_node(graph_find_node(c->s->g, argv[1]));
+
+		if ((u = usernet_of(nd)) == NULL)
+			return errf(c->err, "%s: no user netdev named '%s'", argv[0], argv[1]);
+	} else {
+		for (int i = 0; i < c->s->nnetdevs && u == NULL; i++)
+			u = usernet_of(c->s->netdevs[i]);
+		if (u == NULL)
+			return errf(c->err, "%s: the topology has no user netdev", argv[0]);
+	}
+	rule = argv[argc - 1];
+	if (c->check) {
+		struct user_hostfwd f;
+		char e[ERRLEN];
+
+		if ((add ? usernet_parse_hostfwd(rule, &f, e) :
+			   usernet_parse_hostfwd_remove(rule, &f, e)) < 0)
+			return errf(c->err, "%s: %s", argv[0], e);
+		return 0;
+	}
+	return add ? usernet_hostfwd_add(u, rule, c->out, c->err) :
+		     usernet_hostfwd_remove(u, rule, c->out, c->err);
 }
 
 static int parse_mac_vlan(struct cmd_ctx *c, const char *mac_s, const char *vlan_opt,
@@ -432,9 +485,14 @@ static int cmd_quit(struct cmd_ctx *c, int argc, char **argv)
 
 static const struct cmd commands[] = {
 	{ "help", "help", "lists the commands", cmd_help_fn },
-	{ "info", "info network|ports|mac [BRIDGE]|arp GUEST|pings GUEST",
-	  "shows hubs and their devices, port counters, MAC tables, ARP caches, ping results",
+	{ "info", "info network|usernet|ports|mac [BRIDGE]|arp GUEST|pings GUEST",
+	  "shows hubs and their devices, NAT connections and leases, port counters, MAC "
+	  "tables, ARP caches, ping results",
 	  cmd_info },
+	{ "hostfwd_add", "hostfwd_add [NETDEV] [tcp|udp]:[haddr]:hport-[gaddr]:gport",
+	  "forwards a host port into a user netdev's network (QEMU hostfwd_add)", cmd_hostfwd },
+	{ "hostfwd_remove", "hostfwd_remove [NETDEV] [tcp|udp]:[haddr]:hport",
+	  "removes a host forward (QEMU hostfwd_remove)", cmd_hostfwd },
 	{ "set_link", "set_link PORT on|off", "brings a port's link up or down (QEMU set_link)",
 	  cmd_set_link },
 	{ "ping", "ping GUEST ADDRESS [count=3] [interval=1s] [size=56]",

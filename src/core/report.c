@@ -174,6 +174,8 @@ static json_t *netdev_json(struct netdev *nd)
 		json_object_set_new(c, name, json_integer((json_int_t)v));
 	}
 	json_object_set_new(o, "counters", c);
+	if (nd->ops != NULL && nd->ops->report != NULL)
+		nd->ops->report(nd, o);
 	return o;
 }
 

@@ -615,12 +615,6 @@ static void netdev_key(struct loader *L, struct netdev_decl *d, const char *k, c
 				      "name is the id", k, v, d->nd->node.name);
 		return;
 	}
-	for (int i = 0; i < d->nopts; i++) {
-		if (strcmp(d->opts[i].key, k) == 0) {
-			lerr(L, line, "%s: given twice (first at line %d)", k, d->opts[i].line);
-			return;
-		}
-	}
 	if (*v == '\0') {
 		lerr(L, line, "%s: needs a value", k);
 		return;
@@ -928,10 +922,28 @@ static void resolve(struct loader *L)
 		}
 		d->nd->ops = backend_find(d->type);
 		if (d->nd->ops == NULL) {
-			lerr(L, d->type_line, "type: unknown netdev type '%s' (known: %s; user, vde "
+			lerr(L, d->type_line, "type: unknown netdev type '%s' (known: %s; vde "
 					      "and tap are not in this version)", d->type,
 			     backend_names());
 			continue;
+		}
+		/* Once each, unless the backend takes the key many times (hostfwd=). */
+		for (int j = 1; j < d->nopts; j++) {
+			const char *k = d->opts[j].key;
+			const char *rep = d->nd->ops->repeatable;
+			size_t kl = strlen(k);
+			bool many = false;
+
+			for (const char *r = rep; r != NULL && (r = strstr(r, k)) != NULL; r += kl)
+				if ((r == rep || r[-1] == ' ') && (r[kl] == ' ' || r[kl] == '\0'))
+					many = true;
+			for (int m = 0; m < j && !many; m++) {
+				if (strcmp(d->opts[m].key, k) == 0) {
+					lerr(L, d->opts[j].line, "%s: given twice (first at line %d)", k,
+					     d->opts[m].line);
+					break;
+				}
+			}
 		}
 		if (d->nd->ops->configure(d->nd, d->opts, d->nopts, &line, err) < 0)
 			lerr(L, line, "%s", err);
