@@ -44,6 +44,9 @@ CORE_SRCS := \
 	src/core/sim.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \
+	src/guest/dhcp.c \
+	src/guest/dns.c \
+	src/guest/tcp.c \
 	src/backends/netdev.c \
 	src/backends/sockio.c \
 	src/backends/socket.c \

@@ -93,12 +93,39 @@ static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv);
 static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return errf(c->err, "info what? (network, usernet, ports, mac, arp, pings)");
+		return errf(c->err, "info what? (network, usernet, ports, mac, arp, pings, tcp, dhcp, "
+				    "dns)");
 	if (strcmp(argv[1], "network") == 0) {
 		if (argc != 2)
 			return errf(c->err, "usage: info network");
 		if (!c->check)
 			info_network(c->s, c->out);
+	} else if (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "dns") == 0 ||
+		   strcmp(argv[1], "dhcp") == 0) {
+		struct guest *gu;
+
+		if (argc != 3)
+			return errf(c->err, "usage: info %s GUEST", argv[1]);
+		if ((gu = need_guest(c, argv[2])) == NULL)
+			return -1;
+		if (c->check)
+			return 0;
+		if (argv[1][1] == 'c') {
+			tcp_info(gu, c->out);
+		} else if (argv[1][1] == 'n') {
+			dns_info(gu, c->out);
+		} else {
+			bool any = false;
+
+			for (int i = 0; i < gu->nnics; i++) {
+				if (gu->nics[i]->dhcp != NULL) {
+					dhcp_info(gu->nics[i]->dhcp, c->out);
+					any = true;
+				}
+			}
+			if (!any)
+				fprintf(c->out, "  %s has no NIC with ip = dhcp\n", gu->node.name);
+		}
 	} else if (strcmp(argv[1], "usernet") == 0) {
 		int n = 0;
 
@@ -209,7 +236,7 @@ static int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 		return errf(c->err, "ping: interval must be more than 0");
 	if (vals[2] && parse_u64(vals[2], 0, PING_MAX_SIZE, &size, c->err) < 0)
 		return -1;
-	if (!guest_has_route(gu, dst))
+	if (!(c->check ? guest_may_route(gu, dst) : guest_has_route(gu, dst)))
 		return errf(c->err, "ping: %s has no route to %s (no NIC on that subnet, no gw)",
 			    gu->node.name, argv[2]);
 	if (c->check)
@@ -256,7 +283,7 @@ static int cmd_udp(struct cmd_ctx *c, int argc, char **argv)
 		return -1;
 	if (vals[4] && strlen(vals[4]) > UDP_MAX_SIZE)
 		return errf(c->err, "udp: data is longer than %u bytes", UDP_MAX_SIZE);
-	if (!guest_has_route(gu, dst))
+	if (!(c->check ? guest_may_route(gu, dst) : guest_has_route(gu, dst)))
 		return errf(c->err, "udp: %s has no route to %s", gu->node.name, addr);
 	if (c->check)
 		return 0;
@@ -298,6 +325,231 @@ static int cmd_hostfwd(struct cmd_ctx *c, int argc, char **argv)
 	}
 	return add ? usernet_hostfwd_add(u, rule, c->out, c->err) :
 		     usernet_hostfwd_remove(u, rule, c->out, c->err);
+}
+
+/* ADDRESS:PORT */
+static int addr_port(struct cmd_ctx *c, const char *what, const char *s, uint32_t *ip,
+		     uint64_t *port)
+{
+	char addr[32], *colon;
+
+	snprintf(addr, sizeof(addr), "%s", s);
+	colon = strchr(addr, ':');
+	if (colon == NULL)
+		return errf(c->err, "%s: '%s' needs a port (ADDRESS:PORT)", what, s);
+	*colon = '\0';
+	if (parse_ipv4(addr, ip) < 0 || *ip == 0)
+		return errf(c->err, "%s: '%s' is not an IPv4 address", what, addr);
+	if (parse_u64(colon + 1, 1, 65535, port, c->err) < 0)
+		return errf(c->err, "%s: port '%s' is not 1..65535", what, colon + 1);
+	return 0;
+}
+
+static struct tcp_conn *need_conn(struct cmd_ctx *c, struct guest *gu, const char *id_s)
+{
+	uint64_t id;
+	struct tcp_conn *t;
+
+	if (parse_u64(id_s, 1, 1u << 30, &id, NULL) < 0) {
+		errf(c->err, "'%s' is not a connection id (info tcp %s lists them)", id_s,
+		     gu->node.name);
+		return NULL;
+	}
+	t = tcp_find(gu, (int)id);
+	if (t == NULL)
+		errf(c->err, "%s has no TCP connection %s (info tcp %s lists them)", gu->node.name,
+		     id_s, gu->node.name);
+	return t;
+}
+
+static int cmd_tcp_connect(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const char *const keys[] = { "sport", NULL };
+	char *vals[1] = { NULL };
+	struct guest *gu;
+	uint32_t dst;
+	uint64_t dport, sport = 0;
+	int id;
+
+	if (argc < 3)
+		return errf(c->err, "usage: tcp_connect GUEST ADDRESS:PORT [sport=N]");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	if (addr_port(c, "tcp_connect", argv[2], &dst, &dport) < 0)
+		return -1;
+	if (opts(c, argc, argv, 3, keys, vals) < 0)
+		return -1;
+	if (vals[0] && parse_u64(vals[0], 1, 65535, &sport, c->err) < 0)
+		return -1;
+	if (!(c->check ? guest_may_route(gu, dst) : guest_has_route(gu, dst)))
+		return errf(c->err, "tcp_connect: %s has no route to %s", gu->node.name, argv[2]);
+	if (c->check)
+		return 0;
+	id = tcp_connect(gu, dst, (uint16_t)dport, (uint16_t)sport, c->err);
+	if (id < 0)
+		return -1;
+	fprintf(c->out, "%s: tcp %d\n", gu->node.name, id);
+	return 0;
+}
+
+/* TEXT with \n, \r, \t and \\ escapes. */
+static uint32_t unescape(const char *in, char *out)
+{
+	uint32_t n = 0;
+
+	for (; *in; in++) {
+		if (*in == '\\' && in[1]) {
+			in++;
+			out[n++] = *in == 'n' ? '\n' : *in == 'r' ? '\r' : *in == 't' ? '\t' : *in;
+		} else {
+			out[n++] = *in;
+		}
+	}
+	return n;
+}
+
+static int cmd_tcp_send(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct guest *gu;
+	struct tcp_conn *t = NULL;
+	uint64_t size = 0;
+	bool sized;
+	char *buf;
+	uint32_t n;
+	int rc;
+
+	if (argc != 4)
+		return errf(c->err, "usage: tcp_send GUEST ID TEXT|size=N (TEXT in quotes, with "
+				    "\\n escapes)");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	sized = strncmp(argv[3], "size=", 5) == 0;
+	if (sized && parse_u64(argv[3] + 5, 1, 16u << 20, &size, c->err) < 0)
+		return errf(c->err, "tcp_send: size: 1..16777216 bytes");
+	if (c->check) {
+		uint64_t id;
+
+		if (parse_u64(argv[2], 1, 1u << 30, &id, NULL) < 0)
+			return errf(c->err, "'%s' is not a connection id", argv[2]);
+		return 0;
+	}
+	if ((t = need_conn(c, gu, argv[2])) == NULL)
+		return -1;
+	if (sized) {
+		buf = xmalloc(size);
+		for (uint64_t i = 0; i < size; i++)
+			buf[i] = (char)('a' + i % 26);
+		n = (uint32_t)size;
+	} else {
+		buf = xmalloc(strlen(argv[3]) + 1);
+		n = unescape(argv[3], buf);
+	}
+	rc = tcp_send(t, (const uint8_t *)buf, n, c->err);
+	free(buf);
+	return rc;
+}
+
+static int cmd_tcp_close(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct guest *gu;
+	struct tcp_conn *t;
+
+	if (argc != 3)
+		return errf(c->err, "usage: %s GUEST ID", argv[0]);
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	if (c->check) {
+		uint64_t id;
+
+		if (parse_u64(argv[2], 1, 1u << 30, &id, NULL) < 0)
+			return errf(c->err, "'%s' is not a connection id", argv[2]);
+		return 0;
+	}
+	if ((t = need_conn(c, gu, argv[2])) == NULL)
+		return -1;
+	return tcp_close(t, strcmp(argv[0], "tcp_abort") == 0, c->err);
+}
+
+static int cmd_tcp_listen(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct guest *gu;
+	uint64_t port;
+	enum tcp_app app = TCP_APP_SINK;
+
+	if (argc < 3 || argc > 4)
+		return errf(c->err, "usage: tcp_listen GUEST PORT [sink|echo|discard]");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	if (parse_u64(argv[2], 1, 65535, &port, c->err) < 0)
+		return -1;
+	if (argc == 4) {
+		if (strcmp(argv[3], "echo") == 0)
+			app = TCP_APP_ECHO;
+		else if (strcmp(argv[3], "discard") == 0)
+			app = TCP_APP_DISCARD;
+		else if (strcmp(argv[3], "sink") != 0)
+			return errf(c->err, "tcp_listen: '%s' is not sink, echo or discard", argv[3]);
+	}
+	if (c->check)
+		return 0;
+	return tcp_listen(gu, (uint16_t)port, app, c->err);
+}
+
+static int cmd_resolve(struct cmd_ctx *c, int argc, char **argv)
+{
+	static const char *const keys[] = { "server", NULL };
+	char *vals[1] = { NULL };
+	struct guest *gu;
+	uint32_t server = 0;
+	uint64_t port = 53;
+
+	if (argc < 3)
+		return errf(c->err, "usage: resolve GUEST NAME [server=ADDRESS[:PORT]]");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	if (opts(c, argc, argv, 3, keys, vals) < 0)
+		return -1;
+	if (vals[0] != NULL) {
+		if (strchr(vals[0], ':') != NULL) {
+			if (addr_port(c, "resolve", vals[0], &server, &port) < 0)
+				return -1;
+		} else if (parse_ipv4(vals[0], &server) < 0 || server == 0) {
+			return errf(c->err, "resolve: '%s' is not an IPv4 address", vals[0]);
+		}
+	}
+	if (c->check)
+		return strlen(argv[2]) > 253 ? errf(c->err, "resolve: the name is too long") : 0;
+	return dns_resolve(gu, argv[2], server, (uint16_t)port, c->err);
+}
+
+static int cmd_dhcp(struct cmd_ctx *c, int argc, char **argv)
+{
+	struct guest *gu;
+	struct nic *nic = NULL;
+
+	if (argc < 3 || argc > 4)
+		return errf(c->err, "usage: dhcp GUEST renew|release|restart [NIC]");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	if (strcmp(argv[2], "renew") != 0 && strcmp(argv[2], "release") != 0 &&
+	    strcmp(argv[2], "restart") != 0)
+		return errf(c->err, "dhcp: '%s' is not renew, release or restart", argv[2]);
+	if (argc == 4) {
+		nic = guest_find_nic(gu, argv[3]);
+		if (nic == NULL)
+			return errf(c->err, "%s has no NIC %s", gu->node.name, argv[3]);
+	} else {
+		for (int i = 0; i < gu->nnics && nic == NULL; i++)
+			if (gu->nics[i]->dhcp != NULL)
+				nic = gu->nics[i];
+		if (nic == NULL)
+			return errf(c->err, "dhcp: %s has no NIC with ip = dhcp", gu->node.name);
+	}
+	if (nic->dhcp == NULL)
+		return errf(c->err, "dhcp: %s.%s has a static address", gu->node.name, nic->id);
+	if (c->check)
+		return 0;
+	return dhcp_command(nic, argv[2], c->err);
 }
 
 static int parse_mac_vlan(struct cmd_ctx *c, const char *mac_s, const char *vlan_opt,
@@ -485,7 +737,7 @@ static int cmd_quit(struct cmd_ctx *c, int argc, char **argv)
 
 static const struct cmd commands[] = {
 	{ "help", "help", "lists the commands", cmd_help_fn },
-	{ "info", "info network|usernet|ports|mac [BRIDGE]|arp GUEST|pings GUEST",
+	{ "info", "info network|usernet|ports|mac [BRIDGE]|arp|pings|tcp|dhcp|dns GUEST",
 	  "shows hubs and their devices, NAT connections and leases, port counters, MAC "
 	  "tables, ARP caches, ping results",
 	  cmd_info },
@@ -499,6 +751,18 @@ static const struct cmd commands[] = {
 	  "sends ICMP echo requests from a guest (also: GUEST ping ...)", cmd_ping },
 	{ "udp", "udp GUEST ADDRESS:PORT [count=1] [interval=1s] [size=32] [sport=40000] [data=TEXT]",
 	  "sends UDP datagrams; port 7 on a sim guest echoes them back", cmd_udp },
+	{ "tcp_connect", "tcp_connect GUEST ADDRESS:PORT [sport=N]",
+	  "opens a TCP connection from a guest; prints its id", cmd_tcp_connect },
+	{ "tcp_send", "tcp_send GUEST ID TEXT|size=N", "sends on a guest's TCP connection",
+	  cmd_tcp_send },
+	{ "tcp_close", "tcp_close GUEST ID", "closes a TCP connection (FIN)", cmd_tcp_close },
+	{ "tcp_abort", "tcp_abort GUEST ID", "resets a TCP connection (RST)", cmd_tcp_close },
+	{ "tcp_listen", "tcp_listen GUEST PORT [sink|echo|discard]",
+	  "accepts TCP connections on a port (7 echoes and 9 discards already)", cmd_tcp_listen },
+	{ "resolve", "resolve GUEST NAME [server=ADDRESS[:PORT]]",
+	  "looks up NAME's IPv4 address with the guest's DNS server", cmd_resolve },
+	{ "dhcp", "dhcp GUEST renew|release|restart [NIC]",
+	  "drives a guest's DHCP client", cmd_dhcp },
 	{ "mac_flush", "mac_flush BRIDGE [PORT]", "removes learned MAC table entries",
 	  cmd_mac_flush },
 	{ "mac_add", "mac_add BRIDGE MAC PORT [vlan=1]", "adds a static MAC table entry",
@@ -541,6 +805,19 @@ static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* Commands that take a guest first, and may be written "GUEST cmd ...". */
+static bool guest_command(const char *w)
+{
+	static const char *const names[] = { "ping", "udp", "tcp_connect", "tcp_send",
+					     "tcp_close", "tcp_abort", "tcp_listen", "resolve",
+					     "dhcp" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(w, names[i]) == 0)
+			return true;
+	return false;
+}
+
 int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 {
 	char buf[SIM_MAX_LINE + 1];
@@ -557,16 +834,14 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 	if (argc == 0)
 		return errf(err, "empty command");
 	/* "vm1 ping 10.0.0.2" is "ping vm1 10.0.0.2". */
-	if (argc >= 2 && sim_guest(s, argv[0]) != NULL &&
-	    (strcmp(argv[1], "ping") == 0 || strcmp(argv[1], "udp") == 0)) {
+	if (argc >= 2 && guest_command(argv[1]) && cmd_usage(argv[0]) == NULL) {
 		char *t = argv[0];
 
+		if (sim_guest(s, argv[0]) == NULL)
+			return errf(err, "no guest named '%s'", argv[0]);
 		argv[0] = argv[1];
 		argv[1] = t;
 	}
-	if (argc >= 2 && (strcmp(argv[1], "ping") == 0 || strcmp(argv[1], "udp") == 0) &&
-	    strcmp(argv[0], "ping") != 0 && strcmp(argv[0], "udp") != 0)
-		return errf(err, "no guest named '%s'", argv[0]);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[0], commands[i].name) == 0) {
 			int r = commands[i].fn(&c, argc, argv);

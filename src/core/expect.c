@@ -12,14 +12,21 @@
  *   NETDEV.state                             listening connecting connected reconnecting
  *                                            open error closed
  *   NETDEV.COUNTER                           connects disconnects peers_dropped refused ...
+ *   NETDEV.leases, NETDEV.lease[MAC]         user netdevs: DHCP leases handed out
+ *   GUEST.ip, GUEST.ip.N, GUEST.gateway, GUEST.dns    addresses (none when unset)
+ *   GUEST.dhcp.FIELD                         state lease server router dns acks renewals ...
+ *   GUEST.tcp[ID].FIELD                      state rx_bytes tx_bytes retransmits rx ...
+ *   GUEST.resolve[NAME]                      the first address, or nxdomain/timeout/...
  *
- * OP is one of == != < <= > >=. Numbers may carry a unit: rtt in ms/us/s,
+ * OP is one of == != < <= > >= contains (a substring, for text like tcp[1].rx). Numbers may carry a unit: rtt in ms/us/s,
  * loss in %. Words (up, down, none, MACs, port names) compare with == and !=.
  */
 #include "sim.h"
 #include "util.h"
 #include "../backends/netdev.h"
+#include "../backends/user.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
@@ -45,8 +52,15 @@ static void set_num(struct value *v, double n)
 
 static void set_str(struct value *v, const char *s)
 {
+	size_t n = 0;
+
 	v->numeric = false;
-	snprintf(v->str, sizeof(v->str), "%s", s);
+	while (n < sizeof(v->str) - 1 && s[n] != '\0') {
+		/* One line in reports: control characters become spaces. */
+		v->str[n] = (unsigned char)s[n] < 32 ? ' ' : s[n];
+		n++;
+	}
+	v->str[n] = '\0';
 }
 
 static int ping_field(struct ping *p, const char *f, struct value *v, char *err)
@@ -129,8 +143,100 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		set_str(v, e ? fmt_mac(e->mac, mac) : "none");
 		return 0;
 	}
+	if (strcmp(rest, "ip") == 0 || strncmp(rest, "ip.", 3) == 0) {
+		struct nic *nic = rest[2] ? guest_find_nic(gu, rest + 3) : gu->nics[0];
+		char a[16];
+
+		if (nic == NULL && rest[2]) {
+			uint64_t idx;
+
+			if (parse_u64(rest + 3, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
+			    (int)idx < gu->nnics)
+				nic = gu->nics[idx];
+		}
+		if (nic == NULL)
+			return errf(err, "%s has no NIC %s", gu->node.name, rest + 3);
+		set_str(v, nic->ip ? fmt_ipv4(nic->ip, a) : "none");
+		return 0;
+	}
+	if (strcmp(rest, "gateway") == 0 || strcmp(rest, "gw") == 0 || strcmp(rest, "dns") == 0) {
+		uint32_t a = rest[0] == 'd' ? gu->dns : gu->gateway;
+		char b[16];
+
+		set_str(v, a ? fmt_ipv4(a, b) : "none");
+		return 0;
+	}
+	if (strncmp(rest, "dhcp.", 5) == 0) {
+		struct nic *nic = NULL;
+		char b[64];
+
+		for (int i = 0; i < gu->nnics && nic == NULL; i++)
+			if (gu->nics[i]->dhcp != NULL)
+				nic = gu->nics[i];
+		if (nic == NULL)
+			return errf(err, "%s has no NIC with ip = dhcp", gu->node.name);
+		if (dhcp_field(nic->dhcp, rest + 5, b, sizeof(b)) < 0)
+			return errf(err, "unknown dhcp field '%s' (state, lease, server, router, dns, "
+					 "acks, renewals, discovers, requests, naks, t1, t2)", rest + 5);
+		if (isdigit((unsigned char)b[0]) && strchr(b, '.') == NULL)
+			set_num(v, strtod(b, NULL));
+		else
+			set_str(v, b);
+		return 0;
+	}
+	if (strncmp(rest, "tcp[", 4) == 0) {
+		const char *close = strchr(rest, ']');
+		struct tcp_conn *c;
+		uint64_t id;
+		char num[16], b[600];
+
+		if (close == NULL || close[1] != '.' || close - rest - 4 >= (long)sizeof(num))
+			return errf(err, "expected %s.tcp[ID].FIELD", gu->node.name);
+		snprintf(num, sizeof(num), "%.*s", (int)(close - rest - 4), rest + 4);
+		if (parse_u64(num, 1, 1u << 30, &id, NULL) < 0)
+			return errf(err, "'%s' is not a connection id (1, 2, ...)", num);
+		if (check) {
+			static const char *const fields[] = { "state", "rx_bytes", "tx_bytes",
+				"retransmits", "unacked", "rx", "local", "remote", "error", "rtt" };
+
+			for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+				if (strcmp(close + 2, fields[i]) == 0)
+					return 0;
+			return errf(err, "unknown tcp field '%s' (state, rx_bytes, tx_bytes, "
+					 "retransmits, unacked, rx, local, remote, error, rtt)",
+				    close + 2);
+		}
+		c = tcp_find(gu, (int)id);
+		if (c == NULL) {
+			set_str(v, "none");
+			return 0;
+		}
+		if (tcp_field(c, close + 2, b, sizeof(b)) < 0)
+			return errf(err, "unknown tcp field '%s'", close + 2);
+		if (strcmp(close + 2, "rx") == 0) {
+			size_t bl = strlen(b);
+
+			set_str(v, bl > 63 ? b + bl - 63 : b);
+		} else if (isdigit((unsigned char)b[0]) && strchr(b, ':') == NULL) {
+			set_num(v, strtod(b, NULL));
+		} else {
+			set_str(v, b);
+		}
+		return 0;
+	}
+	if (strncmp(rest, "resolve[", 8) == 0) {
+		const char *close = strrchr(rest, ']');
+		char name[256], b[32];
+
+		if (close == NULL || close[1] != '\0' || close - rest - 8 >= (long)sizeof(name))
+			return errf(err, "expected %s.resolve[NAME]", gu->node.name);
+		snprintf(name, sizeof(name), "%.*s", (int)(close - rest - 8), rest + 8);
+		set_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
+		return 0;
+	}
 	(void)s;
-	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP])", rest);
+	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP], ip, ip.N, "
+			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME])", rest);
 }
 
 static int port_value(struct port *p, const char *f, struct value *v, char *err)
@@ -265,6 +371,27 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 			set_str(v, netdev_state_name(nd->state));
 			return 0;
 		}
+		if (usernet_of(nd) != NULL && strcmp(dot + 1, "leases") == 0) {
+			set_num(v, usernet_of(nd)->nleases);
+			return 0;
+		}
+		if (usernet_of(nd) != NULL && strncmp(dot + 1, "lease[", 6) == 0) {
+			struct usernet *u = usernet_of(nd);
+			const char *close = strchr(dot + 1, ']');
+			uint8_t mac[6];
+			char m[32], a[16];
+
+			if (close == NULL || close[1] != '\0' || close - dot - 7 >= (long)sizeof(m))
+				return errf(err, "expected %s.lease[MAC]", name);
+			snprintf(m, sizeof(m), "%.*s", (int)(close - dot - 7), dot + 7);
+			if (parse_mac(m, mac) < 0)
+				return errf(err, "'%s' is not a MAC address", m);
+			set_str(v, "none");
+			for (int i = 0; i < u->nleases; i++)
+				if (memcmp(u->leases[i].mac, mac, 6) == 0)
+					set_str(v, inet_ntop(AF_INET, &u->leases[i].ip, a, sizeof(a)));
+			return 0;
+		}
 		if (netdev_counter(nd, dot + 1, &c) == 0) {
 			set_num(v, (double)c);
 			return 0;
@@ -308,7 +435,7 @@ static int parse_rhs(const char *s, struct value *v)
 
 int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_t alen, char *err)
 {
-	static const char *const ops[] = { "==", "!=", "<=", ">=", "<", ">" };
+	static const char *const ops[] = { "==", "!=", "<=", ">=", "<", ">", "contains" };
 	char buf[SIM_MAX_LINE + 1], *argv[4];
 	struct value lv, rv;
 	int argc, op = -1;
@@ -323,11 +450,16 @@ int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_
 		if (strcmp(argv[1], ops[i]) == 0)
 			op = (int)i;
 	if (op < 0)
-		return errf(err, "unknown operator '%s' (==, !=, <, <=, >, >=)", argv[1]);
+		return errf(err, "unknown operator '%s' (==, !=, <, <=, >, >=, contains)", argv[1]);
 	memset(&lv, 0, sizeof(lv));
 	if (lhs_value(s, argv[0], check, &lv, err) < 0)
 		return -1;
 	parse_rhs(argv[2], &rv);
+	if (op == 6) {
+		if (!check)
+			snprintf(actual, alen, "%s", lv.str);
+		return check || strcasestr(lv.str, argv[2]) != NULL;
+	}
 	if (check) {
 		/* In check mode the value is a placeholder; only types matter. */
 		if (op >= 2 && !rv.numeric)

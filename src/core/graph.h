@@ -187,6 +187,9 @@ struct graph {
 	struct strmap node_names, port_names;
 	/* Observers told about every frame a port sends or receives. */
 	void (*observe)(struct graph *g, struct port *p, struct frame *f, bool tx);
+	/* Where nodes report events ("A: DHCP bound ..."); NULL: only the log. */
+	void (*event)(void *ctx, const char *who, const char *msg);
+	void *event_ctx;
 	uint64_t frames_delivered;
 };
 

@@ -14,6 +14,18 @@
 #define SIM_FRAME_LIMIT 262144u
 #define SIM_TRACE_CAP 65536u
 
+static void print_time(struct sim *s);
+
+/* Events from nodes: "[  time] WHO: message", like command output. */
+static void sim_node_event(void *ctx, const char *who, const char *msg)
+{
+	struct sim *s = ctx;
+
+	print_time(s);
+	fprintf(s->out, "%s: %s\n", who, msg);
+	fflush(s->out);
+}
+
 struct sim *sim_new(uint64_t seed)
 {
 	struct sim *s = xcalloc(1, sizeof(*s));
@@ -24,6 +36,8 @@ struct sim *sim_new(uint64_t seed)
 	s->g = graph_new(s->loop, s->pool, seed, SIM_TRACE_CAP);
 	s->out = stdout;
 	s->show_time = true;
+	s->g->event = sim_node_event;
+	s->g->event_ctx = s;
 	return s;
 }
 
@@ -137,6 +151,8 @@ void sim_start(struct sim *s)
 
 	for (int i = 0; i < s->nbridges; i++)
 		bridge_start(s->bridges[i]);
+	for (int i = 0; i < s->nguests; i++)
+		guest_start(s->guests[i]);
 	for (int i = 0; i < s->nsteps; i++) {
 		timer_init(&s->steps[i].timer, step_fire, &s->steps[i]);
 		loop_timer_arm(s->loop, &s->steps[i].timer, s->steps[i].at);

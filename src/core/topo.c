@@ -67,6 +67,7 @@ struct ip_decl {
 	char *nic;              /* index or id */
 	uint32_t ip;
 	int prefix;
+	bool dhcp;              /* ip = dhcp */
 	int line;
 };
 
@@ -433,12 +434,14 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 	} else if (strcmp(k, "ip") == 0 || strncmp(k, "ip.", 3) == 0) {
 		struct ip_decl d = { .gu = gu, .line = line };
 
-		if (parse_ipv4_prefix(v, &d.ip, &d.prefix) < 0) {
-			lerr(L, line, "%s: '%s' is not an address with a prefix (like 10.0.0.1/24)",
-			     k, v);
+		if (strcmp(v, "dhcp") == 0) {
+			d.dhcp = true;
+		} else if (parse_ipv4_prefix(v, &d.ip, &d.prefix) < 0) {
+			lerr(L, line, "%s: '%s' is not an address with a prefix (like 10.0.0.1/24) "
+				      "or dhcp", k, v);
 			return;
 		}
-		if (d.prefix == 0 || d.prefix > 30 || d.ip == 0) {
+		if (!d.dhcp && (d.prefix == 0 || d.prefix > 30 || d.ip == 0)) {
 			lerr(L, line, "%s: prefix /%d is out of range (1..30)", k, d.prefix);
 			return;
 		}
@@ -448,13 +451,18 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 	} else if (strcmp(k, "gw") == 0 || strcmp(k, "gateway") == 0) {
 		if (parse_ipv4(v, &gu->gateway) < 0 || gu->gateway == 0)
 			lerr(L, line, "%s: '%s' is not an IPv4 address", k, v);
+		gu->gateway_static = true;
+	} else if (strcmp(k, "dns") == 0) {
+		if (parse_ipv4(v, &gu->dns) < 0 || gu->dns == 0)
+			lerr(L, line, "dns: '%s' is not an IPv4 address", v);
 	} else if (strcmp(k, "arp_timeout") == 0) {
 		if (parse_duration(v, &gu->arp_timeout, err) < 0)
 			lerr(L, line, "arp_timeout: %s", err);
 		else if (gu->arp_timeout < NS_PER_SEC)
 			lerr(L, line, "arp_timeout: %s is too short (at least 1s)", v);
 	} else {
-		lerr(L, line, "[guest %s] unknown key '%s' (known: nic, ip, ip.N, gw, arp_timeout)",
+		lerr(L, line, "[guest %s] unknown key '%s' (known: nic, ip, ip.N, gw, dns, "
+			      "arp_timeout)",
 		     gu->node.name, k);
 	}
 }
@@ -895,9 +903,13 @@ static void resolve(struct loader *L)
 			     d->nic);
 			continue;
 		}
-		if (nic->ip != 0) {
+		if (nic->ip != 0 || nic->dhcp != NULL) {
 			lerr(L, d->line, "ip: NIC %s.%s already has an address", d->gu->node.name,
 			     nic->id);
+			continue;
+		}
+		if (d->dhcp) {
+			nic->dhcp = dhcp_client_new(nic);
 			continue;
 		}
 		nic->ip = d->ip;
@@ -906,7 +918,7 @@ static void resolve(struct loader *L)
 	for (int i = 0; i < s->nguests; i++) {
 		struct guest *gu = s->guests[i];
 
-		if (gu->gateway != 0 && !guest_has_route(gu, gu->gateway))
+		if (gu->gateway != 0 && !guest_may_route(gu, gu->gateway))
 			lerr(L, gu->node.line, "guest '%s': gateway is not on any NIC's subnet",
 			     gu->node.name);
 	}

@@ -5,18 +5,15 @@
  * go to port_tx() (which takes it) or wait in an ARP entry's pending list
  * (which owns them until they are sent or dropped).
  */
-#include "guest.h"
-#include "../core/util.h"
+#include "stack.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-#define IP_HLEN 20
 #define ICMP_HLEN 8
-#define UDP_HLEN 8
 #define UDP_ECHO_PORT 7
 #define UDP_DISCARD_PORT 9
 
@@ -32,25 +29,9 @@ struct udp_flow {
 
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
-{
-	for (uint32_t i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
 static uint32_t netmask(int prefix)
 {
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+	return prefix_mask(prefix);
 }
 
 static bool nic_on_subnet(const struct nic *n, uint32_t ip)
@@ -65,7 +46,7 @@ static bool nic_is_bcast(const struct nic *n, uint32_t ip)
 }
 
 /* The NIC and next hop for dst, or NULL. */
-static struct nic *route(struct guest *gu, uint32_t dst, uint32_t *nexthop)
+struct nic *guest_route(struct guest *gu, uint32_t dst, uint32_t *nexthop)
 {
 	for (int i = 0; i < gu->nnics; i++) {
 		if (nic_on_subnet(gu->nics[i], dst) || (dst == 0xffffffffu && gu->nics[i]->ip)) {
@@ -88,7 +69,30 @@ bool guest_has_route(struct guest *gu, uint32_t dst)
 {
 	uint32_t nh;
 
-	return route(gu, dst, &nh) != NULL;
+	return guest_route(gu, dst, &nh) != NULL;
+}
+
+/* Before DHCP has run, a NIC with ip = dhcp may lead anywhere. */
+bool guest_may_route(struct guest *gu, uint32_t dst)
+{
+	for (int i = 0; i < gu->nnics; i++)
+		if (gu->nics[i]->dhcp != NULL)
+			return true;
+	return guest_has_route(gu, dst);
+}
+
+void guest_event(struct guest *gu, const char *fmt, ...)
+{
+	struct graph *g = gu->node.g;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug("guest %s: %s", gu->node.name, msg);
+	if (g->event != NULL)
+		g->event(g->event_ctx, gu->node.name, msg);
 }
 
 static void nic_send_deferred(void *nicp, void *frame)
@@ -336,11 +340,11 @@ static void neigh_output(struct guest *gu, struct nic *nic, uint32_t nexthop, st
 
 /* Builds an IPv4 packet around payload and sends it. Returns 0, or -1 with
  * the drop counted (no route). */
-static int ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_t *l4,
-		     uint32_t l4len, uint32_t src_hint)
+int guest_ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_t *l4,
+		    uint32_t l4len, uint32_t src_hint)
 {
 	uint32_t nexthop;
-	struct nic *nic = route(gu, dst, &nexthop);
+	struct nic *nic = guest_route(gu, dst, &nexthop);
 	struct frame *f;
 	uint8_t *ip;
 	uint32_t src;
@@ -365,15 +369,16 @@ static int ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_
 	wr32(ip + 16, dst);
 	wr16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
 	memcpy(ip + IP_HLEN, l4, l4len);
-	if (proto == 17) {
-		/* UDP checksum over the pseudo-header. */
+	if (proto == 17 || proto == 6) {
+		/* UDP and TCP checksums over the pseudo-header. */
 		uint8_t *u = ip + IP_HLEN;
 		uint32_t sum = csum_add(0, ip + 12, 8) + proto + l4len;
+		uint32_t at = proto == 17 ? 6 : 16;
 		uint16_t c;
 
-		wr16(u + 6, 0);
+		wr16(u + at, 0);
 		c = csum_fold(csum_add(sum, u, l4len));
-		wr16(u + 6, c ? c : 0xffff);
+		wr16(u + at, proto == 17 && c == 0 ? 0xffff : c);
 	}
 	gu->st.ip_tx++;
 	neigh_output(gu, nic, nexthop, f);
@@ -393,7 +398,7 @@ static void icmp_send(struct guest *gu, uint32_t dst, uint8_t type, uint8_t code
 	memcpy(buf + 4, rest4, 4);
 	memcpy(buf + ICMP_HLEN, data, dlen);
 	wr16(buf + 2, csum_fold(csum_add(0, buf, ICMP_HLEN + dlen)));
-	ip_output(gu, dst, 1, buf, ICMP_HLEN + dlen, src);
+	guest_ip_output(gu, dst, 1, buf, ICMP_HLEN + dlen, src);
 }
 
 static void ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t seq)
@@ -458,19 +463,60 @@ static bool udp_port_open(struct guest *gu, uint16_t port)
 	return false;
 }
 
-static int udp_build_send(struct guest *gu, uint32_t dst, uint16_t sport, uint16_t dport,
-			  const uint8_t *data, uint32_t len, uint32_t src)
+static void udp_header(uint8_t *buf, uint16_t sport, uint16_t dport, const uint8_t *data,
+		       uint32_t len)
 {
-	uint8_t buf[UDP_HLEN + 1500];
-
-	if (len > sizeof(buf) - UDP_HLEN)
-		len = sizeof(buf) - UDP_HLEN;
 	wr16(buf, sport);
 	wr16(buf + 2, dport);
 	wr16(buf + 4, (uint16_t)(UDP_HLEN + len));
 	wr16(buf + 6, 0);
 	memcpy(buf + UDP_HLEN, data, len);
-	return ip_output(gu, dst, 17, buf, UDP_HLEN + len, src);
+}
+
+void guest_udp_raw(struct nic *nic, const uint8_t *dmac, uint32_t src, uint32_t dst,
+		   uint16_t sport, uint16_t dport, const uint8_t *data, uint32_t len)
+{
+	struct guest *gu = nic->guest;
+	struct frame *f = eth_alloc(nic, dmac, ETH_P_IP, IP_HLEN + UDP_HLEN + len);
+	uint8_t *ip, *u;
+	uint32_t sum;
+	uint16_t c;
+
+	if (f == NULL)
+		return;
+	ip = f->data + ETH_HLEN;
+	ip[0] = 0x45;
+	wr16(ip + 2, (uint16_t)(IP_HLEN + UDP_HLEN + len));
+	wr16(ip + 4, gu->ip_id++);
+	ip[8] = 64;
+	ip[9] = 17;
+	wr32(ip + 12, src);
+	wr32(ip + 16, dst);
+	wr16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
+	u = ip + IP_HLEN;
+	udp_header(u, sport, dport, data, len);
+	sum = csum_add(0, ip + 12, 8) + 17 + UDP_HLEN + len;
+	c = csum_fold(csum_add(sum, u, UDP_HLEN + len));
+	wr16(u + 6, c ? c : 0xffff);
+	gu->st.ip_tx++;
+	nic_send(nic, f);
+}
+
+int guest_udp_output(struct guest *gu, uint32_t dst, uint16_t sport, uint16_t dport,
+		     const uint8_t *data, uint32_t len, uint32_t src)
+{
+	uint8_t buf[UDP_HLEN + 1500];
+
+	if (len > sizeof(buf) - UDP_HLEN)
+		len = sizeof(buf) - UDP_HLEN;
+	udp_header(buf, sport, dport, data, len);
+	return guest_ip_output(gu, dst, 17, buf, UDP_HLEN + len, src);
+}
+
+static int udp_build_send(struct guest *gu, uint32_t dst, uint16_t sport, uint16_t dport,
+			  const uint8_t *data, uint32_t len, uint32_t src)
+{
+	return guest_udp_output(gu, dst, sport, dport, data, len, src);
 }
 
 static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uint32_t len,
@@ -493,6 +539,12 @@ static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uin
 	}
 	sport = rd16(u);
 	dport = rd16(u + 2);
+	if (dport == 68 && nic->dhcp != NULL) {
+		dhcp_input(nic->dhcp, ip, u + UDP_HLEN, ulen - UDP_HLEN);
+		return;
+	}
+	if (dns_input(gu, src, sport, dport, u + UDP_HLEN, ulen - UDP_HLEN))
+		return;
 	gu->st.udp_received++;
 	if (dport == UDP_ECHO_PORT) {
 		gu->st.udp_echoed++;
@@ -528,6 +580,15 @@ static void ip_input(struct guest *gu, struct nic *nic, struct frame *f)
 	}
 	src = rd32(ip + 12);
 	dst = rd32(ip + 16);
+	/* A DHCP client takes its replies before it has the address. */
+	if (nic->dhcp != NULL && ip[9] == 17 && tot >= ihl + UDP_HLEN && rd16(ip + ihl + 2) == 68 &&
+	    (nic->ip == 0 || dst != nic->ip)) {
+		trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0, false);
+		gu->st.ip_rx++;
+		udp_input(gu, ip, ip + ihl, tot - ihl, nic);
+		frame_unref(f);
+		return;
+	}
 	if (nic->ip == 0 || (dst != nic->ip && !nic_is_bcast(nic, dst))) {
 		/* A host does not forward: not for this interface. */
 		port_drop(nic->port, f, DROP_NOT_FOR_US);
@@ -539,6 +600,8 @@ static void ip_input(struct guest *gu, struct nic *nic, struct frame *f)
 		icmp_input(gu, src, dst, ip + ihl, tot - ihl, nic);
 	else if (ip[9] == 17)
 		udp_input(gu, ip, ip + ihl, tot - ihl, nic);
+	else if (ip[9] == 6 && dst == nic->ip)
+		tcp_input(gu, nic, ip, ip + ihl, tot - ihl);
 	frame_unref(f);
 }
 
@@ -714,7 +777,11 @@ static void guest_destroy(struct node *n)
 		free(gu->flows[i]->data);
 		free(gu->flows[i]);
 	}
+	tcp_free_all(gu);
+	dns_free_all(gu);
 	for (int i = 0; i < gu->nnics; i++) {
+		if (gu->nics[i]->dhcp != NULL)
+			dhcp_client_free(gu->nics[i]->dhcp);
 		free(gu->nics[i]->id);
 		free(gu->nics[i]);
 	}
@@ -736,7 +803,24 @@ struct guest *guest_new(struct graph *g, const char *name, int line)
 	/* Ping identifiers differ between guests, deterministically. */
 	gu->ident_base = (uint16_t)(rng_hash(name) & 0xff00);
 	gu->ip_id = (uint16_t)(rng_hash(name) >> 16);
+	gu->tcp_next_port = (uint16_t)(49152 + (rng_hash(name) >> 24) % 1024);
+	gu->listen[gu->nlisten++] = (struct tcp_listener){ .port = 7, .app = TCP_APP_ECHO };
+	gu->listen[gu->nlisten++] = (struct tcp_listener){ .port = 9, .app = TCP_APP_DISCARD };
 	return gu;
+}
+
+void guest_start(struct guest *gu)
+{
+	for (int i = 0; i < gu->nnics; i++)
+		if (gu->nics[i]->dhcp != NULL)
+			dhcp_command(gu->nics[i], "start", NULL);
+}
+
+void guest_arp_flush_nic(struct guest *gu, int nic)
+{
+	for (int i = gu->narp - 1; i >= 0; i--)
+		if (gu->arp[i]->nic == nic)
+			arp_remove(gu, i);
 }
 
 struct guest *guest_from_node(struct node *n)

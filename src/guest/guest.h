@@ -12,6 +12,13 @@
  *    size record sent, received and rtt min/avg/max.
  *  - UDP: an echo service on port 7, a discard service on port 9; `udp` sends datagrams from a source
  *    port that then accepts replies; other ports answer port unreachable.
+ *  - DHCP client (dhcp.c) for NICs with `ip = dhcp`: DISCOVER, OFFER,
+ *    REQUEST, ACK; the subnet mask, router and DNS options; renewal at T1
+ *    (unicast), rebinding at T2 (broadcast), the address dropped at expiry.
+ *  - DNS resolver (dns.c): `resolve` sends A queries to the guest's DNS server.
+ *  - TCP (tcp.c): active and passive open, data both ways, FIN and RST,
+ *    retransmission on timeout with RFC 6298 RTO and Karn's rule; echo on
+ *    port 7, discard on port 9, `tcp_listen` sinks; see tcp.c for limits.
  */
 #ifndef QNETSIM_GUEST_H
 #define QNETSIM_GUEST_H
@@ -32,6 +39,13 @@
 
 struct guest;
 struct udp_flow;
+struct dhcp_client;
+struct tcp_conn;
+struct dns_query;
+
+#define GUEST_MAX_TCP 256         /* connections kept per guest, closed ones reused */
+#define GUEST_MAX_LISTEN 16
+#define GUEST_MAX_DNS 64
 
 struct nic {
 	struct guest *guest;
@@ -43,6 +57,7 @@ struct nic {
 	uint32_t ip;                    /* 0: none */
 	int prefix;
 	int vlan;                       /* QEMU vlan= number; -1 when not set */
+	struct dhcp_client *dhcp;       /* ip = dhcp; NULL for a static address */
 	struct port *port;
 	int line;
 };
@@ -80,6 +95,16 @@ struct guest_stats {
 	uint64_t udp_sent, udp_received, udp_echoed;
 	uint64_t arp_requests_sent, arp_replies_sent, arp_requests_rx, arp_replies_rx;
 	uint64_t no_route, arp_failed;
+	uint64_t tcp_segs_in, tcp_segs_out, tcp_retransmits, tcp_resets_sent, tcp_resets_rx;
+	uint64_t tcp_bad;
+};
+
+enum tcp_app { TCP_APP_SINK, TCP_APP_ECHO, TCP_APP_DISCARD };
+
+struct tcp_listener {
+	uint16_t port;
+	enum tcp_app app;
+	uint32_t accepted;
 };
 
 struct guest {
@@ -98,6 +123,16 @@ struct guest {
 	int nflows;
 	uint16_t ip_id;
 	uint16_t ident_base;
+	uint32_t dns;                   /* DNS server: dns = or from DHCP; 0: none */
+	bool gateway_static;            /* gw = given: DHCP's router does not replace it */
+	struct tcp_conn *tcp[GUEST_MAX_TCP];
+	int ntcp;
+	int tcp_next_id;
+	uint16_t tcp_next_port;
+	struct tcp_listener listen[GUEST_MAX_LISTEN];
+	int nlisten;
+	struct dns_query *dnsq[GUEST_MAX_DNS];
+	int ndnsq;
 	struct guest_stats st;
 };
 
@@ -116,8 +151,52 @@ struct ping *guest_last_ping(struct guest *gu, uint32_t dst);
 /* Sends count UDP datagrams of size bytes (or data when not NULL). */
 int guest_udp_send(struct guest *gu, uint32_t dst, uint16_t dport, uint16_t sport,
 		   uint32_t count, uint64_t interval, uint32_t size, const char *data, char *err);
+/* Starts what runs by itself (DHCP clients). */
+void guest_start(struct guest *gu);
+
+/* DHCP (dhcp.c). */
+enum dhcp_state { DHCP_INIT, DHCP_SELECTING, DHCP_REQUESTING, DHCP_BOUND, DHCP_RENEWING,
+		  DHCP_REBINDING };
+const char *dhcp_state_name(enum dhcp_state st);
+struct dhcp_client *dhcp_client_new(struct nic *nic);
+void dhcp_client_free(struct dhcp_client *d);
+enum dhcp_state dhcp_state(const struct dhcp_client *d);
+/* Fields for info, expectations and the report; -1 if unknown name. */
+int dhcp_field(const struct dhcp_client *d, const char *name, char *buf, size_t len);
+/* `dhcp GUEST renew|release|restart [NIC]` */
+int dhcp_command(struct nic *nic, const char *what, char *err);
+void dhcp_info(const struct dhcp_client *d, FILE *out);
+
+/* TCP (tcp.c). */
+enum tcp_state { TS_CLOSED, TS_LISTEN, TS_SYN_SENT, TS_SYN_RCVD, TS_ESTABLISHED,
+		 TS_FIN_WAIT_1, TS_FIN_WAIT_2, TS_CLOSING, TS_TIME_WAIT, TS_CLOSE_WAIT,
+		 TS_LAST_ACK };
+const char *tcp_state_name(enum tcp_state st);
+struct tcp_conn *tcp_find(struct guest *gu, int id);
+/* Opens a connection; returns its id, or -1 with err. */
+int tcp_connect(struct guest *gu, uint32_t dst, uint16_t dport, uint16_t sport, char *err);
+int tcp_send(struct tcp_conn *c, const uint8_t *data, uint32_t len, char *err);
+int tcp_close(struct tcp_conn *c, bool abort, char *err);
+int tcp_listen(struct guest *gu, uint16_t port, enum tcp_app app, char *err);
+/* Fields: state, rx_bytes, tx_bytes, retransmits, rx (the last bytes, as text), local,
+ * remote, error. -1 if unknown name. */
+int tcp_field(const struct tcp_conn *c, const char *name, char *buf, size_t len);
+void tcp_info(struct guest *gu, FILE *out);
+void tcp_free_all(struct guest *gu);
+int tcp_count(const struct guest *gu);
+struct tcp_conn *tcp_at(struct guest *gu, int i);
+
+/* DNS (dns.c). Starts a query for name's A records; -1 with err. */
+int dns_resolve(struct guest *gu, const char *name, uint32_t server, uint16_t port, char *err);
+/* The latest query for name: "1.2.3.4", "nxdomain", "pending", "timeout"... */
+const char *dns_result(struct guest *gu, const char *name, char *buf, size_t len);
+void dns_info(struct guest *gu, FILE *out);
+void dns_free_all(struct guest *gu);
+
 /* Checks whether the guest could route to dst at all (for --check). */
 bool guest_has_route(struct guest *gu, uint32_t dst);
+/* The same, counting a NIC still waiting for DHCP as a way anywhere. */
+bool guest_may_route(struct guest *gu, uint32_t dst);
 /* A live ARP entry for ip, or NULL. */
 const struct arp_entry *guest_arp_lookup(struct guest *gu, uint32_t ip);
 bool guest_arp_live(const struct guest *gu, const struct arp_entry *e);

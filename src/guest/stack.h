@@ -1,0 +1,66 @@
+/*
+ * Inside the sim guests' stack: what guest.c (Ethernet, ARP, IPv4, ICMP,
+ * UDP) offers dhcp.c, dns.c and tcp.c, and what they offer it back.
+ */
+#ifndef QNETSIM_GUEST_STACK_H
+#define QNETSIM_GUEST_STACK_H
+
+#include "guest.h"
+#include "../core/util.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define IP_HLEN 20
+#define UDP_HLEN 8
+#define TCP_HLEN 20
+
+static inline uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static inline uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static inline uint32_t prefix_mask(int prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+/* guest.c */
+/* Sends an IPv4 packet (UDP and TCP checksums filled in here). src 0: the
+ * route's NIC address. Returns 0, or -1 when there is no route. */
+int guest_ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_t *l4, uint32_t l4len,
+		    uint32_t src);
+/* Sends a UDP datagram (src 0: the route's address). */
+int guest_udp_output(struct guest *gu, uint32_t dst, uint16_t sport, uint16_t dport,
+		     const uint8_t *data, uint32_t len, uint32_t src);
+/* Sends a UDP datagram out of one NIC to an Ethernet address, without
+ * routing or ARP (DHCP before the NIC has an address). */
+void guest_udp_raw(struct nic *nic, const uint8_t *dmac, uint32_t src, uint32_t dst,
+		   uint16_t sport, uint16_t dport, const uint8_t *data, uint32_t len);
+/* The NIC and next hop toward dst, or NULL. */
+struct nic *guest_route(struct guest *gu, uint32_t dst, uint32_t *nexthop);
+/* Prints "[time] GUEST: message" to the run's output. */
+void guest_event(struct guest *gu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Forgets ARP entries learned on a NIC (its address changed). */
+void guest_arp_flush_nic(struct guest *gu, int nic);
+
+/* dhcp.c: a UDP datagram for port 68 on a NIC with a DHCP client. */
+void dhcp_input(struct dhcp_client *d, const uint8_t *ip, const uint8_t *data, uint32_t len);
+/* tcp.c: a TCP segment for us. */
+void tcp_input(struct guest *gu, struct nic *nic, const uint8_t *ip, const uint8_t *seg,
+	       uint32_t len);
+/* dns.c: 1 if the datagram answered one of our queries. */
+int dns_input(struct guest *gu, uint32_t src, uint16_t sport, uint16_t dport,
+	      const uint8_t *data, uint32_t len);
+
+#endif
