@@ -704,8 +704,9 @@ static int cmd_expect(struct cmd_ctx *c, int argc, char **argv)
 		return errf(c->err, "usage: expect LHS OP VALUE (e.g. expect vm1.ping.received == 3)");
 	expr[0] = '\0';
 	for (int i = 1; i < argc; i++)
-		off += (size_t)snprintf(expr + off, sizeof(expr) - MIN(off, sizeof(expr)), "%s%s",
-					i > 1 ? " " : "", argv[i]);
+		off += (size_t)snprintf(expr + off, sizeof(expr) - MIN(off, sizeof(expr)), "%s%s%s%s",
+					i > 1 ? " " : "", strchr(argv[i], ' ') ? "\"" : "",
+					argv[i], strchr(argv[i], ' ') ? "\"" : "");
 	actual[0] = '\0';
 	r = expect_eval(c->s, expr, c->check, actual, sizeof(actual), c->err);
 	if (r < 0)
