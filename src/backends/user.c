@@ -16,6 +16,7 @@
  * both ways, hostfwd_add/_remove, `info usernet` and the DHCP leases.
  */
 #include "user.h"
+#include "../core/sim.h"
 #include "../core/util.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* A relative directory in the topology is relative to the topology file. */
+static char *topo_relative(struct netdev *nd, const char *v)
+{
+	const char *slash = nd->sim->path ? strrchr(nd->sim->path, '/') : NULL;
+	char *p = NULL;
+
+	if (v[0] == '/' || slash == NULL)
+		return xstrdup(v);
+	xasprintf(&p, "%.*s/%s", (int)(slash - nd->sim->path), nd->sim->path, v);
+	return p;
+}
 
 static void addr_str(struct in_addr a, char buf[16])
 {
@@ -488,9 +501,9 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 	if ((v = find(o, n, "tftp", line)) != NULL) {
 		struct stat st;
 
-		if (stat(v, &st) < 0 || !S_ISDIR(st.st_mode))
-			return errf(err, "tftp: '%s' is not a directory", v);
-		u->tftp = xstrdup(v);
+		u->tftp = topo_relative(nd, v);
+		if (stat(u->tftp, &st) < 0 || !S_ISDIR(st.st_mode))
+			return errf(err, "tftp: '%s' is not a directory", u->tftp);
 		c->tftp_path = u->tftp;
 	}
 	if ((v = find(o, n, "bootfile", line)) != NULL) {
@@ -523,12 +536,18 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 	}
 	if ((v = find(o, n, "smb", line)) != NULL) {
 		struct stat st;
+		char *rel;
 
 		if (!u->ipv4)
 			return errf(err, "smb: needs IPv4");
-		if (stat(v, &st) < 0 || !S_ISDIR(st.st_mode))
-			return errf(err, "smb: '%s' is not a directory", v);
-		u->smb = realpath(v, NULL);
+		rel = topo_relative(nd, v);
+		if (stat(rel, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			errf(err, "smb: '%s' is not a directory", rel);
+			free(rel);
+			return -1;
+		}
+		u->smb = realpath(rel, NULL);
+		free(rel);
 		if (u->smb == NULL)
 			return errf(err, "smb: '%s' is not a directory", v);
 		for (const char *p = u->smb; *p; p++)

@@ -177,7 +177,8 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 			return errf(err, "%s has no NIC with ip = dhcp", gu->node.name);
 		if (dhcp_field(nic->dhcp, rest + 5, b, sizeof(b)) < 0)
 			return errf(err, "unknown dhcp field '%s' (state, lease, server, router, dns, "
-					 "acks, renewals, discovers, requests, naks, t1, t2)", rest + 5);
+					 "acks, renewals, discovers, requests, naks, t1, t2, bootfile, tftp_server, "
+					 "next_server)", rest + 5);
 		if (isdigit((unsigned char)b[0]) && strchr(b, '.') == NULL)
 			set_num(v, strtod(b, NULL));
 		else

@@ -33,8 +33,8 @@ static void describe_peer(struct port *p, FILE *out)
 		char st[400];
 
 		netdev_describe(nd, st, sizeof(st));
-		fprintf(out, "%s: type=%s,%s (%s)", peer->name, nd->ops ? nd->ops->type : "?",
-			nd->options ? nd->options : "", st);
+		fprintf(out, "%s: type=%s%s%s (%s)", peer->name, nd->ops ? nd->ops->type : "?",
+			nd->options && nd->options[0] ? "," : "", nd->options ? nd->options : "", st);
 	} else {
 		fprintf(out, "%s: type=%s", peer->name, peer->node->ops->kind);
 	}

@@ -40,6 +40,9 @@ struct dhcp_client {
 	uint32_t tries;
 	uint32_t router, dns, mask;
 	bool dns_static;            /* dns = given in the topology */
+	uint32_t next_server;       /* siaddr: where to fetch the boot file */
+	char bootfile[128];         /* option 67, else the BOOTP file field */
+	char tftp_server[64];       /* option 66 */
 	struct timer timer;
 	uint32_t discovers, requests, offers, acks, naks, renewals;
 	uint32_t xid_seq;
@@ -246,6 +249,7 @@ static void timer_cb(void *arg)
 /* Options of interest from a reply. */
 struct offer {
 	int type;
+	char bootfile[128], tftp_server[64];
 	uint32_t server, mask, router, dns, lease, t1, t2;
 	bool has_mask, has_router, has_lease, has_t1, has_t2;
 };
@@ -299,6 +303,12 @@ static void parse_opts(const uint8_t *o, const uint8_t *end, struct offer *of)
 				of->has_t1 = true;
 			}
 			break;
+		case 66:
+			snprintf(of->tftp_server, sizeof(of->tftp_server), "%.*s", (int)len, o + 2);
+			break;
+		case 67:
+			snprintf(of->bootfile, sizeof(of->bootfile), "%.*s", (int)len, o + 2);
+			break;
 		case 59:
 			if (len == 4) {
 				of->t2 = rd32(o + 2);
@@ -321,7 +331,8 @@ static int mask_prefix(uint32_t mask)
 	return (n < 32 && (mask << n) != 0) ? -1 : n;
 }
 
-static void bind_lease(struct dhcp_client *d, uint32_t yiaddr, const struct offer *of)
+static void bind_lease(struct dhcp_client *d, uint32_t yiaddr, uint32_t siaddr,
+		       const struct offer *of)
 {
 	struct nic *nic = d->nic;
 	struct guest *gu = nic->guest;
@@ -352,6 +363,9 @@ static void bind_lease(struct dhcp_client *d, uint32_t yiaddr, const struct offe
 	}
 	if (of->server != 0)
 		d->server = of->server;
+	d->next_server = siaddr;
+	snprintf(d->bootfile, sizeof(d->bootfile), "%s", of->bootfile);
+	snprintf(d->tftp_server, sizeof(d->tftp_server), "%s", of->tftp_server);
 	d->mask = prefix_mask(prefix);
 	d->lease = of->has_lease ? of->lease : 3600;
 	if (d->lease == 0xffffffffu)
@@ -390,6 +404,9 @@ void dhcp_input(struct dhcp_client *d, const uint8_t *ip, const uint8_t *m, uint
 	    rd32(m + 236) != 0x63825363u)
 		return;         /* not an answer to us */
 	parse_opts(m + BOOTP_LEN, m + len, &of);
+	if (of.bootfile[0] == '\0')
+		snprintf(of.bootfile, sizeof(of.bootfile), "%.*s", (int)strnlen((const char *)m + 108,
+									       128), m + 108);
 	yiaddr = rd32(m + 16);
 	switch (of.type) {
 	case DHCPOFFER:
@@ -409,7 +426,7 @@ void dhcp_input(struct dhcp_client *d, const uint8_t *ip, const uint8_t *m, uint
 			return;
 		if (yiaddr == 0)
 			return;
-		bind_lease(d, yiaddr, &of);
+		bind_lease(d, yiaddr, rd32(m + 20), &of);
 		break;
 	case DHCPNAK:
 		if (d->state != DHCP_REQUESTING && d->state != DHCP_RENEWING &&
@@ -504,6 +521,12 @@ int dhcp_field(const struct dhcp_client *d, const char *name, char *buf, size_t 
 		snprintf(buf, len, "%u", d->t1);
 	else if (strcmp(name, "t2") == 0)
 		snprintf(buf, len, "%u", d->t2);
+	else if (strcmp(name, "bootfile") == 0)
+		snprintf(buf, len, "%s", d->bootfile[0] ? d->bootfile : "none");
+	else if (strcmp(name, "tftp_server") == 0)
+		snprintf(buf, len, "%s", d->tftp_server[0] ? d->tftp_server : "none");
+	else if (strcmp(name, "next_server") == 0)
+		snprintf(buf, len, "%s", d->next_server ? fmt_ipv4(d->next_server, a) : "none");
 	else
 		return -1;
 	return 0;
@@ -524,4 +547,8 @@ void dhcp_info(const struct dhcp_client *d, FILE *out)
 			end > t ? (end - t) / NS_PER_SEC : 0);
 	fprintf(out, " (%u DISCOVER, %u REQUEST, %u ACK, %u NAK, %u renewals)\n", d->discovers,
 		d->requests, d->acks, d->naks, d->renewals);
+	if (d->bootfile[0] != '\0')
+		fprintf(out, "    boot file %s from %s%s%s\n", d->bootfile,
+			d->next_server ? fmt_ipv4(d->next_server, sv) : "?",
+			d->tftp_server[0] ? ", tftp server name " : "", d->tftp_server);
 }

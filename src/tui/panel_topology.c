@@ -6,6 +6,9 @@
  */
 #include "tui.h"
 #include "../backends/netdev.h"
+#include "../backends/user.h"
+
+#include <arpa/inet.h>
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -132,10 +135,23 @@ static void details(struct tui *t, struct node *n, struct rect r)
 			} else {
 				LINE(a, "  no address  link %s", tui_link_word(nic->port));
 			}
+			if (nic->dhcp != NULL) {
+				char ls[16];
+
+				dhcp_field(nic->dhcp, "lease", ls, sizeof(ls));
+				LINE(dhcp_state(nic->dhcp) == DHCP_BOUND ? tui_attr(t, C_UP) :
+				     tui_attr(t, C_FLOOD), "  DHCP %s%s%s%s",
+				     dhcp_state_name(dhcp_state(nic->dhcp)),
+				     nic->ip ? ", lease " : "", nic->ip ? ls : "", nic->ip ? "s" : "");
+			}
 		}
 		if (gu->gateway != 0) {
 			fmt_ipv4(gu->gateway, ip);
 			LINE(a, "gateway %s", ip);
+		}
+		if (gu->dns != 0) {
+			fmt_ipv4(gu->dns, ip);
+			LINE(a, "dns %s", ip);
 		}
 		LINE(hd, " ARP cache");
 		{
@@ -176,7 +192,20 @@ static void details(struct tui *t, struct node *n, struct rect r)
 					     pg->received, pg->sent);
 			}
 		}
-	} else if (b != NULL) {
+		if (tcp_count(gu) > 0) {
+			LINE(hd, " TCP");
+			for (int i = 0; i < tcp_count(gu); i++) {
+				struct tcp_conn *c = tcp_at(gu, i);
+				char st[24], rem[24], rx[24], tx[24];
+
+				tcp_field(c, "state", st, sizeof(st));
+				tcp_field(c, "remote", rem, sizeof(rem));
+				tcp_field(c, "rx_bytes", rx, sizeof(rx));
+				tcp_field(c, "tx_bytes", tx, sizeof(tx));
+				LINE(strcmp(st, "established") == 0 ? tui_attr(t, C_UP) : a,
+				     "%s %s in %s out %s", rem, st, rx, tx);
+			}
+		}
 		LINE(hd | A_BOLD, " bridge %-*s", r.w - 8, n->name);
 		LINE(a, "%d ports, MAC table %u of %u", n->nports, fdb_count(b->fdb),
 		     fdb_max(b->fdb));
@@ -217,15 +246,43 @@ static void details(struct tui *t, struct node *n, struct rect r)
 		LINE(a, "to outside   %" PRIu64, nd->port->st.rx_frames);
 		if (nd->last_rx != 0)
 			LINE(a, "last heard %.1fs ago", (double)(now - nd->last_rx) / 1e9);
-		LINE(hd, " peers");
+		if (usernet_of(nd) != NULL) {
+			struct usernet *u = usernet_of(nd);
+			char ln[160];
+
+			LINE(hd, " forwards");
+			if (u->nhostfwds + u->nguestfwds == 0)
+				LINE(tui_attr(t, C_DIM), "(none)");
+			for (int i = 0; i < u->nhostfwds; i++) {
+				snprintf(ln, sizeof(ln), "host %s", u->hostfwds[i].text);
+				y += tui_wrap(y, r.x, r.w, end - y, a, ln);
+			}
+			for (int i = 0; i < u->nguestfwds; i++) {
+				snprintf(ln, sizeof(ln), "guest %s", u->guestfwds[i].text);
+				y += tui_wrap(y, r.x, r.w, end - y, a, ln);
+			}
+			LINE(hd, " DHCP leases");
+			if (u->nleases == 0)
+				LINE(tui_attr(t, C_DIM), "(none)");
+			for (int i = 0; i < u->nleases; i++) {
+				char m[18], ip4[16];
+
+				LINE(a, "%s %s", fmt_mac(u->leases[i].mac, m),
+				     inet_ntop(AF_INET, &u->leases[i].ip, ip4, sizeof(ip4)));
+			}
+		}
+		LINE(hd, " counters");
 		for (size_t i = 0; (name = netdev_counter_name(i)) != NULL; i++) {
+			static const char *const fine[] = { "connects", "disconnects", "echoes",
+							    "tags_stripped", "padded", "dhcp_acks" };
+			bool bad = true;
 			uint64_t v = 0;
 
+			for (size_t k = 0; k < ARRAY_SIZE(fine); k++)
+				bad = bad && strcmp(name, fine[k]) != 0;
 			netdev_counter(nd, name, &v);
-			if (v > 0 || i < 2)
-				LINE(strcmp(name, "connects") && strcmp(name, "disconnects") &&
-				     strcmp(name, "echoes") ? tui_attr(t, C_DROP) : a,
-				     "%-16s %" PRIu64, name, v);
+			if (v > 0 || (i < 2 && usernet_of(nd) == NULL))
+				LINE(bad ? tui_attr(t, C_DROP) : a, "%-16s %" PRIu64, name, v);
 		}
 	} else if (h != NULL) {
 		LINE(hd | A_BOLD, " hub %-*s", r.w - 5, n->name);
