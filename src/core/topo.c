@@ -1149,6 +1149,7 @@ int topo_load(struct sim *s, const char *path, FILE *errs)
 	ini_use_stack = false;
 	ini_allow_realloc = false;
 	ini_max_line = SIM_MAX_LINE + 8;
+	ini_initial_alloc = SIM_MAX_LINE + 8;
 	ini_stop_on_first_error = false;
 	rc = ini_parse_stream(reader, &L, handler, &L);
 	fclose(L.f);
