@@ -120,6 +120,7 @@ $(BUILD)/tests/interop/qpeer: tests/interop/qpeer.c
 
 interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/run.sh
+	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/user.sh
 
 test: unit regress tui interop
 

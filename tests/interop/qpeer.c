@@ -5,6 +5,9 @@
  *
  *   qpeer freeport                  print a free TCP+UDP port on 127.0.0.1
  *   qpeer TARGET STEP...            connect to TARGET and run the steps
+ *   qpeer dns PORT NAME ADDR SECS   answer DNS A queries on 127.0.0.1:PORT for
+ *                                   SECS seconds: NAME is ADDR, other names
+ *                                   get NXDOMAIN; prints "queries N" at the end
  *
  * TARGET: tcp:HOST:PORT or unix:PATH. Steps, in order:
  *   len:V           write a 4-byte length V (no data)
@@ -27,6 +30,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <strings.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,9 +203,70 @@ static void connect_to(const char *target)
 	}
 }
 
+/* A DNS server for one name: enough to test a resolver against. */
+static int dns_server(const char *port, const char *name, const char *addr, const char *secs)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((uint16_t)atoi(port)) };
+	struct in_addr ip;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), queries = 0;
+	long left = atol(secs) * 1000;
+
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || inet_pton(AF_INET, addr, &ip) != 1)
+		die("dns");
+	while (left > 0) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		uint8_t m[512];
+		char qname[256];
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		ssize_t n;
+		size_t o = 12, q = 0, end;
+
+		if (poll(&p, 1, 100) <= 0) {
+			left -= 100;
+			continue;
+		}
+		n = recvfrom(s, m, sizeof(m) - 16, 0, (struct sockaddr *)&from, &flen);
+		if (n < 17)
+			continue;
+		while (o < (size_t)n && m[o] != 0 && q + m[o] + 1 < sizeof(qname)) {
+			if (q > 0)
+				qname[q++] = '.';
+			memcpy(qname + q, m + o + 1, m[o]);
+			q += m[o];
+			o += 1u + m[o];
+		}
+		qname[q] = '\0';
+		end = o + 5;            /* the zero, type, class */
+		if (end > (size_t)n)
+			continue;
+		queries++;
+		m[2] = 0x81;            /* response, recursion desired */
+		m[3] = 0x80;            /* recursion available */
+		m[6] = m[7] = m[8] = m[9] = m[10] = m[11] = 0;
+		if (strcasecmp(qname, name) == 0) {
+			static const uint8_t rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+
+			m[7] = 1;
+			memcpy(m + end, rr, sizeof(rr));
+			memcpy(m + end + sizeof(rr), &ip, 4);
+			end += sizeof(rr) + 4;
+		} else {
+			m[3] |= 3;      /* NXDOMAIN */
+		}
+		sendto(s, m, end, 0, (struct sockaddr *)&from, flen);
+	}
+	printf("queries %d\n", queries);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t buf[1 << 22];
+
+	if (argc == 6 && strcmp(argv[1], "dns") == 0)
+		return dns_server(argv[2], argv[3], argv[4], argv[5]);
 
 	if (argc == 2 && strcmp(argv[1], "freeport") == 0)
 		freeport();
