@@ -105,6 +105,23 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 			json_object_set_new(j, "ip", json_null());
 		}
 		json_object_set_new(j, "vlan", n->vlan >= 0 ? json_integer(n->vlan) : json_null());
+		if (n->dhcp != NULL) {
+			static const char *const fields[] = { "state", "server", "router", "dns",
+							      "lease", "t1", "t2", "acks", "renewals",
+							      "bootfile" };
+			json_t *d = json_object();
+			char v[160];
+
+			for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
+				dhcp_field(n->dhcp, fields[k], v, sizeof(v));
+				if (k >= 4 && k <= 8)
+					json_object_set_new(d, fields[k], json_integer(atoll(v)));
+				else
+					json_object_set_new(d, fields[k], strcmp(v, "none") ?
+							    json_string(v) : json_null());
+			}
+			json_object_set_new(j, "dhcp", d);
+		}
 		json_array_append_new(nics, j);
 	}
 	json_object_set_new(o, "nics", nics);
@@ -120,6 +137,29 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		json_array_append_new(arp, j);
 	}
 	json_object_set_new(o, "arp", arp);
+	json_object_set_new(o, "dns", gu->dns ? json_string(fmt_ipv4(gu->dns, buf)) : json_null());
+	{
+		json_t *tcp = json_array();
+
+		for (int i = 0; i < tcp_count(gu); i++) {
+			static const char *const fields[] = { "state", "local", "remote", "rx_bytes",
+							      "tx_bytes", "retransmits", "error" };
+			struct tcp_conn *c = tcp_at(gu, i);
+			json_t *j = json_object();
+			char v[600];
+
+			for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
+				tcp_field(c, fields[k], v, sizeof(v));
+				if (k >= 3 && k <= 5)
+					json_object_set_new(j, fields[k], json_integer(atoll(v)));
+				else
+					json_object_set_new(j, fields[k], strcmp(v, "none") ?
+							    json_string(v) : json_null());
+			}
+			json_array_append_new(tcp, j);
+		}
+		json_object_set_new(o, "tcp", tcp);
+	}
 	for (int i = 0; i < gu->npings; i++) {
 		const struct ping *p = gu->pings[i];
 		json_t *j = json_object();
