@@ -125,7 +125,8 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 test: unit regress tui interop
 
 check-asan:
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" test
 
 $(BUILD)/bench/bench: bench/bench.c $(CORE_OBJS)
