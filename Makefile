@@ -142,6 +142,7 @@ bench: $(BUILD)/bench/bench $(BUILD)/bench/sockbench $(BUILD)/qnetsim
 	$(BUILD)/bench/sockbench
 	QNETSIM=$(BUILD)/qnetsim bench/scale.sh
 	QNETSIM=$(BUILD)/qnetsim bench/tui.sh
+	QNETSIM=$(BUILD)/qnetsim bench/usernet.sh
 
 deps:
 	scripts/install-deps

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# make bench, part 4: TCP throughput from a host client through a user
+# netdev's hostfwd into a sim guest (MTU 1500: the guest's MSS is 1460),
+# beside the same client writing to a plain TCP sink on loopback in the
+# same run. The client is nc; the guest discards (port 9), the baseline
+# sink is nc -l > /dev/null. Three runs each of BYTES (default 256 MiB).
+# The guest's NIC is virtio-net-pci, modelled at 10 Gbit/s (an e1000 is
+# modelled at 1 Gbit/s and caps the transfer there).
+set -euo pipefail
+QNETSIM=${QNETSIM:-./qnetsim}
+BYTES=${BYTES:-268435456}
+RUNS=${RUNS:-3}
+tmp=$(mktemp -d /tmp/qnetsim-usernet.XXXXXX)
+trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$tmp"' EXIT
+free_port() { # a port nothing listens on (bench only: a race is harmless)
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+	done
+}
+now() { date +%s.%N; }
+send() { # PORT: seconds to push BYTES through nc to 127.0.0.1:PORT
+	local s e
+	s=$(now)
+	head -c "$BYTES" /dev/zero | nc -N 127.0.0.1 "$1" > /dev/null
+	e=$(now)
+	awk -v s="$s" -v e="$e" 'BEGIN { printf "%.6f\n", e - s }'
+}
+mbits() { awk -v b="$BYTES" -v t="$1" 'BEGIN { printf "%.0f\n", b * 8 / t / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b / a }'; }
+
+declare -a via base
+for ((r = 0; r < RUNS; r++)); do
+	P=$(free_port)
+	cat > "$tmp/t.ini" <<INI
+[guest A]
+nic = model=virtio-net-pci,netdev=nat
+ip  = dhcp
+
+[netdev nat]
+type    = user
+hostfwd = tcp:127.0.0.1:$P-:9
+INI
+	"$QNETSIM" --headless -q "$tmp/t.ini" > "$tmp/q.out" 2>&1 &
+	q=$!
+	sleep 0.5
+	via[r]=$(send "$P")
+	kill "$q"; wait "$q" 2>/dev/null || true
+	B=$(free_port)
+	nc -l 127.0.0.1 "$B" > /dev/null &
+	n=$!
+	sleep 0.2
+	base[r]=$(send "$B")
+	wait "$n" 2>/dev/null || true
+done
+echo "usernet: $((BYTES >> 20)) MiB from nc on the host, $RUNS runs"
+for ((r = 0; r < RUNS; r++)); do
+	printf '  run %d: through qnetsim hostfwd -> guest:9  %7.0f Mbit/s;  nc -> nc on loopback  %7.0f Mbit/s;  ratio %.3f\n' \
+		$((r + 1)) "$(mbits "${via[r]}")" "$(mbits "${base[r]}")" \
+		"$(ratio "${base[r]}" "${via[r]}")"
+done
