@@ -56,7 +56,7 @@ INI
 done
 echo "usernet: $((BYTES >> 20)) MiB from nc on the host, $RUNS runs"
 for ((r = 0; r < RUNS; r++)); do
-	printf '  run %d: through qnetsim hostfwd -> guest:9  %7.0f Mbit/s;  nc -> nc on loopback  %7.0f Mbit/s;  ratio %.3f\n' \
+	printf '  run %d: through qnetsim hostfwd -> guest:9  %7.0f Mbit/s;  nc -> nc on loopback  %7.0f Mbit/s;  qnetsim/loopback %.2fx\n' \
 		$((r + 1)) "$(mbits "${via[r]}")" "$(mbits "${base[r]}")" \
-		"$(ratio "${base[r]}" "${via[r]}")"
+		"$(ratio "${via[r]}" "${base[r]}")"
 done
