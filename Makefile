@@ -71,6 +71,7 @@ TESTS := \
 	tests/test_bridge \
 	tests/test_graph \
 	tests/test_guest \
+	tests/test_stack \
 	tests/test_topo \
 	tests/test_commands \
 	tests/test_report \

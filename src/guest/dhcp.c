@@ -372,7 +372,8 @@ static void bind_lease(struct dhcp_client *d, uint32_t yiaddr, uint32_t siaddr,
 		d->lease = 0x7fffffffu;     /* infinite: far enough */
 	d->lease = MAX(d->lease, 2u);
 	d->t1 = of->has_t1 && of->t1 < d->lease ? of->t1 : d->lease / 2;
-	d->t2 = of->has_t2 && of->t2 < d->lease && of->t2 > d->t1 ? of->t2 : d->lease / 8 * 7;
+	d->t2 = of->has_t2 && of->t2 < d->lease && of->t2 > d->t1 ? of->t2 :
+		(uint32_t)((uint64_t)d->lease * 7 / 8);
 	if (d->t2 <= d->t1)
 		d->t2 = d->t1 + (d->lease - d->t1) / 2;
 	d->bound_at = now(d);
