@@ -206,6 +206,7 @@ static void details(struct tui *t, struct node *n, struct rect r)
 				     "%s %s in %s out %s", rem, st, rx, tx);
 			}
 		}
+	} else if (b != NULL) {
 		LINE(hd | A_BOLD, " bridge %-*s", r.w - 8, n->name);
 		LINE(a, "%d ports, MAC table %u of %u", n->nports, fdb_count(b->fdb),
 		     fdb_max(b->fdb));

@@ -300,6 +300,25 @@ keys 2
 check "Frames shows hops through the socket" "client\\.0 +(in|out) .*ICMP echo"
 quit_and_check "sockets"
 
+# 10. The user NAT: a DHCP guest and its lease, seen from both sides.
+cat > "$tmp/nat.ini" <<'INI'
+[guest A]
+nic = model=e1000,netdev=nat
+ip  = dhcp
+
+[netdev nat]
+type    = user
+INI
+start 100 30 "$tmp/nat.ini"
+# Rows: A, A.nic0, nat, nat.0
+keys 1 Home
+check "a DHCP guest shows its lease in Topology" "DHCP bound, lease 86400s"
+check "... and the address it got" "10\\.0\\.2\\.15/24"
+keys Down Down
+check "the user netdev shows its state" "netdev nat \\(user, open\\)"
+check "... and its DHCP lease" "52:54:00:12:34:56 10\\.0\\.2\\.15"
+quit_and_check "usernet"
+
 # 8. A crash (SIGSEGV) still leaves a sane terminal; the signal is
 # re-raised, so the shell sees 128+11.
 start 80 24 tests/tui/lab.ini
