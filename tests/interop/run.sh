@@ -192,7 +192,7 @@ hostile() {
 	[scenario]
 	duration = 10s
 	at 0.5s = ping A 10.0.0.2 count=30 interval=0.25s
-	at 3.5s = udp A 10.0.0.2:9 count=5 interval=0.1s size=1
+	at 3.5s = udp A 10.0.0.2:9 count=20 interval=0.1s size=1
 	at 6s = udp A 10.0.0.2:9 count=10000 interval=20us size=1400
 	at 9.5s = expect A.ping.received == 30
 	at 9.5s = expect bad.bad_length == 3
@@ -226,6 +226,8 @@ hostile() {
 	step "50 frames in one write are taken" frames:50:60 open:300 close
 	step "a peer leaving mid-frame" half:100 close
 	step "the next peer's frame is whole (no stale partial)" frame:60 open:300 close
+	# 43-byte UDP frames leave from 3.5 s to 5.4 s: the window catches some
+	# even when the steps above ran late (ASan, a busy machine).
 	at 3.0
 	"$QPEER" "tcp:127.0.0.1:$P" count:2000 > "$d/count.out" 2>&1
 	if grep -Eq '^frames ([5-9]|[1-9][0-9]+) min 60$' "$d/count.out"; then
