@@ -204,5 +204,22 @@ else
 	not_ok "qemu-system-x86_64 or tshark is not installed (scripts/install-deps installs them)"
 fi
 
+# ---- 4. smb= needs Samba's smbd ----------------------------------------------------
+mkdir -p "$tmp/share"
+printf '[guest A]\nnic = model=e1000,netdev=nat\nip = dhcp\n[netdev nat]\ntype = user\nsmb = %s\n' \
+	"$tmp/share" > "$tmp/smb.ini"
+"$QNETSIM" --headless --duration 1s "$tmp/smb.ini" > "$tmp/smb.out" 2>&1
+rc=$?
+if [ -x /usr/sbin/smbd ]; then
+	check "smb= with smbd installed: the run starts and ends cleanly" test "$rc" -eq 0
+else
+	if [ "$rc" -eq 3 ] && grep -q 'smb: /usr/sbin/smbd is not installed; smb= needs Samba' "$tmp/smb.out"; then
+		ok "smb= without smbd: exit 3, naming what is missing"
+	else
+		not_ok "smb= without smbd: wanted exit 3 and the reason, got $rc"
+		show "$tmp/smb.out"
+	fi
+fi
+
 echo "# interop (user): $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
