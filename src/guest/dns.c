@@ -1,5 +1,5 @@
 /*
- * A stub DNS resolver for sim guests: `resolve GUEST NAME` sends one A
+ * A DNS resolver for sim guests: `resolve GUEST NAME` sends one A
  * query (recursion desired) over UDP to the guest's DNS server (dns = in
  * the topology, or option 6 from DHCP), from a port of its own, tried three
  * times two seconds apart. The answer's A records (CNAMEs are followed by
