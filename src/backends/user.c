@@ -74,25 +74,37 @@ static int port_num(const char *s, long min, long max, int *out)
 	return 0;
 }
 
-int usernet_parse_hostfwd(const char *rule, struct user_hostfwd *f, char *err)
+/* "[tcp|udp]:[hostaddr]:", the part both forms share; *pp is left at the
+ * host port. form: the whole syntax, for the first error. */
+static int fwd_host_side(const char *rule, const char **pp, struct user_hostfwd *f,
+			 const char *form, char *err)
 {
-	const char *p = rule;
 	char buf[256];
 
 	memset(f, 0, sizeof(*f));
-	if (str_sep(buf, sizeof(buf), &p, ':') < 0)
-		return errf(err, "'%s': missing ':' after the protocol "
-				 "([tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport)", rule);
+	if (str_sep(buf, sizeof(buf), pp, ':') < 0)
+		return errf(err, "'%s': missing ':' after the protocol (%s)", rule, form);
 	if (strcmp(buf, "tcp") == 0 || buf[0] == '\0')
 		f->udp = false;
 	else if (strcmp(buf, "udp") == 0)
 		f->udp = true;
 	else
 		return errf(err, "'%s': bad protocol '%s' (tcp or udp)", rule, buf);
-	if (str_sep(buf, sizeof(buf), &p, ':') < 0)
+	if (str_sep(buf, sizeof(buf), pp, ':') < 0)
 		return errf(err, "'%s': missing ':' after the host address", rule);
 	if (buf[0] != '\0' && inet_aton(buf, &f->haddr) == 0)
 		return errf(err, "'%s': bad host address '%s'", rule, buf);
+	return 0;
+}
+
+int usernet_parse_hostfwd(const char *rule, struct user_hostfwd *f, char *err)
+{
+	const char *p = rule;
+	char buf[256];
+
+	if (fwd_host_side(rule, &p, f, "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
+			  err) < 0)
+		return -1;
 	if (str_sep(buf, sizeof(buf), &p, '-') < 0)
 		return errf(err, "'%s': missing '-' after the host port", rule);
 	if (port_num(buf, 0, 65535, &f->hport) < 0)
@@ -109,21 +121,9 @@ int usernet_parse_hostfwd(const char *rule, struct user_hostfwd *f, char *err)
 int usernet_parse_hostfwd_remove(const char *rule, struct user_hostfwd *f, char *err)
 {
 	const char *p = rule;
-	char buf[256];
 
-	memset(f, 0, sizeof(*f));
-	if (str_sep(buf, sizeof(buf), &p, ':') < 0)
-		return errf(err, "'%s': expected [tcp|udp]:[hostaddr]:hostport", rule);
-	if (strcmp(buf, "tcp") == 0 || buf[0] == '\0')
-		f->udp = false;
-	else if (strcmp(buf, "udp") == 0)
-		f->udp = true;
-	else
-		return errf(err, "'%s': bad protocol '%s' (tcp or udp)", rule, buf);
-	if (str_sep(buf, sizeof(buf), &p, ':') < 0)
-		return errf(err, "'%s': expected [tcp|udp]:[hostaddr]:hostport", rule);
-	if (buf[0] != '\0' && inet_aton(buf, &f->haddr) == 0)
-		return errf(err, "'%s': bad host address '%s'", rule, buf);
+	if (fwd_host_side(rule, &p, f, "[tcp|udp]:[hostaddr]:hostport", err) < 0)
+		return -1;
 	if (port_num(p, 0, 65535, &f->hport) < 0)
 		return errf(err, "'%s': bad host port '%s' (0..65535)", rule, p);
 	return 0;

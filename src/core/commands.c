@@ -345,21 +345,23 @@ static int addr_port(struct cmd_ctx *c, const char *what, const char *s, uint32_
 	return 0;
 }
 
-static struct tcp_conn *need_conn(struct cmd_ctx *c, struct guest *gu, const char *id_s)
+/* A connection id. At load time (check) only its form can be checked: the
+ * connection does not exist yet, and *t stays NULL. */
+static int need_conn(struct cmd_ctx *c, struct guest *gu, const char *id_s, struct tcp_conn **t)
 {
 	uint64_t id;
-	struct tcp_conn *t;
 
-	if (parse_u64(id_s, 1, 1u << 30, &id, NULL) < 0) {
-		errf(c->err, "'%s' is not a connection id (info tcp %s lists them)", id_s,
-		     gu->node.name);
-		return NULL;
-	}
-	t = tcp_find(gu, (int)id);
-	if (t == NULL)
-		errf(c->err, "%s has no TCP connection %s (info tcp %s lists them)", gu->node.name,
-		     id_s, gu->node.name);
-	return t;
+	*t = NULL;
+	if (parse_u64(id_s, 1, 1u << 30, &id, NULL) < 0)
+		return errf(c->err, "'%s' is not a connection id (info tcp %s lists them)", id_s,
+			    gu->node.name);
+	if (c->check)
+		return 0;
+	*t = tcp_find(gu, (int)id);
+	if (*t == NULL)
+		return errf(c->err, "%s has no TCP connection %s (info tcp %s lists them)",
+			    gu->node.name, id_s, gu->node.name);
+	return 0;
 }
 
 static int cmd_tcp_connect(struct cmd_ctx *c, int argc, char **argv)
@@ -426,15 +428,10 @@ static int cmd_tcp_send(struct cmd_ctx *c, int argc, char **argv)
 	sized = strncmp(argv[3], "size=", 5) == 0;
 	if (sized && parse_u64(argv[3] + 5, 1, 16u << 20, &size, c->err) < 0)
 		return errf(c->err, "tcp_send: size: 1..16777216 bytes");
-	if (c->check) {
-		uint64_t id;
-
-		if (parse_u64(argv[2], 1, 1u << 30, &id, NULL) < 0)
-			return errf(c->err, "'%s' is not a connection id", argv[2]);
-		return 0;
-	}
-	if ((t = need_conn(c, gu, argv[2])) == NULL)
+	if (need_conn(c, gu, argv[2], &t) < 0)
 		return -1;
+	if (c->check)
+		return 0;
 	if (sized) {
 		buf = xmalloc(size);
 		for (uint64_t i = 0; i < size; i++)
@@ -458,15 +455,10 @@ static int cmd_tcp_close(struct cmd_ctx *c, int argc, char **argv)
 		return errf(c->err, "usage: %s GUEST ID", argv[0]);
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
-	if (c->check) {
-		uint64_t id;
-
-		if (parse_u64(argv[2], 1, 1u << 30, &id, NULL) < 0)
-			return errf(c->err, "'%s' is not a connection id", argv[2]);
-		return 0;
-	}
-	if ((t = need_conn(c, gu, argv[2])) == NULL)
+	if (need_conn(c, gu, argv[2], &t) < 0)
 		return -1;
+	if (c->check)
+		return 0;
 	return tcp_close(t, strcmp(argv[0], "tcp_abort") == 0, c->err);
 }
 
