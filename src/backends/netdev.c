@@ -182,20 +182,11 @@ void netdev_describe(struct netdev *nd, char *buf, size_t len)
 
 void netdev_event(struct netdev *nd, const char *fmt, ...)
 {
-	struct sim *s = nd->sim;
-	uint64_t t = loop_now(s->loop);
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	graph_eventv(nd->node.g, "netdev", nd->node.name, fmt, ap);
 	va_end(ap);
-	log_debug("netdev %s: %s", nd->node.name, msg);
-	if (s->show_time)
-		fprintf(s->out, "[%4" PRIu64 ".%06" PRIu64 "] ", t / NS_PER_SEC,
-			(t % NS_PER_SEC) / NS_PER_US);
-	fprintf(s->out, "%s: %s\n", nd->node.name, msg);
-	fflush(s->out);
 }
 
 /* ---- addresses ------------------------------------------------------------ */

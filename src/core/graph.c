@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,4 +474,15 @@ sent:
 	if (p->captures != NULL && g->observe != NULL)
 		g->observe(g, p, f, true);
 	return true;
+}
+
+void graph_eventv(struct graph *g, const char *kind, const char *who, const char *fmt,
+		  va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_debug("%s %s: %s", kind, who, msg);
+	if (g->event != NULL)
+		g->event(g->event_ctx, who, msg);
 }

@@ -23,6 +23,7 @@
 #ifndef QNETSIM_GRAPH_H
 #define QNETSIM_GRAPH_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -192,6 +193,11 @@ struct graph {
 	void *event_ctx;
 	uint64_t frames_delivered;
 };
+
+/* Reports an event of node `who` ("kind who: message" in the log, then the
+ * graph's event hook, which prints "[time] who: message"). */
+void graph_eventv(struct graph *g, const char *kind, const char *who, const char *fmt,
+		  va_list ap) __attribute__((format(printf, 4, 0)));
 
 struct graph *graph_new(struct loop *loop, struct frame_pool *pool, uint64_t seed,
 			uint32_t trace_cap);

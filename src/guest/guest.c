@@ -83,16 +83,11 @@ bool guest_may_route(struct guest *gu, uint32_t dst)
 
 void guest_event(struct guest *gu, const char *fmt, ...)
 {
-	struct graph *g = gu->node.g;
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	graph_eventv(gu->node.g, "guest", gu->node.name, fmt, ap);
 	va_end(ap);
-	log_debug("guest %s: %s", gu->node.name, msg);
-	if (g->event != NULL)
-		g->event(g->event_ctx, gu->node.name, msg);
 }
 
 static void nic_send_deferred(void *nicp, void *frame)
