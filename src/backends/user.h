@@ -71,6 +71,8 @@ struct usernet {
 	int epfd;                   /* an epoll set of libslirp's sockets, on our loop */
 	struct pollfd *pfd;         /* what the last slirp_pollfds_fill asked for */
 	int npfd, pfdcap;
+	struct pollfd *old;         /* the fill before, to drop fds no longer wanted */
+	int nold, oldcap;
 	struct timer tick;          /* libslirp's own timeouts (TCP timers) */
 	bool cycle_queued;
 	struct user_timer *timers;  /* libslirp's timer_new_opaque timers */

@@ -359,14 +359,15 @@ static int get_revents(int idx, void *opaque)
 static void arm(struct usernet *u)
 {
 	uint32_t timeout = UINT32_MAX;
-	int old = u->npfd;
-	struct pollfd *prev = NULL;
+	struct pollfd *t = u->old;
+	int tcap = u->oldcap;
 
-	/* The previous set, to drop fds no longer wanted. */
-	if (old > 0) {
-		prev = xmalloc((size_t)old * sizeof(*prev));
-		memcpy(prev, u->pfd, (size_t)old * sizeof(*prev));
-	}
+	/* Keep the previous set in the other buffer; fill the emptied one. */
+	u->old = u->pfd;
+	u->oldcap = u->pfdcap;
+	u->nold = u->npfd;
+	u->pfd = t;
+	u->pfdcap = tcap;
 	u->npfd = 0;
 	slirp_pollfds_fill(u->slirp, &timeout, add_poll, u);
 	for (int i = 0; i < u->npfd; i++) {
@@ -382,15 +383,14 @@ static void arm(struct usernet *u)
 		if (epoll_ctl(u->epfd, EPOLL_CTL_MOD, u->pfd[i].fd, &ev) < 0 && errno == ENOENT)
 			epoll_ctl(u->epfd, EPOLL_CTL_ADD, u->pfd[i].fd, &ev);
 	}
-	for (int i = 0; i < old; i++) {
+	for (int i = 0; i < u->nold; i++) {
 		bool kept = false;
 
 		for (int j = 0; j < u->npfd && !kept; j++)
-			kept = u->pfd[j].fd == prev[i].fd;
+			kept = u->pfd[j].fd == u->old[i].fd;
 		if (!kept)
-			epoll_ctl(u->epfd, EPOLL_CTL_DEL, prev[i].fd, NULL);
+			epoll_ctl(u->epfd, EPOLL_CTL_DEL, u->old[i].fd, NULL);
 	}
-	free(prev);
 	if (timeout != UINT32_MAX)
 		loop_timer_arm(L(u), &u->tick, loop_now(L(u)) + (uint64_t)timeout * NS_PER_MS);
 	else
@@ -829,6 +829,7 @@ void usernet_free(struct netdev *nd)
 	}
 	free(u->guestfwds);
 	free(u->pfd);
+	free(u->old);
 	free(u);
 	nd->priv = NULL;
 }
