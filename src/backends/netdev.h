@@ -89,7 +89,7 @@ struct netdev_opt {
 struct backend_ops {
 	const char *type;           /* "socket" */
 	const char *options;        /* for error messages: the keys it takes */
-	const char *repeatable;     /* keys that may be given many times: "hostfwd guestfwd" */
+	const char *const *repeatable;  /* keys that may be given many times; NULL-ended */
 	/* Reads the section's options (type/vlan/id already taken out).
 	 * Returns -1 with err and *line set to the offending option's line. */
 	int (*configure)(struct netdev *nd, const struct netdev_opt *o, int n, int *line,

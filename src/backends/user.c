@@ -604,10 +604,12 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 	return 0;
 }
 
+static const char *const user_repeatable[] = { "hostfwd", "guestfwd", "dnssearch", NULL };
+
 const struct backend_ops backend_user = {
 	.type = "user",
 	.options = KNOWN_USER_OPTS,
-	.repeatable = "hostfwd guestfwd dnssearch",
+	.repeatable = user_repeatable,
 	.configure = user_configure,
 	.open = usernet_open,
 	.output = usernet_output,

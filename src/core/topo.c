@@ -942,13 +942,11 @@ static void resolve(struct loader *L)
 		/* Once each, unless the backend takes the key many times (hostfwd=). */
 		for (int j = 1; j < d->nopts; j++) {
 			const char *k = d->opts[j].key;
-			const char *rep = d->nd->ops->repeatable;
-			size_t kl = strlen(k);
+			const char *const *rep = d->nd->ops->repeatable;
 			bool many = false;
 
-			for (const char *r = rep; r != NULL && (r = strstr(r, k)) != NULL; r += kl)
-				if ((r == rep || r[-1] == ' ') && (r[kl] == ' ' || r[kl] == '\0'))
-					many = true;
+			for (int r = 0; rep != NULL && rep[r] != NULL; r++)
+				many = many || strcmp(rep[r], k) == 0;
 			for (int m = 0; m < j && !many; m++) {
 				if (strcmp(d->opts[m].key, k) == 0) {
 					lerr(L, d->opts[j].line, "%s: given twice (first at line %d)", k,

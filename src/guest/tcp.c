@@ -246,9 +246,7 @@ static void rtx_cb(void *arg)
 	gu->st.tcp_retransmits++;
 	switch (c->state) {
 	case TS_SYN_SENT:
-		conn_seg(c, c->iss, F_SYN, NULL, 0);
-		break;
-	case TS_SYN_RCVD:
+	case TS_SYN_RCVD:       /* conn_seg adds the ACK of a SYN-ACK */
 		conn_seg(c, c->iss, F_SYN, NULL, 0);
 		break;
 	default:
