@@ -19,7 +19,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wno-missing-field-initializers
 OPTFLAGS ?= -O2 -g
 CFLAGS := $(OPTFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -DINI_HANDLER_LINENO=1 $(PKG_CFLAGS)
-LDLIBS := $(PKG_LIBS) -lslirp -lm
+# libvdeplug ships no pkg-config file: plain -lvdeplug.
+LDLIBS := $(PKG_LIBS) -lslirp -lvdeplug -lm
 
 BUILD ?= build
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -42,6 +43,7 @@ CORE_SRCS := \
 	src/core/capture.c \
 	src/core/report.c \
 	src/core/sim.c \
+	src/core/host.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \
 	src/guest/dhcp.c \
@@ -53,7 +55,10 @@ CORE_SRCS := \
 	src/backends/stream.c \
 	src/backends/dgram.c \
 	src/backends/user.c \
-	src/backends/usernet.c
+	src/backends/usernet.c \
+	src/backends/tapdev.c \
+	src/backends/tap.c \
+	src/backends/vde.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/prompt.c \

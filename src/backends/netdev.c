@@ -19,12 +19,18 @@ extern const struct backend_ops backend_socket;
 extern const struct backend_ops backend_stream;
 extern const struct backend_ops backend_dgram;
 extern const struct backend_ops backend_user;
+extern const struct backend_ops backend_vde;
+extern const struct backend_ops backend_tap;
+extern const struct backend_ops backend_bridge;
 
 static const struct backend_ops *const backend_table[] = {
 	&backend_socket,
 	&backend_stream,
 	&backend_dgram,
 	&backend_user,
+	&backend_vde,
+	&backend_tap,
+	&backend_bridge,
 };
 
 const struct backend_ops *backend_find(const char *type)
@@ -37,7 +43,7 @@ const struct backend_ops *backend_find(const char *type)
 
 const char *backend_names(void)
 {
-	return "socket, stream, dgram, user";
+	return "socket, stream, dgram, user, vde, tap, bridge";
 }
 
 const char *netdev_state_name(enum netdev_state st)
@@ -74,6 +80,63 @@ void netdev_enter(struct netdev *nd, struct frame *f)
 	nd->last_rx = loop_now(nd->sim->loop);
 	trace_record(nd->node.g, nd->port, f, DEC_SENT, 0, 0, true);
 	port_tx(nd->port, f);
+}
+
+void netdev_rx_bytes(struct netdev *nd, const void *buf, size_t n)
+{
+	struct frame *f;
+
+	if (n > FRAME_MAX) {
+		nd->st.oversize++;
+		nd->port->st.drops[DROP_OVERSIZE]++;
+		return;
+	}
+	if (n < ETH_HLEN) {
+		nd->st.runts++;
+		nd->port->st.drops[DROP_RUNT]++;
+		return;
+	}
+	f = frame_from_bytes(nd->node.g->pool, buf, (uint32_t)n);
+	if (f == NULL) {
+		nd->port->st.drops[DROP_NO_BUFFER]++;
+		return;
+	}
+	netdev_enter(nd, f);
+}
+
+void netdev_tx_done(struct netdev *nd, struct frame *f, int e)
+{
+	if (e == 0) {
+		if (nd->error[0] != '\0') {
+			netdev_event(nd, "sending works again");
+			nd->error[0] = '\0';
+		}
+		trace_record(nd->node.g, nd->port, f, DEC_DELIVERED, 0, 0, false);
+		frame_unref(f);
+		return;
+	}
+	if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+		port_drop_dir(nd->port, f, DROP_PEER_BACKLOG, false);
+		return;
+	}
+	nd->st.send_errors++;
+	if (strcmp(nd->error, strerror(e)) != 0) {
+		snprintf(nd->error, sizeof(nd->error), "%s", strerror(e));
+		netdev_event(nd, "cannot send: %s", strerror(e));
+	}
+	port_drop_dir(nd->port, f, DROP_PEER_ERROR, false);
+}
+
+const uint8_t *netdev_padded(const struct frame *f, uint8_t pad[ETH_MIN_LEN], size_t *len)
+{
+	if (f->len >= ETH_MIN_LEN) {
+		*len = f->len;
+		return f->data;
+	}
+	memcpy(pad, f->data, f->len);
+	memset(pad + f->len, 0, ETH_MIN_LEN - f->len);
+	*len = ETH_MIN_LEN;
+	return pad;
 }
 
 static void netdev_destroy(struct node *n)

@@ -203,6 +203,15 @@ void netdev_info(struct netdev *nd, FILE *out);
 /* A frame from outside enters the topology through the netdev's port. */
 void netdev_enter(struct netdev *nd, struct frame *f);
 void netdev_set_state(struct netdev *nd, enum netdev_state st);
+/* n bytes read from outside as one frame: runts (< 14) and oversize
+ * (> 69632) are counted and dropped, the rest enters the topology. */
+void netdev_rx_bytes(struct netdev *nd, const void *buf, size_t n);
+/* After sending f (reference passes) to the outside: e is 0 or the errno.
+ * Would-block is a peer_backlog drop; other errors count in send_errors,
+ * are reported once per change and dropped as peer_error. */
+void netdev_tx_done(struct netdev *nd, struct frame *f, int e);
+/* f's bytes zero-padded to 60 (in pad when short). */
+const uint8_t *netdev_padded(const struct frame *f, uint8_t pad[ETH_MIN_LEN], size_t *len);
 
 /* reconnect= and queue=: 1 taken, 0 not ours, -1 bad value (err). */
 int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char *err);

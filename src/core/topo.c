@@ -934,8 +934,7 @@ static void resolve(struct loader *L)
 		}
 		d->nd->ops = backend_find(d->type);
 		if (d->nd->ops == NULL) {
-			lerr(L, d->type_line, "type: unknown netdev type '%s' (known: %s; vde "
-					      "and tap are not in this version)", d->type,
+			lerr(L, d->type_line, "type: unknown netdev type '%s' (known: %s)", d->type,
 			     backend_names());
 			continue;
 		}
