@@ -58,7 +58,8 @@ CORE_SRCS := \
 	src/backends/usernet.c \
 	src/backends/tapdev.c \
 	src/backends/tap.c \
-	src/backends/vde.c
+	src/backends/vde.c \
+	src/backends/vdeserver.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/prompt.c \

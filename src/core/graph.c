@@ -486,3 +486,12 @@ void graph_eventv(struct graph *g, const char *kind, const char *who, const char
 	if (g->event != NULL)
 		g->event(g->event_ctx, who, msg);
 }
+
+void node_event(struct node *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	graph_eventv(n->g, n->ops->kind, n->name, fmt, ap);
+	va_end(ap);
+}

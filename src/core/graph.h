@@ -199,6 +199,9 @@ struct graph {
 void graph_eventv(struct graph *g, const char *kind, const char *who, const char *fmt,
 		  va_list ap) __attribute__((format(printf, 4, 0)));
 
+/* The same for a node: "KIND NAME: message". */
+void node_event(struct node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 struct graph *graph_new(struct loop *loop, struct frame_pool *pool, uint64_t seed,
 			uint32_t trace_cap);
 void graph_free(struct graph *g);

@@ -5,7 +5,9 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "host.h"
 #include "../backends/netdev.h"
+#include "../backends/vdeserver.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -46,6 +48,9 @@ void sim_free(struct sim *s)
 	if (s == NULL)
 		return;
 	capture_close_all(s);
+	for (int i = 0; i < s->nvdeservers; i++)
+		vdeserver_free(s->vdeservers[i]);
+	free(s->vdeservers);
 	for (int i = 0; i < s->nsteps; i++) {
 		loop_timer_disarm(s->loop, &s->steps[i].timer);
 		free(s->steps[i].cmd);
@@ -131,13 +136,26 @@ static void step_fire(void *arg)
 		fprintf(s->out, "%s:%d: error: %s\n", s->path, st->line, err);
 }
 
+bool sim_is_real(const struct sim *s)
+{
+	return s->nnetdevs > 0 || s->nvdeservers > 0;
+}
+
 int sim_open(struct sim *s, char *err)
 {
+	int nnetdevs = s->nnetdevs;     /* VDE clients add netdevs as they come */
 	char e[ERRLEN];
 
-	if (s->nnetdevs > 0)
+	if (sim_is_real(s)) {
 		loop_set_clock(s->loop, LOOP_REAL);
-	for (int i = 0; i < s->nnetdevs; i++) {
+		/* What a qnetsim killed with -9 left on this host goes first. */
+		host_cleanup_stale(s->out);
+	}
+	for (int i = 0; i < s->nvdeservers; i++) {
+		if (vdeserver_open(s->vdeservers[i], e) < 0)
+			return errf(err, "%s:%d: %s", s->path, vdeserver_line(s->vdeservers[i]), e);
+	}
+	for (int i = 0; i < nnetdevs; i++) {
 		if (netdev_open(s->netdevs[i], e) < 0)
 			return errf(err, "%s:%d: netdev %s: %s", s->path, s->netdevs[i]->node.line,
 				    s->netdevs[i]->node.name, e);
@@ -161,7 +179,7 @@ void sim_start(struct sim *s)
 	if (!s->duration_set) {
 		if (s->nsteps > 0)
 			s->duration = last + SIM_SETTLE;
-		else if (s->nnetdevs > 0)
+		else if (sim_is_real(s))
 			s->duration = UINT64_MAX;   /* a switch for real peers: until stopped */
 		else
 			s->duration = SIM_DEFAULT_DURATION;

@@ -36,6 +36,7 @@ struct expect_result {
 };
 
 struct netdev;
+struct vdeserver;
 
 struct sim {
 	char *path;             /* the topology file */
@@ -52,6 +53,8 @@ struct sim {
 	int nbridges;
 	struct netdev **netdevs;
 	int nnetdevs;
+	struct vdeserver **vdeservers;  /* hubs and bridges served as VDE switches */
+	int nvdeservers;
 
 	struct step *steps;
 	int nsteps;
@@ -86,6 +89,10 @@ struct hub *sim_vlan_hub(struct sim *s, int vlan, int line);  /* creates vlanN *
 /* Opens every netdev's sockets and, if there is any, switches to the real
  * clock. Returns -1 with err when one cannot open (exit status 3). */
 int sim_open(struct sim *s, char *err);
+
+/* Whether anything real (netdevs, VDE servers, kernel guests) makes the
+ * run real-time. */
+bool sim_is_real(const struct sim *s);
 
 /* Schedules the scenario; then loop_run until the duration. */
 void sim_start(struct sim *s);

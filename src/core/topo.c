@@ -16,6 +16,7 @@
 #include "sim.h"
 #include "util.h"
 #include "../backends/netdev.h"
+#include "../backends/vdeserver.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -477,6 +478,17 @@ static void speed_key(struct loader *L, uint64_t *speed, const char *v, int line
 		lerr(L, line, "speed: %s is too slow (at least 1k)", v);
 }
 
+/* vde* keys of hubs and bridges: 1 taken (or wrong, reported), 0 not ours. */
+static int vde_key(struct loader *L, struct node *n, const char *k, const char *v, int line)
+{
+	char err[ERRLEN];
+	int rc = vdeserver_key(L->s, n, k, v, line, err);
+
+	if (rc < 0)
+		lerr(L, line, "%s", err);
+	return rc != 0;
+}
+
 static void bridge_key(struct loader *L, struct bridge *b, const char *k, const char *v, int line)
 {
 	char err[ERRLEN];
@@ -544,9 +556,9 @@ static void bridge_key(struct loader *L, struct bridge *b, const char *k, const 
 bad:
 		free(d.port);
 		free(copy);
-	} else {
+	} else if (vde_key(L, &b->node, k, v, line) == 0) {
 		lerr(L, line, "[bridge %s] unknown key '%s' (known: ageing, max_entries, speed, "
-			      "static)", b->node.name, k);
+			      "static, vde, vde_mode, vde_group, vde_ports, vde_queue)", b->node.name, k);
 	}
 }
 
@@ -685,8 +697,9 @@ static int handler(void *user, const char *section, const char *name, const char
 	case SECT_HUB:
 		if (strcmp(name, "speed") == 0)
 			speed_key(L, &hub_from_node(sc->node)->speed, value, line);
-		else
-			lerr(L, line, "[hub %s] unknown key '%s' (known: speed)", sc->name, name);
+		else if (vde_key(L, sc->node, name, value, line) == 0)
+			lerr(L, line, "[hub %s] unknown key '%s' (known: speed, vde, vde_mode, "
+				      "vde_group, vde_ports, vde_queue)", sc->name, name);
 		break;
 	case SECT_BRIDGE:
 		bridge_key(L, bridge_from_node(sc->node), name, value, line);
@@ -876,6 +889,13 @@ static void assign_macs(struct loader *L)
 
 static void resolve(struct loader *L)
 {
+	for (int i = 0; i < L->s->nvdeservers; i++) {
+		char err[ERRLEN];
+		int line;
+
+		if (vdeserver_check(L->s->vdeservers[i], &line, err) < 0)
+			lerr(L, line, "%s", err);
+	}
 	struct sim *s = L->s;
 	bool *linked;
 

@@ -1,0 +1,799 @@
+/*
+ * Serving the classic VDE protocol from a hub or bridge; see vdeserver.h.
+ */
+#include "vdeserver.h"
+#include "netdev.h"
+#include "../core/host.h"
+#include "../core/sim.h"
+#include "../core/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define VDE_MAGIC 0xfeedfaceu
+#define VDE_VERSION 3
+#define VDE_REQ_MIN 122         /* magic, version, type, struct sockaddr_un */
+#define VDE_REQ_MAX 256         /* vde_switch reads this much, once */
+#define VDE_DEFAULT_PORTS 32
+#define VDE_MAX_PORTS 1024
+#define VDE_DEFAULT_QUEUE 1024u
+#define VDE_RBUF (FRAME_MAX + 1)
+#define PENDING_MAX 16          /* control connections still handshaking */
+
+struct vdeport;
+
+struct pending {
+	struct vdeserver *v;
+	int fd;
+};
+
+struct vdeserver {
+	struct sim *sim;
+	struct node *owner;
+	int line;
+	char *dir;
+	mode_t mode;                /* the sockets' */
+	gid_t gid;
+	bool have_gid;
+	int maxports;
+	uint32_t queue;
+	int lfd;
+	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct vdeport **ports;     /* [1..maxports], created on first use */
+	struct pending pend[PENDING_MAX];
+	uint8_t *rbuf;
+	uint64_t connects, disconnects, refused, bad_requests;
+	int clients;
+	bool open;
+};
+
+struct vdeport {
+	struct vdeserver *v;
+	int num;
+	struct netdev *nd;
+	struct port *owner_port;    /* the hub's or bridge's side */
+	int ctlfd, datafd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char descr[128];
+	struct frame **q;           /* frames waiting for room at the client */
+	uint32_t qcap, qhead, qlen;
+	bool want_out;
+};
+
+struct vdeserver *vdeserver_of(struct sim *s, const struct node *owner)
+{
+	for (int i = 0; i < s->nvdeservers; i++)
+		if (s->vdeservers[i]->owner == owner)
+			return s->vdeservers[i];
+	return NULL;
+}
+
+const char *vdeserver_dir(const struct vdeserver *v)
+{
+	return v->dir;
+}
+
+int vdeserver_line(const struct vdeserver *v)
+{
+	return v->line;
+}
+
+int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char *val,
+		  int line, char *err)
+{
+	struct vdeserver *v;
+	char e[ERRLEN];
+	uint64_t num;
+
+	if (strcmp(key, "vde") != 0 && strncmp(key, "vde_", 4) != 0)
+		return 0;
+	v = vdeserver_of(s, owner);
+	if (v == NULL) {
+		v = xcalloc(1, sizeof(*v));
+		v->sim = s;
+		v->owner = owner;
+		v->line = line;
+		v->mode = 0600;
+		v->maxports = VDE_DEFAULT_PORTS;
+		v->queue = VDE_DEFAULT_QUEUE;
+		v->lfd = -1;
+		s->vdeservers = xreallocarray(s->vdeservers, (size_t)s->nvdeservers + 1,
+					      sizeof(*s->vdeservers));
+		s->vdeservers[s->nvdeservers++] = v;
+	}
+	if (strcmp(key, "vde") == 0) {
+		const char *slash = s->path ? strrchr(s->path, '/') : NULL;
+
+		if (val[0] == '\0')
+			return errf(err, "vde: needs a directory (the switch's, as vde_switch -s)");
+		free(v->dir);
+		if (val[0] != '/' && slash != NULL)
+			xasprintf(&v->dir, "%.*s/%s", (int)(slash - s->path), s->path, val);
+		else
+			v->dir = xstrdup(val);
+		if (strlen(v->dir) + 16 >= sizeof(v->ctl_path))
+			return errf(err, "vde: '%s' is too long for a unix socket path (at most "
+					 "%zu bytes)", v->dir, sizeof(v->ctl_path) - 17);
+		v->line = line;
+	} else if (strcmp(key, "vde_mode") == 0) {
+		char *end;
+		unsigned long m = strtoul(val, &end, 8);
+
+		if (val[0] == '\0' || *end != '\0' || m > 0777 || (m & 0600) != 0600)
+			return errf(err, "vde_mode: '%s' is not an octal mode that gives the owner "
+					 "rw (like 0600, 0660 or 0666)", val);
+		v->mode = (mode_t)m;
+	} else if (strcmp(key, "vde_group") == 0) {
+		struct group *gr = getgrnam(val);
+
+		if (gr == NULL) {
+			if (parse_u64(val, 0, 0x7fffffff, &num, NULL) < 0)
+				return errf(err, "vde_group: no group '%s' on this host", val);
+			v->gid = (gid_t)num;
+		} else {
+			v->gid = gr->gr_gid;
+		}
+		v->have_gid = true;
+	} else if (strcmp(key, "vde_ports") == 0) {
+		if (parse_u64(val, 1, VDE_MAX_PORTS, &num, e) < 0)
+			return errf(err, "vde_ports: %s", e);
+		v->maxports = (int)num;
+	} else if (strcmp(key, "vde_queue") == 0) {
+		if (parse_u64(val, 1, 65536, &num, e) < 0)
+			return errf(err, "vde_queue: %s", e);
+		v->queue = (uint32_t)num;
+	} else {
+		return errf(err, "unknown key '%s' (the VDE server's keys: vde, vde_mode, "
+				 "vde_group, vde_ports, vde_queue)", key);
+	}
+	return 1;
+}
+
+int vdeserver_check(struct vdeserver *v, int *line, char *err)
+{
+	*line = v->line;
+	if (v->dir == NULL)
+		return errf(err, "vde_* keys need vde = DIRECTORY (where the switch is served)");
+	return 0;
+}
+
+/* ---- ports -------------------------------------------------------------- */
+
+static void port_data_cb(void *arg, uint32_t events);
+
+static struct vdeport *P(struct netdev *nd)
+{
+	return nd->priv;
+}
+
+static bool q_push(struct vdeport *p, struct frame *f)
+{
+	if (p->qlen == p->qcap)
+		return false;
+	p->q[(p->qhead + p->qlen++) & (p->qcap - 1)] = f;
+	return true;
+}
+
+static void set_want_out(struct vdeport *p, bool want)
+{
+	if (p->want_out == want || p->datafd < 0)
+		return;
+	p->want_out = want;
+	loop_fd_mod(p->v->sim->loop, p->datafd, EPOLLIN | (want ? EPOLLOUT : 0));
+}
+
+static int send_one(struct vdeport *p, struct frame *f)
+{
+	uint8_t pad[ETH_MIN_LEN];
+	const uint8_t *b;
+	size_t len;
+	ssize_t n;
+
+	b = netdev_padded(f, pad, &len);
+	do
+		n = send(p->datafd, b, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? errno : 0;
+}
+
+static void q_flush(struct vdeport *p)
+{
+	while (p->qlen > 0) {
+		struct frame *f = p->q[p->qhead];
+		int e = send_one(p, f);
+
+		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+			set_want_out(p, true);
+			return;
+		}
+		p->qhead = (p->qhead + 1) & (p->qcap - 1);
+		p->qlen--;
+		netdev_tx_done(p->nd, f, e);
+	}
+	set_want_out(p, false);
+}
+
+static void q_clear(struct vdeport *p)
+{
+	while (p->qlen > 0) {
+		struct frame *f = p->q[p->qhead];
+
+		p->qhead = (p->qhead + 1) & (p->qcap - 1);
+		p->qlen--;
+		port_drop_dir(p->nd->port, f, DROP_NO_PEER, false);
+	}
+}
+
+static void vdeport_output(struct netdev *nd, struct frame *f)
+{
+	struct vdeport *p = P(nd);
+	int e;
+
+	if (p->datafd < 0) {
+		port_drop_dir(nd->port, f, DROP_NO_PEER, false);
+		return;
+	}
+	if (p->qlen > 0) {
+		if (!q_push(p, f))
+			port_drop_dir(nd->port, f, DROP_PEER_BACKLOG, false);
+		return;
+	}
+	e = send_one(p, f);
+	if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+		q_push(p, f);
+		set_want_out(p, true);
+		return;
+	}
+	netdev_tx_done(nd, f, e);
+}
+
+/* The client hung up (or broke the protocol): the port is free again. */
+static void port_end(struct vdeport *p, const char *why)
+{
+	struct vdeserver *v = p->v;
+	struct loop *l = v->sim->loop;
+
+	if (p->ctlfd < 0)
+		return;
+	q_clear(p);
+	loop_fd_del(l, p->ctlfd);
+	close(p->ctlfd);
+	p->ctlfd = -1;
+	if (p->datafd >= 0) {
+		loop_fd_del(l, p->datafd);
+		close(p->datafd);
+		p->datafd = -1;
+	}
+	p->want_out = false;
+	unlink(p->path);
+	v->clients--;
+	if (why != NULL) {
+		v->disconnects++;
+		p->nd->st.disconnects++;
+		netdev_event(p->nd, "VDE port %d: %s %s; the port is free", p->num, p->descr, why);
+	}
+	netdev_set_state(p->nd, ND_CLOSED);
+	port_set_link(p->owner_port, false);
+}
+
+static void port_ctl_cb(void *arg, uint32_t events)
+{
+	struct vdeport *p = arg;
+	char b[256];
+	ssize_t n;
+
+	(void)events;
+	n = read(p->ctlfd, b, sizeof(b));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		port_end(p, "hung up");
+	/* Anything else on the control stream is ignored, as vde_switch does. */
+}
+
+static void port_data_cb(void *arg, uint32_t events)
+{
+	struct vdeport *p = arg;
+	struct vdeserver *v = p->v;
+
+	if (events & EPOLLOUT)
+		q_flush(p);
+	if (!(events & EPOLLIN))
+		return;
+	for (int i = 0; i < 64 && p->datafd >= 0; i++) {
+		ssize_t n = recv(p->datafd, v->rbuf, VDE_RBUF, MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNREFUSED) {
+				/* The client's socket is gone; its control connection will
+				 * end too, or already has. */
+				continue;
+			}
+			return;
+		}
+		netdev_rx_bytes(p->nd, v->rbuf, (size_t)n);
+	}
+}
+
+static void vdeport_close(struct netdev *nd)
+{
+	struct vdeport *p = P(nd);
+
+	if (p != NULL && p->ctlfd >= 0)
+		port_end(p, NULL);
+}
+
+static void vdeport_describe(struct netdev *nd, char *buf, size_t len)
+{
+	struct vdeport *p = P(nd);
+
+	if (p->ctlfd >= 0)
+		snprintf(buf, len, "connected: VDE port %d of %s, %s", p->num, p->v->dir, p->descr);
+	else
+		snprintf(buf, len, "closed: VDE port %d of %s, free", p->num, p->v->dir);
+}
+
+static void vdeport_report(struct netdev *nd, json_t *obj)
+{
+	struct vdeport *p = P(nd);
+
+	json_object_set_new(obj, "vde_port", json_integer(p->num));
+	json_object_set_new(obj, "vde_client", json_string(p->ctlfd >= 0 ? p->descr : ""));
+}
+
+static void vdeport_free(struct netdev *nd)
+{
+	struct vdeport *p = P(nd);
+
+	if (p == NULL)
+		return;
+	if (p->v != NULL && p->v->ports != NULL)
+		p->v->ports[p->num] = NULL;
+	free(p->q);
+	free(p);
+	nd->priv = NULL;
+}
+
+static const struct backend_ops backend_vdeport = {
+	.type = "vde-port",
+	.options = "",
+	.output = vdeport_output,
+	.close = vdeport_close,
+	.describe = vdeport_describe,
+	.report = vdeport_report,
+	.free = vdeport_free,
+};
+
+static struct port *owner_add_port(struct vdeserver *v)
+{
+	struct bridge *b = bridge_from_node(v->owner);
+
+	return b != NULL ? bridge_add_port(b) : hub_add_port(hub_from_node(v->owner));
+}
+
+static struct vdeport *port_get(struct vdeserver *v, int num)
+{
+	struct sim *s = v->sim;
+	struct vdeport *p = v->ports[num];
+	char name[SIM_MAX_NAME + 16];
+	uint32_t cap = 1;
+
+	if (p != NULL)
+		return p;
+	p = xcalloc(1, sizeof(*p));
+	p->v = v;
+	p->num = num;
+	p->ctlfd = p->datafd = -1;
+	while (cap < v->queue)
+		cap <<= 1;
+	p->qcap = cap;
+	p->q = xcalloc(cap, sizeof(*p->q));
+	snprintf(name, sizeof(name), "%s-vde%d", v->owner->name, num);
+	for (int k = 2; graph_find_node(s->g, name) != NULL; k++)
+		snprintf(name, sizeof(name), "%s-vde%d_%d", v->owner->name, num, k);
+	p->nd = netdev_new(s, name, v->line);
+	p->nd->ops = &backend_vdeport;
+	p->nd->priv = p;
+	p->nd->options = NULL;
+	xasprintf(&p->nd->options, "vde port %d of %s", num, v->owner->name);
+	s->netdevs = xreallocarray(s->netdevs, (size_t)s->nnetdevs + 1, sizeof(*s->netdevs));
+	s->netdevs[s->nnetdevs++] = p->nd;
+	p->owner_port = owner_add_port(v);
+	link_new(s->g, p->owner_port, p->nd->port, 0, 0, 0, v->line);
+	v->ports[num] = p;
+	return p;
+}
+
+static void refuse(struct vdeserver *v, int fd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refuse(struct vdeserver *v, int fd, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	close(fd);
+	node_event(v->owner, "VDE: refused a client: %s", msg);
+}
+
+/* One request read: validates it, makes the port, answers. */
+static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
+{
+	struct sockaddr_un client, mine;
+	uint32_t magic, version, type;
+	struct vdeport *p;
+	char descr[128];
+	int want, num = 0, dfd;
+	size_t dlen;
+
+	if (n < VDE_REQ_MIN) {
+		v->bad_requests++;
+		refuse(v, fd, "a %zu-byte request (a VDE request is at least %d bytes)", n,
+		       VDE_REQ_MIN);
+		return;
+	}
+	memcpy(&magic, req, 4);
+	memcpy(&version, req + 4, 4);
+	memcpy(&type, req + 8, 4);
+	if (magic != VDE_MAGIC) {
+		v->bad_requests++;
+		refuse(v, fd, "no VDE magic (0x%08x): an old (V0) client or not VDE", magic);
+		return;
+	}
+	if (version != VDE_VERSION) {
+		v->bad_requests++;
+		refuse(v, fd, "protocol version %u (only version 3 is served)", version);
+		return;
+	}
+	if ((type & 0xff) != 0) {
+		v->bad_requests++;
+		refuse(v, fd, "request type %u (only new-port requests, type 0, are served)",
+		       type & 0xff);
+		return;
+	}
+	memset(&client, 0, sizeof(client));
+	memcpy(&client, req + 12, sizeof(client));
+	client.sun_path[sizeof(client.sun_path) - 1] = '\0';
+	dlen = MIN(n - VDE_REQ_MIN, sizeof(descr) - 1);
+	memcpy(descr, req + VDE_REQ_MIN, dlen);
+	descr[dlen] = '\0';
+	for (size_t i = 0; i < dlen; i++)
+		if (descr[i] < 32 || descr[i] > 126)
+			descr[i] = '?';
+	if (client.sun_family != AF_UNIX || client.sun_path[0] == '\0') {
+		v->bad_requests++;
+		refuse(v, fd, "the request names no unix socket for data");
+		return;
+	}
+	want = (int)(type >> 8);
+	if (want > 0) {
+		if (want > v->maxports) {
+			v->refused++;
+			refuse(v, fd, "%s asked for port %d; this switch has %d (vde_ports)", descr,
+			       want, v->maxports);
+			return;
+		}
+		if (v->ports[want] != NULL && v->ports[want]->ctlfd >= 0) {
+			v->refused++;
+			refuse(v, fd, "%s asked for port %d, which is in use by %s", descr, want,
+			       v->ports[want]->descr);
+			return;
+		}
+		num = want;
+	} else {
+		for (int i = 1; i <= v->maxports && num == 0; i++)
+			if (v->ports[i] == NULL || v->ports[i]->ctlfd < 0)
+				num = i;
+		if (num == 0) {
+			v->refused++;
+			refuse(v, fd, "%s: all %d ports are in use (vde_ports)", descr, v->maxports);
+			return;
+		}
+	}
+	dfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (dfd < 0 || connect(dfd, (struct sockaddr *)&client, sizeof(client)) < 0) {
+		int e = errno;
+
+		if (dfd >= 0)
+			close(dfd);
+		v->refused++;
+		refuse(v, fd, "%s: cannot reach its data socket %s: %s", descr, client.sun_path,
+		       strerror(e));
+		return;
+	}
+	memset(&mine, 0, sizeof(mine));
+	mine.sun_family = AF_UNIX;
+	snprintf(mine.sun_path, sizeof(mine.sun_path), "%s/%03d.%d", v->dir, num, dfd);
+	unlink(mine.sun_path);
+	if (bind(dfd, (struct sockaddr *)&mine, sizeof(mine)) < 0) {
+		int e = errno;
+
+		close(dfd);
+		v->refused++;
+		refuse(v, fd, "cannot bind %s: %s", mine.sun_path, strerror(e));
+		return;
+	}
+	chmod(mine.sun_path, v->mode);
+	if (v->have_gid && chown(mine.sun_path, (uid_t)-1, v->gid) < 0)
+		log_debug("vde: chown %s: %s", mine.sun_path, strerror(errno));
+	if (write(fd, &mine, sizeof(mine)) != (ssize_t)sizeof(mine)) {
+		close(dfd);
+		unlink(mine.sun_path);
+		v->refused++;
+		refuse(v, fd, "%s went away during the handshake", descr);
+		return;
+	}
+	p = port_get(v, num);
+	p->ctlfd = fd;
+	p->datafd = dfd;
+	p->want_out = false;
+	snprintf(p->path, sizeof(p->path), "%s", mine.sun_path);
+	snprintf(p->descr, sizeof(p->descr), "%s", descr);
+	snprintf(p->nd->peer, sizeof(p->nd->peer), "%s", descr);
+	if (loop_fd_add(v->sim->loop, fd, EPOLLIN, port_ctl_cb, p) < 0 ||
+	    loop_fd_add(v->sim->loop, dfd, EPOLLIN, port_data_cb, p) < 0) {
+		loop_fd_del(v->sim->loop, fd);
+		p->datafd = -1;
+		close(dfd);
+		close(fd);
+		p->ctlfd = -1;
+		unlink(p->path);
+		v->refused++;
+		return;
+	}
+	v->clients++;
+	v->connects++;
+	p->nd->st.connects++;
+	p->nd->error[0] = '\0';
+	netdev_set_state(p->nd, ND_CONNECTED);
+	port_set_link(p->owner_port, true);
+	netdev_event(p->nd, "VDE port %d: %s connected", num, descr);
+}
+
+static void pending_cb(void *arg, uint32_t events)
+{
+	struct pending *pd = arg;
+	struct vdeserver *v = pd->v;
+	uint8_t req[VDE_REQ_MAX + 1];
+	int fd = pd->fd;
+	ssize_t n;
+
+	(void)events;
+	n = read(fd, req, VDE_REQ_MAX);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	loop_fd_del(v->sim->loop, fd);
+	pd->fd = -1;
+	if (n <= 0) {
+		close(fd);
+		return;
+	}
+	handshake(v, fd, req, (size_t)n);
+}
+
+static void accept_cb(void *arg, uint32_t events)
+{
+	struct vdeserver *v = arg;
+
+	(void)events;
+	for (;;) {
+		int fd = accept4(v->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct pending *pd = NULL;
+
+		if (fd < 0)
+			return;
+		for (int i = 0; i < PENDING_MAX && pd == NULL; i++)
+			if (v->pend[i].fd < 0)
+				pd = &v->pend[i];
+		if (pd == NULL) {
+			v->refused++;
+			close(fd);
+			continue;
+		}
+		pd->v = v;
+		pd->fd = fd;
+		if (loop_fd_add(v->sim->loop, fd, EPOLLIN, pending_cb, pd) < 0) {
+			close(fd);
+			pd->fd = -1;
+		}
+	}
+}
+
+/* ---- the directory ------------------------------------------------------ */
+
+/* An existing directory: ours to take if it holds only sockets nobody
+ * serves (a switch that crashed); refused if a switch answers or it holds
+ * anything else. */
+static int take_stale_dir(struct vdeserver *v, char *err)
+{
+	struct sockaddr_un a;
+	int stale = 0, s;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", v->ctl_path);
+	if (lstat(a.sun_path, &st) == 0) {
+		s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			close(s);
+			return errf(err, "vde=%s: a VDE switch is already serving there (its ctl "
+					 "socket answers); stop it or choose another directory",
+				    v->dir);
+		}
+		if (s >= 0)
+			close(s);
+	}
+	d = opendir(v->dir);
+	if (d == NULL)
+		return errf(err, "vde=%s: %s", v->dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char p[PATH_MAX];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", v->dir, de->d_name);
+		if (lstat(p, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+			closedir(d);
+			return errf(err, "vde=%s exists and holds '%s', which is not a socket: not "
+					 "a VDE switch directory (choose another vde= path)", v->dir,
+				    de->d_name);
+		}
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		char p[PATH_MAX];
+
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || de->d_name[1] == '.'))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", v->dir, de->d_name);
+		if (unlink(p) == 0)
+			stale++;
+	}
+	closedir(d);
+	if (stale > 0)
+		node_event(v->owner, "VDE: removed %d stale socket%s from %s (left "
+				    "by a switch that is gone)", stale, stale == 1 ? "" : "s", v->dir);
+	return 0;
+}
+
+int vdeserver_open(struct vdeserver *v, char *err)
+{
+	mode_t dirmode = 02700 | ((v->mode & 0060) ? 0070 : 0) | ((v->mode & 0006) ? 0007 : 0);
+	struct sockaddr_un a;
+	struct stat st;
+
+	snprintf(v->ctl_path, sizeof(v->ctl_path), "%s/ctl", v->dir);
+	if (stat(v->dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return errf(err, "vde=%s exists and is not a directory", v->dir);
+		if (take_stale_dir(v, err) < 0)
+			return -1;
+	} else if (mkdir(v->dir, 0700) < 0) {
+		return errf(err, "vde=%s: cannot create the directory: %s", v->dir, strerror(errno));
+	}
+	host_record(HOST_VDEDIR, v->dir);
+	if (v->have_gid && chown(v->dir, (uid_t)-1, v->gid) < 0)
+		return errf(err, "vde_group: cannot give %s to group %u: %s", v->dir,
+			    (unsigned)v->gid, strerror(errno));
+	if (chmod(v->dir, dirmode) < 0)
+		return errf(err, "vde=%s: chmod: %s", v->dir, strerror(errno));
+	v->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (v->lfd < 0)
+		return errf(err, "socket: %s", strerror(errno));
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", v->ctl_path);
+	if (bind(v->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(v->lfd, 15) < 0)
+		return errf(err, "vde=%s: cannot listen on %s: %s", v->dir, v->ctl_path,
+			    strerror(errno));
+	chmod(v->ctl_path, v->mode);
+	if (v->have_gid && chown(v->ctl_path, (uid_t)-1, v->gid) < 0)
+		log_debug("vde: chown %s: %s", v->ctl_path, strerror(errno));
+	if (loop_fd_add(v->sim->loop, v->lfd, EPOLLIN, accept_cb, v) < 0)
+		return errf(err, "cannot watch %s", v->ctl_path);
+	v->ports = xcalloc((size_t)v->maxports + 1, sizeof(*v->ports));
+	v->rbuf = xmalloc(VDE_RBUF);
+	for (int i = 0; i < PENDING_MAX; i++)
+		v->pend[i].fd = -1;
+	v->open = true;
+	return 0;
+}
+
+void vdeserver_close(struct vdeserver *v)
+{
+	struct loop *l = v->sim->loop;
+
+	if (!v->open)
+		return;
+	for (int i = 1; i <= v->maxports; i++)
+		if (v->ports[i] != NULL && v->ports[i]->ctlfd >= 0)
+			port_end(v->ports[i], NULL);
+	for (int i = 0; i < PENDING_MAX; i++) {
+		if (v->pend[i].fd >= 0) {
+			loop_fd_del(l, v->pend[i].fd);
+			close(v->pend[i].fd);
+			v->pend[i].fd = -1;
+		}
+	}
+	if (v->lfd >= 0) {
+		loop_fd_del(l, v->lfd);
+		close(v->lfd);
+		v->lfd = -1;
+	}
+	host_remove(HOST_VDEDIR, v->dir);
+	host_forget(HOST_VDEDIR, v->dir);
+	v->open = false;
+}
+
+void vdeserver_free(struct vdeserver *v)
+{
+	if (v == NULL)
+		return;
+	vdeserver_close(v);
+	/* The port netdevs are graph nodes; they go with the graph. */
+	for (int i = 1; v->ports != NULL && i <= v->maxports; i++)
+		if (v->ports[i] != NULL)
+			v->ports[i]->v = NULL;
+	free(v->ports);
+	free(v->rbuf);
+	free(v->dir);
+	free(v);
+}
+
+void vdeserver_describe(struct vdeserver *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "serving VDE at %s: %d client%s (most %d), %" PRIu64 " connects, %"
+		 PRIu64 " refused", v->dir, v->clients, v->clients == 1 ? "" : "s", v->maxports,
+		 v->connects, v->refused);
+}
+
+int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out)
+{
+	if (strcmp(name, "clients") == 0)
+		*out = (uint64_t)v->clients;
+	else if (strcmp(name, "connects") == 0)
+		*out = v->connects;
+	else if (strcmp(name, "disconnects") == 0)
+		*out = v->disconnects;
+	else if (strcmp(name, "refused") == 0)
+		*out = v->refused;
+	else if (strcmp(name, "bad_requests") == 0)
+		*out = v->bad_requests;
+	else
+		return -1;
+	return 0;
+}
+
+void vdeserver_report(struct vdeserver *v, json_t *obj)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "dir", json_string(v->dir));
+	json_object_set_new(o, "mode", json_integer(v->mode));
+	json_object_set_new(o, "max_ports", json_integer(v->maxports));
+	json_object_set_new(o, "clients", json_integer(v->clients));
+	json_object_set_new(o, "connects", json_integer((json_int_t)v->connects));
+	json_object_set_new(o, "disconnects", json_integer((json_int_t)v->disconnects));
+	json_object_set_new(o, "refused", json_integer((json_int_t)v->refused));
+	json_object_set_new(o, "bad_requests", json_integer((json_int_t)v->bad_requests));
+	json_object_set_new(obj, "vde", o);
+}
