@@ -49,6 +49,7 @@ CORE_SRCS := \
 	src/guest/dhcp.c \
 	src/guest/dns.c \
 	src/guest/tcp.c \
+	src/guest/kernel.c \
 	src/backends/netdev.c \
 	src/backends/sockio.c \
 	src/backends/socket.c \

@@ -10,6 +10,7 @@
 #include "sim.h"
 #include "util.h"
 #include "../backends/user.h"
+#include "../guest/kernel.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct cmd_ctx {
 	FILE *out;
 	bool check;
 	char *err;
+	const char *line;       /* the command as written */
 };
 
 struct cmd {
@@ -94,7 +96,7 @@ static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
 		return errf(c->err, "info what? (network, usernet, ports, mac, arp, pings, tcp, dhcp, "
-				    "dns)");
+				    "dns, kernel)");
 	if (strcmp(argv[1], "network") == 0) {
 		if (argc != 2)
 			return errf(c->err, "usage: info network");
@@ -126,6 +128,18 @@ static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 			if (!any)
 				fprintf(c->out, "  %s has no NIC with ip = dhcp\n", gu->node.name);
 		}
+	} else if (strcmp(argv[1], "kernel") == 0) {
+		struct guest *gu;
+
+		if (argc != 3)
+			return errf(c->err, "usage: info kernel GUEST");
+		if ((gu = need_guest(c, argv[2])) == NULL)
+			return -1;
+		if (gu->kern == NULL)
+			return errf(c->err, "guest %s is a sim guest (info kernel is for kind = netns)",
+				    gu->node.name);
+		if (!c->check)
+			kguest_info(gu, c->out);
 	} else if (strcmp(argv[1], "usernet") == 0) {
 		int n = 0;
 
@@ -191,6 +205,33 @@ static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 	} else {
 		return errf(c->err, "unknown info '%s' (network, ports, mac, arp, pings)", argv[1]);
 	}
+	return 0;
+}
+
+/* `exec GUEST COMMAND...`: the rest of the line, as written, for /bin/sh. */
+static int cmd_exec_guest(struct cmd_ctx *c, int argc, char **argv)
+{
+	const char *p = c->line;
+	struct guest *gu;
+
+	if (argc < 3)
+		return errf(c->err, "usage: exec GUEST COMMAND...");
+	if ((gu = need_guest(c, argv[1])) == NULL)
+		return -1;
+	if (gu->kern == NULL)
+		return errf(c->err, "guest %s is a sim guest; exec runs commands in netns guests "
+				    "(kind = netns)", gu->node.name);
+	/* Past two words: "exec" and the guest (in either order). */
+	for (int w = 0; w < 2; w++) {
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");
+	}
+	p += strspn(p, " \t");
+	if (c->check)
+		return 0;
+	if (kguest_exec_add(gu, p, c->err) < 0)
+		return -1;
+	fprintf(c->out, "%s: exec[%d] queued: %s\n", gu->node.name, kguest_nexec(gu) - 1, p);
 	return 0;
 }
 
@@ -730,7 +771,9 @@ static int cmd_quit(struct cmd_ctx *c, int argc, char **argv)
 
 static const struct cmd commands[] = {
 	{ "help", "help", "lists the commands", cmd_help_fn },
-	{ "info", "info network|usernet|ports|mac [BRIDGE]|arp|pings|tcp|dhcp|dns GUEST",
+	{ "exec", "exec GUEST COMMAND...",
+	  "runs a shell command in a netns guest, after the ones before it", cmd_exec_guest },
+	{ "info", "info network|usernet|ports|mac [BRIDGE]|arp|pings|tcp|dhcp|dns|kernel GUEST",
 	  "shows hubs and their devices, NAT connections and leases, port counters, MAC "
 	  "tables, ARP caches, ping results",
 	  cmd_info },
@@ -803,7 +846,7 @@ static bool guest_command(const char *w)
 {
 	static const char *const names[] = { "ping", "udp", "tcp_connect", "tcp_send",
 					     "tcp_close", "tcp_abort", "tcp_listen", "resolve",
-					     "dhcp" };
+					     "dhcp", "exec" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(w, names[i]) == 0)
@@ -816,7 +859,7 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 	char buf[SIM_MAX_LINE + 1];
 	char *argv[MAX_ARGS];
 	int argc;
-	struct cmd_ctx c = { .s = s, .out = out, .check = check, .err = err };
+	struct cmd_ctx c = { .s = s, .out = out, .check = check, .err = err, .line = line };
 
 	if (strlen(line) > SIM_MAX_LINE)
 		return errf(err, "command is too long");
@@ -834,6 +877,15 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 			return errf(err, "no guest named '%s'", argv[0]);
 		argv[0] = argv[1];
 		argv[1] = t;
+	}
+	/* The sim stack's commands make no sense on the kernel's. */
+	if (argc >= 2 && guest_command(argv[0]) && strcmp(argv[0], "exec") != 0) {
+		struct guest *gu = sim_guest(s, argv[1]);
+
+		if (gu != NULL && gu->kern != NULL)
+			return errf(err, "guest %s runs the Linux kernel's stack (kind = netns): "
+					 "%s is for sim guests; use `exec %s COMMAND`, e.g. `exec %s "
+					 "ping -c1 ADDRESS`", argv[1], argv[0], argv[1], argv[1]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[0], commands[i].name) == 0) {

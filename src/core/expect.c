@@ -25,6 +25,7 @@
 #include "util.h"
 #include "../backends/netdev.h"
 #include "../backends/user.h"
+#include "../guest/kernel.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -37,7 +38,7 @@
 struct value {
 	bool numeric;
 	double num;
-	char str[64];
+	char str[8192];         /* text values: a command's output is matched in its first 8 KiB */
 };
 
 static void set_num(struct value *v, double n)
@@ -235,9 +236,24 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		set_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
 		return 0;
 	}
+	if (gu->kern != NULL) {
+		char b[KEXEC_OUTPUT_MAX + 1];
+
+		if (kguest_field(gu, rest, b, sizeof(b)) == 0) {
+			size_t n = strlen(rest);
+
+			if (!check && n > 7 && strcmp(rest + n - 7, ".status") == 0 &&
+			    strcmp(b, "none") != 0)
+				set_num(v, atof(b));
+			else
+				set_str(v, check ? "none" : b);
+			return 0;
+		}
+	}
 	(void)s;
 	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP], ip, ip.N, "
-			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME])", rest);
+			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME]; netns guests: "
+			 "exec[N].state|status|output|cmd, netns)", rest);
 }
 
 static int port_value(struct port *p, const char *f, struct value *v, char *err)

@@ -300,6 +300,7 @@ static void child_exec(const char *const argv[], const char *netns, int outfd, p
 	int null = open("/dev/null", O_RDONLY);
 
 	if (parent > 0) {
+		setpgid(0, 0);          /* its own group: a timeout kills all of it */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);

@@ -8,6 +8,7 @@
 #include "host.h"
 #include "../backends/netdev.h"
 #include "../backends/vdeserver.h"
+#include "../guest/kernel.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -138,7 +139,12 @@ static void step_fire(void *arg)
 
 bool sim_is_real(const struct sim *s)
 {
-	return s->nnetdevs > 0 || s->nvdeservers > 0;
+	if (s->nnetdevs > 0 || s->nvdeservers > 0)
+		return true;
+	for (int i = 0; i < s->nguests; i++)
+		if (s->guests[i]->kern != NULL)
+			return true;
+	return false;
 }
 
 int sim_open(struct sim *s, char *err)
@@ -150,6 +156,10 @@ int sim_open(struct sim *s, char *err)
 		loop_set_clock(s->loop, LOOP_REAL);
 		/* What a qnetsim killed with -9 left on this host goes first. */
 		host_cleanup_stale(s->out);
+	}
+	for (int i = 0; i < s->nguests; i++) {
+		if (s->guests[i]->kern != NULL && kguest_open(s->guests[i], e) < 0)
+			return errf(err, "%s:%d: %s", s->path, s->guests[i]->node.line, e);
 	}
 	for (int i = 0; i < s->nvdeservers; i++) {
 		if (vdeserver_open(s->vdeservers[i], e) < 0)

@@ -17,6 +17,7 @@
 #include "util.h"
 #include "../backends/netdev.h"
 #include "../backends/vdeserver.h"
+#include "../guest/kernel.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -456,6 +457,22 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 	} else if (strcmp(k, "dns") == 0) {
 		if (parse_ipv4(v, &gu->dns) < 0 || gu->dns == 0)
 			lerr(L, line, "dns: '%s' is not an IPv4 address", v);
+	} else if (strcmp(k, "kind") == 0) {
+		if (strcmp(v, "netns") == 0) {
+			if (gu->kern == NULL)
+				gu->kern = kguest_new(gu);
+		} else if (strcmp(v, "sim") != 0) {
+			lerr(L, line, "kind: '%s' is not a guest kind (sim: qnetsim's own stack; "
+				      "netns: the Linux kernel's, in a network namespace)", v);
+		} else if (gu->kern != NULL) {
+			lerr(L, line, "kind: given twice (netns, then sim)");
+		}
+	} else if (strcmp(k, "exec") == 0 || strcmp(k, "exec_timeout") == 0) {
+		if (gu->kern == NULL)
+			lerr(L, line, "%s: only netns guests run commands; put kind = netns before "
+				      "it", k);
+		else if (kguest_key(gu->kern, k, v, err) < 0)
+			lerr(L, line, "%s", err);
 	} else if (strcmp(k, "arp_timeout") == 0) {
 		if (parse_duration(v, &gu->arp_timeout, err) < 0)
 			lerr(L, line, "arp_timeout: %s", err);
@@ -463,7 +480,7 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 			lerr(L, line, "arp_timeout: %s is too short (at least 1s)", v);
 	} else {
 		lerr(L, line, "[guest %s] unknown key '%s' (known: nic, ip, ip.N, gw, dns, "
-			      "arp_timeout)",
+			      "arp_timeout, kind, exec, exec_timeout)",
 		     gu->node.name, k);
 	}
 }
@@ -923,9 +940,13 @@ static void resolve(struct loader *L)
 			     d->nic);
 			continue;
 		}
-		if (nic->ip != 0 || nic->dhcp != NULL) {
+		if (nic->ip != 0 || nic->dhcp != NULL || nic->kdhcp) {
 			lerr(L, d->line, "ip: NIC %s.%s already has an address", d->gu->node.name,
 			     nic->id);
+			continue;
+		}
+		if (d->dhcp && d->gu->kern != NULL) {
+			nic->kdhcp = true;      /* busybox udhcpc, in the namespace */
 			continue;
 		}
 		if (d->dhcp) {

@@ -6,6 +6,7 @@
  * (which owns them until they are sent or dropped).
  */
 #include "stack.h"
+#include "kernel.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -610,6 +611,10 @@ static void guest_input(struct node *n, struct port *in, struct frame *f)
 		port_drop(in, f, DROP_RUNT);
 		return;
 	}
+	if (gu->kern != NULL) {
+		kguest_input(gu, nic, f);
+		return;
+	}
 	/* The NIC's receive filter: our MAC or broadcast; no multicast groups. */
 	if (memcmp(f->data, nic->mac, 6) != 0 && !mac_is_broadcast(f->data)) {
 		port_drop(in, f, DROP_NOT_FOR_US);
@@ -774,6 +779,7 @@ static void guest_destroy(struct node *n)
 	}
 	tcp_free_all(gu);
 	dns_free_all(gu);
+	kguest_free(gu->kern);
 	for (int i = 0; i < gu->nnics; i++) {
 		if (gu->nics[i]->dhcp != NULL)
 			dhcp_client_free(gu->nics[i]->dhcp);
@@ -806,6 +812,10 @@ struct guest *guest_new(struct graph *g, const char *name, int line)
 
 void guest_start(struct guest *gu)
 {
+	if (gu->kern != NULL) {
+		kguest_start(gu);
+		return;
+	}
 	for (int i = 0; i < gu->nnics; i++)
 		if (gu->nics[i]->dhcp != NULL)
 			dhcp_command(gu->nics[i], "start", NULL);

@@ -42,6 +42,7 @@ struct udp_flow;
 struct dhcp_client;
 struct tcp_conn;
 struct dns_query;
+struct kguest;
 
 #define GUEST_MAX_TCP 256         /* connections kept per guest, closed ones reused */
 #define GUEST_MAX_LISTEN 16
@@ -58,6 +59,7 @@ struct nic {
 	int prefix;
 	int vlan;                       /* QEMU vlan= number; -1 when not set */
 	struct dhcp_client *dhcp;       /* ip = dhcp; NULL for a static address */
+	bool kdhcp;                     /* netns guest: ip = dhcp, by udhcpc */
 	struct port *port;
 	int line;
 };
@@ -134,6 +136,7 @@ struct guest {
 	struct dns_query *dnsq[GUEST_MAX_DNS];
 	int ndnsq;
 	struct guest_stats st;
+	struct kguest *kern;            /* kind = netns: the kernel's stack; NULL: sim */
 };
 
 struct guest *guest_new(struct graph *g, const char *name, int line);
