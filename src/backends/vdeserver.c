@@ -783,6 +783,29 @@ int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out
 	return 0;
 }
 
+int vdeserver_port_field(const struct vdeserver *v, const char *f, char *buf, size_t len)
+{
+	const struct vdeport *p;
+	char *end;
+	long num = strtol(f + 1, &end, 10);
+
+	if (f[0] != '[' || end == f + 1 || *end != ']' || end[1] != '.' || num < 1)
+		return -1;
+	f = end + 2;
+	p = v->ports != NULL && num <= v->maxports ? v->ports[num] : NULL;
+	if (strcmp(f, "state") == 0)
+		snprintf(buf, len, "%s", p == NULL ? "none" : p->ctlfd >= 0 ? "connected" : "free");
+	else if (strcmp(f, "client") == 0)
+		snprintf(buf, len, "%s", p == NULL || p->ctlfd < 0 ? "none" : p->descr);
+	else if (strcmp(f, "rx_frames") == 0)
+		snprintf(buf, len, "%" PRIu64, p == NULL ? 0 : p->nd->port->st.tx_frames);
+	else if (strcmp(f, "tx_frames") == 0)
+		snprintf(buf, len, "%" PRIu64, p == NULL ? 0 : p->nd->port->st.rx_frames);
+	else
+		return -1;
+	return 0;
+}
+
 void vdeserver_report(struct vdeserver *v, json_t *obj)
 {
 	json_t *o = json_object();

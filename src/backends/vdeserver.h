@@ -58,6 +58,9 @@ const char *vdeserver_dir(const struct vdeserver *v);
 int vdeserver_line(const struct vdeserver *v);     /* where vde= was given */
 /* Counters by name (clients, connects, disconnects, refused, bad_requests). */
 int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out);
+/* "[N].state" (connected, free, none), "[N].client", "[N].rx_frames",
+ * "[N].tx_frames" (frames from and to the client): 0 or -1. */
+int vdeserver_port_field(const struct vdeserver *v, const char *f, char *buf, size_t len);
 void vdeserver_report(struct vdeserver *v, struct json_t *obj);
 
 #endif

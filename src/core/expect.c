@@ -26,6 +26,7 @@
 #include "../backends/netdev.h"
 #include "../backends/user.h"
 #include "../guest/kernel.h"
+#include "../backends/vdeserver.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -378,6 +379,31 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 		return errf(err, "'%s': no node or port named '%s'", lhs, name);
 	if (guest_from_node(n) != NULL)
 		return guest_value(s, guest_from_node(n), dot + 1, check, v, err);
+	if (strncmp(dot + 1, "vde", 3) == 0 && (dot[4] == '.' || dot[4] == '[')) {
+		struct vdeserver *vs = vdeserver_of(s, n);
+		char b[160];
+		uint64_t c;
+
+		if (vs == NULL)
+			return errf(err, "'%s': %s serves no VDE switch (vde = DIR)", lhs, name);
+		if (dot[4] == '.') {
+			if (vdeserver_counter(vs, dot + 5, &c) < 0)
+				return errf(err, "unknown VDE value '%s' (clients, connects, "
+						 "disconnects, refused, bad_requests)", dot + 5);
+			set_num(v, check ? 0 : (double)c);
+			return 0;
+		}
+		if (vdeserver_port_field(vs, dot + 4, b, sizeof(b)) < 0)
+			return errf(err, "expected %s.vde[PORT].state|client|rx_frames|tx_frames",
+				    name);
+		if (check)
+			set_str(v, "none");
+		else if (b[0] >= '0' && b[0] <= '9')
+			set_num(v, atof(b));
+		else
+			set_str(v, b);
+		return 0;
+	}
 	if (bridge_from_node(n) != NULL)
 		return bridge_value(s, bridge_from_node(n), dot + 1, check, v, err);
 	if (netdev_from_node(n) != NULL) {

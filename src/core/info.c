@@ -6,6 +6,7 @@
 #include "sim.h"
 #include "util.h"
 #include "../backends/netdev.h"
+#include "../backends/vdeserver.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,6 +51,18 @@ static void describe_peer(struct port *p, FILE *out)
 	fputc('\n', out);
 }
 
+/* A hub's or bridge's VDE switch, if it serves one. */
+static void info_vde(struct sim *s, struct node *n, FILE *out)
+{
+	struct vdeserver *v = vdeserver_of(s, n);
+	char buf[256];
+
+	if (v == NULL)
+		return;
+	vdeserver_describe(v, buf, sizeof(buf));
+	fprintf(out, "  %s\n", buf);
+}
+
 void info_network(struct sim *s, FILE *out)
 {
 	bool loose = false;
@@ -61,6 +74,7 @@ void info_network(struct sim *s, FILE *out)
 			fprintf(out, "hub %d (%s)\n", s->hubs[i]->vlan, n->name);
 		else
 			fprintf(out, "hub %s\n", n->name);
+		info_vde(s, n, out);
 		for (int j = 0; j < n->nports; j++) {
 			fprintf(out, " \\ %s: ", n->ports[j]->name);
 			describe_peer(n->ports[j], out);
@@ -74,6 +88,7 @@ void info_network(struct sim *s, FILE *out)
 		fprintf(out, "bridge %s (ageing %s, %u/%u MAC entries)\n", n->name,
 			fmt_duration(fdb_ageing(b->fdb), age, sizeof(age)), fdb_count(b->fdb),
 			fdb_max(b->fdb));
+		info_vde(s, n, out);
 		for (int j = 0; j < n->nports; j++) {
 			fprintf(out, " \\ %s: ", n->ports[j]->name);
 			describe_peer(n->ports[j], out);

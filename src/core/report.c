@@ -6,6 +6,8 @@
 #include "sim.h"
 #include "util.h"
 #include "../backends/netdev.h"
+#include "../backends/vdeserver.h"
+#include "../guest/kernel.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -53,6 +55,8 @@ static json_t *bridge_json(struct sim *s, struct bridge *b)
 	uint32_t n = fdb_snapshot(b->fdb, now, &v);
 
 	json_object_set_new(o, "name", json_string(b->node.name));
+	if (vdeserver_of(s, &b->node) != NULL)
+		vdeserver_report(vdeserver_of(s, &b->node), o);
 	json_object_set_new(o, "ageing_ms", json_integer((json_int_t)(fdb_ageing(b->fdb) / NS_PER_MS)));
 	json_object_set_new(o, "max_entries", json_integer(fdb_max(b->fdb)));
 	json_object_set_new(o, "entries", json_integer(n));
@@ -125,6 +129,10 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		json_array_append_new(nics, j);
 	}
 	json_object_set_new(o, "nics", nics);
+	if (gu->kern != NULL)
+		kguest_report(gu, o);
+	else
+		json_object_set_new(o, "kind", json_string("sim"));
 	for (int i = 0; i < gu->narp; i++) {
 		const struct arp_entry *e = gu->arp[i];
 		json_t *j = json_object();
@@ -257,6 +265,8 @@ int report_write(struct sim *s, const char *path, char *err)
 		for (int j = 0; j < s->hubs[i]->node.nports; j++)
 			json_array_append_new(ports, json_string(s->hubs[i]->node.ports[j]->name));
 		json_object_set_new(h, "ports", ports);
+		if (vdeserver_of(s, &s->hubs[i]->node) != NULL)
+			vdeserver_report(vdeserver_of(s, &s->hubs[i]->node), h);
 		json_array_append_new(arr, h);
 	}
 	json_object_set_new(root, "hubs", arr);
