@@ -129,6 +129,7 @@ $(BUILD)/tests/interop/qpeer: tests/interop/qpeer.c
 interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/run.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/user.sh
+	QNETSIM=$(BUILD)/qnetsim tests/interop/host.sh
 
 test: unit regress tui interop
 

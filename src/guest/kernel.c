@@ -103,8 +103,10 @@ int kguest_key(struct kguest *k, const char *key, const char *val, char *err)
 		return 1;
 	}
 	if (strcmp(key, "exec_timeout") == 0) {
-		if (parse_duration(val, &k->timeout, err) < 0)
-			return -1;
+		char e[ERRLEN];
+
+		if (parse_duration(val, &k->timeout, e) < 0)
+			return errf(err, "exec_timeout: %s", e);
 		if (k->timeout == 0 || k->timeout > 86400 * NS_PER_SEC)
 			return errf(err, "exec_timeout: %s is out of range (1ms..86400s)", val);
 		return 1;
