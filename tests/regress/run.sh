@@ -26,7 +26,7 @@ cd "$top"
 # "-a"/"-b" pair runs together (a first, it listens).
 for t in topologies/*.ini; do
 	name=$(basename "$t" .ini)
-	if grep -q '^\[netdev' "$t"; then
+	if grep -qE '^\[netdev|^kind *= *netns|^vde *=' "$t"; then
 		case $name in *-b) continue ;; esac
 		partner=${t%-a.ini}-b.ini
 		if [ "$partner" != "$t" ] && [ -f "$partner" ]; then
