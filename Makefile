@@ -146,12 +146,17 @@ $(BUILD)/bench/sockbench: bench/sockbench.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(LDLIBS)
 
-bench: $(BUILD)/bench/bench $(BUILD)/bench/sockbench $(BUILD)/qnetsim
+$(BUILD)/bench/vdebench: bench/vdebench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lvdeplug
+
+bench: $(BUILD)/bench/bench $(BUILD)/bench/sockbench $(BUILD)/bench/vdebench $(BUILD)/qnetsim
 	$(BUILD)/bench/bench
 	$(BUILD)/bench/sockbench
 	QNETSIM=$(BUILD)/qnetsim bench/scale.sh
 	QNETSIM=$(BUILD)/qnetsim bench/tui.sh
 	QNETSIM=$(BUILD)/qnetsim bench/usernet.sh
+	QNETSIM=$(BUILD)/qnetsim VDEBENCH=$(BUILD)/bench/vdebench bench/vde.sh
 
 deps:
 	scripts/install-deps

@@ -56,7 +56,9 @@ struct vdeserver {
 	struct pending pend[PENDING_MAX];
 	uint8_t *rbuf;
 	uint64_t connects, disconnects, refused, bad_requests;
+	uint64_t pauses;            /* times reading from clients was paused */
 	int clients;
+	int over;                   /* ports whose queue is over the high mark */
 	bool open;
 };
 
@@ -70,7 +72,10 @@ struct vdeport {
 	char descr[128];
 	struct frame **q;           /* frames waiting for room at the client */
 	uint32_t qcap, qhead, qlen;
+	uint32_t qlimit;            /* vde_queue */
 	bool want_out;
+	bool over;                  /* counted in v->over */
+	uint32_t ev;                /* the events registered for datafd */
 };
 
 struct vdeserver *vdeserver_of(struct sim *s, const struct node *owner)
@@ -179,20 +184,62 @@ static struct vdeport *P(struct netdev *nd)
 	return nd->priv;
 }
 
+/* Flow control between VDE clients, as 802.3x pause frames do on a real
+ * switch: while any client's queue is over its high mark, the switch stops
+ * reading from its VDE clients; their sends then wait in their sockets
+ * instead of being lost. Reading starts again below the low mark. */
+#define Q_HIGH(p) ((p)->qlimit - (p)->qlimit / 4)
+#define Q_LOW(p) ((p)->qlimit / 4)
+
+static void port_update(struct vdeport *p)
+{
+	uint32_t ev = (p->v->over > 0 ? 0 : EPOLLIN) | (p->want_out ? EPOLLOUT : 0);
+
+	if (p->datafd < 0 || ev == p->ev)
+		return;
+	p->ev = ev;
+	loop_fd_mod(p->v->sim->loop, p->datafd, ev);
+}
+
+static void update_all(struct vdeserver *v)
+{
+	for (int i = 1; i <= v->maxports; i++)
+		if (v->ports[i] != NULL && v->ports[i]->datafd >= 0)
+			port_update(v->ports[i]);
+}
+
+static void set_over(struct vdeport *p, bool over)
+{
+	struct vdeserver *v = p->v;
+
+	if (p->over == over)
+		return;
+	p->over = over;
+	v->over += over ? 1 : -1;
+	if (over && v->over == 1) {
+		v->pauses++;
+		update_all(v);
+	} else if (!over && v->over == 0) {
+		update_all(v);
+	}
+}
+
 static bool q_push(struct vdeport *p, struct frame *f)
 {
-	if (p->qlen == p->qcap)
+	if (p->qlen == p->qlimit)
 		return false;
 	p->q[(p->qhead + p->qlen++) & (p->qcap - 1)] = f;
+	if (p->qlen >= Q_HIGH(p))
+		set_over(p, true);
 	return true;
 }
 
 static void set_want_out(struct vdeport *p, bool want)
 {
-	if (p->want_out == want || p->datafd < 0)
+	if (p->want_out == want)
 		return;
 	p->want_out = want;
-	loop_fd_mod(p->v->sim->loop, p->datafd, EPOLLIN | (want ? EPOLLOUT : 0));
+	port_update(p);
 }
 
 static int send_one(struct vdeport *p, struct frame *f)
@@ -222,6 +269,8 @@ static void q_flush(struct vdeport *p)
 		p->qhead = (p->qhead + 1) & (p->qcap - 1);
 		p->qlen--;
 		netdev_tx_done(p->nd, f, e);
+		if (p->qlen <= Q_LOW(p))
+			set_over(p, false);
 	}
 	set_want_out(p, false);
 }
@@ -235,6 +284,7 @@ static void q_clear(struct vdeport *p)
 		p->qlen--;
 		port_drop_dir(p->nd->port, f, DROP_NO_PEER, false);
 	}
+	set_over(p, false);
 }
 
 static void vdeport_output(struct netdev *nd, struct frame *f)
@@ -311,7 +361,7 @@ static void port_data_cb(void *arg, uint32_t events)
 		q_flush(p);
 	if (!(events & EPOLLIN))
 		return;
-	for (int i = 0; i < 64 && p->datafd >= 0; i++) {
+	for (int i = 0; i < 64 && p->datafd >= 0 && v->over == 0; i++) {
 		ssize_t n = recv(p->datafd, v->rbuf, VDE_RBUF, MSG_DONTWAIT | MSG_TRUNC);
 
 		if (n < 0) {
@@ -400,6 +450,7 @@ static struct vdeport *port_get(struct vdeserver *v, int num)
 	while (cap < v->queue)
 		cap <<= 1;
 	p->qcap = cap;
+	p->qlimit = v->queue;
 	p->q = xcalloc(cap, sizeof(*p->q));
 	snprintf(name, sizeof(name), "%s-vde%d", v->owner->name, num);
 	for (int k = 2; graph_find_node(s->g, name) != NULL; k++)
@@ -543,6 +594,7 @@ static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
 	p->ctlfd = fd;
 	p->datafd = dfd;
 	p->want_out = false;
+	p->ev = EPOLLIN;
 	snprintf(p->path, sizeof(p->path), "%s", mine.sun_path);
 	snprintf(p->descr, sizeof(p->descr), "%s", descr);
 	snprintf(p->nd->peer, sizeof(p->nd->peer), "%s", descr);
@@ -559,6 +611,7 @@ static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
 	}
 	v->clients++;
 	v->connects++;
+	port_update(p);             /* paused if the switch is paused */
 	p->nd->st.connects++;
 	p->nd->error[0] = '\0';
 	netdev_set_state(p->nd, ND_CONNECTED);
@@ -778,6 +831,8 @@ int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out
 		*out = v->refused;
 	else if (strcmp(name, "bad_requests") == 0)
 		*out = v->bad_requests;
+	else if (strcmp(name, "pauses") == 0)
+		*out = v->pauses;
 	else
 		return -1;
 	return 0;
@@ -818,5 +873,6 @@ void vdeserver_report(struct vdeserver *v, json_t *obj)
 	json_object_set_new(o, "disconnects", json_integer((json_int_t)v->disconnects));
 	json_object_set_new(o, "refused", json_integer((json_int_t)v->refused));
 	json_object_set_new(o, "bad_requests", json_integer((json_int_t)v->bad_requests));
+	json_object_set_new(o, "pauses", json_integer((json_int_t)v->pauses));
 	json_object_set_new(obj, "vde", o);
 }
