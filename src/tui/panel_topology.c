@@ -6,6 +6,8 @@
  */
 #include "tui.h"
 #include "../backends/netdev.h"
+#include "../backends/vdeserver.h"
+#include "../guest/kernel.h"
 #include "../backends/user.h"
 
 #include <arpa/inet.h>
@@ -70,7 +72,10 @@ static void node_line(struct node *n, char *buf, size_t len)
 	struct bridge *b = bridge_from_node(n);
 	struct hub *h = hub_from_node(n);
 
-	if (gu != NULL)
+	if (gu != NULL && gu->kern != NULL)
+		snprintf(buf, len, "guest %s (netns, %d NIC%s)", n->name, gu->nnics,
+			 gu->nnics == 1 ? "" : "s");
+	else if (gu != NULL)
 		snprintf(buf, len, "guest %s (%d NIC%s)", n->name, gu->nnics, gu->nnics == 1 ? "" : "s");
 	else if (b != NULL)
 		snprintf(buf, len, "bridge %s (%u MAC%s)", n->name, fdb_count(b->fdb),
@@ -122,6 +127,12 @@ static void details(struct tui *t, struct node *n, struct rect r)
 	char ip[20], mac[18];
 
 #define LINE(attr, ...) do { if (y < end) tui_printf(y++, r.x, r.w, attr, __VA_ARGS__); } while (0)
+	if ((b != NULL || h != NULL) && vdeserver_of(s, n) != NULL) {
+		char vb[256];
+
+		vdeserver_describe(vdeserver_of(s, n), vb, sizeof(vb));
+		LINE(tui_attr(t, C_UP), "%s", vb);
+	}
 	if (gu != NULL) {
 		LINE(hd | A_BOLD, " guest %-*s", r.w - 7, n->name);
 		for (int i = 0; i < gu->nnics; i++) {
@@ -152,6 +163,24 @@ static void details(struct tui *t, struct node *n, struct rect r)
 		if (gu->dns != 0) {
 			fmt_ipv4(gu->dns, ip);
 			LINE(a, "dns %s", ip);
+		}
+		if (gu->kern != NULL) {
+			/* The kernel keeps its own ARP cache; show its commands. */
+			LINE(a, "Linux kernel, netns %s", kguest_netns(gu));
+			LINE(hd, " commands (exec)");
+			if (kguest_nexec(gu) == 0)
+				LINE(tui_attr(t, C_DIM), "(none)");
+			for (int i = 0; i < kguest_nexec(gu); i++) {
+				char line[256], st[32];
+
+				kguest_exec_line(gu, i, line, sizeof(line));
+				snprintf(st, sizeof(st), "exec[%d].status", i);
+				kguest_field(gu, st, st, sizeof(st));
+				LINE(strcmp(st, "0") == 0 ? tui_attr(t, C_UP) :
+				     strcmp(st, "none") == 0 ? tui_attr(t, C_FLOOD) : tui_attr(t, C_DOWN),
+				     "[%d] %s", i, line);
+			}
+			return;
 		}
 		LINE(hd, " ARP cache");
 		{
