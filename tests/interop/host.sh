@@ -60,6 +60,10 @@ qemu_pxe() { # SOCK SECONDS: QEMU's iPXE does DHCP through -netdev vde
 }
 
 # ---- 1. qnetsim as a client of a real vde_switch ------------------------------
+# libvdeplug dlopens its plugins with RTLD_DEEPBIND, which AddressSanitizer
+# refuses (google/sanitizers#611): under ASan the client test cannot run.
+asan=no
+ldd "$QNETSIM" 2>/dev/null | grep -q libasan && asan=yes
 vde_switch -s "$tmp/sw" -d -p "$tmp/sw.pid" > /dev/null 2>&1
 sleep 0.3
 swpid=$(cat "$tmp/sw.pid")
@@ -87,10 +91,14 @@ at 11s = expect sw.state == connected
 at 11s = expect nat.lease[52:54:00:12:34:56] == 10.0.2.15
 at 11s = expect br0.fdb[52:54:00:12:34:56] == br0.2
 EOF
-run_bg "$tmp/client.ini"
-( sleep 0.5; qemu_pxe "$tmp/sw" 10 ) &
-wait
-result "vde client: QEMU/iPXE on a real vde_switch gets 10.0.2.15 from our NAT; br0 learns it on the vde port" "$tmp/client.ini"
+if [ $asan = yes ]; then
+	ok "vde client # skip under ASan: libvdeplug's RTLD_DEEPBIND dlopen is refused by the sanitizer"
+else
+	run_bg "$tmp/client.ini"
+	( sleep 0.5; qemu_pxe "$tmp/sw" 10 ) &
+	wait
+	result "vde client: QEMU/iPXE on a real vde_switch gets 10.0.2.15 from our NAT; br0 learns it on the vde port" "$tmp/client.ini"
+fi
 
 # ---- 2. qnetsim serving VDE ------------------------------------------------------
 cat > "$tmp/serve.ini" <<EOF
