@@ -108,7 +108,7 @@ void netdev_tx_done(struct netdev *nd, struct frame *f, int e)
 {
 	if (e == 0) {
 		if (nd->error[0] != '\0') {
-			netdev_event(nd, "sending works again");
+			netdev_event(nd, "sending to %s works again", nd->remote_desc);
 			nd->error[0] = '\0';
 		}
 		trace_record(nd->node.g, nd->port, f, DEC_DELIVERED, 0, 0, false);
@@ -122,7 +122,7 @@ void netdev_tx_done(struct netdev *nd, struct frame *f, int e)
 	nd->st.send_errors++;
 	if (strcmp(nd->error, strerror(e)) != 0) {
 		snprintf(nd->error, sizeof(nd->error), "%s", strerror(e));
-		netdev_event(nd, "cannot send: %s", strerror(e));
+		netdev_event(nd, "cannot send to %s: %s", nd->remote_desc, strerror(e));
 	}
 	port_drop_dir(nd->port, f, DROP_PEER_ERROR, false);
 }

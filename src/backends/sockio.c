@@ -538,27 +538,7 @@ static void dgram_output(struct netdev *nd, struct frame *f)
 	do
 		n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		int e = errno;
-
-		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
-			port_drop_dir(nd->port, f, DROP_PEER_BACKLOG, false);
-			return;
-		}
-		nd->st.send_errors++;
-		if (strcmp(nd->error, strerror(e)) != 0) {
-			snprintf(nd->error, sizeof(nd->error), "%s", strerror(e));
-			netdev_event(nd, "cannot send to %s: %s", nd->remote_desc, strerror(e));
-		}
-		port_drop_dir(nd->port, f, DROP_PEER_ERROR, false);
-		return;
-	}
-	if (nd->error[0] != '\0') {
-		netdev_event(nd, "sending to %s works again", nd->remote_desc);
-		nd->error[0] = '\0';
-	}
-	trace_record(nd->node.g, nd->port, f, DEC_DELIVERED, 0, 0, false);
-	frame_unref(f);
+	netdev_tx_done(nd, f, n < 0 ? errno : 0);
 }
 
 /* ---- open and close ------------------------------------------------------- */

@@ -69,15 +69,11 @@ static struct tapnet *T(struct netdev *nd)
 	return nd->priv;
 }
 
+/* A program path, relative to the topology file; one with spaces is a
+ * shell command line and stays as written. */
 static char *rel_path(struct netdev *nd, const char *v)
 {
-	const char *slash = nd->sim->path ? strrchr(nd->sim->path, '/') : NULL;
-	char *p;
-
-	if (v[0] == '/' || slash == NULL || strchr(v, ' ') != NULL)
-		return xstrdup(v);
-	xasprintf(&p, "%.*s/%s", (int)(slash - nd->sim->path), nd->sim->path, v);
-	return p;
+	return strchr(v, ' ') != NULL ? xstrdup(v) : sim_relative(nd->sim, v);
 }
 
 /* script=: "no" or "" turns it off. */
@@ -105,8 +101,8 @@ static int tap_configure_common(struct netdev *nd, const struct netdev_opt *o, i
 				char *err, bool bridge_type)
 {
 	struct tapnet *t = xcalloc(1, sizeof(*t));
-	const int *fd_line = NULL;
-	int fdl = 0, other_line = 0;
+	bool have_fd = false;
+	int other_line = 0;
 	const char *other = NULL;
 	char e[ERRLEN];
 
@@ -167,8 +163,7 @@ static int tap_configure_common(struct netdev *nd, const struct netdev_opt *o, i
 			if (parse_u64(v, 0, INT_MAX, &num, e) < 0)
 				return errf(err, "tap: fd: %s", e);
 			t->fd_opt = (int)num;
-			fd_line = &fdl;
-			fdl = o[i].line;
+			have_fd = true;
 		} else if (strcmp(k, "sndbuf") == 0) {
 			if (parse_u64(v, 0, INT_MAX, &num, e) < 0)
 				return errf(err, "tap: sndbuf: %s", e);
@@ -190,12 +185,12 @@ static int tap_configure_common(struct netdev *nd, const struct netdev_opt *o, i
 					 "vhostforce, queues)", k);
 		}
 	}
-	if (fd_line != NULL && other != NULL) {
+	if (have_fd && other != NULL) {
 		*line = other_line;
 		return errf(err, "tap: %s= cannot go with fd= (an inherited tap is used as it "
 				 "is)", other);
 	}
-	if (fd_line != NULL) {
+	if (have_fd) {
 		free(t->script);
 		free(t->downscript);
 		t->script = t->downscript = NULL;
@@ -425,6 +420,7 @@ static int tap_nd_open(struct netdev *nd, char *err)
 		return -1;
 	}
 	snprintf(nd->local_desc, sizeof(nd->local_desc), "%s", t->ifname);
+	snprintf(nd->remote_desc, sizeof(nd->remote_desc), "tap %s", t->ifname);
 	nd->st.connects++;
 	netdev_set_state(nd, ND_OPEN);
 	return 0;

@@ -25,18 +25,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* A relative directory in the topology is relative to the topology file. */
-static char *topo_relative(struct netdev *nd, const char *v)
-{
-	const char *slash = nd->sim->path ? strrchr(nd->sim->path, '/') : NULL;
-	char *p = NULL;
-
-	if (v[0] == '/' || slash == NULL)
-		return xstrdup(v);
-	xasprintf(&p, "%.*s/%s", (int)(slash - nd->sim->path), nd->sim->path, v);
-	return p;
-}
-
 static void addr_str(struct in_addr a, char buf[16])
 {
 	inet_ntop(AF_INET, &a, buf, 16);
@@ -501,7 +489,7 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 	if ((v = find(o, n, "tftp", line)) != NULL) {
 		struct stat st;
 
-		u->tftp = topo_relative(nd, v);
+		u->tftp = sim_relative(nd->sim, v);
 		if (stat(u->tftp, &st) < 0 || !S_ISDIR(st.st_mode))
 			return errf(err, "tftp: '%s' is not a directory", u->tftp);
 		c->tftp_path = u->tftp;
@@ -540,7 +528,7 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 
 		if (!u->ipv4)
 			return errf(err, "smb: needs IPv4");
-		rel = topo_relative(nd, v);
+		rel = sim_relative(nd->sim, v);
 		if (stat(rel, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			errf(err, "smb: '%s' is not a directory", rel);
 			free(rel);

@@ -59,15 +59,10 @@ static int vde_configure(struct netdev *nd, const struct netdev_opt *o, int n, i
 
 		*line = o[i].line;
 		if (strcmp(k, "sock") == 0) {
-			const char *slash = nd->sim->path ? strrchr(nd->sim->path, '/') : NULL;
-
+			/* A directory is relative to the topology; a URL is as written. */
 			free(v->sock);
-			if (val[0] != '/' && val[0] != '\0' && strstr(val, "://") == NULL &&
-			    slash != NULL)
-				xasprintf(&v->sock, "%.*s/%s", (int)(slash - nd->sim->path),
-					  nd->sim->path, val);
-			else
-				v->sock = xstrdup(val);
+			v->sock = val[0] == '\0' || strstr(val, "://") != NULL ? xstrdup(val) :
+				  sim_relative(nd->sim, val);
 		} else if (strcmp(k, "port") == 0) {
 			if (parse_u64(val, 0, 65535, &num, e) < 0)
 				return errf(err, "vde: port: %s", e);

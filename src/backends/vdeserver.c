@@ -120,15 +120,10 @@ int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char
 		s->vdeservers[s->nvdeservers++] = v;
 	}
 	if (strcmp(key, "vde") == 0) {
-		const char *slash = s->path ? strrchr(s->path, '/') : NULL;
-
 		if (val[0] == '\0')
 			return errf(err, "vde: needs a directory (the switch's, as vde_switch -s)");
 		free(v->dir);
-		if (val[0] != '/' && slash != NULL)
-			xasprintf(&v->dir, "%.*s/%s", (int)(slash - s->path), s->path, val);
-		else
-			v->dir = xstrdup(val);
+		v->dir = sim_relative(s, val);
 		if (strlen(v->dir) + 16 >= sizeof(v->ctl_path))
 			return errf(err, "vde: '%s' is too long for a unix socket path (at most "
 					 "%zu bytes)", v->dir, sizeof(v->ctl_path) - 17);
@@ -598,6 +593,7 @@ static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
 	snprintf(p->path, sizeof(p->path), "%s", mine.sun_path);
 	snprintf(p->descr, sizeof(p->descr), "%s", descr);
 	snprintf(p->nd->peer, sizeof(p->nd->peer), "%s", descr);
+	snprintf(p->nd->remote_desc, sizeof(p->nd->remote_desc), "%s", descr);
 	if (loop_fd_add(v->sim->loop, fd, EPOLLIN, port_ctl_cb, p) < 0 ||
 	    loop_fd_add(v->sim->loop, dfd, EPOLLIN, port_data_cb, p) < 0) {
 		loop_fd_del(v->sim->loop, fd);

@@ -10,7 +10,6 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -368,23 +367,6 @@ int host_run(const char *const argv[], const char *netns, char *out, size_t outl
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
-}
-
-int host_sh(char *out, size_t outlen, const char *fmt, ...)
-{
-	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
-	char *cmd;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		fatal("out of memory");
-	va_end(ap);
-	argv[2] = cmd;
-	rc = host_run(argv, NULL, out, outlen);
-	free(cmd);
-	return rc;
 }
 
 pid_t host_spawn(const char *const argv[], const char *netns, int *outfd, int *pidfd,

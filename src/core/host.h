@@ -42,8 +42,6 @@ const char *host_scratch_dir(void);
  * stderr, first bytes) goes to out when out is not NULL. netns: run
  * inside that namespace (NULL: ours). */
 int host_run(const char *const argv[], const char *netns, char *out, size_t outlen);
-/* Same, with a printf-built /bin/sh command line: for iproute2 one-liners. */
-int host_sh(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Starts argv as a child, stdin from /dev/null, stdout+stderr into the
  * returned pipe (*outfd, non-blocking), and a pidfd (*pidfd) that becomes

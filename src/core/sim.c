@@ -77,6 +77,17 @@ void sim_free(struct sim *s)
 	free(s);
 }
 
+char *sim_relative(const struct sim *s, const char *path)
+{
+	const char *slash = s->path ? strrchr(s->path, '/') : NULL;
+	char *p;
+
+	if (path[0] == '/' || slash == NULL)
+		return xstrdup(path);
+	xasprintf(&p, "%.*s/%s", (int)(slash - s->path), s->path, path);
+	return p;
+}
+
 struct guest *sim_guest(struct sim *s, const char *name)
 {
 	return guest_from_node(graph_find_node(s->g, name));

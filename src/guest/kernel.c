@@ -192,12 +192,13 @@ void kguest_input(struct guest *gu, struct nic *nic, struct frame *f)
 
 /* ---- set-up --------------------------------------------------------------- */
 
-static int ip_cmd(struct kguest *k, char *err, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int ip_cmd(struct kguest *k, bool in_ns, char *err, const char *what, const char *fmt,
+		  ...) __attribute__((format(printf, 5, 6)));
 
-/* Runs `ip -n NS ARGS...` (fmt builds the arguments, space-separated, no
+/* Runs `ip [-n NS] ARGS...` (in_ns: inside the guest's namespace; fmt builds the arguments, space-separated, no
  * quoting needed: names and addresses only). */
-static int ip_cmd(struct kguest *k, char *err, const char *what, const char *fmt, ...)
+static int ip_cmd(struct kguest *k, bool in_ns, char *err, const char *what, const char *fmt,
+		  ...)
 {
 	char args[512], out[256], *argv[32];
 	const char *cargv[40];
@@ -209,7 +210,7 @@ static int ip_cmd(struct kguest *k, char *err, const char *what, const char *fmt
 	va_end(ap);
 	argc = split_words(args, argv, 30);
 	cargv[n++] = "ip";
-	if (k->ns_made) {
+	if (in_ns) {
 		cargv[n++] = "-n";
 		cargv[n++] = k->ns;
 	}
@@ -256,12 +257,12 @@ int kguest_open(struct guest *gu, char *err)
 		return errf(err, "guest %s: kind=netns: %.200s", gu->node.name, err);
 	k->buf = xmalloc(TAP_BUF);
 	snprintf(k->ns, sizeof(k->ns), "qn%d-%s", (int)getpid(), gu->node.name);
-	if (ip_cmd(k, err, "creating network namespace", "netns add %s", k->ns) < 0)
+	if (ip_cmd(k, false, err, "creating network namespace", "netns add %s", k->ns) < 0)
 		return -1;
 	k->ns_made = true;
 	k->open = true;
 	host_record(HOST_NETNS, k->ns);
-	if (ip_cmd(k, err, "bringing lo up", "link set lo up") < 0)
+	if (ip_cmd(k, true, err, "bringing lo up", "link set lo up") < 0)
 		return -1;
 	for (int i = 0; i < gu->nnics; i++) {
 		struct nic *nic = gu->nics[i];
@@ -272,25 +273,21 @@ int kguest_open(struct guest *gu, char *err)
 			return errf(err, "guest %s: %s", gu->node.name, e);
 		if (if_set_mac(k->tapname[i], nic->mac, e) < 0)
 			return errf(err, "guest %s: %s", gu->node.name, e);
-		/* Moved with the namespace's own -n off: the tap is in ours. */
-		k->ns_made = false;
-		if (ip_cmd(k, err, "moving the tap into the namespace",
-			   "link set dev %s netns %s name eth%d", k->tapname[i], k->ns, i) < 0) {
-			k->ns_made = true;
+		/* The tap is still in our namespace. */
+		if (ip_cmd(k, false, err, "moving the tap into the namespace",
+			   "link set dev %s netns %s name eth%d", k->tapname[i], k->ns, i) < 0)
 			return -1;
-		}
-		k->ns_made = true;
-		if (ip_cmd(k, err, "bringing the NIC up", "link set eth%d up", i) < 0)
+		if (ip_cmd(k, true, err, "bringing the NIC up", "link set eth%d up", i) < 0)
 			return -1;
 		if (nic->ip != 0 &&
-		    ip_cmd(k, err, "setting the address", "addr add %s/%d dev eth%d",
+		    ip_cmd(k, true, err, "setting the address", "addr add %s/%d dev eth%d",
 			   fmt_ipv4(nic->ip, ip), nic->prefix, i) < 0)
 			return -1;
 		if (loop_fd_add(LP(k), k->tapfd[i], EPOLLIN, tap_cb, nic) < 0)
 			return errf(err, "guest %s: cannot watch the tap", gu->node.name);
 	}
 	if (gu->gateway != 0 &&
-	    ip_cmd(k, err, "setting the default route", "route add default via %s",
+	    ip_cmd(k, true, err, "setting the default route", "route add default via %s",
 		   fmt_ipv4(gu->gateway, ip)) < 0)
 		return -1;
 	if (gu->dns != 0 && write_resolv(k, gu->dns, err) < 0)
@@ -376,10 +373,10 @@ static void dhcp_apply(struct kexec *x)
 	}
 }
 
-static void kexec_done(struct kexec *x, enum kexec_state st, int status)
+/* The process has ended: its last output, then its fds and timer go. */
+static void kexec_finish(struct kexec *x, enum kexec_state st, int status)
 {
-	struct kguest *k = x->k;
-	struct loop *l = LP(k);
+	struct loop *l = LP(x->k);
 
 	kexec_collect(x);
 	loop_timer_disarm(l, &x->timer);
@@ -397,6 +394,13 @@ static void kexec_done(struct kexec *x, enum kexec_state st, int status)
 	x->state = st;
 	x->status = status;
 	x->ended = loop_now(l);
+}
+
+static void kexec_done(struct kexec *x, enum kexec_state st, int status)
+{
+	struct kguest *k = x->k;
+
+	kexec_finish(x, st, status);
 	if (x->nic >= 0) {
 		k->dhcp_running--;
 		if (st == KX_EXITED && status == 0)
@@ -576,22 +580,7 @@ static void kexec_kill(struct kexec *x)
 	kill(-x->pid, SIGKILL);
 	kill(x->pid, SIGKILL);
 	waitpid(x->pid, NULL, 0);
-	kexec_collect(x);
-	x->pid = 0;
-	x->state = KX_KILLED;
-	x->status = 128 + SIGKILL;
-	x->ended = loop_now(LP(x->k));
-	if (x->outfd >= 0) {
-		loop_fd_del(LP(x->k), x->outfd);
-		close(x->outfd);
-		x->outfd = -1;
-	}
-	if (x->pidfd >= 0) {
-		loop_fd_del(LP(x->k), x->pidfd);
-		close(x->pidfd);
-		x->pidfd = -1;
-	}
-	loop_timer_disarm(LP(x->k), &x->timer);
+	kexec_finish(x, KX_KILLED, 128 + SIGKILL);
 }
 
 void kguest_close(struct guest *gu)
