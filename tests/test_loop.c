@@ -5,6 +5,7 @@
 #include "../src/core/loop.h"
 
 #include <sys/epoll.h>
+#include <time.h>
 
 static char order[64];
 static int norder;
@@ -232,6 +233,50 @@ static void test_deadline_yields(void **state)
 	loop_free(L);
 }
 
+/* Real clock: one handler (and the work it defers) sees one instant; the
+ * next handler, and any caller outside loop_run, read the clock again. */
+static uint64_t when_seen[3];
+
+static void sleepy_handler(void *arg)
+{
+	struct timespec ms2 = { 0, 2 * 1000 * 1000 };
+
+	(void)arg;
+	when_seen[0] = loop_now(L);
+	nanosleep(&ms2, NULL);
+	when_seen[1] = loop_now(L);
+}
+
+static void later_handler(void *arg)
+{
+	(void)arg;
+	when_seen[2] = loop_now(L);
+	loop_stop(L);
+}
+
+static void test_real_clock_per_handler(void **state)
+{
+	struct timespec ms2 = { 0, 2 * 1000 * 1000 };
+	struct timer a, b;
+	uint64_t t0, t1;
+
+	(void)state;
+	L = loop_new(LOOP_REAL, 16);
+	t0 = loop_now(L);
+	nanosleep(&ms2, NULL);
+	t1 = loop_now(L);
+	assert_true(t1 >= t0 + 2 * NS_PER_MS);      /* outside a run: always fresh */
+	timer_init(&a, sleepy_handler, NULL);
+	timer_init(&b, later_handler, NULL);
+	loop_timer_arm(L, &a, t1);
+	loop_timer_arm(L, &b, t1 + 1);
+	loop_run(L, UINT64_MAX);
+	assert_int_equal(when_seen[1], when_seen[0]);         /* one instant per handler */
+	assert_true(when_seen[2] >= when_seen[0] + 2 * NS_PER_MS);
+	assert_true(loop_now(L) >= when_seen[2]);
+	loop_free(L);
+}
+
 static void test_stray(void **state)
 {
 	struct timer t;
@@ -257,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_run_one),
 		cmocka_unit_test(test_deadline_yields),
 		cmocka_unit_test(test_stray),
+		cmocka_unit_test(test_real_clock_per_handler),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,7 @@
 #define VDE_DEFAULT_QUEUE 1024u
 #define VDE_RBUF (FRAME_MAX + 1)
 #define PENDING_MAX 16          /* control connections still handshaking */
+#define VDE_BATCH 32            /* frames per recvmmsg/sendmmsg */
 
 struct vdeport;
 
@@ -54,7 +55,9 @@ struct vdeserver {
 	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vdeport **ports;     /* [1..maxports], created on first use */
 	struct pending pend[PENDING_MAX];
-	uint8_t *rbuf;
+	uint8_t *rbuf;              /* VDE_BATCH buffers of VDE_RBUF bytes */
+	struct mmsghdr rmsg[VDE_BATCH];
+	struct iovec riov[VDE_BATCH];
 	uint64_t connects, disconnects, refused, bad_requests;
 	uint64_t pauses;            /* times reading from clients was paused */
 	int clients;
@@ -74,6 +77,7 @@ struct vdeport {
 	uint32_t qcap, qhead, qlen;
 	uint32_t qlimit;            /* vde_queue */
 	bool want_out;
+	bool flush_queued;          /* a q_flush is deferred on the loop */
 	bool over;                  /* counted in v->over */
 	uint32_t ev;                /* the events registered for datafd */
 };
@@ -180,11 +184,19 @@ static struct vdeport *P(struct netdev *nd)
 }
 
 /* Flow control between VDE clients, as 802.3x pause frames do on a real
- * switch: while any client's queue is over its high mark, the switch stops
+ * switch: while any client's backlog is over its high mark, the switch stops
  * reading from its VDE clients; their sends then wait in their sockets
- * instead of being lost. Reading starts again below the low mark. */
-#define Q_HIGH(p) ((p)->qlimit - (p)->qlimit / 4)
+ * instead of being lost. Reading starts again below the low mark. The
+ * backlog is the client's queue plus the frames on the link towards it:
+ * those arrive while reading is paused, and the queue must still hold
+ * them. */
+#define Q_HIGH(p) ((p)->qlimit / 2)
 #define Q_LOW(p) ((p)->qlimit / 4)
+
+static uint32_t backlog(struct vdeport *p)
+{
+	return p->qlen + port_queue_len(p->owner_port);
+}
 
 static void port_update(struct vdeport *p)
 {
@@ -224,7 +236,7 @@ static bool q_push(struct vdeport *p, struct frame *f)
 	if (p->qlen == p->qlimit)
 		return false;
 	p->q[(p->qhead + p->qlen++) & (p->qcap - 1)] = f;
-	if (p->qlen >= Q_HIGH(p))
+	if (backlog(p) >= Q_HIGH(p))
 		set_over(p, true);
 	return true;
 }
@@ -237,37 +249,65 @@ static void set_want_out(struct vdeport *p, bool want)
 	port_update(p);
 }
 
-static int send_one(struct vdeport *p, struct frame *f)
+static bool would_block(int e)
 {
-	uint8_t pad[ETH_MIN_LEN];
-	const uint8_t *b;
-	size_t len;
-	ssize_t n;
-
-	b = netdev_padded(f, pad, &len);
-	do
-		n = send(p->datafd, b, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? errno : 0;
+	return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS;
 }
 
+/* Sends the queue, VDE_BATCH frames per sendmmsg, until it is empty or the
+ * client's socket is full (then EPOLLOUT resumes it). */
 static void q_flush(struct vdeport *p)
 {
-	while (p->qlen > 0) {
-		struct frame *f = p->q[p->qhead];
-		int e = send_one(p, f);
+	uint8_t pad[VDE_BATCH][ETH_MIN_LEN];
+	struct mmsghdr m[VDE_BATCH];
+	struct iovec iov[VDE_BATCH];
 
-		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
-			set_want_out(p, true);
-			return;
+	while (p->qlen > 0 && p->datafd >= 0) {
+		unsigned k = MIN(p->qlen, (uint32_t)VDE_BATCH);
+		int n, e = 0;
+
+		memset(m, 0, sizeof(m[0]) * k);
+		for (unsigned i = 0; i < k; i++) {
+			struct frame *f = p->q[(p->qhead + i) & (p->qcap - 1)];
+			size_t len;
+
+			iov[i].iov_base = (void *)netdev_padded(f, pad[i], &len);
+			iov[i].iov_len = len;
+			m[i].msg_hdr.msg_iov = &iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
 		}
-		p->qhead = (p->qhead + 1) & (p->qcap - 1);
-		p->qlen--;
-		netdev_tx_done(p->nd, f, e);
-		if (p->qlen <= Q_LOW(p))
+		do
+			n = sendmmsg(p->datafd, m, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			e = errno;
+			if (would_block(e)) {
+				set_want_out(p, true);
+				return;
+			}
+			n = 1;      /* the first frame failed: count it and go on */
+		}
+		for (int i = 0; i < n; i++) {
+			struct frame *f = p->q[p->qhead];
+
+			p->qhead = (p->qhead + 1) & (p->qcap - 1);
+			p->qlen--;
+			netdev_tx_done(p->nd, f, e);
+		}
+		if (backlog(p) <= Q_LOW(p))
 			set_over(p, false);
 	}
 	set_want_out(p, false);
+}
+
+static void flush_deferred(void *a, void *b)
+{
+	struct vdeport *p = a;
+
+	(void)b;
+	p->flush_queued = false;
+	if (!p->want_out)
+		q_flush(p);
 }
 
 static void q_clear(struct vdeport *p)
@@ -282,27 +322,26 @@ static void q_clear(struct vdeport *p)
 	set_over(p, false);
 }
 
+/* Frames wait in the queue until the work now running is done, then leave
+ * together: one system call per batch, not one per frame. */
 static void vdeport_output(struct netdev *nd, struct frame *f)
 {
 	struct vdeport *p = P(nd);
-	int e;
 
 	if (p->datafd < 0) {
 		port_drop_dir(nd->port, f, DROP_NO_PEER, false);
 		return;
 	}
-	if (p->qlen > 0) {
-		if (!q_push(p, f))
-			port_drop_dir(nd->port, f, DROP_PEER_BACKLOG, false);
+	if (!q_push(p, f)) {
+		port_drop_dir(nd->port, f, DROP_PEER_BACKLOG, false);
 		return;
 	}
-	e = send_one(p, f);
-	if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
-		q_push(p, f);
-		set_want_out(p, true);
+	if (p->want_out || p->flush_queued)
 		return;
-	}
-	netdev_tx_done(nd, f, e);
+	if (loop_defer(p->v->sim->loop, flush_deferred, p, NULL) == 0)
+		p->flush_queued = true;
+	else
+		q_flush(p);
 }
 
 /* The client hung up (or broke the protocol): the port is free again. */
@@ -356,20 +395,31 @@ static void port_data_cb(void *arg, uint32_t events)
 		q_flush(p);
 	if (!(events & EPOLLIN))
 		return;
-	for (int i = 0; i < 64 && p->datafd >= 0 && v->over == 0; i++) {
-		ssize_t n = recv(p->datafd, v->rbuf, VDE_RBUF, MSG_DONTWAIT | MSG_TRUNC);
+	/* Up to 4 batches a wakeup, then other fds get their turn. */
+	for (int round = 0; round < 4 && p->datafd >= 0 && v->over == 0; round++) {
+		int n;
 
+		for (int i = 0; i < VDE_BATCH; i++)
+			v->rmsg[i].msg_len = 0;
+		do
+			n = recvmmsg(p->datafd, v->rmsg, VDE_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ECONNREFUSED) {
-				/* The client's socket is gone; its control connection will
-				 * end too, or already has. */
-				continue;
-			}
+			/* ECONNREFUSED: the client's socket is gone; its control
+			 * connection will end too, or already has. */
 			return;
 		}
-		netdev_rx_bytes(p->nd, v->rbuf, (size_t)n);
+		for (int i = 0; i < n && p->datafd >= 0; i++) {
+			size_t len = v->rmsg[i].msg_len;
+
+			/* MSG_TRUNC per message is in msg_flags; msg_len is what
+			 * was read. A truncated datagram is over FRAME_MAX. */
+			if (v->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC)
+				len = VDE_RBUF;
+			netdev_rx_bytes(p->nd, v->riov[i].iov_base, len);
+		}
+		if (n < VDE_BATCH)
+			return;
 	}
 }
 
@@ -760,7 +810,14 @@ int vdeserver_open(struct vdeserver *v, char *err)
 	if (loop_fd_add(v->sim->loop, v->lfd, EPOLLIN, accept_cb, v) < 0)
 		return errf(err, "cannot watch %s", v->ctl_path);
 	v->ports = xcalloc((size_t)v->maxports + 1, sizeof(*v->ports));
-	v->rbuf = xmalloc(VDE_RBUF);
+	v->rbuf = xmalloc((size_t)VDE_RBUF * VDE_BATCH);
+	memset(v->rmsg, 0, sizeof(v->rmsg));
+	for (int i = 0; i < VDE_BATCH; i++) {
+		v->riov[i].iov_base = v->rbuf + (size_t)i * VDE_RBUF;
+		v->riov[i].iov_len = VDE_RBUF;
+		v->rmsg[i].msg_hdr.msg_iov = &v->riov[i];
+		v->rmsg[i].msg_hdr.msg_iovlen = 1;
+	}
 	for (int i = 0; i < PENDING_MAX; i++)
 		v->pend[i].fd = -1;
 	v->open = true;
