@@ -18,6 +18,7 @@
  *                   pausing between bytes so each arrives in its own read
  *   half:N          write the length of an N-byte frame and half its data
  *   sleep:MS        wait
+ *   rcvbuf:BYTES    shrink the receive buffer (a peer that fills up fast)
  *   closed:MS       wait up to MS for the other side to close; fail if not
  *   open:MS         fail if the other side closes within MS
  *   count:MS        read for MS; print "frames N min LEN" (the shortest)
@@ -312,6 +313,13 @@ int main(int argc, char **argv)
 			size_t n = good_frame(buf, (uint32_t)a);
 
 			put(buf, 4 + (n - 4) / 2);
+		} else if (sscanf(s, "rcvbuf:%lu", &a) == 1) {
+			int v = (int)a;
+
+			if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0) {
+				fprintf(stderr, "qpeer: %s: %s\n", s, strerror(errno));
+				return 1;
+			}
 		} else if (sscanf(s, "sleep:%lu", &a) == 1) {
 			msleep((long)a);
 		} else if (sscanf(s, "closed:%lu", &a) == 1) {
