@@ -152,6 +152,165 @@ static void test_trace_explains(void **state)
 	teardown(&w);
 }
 
+/* 802.1Q: br0.1 access 10, br0.2 access 20, br0.3 trunk 10,20, br0.4
+ * trunk 30 with native VLAN 10. */
+static void setup_vlans(struct world *w)
+{
+	char err[256];
+
+	setup(w, 64);
+	assert_int_equal(bridge_port_key(w->b, 1, "access", "10", 1, err), 0);
+	assert_int_equal(bridge_port_key(w->b, 2, "access", "20", 1, err), 0);
+	assert_int_equal(bridge_port_key(w->b, 3, "trunk", "10,20", 1, err), 0);
+	assert_int_equal(bridge_port_key(w->b, 4, "trunk", "30", 1, err), 0);
+	assert_int_equal(bridge_port_key(w->b, 4, "native", "10", 1, err), 0);
+	assert_true(w->b->vlan_aware);
+}
+
+static struct frame *mktagged(struct world *w, uint64_t dst, uint64_t src, uint16_t tpid,
+			      uint16_t tci)
+{
+	struct frame *f = mkframe(w->p, dst, src, 64);
+
+	f->data[12] = (uint8_t)(tpid >> 8);
+	f->data[13] = (uint8_t)tpid;
+	f->data[14] = (uint8_t)(tci >> 8);
+	f->data[15] = (uint8_t)tci;
+	f->data[16] = 0x08;
+	f->data[17] = 0x00;
+	return f;
+}
+
+static void send_frame(struct world *w, int from, struct frame *f)
+{
+	port_tx(w->s[from]->node.ports[0], f);
+	loop_run(w->l, UINT64_MAX);
+}
+
+static uint16_t last_vid(struct world *w, int i)
+{
+	struct sink *s = w->s[i];
+
+	if (s->last[12] != 0x81 || s->last[13] != 0x00)
+		return 0;
+	return (uint16_t)((s->last[14] << 8 | s->last[15]) & 0xfff);
+}
+
+static void test_vlan_access_and_trunk(void **state)
+{
+	struct world w;
+
+	(void)state;
+	setup_vlans(&w);
+	/* An untagged broadcast on access port 1 is VLAN 10: tagged onto the
+	 * trunk, untagged out of the port whose native VLAN is 10, and never
+	 * seen on VLAN 20's access port. */
+	send(&w, 0, 0xffffffffffffULL, A);
+	assert_int_equal(counts(&w, 1), 0);
+	assert_int_equal(counts(&w, 2), 1);
+	assert_int_equal(last_vid(&w, 2), 10);
+	assert_int_equal(w.s[2]->last_len, 64);
+	assert_int_equal(w.s[2]->last[16], 0x08);  /* the EtherType moved behind the tag */
+	assert_int_equal(counts(&w, 3), 1);
+	assert_int_equal(last_vid(&w, 3), 0);
+	assert_int_equal(w.s[3]->last_len, 60);
+	/* Tagged VLAN 20 from the trunk: popped for access port 2, padded. */
+	send_frame(&w, 2, mktagged(&w, 0xffffffffffffULL, B, 0x8100, 20));
+	assert_int_equal(counts(&w, 1), 1);
+	assert_int_equal(last_vid(&w, 1), 0);
+	assert_int_equal(w.s[1]->last_len, 60);
+	assert_int_equal(w.s[1]->last[12], 0x08);
+	assert_int_equal(counts(&w, 0), 0);
+	/* A priority-tagged frame (VID 0, PCP 5) on access port 1 is VLAN
+	 * 10; on the trunk its tag says VLAN 10 and keeps PCP 5. */
+	send_frame(&w, 0, mktagged(&w, 0xffffffffffffULL, A, 0x8100, 5 << 13));
+	assert_int_equal(counts(&w, 2), 2);
+	assert_int_equal(last_vid(&w, 2), 10);
+	assert_int_equal(w.s[2]->last[14] >> 5, 5);
+	assert_int_equal(counts(&w, 1), 1);
+	teardown(&w);
+}
+
+static void test_vlan_drops_counted(void **state)
+{
+	struct world w;
+	char line[256];
+	struct trace_rec *r;
+
+	(void)state;
+	setup_vlans(&w);
+	/* VLAN 30 is not on trunk br0.3. */
+	send_frame(&w, 2, mktagged(&w, 0xffffffffffffULL, B, 0x8100, 30));
+	assert_int_equal(w.b->node.ports[2]->st.drops[DROP_VLAN], 1);
+	r = &w.g->trace.ring[(w.g->trace.total - 1) % w.g->trace.cap];
+	trace_decision(w.g, r, line, sizeof(line));
+	assert_string_equal(line, "dropped: VLAN 30 not allowed on br0.3");
+	/* Untagged on a trunk without a native VLAN. */
+	send(&w, 2, 0xffffffffffffULL, B);
+	assert_int_equal(w.b->node.ports[2]->st.drops[DROP_UNTAGGED], 1);
+	/* A tagged frame of another VLAN on an access port. */
+	send_frame(&w, 0, mktagged(&w, 0xffffffffffffULL, A, 0x8100, 20));
+	assert_int_equal(w.b->node.ports[0]->st.drops[DROP_VLAN], 1);
+	/* QinQ (802.1ad) outer tags are refused by name. */
+	send_frame(&w, 2, mktagged(&w, 0xffffffffffffULL, B, 0x88a8, 10));
+	assert_int_equal(w.b->node.ports[2]->st.drops[DROP_QINQ], 1);
+	assert_int_equal(counts(&w, 0) + counts(&w, 1) + counts(&w, 3), 0);
+	teardown(&w);
+}
+
+static void test_vlan_fdb_per_vlan(void **state)
+{
+	struct world w;
+	char line[256];
+	struct trace_rec *r;
+
+	(void)state;
+	setup_vlans(&w);
+	send(&w, 0, 0xffffffffffffULL, A);              /* A learned in VLAN 10 */
+	assert_int_equal(fdb_lookup(w.b->fdb, A, 10, 0), 0);
+	assert_int_equal(fdb_lookup(w.b->fdb, A, 20, 0), -1);
+	/* To A in VLAN 20: unknown there, flooded within VLAN 20 only. */
+	send_frame(&w, 2, mktagged(&w, A, B, 0x8100, 20));
+	assert_int_equal(counts(&w, 1), 1);
+	assert_int_equal(counts(&w, 0), 0);
+	r = &w.g->trace.ring[(w.g->trace.total - 1) % w.g->trace.cap];
+	assert_int_equal(r->decision, DEC_FLOODED_UNKNOWN);
+	trace_decision(w.g, r, line, sizeof(line));
+	assert_string_equal(line, "flooded: unknown destination in VLAN 20 (1 port)");
+	/* To A in VLAN 10: forwarded, untagged, to access port 1 only. */
+	send_frame(&w, 2, mktagged(&w, A, B, 0x8100, 10));
+	assert_int_equal(counts(&w, 0), 1);
+	assert_int_equal(last_vid(&w, 0), 0);
+	assert_int_equal(w.b->st.forwarded, 1);
+	teardown(&w);
+}
+
+static void test_vlan_port_keys(void **state)
+{
+	struct world w;
+	char err[256], buf[128];
+	int line;
+
+	(void)state;
+	setup(&w, 16);
+	assert_int_equal(bridge_port_key(w.b, 3, "trunk", "10-12,40", 7, err), 0);
+	assert_int_equal(bridge_port_key(w.b, 3, "native", "99", 8, err), 0);
+	bridge_port_vlans(w.b, w.b->node.ports[2], buf, sizeof(buf));
+	assert_string_equal(buf, "trunk 10-12,40 native 99");
+	bridge_port_vlans(w.b, w.b->node.ports[0], buf, sizeof(buf));
+	assert_string_equal(buf, "access 1 (default)");
+	assert_int_equal(bridge_port_key(w.b, 1, "access", "4095", 9, err), -1);
+	assert_int_equal(bridge_port_key(w.b, 1, "trunk", "20-10", 9, err), -1);
+	assert_non_null(strstr(err, "backwards"));
+	assert_int_equal(bridge_port_key(w.b, 1, "access", "5", 9, err), 0);
+	assert_int_equal(bridge_port_key(w.b, 1, "native", "5", 9, err), -1);
+	assert_int_equal(bridge_port_key(w.b, 9, "access", "5", 11, err), 0);
+	assert_int_equal(bridge_check_ports(w.b, &line, err), -1);
+	assert_int_equal(line, 11);
+	assert_non_null(strstr(err, "has no port 9"));
+	teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +319,10 @@ int main(void)
 		cmocka_unit_test(test_link_down_flushes_port),
 		cmocka_unit_test(test_tagged_frames_keyed_by_vlan),
 		cmocka_unit_test(test_trace_explains),
+		cmocka_unit_test(test_vlan_access_and_trunk),
+		cmocka_unit_test(test_vlan_drops_counted),
+		cmocka_unit_test(test_vlan_fdb_per_vlan),
+		cmocka_unit_test(test_vlan_port_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,8 @@ struct sink {
 	uint64_t last_time;
 	struct port *last_port;
 	uint64_t ids[SINK_KEEP];
+	uint8_t last[128];              /* the last frame's first bytes */
+	uint32_t last_len;
 };
 
 static void sink_input(struct node *n, struct port *in, struct frame *f)
@@ -37,6 +39,8 @@ static void sink_input(struct node *n, struct port *in, struct frame *f)
 	s->count++;
 	s->last_port = in;
 	s->last_time = loop_now(n->g->loop);
+	s->last_len = f->len;
+	memcpy(s->last, f->data, f->len < sizeof(s->last) ? f->len : sizeof(s->last));
 	frame_unref(f);
 }
 

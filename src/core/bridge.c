@@ -7,8 +7,10 @@
 #include "bridge.h"
 #include "util.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define BRIDGE_DEFAULT_SPEED 1000000000ULL
 #define AGER_MAX_PERIOD NS_PER_SEC
@@ -29,6 +31,127 @@ static void bridge_flood(struct bridge *b, struct port *in, struct frame *f, enu
 		b->st.dropped++;
 }
 
+struct bport *bridge_port(const struct bridge *b, const struct port *p)
+{
+	(void)b;
+	return p->priv;
+}
+
+static bool port_carries(const struct port *p, uint16_t vid)
+{
+	const struct bport *bp = p->priv;
+
+	return bp != NULL && vid_test(bp->member, vid);
+}
+
+/* The frame as it must leave p for VLAN vid: f itself (one more reference)
+ * when its tagging is already right, else a copy made once per flood and
+ * shared (*tagged, *untagged). NULL: pool exhausted. */
+static struct frame *egress_frame(struct port *p, struct frame *f, uint16_t vid,
+				  struct frame **tagged, struct frame **untagged)
+{
+	const struct bport *bp = p->priv;
+	bool want_tag = !vid_test(bp->untagged, vid);
+	uint16_t tci;
+	bool has = frame_has_ctag(f, &tci);
+	struct frame **slot;
+
+	if (want_tag ? has && (tci & 0xfff) == vid : !has)
+		return frame_ref(f);
+	slot = want_tag ? tagged : untagged;
+	if (*slot == NULL)
+		*slot = want_tag ? frame_tagged_copy(f, vid) : frame_untagged_copy(f);
+	return *slot != NULL ? frame_ref(*slot) : NULL;
+}
+
+static void send_vlan(struct bridge *b, struct port *out, struct frame *f, uint16_t vid,
+		      struct frame **tagged, struct frame **untagged)
+{
+	struct frame *e = egress_frame(out, f, vid, tagged, untagged);
+
+	(void)b;
+	if (e == NULL) {
+		out->st.drops[DROP_NO_BUFFER]++;
+		return;
+	}
+	port_tx(out, e);
+}
+
+static void release_copies(struct frame *tagged, struct frame *untagged)
+{
+	if (tagged != NULL)
+		frame_unref(tagged);
+	if (untagged != NULL)
+		frame_unref(untagged);
+}
+
+/* Floods within VLAN vid: every other port that is up and a member. */
+static void flood_vlan(struct bridge *b, struct port *in, struct frame *f, uint16_t vid,
+		       enum decision why)
+{
+	struct node *n = &b->node;
+	struct frame *tagged = NULL, *untagged = NULL;
+	uint32_t ports = 0;
+
+	for (int i = 0; i < n->nports; i++)
+		if (n->ports[i] != in && port_link_up(n->ports[i]) && port_carries(n->ports[i], vid))
+			ports++;
+	trace_record(n->g, in, f, why, ports, 0, false);
+	trace_set_vid(n->g, vid);
+	if (ports == 0) {
+		in->st.drops[DROP_NO_PORT]++;
+		b->st.dropped++;
+		frame_unref(f);
+		return;
+	}
+	for (int i = 0; i < n->nports; i++) {
+		struct port *p = n->ports[i];
+
+		if (p != in && port_link_up(p) && port_carries(p, vid))
+			send_vlan(b, p, f, vid, &tagged, &untagged);
+	}
+	release_copies(tagged, untagged);
+	frame_unref(f);
+}
+
+static void drop_vid(struct port *p, struct frame *f, enum drop_reason why, uint16_t vid,
+		     bool tx)
+{
+	p->st.drops[why]++;
+	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
+	trace_set_vid(p->node->g, vid);
+	frame_unref(f);
+}
+
+/* The VLAN a frame belongs to on ingress at in, or 0 after dropping it. */
+static uint16_t ingress_vid(struct bridge *b, struct port *in, struct frame *f)
+{
+	const struct bport *bp = in->priv;
+	uint16_t type = rd16(f->data + 12), tci, vid = 0;
+
+	if (type == ETH_P_8021AD) {
+		b->st.dropped++;
+		drop_vid(in, f, DROP_QINQ, 0, false);
+		return 0;
+	}
+	if (frame_has_ctag(f, &tci))
+		vid = tci & 0xfff;
+	if (vid == 0) {                 /* untagged or priority-tagged */
+		if (bp->pvid == 0) {
+			b->st.dropped++;
+			drop_vid(in, f, DROP_UNTAGGED, 0, false);
+			return 0;
+		}
+		vid = bp->pvid;
+	}
+	if (vid == 4095 || !vid_test(bp->member, vid)) {
+		b->st.dropped++;
+		drop_vid(in, f, DROP_VLAN, vid, false);
+		return 0;
+	}
+	return vid;
+}
+
 static void bridge_input(struct node *n, struct port *in, struct frame *f)
 {
 	struct bridge *b = container_of(n, struct bridge, node);
@@ -45,7 +168,13 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 	now = loop_now(n->g->loop);
 	dst = mac_to_u64(f->data);
 	src = mac_to_u64(f->data + 6);
-	vid = bridge_frame_vlan(f);
+	if (b->vlan_aware) {
+		vid = ingress_vid(b, in, f);
+		if (vid == 0)
+			return;
+	} else {
+		vid = bridge_frame_vlan(f);
+	}
 
 	switch (fdb_learn(b->fdb, src, vid, in->index, now)) {
 	case FDB_LEARNED:
@@ -62,29 +191,55 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 	}
 
 	if (dst & (1ULL << 40)) {
-		if (dst == 0xffffffffffffULL) {
+		enum decision why = dst == 0xffffffffffffULL ? DEC_FLOODED_BCAST : DEC_FLOODED_MCAST;
+
+		if (why == DEC_FLOODED_BCAST)
 			b->st.flooded_bcast++;
-			bridge_flood(b, in, f, DEC_FLOODED_BCAST);
-		} else {
+		else
 			b->st.flooded_mcast++;
-			bridge_flood(b, in, f, DEC_FLOODED_MCAST);
-		}
+		if (b->vlan_aware)
+			flood_vlan(b, in, f, vid, why);
+		else
+			bridge_flood(b, in, f, why);
 		return;
 	}
 	out = fdb_lookup(b->fdb, dst, vid, now);
 	if (out < 0) {
 		b->st.flooded_unknown++;
-		bridge_flood(b, in, f, DEC_FLOODED_UNKNOWN);
+		if (b->vlan_aware)
+			flood_vlan(b, in, f, vid, DEC_FLOODED_UNKNOWN);
+		else
+			bridge_flood(b, in, f, DEC_FLOODED_UNKNOWN);
 		return;
 	}
 	if (out == in->index) {
 		b->st.filtered++;
 		port_drop(in, f, DROP_SAME_PORT);
+		if (b->vlan_aware)
+			trace_set_vid(n->g, vid);
 		return;
 	}
 	b->st.forwarded++;
+	if (!b->vlan_aware) {
+		trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
+		port_tx(n->ports[out], f);
+		return;
+	}
+	if (!port_carries(n->ports[out], vid)) {
+		/* A static entry can point at a port outside the VLAN. */
+		b->st.dropped++;
+		drop_vid(n->ports[out], f, DROP_VLAN, vid, true);
+		return;
+	}
 	trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
-	port_tx(n->ports[out], f);
+	trace_set_vid(n->g, vid);
+	{
+		struct frame *tagged = NULL, *untagged = NULL;
+
+		send_vlan(b, n->ports[out], f, vid, &tagged, &untagged);
+		release_copies(tagged, untagged);
+		frame_unref(f);
+	}
 }
 
 /* A port whose link goes down loses its learned entries, as on Linux. */
@@ -120,6 +275,9 @@ static void bridge_destroy(struct node *n)
 
 	loop_timer_disarm(n->g->loop, &b->ager);
 	fdb_free(b->fdb);
+	for (int i = 0; b->bp != NULL && i <= b->nbp; i++)
+		free(b->bp[i]);
+	free(b->bp);
 	free(b);
 }
 
@@ -142,12 +300,199 @@ struct bridge *bridge_new(struct graph *g, const char *name, uint32_t max_entrie
 	return b;
 }
 
+/* The settings of port number num, made (access=1) on first use. */
+static struct bport *bport_get(struct bridge *b, int num)
+{
+	struct bport *bp;
+
+	if (num > b->nbp) {
+		b->bp = xreallocarray(b->bp, (size_t)num + 1, sizeof(*b->bp));
+		for (int i = b->nbp + 1; i <= num; i++)
+			b->bp[i] = NULL;
+		if (b->nbp == 0)
+			b->bp[0] = NULL;
+		b->nbp = num;
+	}
+	if (b->bp[num] == NULL) {
+		bp = xcalloc(1, sizeof(*bp));
+		bp->num = num;
+		bp->pvid = BRIDGE_DEFAULT_VLAN;
+		vid_set(bp->member, BRIDGE_DEFAULT_VLAN);
+		vid_set(bp->untagged, BRIDGE_DEFAULT_VLAN);
+		b->bp[num] = bp;
+	}
+	return b->bp[num];
+}
+
 struct port *bridge_add_port(struct bridge *b)
 {
 	char suffix[16];
+	int num = b->node.nports + 1;
+	struct port *p;
+	struct bport *bp = bport_get(b, num);
 
-	snprintf(suffix, sizeof(suffix), "%d", b->node.nports + 1);
-	return port_new(&b->node, suffix, b->speed, 1000);
+	snprintf(suffix, sizeof(suffix), "%d", num);
+	p = port_new(&b->node, suffix, b->speed, 1000);
+	p->priv = bp;
+	bp->port = p;
+	return p;
+}
+
+/* "10", "10,20", "10-20,30": VIDs 1..4094 into set. Returns the count. */
+static int parse_vid_list(const char *v, uint8_t *set, char *err)
+{
+	char *copy = xstrdup(v), *save = NULL, *tok;
+	int count = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *dash;
+		uint64_t lo, hi;
+
+		while (*tok == ' ')
+			tok++;
+		dash = strchr(tok, '-');
+		if (dash != NULL)
+			*dash = '\0';
+		if (parse_u64(tok, 1, 4094, &lo, err) < 0 ||
+		    (dash != NULL && parse_u64(dash + 1, 1, 4094, &hi, err) < 0)) {
+			free(copy);
+			return -1;
+		}
+		if (dash == NULL)
+			hi = lo;
+		if (hi < lo) {
+			errf(err, "VLAN range %" PRIu64 "-%" PRIu64 " runs backwards", lo, hi);
+			free(copy);
+			return -1;
+		}
+		for (uint64_t x = lo; x <= hi; x++)
+			vid_set(set, (uint16_t)x);
+		count++;
+	}
+	free(copy);
+	if (count == 0)
+		return errf(err, "no VLAN given (e.g. 10, or 10,20,30-40)");
+	return count;
+}
+
+int bridge_port_key(struct bridge *b, int num, const char *key, const char *val, int line,
+		    char *err)
+{
+	struct bport *bp;
+	uint64_t x;
+
+	if (num < 1 || num > 4096)
+		return errf(err, "port number %d is out of range (1..4096)", num);
+	bp = bport_get(b, num);
+	if (bp->line == 0)
+		bp->line = line;
+	if (strcmp(key, "access") == 0) {
+		if (bp->vlan_set)
+			return errf(err, "port %d: access and trunk are given twice or both", num);
+		if (parse_u64(val, 1, 4094, &x, err) < 0)
+			return -1;
+		memset(bp->member, 0, sizeof(bp->member));
+		memset(bp->untagged, 0, sizeof(bp->untagged));
+		bp->pvid = (uint16_t)x;
+		vid_set(bp->member, bp->pvid);
+		vid_set(bp->untagged, bp->pvid);
+		bp->vlan_set = true;
+	} else if (strcmp(key, "trunk") == 0) {
+		uint8_t set[VID_BYTES] = { 0 };
+
+		if (bp->vlan_set)
+			return errf(err, "port %d: access and trunk are given twice or both", num);
+		if (parse_vid_list(val, set, err) < 0)
+			return -1;
+		/* A native VLAN given first stays. */
+		if (bp->trunk && bp->pvid != 0)
+			vid_set(set, bp->pvid);
+		memcpy(bp->member, set, sizeof(set));
+		memset(bp->untagged, 0, sizeof(bp->untagged));
+		if (bp->trunk && bp->pvid != 0)
+			vid_set(bp->untagged, bp->pvid);
+		else
+			bp->pvid = 0;
+		bp->trunk = true;
+		bp->vlan_set = true;
+	} else if (strcmp(key, "native") == 0) {
+		if (strcmp(val, "none") == 0) {
+			x = 0;
+		} else if (parse_u64(val, 1, 4094, &x, err) < 0) {
+			return -1;
+		}
+		if (bp->vlan_set && !bp->trunk)
+			return errf(err, "port %d: native is for trunk ports (this one is access)", num);
+		if (!bp->vlan_set) {
+			memset(bp->member, 0, sizeof(bp->member));
+			bp->trunk = true;   /* trunk= must follow */
+		}
+		memset(bp->untagged, 0, sizeof(bp->untagged));
+		bp->pvid = (uint16_t)x;
+		if (x != 0) {
+			vid_set(bp->member, bp->pvid);
+			vid_set(bp->untagged, bp->pvid);
+		}
+	} else {
+		return errf(err, "unknown port key '%s' (known: access, trunk, native)", key);
+	}
+	b->vlan_aware = true;
+	return 0;
+}
+
+int bridge_check_ports(struct bridge *b, int *line, char *err)
+{
+	for (int i = 1; i <= b->nbp; i++) {
+		struct bport *bp = b->bp[i];
+
+		if (bp == NULL || bp->line == 0)
+			continue;
+		if (bp->port == NULL) {
+			*line = bp->line;
+			return errf(err, "bridge %s has no port %d (it has %d; a [link] makes each)",
+				    b->node.name, i, b->node.nports);
+		}
+		if (bp->trunk && !bp->vlan_set) {
+			*line = bp->line;
+			return errf(err, "port %d: native needs trunk = VLANS too", i);
+		}
+	}
+	return 0;
+}
+
+void bridge_port_vlans(const struct bridge *b, const struct port *p, char *buf, size_t len)
+{
+	const struct bport *bp = p->priv;
+	size_t o = 0;
+	int first = -1;
+	bool any = false;
+
+	if (!b->vlan_aware || bp == NULL) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	if (!bp->trunk) {
+		snprintf(buf, len, "access %u%s", bp->pvid, bp->vlan_set ? "" : " (default)");
+		return;
+	}
+	o += (size_t)snprintf(buf, len, "trunk ");
+	for (int v = 1; v <= 4095 && o < len; v++) {
+		bool in = v < 4095 && vid_test(bp->member, (uint16_t)v) &&
+			!(v == bp->pvid);
+		if (in && first < 0)
+			first = v;
+		if (!in && first >= 0) {
+			o += (size_t)snprintf(buf + o, len - o, "%s%d", any ? "," : "", first);
+			if (v - 1 > first)
+				o += (size_t)snprintf(buf + o, len - o, "-%d", v - 1);
+			any = true;
+			first = -1;
+		}
+	}
+	if (!any && o < len)
+		o += (size_t)snprintf(buf + o, len - o, "none");
+	if (o < len)
+		snprintf(buf + o, len - o, bp->pvid ? " native %u" : " no native", bp->pvid);
 }
 
 struct bridge *bridge_from_node(struct node *n)

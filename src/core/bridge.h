@@ -1,10 +1,22 @@
 /*
  * Learning bridge: a node whose ports share one FDB.
  *
- * VLANs: until 802.1Q port modes exist, a bridge is VLAN-unaware in what it
- * sends (frames leave exactly as they came) but keeps one table per VLAN:
- * untagged frames belong to VLAN 1 (the default VLAN, as on Linux bridges
- * and most switches), tagged frames to the VLAN in their tag.
+ * VLANs. A bridge with no port given `access` or `trunk` is VLAN-unaware:
+ * frames leave exactly as they came, and the FDB keeps one table per VLAN
+ * (untagged frames belong to VLAN 1, tagged ones to the VLAN in their tag).
+ *
+ * Once any port has `access` or `trunk`, the bridge is VLAN-aware (IEEE
+ * 802.1Q, as a Linux bridge with vlan_filtering=1):
+ *  - each port has a PVID (the access VLAN, or a trunk's native VLAN; 0:
+ *    none), a member set, and an untagged set (the PVID on egress);
+ *    ports without either are `access=1`;
+ *  - ingress: an untagged (or priority-tagged) frame belongs to the PVID,
+ *    and is dropped as "untagged" when there is none; a tagged frame
+ *    belongs to its VID; a frame of a VLAN the port is not a member of is
+ *    dropped as "vlan"; an 802.1ad (0x88a8) outer tag is dropped as "qinq";
+ *  - the FDB is per VLAN; floods reach only the VLAN's member ports;
+ *  - egress: the tag is popped where the VLAN is untagged, pushed (or
+ *    rewritten) elsewhere. A frame is copied only when its tag changes.
  */
 #ifndef QNETSIM_BRIDGE_H
 #define QNETSIM_BRIDGE_H
@@ -29,13 +41,51 @@ struct bridge_stats {
 	uint64_t flushed;               /* entries removed by flush or link down */
 };
 
+#define VID_BYTES 512                   /* 4096 bits */
+
+/* One port's settings; the port's priv points to it. */
+struct bport {
+	int num;                        /* 1-based, as in br0.N */
+	int line;                       /* first key for this port, 0: none */
+	bool vlan_set;                  /* access= or trunk= given */
+	bool trunk;
+	uint16_t pvid;                  /* 0: untagged frames are dropped */
+	uint8_t member[VID_BYTES];
+	uint8_t untagged[VID_BYTES];
+	struct port *port;              /* NULL until the link makes it */
+};
+
 struct bridge {
 	struct node node;
 	struct fdb *fdb;
 	uint64_t speed;                 /* speed of new ports */
 	struct timer ager;
 	struct bridge_stats st;
+	bool vlan_aware;
+	struct bport **bp;              /* [1..nbp]: settings by port number */
+	int nbp;
 };
+
+static inline bool vid_test(const uint8_t *set, uint16_t vid)
+{
+	return (set[vid >> 3] >> (vid & 7)) & 1;
+}
+
+static inline void vid_set(uint8_t *set, uint16_t vid)
+{
+	set[vid >> 3] |= (uint8_t)(1u << (vid & 7));
+}
+
+/* A port's key (`port.N.KEY = VALUE` in the topology): access, trunk,
+ * native. Returns 0, or -1 with err set. */
+int bridge_port_key(struct bridge *b, int num, const char *key, const char *val, int line,
+		    char *err);
+/* After the links are made: every configured port must exist. Returns 0,
+ * or -1 with *line and err set. */
+int bridge_check_ports(struct bridge *b, int *line, char *err);
+/* "access 10", "trunk 10,20-30 native 1", "access 1 (default)". */
+void bridge_port_vlans(const struct bridge *b, const struct port *p, char *buf, size_t len);
+struct bport *bridge_port(const struct bridge *b, const struct port *p);
 
 struct bridge *bridge_new(struct graph *g, const char *name, uint32_t max_entries,
 			  uint64_t ageing_ns, int line);

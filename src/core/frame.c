@@ -138,3 +138,50 @@ struct frame *frame_make_writable(struct frame *f)
 	frame_unref(f);
 	return c;
 }
+
+bool frame_has_ctag(const struct frame *f, uint16_t *tci)
+{
+	if (f->len < ETH_HLEN + 4 || f->data[12] != 0x81 || f->data[13] != 0x00)
+		return false;
+	*tci = (uint16_t)(f->data[14] << 8 | f->data[15]);
+	return true;
+}
+
+struct frame *frame_tagged_copy(const struct frame *f, uint16_t vid)
+{
+	uint16_t tci = 0;
+	bool had = frame_has_ctag(f, &tci);
+	uint32_t rest = f->len - 12 - (had ? 4 : 0);
+	struct frame *c = frame_take(f->pool, 16 + rest);
+
+	if (c == NULL)
+		return NULL;
+	tci = (uint16_t)((tci & 0xf000) | (vid & 0x0fff));
+	memcpy(c->data, f->data, 12);
+	c->data[12] = 0x81;
+	c->data[13] = 0x00;
+	c->data[14] = (uint8_t)(tci >> 8);
+	c->data[15] = (uint8_t)tci;
+	memcpy(c->data + 16, f->data + 12 + (had ? 4 : 0), rest);
+	c->id = f->id;
+	c->born = f->born;
+	return c;
+}
+
+struct frame *frame_untagged_copy(const struct frame *f)
+{
+	uint16_t tci;
+	bool had = frame_has_ctag(f, &tci);
+	uint32_t len = had ? f->len - 4 : f->len;
+	struct frame *c = frame_take(f->pool, len < ETH_MIN_LEN ? ETH_MIN_LEN : len);
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c->data, f->data, 12);
+	memcpy(c->data + 12, f->data + (had ? 16 : 12), len - 12);
+	if (len < ETH_MIN_LEN)
+		memset(c->data + len, 0, ETH_MIN_LEN - len);
+	c->id = f->id;
+	c->born = f->born;
+	return c;
+}

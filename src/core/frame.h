@@ -19,6 +19,7 @@
 #ifndef QNETSIM_FRAME_H
 #define QNETSIM_FRAME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FRAME_SLAB 1536u
@@ -74,5 +75,18 @@ static inline void frame_unref(struct frame *f)
  * reference, otherwise a copy with the same id (f's reference is dropped).
  * NULL when the pool is exhausted (f's reference is dropped too). */
 struct frame *frame_make_writable(struct frame *f);
+
+/* 802.1Q. TPIDs: 0x8100 (C-tag), 0x88a8 (802.1ad S-tag, QinQ). */
+#define ETH_P_8021Q 0x8100u
+#define ETH_P_8021AD 0x88a8u
+
+/* True when f carries an 802.1Q C-tag; *tci is its TCI (PCP, DEI, VID). */
+bool frame_has_ctag(const struct frame *f, uint16_t *tci);
+
+/* A copy of f (same id) as it leaves a port: tagged with vid (keeping the
+ * PCP of f's own tag, if any) or untagged (the tag removed, padded to 60
+ * bytes). f is not changed. NULL when the pool is exhausted. */
+struct frame *frame_tagged_copy(const struct frame *f, uint16_t vid);
+struct frame *frame_untagged_copy(const struct frame *f);
 
 #endif

@@ -39,6 +39,11 @@ static const struct {
 	[DROP_PEER_ERROR] = { "peer_error", "sending to the peer failed" },
 	[DROP_BAD_LENGTH] = { "bad_length", "malformed: bad frame length from the peer" },
 	[DROP_OVERSIZE] = { "oversize", "malformed: datagram over 69632 bytes" },
+	[DROP_VLAN] = { "vlan", "VLAN not allowed on the port" },
+	[DROP_UNTAGGED] = { "untagged", "untagged frame on a port without a native VLAN" },
+	[DROP_QINQ] = { "qinq", "802.1ad (QinQ) tag: not supported by a VLAN-aware bridge" },
+	[DROP_STP] = { "stp", "the port is not forwarding (STP)" },
+	[DROP_MIRROR_PORT] = { "mirror_port", "a mirror (SPAN) port takes no traffic" },
 };
 
 const char *drop_reason_name(enum drop_reason r)

@@ -60,6 +60,11 @@ enum drop_reason {
 	DROP_PEER_ERROR,        /* netdev: sending to the peer failed */
 	DROP_BAD_LENGTH,        /* netdev: the peer sent a bad frame length */
 	DROP_OVERSIZE,          /* netdev: a datagram over 69632 bytes */
+	DROP_VLAN,              /* bridge: the port does not carry the frame's VLAN */
+	DROP_UNTAGGED,          /* bridge: untagged frame, port has no native VLAN */
+	DROP_QINQ,              /* bridge: 802.1ad (QinQ) tag on a VLAN-aware bridge */
+	DROP_STP,               /* bridge: the port is not forwarding (STP) */
+	DROP_MIRROR_PORT,       /* bridge: frames arriving on a mirror (SPAN) port */
 	DROP_REASON_COUNT
 };
 
@@ -166,6 +171,7 @@ struct trace_rec {
 	uint8_t tx;             /* 1: the frame was leaving the port, 0: arriving */
 	uint8_t dhcp;           /* DHCP message type (option 53), 0: not DHCP */
 	uint8_t hdr[TRACE_HDR]; /* the frame's first bytes, for the summary */
+	uint16_t vid;           /* VLAN-aware bridge: the frame's VLAN; 0: none */
 };
 
 struct trace {
@@ -261,6 +267,7 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 	r->decision = (uint8_t)d;
 	r->reason = reason;
 	r->tx = tx;
+	r->vid = 0;
 	/* Cheap guard: only IPv4/UDP frames long enough for BOOTP are looked at. */
 	r->dhcp = f->len >= 282 && f->data[23] == 17 && f->data[12] == 8 && f->data[13] == 0 ?
 		trace_dhcp_type(f->data, f->len) : 0;
@@ -268,6 +275,13 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 	__builtin_memcpy(r->hdr, f->data, TRACE_HDR);
 	if (n < TRACE_HDR)
 		__builtin_memset(r->hdr + n, 0, TRACE_HDR - n);
+}
+
+/* Sets the VLAN of the record just written (a VLAN-aware bridge's). */
+static inline void trace_set_vid(struct graph *g, uint16_t vid)
+{
+	if (g->trace.cap > 0 && g->trace.total > 0)
+		g->trace.ring[(g->trace.total - 1) % g->trace.cap].vid = vid;
 }
 
 /* Formats one trace record: "0.001000 br0.1 forwarded -> br0.2 52:54:..." */

@@ -573,9 +573,18 @@ static void bridge_key(struct loader *L, struct bridge *b, const char *k, const 
 bad:
 		free(d.port);
 		free(copy);
+	} else if (strncmp(k, "port.", 5) == 0) {
+		char *end;
+		long pn = strtol(k + 5, &end, 10);
+
+		if (end == k + 5 || *end != '.' || end[1] == '\0')
+			lerr(L, line, "'%s': port keys are port.N.KEY (port.2.access = 10)", k);
+		else if (bridge_port_key(b, (int)pn, end + 1, v, line, err) < 0)
+			lerr(L, line, "%s: %s", k, err);
 	} else if (vde_key(L, &b->node, k, v, line) == 0) {
 		lerr(L, line, "[bridge %s] unknown key '%s' (known: ageing, max_entries, speed, "
-			      "static, vde, vde_mode, vde_group, vde_ports, vde_queue)", b->node.name, k);
+			      "static, port.N.access, port.N.trunk, port.N.native, vde, vde_mode, "
+			      "vde_group, vde_ports, vde_queue)", b->node.name, k);
 	}
 }
 
@@ -1059,10 +1068,10 @@ static void resolve(struct loader *L)
 			     busy->link->line);
 			continue;
 		}
-		if (a->priv != NULL && ((struct nic *)a->priv)->vlan >= 0)
+		if (guest_from_node(a->node) != NULL && ((struct nic *)a->priv)->vlan >= 0)
 			lerr(L, d->a_line, "%s has vlan=%d and is also linked here; choose one",
 			     a->name, ((struct nic *)a->priv)->vlan);
-		if (b->priv != NULL && ((struct nic *)b->priv)->vlan >= 0)
+		if (guest_from_node(b->node) != NULL && ((struct nic *)b->priv)->vlan >= 0)
 			lerr(L, d->b_line, "%s has vlan=%d and is also linked here; choose one",
 			     b->name, ((struct nic *)b->priv)->vlan);
 		lk = link_new(s->g, a, b, d->rate, d->delay, d->loss, d->line);
@@ -1121,6 +1130,13 @@ static void resolve(struct loader *L)
 		if (rc == -ENOSPC)
 			lerr(L, d->line, "static: the MAC table of '%s' is full (max_entries)",
 			     n->name);
+	}
+	for (int i = 0; i < s->nbridges; i++) {
+		char err[ERRLEN];
+		int line;
+
+		if (bridge_check_ports(s->bridges[i], &line, err) < 0)
+			lerr(L, line, "%s", err);
 	}
 }
 

@@ -238,20 +238,25 @@ static const char *port_name(struct graph *g, uint32_t gid)
 
 void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_t len)
 {
+	char in_vlan[24] = "";
+	const char *pn = port_name(g, r->port);
+
+	if (r->vid != 0)
+		snprintf(in_vlan, sizeof(in_vlan), " in VLAN %u", r->vid);
 	switch (r->decision) {
 	case DEC_FORWARDED:
-		snprintf(buf, len, "forwarded -> %s", port_name(g, r->out_port));
+		snprintf(buf, len, "forwarded -> %s%s", port_name(g, r->out_port), in_vlan);
 		break;
 	case DEC_FLOODED_UNKNOWN:
-		snprintf(buf, len, "flooded: unknown destination (%u port%s)", r->out_port,
-			 r->out_port == 1 ? "" : "s");
+		snprintf(buf, len, "flooded: unknown destination%s (%u port%s)", in_vlan,
+			 r->out_port, r->out_port == 1 ? "" : "s");
 		break;
 	case DEC_FLOODED_BCAST:
-		snprintf(buf, len, "flooded: broadcast (%u port%s)", r->out_port,
+		snprintf(buf, len, "flooded: broadcast%s (%u port%s)", in_vlan, r->out_port,
 			 r->out_port == 1 ? "" : "s");
 		break;
 	case DEC_FLOODED_MCAST:
-		snprintf(buf, len, "flooded: multicast (%u port%s)", r->out_port,
+		snprintf(buf, len, "flooded: multicast%s (%u port%s)", in_vlan, r->out_port,
 			 r->out_port == 1 ? "" : "s");
 		break;
 	case DEC_FLOODED_HUB:
@@ -260,7 +265,11 @@ void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_
 		break;
 	case DEC_DROPPED:
 		if (r->reason == DROP_SAME_PORT)
-			snprintf(buf, len, "filtered: same port");
+			snprintf(buf, len, "filtered: same port%s", in_vlan);
+		else if (r->reason == DROP_VLAN)
+			snprintf(buf, len, "dropped: VLAN %u not allowed on %s", r->vid, pn);
+		else if (r->reason == DROP_UNTAGGED)
+			snprintf(buf, len, "dropped: untagged, and %s has no native VLAN", pn);
 		else
 			snprintf(buf, len, "dropped: %s", drop_reason_text(r->reason));
 		break;
@@ -284,16 +293,36 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 	fmt_mac(r->hdr + 6, src);
 	if (p != NULL && p->node->ops->describe != NULL)
 		p->node->ops->describe(p->node, peer, sizeof(peer));
-	if (learns)
+	if (learns && r->vid != 0)
+		snprintf(learn, sizeof(learn), " It learned %s on %s in VLAN %u.", src, pname,
+			 r->vid);
+	else if (learns)
 		snprintf(learn, sizeof(learn), " It learned %s on %s.", src, pname);
 	switch (r->decision) {
 	case DEC_FORWARDED:
+		if (r->vid != 0) {
+			snprintf(buf, len,
+				 "Bridge %s got the frame on %s, in VLAN %u. Its MAC table for "
+				 "VLAN %u has %s on %s, so it sent the frame out of that port "
+				 "only.%s",
+				 node, pname, r->vid, r->vid, dst, port_name(g, r->out_port), learn);
+			break;
+		}
 		snprintf(buf, len,
 			 "Bridge %s got the frame on %s. Its MAC table has %s on %s, "
 			 "so it sent the frame out of that port only.%s",
 			 node, pname, dst, port_name(g, r->out_port), learn);
 		break;
 	case DEC_FLOODED_UNKNOWN:
+		if (r->vid != 0) {
+			snprintf(buf, len,
+				 "Bridge %s got the frame on %s, in VLAN %u. %s is not in its "
+				 "MAC table for VLAN %u (never seen there as a source, or aged "
+				 "out), so it flooded the frame to every other port that is up "
+				 "and carries VLAN %u: %u.%s",
+				 node, pname, r->vid, dst, r->vid, r->vid, r->out_port, learn);
+			break;
+		}
 		snprintf(buf, len,
 			 "Bridge %s got the frame on %s. %s is not in its MAC table "
 			 "(never seen as a source, or aged out), so it flooded the frame "
@@ -301,6 +330,14 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 			 node, pname, dst, r->out_port, learn);
 		break;
 	case DEC_FLOODED_BCAST:
+		if (r->vid != 0) {
+			snprintf(buf, len,
+				 "Bridge %s got the frame on %s, in VLAN %u. %s is the broadcast "
+				 "address, so every other port that is up and carries VLAN %u "
+				 "gets a copy (tagged on trunks, untagged on access ports): %u.%s",
+				 node, pname, r->vid, dst, r->vid, r->out_port, learn);
+			break;
+		}
 		snprintf(buf, len,
 			 "%s %s got the frame on %s. %s is the broadcast address, so every "
 			 "other port whose link is up gets a copy: %u.%s",
@@ -377,6 +414,28 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 				 "The link from %s loses frames at random (loss=), and this one "
 				 "was lost on the wire.",
 				 pname);
+			break;
+		case DROP_VLAN:
+			snprintf(buf, len,
+				 "Bridge %s %s the frame %s %s, which belongs to VLAN %u. %s does "
+				 "not carry VLAN %u (it is not its access VLAN nor in its trunk "
+				 "list), so the frame was dropped.",
+				 node, r->tx ? "was to send" : "got", r->tx ? "out of" : "on", pname,
+				 r->vid, pname, r->vid);
+			break;
+		case DROP_UNTAGGED:
+			snprintf(buf, len,
+				 "Bridge %s got an untagged frame on %s. That port is a trunk "
+				 "with no native VLAN, so the frame belongs to no VLAN and was "
+				 "dropped.",
+				 node, pname);
+			break;
+		case DROP_QINQ:
+			snprintf(buf, len,
+				 "Bridge %s got a frame with an 802.1ad (QinQ, 0x88a8) outer tag "
+				 "on %s. qnetsim's VLAN-aware bridges handle 802.1Q (0x8100) "
+				 "tags only, so it was dropped.",
+				 node, pname);
 			break;
 		case DROP_NO_PEER:
 			snprintf(buf, len,

@@ -93,6 +93,15 @@ if command -v tshark > /dev/null; then
 	else
 		not_ok "tshark counted $n UDP datagrams at the sink"
 	fi
+	# 802.1Q: tagged on the trunk (VLANs 10 and 20), untagged on access ports.
+	v=$(tshark -r "$tmp/vlan-office.1/pcap/sw1.3.pcap" -T fields -e vlan.id 2>/dev/null | sort -un | tr '\n' ' ')
+	a=$(tshark -r "$tmp/vlan-office.1/pcap/sw1.1.pcap" -Y vlan 2>/dev/null | wc -l)
+	n=$(tshark -r "$tmp/vlan-office.1/pcap/sw1.1.pcap" 2>/dev/null | wc -l)
+	if [ "$v" = "10 20 " ] && [ "$a" -eq 0 ] && [ "$n" -gt 0 ]; then
+		ok "tshark decodes 802.1Q tags 10 and 20 on the trunk, none on the access port"
+	else
+		not_ok "tshark: trunk VLANs '$v', tagged frames on the access port: $a of $n"
+	fi
 else
 	not_ok "tshark is not installed (scripts/install-deps installs it)"
 fi
