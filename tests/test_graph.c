@@ -125,6 +125,248 @@ static void test_summary(void **state)
 	assert_string_equal(buf, "runt (10 bytes)");
 }
 
+/* ---- impairments: statistics over many frames, one fixed seed ---------- */
+
+#define NFRAMES 100000
+
+struct rec {
+	struct node node;
+	uint32_t n, cap;
+	uint64_t *id, *at;
+	uint32_t corrupt;               /* frames whose payload is not all zero */
+};
+
+static void rec_input(struct node *nd, struct port *in, struct frame *f)
+{
+	struct rec *r = container_of(nd, struct rec, node);
+
+	(void)in;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 1024;
+		r->id = xreallocarray(r->id, r->cap, sizeof(*r->id));
+		r->at = xreallocarray(r->at, r->cap, sizeof(*r->at));
+	}
+	r->id[r->n] = f->id;
+	r->at[r->n++] = loop_now(nd->g->loop);
+	for (uint32_t i = 14; i < f->len; i++)
+		if (f->data[i] != 0 && !(i == 12 || i == 13)) {
+			r->corrupt++;
+			break;
+		}
+	frame_unref(f);
+}
+
+static void rec_destroy(struct node *nd)
+{
+	struct rec *r = container_of(nd, struct rec, node);
+
+	free(r->id);
+	free(r->at);
+	free(r);
+}
+
+static const struct node_ops rec_ops = { .kind = "rec", .input = rec_input,
+					 .destroy = rec_destroy };
+
+struct iw {
+	struct loop *l;
+	struct frame_pool *p;
+	struct graph *g;
+	struct sink *a;
+	struct rec *b;
+	struct link *lk;
+	struct port *pa;
+};
+
+/* a -> b at 1 Gbit/s; frames sent every `gap` ns. */
+static void impaired_run(struct iw *w, const char *spec, uint64_t seed, uint32_t n,
+			 uint64_t gap)
+{
+	char err[256], *copy = xstrdup(spec), *save = NULL, *kv;
+	struct impair im = { 0 };
+
+	w->l = loop_new(LOOP_VIRTUAL, 1 << 20);
+	w->p = frame_pool_new(1 << 20);
+	w->g = graph_new(w->l, w->p, seed, 16);
+	w->a = sink_new(w->g, "a");
+	w->b = xcalloc(1, sizeof(*w->b));
+	node_init(&w->b->node, w->g, &rec_ops, "b", 0);
+	w->pa = port_new(&w->a->node, "p", 1000000000, 1000000);
+	w->lk = link_new(w->g, w->pa, port_new(&w->b->node, "p", 1000000000, 1000000), 0, 0, 0,
+			 0);
+	for (kv = strtok_r(copy, " ", &save); kv != NULL; kv = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(kv, '=');
+
+		*eq = '\0';
+		assert_int_equal(impair_set(&im, kv, eq + 1, err), 0);
+	}
+	free(copy);
+	link_dir_set_impair(&w->lk->dir[0], &im);
+	for (uint32_t i = 0; i < n; i++) {
+		port_tx(w->pa, mkframe(w->p, 2, 1, 100));
+		loop_run(w->l, loop_now(w->l) + gap);
+	}
+	loop_run(w->l, UINT64_MAX);
+}
+
+static void iw_free(struct iw *w)
+{
+	graph_free(w->g);
+	frame_pool_free(w->p);
+	loop_free(w->l);
+}
+
+static uint32_t out_of_order(const struct rec *r)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 1; i < r->n; i++)
+		if (r->id[i] < r->id[i - 1])
+			n++;
+	return n;
+}
+
+/* Tolerances: 4 standard deviations of a binomial over NFRAMES. */
+static void assert_near(double got, double want, double tol)
+{
+	if (got < want - tol || got > want + tol)
+		fail_msg("%g is not within %g of %g", got, tol, want);
+}
+
+static void test_impair_loss(void **state)
+{
+	struct iw w;
+
+	(void)state;
+	impaired_run(&w, "loss=10%", 5, NFRAMES, 10000);
+	/* sd = sqrt(n p (1-p)) = 95: 10000 +- 380 */
+	assert_near(w.b->n, NFRAMES * 0.9, 380);
+	assert_int_equal(w.lk->dir[0].ist.lost, NFRAMES - w.b->n);
+	assert_int_equal(w.pa->st.drops[DROP_LOSS], NFRAMES - w.b->n);
+	iw_free(&w);
+}
+
+static void test_impair_burst_loss(void **state)
+{
+	struct iw w;
+	double lost, mean_burst;
+
+	(void)state;
+	/* p = 1 %, r = 25 %: bad 1/26 of the time (3.85 %), bursts of 4. */
+	impaired_run(&w, "burst_loss=1%/25%", 5, NFRAMES, 10000);
+	lost = (double)(NFRAMES - w.b->n) / NFRAMES;
+	mean_burst = (double)w.lk->dir[0].ist.burst_lost / (double)w.lk->dir[0].ist.bursts;
+	assert_near(lost, 1.0 / 26, 0.006);
+	assert_near(mean_burst, 4.0, 0.4);
+	assert_int_equal(w.pa->st.drops[DROP_BURST_LOSS], NFRAMES - w.b->n);
+	iw_free(&w);
+}
+
+static void test_impair_duplicate_corrupt(void **state)
+{
+	struct iw w;
+
+	(void)state;
+	impaired_run(&w, "duplicate=5% corrupt=2%", 5, NFRAMES, 10000);
+	assert_near(w.b->n, NFRAMES * 1.05, 280);
+	assert_int_equal(w.b->n, NFRAMES + w.lk->dir[0].ist.duplicated);
+	assert_near(w.lk->dir[0].ist.corrupted, NFRAMES * 0.02, 180);
+	/* Every corrupted frame arrives corrupted (its duplicate too, if any). */
+	assert_true(w.b->corrupt >= w.lk->dir[0].ist.corrupted);
+	assert_true(w.b->corrupt <= w.lk->dir[0].ist.corrupted + w.lk->dir[0].ist.duplicated);
+	iw_free(&w);
+}
+
+static void test_impair_delay_jitter_keeps_order(void **state)
+{
+	struct iw w;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	(void)state;
+	/* 10 ms +- 5 ms, frames every 20 ms: the delay spreads over 5..15 ms. */
+	impaired_run(&w, "delay=10ms jitter=5ms", 5, 2000, 20 * NS_PER_MS);
+	assert_int_equal(w.b->n, 2000);
+	for (uint32_t i = 0; i < w.b->n; i++) {
+		uint64_t sent = (w.b->id[i] - w.b->id[0]) * 20 * NS_PER_MS;
+		uint64_t d = w.b->at[i] - sent;
+
+		lo = MIN(lo, d);
+		hi = MAX(hi, d);
+	}
+	assert_true(lo >= 5 * NS_PER_MS);
+	assert_true(hi <= 15 * NS_PER_MS + 2000);
+	assert_true(hi - lo > 9 * NS_PER_MS);  /* it really varies */
+	iw_free(&w);
+	/* Frames every 100 us, closer than the jitter: jitter alone never
+	 * reorders them (a frame leaves no earlier than the one before). */
+	impaired_run(&w, "delay=10ms jitter=5ms", 5, 2000, 100000);
+	assert_int_equal(w.b->n, 2000);
+	assert_int_equal(out_of_order(w.b), 0);
+	iw_free(&w);
+}
+
+static void test_impair_reorder(void **state)
+{
+	struct iw w;
+
+	(void)state;
+	impaired_run(&w, "delay=10ms reorder=25%", 5, 20000, 100000);
+	assert_int_equal(w.b->n, 20000);
+	assert_near(w.lk->dir[0].ist.reordered, 5000, 250);
+	assert_true(out_of_order(w.b) > 1000);
+	iw_free(&w);
+}
+
+static void test_impair_rate_limit(void **state)
+{
+	struct iw w;
+
+	(void)state;
+	/* 1 Mbit/s shaping under a 1 Gbit/s line, a 50-frame queue, and 200
+	 * frames at once: 50 wait (plus the one on the wire), the rest are
+	 * dropped at the tail; arrivals are spaced by the shaped wire time:
+	 * (100 + 24) * 8 bits = 992 us. */
+	impaired_run(&w, "rate=1M limit=50", 5, 200, 0);
+	assert_int_equal(w.b->n, 50);
+	assert_int_equal(w.pa->st.drops[DROP_QUEUE_FULL], 150);
+	assert_int_equal(w.b->at[1] - w.b->at[0], 992000);
+	iw_free(&w);
+}
+
+static void test_impair_same_seed_same_result(void **state)
+{
+	struct iw a, b;
+
+	(void)state;
+	impaired_run(&a, "loss=3% burst_loss=1%/30% duplicate=2% reorder=5% delay=1ms jitter=1ms",
+		     9, 20000, 10000);
+	impaired_run(&b, "loss=3% burst_loss=1%/30% duplicate=2% reorder=5% delay=1ms jitter=1ms",
+		     9, 20000, 10000);
+	assert_int_equal(a.b->n, b.b->n);
+	assert_memory_equal(a.b->id, b.b->id, a.b->n * sizeof(uint64_t));
+	assert_memory_equal(a.b->at, b.b->at, a.b->n * sizeof(uint64_t));
+	iw_free(&a);
+	iw_free(&b);
+}
+
+static void test_impair_zero_removes(void **state)
+{
+	struct impair im = { 0 };
+	char err[256], buf[256];
+
+	(void)state;
+	assert_int_equal(impair_set(&im, "delay", "20ms", err), 0);
+	assert_int_equal(impair_set(&im, "burst_loss", "1%/25%", err), 0);
+	impair_format(&im, buf, sizeof(buf));
+	assert_string_equal(buf, "delay=20ms,burst_loss=1%/25%");
+	assert_int_equal(impair_set(&im, "delay", "0", err), 0);
+	assert_int_equal(impair_set(&im, "burst_loss", "0", err), 0);
+	assert_false(impair_active(&im));
+	assert_int_equal(impair_set(&im, "burst_loss", "1%/0", err), -1);
+	assert_int_equal(impair_set(&im, "wobble", "1", err), -1);
+	assert_int_equal(impair_set(&im, "rate", "10", err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +375,14 @@ int main(void)
 		cmocka_unit_test(test_loss_seeded),
 		cmocka_unit_test(test_link_state),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_impair_loss),
+		cmocka_unit_test(test_impair_burst_loss),
+		cmocka_unit_test(test_impair_duplicate_corrupt),
+		cmocka_unit_test(test_impair_delay_jitter_keeps_order),
+		cmocka_unit_test(test_impair_reorder),
+		cmocka_unit_test(test_impair_rate_limit),
+		cmocka_unit_test(test_impair_same_seed_same_result),
+		cmocka_unit_test(test_impair_zero_removes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

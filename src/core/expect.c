@@ -5,6 +5,8 @@
  *   GUEST.udp.FIELD                          sent received echoed
  *   GUEST.arp[IP]                            a MAC, or none
  *   PORT.FIELD                               rx_frames rx_bytes tx_frames tx_bytes drops
+ *                                            impair.lost|burst_lost|bursts|duplicated|
+ *                                            corrupted|reordered (frames sent out of PORT)
  *                                            drops.REASON link queue
  *   BRIDGE.fdb[MAC] / BRIDGE.fdb[MAC,vlan=N] the port it was learned on, or none
  *   BRIDGE.fdb.size, BRIDGE.COUNTER          frames forwarded flooded flooded_unknown ...
@@ -283,9 +285,28 @@ static int port_value(struct port *p, const char *f, struct value *v, char *err)
 		if (r < 0)
 			return errf(err, "unknown drop reason '%s'", f + 6);
 		set_num(v, (double)p->st.drops[r]);
+	} else if (strncmp(f, "impair.", 7) == 0 && p->link != NULL) {
+		const struct impair_stats *is = &port_out_dir(p)->ist;
+		const char *k = f + 7;
+
+		if (strcmp(k, "lost") == 0)
+			set_num(v, (double)is->lost);
+		else if (strcmp(k, "burst_lost") == 0)
+			set_num(v, (double)is->burst_lost);
+		else if (strcmp(k, "bursts") == 0)
+			set_num(v, (double)is->bursts);
+		else if (strcmp(k, "duplicated") == 0)
+			set_num(v, (double)is->duplicated);
+		else if (strcmp(k, "corrupted") == 0)
+			set_num(v, (double)is->corrupted);
+		else if (strcmp(k, "reordered") == 0)
+			set_num(v, (double)is->reordered);
+		else
+			return errf(err, "unknown impairment counter '%s' (lost, burst_lost, bursts, "
+					 "duplicated, corrupted, reordered)", k);
 	} else {
 		return errf(err, "unknown port field '%s' (rx_frames, rx_bytes, tx_frames, tx_bytes, "
-				 "drops, drops.REASON, link, queue)", f);
+				 "drops, drops.REASON, link, queue, impair.COUNTER)", f);
 	}
 	return 0;
 }

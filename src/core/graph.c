@@ -44,6 +44,7 @@ static const struct {
 	[DROP_QINQ] = { "qinq", "802.1ad (QinQ) tag: not supported by a VLAN-aware bridge" },
 	[DROP_STP] = { "stp", "the port is not forwarding (STP)" },
 	[DROP_MIRROR_PORT] = { "mirror_port", "a mirror (SPAN) port takes no traffic" },
+	[DROP_BURST_LOSS] = { "burst_loss", "lost on the link in a loss burst (Gilbert-Elliott)" },
 };
 
 const char *drop_reason_name(enum drop_reason r)
@@ -96,15 +97,21 @@ struct graph *graph_new(struct loop *loop, struct frame_pool *pool, uint64_t see
 	return g;
 }
 
+static void ring_flush(struct inring *q)
+{
+	while (q->count > 0) {
+		frame_unref(q->ring[q->head].f);
+		q->head = (q->head + 1) & (q->cap - 1);
+		q->count--;
+	}
+	free(q->ring);
+	q->ring = NULL;
+}
+
 static void link_dir_flush(struct link_dir *d)
 {
-	while (d->count > 0) {
-		frame_unref(d->ring[d->head].f);
-		d->head = (d->head + 1) & (d->cap - 1);
-		d->count--;
-	}
-	free(d->ring);
-	d->ring = NULL;
+	ring_flush(&d->q);
+	ring_flush(&d->fast);
 }
 
 void graph_free(struct graph *g)
@@ -220,14 +227,14 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 			rate = MIN(a->speed, b->speed);
 	}
 	l->rate = rate;
-	l->delay = delay;
-	l->loss = loss;
 	l->line = line;
 	for (int s = 0; s < 2; s++) {
 		struct link_dir *d = &l->dir[s];
 
 		d->link = l;
 		d->side = s;
+		d->im.delay = delay;
+		d->im.loss = loss;
 		timer_init(&d->timer, link_dir_fire, d);
 		/* One stream per direction, named by its sending port. */
 		rng_seed(&d->rng, g->seed, rng_hash(l->end[s]->name));
@@ -357,21 +364,38 @@ static uint64_t wire_time(uint32_t len, uint64_t rate)
 }
 
 /* Advances the "sent" mark past frames whose last bit has left. */
-static void link_dir_settle(struct link_dir *d, uint64_t now)
+static void ring_settle(struct inring *q, uint64_t now)
 {
-	while (d->sent < d->count && d->ring[(d->head + d->sent) & (d->cap - 1)].tx_end <= now)
-		d->sent++;
+	while (q->sent < q->count && q->ring[(q->head + q->sent) & (q->cap - 1)].tx_end <= now)
+		q->sent++;
+}
+
+static uint32_t dir_queued(struct link_dir *d, uint64_t now)
+{
+	ring_settle(&d->q, now);
+	ring_settle(&d->fast, now);
+	return d->q.count - d->q.sent + d->fast.count - d->fast.sent;
 }
 
 uint32_t port_queue_len(struct port *p)
 {
-	struct link_dir *d;
-
 	if (p->link == NULL)
 		return 0;
-	d = &p->link->dir[p->side];
-	link_dir_settle(d, loop_now(p->node->g->loop));
-	return d->count - d->sent;
+	return dir_queued(&p->link->dir[p->side], loop_now(p->node->g->loop));
+}
+
+struct link_dir *port_out_dir(struct port *p)
+{
+	return p->link != NULL ? &p->link->dir[p->side] : NULL;
+}
+
+/* The earliest delivery time waiting in d, UINT64_MAX when none. */
+static uint64_t dir_next(const struct link_dir *d)
+{
+	uint64_t a = d->q.count ? d->q.ring[d->q.head].deliver_at : UINT64_MAX;
+	uint64_t b = d->fast.count ? d->fast.ring[d->fast.head].deliver_at : UINT64_MAX;
+
+	return MIN(a, b);
 }
 
 static void link_dir_fire(void *arg)
@@ -379,47 +403,170 @@ static void link_dir_fire(void *arg)
 	struct link_dir *d = arg;
 	struct graph *g = d->link->g;
 	struct port *to = d->link->end[!d->side];
-	uint64_t now = loop_now(g->loop);
+	uint64_t now = loop_now(g->loop), next;
 
-	while (d->count > 0 && d->ring[d->head].deliver_at <= now) {
-		struct frame *f = d->ring[d->head].f;
+	/* Both rings, oldest delivery first. */
+	while ((next = dir_next(d)) <= now) {
+		struct inring *q = d->q.count && d->q.ring[d->q.head].deliver_at == next ?
+			&d->q : &d->fast;
+		struct frame *f;
 
-		d->head = (d->head + 1) & (d->cap - 1);
-		d->count--;
-		if (d->sent > 0)
-			d->sent--;
+		f = q->ring[q->head].f;
+		q->head = (q->head + 1) & (q->cap - 1);
+		q->count--;
+		if (q->sent > 0)
+			q->sent--;
 		/* Through the FIFO, so this timer never runs a node's input. */
 		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
 			port_drop_dir(to, f, DROP_FIFO_FULL, false);
 	}
-	if (d->count > 0)
-		loop_timer_arm(g->loop, &d->timer, d->ring[d->head].deliver_at);
+	if (next != UINT64_MAX)
+		loop_timer_arm(g->loop, &d->timer, next);
 }
 
-static bool link_dir_push(struct link_dir *d, struct frame *f, uint64_t tx_end,
-			  uint64_t deliver_at)
+static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)
 {
 	struct inflight *e;
 
-	if (d->count == d->cap) {
-		uint32_t ncap = d->cap ? d->cap * 2 : 16;
+	if (q->count == q->cap) {
+		uint32_t ncap = q->cap ? q->cap * 2 : 16;
 		struct inflight *nr;
 
-		if (d->cap >= LINK_WIRE_MAX)
+		if (q->cap >= LINK_WIRE_MAX)
 			return false;
 		nr = xcalloc(ncap, sizeof(*nr));
-		for (uint32_t i = 0; i < d->count; i++)
-			nr[i] = d->ring[(d->head + i) & (d->cap - 1)];
-		free(d->ring);
-		d->ring = nr;
-		d->cap = ncap;
-		d->head = 0;
+		for (uint32_t i = 0; i < q->count; i++)
+			nr[i] = q->ring[(q->head + i) & (q->cap - 1)];
+		free(q->ring);
+		q->ring = nr;
+		q->cap = ncap;
+		q->head = 0;
 	}
-	e = &d->ring[(d->head + d->count) & (d->cap - 1)];
+	e = &q->ring[(q->head + q->count) & (q->cap - 1)];
 	e->f = f;
 	e->tx_end = tx_end;
 	e->deliver_at = deliver_at;
-	d->count++;
+	q->count++;
+	return true;
+}
+
+bool impair_active(const struct impair *im)
+{
+	return im->loss > 0 || im->ge_p > 0 || im->delay > 0 || im->jitter > 0 || im->rate > 0 ||
+	       im->limit > 0 || im->duplicate > 0 || im->corrupt > 0 || im->reorder > 0;
+}
+
+void link_dir_set_impair(struct link_dir *d, const struct impair *im)
+{
+	d->im = *im;
+	if (im->ge_p == 0)
+		d->ge_bad = false;
+}
+
+/* Loss decisions for one frame, in a fixed order of draws (the same seed
+ * gives the same losses). Returns 0, DROP_LOSS or DROP_BURST_LOSS. */
+static int lose(struct link_dir *d)
+{
+	struct impair *im = &d->im;
+
+	if (im->ge_p > 0) {
+		double u = rng_double(&d->rng);
+
+		if (!d->ge_bad && u < im->ge_p) {
+			d->ge_bad = true;
+			d->ist.bursts++;
+		} else if (d->ge_bad && u < im->ge_r) {
+			d->ge_bad = false;
+		}
+		if (rng_double(&d->rng) < (d->ge_bad ? im->ge_bad_loss : im->ge_good_loss)) {
+			d->ist.burst_lost++;
+			return DROP_BURST_LOSS;
+		}
+	}
+	if (im->loss > 0 && rng_double(&d->rng) < im->loss) {
+		d->ist.lost++;
+		return DROP_LOSS;
+	}
+	return 0;
+}
+
+/* One frame onto the wire of d: queue check, serialisation, loss, delay,
+ * jitter, reordering. Takes the reference. */
+static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool dup)
+{
+	struct link *l = d->link;
+	struct graph *g = p->node->g;
+	struct impair *im = &d->im;
+	uint64_t now = loop_now(g->loop), start, tx_end, deliver;
+	uint64_t rate = im->rate && (l->rate == 0 || im->rate < l->rate) ? im->rate : l->rate;
+	uint32_t queued = dir_queued(d, now);
+	uint32_t limit = im->limit ? im->limit : p->txqlen;
+	struct inring *q = &d->q;
+	int lost;
+
+	if (queued >= limit) {
+		port_drop(p, f, DROP_QUEUE_FULL);
+		return false;
+	}
+	start = MAX(now, d->busy_until);
+	tx_end = rate != 0 ? start + wire_time(f->len, rate) : start;
+	lost = lose(d);
+	if (lost) {
+		/* The frame still occupies the wire; it just never arrives. */
+		d->busy_until = tx_end;
+		p->st.tx_frames++;
+		p->st.tx_bytes += f->len;
+		if (p->captures != NULL && g->observe != NULL)
+			g->observe(g, p, f, true);
+		port_drop(p, f, (enum drop_reason)lost);
+		return true;
+	}
+	if (im->corrupt > 0 && rng_double(&d->rng) < im->corrupt && f->len > ETH_HLEN) {
+		uint64_t bit = rng_next(&d->rng) % ((uint64_t)(f->len - ETH_HLEN) * 8);
+
+		f = frame_make_writable(f);
+		if (f == NULL) {
+			p->st.drops[DROP_NO_BUFFER]++;
+			return false;
+		}
+		f->data[ETH_HLEN + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		d->ist.corrupted++;
+	}
+	deliver = tx_end + im->delay;
+	if (im->jitter > 0) {
+		uint64_t span = 2 * im->jitter + 1;
+		int64_t j = (int64_t)(rng_next(&d->rng) % span) - (int64_t)im->jitter;
+
+		deliver = j < 0 && (uint64_t)-j > deliver - tx_end ? tx_end : deliver + (uint64_t)j;
+	}
+	if (im->reorder > 0 && rng_double(&d->rng) < im->reorder) {
+		/* Sent at once: it overtakes the frames still in their delay. */
+		q = &d->fast;
+		deliver = tx_end;
+		d->ist.reordered++;
+	} else {
+		/* Jitter alone never reorders (as netem with a FIFO): a frame
+		 * leaves no earlier than the one before it. */
+		deliver = MAX(deliver, d->last_deliver);
+		d->last_deliver = deliver;
+	}
+	if (!ring_push(q, f, tx_end, deliver)) {
+		port_drop(p, f, DROP_LINK_FULL);
+		return false;
+	}
+	d->busy_until = tx_end;
+	if (queued + 1 > d->queue_high)
+		d->queue_high = queued + 1;
+	if (!timer_armed(&d->timer) || d->timer.when > deliver)
+		loop_timer_arm(g->loop, &d->timer, deliver);
+	p->st.tx_frames++;
+	p->st.tx_bytes += f->len;
+	if (p->captures != NULL && g->observe != NULL)
+		g->observe(g, p, f, true);
+	if (!dup && im->duplicate > 0 && rng_double(&d->rng) < im->duplicate) {
+		d->ist.duplicated++;
+		dir_send(p, d, frame_ref(f), true);
+	}
 	return true;
 }
 
@@ -428,57 +575,134 @@ bool port_tx(struct port *p, struct frame *f)
 	struct link *l = p->link;
 	struct graph *g = p->node->g;
 	struct link_dir *d;
-	uint64_t now, start, tx_end;
-	uint32_t queued;
-	bool lost;
 
 	if (l == NULL || !port_link_up(p)) {
 		port_drop(p, f, DROP_LINK_DOWN);
 		return false;
 	}
 	d = &l->dir[p->side];
-	if (l->rate == 0 && l->delay == 0 && l->loss == 0) {
+	if (l->rate == 0 && !impair_active(&d->im)) {
 		if (loop_defer(g->loop, deliver_deferred, l->end[!p->side], f) < 0) {
 			port_drop(p, f, DROP_FIFO_FULL);
 			return false;
 		}
-		goto sent;
-	}
-	now = loop_now(g->loop);
-	link_dir_settle(d, now);
-	queued = d->count - d->sent;
-	if (queued >= p->txqlen) {
-		port_drop(p, f, DROP_QUEUE_FULL);
-		return false;
-	}
-	start = MAX(now, d->busy_until);
-	tx_end = l->rate != 0 ? start + wire_time(f->len, l->rate) : start;
-	lost = l->loss > 0 && rng_double(&d->rng) < l->loss;
-	if (lost) {
-		/* The frame still occupies the wire; it just never arrives. */
-		d->busy_until = tx_end;
 		p->st.tx_frames++;
 		p->st.tx_bytes += f->len;
 		if (p->captures != NULL && g->observe != NULL)
 			g->observe(g, p, f, true);
-		port_drop(p, f, DROP_LOSS);
 		return true;
 	}
-	if (!link_dir_push(d, f, tx_end, tx_end + l->delay)) {
-		port_drop(p, f, DROP_LINK_FULL);
-		return false;
+	return dir_send(p, d, f, false);
+}
+
+static int parse_prob(const char *v, double *out, char *err)
+{
+	return parse_percent(v, out, err);
+}
+
+int impair_set(struct impair *im, const char *key, const char *val, char *err)
+{
+	uint64_t n;
+
+	if (strcmp(key, "loss") == 0)
+		return parse_prob(val, &im->loss, err);
+	if (strcmp(key, "duplicate") == 0)
+		return parse_prob(val, &im->duplicate, err);
+	if (strcmp(key, "corrupt") == 0)
+		return parse_prob(val, &im->corrupt, err);
+	if (strcmp(key, "reorder") == 0)
+		return parse_prob(val, &im->reorder, err);
+	if (strcmp(key, "delay") == 0 || strcmp(key, "jitter") == 0) {
+		if (parse_duration(val, &n, err) < 0)
+			return -1;
+		if (n > 60 * NS_PER_SEC)
+			return errf(err, "%s is out of range (0..60s)", val);
+		*(strcmp(key, "delay") == 0 ? &im->delay : &im->jitter) = n;
+		return 0;
 	}
-	d->busy_until = tx_end;
-	if (queued + 1 > d->queue_high)
-		d->queue_high = queued + 1;
-	if (d->count == 1)
-		loop_timer_arm(g->loop, &d->timer, tx_end + l->delay);
-sent:
-	p->st.tx_frames++;
-	p->st.tx_bytes += f->len;
-	if (p->captures != NULL && g->observe != NULL)
-		g->observe(g, p, f, true);
-	return true;
+	if (strcmp(key, "rate") == 0) {
+		if (strcmp(val, "0") == 0) {
+			im->rate = 0;
+			return 0;
+		}
+		if (parse_rate(val, &n, err) < 0)
+			return -1;
+		if (n < 1000)
+			return errf(err, "%s is too slow (at least 1k, or 0 for none)", val);
+		im->rate = n;
+		return 0;
+	}
+	if (strcmp(key, "limit") == 0) {
+		if (parse_u64(val, 0, 1000000, &n, err) < 0)
+			return -1;
+		im->limit = (uint32_t)n;
+		return 0;
+	}
+	if (strcmp(key, "burst_loss") == 0) {
+		/* p/r[/bad_loss[/good_loss]], e.g. 1%/25%: slashes, since the
+		 * command line separates options by commas. */
+		char *copy = xstrdup(val), *save = NULL, *tok;
+		double v[4] = { 0, 0, 1, 0 };
+		int i = 0;
+
+		for (tok = strtok_r(copy, "/", &save); tok != NULL && i < 4;
+		     tok = strtok_r(NULL, "/", &save), i++) {
+			if (parse_percent(tok, &v[i], err) < 0) {
+				free(copy);
+				return -1;
+			}
+		}
+		free(copy);
+		if (tok != NULL || (i != 1 && i < 2))
+			return errf(err, "burst_loss wants P/R[/BAD_LOSS[/GOOD_LOSS]] (e.g. 1%%/25%%), "
+				    "or 0 for none");
+		if (i == 1 && v[0] == 0) {
+			im->ge_p = 0;
+			return 0;
+		}
+		if (i == 1)
+			return errf(err, "burst_loss wants P/R[/BAD_LOSS[/GOOD_LOSS]] (e.g. 1%%/25%%)");
+		if (v[0] > 0 && v[1] == 0)
+			return errf(err, "burst_loss: R (bad -> good) must be above 0, or bursts never end");
+		im->ge_p = v[0];
+		im->ge_r = v[1];
+		im->ge_bad_loss = v[2];
+		im->ge_good_loss = v[3];
+		return 0;
+	}
+	return errf(err, "unknown impairment '%s' (loss, burst_loss, delay, jitter, rate, limit, "
+		    "duplicate, corrupt, reorder)", key);
+}
+
+void impair_format(const struct impair *im, char *buf, size_t len)
+{
+	size_t o = 0;
+	char t[32];
+
+#define ADD(...) do { if (o < len) o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__); } while (0)
+	buf[0] = '\0';
+	if (im->delay)
+		ADD("%sdelay=%s", o ? "," : "", fmt_duration(im->delay, t, sizeof(t)));
+	if (im->jitter)
+		ADD("%sjitter=%s", o ? "," : "", fmt_duration(im->jitter, t, sizeof(t)));
+	if (im->rate)
+		ADD("%srate=%s", o ? "," : "", fmt_rate(im->rate, t, sizeof(t)));
+	if (im->limit)
+		ADD("%slimit=%u", o ? "," : "", im->limit);
+	if (im->loss > 0)
+		ADD("%sloss=%g%%", o ? "," : "", im->loss * 100);
+	if (im->ge_p > 0) {
+		ADD("%sburst_loss=%g%%/%g%%", o ? "," : "", im->ge_p * 100, im->ge_r * 100);
+		if (im->ge_bad_loss != 1 || im->ge_good_loss != 0)
+			ADD("/%g%%/%g%%", im->ge_bad_loss * 100, im->ge_good_loss * 100);
+	}
+	if (im->duplicate > 0)
+		ADD("%sduplicate=%g%%", o ? "," : "", im->duplicate * 100);
+	if (im->corrupt > 0)
+		ADD("%scorrupt=%g%%", o ? "," : "", im->corrupt * 100);
+	if (im->reorder > 0)
+		ADD("%sreorder=%g%%", o ? "," : "", im->reorder * 100);
+#undef ADD
 }
 
 void graph_eventv(struct graph *g, const char *kind, const char *who, const char *fmt,

@@ -65,6 +65,7 @@ enum drop_reason {
 	DROP_QINQ,              /* bridge: 802.1ad (QinQ) tag on a VLAN-aware bridge */
 	DROP_STP,               /* bridge: the port is not forwarding (STP) */
 	DROP_MIRROR_PORT,       /* bridge: frames arriving on a mirror (SPAN) port */
+	DROP_BURST_LOSS,        /* link: lost in a Gilbert-Elliott burst */
 	DROP_REASON_COUNT
 };
 
@@ -99,28 +100,69 @@ struct inflight {
 	uint64_t deliver_at;    /* tx_end + delay */
 };
 
+/* What one direction of a link does to frames (netem's words). Zero is
+ * "off" for every field: an impairment set back to 0 is gone. */
+struct impair {
+	double loss;            /* independent random loss, 0..1 */
+	double ge_p, ge_r;      /* Gilbert-Elliott: P(good->bad), P(bad->good) */
+	double ge_bad_loss;     /* loss while bad (default 1) */
+	double ge_good_loss;    /* loss while good (default 0) */
+	uint64_t delay;         /* ns */
+	uint64_t jitter;        /* ns: delay varies uniformly by +-jitter */
+	uint64_t rate;          /* bit/s shaping below the line rate; 0: none */
+	uint32_t limit;         /* queue limit in frames; 0: the port's txqlen */
+	double duplicate;       /* 0..1 */
+	double corrupt;         /* 0..1: one random bit flipped past the header */
+	double reorder;         /* 0..1: sent at once, skipping the delay */
+};
+
+/* Counters of what the impairments did, per direction. */
+struct impair_stats {
+	uint64_t lost, burst_lost, duplicated, corrupted, reordered;
+	uint64_t bursts;        /* good -> bad transitions */
+};
+
+struct inring {
+	struct inflight *ring;
+	uint32_t cap, head, count;
+	uint32_t sent;          /* entries at the head whose tx_end has passed */
+};
+
 struct link_dir {
 	struct link *link;
 	int side;               /* frames go from end[side] to end[!side] */
 	struct timer timer;
-	struct inflight *ring;
-	uint32_t cap, head, count;
-	uint32_t sent;          /* entries at the head whose tx_end has passed */
+	struct inring q;        /* in order */
+	struct inring fast;     /* reordered frames: no delay, in order among them */
 	uint64_t busy_until;
+	uint64_t last_deliver;  /* keeps jittered frames in order */
 	uint64_t queue_high;    /* most frames ever waiting to be sent */
 	struct rng rng;
+	struct impair im;
+	struct impair_stats ist;
+	bool ge_bad;            /* Gilbert-Elliott state */
 };
 
 struct link {
 	struct graph *g;
 	struct port *end[2];
-	uint64_t rate;          /* bit/s, 0 = unlimited */
-	uint64_t delay;         /* ns */
-	double loss;            /* probability, 0..1 */
+	uint64_t rate;          /* line rate, bit/s, 0 = unlimited */
 	bool rate_set;          /* rate given explicitly (else min of the ends) */
 	struct link_dir dir[2];
 	int line;
 };
+
+/* Sets one impairment of a direction by name (loss, burst_loss, delay,
+ * jitter, rate, limit, duplicate, corrupt, reorder) from its text form.
+ * Returns 0, or -1 with err set. */
+int impair_set(struct impair *im, const char *key, const char *val, char *err);
+/* "delay=20ms,jitter=5ms,loss=1%" or "" when nothing is set. */
+void impair_format(const struct impair *im, char *buf, size_t len);
+bool impair_active(const struct impair *im);
+/* The direction of p's link that p sends on (NULL when unlinked). */
+struct link_dir *port_out_dir(struct port *p);
+/* Applies *im to d from now on (frames in flight keep their times). */
+void link_dir_set_impair(struct link_dir *d, const struct impair *im);
 
 struct node_ops {
 	const char *kind;       /* "guest", "hub", "bridge" */
@@ -220,7 +262,8 @@ struct port *graph_find_port(struct graph *g, const char *name);
 /* Creates a port on n named "<node>.<suffix>". */
 struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32_t txqlen);
 
-/* Joins two unconnected ports. rate 0 means: the slower end's speed. */
+/* Joins two unconnected ports. rate 0 means: the slower end's speed.
+ * delay and loss apply to both directions. */
 struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
 		      uint64_t delay, double loss, int line);
 struct port *port_peer(const struct port *p);

@@ -41,13 +41,17 @@ static void describe_peer(struct port *p, FILE *out)
 	}
 	fprintf(out, ",link=%s,rate=%s", port_link_up(p) ? "up" : "down",
 		fmt_rate(p->link->rate, rate, sizeof(rate)));
-	if (p->link->delay) {
-		char d[24];
+	{
+		char o[256], i[256];
 
-		fprintf(out, ",delay=%s", fmt_duration(p->link->delay, d, sizeof(d)));
+		impair_format(&p->link->dir[p->side].im, o, sizeof(o));
+		impair_format(&p->link->dir[!p->side].im, i, sizeof(i));
+		if (strcmp(o, i) == 0 && o[0] != '\0')
+			fprintf(out, ",%s", o);
+		else if (o[0] != '\0' || i[0] != '\0')
+			fprintf(out, "%s%s%s%s%s%s", o[0] ? ",out:" : "", o, o[0] && i[0] ? ";" : "",
+				i[0] && !o[0] ? "," : "", i[0] ? "in:" : "", i);
 	}
-	if (p->link->loss > 0)
-		fprintf(out, ",loss=%g%%", p->link->loss * 100);
 	fputc('\n', out);
 }
 

@@ -49,6 +49,11 @@ void sim_free(struct sim *s)
 	if (s == NULL)
 		return;
 	capture_close_all(s);
+	for (int i = 0; i < s->nflaps; i++) {
+		loop_timer_disarm(s->loop, &s->flaps[i]->timer);
+		free(s->flaps[i]);
+	}
+	free(s->flaps);
 	for (int i = 0; i < s->nvdeservers; i++)
 		vdeserver_free(s->vdeservers[i]);
 	free(s->vdeservers);

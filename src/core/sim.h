@@ -70,6 +70,19 @@ struct sim {
 	char *pcap_dir;
 	struct capture *all_captures;  /* every open capture, for closing */
 	uint64_t commands_failed;
+	struct flap **flaps;    /* ports being flapped (flap PORT ...) */
+	int nflaps;
+};
+
+/* A port whose link goes down and up on a period (the flap command). */
+struct flap {
+	struct sim *sim;
+	struct port *port;
+	uint64_t period, down;  /* down for `down` of every `period` */
+	uint32_t left;          /* cycles still to run; 0 with forever */
+	bool forever;
+	bool is_down;
+	struct timer timer;
 };
 
 /* Creates an empty sim with a virtual clock. */

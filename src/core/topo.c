@@ -59,8 +59,8 @@ struct link_decl {
 	int line;
 	char *a, *b;
 	int a_line, b_line;
-	uint64_t rate, delay;
-	double loss;
+	uint64_t rate;
+	struct impair im[2];    /* [0]: frames from a to b, [1]: from b to a */
 	bool down;
 };
 
@@ -609,14 +609,15 @@ static void link_key(struct loader *L, struct link_decl *d, const char *k, const
 			lerr(L, line, "rate: %s", err);
 		else if (d->rate < 1000)
 			lerr(L, line, "rate: %s is too slow (at least 1k)", v);
-	} else if (strcmp(k, "delay") == 0) {
-		if (parse_duration(v, &d->delay, err) < 0)
-			lerr(L, line, "delay: %s", err);
-		else if (d->delay > 60 * NS_PER_SEC)
-			lerr(L, line, "delay: %s is out of range (0..60s)", v);
-	} else if (strcmp(k, "loss") == 0) {
-		if (parse_percent(v, &d->loss, err) < 0)
-			lerr(L, line, "loss: %s", err);
+	} else if (strncmp(k, "a>b.", 4) == 0 || strncmp(k, "b>a.", 4) == 0) {
+		if (impair_set(&d->im[k[0] == 'b'], k + 4, v, err) < 0)
+			lerr(L, line, "%s: %s", k, err);
+	} else if (strcmp(k, "delay") == 0 || strcmp(k, "loss") == 0 || strcmp(k, "jitter") == 0 ||
+		   strcmp(k, "burst_loss") == 0 || strcmp(k, "duplicate") == 0 ||
+		   strcmp(k, "corrupt") == 0 || strcmp(k, "reorder") == 0 ||
+		   strcmp(k, "limit") == 0) {
+		if (impair_set(&d->im[0], k, v, err) < 0 || impair_set(&d->im[1], k, v, err) < 0)
+			lerr(L, line, "%s: %s", k, err);
 	} else if (strcmp(k, "state") == 0) {
 		bool up;
 
@@ -625,7 +626,9 @@ static void link_key(struct loader *L, struct link_decl *d, const char *k, const
 		else
 			d->down = !up;
 	} else {
-		lerr(L, line, "[link] unknown key '%s' (known: a, b, rate, delay, loss, state)", k);
+		lerr(L, line, "[link] unknown key '%s' (known: a, b, rate, state, delay, jitter, loss, "
+			      "burst_loss, duplicate, corrupt, reorder, limit; a>b.KEY and b>a.KEY "
+			      "for one direction)", k);
 	}
 }
 
@@ -1074,10 +1077,11 @@ static void resolve(struct loader *L)
 		if (guest_from_node(b->node) != NULL && ((struct nic *)b->priv)->vlan >= 0)
 			lerr(L, d->b_line, "%s has vlan=%d and is also linked here; choose one",
 			     b->name, ((struct nic *)b->priv)->vlan);
-		lk = link_new(s->g, a, b, d->rate, d->delay, d->loss, d->line);
+		lk = link_new(s->g, a, b, d->rate, 0, 0, d->line);
+		link_dir_set_impair(&lk->dir[0], &d->im[0]);
+		link_dir_set_impair(&lk->dir[1], &d->im[1]);
 		if (d->down)
 			a->admin_up = b->admin_up = false;
-		(void)lk;
 	}
 	free(linked);
 	/* NICs not linked go to their QEMU vlan (hub), vlan 0 by default. */
