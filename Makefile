@@ -36,6 +36,7 @@ CORE_SRCS := \
 	src/core/hub.c \
 	src/core/fdb.c \
 	src/core/bridge.c \
+	src/core/stp.c \
 	src/core/topo.c \
 	src/core/commands.c \
 	src/core/expect.c \

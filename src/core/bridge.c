@@ -44,6 +44,17 @@ static bool port_carries(const struct port *p, uint16_t vid)
 	return bp != NULL && vid_test(bp->member, vid);
 }
 
+static bool stp_forwards(const struct bridge *b, const struct port *p)
+{
+	return b->stp == NULL || ((struct bport *)p->priv)->sp.state == STP_FORWARDING;
+}
+
+/* May a frame of VLAN vid leave out of p? */
+static bool egress_ok(const struct bridge *b, const struct port *p, uint16_t vid)
+{
+	return port_link_up(p) && (!b->vlan_aware || port_carries(p, vid)) && stp_forwards(b, p);
+}
+
 /* The frame as it must leave p for VLAN vid: f itself (one more reference)
  * when its tagging is already right, else a copy made once per flood and
  * shared (*tagged, *untagged). NULL: pool exhausted. */
@@ -51,6 +62,9 @@ static struct frame *egress_frame(struct port *p, struct frame *f, uint16_t vid,
 				  struct frame **tagged, struct frame **untagged)
 {
 	const struct bport *bp = p->priv;
+
+	if (!container_of(p->node, struct bridge, node)->vlan_aware)
+		return frame_ref(f);
 	bool want_tag = !vid_test(bp->untagged, vid);
 	uint16_t tci;
 	bool has = frame_has_ctag(f, &tci);
@@ -94,10 +108,11 @@ static void flood_vlan(struct bridge *b, struct port *in, struct frame *f, uint1
 	uint32_t ports = 0;
 
 	for (int i = 0; i < n->nports; i++)
-		if (n->ports[i] != in && port_link_up(n->ports[i]) && port_carries(n->ports[i], vid))
+		if (n->ports[i] != in && egress_ok(b, n->ports[i], vid))
 			ports++;
 	trace_record(n->g, in, f, why, ports, 0, false);
-	trace_set_vid(n->g, vid);
+	if (b->vlan_aware)
+		trace_set_vid(n->g, vid);
 	if (ports == 0) {
 		in->st.drops[DROP_NO_PORT]++;
 		b->st.dropped++;
@@ -107,7 +122,7 @@ static void flood_vlan(struct bridge *b, struct port *in, struct frame *f, uint1
 	for (int i = 0; i < n->nports; i++) {
 		struct port *p = n->ports[i];
 
-		if (p != in && port_link_up(p) && port_carries(p, vid))
+		if (p != in && egress_ok(b, p, vid))
 			send_vlan(b, p, f, vid, &tagged, &untagged);
 	}
 	release_copies(tagged, untagged);
@@ -165,6 +180,8 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 		port_drop(in, f, DROP_RUNT);
 		return;
 	}
+	if (b->stp != NULL && stp_input(b, in, f))
+		return;
 	now = loop_now(n->g->loop);
 	dst = mac_to_u64(f->data);
 	src = mac_to_u64(f->data + 6);
@@ -174,6 +191,25 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 			return;
 	} else {
 		vid = bridge_frame_vlan(f);
+	}
+	if (b->stp != NULL) {
+		enum stp_state st = ((struct bport *)in->priv)->sp.state;
+
+		/* Blocking and listening ports neither learn nor forward;
+		 * learning ports learn but do not forward (802.1D 7.4). */
+		if (st != STP_FORWARDING && st != STP_LEARNING) {
+			b->st.dropped++;
+			drop_vid(in, f, DROP_STP, (uint16_t)st, false);
+			return;
+		}
+		if (st == STP_LEARNING) {
+			if (!(src & (1ULL << 40)) && fdb_learn(b->fdb, src, vid, in->index, now) ==
+			    FDB_LEARNED)
+				b->st.learned++;
+			b->st.dropped++;
+			drop_vid(in, f, DROP_STP, (uint16_t)st, false);
+			return;
+		}
 	}
 
 	switch (fdb_learn(b->fdb, src, vid, in->index, now)) {
@@ -197,7 +233,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 			b->st.flooded_bcast++;
 		else
 			b->st.flooded_mcast++;
-		if (b->vlan_aware)
+		if (b->vlan_aware || b->stp != NULL)
 			flood_vlan(b, in, f, vid, why);
 		else
 			bridge_flood(b, in, f, why);
@@ -206,7 +242,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 	out = fdb_lookup(b->fdb, dst, vid, now);
 	if (out < 0) {
 		b->st.flooded_unknown++;
-		if (b->vlan_aware)
+		if (b->vlan_aware || b->stp != NULL)
 			flood_vlan(b, in, f, vid, DEC_FLOODED_UNKNOWN);
 		else
 			bridge_flood(b, in, f, DEC_FLOODED_UNKNOWN);
@@ -217,6 +253,13 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 		port_drop(in, f, DROP_SAME_PORT);
 		if (b->vlan_aware)
 			trace_set_vid(n->g, vid);
+		return;
+	}
+	if (!stp_forwards(b, n->ports[out])) {
+		/* An entry (a static one) on a port STP keeps from forwarding. */
+		b->st.dropped++;
+		drop_vid(n->ports[out], f, DROP_STP,
+			 (uint16_t)((struct bport *)n->ports[out]->priv)->sp.state, true);
 		return;
 	}
 	b->st.forwarded++;
@@ -249,6 +292,7 @@ static void bridge_link_change(struct node *n, struct port *p, bool up)
 
 	if (!up)
 		b->st.flushed += fdb_flush(b->fdb, p->index, false);
+	stp_link_change(b, p, up);
 }
 
 static void bridge_ager(void *arg)
@@ -267,6 +311,7 @@ void bridge_start(struct bridge *b)
 
 	loop_timer_arm(l, &b->ager, loop_now(l) + MIN(MAX(fdb_ageing(b->fdb), NS_PER_MS),
 						       AGER_MAX_PERIOD));
+	stp_start(b);
 }
 
 static void bridge_destroy(struct node *n)
@@ -274,6 +319,8 @@ static void bridge_destroy(struct node *n)
 	struct bridge *b = container_of(n, struct bridge, node);
 
 	loop_timer_disarm(n->g->loop, &b->ager);
+	stp_stop(b);
+	free(b->stp);
 	fdb_free(b->fdb);
 	for (int i = 0; b->bp != NULL && i <= b->nbp; i++)
 		free(b->bp[i]);
@@ -434,7 +481,14 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 			vid_set(bp->untagged, bp->pvid);
 		}
 	} else {
-		return errf(err, "unknown port key '%s' (known: access, trunk, native)", key);
+		int r = stp_port_key(&bp->sp, key, val, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return errf(err, "unknown port key '%s' (known: access, trunk, native, cost, "
+				    "priority)", key);
+		return 0;
 	}
 	b->vlan_aware = true;
 	return 0;
@@ -442,6 +496,10 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 
 int bridge_check_ports(struct bridge *b, int *line, char *err)
 {
+	if (stp_check(b, err) < 0) {
+		*line = b->node.line;
+		return -1;
+	}
 	for (int i = 1; i <= b->nbp; i++) {
 		struct bport *bp = b->bp[i];
 

@@ -23,6 +23,7 @@
 
 #include "fdb.h"
 #include "graph.h"
+#include "stp.h"
 
 #define BRIDGE_DEFAULT_VLAN 1
 
@@ -53,6 +54,7 @@ struct bport {
 	uint8_t member[VID_BYTES];
 	uint8_t untagged[VID_BYTES];
 	struct port *port;              /* NULL until the link makes it */
+	struct stp_port sp;
 };
 
 struct bridge {
@@ -64,6 +66,7 @@ struct bridge {
 	bool vlan_aware;
 	struct bport **bp;              /* [1..nbp]: settings by port number */
 	int nbp;
+	struct stp *stp;                /* NULL: no spanning tree */
 };
 
 static inline bool vid_test(const uint8_t *set, uint16_t vid)
@@ -77,7 +80,7 @@ static inline void vid_set(uint8_t *set, uint16_t vid)
 }
 
 /* A port's key (`port.N.KEY = VALUE` in the topology): access, trunk,
- * native. Returns 0, or -1 with err set. */
+ * native, and STP's cost and priority. Returns 0, or -1 with err set. */
 int bridge_port_key(struct bridge *b, int num, const char *key, const char *val, int line,
 		    char *err);
 /* After the links are made: every configured port must exist. Returns 0,

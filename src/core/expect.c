@@ -285,6 +285,31 @@ static int port_value(struct port *p, const char *f, struct value *v, char *err)
 		if (r < 0)
 			return errf(err, "unknown drop reason '%s'", f + 6);
 		set_num(v, (double)p->st.drops[r]);
+	} else if (strncmp(f, "stp.", 4) == 0) {
+		struct bridge *b = bridge_from_node(p->node);
+		const struct stp_port *sp;
+		const char *k = f + 4;
+
+		if (b == NULL || b->stp == NULL)
+			return errf(err, "%s is not a port of a bridge with stp = on", p->name);
+		sp = &((struct bport *)p->priv)->sp;
+		if (strcmp(k, "state") == 0)
+			set_str(v, stp_state_name(sp->state));
+		else if (strcmp(k, "role") == 0)
+			set_str(v, stp_role_name(sp->role));
+		else if (strcmp(k, "bpdus_rx") == 0)
+			set_num(v, (double)sp->bpdus_rx);
+		else if (strcmp(k, "bpdus_tx") == 0)
+			set_num(v, (double)sp->bpdus_tx);
+		else if (strcmp(k, "tcns_rx") == 0)
+			set_num(v, (double)sp->tcns_rx);
+		else if (strcmp(k, "tcns_tx") == 0)
+			set_num(v, (double)sp->tcns_tx);
+		else if (strcmp(k, "transitions") == 0)
+			set_num(v, (double)sp->transitions);
+		else
+			return errf(err, "unknown port STP value '%s' (state, role, bpdus_rx, bpdus_tx, "
+					 "tcns_rx, tcns_tx, transitions)", k);
 	} else if (strncmp(f, "impair.", 7) == 0 && p->link != NULL) {
 		const struct impair_stats *is = &port_out_dir(p)->ist;
 		const char *k = f + 7;
@@ -324,6 +349,36 @@ static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool che
 #undef C
 	};
 
+	if (strncmp(f, "stp.", 4) == 0) {
+		struct stp *st = b->stp;
+		const char *k = f + 4;
+
+		if (st == NULL)
+			return errf(err, "%s has no spanning tree (stp = on)", b->node.name);
+		if (strcmp(k, "root") == 0) {
+			/* The root bridge's name when it is in the topology. */
+			char id[32];
+
+			stp_fmt_id(st->root_id, id, sizeof(id));
+			for (int i = 0; i < s->nbridges; i++)
+				if (s->bridges[i]->stp != NULL &&
+				    s->bridges[i]->stp->bridge_id == st->root_id)
+					snprintf(id, sizeof(id), "%s", s->bridges[i]->node.name);
+			set_str(v, id);
+		} else if (strcmp(k, "root_port") == 0) {
+			set_str(v, st->root_port < 0 ? "none" : b->node.ports[st->root_port]->name);
+		} else if (strcmp(k, "root_cost") == 0) {
+			set_num(v, st->root_cost);
+		} else if (strcmp(k, "tc_count") == 0) {
+			set_num(v, (double)st->tc_count);
+		} else if (strcmp(k, "topology_change") == 0) {
+			set_str(v, st->tc ? "yes" : "no");
+		} else {
+			return errf(err, "unknown STP value '%s' (root, root_port, root_cost, "
+					 "tc_count, topology_change)", k);
+		}
+		return 0;
+	}
 	if (strncmp(f, "fdb[", 4) == 0) {
 		char inner[48], *comma;
 		const char *close = strchr(f, ']');

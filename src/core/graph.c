@@ -74,6 +74,7 @@ static const char *decision_names[DEC_COUNT] = {
 	[DEC_DELIVERED] = "delivered",
 	[DEC_SENT] = "sent",
 	[DEC_DROPPED] = "dropped",
+	[DEC_STP] = "STP BPDU",
 };
 
 const char *decision_name(enum decision d)

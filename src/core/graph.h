@@ -195,6 +195,7 @@ enum decision {
 	DEC_DELIVERED,          /* guest: accepted by the NIC */
 	DEC_SENT,               /* guest: transmitted */
 	DEC_DROPPED,            /* see reason */
+	DEC_STP,                /* bridge: a BPDU taken by the spanning tree */
 	DEC_COUNT
 };
 
@@ -213,7 +214,8 @@ struct trace_rec {
 	uint8_t tx;             /* 1: the frame was leaving the port, 0: arriving */
 	uint8_t dhcp;           /* DHCP message type (option 53), 0: not DHCP */
 	uint8_t hdr[TRACE_HDR]; /* the frame's first bytes, for the summary */
-	uint16_t vid;           /* VLAN-aware bridge: the frame's VLAN; 0: none */
+	uint16_t vid;           /* VLAN-aware bridge: the frame's VLAN; 0: none;
+				 * DROP_STP: the port's STP state */
 };
 
 struct trace {

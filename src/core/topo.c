@@ -508,7 +508,7 @@ static int vde_key(struct loader *L, struct node *n, const char *k, const char *
 
 static void bridge_key(struct loader *L, struct bridge *b, const char *k, const char *v, int line)
 {
-	char err[ERRLEN];
+	char err[ERRLEN] = "";
 	uint64_t num;
 
 	if (strcmp(k, "ageing") == 0 || strcmp(k, "ageing_time") == 0 || strcmp(k, "aging") == 0) {
@@ -573,6 +573,9 @@ static void bridge_key(struct loader *L, struct bridge *b, const char *k, const 
 bad:
 		free(d.port);
 		free(copy);
+	} else if (stp_bridge_key(b, k, v, err) != 0) {
+		if (err[0] != '\0')
+			lerr(L, line, "%s: %s", k, err);
 	} else if (strncmp(k, "port.", 5) == 0) {
 		char *end;
 		long pn = strtol(k + 5, &end, 10);
@@ -583,8 +586,10 @@ bad:
 			lerr(L, line, "%s: %s", k, err);
 	} else if (vde_key(L, &b->node, k, v, line) == 0) {
 		lerr(L, line, "[bridge %s] unknown key '%s' (known: ageing, max_entries, speed, "
-			      "static, port.N.access, port.N.trunk, port.N.native, vde, vde_mode, "
-			      "vde_group, vde_ports, vde_queue)", b->node.name, k);
+			      "static, stp, priority, hello_time, max_age, forward_delay, bridge_mac, "
+			      "port.N.access, port.N.trunk, port.N.native, port.N.cost, "
+			      "port.N.priority, vde, vde_mode, vde_group, vde_ports, vde_queue)",
+		     b->node.name, k);
 	}
 }
 

@@ -4,6 +4,7 @@
  * (--trace, the TUI), never per frame.
  */
 #include "graph.h"
+#include "stp.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -270,12 +271,24 @@ void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_
 			snprintf(buf, len, "dropped: VLAN %u not allowed on %s", r->vid, pn);
 		else if (r->reason == DROP_UNTAGGED)
 			snprintf(buf, len, "dropped: untagged, and %s has no native VLAN", pn);
+		else if (r->reason == DROP_STP)
+			snprintf(buf, len, "dropped: %s is %s (STP)", pn,
+				 stp_state_name((enum stp_state)r->vid));
 		else
 			snprintf(buf, len, "dropped: %s", drop_reason_text(r->reason));
 		break;
 	default:
 		snprintf(buf, len, "%s", decision_name(r->decision));
 	}
+}
+
+static uint64_t rd64be(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
 void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t len)
@@ -382,8 +395,43 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 			snprintf(buf, len, "Guest %s sent the frame out of %s, from %s to %s.", node,
 				 pname, src, dst);
 		break;
+	case DEC_STP:
+		if (r->hdr[20] == 0x80)
+			snprintf(buf, len,
+				 "Bridge %s took a topology change notification (TCN) on %s: a "
+				 "bridge below it saw a port start or stop forwarding. It passes "
+				 "the news towards the root and acknowledges it (TCA flag).",
+				 node, pname);
+		else {
+			char root[32], br[32];
+
+			stp_fmt_id(rd64be(r->hdr + 22), root, sizeof(root));
+			stp_fmt_id(rd64be(r->hdr + 34), br, sizeof(br));
+			snprintf(buf, len,
+				 "Bridge %s took a configuration BPDU on %s, sent by bridge %s "
+				 "(port 0x%04x): it names %s as root, at path cost %u from the "
+				 "sender%s. The spanning tree compares this with what it knows "
+				 "to choose the root, its root port and the designated ports. "
+				 "BPDUs are never forwarded.",
+				 node, pname, br, rd16(r->hdr + 42), root, rd32(r->hdr + 30),
+				 (r->hdr[21] & 1) ? "; the TC flag is set (topology change: "
+				 "MAC tables age quickly)" : "");
+		}
+		break;
 	case DEC_DROPPED:
 		switch (r->reason) {
+		case DROP_STP:
+			snprintf(buf, len,
+				 "Bridge %s got the frame on %s, which the spanning tree keeps %s: "
+				 "%s. So the frame was dropped; this is how STP breaks loops.",
+				 node, pname, stp_state_name((enum stp_state)r->vid),
+				 r->vid == STP_LEARNING ?
+				 "learning ports learn the source MAC but forward nothing yet" :
+				 r->vid == STP_LISTENING ?
+				 "a listening port waits forward_delay before it learns" :
+				 "a blocking port is a redundant path to the root and forwards "
+				 "nothing, only BPDUs are heard");
+			break;
 		case DROP_SAME_PORT:
 			snprintf(buf, len,
 				 "Bridge %s got the frame on %s, and its MAC table has %s on "
