@@ -77,6 +77,7 @@ TESTS := \
 	tests/test_hub \
 	tests/test_fdb \
 	tests/test_bridge \
+	tests/test_stp \
 	tests/test_graph \
 	tests/test_guest \
 	tests/test_stack \
