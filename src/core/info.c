@@ -89,13 +89,29 @@ void info_network(struct sim *s, FILE *out)
 		struct node *n = &b->node;
 		char age[24];
 
-		fprintf(out, "bridge %s (ageing %s, %u/%u MAC entries)\n", n->name,
+		fprintf(out, "bridge %s (ageing %s, %u/%u MAC entries%s)\n", n->name,
 			fmt_duration(fdb_ageing(b->fdb), age, sizeof(age)), fdb_count(b->fdb),
-			fdb_max(b->fdb));
+			fdb_max(b->fdb), b->vlan_aware ? ", 802.1Q" : "");
+		if (b->stp != NULL) {
+			char st[200];
+
+			stp_describe(b, st, sizeof(st));
+			fprintf(out, "  STP: %s\n", st);
+		}
 		info_vde(s, n, out);
 		for (int j = 0; j < n->nports; j++) {
-			fprintf(out, " \\ %s: ", n->ports[j]->name);
-			describe_peer(n->ports[j], out);
+			struct port *p = n->ports[j];
+			struct bport *bp = p->priv;
+			char vl[128] = "";
+
+			bridge_port_vlans(b, p, vl, sizeof(vl));
+			fprintf(out, " \\ %s", p->name);
+			if (vl[0] != '\0' || b->stp != NULL)
+				fprintf(out, " [%s%s%s%s%s]", vl, vl[0] && b->stp ? "; " : "",
+					b->stp ? stp_role_name(bp->sp.role) : "",
+					b->stp ? " " : "", b->stp ? stp_state_name(bp->sp.state) : "");
+			fprintf(out, ": ");
+			describe_peer(p, out);
 		}
 	}
 	/* Guests wired straight to each other. */

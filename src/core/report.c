@@ -41,9 +41,47 @@ static json_t *port_json(struct port *p)
 			json_object_set_new(drops, drop_reason_name(r),
 					    json_integer((json_int_t)p->st.drops[r]));
 	json_object_set_new(o, "drops", drops);
-	if (p->link != NULL)
-		json_object_set_new(o, "queue_max",
-				    json_integer((json_int_t)p->link->dir[p->side].queue_high));
+	if (p->link != NULL) {
+		const struct link_dir *d = &p->link->dir[p->side];
+		char im[256];
+
+		json_object_set_new(o, "queue_max", json_integer((json_int_t)d->queue_high));
+		impair_format(&d->im, im, sizeof(im));
+		if (im[0] != '\0' || d->ist.lost || d->ist.burst_lost || d->ist.duplicated ||
+		    d->ist.corrupted || d->ist.reordered) {
+			json_t *j = json_object();
+
+			json_object_set_new(j, "settings", json_string(im));
+			json_object_set_new(j, "lost", json_integer((json_int_t)d->ist.lost));
+			json_object_set_new(j, "burst_lost", json_integer((json_int_t)d->ist.burst_lost));
+			json_object_set_new(j, "bursts", json_integer((json_int_t)d->ist.bursts));
+			json_object_set_new(j, "duplicated", json_integer((json_int_t)d->ist.duplicated));
+			json_object_set_new(j, "corrupted", json_integer((json_int_t)d->ist.corrupted));
+			json_object_set_new(j, "reordered", json_integer((json_int_t)d->ist.reordered));
+			json_object_set_new(o, "impair", j);
+		}
+	}
+	{
+		struct bridge *b = bridge_from_node(p->node);
+		struct bport *bp = p->priv;
+		char vl[128];
+
+		if (b != NULL && b->vlan_aware) {
+			bridge_port_vlans(b, p, vl, sizeof(vl));
+			json_object_set_new(o, "vlan", json_string(vl));
+		}
+		if (b != NULL && b->stp != NULL) {
+			json_t *j = json_object();
+
+			json_object_set_new(j, "role", json_string(stp_role_name(bp->sp.role)));
+			json_object_set_new(j, "state", json_string(stp_state_name(bp->sp.state)));
+			json_object_set_new(j, "bpdus_rx", json_integer((json_int_t)bp->sp.bpdus_rx));
+			json_object_set_new(j, "bpdus_tx", json_integer((json_int_t)bp->sp.bpdus_tx));
+			json_object_set_new(j, "tcns_rx", json_integer((json_int_t)bp->sp.tcns_rx));
+			json_object_set_new(j, "tcns_tx", json_integer((json_int_t)bp->sp.tcns_tx));
+			json_object_set_new(o, "stp", j);
+		}
+	}
 	return o;
 }
 
@@ -60,6 +98,22 @@ static json_t *bridge_json(struct sim *s, struct bridge *b)
 	json_object_set_new(o, "ageing_ms", json_integer((json_int_t)(fdb_ageing(b->fdb) / NS_PER_MS)));
 	json_object_set_new(o, "max_entries", json_integer(fdb_max(b->fdb)));
 	json_object_set_new(o, "entries", json_integer(n));
+	json_object_set_new(o, "vlan_aware", json_boolean(b->vlan_aware));
+	if (b->stp != NULL) {
+		json_t *j = json_object();
+		char id[32];
+
+		stp_fmt_id(b->stp->bridge_id, id, sizeof(id));
+		json_object_set_new(j, "bridge_id", json_string(id));
+		stp_fmt_id(b->stp->root_id, id, sizeof(id));
+		json_object_set_new(j, "root_id", json_string(id));
+		json_object_set_new(j, "root_port", b->stp->root_port < 0 ? json_null() :
+				    json_string(b->node.ports[b->stp->root_port]->name));
+		json_object_set_new(j, "root_cost", json_integer(b->stp->root_cost));
+		json_object_set_new(j, "topology_change", json_boolean(b->stp->tc));
+		json_object_set_new(j, "tc_count", json_integer((json_int_t)b->stp->tc_count));
+		json_object_set_new(o, "stp", j);
+	}
 #define S(x) json_object_set_new(st, #x, json_integer((json_int_t)b->st.x))
 	S(frames); S(forwarded); S(flooded_unknown); S(flooded_bcast); S(flooded_mcast);
 	S(filtered); S(dropped); S(learned); S(moved); S(table_full); S(aged); S(flushed);

@@ -250,6 +250,31 @@ static void details(struct tui *t, struct node *n, struct rect r)
 		LINE(a, "learned %" PRIu64 ", moved %" PRIu64 ", aged %" PRIu64, b->st.learned,
 		     b->st.moved, b->st.aged);
 		LINE(a, "flushed %" PRIu64 ", table full %" PRIu64, b->st.flushed, b->st.table_full);
+		if (b->stp != NULL) {
+			char d[200];
+
+			stp_describe(b, d, sizeof(d));
+			LINE(hd, " spanning tree");
+			LINE(a, "%s", d);
+		}
+		if (b->stp != NULL || b->vlan_aware) {
+			LINE(hd, " ports");
+			for (int i = 0; i < n->nports; i++) {
+				struct port *p = n->ports[i];
+				struct bport *bp = p->priv;
+				char vl[128] = "";
+				attr_t pa = a;
+
+				bridge_port_vlans(b, p, vl, sizeof(vl));
+				if (b->stp != NULL)
+					pa = bp->sp.state == STP_FORWARDING ? tui_attr(t, C_UP) :
+					     bp->sp.state == STP_BLOCKING ||
+					     bp->sp.state == STP_DISABLED ? tui_attr(t, C_DOWN) : a;
+				LINE(pa, "%s %s%s%s%s%s", p->name, b->stp ? stp_role_name(bp->sp.role) : "",
+				     b->stp ? " " : "", b->stp ? stp_state_name(bp->sp.state) : "",
+				     vl[0] && b->stp ? ", " : "", vl);
+			}
+		}
 	} else if (netdev_from_node(n) != NULL) {
 		struct netdev *nd = netdev_from_node(n);
 		char st[400];
