@@ -52,7 +52,25 @@ static bool stp_forwards(const struct bridge *b, const struct port *p)
 /* May a frame of VLAN vid leave out of p? */
 static bool egress_ok(const struct bridge *b, const struct port *p, uint16_t vid)
 {
-	return port_link_up(p) && (!b->vlan_aware || port_carries(p, vid)) && stp_forwards(b, p);
+	return port_link_up(p) && (!b->vlan_aware || port_carries(p, vid)) && stp_forwards(b, p) &&
+	       !((struct bport *)p->priv)->is_mirror;
+}
+
+/* SPAN: a copy of f, as it passes p in the direction given, to p's mirror
+ * port. */
+static void mirror_copy(struct port *p, struct frame *f, bool out)
+{
+	struct bport *bp = p->priv;
+	struct port *to = bp->mirror_to;
+	struct bport *tb;
+
+	if (to == NULL)
+		return;
+	tb = to->priv;
+	if (!(out ? tb->mirror_out : tb->mirror_in) || !port_link_up(to))
+		return;
+	trace_record(p->node->g, p, f, DEC_MIRRORED, to->gid, 0, out);
+	port_tx(to, frame_ref(f));
 }
 
 /* The frame as it must leave p for VLAN vid: f itself (one more reference)
@@ -83,11 +101,12 @@ static void send_vlan(struct bridge *b, struct port *out, struct frame *f, uint1
 {
 	struct frame *e = egress_frame(out, f, vid, tagged, untagged);
 
-	(void)b;
 	if (e == NULL) {
 		out->st.drops[DROP_NO_BUFFER]++;
 		return;
 	}
+	if (b->has_mirror)
+		mirror_copy(out, e, true);
 	port_tx(out, e);
 }
 
@@ -180,6 +199,14 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 		port_drop(in, f, DROP_RUNT);
 		return;
 	}
+	if (b->has_mirror) {
+		if (((struct bport *)in->priv)->is_mirror) {
+			b->st.dropped++;
+			port_drop(in, f, DROP_MIRROR_PORT);
+			return;
+		}
+		mirror_copy(in, f, false);
+	}
 	if (b->stp != NULL && stp_input(b, in, f))
 		return;
 	now = loop_now(n->g->loop);
@@ -233,7 +260,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 			b->st.flooded_bcast++;
 		else
 			b->st.flooded_mcast++;
-		if (b->vlan_aware || b->stp != NULL)
+		if (b->vlan_aware || b->stp != NULL || b->has_mirror)
 			flood_vlan(b, in, f, vid, why);
 		else
 			bridge_flood(b, in, f, why);
@@ -242,7 +269,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 	out = fdb_lookup(b->fdb, dst, vid, now);
 	if (out < 0) {
 		b->st.flooded_unknown++;
-		if (b->vlan_aware || b->stp != NULL)
+		if (b->vlan_aware || b->stp != NULL || b->has_mirror)
 			flood_vlan(b, in, f, vid, DEC_FLOODED_UNKNOWN);
 		else
 			bridge_flood(b, in, f, DEC_FLOODED_UNKNOWN);
@@ -263,8 +290,15 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 		return;
 	}
 	b->st.forwarded++;
+	if (((struct bport *)n->ports[out]->priv)->is_mirror) {
+		b->st.dropped++;
+		port_drop(n->ports[out], f, DROP_MIRROR_PORT);
+		return;
+	}
 	if (!b->vlan_aware) {
 		trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
+		if (b->has_mirror)
+			mirror_copy(n->ports[out], f, true);
 		port_tx(n->ports[out], f);
 		return;
 	}
@@ -480,6 +514,32 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 			vid_set(bp->member, bp->pvid);
 			vid_set(bp->untagged, bp->pvid);
 		}
+	} else if (strcmp(key, "mirror") == 0) {
+		uint8_t set[VID_BYTES] = { 0 };
+
+		if (parse_vid_list(val, set, err) < 0)
+			return -1;
+		if (vid_test(set, (uint16_t)num))
+			return errf(err, "port %d cannot mirror itself", num);
+		memcpy(bp->mirror_from, set, sizeof(set));
+		bp->is_mirror = true;
+		if (!bp->mirror_in && !bp->mirror_out)
+			bp->mirror_in = bp->mirror_out = true;
+		b->has_mirror = true;
+		return 0;
+	} else if (strcmp(key, "mirror_dir") == 0) {
+		if (strcmp(val, "in") == 0) {
+			bp->mirror_in = true;
+			bp->mirror_out = false;
+		} else if (strcmp(val, "out") == 0) {
+			bp->mirror_in = false;
+			bp->mirror_out = true;
+		} else if (strcmp(val, "both") == 0) {
+			bp->mirror_in = bp->mirror_out = true;
+		} else {
+			return errf(err, "mirror_dir: use in, out or both");
+		}
+		return 0;
 	} else {
 		int r = stp_port_key(&bp->sp, key, val, err);
 
@@ -487,7 +547,7 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 			return -1;
 		if (r == 0)
 			return errf(err, "unknown port key '%s' (known: access, trunk, native, cost, "
-				    "priority)", key);
+				    "priority, mirror, mirror_dir)", key);
 		return 0;
 	}
 	b->vlan_aware = true;
@@ -513,6 +573,30 @@ int bridge_check_ports(struct bridge *b, int *line, char *err)
 		if (bp->trunk && !bp->vlan_set) {
 			*line = bp->line;
 			return errf(err, "port %d: native needs trunk = VLANS too", i);
+		}
+		if (!bp->is_mirror && (bp->mirror_in || bp->mirror_out)) {
+			*line = bp->line;
+			return errf(err, "port %d: mirror_dir needs mirror = PORTS too", i);
+		}
+		if (bp->is_mirror) {
+			for (int j = 1; j <= 4094; j++) {
+				struct bport *src;
+
+				if (!vid_test(bp->mirror_from, (uint16_t)j))
+					continue;
+				src = j <= b->nbp ? b->bp[j] : NULL;
+				if (src == NULL || src->port == NULL) {
+					*line = bp->line;
+					return errf(err, "port %d mirrors port %d, which %s does not have",
+						    i, j, b->node.name);
+				}
+				if (src->is_mirror || (src->mirror_to != NULL && src->mirror_to != bp->port)) {
+					*line = bp->line;
+					return errf(err, "port %d: port %d is a mirror or mirrored "
+						    "elsewhere already", i, j);
+				}
+				src->mirror_to = bp->port;
+			}
 		}
 	}
 	return 0;

@@ -55,6 +55,12 @@ struct bport {
 	uint8_t untagged[VID_BYTES];
 	struct port *port;              /* NULL until the link makes it */
 	struct stp_port sp;
+	/* SPAN: this port gets copies of the traffic of the ports in
+	 * mirror_from (by number), in `mirror_dir` ("in", "out" or both). */
+	bool is_mirror;
+	uint8_t mirror_from[VID_BYTES];
+	bool mirror_in, mirror_out;
+	struct port *mirror_to;         /* a source port: where its copies go */
 };
 
 struct bridge {
@@ -67,6 +73,7 @@ struct bridge {
 	struct bport **bp;              /* [1..nbp]: settings by port number */
 	int nbp;
 	struct stp *stp;                /* NULL: no spanning tree */
+	bool has_mirror;
 };
 
 static inline bool vid_test(const uint8_t *set, uint16_t vid)

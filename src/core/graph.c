@@ -75,6 +75,7 @@ static const char *decision_names[DEC_COUNT] = {
 	[DEC_SENT] = "sent",
 	[DEC_DROPPED] = "dropped",
 	[DEC_STP] = "STP BPDU",
+	[DEC_MIRRORED] = "mirrored",
 };
 
 const char *decision_name(enum decision d)

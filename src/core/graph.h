@@ -196,6 +196,7 @@ enum decision {
 	DEC_SENT,               /* guest: transmitted */
 	DEC_DROPPED,            /* see reason */
 	DEC_STP,                /* bridge: a BPDU taken by the spanning tree */
+	DEC_MIRRORED,           /* bridge: a copy sent to a mirror (SPAN) port */
 	DEC_COUNT
 };
 

@@ -291,9 +291,10 @@ static bool parse_bpdu(const struct frame *f, struct bpdu *bp)
 
 /* ---- the protocol --------------------------------------------------------- */
 
+/* A mirror (SPAN) port takes no part in the spanning tree. */
 static bool port_enabled(struct port *p)
 {
-	return port_link_up(p);
+	return port_link_up(p) && !((struct bport *)p->priv)->is_mirror;
 }
 
 static bool is_root(const struct stp *st)

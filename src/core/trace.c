@@ -264,6 +264,10 @@ void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_
 		snprintf(buf, len, "flooded: hub (%u port%s)", r->out_port,
 			 r->out_port == 1 ? "" : "s");
 		break;
+	case DEC_MIRRORED:
+		snprintf(buf, len, "mirrored -> %s (SPAN, %s)", port_name(g, r->out_port),
+			 r->tx ? "sent" : "received");
+		break;
 	case DEC_DROPPED:
 		if (r->reason == DROP_SAME_PORT)
 			snprintf(buf, len, "filtered: same port%s", in_vlan);
@@ -394,6 +398,14 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 		else
 			snprintf(buf, len, "Guest %s sent the frame out of %s, from %s to %s.", node,
 				 pname, src, dst);
+		break;
+	case DEC_MIRRORED:
+		snprintf(buf, len,
+			 "Bridge %s copied the frame %s %s to its mirror (SPAN) port %s, "
+			 "unchanged, so whatever is plugged in there (a capture) sees "
+			 "%s's traffic. The original went on as usual.",
+			 node, r->tx ? "sent out of" : "received on", pname,
+			 port_name(g, r->out_port), pname);
 		break;
 	case DEC_STP:
 		if (r->hdr[20] == 0x80)
