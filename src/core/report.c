@@ -144,11 +144,15 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 	char buf[32];
 
 	json_object_set_new(o, "name", json_string(gu->node.name));
-	for (int i = 0; i < gu->nnics; i++) {
+	for (int i = 0; i < gu->nnics + gu->nvifs; i++) {
 		struct nic *n = gu->nics[i];
 		json_t *j = json_object();
 
 		json_object_set_new(j, "id", json_string(n->id));
+		if (n->parent != NULL) {
+			json_object_set_new(j, "parent", json_string(n->parent->id));
+			json_object_set_new(j, "vid", json_integer(n->vid));
+		}
 		json_object_set_new(j, "port", json_string(n->port->name));
 		json_object_set_new(j, "model", json_string(n->model->name));
 		snprintf(buf, sizeof(buf), "%04x:%04x", n->model->vendor, n->model->device);

@@ -952,6 +952,51 @@ static void resolve(struct loader *L)
 		if (nic == NULL && parse_u64(d->nic, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
 		    (int)idx < d->gu->nnics)
 			nic = d->gu->nics[idx];
+		if (nic == NULL && strrchr(d->nic, '.') != NULL) {
+			/* ip.nic0.10: an 802.1Q VLAN interface on nic0. */
+			char *dot = strrchr(d->nic, '.');
+			char parent_id[64];
+			struct nic *parent;
+			uint64_t vid;
+
+			snprintf(parent_id, sizeof(parent_id), "%.*s", (int)(dot - d->nic), d->nic);
+			parent = guest_find_nic(d->gu, parent_id);
+			if (parent == NULL && parse_u64(parent_id, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
+			    (int)idx < d->gu->nnics)
+				parent = d->gu->nics[idx];
+			if (parent != NULL && parent->parent == NULL) {
+				if (parse_u64(dot + 1, 1, 4094, &vid, NULL) < 0) {
+					lerr(L, d->line, "ip.%s: VLAN '%s' must be 1..4094", d->nic,
+					     dot + 1);
+					continue;
+				}
+				if (d->gu->kern != NULL) {
+					lerr(L, d->line, "ip.%s: VLAN interfaces are for sim guests; a netns "
+						 "guest can make its own (exec = ip link add ... type vlan)",
+					     d->nic);
+					continue;
+				}
+				if (d->dhcp) {
+					lerr(L, d->line, "ip.%s: a VLAN interface takes a static address, "
+						 "not dhcp", d->nic);
+					continue;
+				}
+				{
+					char vid_id[80];
+
+					snprintf(vid_id, sizeof(vid_id), "%s.%u", parent->id,
+						 (unsigned)vid);
+					nic = guest_find_nic(d->gu, vid_id);
+				}
+				if (nic == NULL)
+					nic = guest_add_vif(parent, (uint16_t)vid);
+				if (nic == NULL) {
+					lerr(L, d->line, "ip.%s: guest '%s' has %d VLAN interfaces, the most",
+					     d->nic, d->gu->node.name, GUEST_MAX_VIFS);
+					continue;
+				}
+			}
+		}
 		if (nic == NULL) {
 			lerr(L, d->line, "ip.%s: guest '%s' has no NIC %s", d->nic, d->gu->node.name,
 			     d->nic);

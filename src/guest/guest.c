@@ -49,14 +49,16 @@ static bool nic_is_bcast(const struct nic *n, uint32_t ip)
 /* The NIC and next hop for dst, or NULL. */
 struct nic *guest_route(struct guest *gu, uint32_t dst, uint32_t *nexthop)
 {
-	for (int i = 0; i < gu->nnics; i++) {
+	int n = gu->nnics + gu->nvifs;
+
+	for (int i = 0; i < n; i++) {
 		if (nic_on_subnet(gu->nics[i], dst) || (dst == 0xffffffffu && gu->nics[i]->ip)) {
 			*nexthop = dst;
 			return gu->nics[i];
 		}
 	}
 	if (gu->gateway != 0) {
-		for (int i = 0; i < gu->nnics; i++) {
+		for (int i = 0; i < n; i++) {
 			if (nic_on_subnet(gu->nics[i], gu->gateway)) {
 				*nexthop = gu->gateway;
 				return gu->nics[i];
@@ -99,11 +101,24 @@ static void nic_send_deferred(void *nicp, void *frame)
 	port_tx(nic->port, frame);
 }
 
+/* A VLAN interface's frames leave its parent tagged. */
+static struct frame *vif_tag(struct nic *nic, struct frame *f)
+{
+	struct frame *t = frame_tagged_copy(f, nic->vid);
+
+	frame_unref(f);
+	if (t == NULL)
+		nic->port->st.drops[DROP_NO_BUFFER]++;
+	return t;
+}
+
 /* A guest's transmissions go through the loop's FIFO, at the same instant:
  * a reply is then its own event, after the request's delivery, and step
  * mode shows one hop per step. */
 static void nic_send(struct nic *nic, struct frame *f)
 {
+	if (nic->parent != NULL && (f = vif_tag(nic, f)) == NULL)
+		return;
 	if (loop_defer(nic->guest->node.g->loop, nic_send_deferred, nic, f) < 0)
 		port_drop(nic->port, f, DROP_FIFO_FULL);
 }
@@ -615,6 +630,29 @@ static void guest_input(struct node *n, struct port *in, struct frame *f)
 		kguest_input(gu, nic, f);
 		return;
 	}
+	if (f->data[12] == 0x81 && f->data[13] == 0x00 && f->len >= 18) {
+		/* 802.1Q: to the VLAN interface on this NIC, untagged. */
+		uint16_t vid = rd16(f->data + 14) & 0xfff;
+		struct nic *vif = NULL;
+		struct frame *u;
+
+		for (int i = gu->nnics; i < gu->nnics + gu->nvifs; i++)
+			if (gu->nics[i]->parent == nic && gu->nics[i]->vid == vid)
+				vif = gu->nics[i];
+		if (vif == NULL) {
+			port_drop(in, f, DROP_VLAN);
+			trace_set_vid(n->g, vid);
+			return;
+		}
+		u = frame_untagged_copy(f);
+		frame_unref(f);
+		if (u == NULL) {
+			in->st.drops[DROP_NO_BUFFER]++;
+			return;
+		}
+		f = u;
+		nic = vif;
+	}
 	/* The NIC's receive filter: our MAC or broadcast; no multicast groups. */
 	if (memcmp(f->data, nic->mac, 6) != 0 && !mac_is_broadcast(f->data)) {
 		port_drop(in, f, DROP_NOT_FOR_US);
@@ -780,7 +818,7 @@ static void guest_destroy(struct node *n)
 	tcp_free_all(gu);
 	dns_free_all(gu);
 	kguest_free(gu->kern);
-	for (int i = 0; i < gu->nnics; i++) {
+	for (int i = 0; i < gu->nnics + gu->nvifs; i++) {
 		if (gu->nics[i]->dhcp != NULL)
 			dhcp_client_free(gu->nics[i]->dhcp);
 		free(gu->nics[i]->id);
@@ -858,9 +896,31 @@ void guest_nic_attach(struct nic *nic)
 	nic->port->priv = nic;
 }
 
+struct nic *guest_add_vif(struct nic *parent, uint16_t vid)
+{
+	struct guest *gu = parent->guest;
+	struct nic *v;
+
+	if (gu->nvifs == GUEST_MAX_VIFS)
+		return NULL;
+	v = xcalloc(1, sizeof(*v));
+	v->guest = gu;
+	v->index = gu->nnics + gu->nvifs;
+	xasprintf(&v->id, "%s.%u", parent->id, vid);
+	v->model = parent->model;
+	memcpy(v->mac, parent->mac, 6);
+	v->vlan = -1;
+	v->line = parent->line;
+	v->port = parent->port;
+	v->parent = parent;
+	v->vid = vid;
+	gu->nics[gu->nnics + gu->nvifs++] = v;
+	return v;
+}
+
 struct nic *guest_find_nic(struct guest *gu, const char *id)
 {
-	for (int i = 0; i < gu->nnics; i++)
+	for (int i = 0; i < gu->nnics + gu->nvifs; i++)
 		if (strcmp(gu->nics[i]->id, id) == 0)
 			return gu->nics[i];
 	return NULL;

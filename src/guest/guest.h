@@ -62,6 +62,10 @@ struct nic {
 	bool kdhcp;                     /* netns guest: ip = dhcp, by udhcpc */
 	struct port *port;
 	int line;
+	/* An 802.1Q VLAN interface ("nic0.10"): it sends and receives frames
+	 * tagged vid on its parent's port, with the parent's MAC. */
+	struct nic *parent;             /* NULL for a real NIC */
+	uint16_t vid;
 };
 
 struct arp_entry {
@@ -109,10 +113,14 @@ struct tcp_listener {
 	uint32_t accepted;
 };
 
+#define GUEST_MAX_VIFS 32
+
 struct guest {
 	struct node node;
-	struct nic *nics[GUEST_MAX_NICS];
+	/* [0, nnics): NICs; [nnics, nnics + nvifs): VLAN interfaces. */
+	struct nic *nics[GUEST_MAX_NICS + GUEST_MAX_VIFS];
 	int nnics;
+	int nvifs;
 	uint32_t gateway;               /* 0: none */
 	uint64_t arp_timeout;
 	struct arp_entry **arp;
@@ -141,6 +149,9 @@ struct guest {
 
 struct guest *guest_new(struct graph *g, const char *name, int line);
 struct guest *guest_from_node(struct node *n);  /* NULL if not a guest */
+/* Adds VLAN interface vid on parent ("nic0.10"); NULL when the guest has
+ * GUEST_MAX_VIFS already. Call after every NIC is added. */
+struct nic *guest_add_vif(struct nic *parent, uint16_t vid);
 struct nic *guest_add_nic(struct guest *gu, const struct nic_model *model, int line);
 /* Creates the NIC's port (after the MAC and model are final). */
 void guest_nic_attach(struct nic *nic);
