@@ -20,7 +20,7 @@ static void mktri(struct tri *t)
 	t->p = frame_pool_new(1 << 16);
 	t->g = graph_new(t->l, t->p, 1, 4096);
 	for (int i = 0; i < 3; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "b%d", i);
 		t->b[i] = bridge_new(t->g, name, 64, 300 * NS_PER_SEC, 1);
