@@ -102,6 +102,16 @@ if command -v tshark > /dev/null; then
 	else
 		not_ok "tshark: trunk VLANs '$v', tagged frames on the access port: $a of $n"
 	fi
+	# STP: our BPDUs decode as 802.1D configuration BPDUs; once the tree
+	# has converged they name sw1 (02:00:00:00:00:01) as the root.
+	b=$(tshark -r "$tmp/stp-triangle.1/pcap/sw2.2.pcap" -Y 'stp.type == 0x00 && stp.protocol == 0' \
+		-T fields -e stp.root.hw 2>/dev/null)
+	n=$(echo "$b" | grep -c .)
+	if [ "$n" -gt 10 ] && [ "$(echo "$b" | tail -1)" = 02:00:00:00:00:01 ]; then
+		ok "tshark decodes $n of our BPDUs as STP configuration BPDUs; the last names root 02:00:00:00:00:01"
+	else
+		not_ok "tshark: $n STP BPDUs on sw2.2, last root '$(echo "$b" | tail -1)'"
+	fi
 else
 	not_ok "tshark is not installed (scripts/install-deps installs it)"
 fi
