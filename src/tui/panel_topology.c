@@ -251,11 +251,21 @@ static void details(struct tui *t, struct node *n, struct rect r)
 		     b->st.moved, b->st.aged);
 		LINE(a, "flushed %" PRIu64 ", table full %" PRIu64, b->st.flushed, b->st.table_full);
 		if (b->stp != NULL) {
-			char d[200];
+			char me[32], root[32];
 
-			stp_describe(b, d, sizeof(d));
+			stp_fmt_id(b->stp->bridge_id, me, sizeof(me));
+			stp_fmt_id(b->stp->root_id, root, sizeof(root));
 			LINE(hd, " spanning tree");
-			LINE(a, "%s", d);
+			LINE(a, "bridge %s", me);
+			if (b->stp->root_port < 0)
+				LINE(tui_attr(t, C_UP), "root: this bridge");
+			else
+				LINE(a, "root %s", root);
+			if (b->stp->root_port >= 0)
+				LINE(a, "via %s, cost %u", n->ports[b->stp->root_port]->name,
+				     b->stp->root_cost);
+			if (b->stp->tc)
+				LINE(a, "topology change (short ageing)");
 		}
 		if (b->stp != NULL || b->vlan_aware) {
 			LINE(hd, " ports");

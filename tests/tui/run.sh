@@ -332,5 +332,27 @@ else
 	screen | sed 's/^/    | /'
 fi
 
+# 9. The spanning tree, converged in virtual time at full speed: the
+# bridge's panel shows each port's role and state.
+start 150 45 --speed max topologies/stp-triangle.ini
+check "STP: the scenario ran to its end" "scenario done"
+# Rows: sw1, sw1.1, sw1.2, sw2, sw2.1, sw2.2, sw2.3, sw3
+keys 1 Home Down Down Down Down Down Down Down
+check "STP: sw3 names the root and its way to it" "root 4096\.02:00:00:00:00:01"
+check "STP: sw3.2 is the alternate port, blocking" "sw3\.2 alternate blocking"
+check "STP: sw3.1 is the root port, forwarding" "sw3\.1 root forwarding"
+quit_and_check "stp"
+
+# 10. A broadcast storm (a loop, no spanning tree) keeps the UI
+# responsive: keys are still read and q still quits.
+sed '/^duration/d' topologies/bridge-loop.ini > "$tmp/storm.ini"
+start 120 35 "$tmp/storm.ini"
+check "storm: the clock runs" "1x RUN"
+check "storm: the counters show the flood" "flooded bcast +[0-9]{3,}|[0-9]+k frames/s|[0-9.]+M hops"
+keys '?'
+check "storm: the help still opens" "flush the selected bridge"
+keys Escape
+quit_and_check "storm"
+
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
