@@ -240,6 +240,7 @@ static void test_impair_loss(void **state)
 	(void)state;
 	impaired_run(&w, "loss=10%", 5, NFRAMES, 10000);
 	/* sd = sqrt(n p (1-p)) = 95: 10000 +- 380 */
+	print_message("loss=10%%: %u of %u arrived\n", w.b->n, NFRAMES);
 	assert_near(w.b->n, NFRAMES * 0.9, 380);
 	assert_int_equal(w.lk->dir[0].ist.lost, NFRAMES - w.b->n);
 	assert_int_equal(w.pa->st.drops[DROP_LOSS], NFRAMES - w.b->n);
@@ -256,6 +257,8 @@ static void test_impair_burst_loss(void **state)
 	impaired_run(&w, "burst_loss=1%/25%", 5, NFRAMES, 10000);
 	lost = (double)(NFRAMES - w.b->n) / NFRAMES;
 	mean_burst = (double)w.lk->dir[0].ist.burst_lost / (double)w.lk->dir[0].ist.bursts;
+	print_message("burst_loss=1%%/25%%: %.2f%% lost, mean burst %.2f frames\n", lost * 100,
+		      mean_burst);
 	assert_near(lost, 1.0 / 26, 0.006);
 	assert_near(mean_burst, 4.0, 0.4);
 	assert_int_equal(w.pa->st.drops[DROP_BURST_LOSS], NFRAMES - w.b->n);
@@ -268,9 +271,12 @@ static void test_impair_duplicate_corrupt(void **state)
 
 	(void)state;
 	impaired_run(&w, "duplicate=5% corrupt=2%", 5, NFRAMES, 10000);
+	print_message("duplicate=5%% corrupt=2%%: %u arrived of %u, %llu corrupted\n", w.b->n,
+		      NFRAMES, (unsigned long long)w.lk->dir[0].ist.corrupted);
 	assert_near(w.b->n, NFRAMES * 1.05, 280);
 	assert_int_equal(w.b->n, NFRAMES + w.lk->dir[0].ist.duplicated);
-	assert_near(w.lk->dir[0].ist.corrupted, NFRAMES * 0.02, 180);
+	/* Duplicates are sent, and may be corrupted, like any frame. */
+	assert_near(w.lk->dir[0].ist.corrupted, w.b->n * 0.02, 180);
 	/* Every corrupted frame arrives corrupted (its duplicate too, if any). */
 	assert_true(w.b->corrupt >= w.lk->dir[0].ist.corrupted);
 	assert_true(w.b->corrupt <= w.lk->dir[0].ist.corrupted + w.lk->dir[0].ist.duplicated);
@@ -293,6 +299,7 @@ static void test_impair_delay_jitter_keeps_order(void **state)
 		lo = MIN(lo, d);
 		hi = MAX(hi, d);
 	}
+	print_message("delay=10ms jitter=5ms: one-way %.3f .. %.3f ms\n", lo / 1e6, hi / 1e6);
 	assert_true(lo >= 5 * NS_PER_MS);
 	assert_true(hi <= 15 * NS_PER_MS + 2000);
 	assert_true(hi - lo > 9 * NS_PER_MS);  /* it really varies */
@@ -312,6 +319,8 @@ static void test_impair_reorder(void **state)
 	(void)state;
 	impaired_run(&w, "delay=10ms reorder=25%", 5, 20000, 100000);
 	assert_int_equal(w.b->n, 20000);
+	print_message("reorder=25%%: %llu of 20000 reordered, %u arrived out of order\n",
+		      (unsigned long long)w.lk->dir[0].ist.reordered, out_of_order(w.b));
 	assert_near(w.lk->dir[0].ist.reordered, 5000, 250);
 	assert_true(out_of_order(w.b) > 1000);
 	iw_free(&w);
