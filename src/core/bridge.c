@@ -31,12 +31,6 @@ static void bridge_flood(struct bridge *b, struct port *in, struct frame *f, enu
 		b->st.dropped++;
 }
 
-struct bport *bridge_port(const struct bridge *b, const struct port *p)
-{
-	(void)b;
-	return p->priv;
-}
-
 static bool port_carries(const struct port *p, uint16_t vid)
 {
 	const struct bport *bp = p->priv;
@@ -76,12 +70,12 @@ static void mirror_copy(struct port *p, struct frame *f, bool out)
 /* The frame as it must leave p for VLAN vid: f itself (one more reference)
  * when its tagging is already right, else a copy made once per flood and
  * shared (*tagged, *untagged). NULL: pool exhausted. */
-static struct frame *egress_frame(struct port *p, struct frame *f, uint16_t vid,
-				  struct frame **tagged, struct frame **untagged)
+static struct frame *egress_frame(const struct bridge *b, struct port *p, struct frame *f,
+				  uint16_t vid, struct frame **tagged, struct frame **untagged)
 {
 	const struct bport *bp = p->priv;
 
-	if (!container_of(p->node, struct bridge, node)->vlan_aware)
+	if (!b->vlan_aware)
 		return frame_ref(f);
 	bool want_tag = !vid_test(bp->untagged, vid);
 	uint16_t tci;
@@ -99,7 +93,7 @@ static struct frame *egress_frame(struct port *p, struct frame *f, uint16_t vid,
 static void send_vlan(struct bridge *b, struct port *out, struct frame *f, uint16_t vid,
 		      struct frame **tagged, struct frame **untagged)
 {
-	struct frame *e = egress_frame(out, f, vid, tagged, untagged);
+	struct frame *e = egress_frame(b, out, f, vid, tagged, untagged);
 
 	if (e == NULL) {
 		out->st.drops[DROP_NO_BUFFER]++;
@@ -192,6 +186,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 	uint64_t now, src, dst;
 	uint16_t vid;
 	int32_t out;
+	enum stp_state stp;
 
 	b->st.frames++;
 	if (f->len < ETH_HLEN) {
@@ -219,24 +214,13 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 	} else {
 		vid = bridge_frame_vlan(f);
 	}
-	if (b->stp != NULL) {
-		enum stp_state st = ((struct bport *)in->priv)->sp.state;
-
-		/* Blocking and listening ports neither learn nor forward;
-		 * learning ports learn but do not forward (802.1D 7.4). */
-		if (st != STP_FORWARDING && st != STP_LEARNING) {
-			b->st.dropped++;
-			drop_vid(in, f, DROP_STP, (uint16_t)st, false);
-			return;
-		}
-		if (st == STP_LEARNING) {
-			if (!(src & (1ULL << 40)) && fdb_learn(b->fdb, src, vid, in->index, now) ==
-			    FDB_LEARNED)
-				b->st.learned++;
-			b->st.dropped++;
-			drop_vid(in, f, DROP_STP, (uint16_t)st, false);
-			return;
-		}
+	/* Blocking and listening ports neither learn nor forward; learning
+	 * ports learn but do not forward (802.1D 7.4). */
+	stp = b->stp != NULL ? ((struct bport *)in->priv)->sp.state : STP_FORWARDING;
+	if (stp != STP_FORWARDING && stp != STP_LEARNING) {
+		b->st.dropped++;
+		drop_vid(in, f, DROP_STP, (uint16_t)stp, false);
+		return;
 	}
 
 	switch (fdb_learn(b->fdb, src, vid, in->index, now)) {
@@ -251,6 +235,11 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 		break;
 	default:
 		break;
+	}
+	if (stp == STP_LEARNING) {
+		b->st.dropped++;
+		drop_vid(in, f, DROP_STP, (uint16_t)stp, false);
+		return;
 	}
 
 	if (dst & (1ULL << 40)) {

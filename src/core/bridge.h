@@ -95,7 +95,6 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 int bridge_check_ports(struct bridge *b, int *line, char *err);
 /* "access 10", "trunk 10,20-30 native 1", "access 1 (default)". */
 void bridge_port_vlans(const struct bridge *b, const struct port *p, char *buf, size_t len);
-struct bport *bridge_port(const struct bridge *b, const struct port *p);
 
 struct bridge *bridge_new(struct graph *g, const char *name, uint32_t max_entries,
 			  uint64_t ageing_ns, int line);

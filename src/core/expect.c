@@ -148,16 +148,9 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		return 0;
 	}
 	if (strcmp(rest, "ip") == 0 || strncmp(rest, "ip.", 3) == 0) {
-		struct nic *nic = rest[2] ? guest_find_nic(gu, rest + 3) : gu->nics[0];
+		struct nic *nic = rest[2] ? guest_nic_named(gu, rest + 3) : gu->nics[0];
 		char a[16];
 
-		if (nic == NULL && rest[2]) {
-			uint64_t idx;
-
-			if (parse_u64(rest + 3, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
-			    (int)idx < gu->nnics)
-				nic = gu->nics[idx];
-		}
 		if (nic == NULL)
 			return errf(err, "%s has no NIC %s", gu->node.name, rest + 3);
 		set_str(v, nic->ip ? fmt_ipv4(nic->ip, a) : "none");

@@ -597,23 +597,18 @@ bool port_tx(struct port *p, struct frame *f)
 	return dir_send(p, d, f, false);
 }
 
-static int parse_prob(const char *v, double *out, char *err)
-{
-	return parse_percent(v, out, err);
-}
-
 int impair_set(struct impair *im, const char *key, const char *val, char *err)
 {
 	uint64_t n;
 
 	if (strcmp(key, "loss") == 0)
-		return parse_prob(val, &im->loss, err);
+		return parse_percent(val, &im->loss, err);
 	if (strcmp(key, "duplicate") == 0)
-		return parse_prob(val, &im->duplicate, err);
+		return parse_percent(val, &im->duplicate, err);
 	if (strcmp(key, "corrupt") == 0)
-		return parse_prob(val, &im->corrupt, err);
+		return parse_percent(val, &im->corrupt, err);
 	if (strcmp(key, "reorder") == 0)
-		return parse_prob(val, &im->reorder, err);
+		return parse_percent(val, &im->reorder, err);
 	if (strcmp(key, "delay") == 0 || strcmp(key, "jitter") == 0) {
 		if (parse_duration(val, &n, err) < 0)
 			return -1;

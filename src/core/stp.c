@@ -205,21 +205,6 @@ static uint64_t from256(uint16_t t)
 	return (uint64_t)t * NS_PER_SEC / 256;
 }
 
-static void wr64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void send_bpdu(struct stp *st, struct port *p, const struct bpdu *bp)
 {
 	struct graph *g = st->b->node.g;
@@ -436,6 +421,7 @@ static void root_selection(struct stp *st)
 	for (int i = 0; i < n->nports; i++) {
 		struct port *p = n->ports[i];
 		struct stp_port *sp = SP(p), *bs;
+		int c;
 
 		if (!port_enabled(p) || designated_port(st, p) || sp->d_root >= st->bridge_id)
 			continue;
@@ -444,12 +430,11 @@ static void root_selection(struct stp *st)
 			continue;
 		}
 		bs = SP(n->ports[best]);
-		if (vec_cmp(sp->d_root, sp->d_cost + path_cost(p), sp->d_bridge, sp->d_port,
+		c = vec_cmp(sp->d_root, sp->d_cost + path_cost(p), sp->d_bridge, sp->d_port,
 			    bs->d_root, bs->d_cost + path_cost(n->ports[best]), bs->d_bridge,
-			    bs->d_port) < 0 ||
-		    (vec_cmp(sp->d_root, sp->d_cost + path_cost(p), sp->d_bridge, sp->d_port,
-			     bs->d_root, bs->d_cost + path_cost(n->ports[best]), bs->d_bridge,
-			     bs->d_port) == 0 && sp->port_id < bs->port_id))
+			    bs->d_port);
+		/* Ties go to the lower port ID of this bridge (802.1D 8.6.8). */
+		if (c < 0 || (c == 0 && sp->port_id < bs->port_id))
 			best = i;
 	}
 	st->root_port = best;

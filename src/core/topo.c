@@ -946,12 +946,8 @@ static void resolve(struct loader *L)
 	/* IP addresses, now that NIC ids are final. */
 	for (int i = 0; i < L->nips; i++) {
 		struct ip_decl *d = &L->ips[i];
-		struct nic *nic = guest_find_nic(d->gu, d->nic);
-		uint64_t idx;
+		struct nic *nic = guest_nic_named(d->gu, d->nic);
 
-		if (nic == NULL && parse_u64(d->nic, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
-		    (int)idx < d->gu->nnics)
-			nic = d->gu->nics[idx];
 		if (nic == NULL && strrchr(d->nic, '.') != NULL) {
 			/* ip.nic0.10: an 802.1Q VLAN interface on nic0. */
 			char *dot = strrchr(d->nic, '.');
@@ -960,10 +956,7 @@ static void resolve(struct loader *L)
 			uint64_t vid;
 
 			snprintf(parent_id, sizeof(parent_id), "%.*s", (int)(dot - d->nic), d->nic);
-			parent = guest_find_nic(d->gu, parent_id);
-			if (parent == NULL && parse_u64(parent_id, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
-			    (int)idx < d->gu->nnics)
-				parent = d->gu->nics[idx];
+			parent = guest_nic_named(d->gu, parent_id);
 			if (parent != NULL && parent->parent == NULL) {
 				if (parse_u64(dot + 1, 1, 4094, &vid, NULL) < 0) {
 					lerr(L, d->line, "ip.%s: VLAN '%s' must be 1..4094", d->nic,

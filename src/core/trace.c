@@ -286,15 +286,6 @@ void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_
 	}
 }
 
-static uint64_t rd64be(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t len)
 {
 	const struct port *p = r->port < g->nports ? g->ports[r->port] : NULL;
@@ -417,8 +408,8 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 		else {
 			char root[32], br[32];
 
-			stp_fmt_id(rd64be(r->hdr + 22), root, sizeof(root));
-			stp_fmt_id(rd64be(r->hdr + 34), br, sizeof(br));
+			stp_fmt_id(rd64(r->hdr + 22), root, sizeof(root));
+			stp_fmt_id(rd64(r->hdr + 34), br, sizeof(br));
 			snprintf(buf, len,
 				 "Bridge %s took a configuration BPDU on %s, sent by bridge %s "
 				 "(port 0x%04x): it names %s as root, at path cost %u from the "

@@ -105,6 +105,8 @@ static inline void wr32(uint8_t *p, uint32_t v)
 {
 	p[0] = v >> 24; p[1] = (v >> 16) & 0xff; p[2] = (v >> 8) & 0xff; p[3] = v & 0xff;
 }
+static inline uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) << 32 | rd32(p + 4); }
+static inline void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)(v >> 32)); wr32(p + 4, (uint32_t)v); }
 
 /* Splits a QEMU-style "key=value,key=value" string in place. ",," is a
  * literal comma, as in QEMU. Returns the number of pairs, or -1 with err

@@ -925,3 +925,14 @@ struct nic *guest_find_nic(struct guest *gu, const char *id)
 			return gu->nics[i];
 	return NULL;
 }
+
+struct nic *guest_nic_named(struct guest *gu, const char *name)
+{
+	struct nic *nic = guest_find_nic(gu, name);
+	uint64_t idx;
+
+	if (nic == NULL && parse_u64(name, 0, GUEST_MAX_NICS - 1, &idx, NULL) == 0 &&
+	    (int)idx < gu->nnics)
+		nic = gu->nics[idx];
+	return nic;
+}

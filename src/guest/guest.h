@@ -156,6 +156,8 @@ struct nic *guest_add_nic(struct guest *gu, const struct nic_model *model, int l
 /* Creates the NIC's port (after the MAC and model are final). */
 void guest_nic_attach(struct nic *nic);
 struct nic *guest_find_nic(struct guest *gu, const char *id);
+/* The same, or NIC number N when name is a number ("0"). */
+struct nic *guest_nic_named(struct guest *gu, const char *name);
 
 /* Starts a ping session. Returns it, or NULL with err. */
 struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t interval,
