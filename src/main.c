@@ -1,8 +1,8 @@
 /*
  * qnetsim command line.
  *
- * Exit status: 0 ran and every expectation held; 1 an expectation failed;
- * 2 bad command line or topology; 3 a runtime resource failed.
+ * Exit status: 0 ran and every expectation held; 1 an expectation failed
+ * or never ran (the run ended before its time); 2 bad command line or topology; 3 a runtime resource failed.
  */
 #include "core/sim.h"
 #include "core/util.h"
@@ -47,8 +47,9 @@ static void usage(FILE *out)
 		"  --commands          list the scenario/prompt commands\n"
 		"  -h, --help          this help;  --version  the version\n"
 		"\n"
-		"Exit status: 0 all expectations held, 1 an expectation failed,\n"
-		"2 bad command line or topology, 3 a runtime resource failed.\n");
+		"Exit status: 0 all expectations ran and held, 1 an expectation failed\n"
+		"or did not run, 2 bad command line or topology, 3 a runtime resource\n"
+		"failed.\n");
 }
 
 static volatile sig_atomic_t got_signal;
@@ -137,7 +138,8 @@ int main(int argc, char **argv)
 	uint64_t duration = 0, seed = 1, trace_size = 65536;
 	bool duration_set = false;
 	struct tui_options uio = { .speed = 1.0 };
-	char err[ERRLEN];
+	char err[ERRLEN], tally[128];
+	struct expect_tally t;
 	struct sim *s;
 	int c, nerr, rc = 0;
 	uint64_t wall0;
@@ -297,14 +299,15 @@ int main(int argc, char **argv)
 		fclose(s->out);
 		s->out = stdout;
 	}
-	/* Results: failures on stdout even when quiet. */
+	/* Results: failures on stdout even when quiet; expectations the run
+	 * ended before always. */
 	for (int i = 0; i < s->nresults && quiet; i++)
-		if (!s->results[i].passed)
+		if (s->results[i].state == EXPECT_FAIL)
 			printf("%s:%d: FAIL: expect %s (actual %s)\n", s->path, s->results[i].line,
 			       s->results[i].text, s->results[i].actual);
-	printf("%s: %d expectation%s, %d passed, %d failed; ran %.3fs simulated\n", s->path,
-	       s->nresults, s->nresults == 1 ? "" : "s", s->nresults - s->failures, s->failures,
-	       (double)loop_now(s->loop) / 1e9);
+	sim_print_not_run(s, stdout);
+	sim_tally_line(s, tally, sizeof(tally));
+	printf("%s: %s; ran %.3fs simulated\n", s->path, tally, (double)loop_now(s->loop) / 1e9);
 	if (!quiet)
 		printf("%" PRIu64 " frames delivered in %.3fs of wall time\n", s->g->frames_delivered,
 		       (double)(loop_mono_ns() - wall0) / 1e9);
@@ -317,7 +320,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "qnetsim: %s\n", err);
 		rc = EXIT_RUNTIME;
 	}
-	if (rc == 0 && s->failures > 0)
+	sim_tally(s, &t);
+	if (rc == 0 && (t.failed > 0 || t.not_run > 0))
 		rc = EXIT_EXPECT;
 	sim_free(s);
 	log_close();

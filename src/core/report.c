@@ -288,7 +288,11 @@ static json_t *netdev_json(struct netdev *nd)
 int report_write(struct sim *s, const char *path, char *err)
 {
 	json_t *root = json_object(), *arr;
+	static const char *const expect_state_name[] = {
+		[EXPECT_NOT_RUN] = "not_run", [EXPECT_PASS] = "pass", [EXPECT_FAIL] = "fail",
+	};
 	struct frame_pool_stats fs;
+	struct expect_tally tally;
 	int rc;
 
 	json_object_set_new(root, "qnetsim", json_string(QNETSIM_VERSION_STR));
@@ -297,7 +301,12 @@ int report_write(struct sim *s, const char *path, char *err)
 	json_object_set_new(root, "clock", json_string(loop_clock(s->loop) == LOOP_VIRTUAL ?
 						       "virtual" : "real"));
 	json_object_set_new(root, "end_ms", json_integer((json_int_t)(loop_now(s->loop) / NS_PER_MS)));
-	json_object_set_new(root, "result", json_string(s->failures ? "fail" : "pass"));
+	sim_tally(s, &tally);
+	json_object_set_new(root, "result", json_string(tally.failed || tally.not_run ? "fail" : "pass"));
+	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}", "expectations",
+						       tally.total, "passed", tally.passed,
+						       "failed", tally.failed, "not_run",
+						       tally.not_run));
 	frame_pool_stats(s->pool, &fs);
 	{
 		json_t *fr = json_object();
@@ -347,8 +356,9 @@ int report_write(struct sim *s, const char *path, char *err)
 		json_object_set_new(e, "line", json_integer(s->results[i].line));
 		json_object_set_new(e, "at_ms", json_integer((json_int_t)(s->results[i].at / NS_PER_MS)));
 		json_object_set_new(e, "expect", json_string(s->results[i].text));
-		json_object_set_new(e, "result", json_string(s->results[i].passed ? "pass" : "fail"));
-		json_object_set_new(e, "actual", json_string(s->results[i].actual));
+		json_object_set_new(e, "result", json_string(expect_state_name[s->results[i].state]));
+		json_object_set_new(e, "actual", s->results[i].actual != NULL ?
+					 json_string(s->results[i].actual) : json_null());
 		json_array_append_new(arr, e);
 	}
 	json_object_set_new(root, "expectations", arr);

@@ -126,25 +126,17 @@ static void step_fire(void *arg)
 
 	while (*c == ' ' || *c == '\t')
 		c++;
-	if (strncmp(c, "expect", 6) == 0 && (c[6] == ' ' || c[6] == '\t')) {
+	if (st->result >= 0) {
 		char actual[128] = "";
-		struct expect_result *r;
+		struct expect_result *r = &s->results[st->result];
 		int rc = expect_eval(s, c + 7, false, actual, sizeof(actual), err);
 
-		s->results = xreallocarray(s->results, (size_t)s->nresults + 1, sizeof(*s->results));
-		r = &s->results[s->nresults++];
-		memset(r, 0, sizeof(*r));
-		r->line = st->line;
 		r->at = loop_now(s->loop);
-		r->text = xstrdup(c + 7);
-		r->evaluated = rc >= 0;
-		r->passed = rc == 1;
+		r->state = rc == 1 ? EXPECT_PASS : EXPECT_FAIL;
 		r->actual = xstrdup(rc >= 0 ? actual : err);
-		if (!r->passed)
-			s->failures++;
 		print_time(s);
 		fprintf(s->out, "%s:%d: %s: expect %s (actual %s)\n", s->path, st->line,
-			r->passed ? "PASS" : "FAIL", r->text, r->actual);
+			r->state == EXPECT_PASS ? "PASS" : "FAIL", r->text, r->actual);
 		return;
 	}
 	print_time(s);
@@ -198,6 +190,18 @@ void sim_start(struct sim *s)
 	for (int i = 0; i < s->nguests; i++)
 		guest_start(s->guests[i]);
 	for (int i = 0; i < s->nsteps; i++) {
+		struct step *st = &s->steps[i];
+		const char *c = st->cmd + strspn(st->cmd, " \t");
+
+		st->result = -1;
+		if (strncmp(c, "expect", 6) == 0 && (c[6] == ' ' || c[6] == '\t')) {
+			s->results = xreallocarray(s->results, (size_t)s->nresults + 1,
+						   sizeof(*s->results));
+			st->result = s->nresults++;
+			s->results[st->result] = (struct expect_result){
+				.line = st->line, .at = st->at, .text = xstrdup(c + 7),
+				.state = EXPECT_NOT_RUN };
+		}
 		timer_init(&s->steps[i].timer, step_fire, &s->steps[i]);
 		loop_timer_arm(s->loop, &s->steps[i].timer, s->steps[i].at);
 		last = MAX(last, s->steps[i].at);
@@ -210,6 +214,39 @@ void sim_start(struct sim *s)
 		else
 			s->duration = SIM_DEFAULT_DURATION;
 	}
+}
+
+void sim_tally(const struct sim *s, struct expect_tally *t)
+{
+	*t = (struct expect_tally){ .total = s->nresults };
+	for (int i = 0; i < s->nresults; i++) {
+		switch (s->results[i].state) {
+		case EXPECT_PASS: t->passed++; break;
+		case EXPECT_FAIL: t->failed++; break;
+		case EXPECT_NOT_RUN: t->not_run++; break;
+		}
+	}
+}
+
+void sim_tally_line(const struct sim *s, char *buf, size_t n)
+{
+	struct expect_tally t;
+	int len;
+
+	sim_tally(s, &t);
+	len = snprintf(buf, n, "%d expectation%s, %d passed, %d failed", t.total,
+		       t.total == 1 ? "" : "s", t.passed, t.failed);
+	if (t.not_run > 0 && len >= 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len, ", %d not run", t.not_run);
+}
+
+void sim_print_not_run(const struct sim *s, FILE *f)
+{
+	for (int i = 0; i < s->nresults; i++)
+		if (s->results[i].state == EXPECT_NOT_RUN)
+			fprintf(f, "%s:%d: NOT RUN: expect %s (due at %.3fs; the run ended at %.3fs)\n",
+				s->path, s->results[i].line, s->results[i].text,
+				(double)s->results[i].at / 1e9, (double)loop_now(s->loop) / 1e9);
 }
 
 void sim_run(struct sim *s)

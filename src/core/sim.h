@@ -24,15 +24,30 @@ struct step {
 	uint64_t at;
 	int line;
 	char *cmd;
+	int result;             /* an expect step's slot in sim.results, else -1 */
 	struct timer timer;
 };
 
+/*
+ * Every expect step of the scenario has a result from the start, NOT_RUN
+ * until its time comes. A run that ends first (--duration, quit, a signal,
+ * q in the UI) leaves it NOT_RUN, and that counts against the run as a
+ * failure does: a regression test that checked nothing has not passed.
+ */
+enum expect_state { EXPECT_NOT_RUN, EXPECT_PASS, EXPECT_FAIL };
+
 struct expect_result {
 	int line;
-	uint64_t at;
+	uint64_t at;            /* when it ran, or when it was due */
 	char *text;             /* the expression as written */
-	bool evaluated, passed;
-	char *actual;           /* what the left-hand side was */
+	enum expect_state state;
+	char *actual;           /* what the left-hand side was; NULL if not run */
+};
+
+/* The expectations' score, as the summary line, the report and the UI
+ * show it. */
+struct expect_tally {
+	int total, passed, failed, not_run;
 };
 
 struct netdev;
@@ -63,7 +78,6 @@ struct sim {
 
 	struct expect_result *results;
 	int nresults;
-	int failures;
 
 	FILE *out;              /* command output */
 	bool show_time;         /* prefix command output with the clock */
@@ -109,6 +123,15 @@ int sim_open(struct sim *s, char *err);
 /* Whether anything real (netdevs, VDE servers, kernel guests) makes the
  * run real-time. */
 bool sim_is_real(const struct sim *s);
+
+/* Counts the expectations by state; sim_tally_line writes "N expectations,
+ * P passed, F failed[, R not run]". A run passes only when failed and
+ * not_run are both 0. */
+void sim_tally(const struct sim *s, struct expect_tally *t);
+void sim_tally_line(const struct sim *s, char *buf, size_t n);
+/* Prints "file:line: NOT RUN: expect ..." for each expectation that never
+ * ran. */
+void sim_print_not_run(const struct sim *s, FILE *f);
 
 /* Schedules the scenario; then loop_run until the duration. */
 void sim_start(struct sim *s);

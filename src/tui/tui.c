@@ -472,13 +472,14 @@ static void advance(struct tui *t)
 		t->behind = false;
 	}
 	if (!t->ended && loop_now(l) >= t->s->duration) {
+		char tally[128];
+
 		t->ended = true;
 		if (t->s->nsteps == 0 && !t->opt->quit_at_end)
 			return;
-		tui_message(t, "scenario finished at %.3fs: %d expectation%s, %d failed%s",
-			    (double)t->s->duration / 1e9, t->s->nresults,
-			    t->s->nresults == 1 ? "" : "s", t->s->failures,
-			    t->opt->quit_at_end ? "" : "; the clock keeps running");
+		sim_tally_line(t->s, tally, sizeof(tally));
+		tui_message(t, "scenario finished at %.3fs: %s%s", (double)t->s->duration / 1e9,
+			    tally, t->opt->quit_at_end ? "" : "; the clock keeps running");
 		if (t->opt->quit_at_end)
 			t->quit = true;
 	}
@@ -583,9 +584,12 @@ static void draw_status(struct tui *t)
 	mode = t->paused ? (t->steps > 0 ? "STEP" : "PAUSED") : t->behind ? "BEHIND" : "RUN";
 	tui_human(t->fps, fps, sizeof(fps));
 	tui_human((double)s->g->trace.total, hops, sizeof(hops));
-	if (s->nresults > 0)
-		snprintf(res, sizeof(res), " | expect %d/%d", s->nresults - s->failures,
-			 s->nresults);
+	if (s->nresults > 0) {
+		struct expect_tally tl;
+
+		sim_tally(s, &tl);
+		snprintf(res, sizeof(res), " | expect %d/%d", tl.passed, tl.total);
+	}
 	snprintf(buf, sizeof(buf), " t=%ss %s %s | %s frames/s | %s hops%s%s | ? keys  "
 		 "space run/pause  n step  +/- speed  : command",
 		 clk, sp, mode, fps, hops, res,

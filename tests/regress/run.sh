@@ -148,6 +148,60 @@ else
 	not_ok "failed expectation: exit $rc"
 	sed 's/^/    /' "$tmp/failing.out"
 fi
+# Honest results: a run that ends before an expectation's time has not
+# passed. --duration cuts qemu-vlans.ini (expectations at 5 s) at 2 s.
+"$QNETSIM" --headless -q --duration 2s --report "$tmp/notrun.json" topologies/qemu-vlans.ini \
+	> "$tmp/notrun.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] &&
+   grep -q "^topologies/qemu-vlans.ini:26: NOT RUN: expect vm2.ping.received == 3 (due at 5.000s; the run ended at 2.000s)" "$tmp/notrun.out" &&
+   grep -q "^topologies/qemu-vlans.ini: 6 expectations, 0 passed, 0 failed, 6 not run;" "$tmp/notrun.out" &&
+   [ "$(grep -c '"result": "not_run"' "$tmp/notrun.json")" -eq 6 ] &&
+   [ "$(grep -c '"actual": null' "$tmp/notrun.json")" -eq 6 ] &&
+   grep -q '"not_run": 6' "$tmp/notrun.json" && grep -q '^  "result": "fail"' "$tmp/notrun.json"; then
+	ok "--duration before the expectations: 6 NOT RUN, exit 1, report result not_run"
+else
+	not_ok "--duration before the expectations: exit $rc"
+	sed 's/^/    /' "$tmp/notrun.out"
+fi
+# Half of them: the ones at 5 s pass, the one at 20 s is not run.
+sed -E "s/^at 5s +(= expect vm2.ping.received == 3)/at 20s \1/" \
+	topologies/qemu-vlans.ini > "$tmp/late.ini"
+"$QNETSIM" --headless -q --duration 10s "$tmp/late.ini" > "$tmp/late.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "late.ini: 6 expectations, 5 passed, 0 failed, 1 not run;" "$tmp/late.out" &&
+   [ "$(grep -c 'NOT RUN' "$tmp/late.out")" -eq 1 ]; then
+	ok "one expectation after --duration: 5 passed, 1 not run, exit 1"
+else
+	not_ok "one expectation after --duration: exit $rc"
+	sed 's/^/    /' "$tmp/late.out"
+fi
+# A signal ends a real-time run (a socket netdev makes it real) before its
+# expectation at 30 s: exit 1, NOT RUN, not 0.
+cat > "$tmp/signal.ini" <<'INI'
+[guest a]
+nic = model=e1000
+ip = 10.0.0.1/24
+[netdev s0]
+type = socket
+vlan = 0
+listen = 127.0.0.1:0
+[scenario]
+at 30s = expect a.nic0.tx_frames == 0
+INI
+"$QNETSIM" --headless "$tmp/signal.ini" > "$tmp/signal.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "listening" "$tmp/signal.out" 2>/dev/null && break; sleep 0.05; done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "signal.ini:9: NOT RUN: expect a.nic0.tx_frames == 0" "$tmp/signal.out" &&
+   grep -q "interrupted by signal 15" "$tmp/signal.out"; then
+	ok "SIGTERM before the expectation: NOT RUN and exit 1"
+else
+	not_ok "SIGTERM before the expectation: exit $rc"
+	sed 's/^/    /' "$tmp/signal.out"
+fi
 "$QNETSIM" --headless --bogus topologies/qemu-vlans.ini > /dev/null 2>&1
 rc=$?; [ "$rc" -eq 2 ] && ok "unknown option exits 2" || not_ok "unknown option exited $rc"
 "$QNETSIM" --headless > /dev/null 2>&1
