@@ -85,29 +85,6 @@ static int write_trace(struct sim *s, const char *path)
 	return 0;
 }
 
-static int capture_all(struct sim *s, const char *dir)
-{
-	char err[ERRLEN];
-
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "qnetsim: cannot create %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	for (uint32_t i = 0; i < s->g->nports; i++) {
-		char *path;
-		int rc;
-
-		xasprintf(&path, "%s/%s.pcap", dir, s->g->ports[i]->name);
-		rc = capture_start(s, s->g->ports[i], path, NULL, err);
-		free(path);
-		if (rc < 0) {
-			fprintf(stderr, "qnetsim: %s\n", err);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	enum { OPT_DURATION = 256, OPT_SEED, OPT_REPORT, OPT_PCAP, OPT_TRACE, OPT_TRACE_SIZE,
@@ -266,7 +243,8 @@ int main(int argc, char **argv)
 		if (s->out == NULL)
 			s->out = stdout;
 	}
-	if (pcap_dir != NULL && capture_all(s, pcap_dir) < 0) {
+	if (pcap_dir != NULL && capture_dir(s, pcap_dir, err) < 0) {
+		fprintf(stderr, "qnetsim: %s\n", err);
 		sim_free(s);
 		return EXIT_RUNTIME;
 	}

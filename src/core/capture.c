@@ -6,6 +6,10 @@
  * every run with the same seed.
  *
  * A capture is an observer: it reads frames and never changes them.
+ *
+ * A port can have several: the capture command's (with their filters) and
+ * the one --pcap-dir gives every port. Only the command's are the command's
+ * to stop or count.
  */
 #include "sim.h"
 #include "util.h"
@@ -14,6 +18,7 @@
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CAPTURE_SNAPLEN 262144
 
@@ -25,6 +30,7 @@ struct capture {
 	pcap_dumper_t *dumper;
 	struct bpf_program prog;
 	bool has_filter;
+	bool whole_run;                 /* --pcap-dir's: runs until the end */
 	uint64_t count;
 	char *path;
 };
@@ -55,7 +61,8 @@ static int compile(pcap_t *dead, struct bpf_program *prog, const char *filter, c
 	return 0;
 }
 
-int capture_start(struct sim *s, struct port *p, const char *path, const char *filter, char *err)
+static int start(struct sim *s, struct port *p, const char *path, const char *filter,
+		 bool whole_run, char *err)
 {
 	struct capture *c;
 	pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, CAPTURE_SNAPLEN,
@@ -80,6 +87,7 @@ int capture_start(struct sim *s, struct port *p, const char *path, const char *f
 	c = xcalloc(1, sizeof(*c));
 	c->dead = dead;
 	c->port = p;
+	c->whole_run = whole_run;
 	if (filter != NULL) {
 		if (compile(dead, &c->prog, filter, err) < 0) {
 			pcap_close(dead);
@@ -106,6 +114,11 @@ int capture_start(struct sim *s, struct port *p, const char *path, const char *f
 	return 0;
 }
 
+int capture_start(struct sim *s, struct port *p, const char *path, const char *filter, char *err)
+{
+	return start(s, p, path, filter, false, err);
+}
+
 static void capture_close(struct capture *c)
 {
 	pcap_dump_close(c->dumper);
@@ -116,23 +129,30 @@ static void capture_close(struct capture *c)
 	free(c);
 }
 
-uint64_t capture_count(const struct port *p)
+bool capture_running(const struct port *p)
 {
-	uint64_t n = 0;
-
 	for (const struct capture *c = p->captures; c != NULL; c = c->next)
-		n += c->count;
-	return n;
+		if (!c->whole_run)
+			return true;
+	return false;
 }
 
-int capture_stop(struct sim *s, struct port *p, char *err)
+int capture_stop(struct sim *s, struct port *p, uint64_t *frames, char *err)
 {
-	if (p->captures == NULL)
-		return errf(err, "%s is not capturing", p->name);
-	while (p->captures != NULL) {
-		struct capture *c = p->captures, **pp;
+	struct capture **cp = &p->captures;
 
-		p->captures = c->next;
+	if (!capture_running(p))
+		return errf(err, "%s is not capturing", p->name);
+	*frames = 0;
+	while (*cp != NULL) {
+		struct capture *c = *cp, **pp;
+
+		if (c->whole_run) {
+			cp = &c->next;
+			continue;
+		}
+		*cp = c->next;
+		*frames += c->count;
 		for (pp = &s->all_captures; *pp != NULL; pp = &(*pp)->all_next) {
 			if (*pp == c) {
 				*pp = c->all_next;
@@ -141,6 +161,41 @@ int capture_stop(struct sim *s, struct port *p, char *err)
 		}
 		capture_close(c);
 	}
+	return 0;
+}
+
+static int start_in_dir(struct sim *s, struct port *p, char *err)
+{
+	char *path;
+	int rc;
+
+	xasprintf(&path, "%s/%s.pcap", s->pcap_dir, p->name);
+	rc = start(s, p, path, NULL, true, err);
+	free(path);
+	return rc;
+}
+
+/* A port made at run time (a VDE client joining) is captured from its
+ * first frame, like the ones the topology file made. */
+static void capture_port_added(void *ctx, struct port *p)
+{
+	char err[ERRLEN];
+
+	if (start_in_dir(ctx, p, err) < 0)
+		node_event(p->node, "%s", err);
+}
+
+int capture_dir(struct sim *s, const char *dir, char *err)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return errf(err, "cannot create %s: %s", dir, strerror(errno));
+	free(s->pcap_dir);
+	s->pcap_dir = xstrdup(dir);
+	for (uint32_t i = 0; i < s->g->nports; i++)
+		if (start_in_dir(s, s->g->ports[i], err) < 0)
+			return -1;
+	s->g->port_added = capture_port_added;
+	s->g->port_added_ctx = s;
 	return 0;
 }
 

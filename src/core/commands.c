@@ -877,9 +877,9 @@ static int cmd_capture_stop(struct cmd_ctx *c, int argc, char **argv)
 	if (c->check)
 		return 0;
 	{
-		uint64_t n = capture_count(p);
+		uint64_t n;
 
-		if (capture_stop(c->s, p, c->err) < 0)
+		if (capture_stop(c->s, p, &n, c->err) < 0)
 			return -1;
 		fprintf(c->out, "%s: capture stopped, %" PRIu64 " frames\n", p->name, n);
 	}

@@ -203,6 +203,8 @@ struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32
 	p->gid = g->nports;
 	g->ports[g->nports++] = p;
 	strmap_put(&g->port_names, p->name, p);
+	if (g->port_added != NULL)
+		g->port_added(g->port_added_ctx, p);
 	return p;
 }
 

@@ -242,6 +242,10 @@ struct graph {
 	/* Where nodes report events ("A: DHCP bound ..."); NULL: only the log. */
 	void (*event)(void *ctx, const char *who, const char *msg);
 	void *event_ctx;
+	/* Told about every port made once it is set, such as the port of a
+	 * client that joins a served VDE switch at run time. */
+	void (*port_added)(void *ctx, struct port *p);
+	void *port_added_ctx;
 	uint64_t frames_delivered;
 };
 

@@ -152,12 +152,17 @@ const char *cmd_usage(const char *name);
 int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_t alen,
 		char *err);
 
-/* Captures (pcap through libpcap; filter in tcpdump syntax). */
+/* Captures (pcap through libpcap; filter in tcpdump syntax). capture_start
+ * and capture_stop are the capture command's: capture_stop closes the
+ * port's command captures and says how many frames they wrote, leaving a
+ * --pcap-dir capture running. capture_dir captures every port, now and as
+ * ports appear, to DIR/PORT.pcap. */
 int capture_start(struct sim *s, struct port *p, const char *path, const char *filter,
 		  char *err);
-int capture_stop(struct sim *s, struct port *p, char *err);
+int capture_stop(struct sim *s, struct port *p, uint64_t *frames, char *err);
+bool capture_running(const struct port *p);
+int capture_dir(struct sim *s, const char *dir, char *err);
 void capture_close_all(struct sim *s);
-uint64_t capture_count(const struct port *p);
 
 /* Writes the JSON report. Returns 0 or -1 with err. */
 int report_write(struct sim *s, const char *path, char *err);

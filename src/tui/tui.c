@@ -775,7 +775,7 @@ static void selection_actions(struct tui *t, int ch)
 			tui_message(t, "c starts or stops a capture: select a port first");
 			return;
 		}
-		if (p->captures != NULL) {
+		if (capture_running(p)) {
 			tui_command(t, "capture_stop %s", p->name);
 		} else {
 			const char *dir = t->s->pcap_dir ? t->s->pcap_dir : ".";

@@ -50,7 +50,9 @@ for t in vde_switch vde_plug busybox ip "$QEMU"; do
 done
 
 # Runs qnetsim headless on $1 in the background; its output in $1.out.
-run_bg() { ( "$QNETSIM" --headless "$1" > "$1.out" 2>&1; echo $? > "$1.rc" ) & }
+run_bg() { # FILE [OPTION...]
+	( "$QNETSIM" --headless "${@:2}" "$1" > "$1.out" 2>&1; echo $? > "$1.rc" ) &
+}
 result() { # WHAT FILE: ok if that run exited 0
 	if [ "$(cat "$2.rc" 2>/dev/null)" = 0 ]; then ok "$1"; else not_ok "$1"; show "$2.out"; fi
 }
@@ -133,7 +135,7 @@ at 12s = expect br0.vde[2].rx_frames == 1
 at 12s = expect br0.vde.disconnects == 2
 at 12s = expect br0.vde.clients == 0
 EOF
-run_bg "$tmp/serve.ini"
+run_bg "$tmp/serve.ini" --pcap-dir "$tmp/serve.pcap"
 sleep 0.5
 # the ctl socket follows vde_mode, the directory gets group rwx and setgid
 perm=$(stat -c %a "$tmp/br0.vde/ctl" 2>/dev/null)/$(stat -c %a "$tmp/br0.vde" 2>/dev/null)
@@ -154,6 +156,16 @@ if od -An -tx1 -v "$tmp/plug.out" | tr -d ' \n' |
 else
 	not_ok "no ARP reply reached vde_plug"
 	od -An -tx1 "$tmp/plug.out" | head -5 | sed 's/^/    | /'
+fi
+# --pcap-dir captures the ports the clients made at run time too: QEMU's
+# (the first client, br0.3) with its DHCP, vde_plug's (br0.4) with its ARP.
+d=$(tshark -r "$tmp/serve.pcap/br0.3.pcap" -Y dhcp 2>/dev/null | wc -l)
+a=$(tshark -r "$tmp/serve.pcap/br0.4.pcap" -Y 'arp.src.hw_mac == 02:00:00:00:00:aa' 2>/dev/null | wc -l)
+if [ "$d" -gt 0 ] && [ "$a" -eq 1 ]; then
+	ok "--pcap-dir captures VDE clients' ports made at run time: $d DHCP frames from QEMU, vde_plug's ARP"
+else
+	not_ok "--pcap-dir and VDE clients: $d DHCP frames on br0.3, $a ARP requests on br0.4"
+	ls "$tmp/serve.pcap" | show /dev/stdin
 fi
 if [ ! -e "$tmp/br0.vde" ]; then ok "the VDE directory is removed at exit"
 else not_ok "the VDE directory is still there"; ls -la "$tmp/br0.vde" | show /dev/stdin; fi

@@ -112,6 +112,19 @@ if command -v tshark > /dev/null; then
 	else
 		not_ok "tshark: $n STP BPDUs on sw2.2, last root '$(echo "$b" | tail -1)'"
 	fi
+	# capture_stop counts the frames in its own file, not those --pcap-dir
+	# wrote to the same port, and leaves the --pcap-dir capture running.
+	rm -f /tmp/qnetsim-stp-triangle.pcap
+	mkdir -p "$tmp/capcount"
+	"$QNETSIM" --headless --pcap-dir "$tmp/capcount" topologies/stp-triangle.ini > "$tmp/capcount.out" 2>&1
+	said=$(sed -n 's/.*sw2.2: capture stopped, \([0-9]*\) frames.*/\1/p' "$tmp/capcount.out")
+	infile=$(tshark -r /tmp/qnetsim-stp-triangle.pcap 2>/dev/null | wc -l)
+	whole=$(tshark -r "$tmp/capcount/sw2.2.pcap" 2>/dev/null | wc -l)
+	if [ -n "$said" ] && [ "$said" -eq "$infile" ] && [ "$infile" -gt 0 ] && [ "$whole" -gt "$infile" ]; then
+		ok "capture_stop with --pcap-dir: says $said frames, tshark counts $infile; the --pcap-dir file goes on ($whole)"
+	else
+		not_ok "capture_stop with --pcap-dir: says '$said' frames, tshark counts $infile in the file, $whole in --pcap-dir's"
+	fi
 else
 	not_ok "tshark is not installed (scripts/install-deps installs it)"
 fi
