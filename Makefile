@@ -133,7 +133,9 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/user.sh
 	QNETSIM=$(BUILD)/qnetsim tests/interop/host.sh
 
-test: unit regress tui interop
+# deps first, then a new make: its pkg-config flags are read after the install.
+test: deps
+	$(MAKE) unit regress tui interop
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
@@ -166,6 +168,13 @@ deps:
 run: deps
 	$(MAKE) qnetsim
 	./qnetsim topologies/qemu-vlans.ini
+
+# A fresh Debian 12 root (debootstrap, chroot) runs the README's commands on
+# the committed HEAD; needs root and the network; not part of test.
+# FRESH_CHECK_ARGS: e.g. --mode B, --fresh (docs/install.md).
+.PHONY: fresh-check
+fresh-check:
+	scripts/fresh-check $(FRESH_CHECK_ARGS)
 
 clean:
 	rm -rf build build-asan qnetsim
