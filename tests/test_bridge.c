@@ -3,6 +3,8 @@
  * decision. */
 #include "testutil.h"
 #include "../src/core/bridge.h"
+#include "../src/guest/guest.h"
+#include "../src/nics/nic_models.h"
 
 struct world {
 	struct loop *l;
@@ -258,6 +260,65 @@ static void test_vlan_drops_counted(void **state)
 	teardown(&w);
 }
 
+static struct trace_rec *last_rec(struct world *w)
+{
+	return &w->g->trace.ring[(w->g->trace.total - 1) % w->g->trace.cap];
+}
+
+/* What the explanations say: the frame (not the port) belongs to a VLAN;
+ * a flood with no member port to go to is a drop, named as Counters name
+ * it; the NIC filter does not call a multicast frame unicast. */
+static void test_explanations_say_what_happened(void **state)
+{
+	struct world w;
+	char line[512];
+	struct trace_rec *r;
+	struct guest *gu;
+	struct nic *nic;
+
+	(void)state;
+	setup_vlans(&w);
+	send_frame(&w, 0, mktagged(&w, 0xffffffffffffULL, A, 0x8100, 20));
+	trace_explain(w.g, last_rec(&w), line, sizeof(line));
+	assert_non_null(strstr(line, "Bridge br0 got a frame of VLAN 20 on br0.1. br0.1 does not "
+				     "carry VLAN 20"));
+	assert_null(strstr(line, "which belongs"));
+	/* br0.4 is a trunk of VLAN 30 only: nobody else carries it. */
+	send_frame(&w, 3, mktagged(&w, 0xffffffffffffULL, B, 0x8100, 30));
+	r = last_rec(&w);
+	assert_int_equal(r->decision, DEC_DROPPED);
+	assert_int_equal(r->reason, DROP_NO_PORT);
+	assert_int_equal(w.b->node.ports[3]->st.drops[DROP_NO_PORT], 1);
+	trace_decision(w.g, r, line, sizeof(line));
+	assert_string_equal(line, "dropped: no other port in VLAN 30 to send to");
+	trace_explain(w.g, r, line, sizeof(line));
+	assert_non_null(strstr(line, "no other port is up, forwarding and in VLAN 30"));
+	assert_null(strstr(line, ": 0."));
+	teardown(&w);
+
+	/* A guest's NIC on a hub gets a BPDU (multicast) and a frame for
+	 * another guest (unicast). */
+	setup(&w, 16);
+	gu = guest_new(w.g, "pc", 1);
+	nic = guest_add_nic(gu, nic_model_default(), 1);
+	u64_to_mac(0x525400000009ULL, nic->mac);
+	guest_nic_attach(nic);
+	link_new(w.g, nic->port, bridge_add_port(w.b), 0, 0, 0, 0);
+	send(&w, 0, 0x0180c2000000ULL, A);
+	r = last_rec(&w);
+	assert_int_equal(r->reason, DROP_NOT_FOR_US);
+	trace_decision(w.g, r, line, sizeof(line));
+	assert_string_equal(line, "dropped: NIC filter: multicast group not joined");
+	trace_explain(w.g, r, line, sizeof(line));
+	assert_non_null(strstr(line, "01:80:c2:00:00:00 is a multicast address the NIC has not "
+				     "joined"));
+	send(&w, 0, B, A);
+	r = last_rec(&w);
+	trace_decision(w.g, r, line, sizeof(line));
+	assert_string_equal(line, "dropped: NIC filter: unicast to another MAC");
+	teardown(&w);
+}
+
 static void test_vlan_fdb_per_vlan(void **state)
 {
 	struct world w;
@@ -319,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_link_down_flushes_port),
 		cmocka_unit_test(test_tagged_frames_keyed_by_vlan),
 		cmocka_unit_test(test_trace_explains),
+		cmocka_unit_test(test_explanations_say_what_happened),
 		cmocka_unit_test(test_vlan_access_and_trunk),
 		cmocka_unit_test(test_vlan_drops_counted),
 		cmocka_unit_test(test_vlan_fdb_per_vlan),

@@ -25,6 +25,9 @@ uint16_t bridge_frame_vlan(const struct frame *f)
 	return BRIDGE_DEFAULT_VLAN;
 }
 
+static void drop_vid(struct port *p, struct frame *f, enum drop_reason why, uint16_t vid,
+		     bool tx);
+
 static void bridge_flood(struct bridge *b, struct port *in, struct frame *f, enum decision why)
 {
 	if (node_flood(&b->node, in, f, why) == 0)
@@ -123,15 +126,15 @@ static void flood_vlan(struct bridge *b, struct port *in, struct frame *f, uint1
 	for (int i = 0; i < n->nports; i++)
 		if (n->ports[i] != in && egress_ok(b, n->ports[i], vid))
 			ports++;
+	if (ports == 0) {
+		/* A flood to no port is a drop, and is shown as one. */
+		b->st.dropped++;
+		drop_vid(in, f, DROP_NO_PORT, b->vlan_aware ? vid : 0, false);
+		return;
+	}
 	trace_record(n->g, in, f, why, ports, 0, false);
 	if (b->vlan_aware)
 		trace_set_vid(n->g, vid);
-	if (ports == 0) {
-		in->st.drops[DROP_NO_PORT]++;
-		b->st.dropped++;
-		frame_unref(f);
-		return;
-	}
 	for (int i = 0; i < n->nports; i++) {
 		struct port *p = n->ports[i];
 

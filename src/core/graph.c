@@ -27,7 +27,7 @@ static const struct {
 	[DROP_FIFO_FULL] = { "fifo_full", "delivery FIFO full" },
 	[DROP_SAME_PORT] = { "same_port", "filtered: destination is on the ingress port" },
 	[DROP_RUNT] = { "runt", "malformed: shorter than an Ethernet header" },
-	[DROP_NOT_FOR_US] = { "not_for_us", "NIC filter: unicast to another MAC" },
+	[DROP_NOT_FOR_US] = { "not_for_us", "NIC filter: not addressed to this NIC" },
 	[DROP_NO_PORT] = { "no_port", "no other port to send to" },
 	[DROP_BAD_PACKET] = { "bad_packet", "malformed packet" },
 	[DROP_NO_ROUTE] = { "no_route", "no route to the destination" },
@@ -316,12 +316,12 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 	for (int i = 0; i < n->nports; i++)
 		if (n->ports[i] != in && port_link_up(n->ports[i]))
 			ports++;
-	trace_record(n->g, in, f, why, ports, 0, false);
 	if (ports == 0) {
-		in->st.drops[DROP_NO_PORT]++;
-		frame_unref(f);
+		/* A flood to no port is a drop, and is shown as one. */
+		port_drop_dir(in, f, DROP_NO_PORT, false);
 		return 0;
 	}
+	trace_record(n->g, in, f, why, ports, 0, false);
 	left = ports;
 	for (int i = 0; i < n->nports && left > 0; i++) {
 		struct port *p = n->ports[i];

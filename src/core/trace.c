@@ -273,6 +273,12 @@ void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_
 			snprintf(buf, len, "filtered: same port%s", in_vlan);
 		else if (r->reason == DROP_VLAN)
 			snprintf(buf, len, "dropped: VLAN %u not allowed on %s", r->vid, pn);
+		else if (r->reason == DROP_NOT_FOR_US)
+			snprintf(buf, len, "dropped: NIC filter: %s",
+				 (r->hdr[0] & 1) ? "multicast group not joined" :
+				 "unicast to another MAC");
+		else if (r->reason == DROP_NO_PORT)
+			snprintf(buf, len, "dropped: no other port%s to send to", in_vlan);
 		else if (r->reason == DROP_UNTAGGED)
 			snprintf(buf, len, "dropped: untagged, and %s has no native VLAN", pn);
 		else if (r->reason == DROP_STP)
@@ -443,10 +449,18 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 				 node, pname, dst, learn);
 			break;
 		case DROP_NOT_FOR_US:
-			snprintf(buf, len,
-				 "Guest %s's NIC %s dropped the frame: %s is not its MAC. A hub "
-				 "or a flooding bridge sent it here anyway.",
-				 node, pname, dst);
+			if (r->hdr[0] & 1)
+				snprintf(buf, len,
+					 "Guest %s's NIC %s dropped the frame: %s is a multicast "
+					 "address the NIC has not joined (BPDUs go to "
+					 "01:80:c2:00:00:00, for bridges only). A hub or a flooding "
+					 "bridge sent it here anyway.",
+					 node, pname, dst);
+			else
+				snprintf(buf, len,
+					 "Guest %s's NIC %s dropped the frame: %s is not its MAC. A "
+					 "hub or a flooding bridge sent it here anyway.",
+					 node, pname, dst);
 			break;
 		case DROP_LINK_DOWN:
 			snprintf(buf, len,
@@ -468,11 +482,27 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 			break;
 		case DROP_VLAN:
 			snprintf(buf, len,
-				 "Bridge %s %s the frame %s %s, which belongs to VLAN %u. %s does "
-				 "not carry VLAN %u (it is not its access VLAN nor in its trunk "
-				 "list), so the frame was dropped.",
-				 node, r->tx ? "was to send" : "got", r->tx ? "out of" : "on", pname,
-				 r->vid, pname, r->vid);
+				 "Bridge %s %s a frame of VLAN %u %s %s. %s does not carry VLAN %u "
+				 "(it is neither its access VLAN nor in its trunk list), so the "
+				 "frame was dropped.",
+				 node, r->tx ? "was to send" : "got", r->vid, r->tx ? "out of" : "on",
+				 pname, pname, r->vid);
+			break;
+		case DROP_NO_PORT:
+			if (r->vid != 0)
+				snprintf(buf, len,
+					 "%s %s got the frame on %s, in VLAN %u, and had to flood it "
+					 "(%s), but no other port is up, forwarding and in VLAN %u. "
+					 "With nowhere to send it, the frame was dropped.",
+					 strcmp(kind, "bridge") == 0 ? "Bridge" : "Hub", node, pname,
+					 r->vid, (r->hdr[0] & 1) ? "a broadcast or multicast" :
+					 "an unknown destination", r->vid);
+			else
+				snprintf(buf, len,
+					 "%s %s got the frame on %s and had to send it to every other "
+					 "port, but no other port's link is up (or it has none). With "
+					 "nowhere to send it, the frame was dropped.",
+					 strcmp(kind, "bridge") == 0 ? "Bridge" : "Hub", node, pname);
 			break;
 		case DROP_UNTAGGED:
 			snprintf(buf, len,
