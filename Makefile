@@ -49,6 +49,7 @@ CORE_SRCS := \
 	src/guest/guest.c \
 	src/guest/dhcp.c \
 	src/guest/dns.c \
+	src/guest/ping.c \
 	src/guest/tcp.c \
 	src/guest/kernel.c \
 	src/backends/netdev.c \

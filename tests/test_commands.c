@@ -70,7 +70,7 @@ static void test_ping_and_tables(void **state)
 
 	(void)state;
 	out = run(s, "a ping 10.0.0.2 count=2 interval=100ms", 0);
-	assert_non_null(strstr(out, "a: PING 10.0.0.2 56 bytes, count 2"));
+	assert_non_null(strstr(out, "a: PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.\n"));
 	loop_run(s->loop, 2 * NS_PER_SEC);
 	out = run(s, "info pings a", 0);
 	assert_non_null(strstr(out, "ping 10.0.0.2: 2 sent, 2 received, 0% loss"));
@@ -89,6 +89,37 @@ static void test_ping_and_tables(void **state)
 	run(s, "expect br0.fdb.size == 1", 0);
 	run(s, "mac_del br0 52:54:00:00:00:99 vlan=5", 0);
 	run(s, "mac_del br0 52:54:00:00:00:99 vlan=5", -1);
+	freesim(s);
+}
+
+/* A ping prints what ping(8) prints: each reply, each unanswered request
+ * (as ping -O), an unreachable host, and the statistics. */
+static void test_ping_prints_like_ping8(void **state)
+{
+	struct sim *s = mksim();
+	static char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	(void)state;
+	fclose(s->out);
+	s->out = f;
+	s->show_time = false;
+	run(s, "a ping 10.0.0.3 count=3 interval=100ms", 0);
+	run(s, "a ping 10.0.0.9 count=2", 0);
+	loop_run(s->loop, 10 * NS_PER_SEC);
+	fflush(f);
+	assert_non_null(strstr(buf, "a: 64 bytes from 10.0.0.3: icmp_seq=0 ttl=64 time="));
+	assert_non_null(strstr(buf, "a: 64 bytes from 10.0.0.3: icmp_seq=2 ttl=64 time="));
+	assert_non_null(strstr(buf, "a: --- 10.0.0.3 ping statistics ---\n"
+				    "a: 3 packets transmitted, 3 received, 0% packet loss, time 200ms\n"
+				    "a: rtt min/avg/max/mdev = "));
+	/* Nobody has 10.0.0.9: ARP gives up after 3 tries. */
+	assert_non_null(strstr(buf, "a: no answer yet for icmp_seq=0\n"));
+	assert_non_null(strstr(buf, "a: From 10.0.0.1 icmp_seq=1 Destination Host Unreachable\n"));
+	assert_non_null(strstr(buf, "a: --- 10.0.0.9 ping statistics ---\n"
+				    "a: 2 packets transmitted, 0 received, +2 errors, 100% packet loss, "
+				    "time 1000ms\n"));
+	assert_null(strstr(buf, "rtt min/avg/max/mdev = 0.000"));
 	freesim(s);
 }
 
@@ -180,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_info_network_layout),
 		cmocka_unit_test(test_ping_and_tables),
+		cmocka_unit_test(test_ping_prints_like_ping8),
 		cmocka_unit_test(test_set_link_and_expect),
 		cmocka_unit_test(test_errors_and_check),
 		cmocka_unit_test(test_capture),

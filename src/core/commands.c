@@ -417,6 +417,7 @@ static int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 	static const char *const keys[] = { "count", "interval", "size", NULL };
 	char *vals[3] = { NULL, NULL, NULL };
 	struct guest *gu;
+	char ip[16];
 	uint32_t dst;
 	uint64_t count = 3, interval = NS_PER_SEC, size = 56;
 
@@ -443,8 +444,9 @@ static int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 		return 0;
 	if (guest_ping(gu, dst, (uint32_t)count, interval, (uint32_t)size, c->err) == NULL)
 		return -1;
-	fprintf(c->out, "%s: PING %s %" PRIu64 " bytes, count %" PRIu64 "\n", gu->node.name,
-		argv[2], size, count);
+	/* As ping(8) starts; replies and statistics follow as events. */
+	fprintf(c->out, "%s: PING %s (%s) %" PRIu64 "(%" PRIu64 ") bytes of data.\n", gu->node.name,
+		argv[2], fmt_ipv4(dst, ip), size, size + 28);
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ICMP_HLEN 8
+
 #define UDP_ECHO_PORT 7
 #define UDP_DISCARD_PORT 9
 
@@ -172,9 +172,17 @@ static void arp_entry_drop_pending(struct arp_entry *e, enum drop_reason why)
 	struct nic *nic = e->guest->nics[e->nic];
 
 	for (int i = 0; i < e->npending; i++) {
-		port_drop(nic->port, e->pending[i], why);
-		if (why == DROP_ARP_FAILED)
+		struct frame *f = e->pending[i];
+
+		if (why == DROP_ARP_FAILED) {
+			/* A ping waiting here hears of it, as ping(8) does. */
+			uint32_t off = f->len >= 18 && rd16(f->data + 12) == 0x8100 ? 18 : 14;
+
 			e->guest->st.arp_failed++;
+			if (f->len > off)
+				guest_ping_unreachable(e->guest, f->data + off, f->len - off);
+		}
+		port_drop(nic->port, f, why);
 	}
 	e->npending = 0;
 }
@@ -396,8 +404,8 @@ int guest_ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_t
 	return 0;
 }
 
-static void icmp_send(struct guest *gu, uint32_t dst, uint8_t type, uint8_t code,
-		      const uint8_t *rest4, const uint8_t *data, uint32_t dlen, uint32_t src)
+void guest_icmp_send(struct guest *gu, uint32_t dst, uint8_t type, uint8_t code,
+		     const uint8_t *rest4, const uint8_t *data, uint32_t dlen, uint32_t src)
 {
 	uint8_t buf[ICMP_HLEN + 1500];
 
@@ -412,36 +420,8 @@ static void icmp_send(struct guest *gu, uint32_t dst, uint8_t type, uint8_t code
 	guest_ip_output(gu, dst, 1, buf, ICMP_HLEN + dlen, src);
 }
 
-static void ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t seq)
-{
-	uint64_t now = loop_now(gu->node.g->loop);
-
-	for (int i = gu->npings - 1; i >= 0; i--) {
-		struct ping *p = gu->pings[i];
-		uint64_t rtt;
-
-		if (p->ident != ident || p->dst != from)
-			continue;
-		if (seq >= p->count || p->sent_at[seq] == 0)
-			return;
-		if (p->got[seq]) {
-			p->dups++;
-			return;
-		}
-		p->got[seq] = 1;
-		rtt = now - p->sent_at[seq];
-		p->received++;
-		p->rtt_sum += rtt;
-		if (p->received == 1 || rtt < p->rtt_min)
-			p->rtt_min = rtt;
-		if (rtt > p->rtt_max)
-			p->rtt_max = rtt;
-		return;
-	}
-}
-
-static void icmp_input(struct guest *gu, uint32_t src, uint32_t dst, const uint8_t *m,
-		       uint32_t len, struct nic *nic)
+static void icmp_input(struct guest *gu, uint32_t src, uint32_t dst, uint8_t ttl,
+		       const uint8_t *m, uint32_t len, struct nic *nic)
 {
 	if (len < ICMP_HLEN || csum_fold(csum_add(0, m, len)) != 0) {
 		nic->port->st.drops[DROP_BAD_PACKET]++;
@@ -451,12 +431,12 @@ static void icmp_input(struct guest *gu, uint32_t src, uint32_t dst, const uint8
 	case 8:
 		gu->st.icmp_echo_requests++;
 		/* Answer from the address asked, unless it was a broadcast. */
-		icmp_send(gu, src, 0, 0, m + 4, m + ICMP_HLEN, len - ICMP_HLEN,
+		guest_icmp_send(gu, src, 0, 0, m + 4, m + ICMP_HLEN, len - ICMP_HLEN,
 			  nic_is_bcast(nic, dst) ? 0 : dst);
 		break;
 	case 0:
 		gu->st.icmp_echo_replies++;
-		ping_reply(gu, src, rd16(m + 4), rd16(m + 6));
+		guest_ping_reply(gu, src, rd16(m + 4), rd16(m + 6), ttl, len);
 		break;
 	case 3:
 		gu->st.icmp_unreachable_rx++;
@@ -573,7 +553,7 @@ static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uin
 			static const uint8_t unused[4];
 			uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
 
-			icmp_send(gu, src, 3, 3, unused, ip, ihl + 8, dst);
+			guest_icmp_send(gu, src, 3, 3, unused, ip, ihl + 8, dst);
 		}
 	}
 }
@@ -608,7 +588,7 @@ static void ip_input(struct guest *gu, struct nic *nic, struct frame *f)
 	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0, false);
 	gu->st.ip_rx++;
 	if (ip[9] == 1)
-		icmp_input(gu, src, dst, ip + ihl, tot - ihl, nic);
+		icmp_input(gu, src, dst, ip[8], ip + ihl, tot - ihl, nic);
 	else if (ip[9] == 17)
 		udp_input(gu, ip, ip + ihl, tot - ihl, nic);
 	else if (ip[9] == 6 && dst == nic->ip)
@@ -668,70 +648,6 @@ static void guest_input(struct node *n, struct port *in, struct frame *f)
 }
 
 /* ---- sessions ------------------------------------------------------------ */
-
-static void ping_tick(void *arg)
-{
-	struct ping *p = arg;
-	struct guest *gu = p->guest;
-	struct loop *l = gu->node.g->loop;
-	uint8_t rest[4], *data;
-	uint16_t seq = (uint16_t)p->sent;
-
-	data = xcalloc(1, p->size ? p->size : 1);
-	for (uint32_t i = 0; i < p->size; i++)
-		data[i] = (uint8_t)(i + 0x10);
-	wr16(rest, p->ident);
-	wr16(rest + 2, seq);
-	p->sent_at[p->sent] = MAX(loop_now(l), 1);
-	p->sent++;
-	icmp_send(gu, p->dst, 8, 0, rest, data, p->size, 0);
-	free(data);
-	if (p->sent < p->count)
-		loop_timer_arm(l, &p->timer, loop_now(l) + p->interval);
-}
-
-struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t interval,
-			uint32_t size, char *err)
-{
-	struct ping *p;
-
-	if (count == 0 || count > PING_MAX_COUNT) {
-		errf(err, "count must be 1..%u", PING_MAX_COUNT);
-		return NULL;
-	}
-	if (size > PING_MAX_SIZE) {
-		errf(err, "size %u is too large: at most %u (no IP fragmentation)", size,
-		     PING_MAX_SIZE);
-		return NULL;
-	}
-	if (gu->npings == GUEST_MAX_PINGS) {
-		errf(err, "%s already ran %d pings, the most one guest keeps", gu->node.name,
-		     GUEST_MAX_PINGS);
-		return NULL;
-	}
-	p = xcalloc(1, sizeof(*p));
-	p->guest = gu;
-	p->dst = dst;
-	p->ident = (uint16_t)(gu->ident_base + gu->npings);
-	p->count = count;
-	p->size = size;
-	p->interval = interval;
-	p->started = loop_now(gu->node.g->loop);
-	p->sent_at = xcalloc(count, sizeof(*p->sent_at));
-	p->got = xcalloc(count, 1);
-	timer_init(&p->timer, ping_tick, p);
-	gu->pings[gu->npings++] = p;
-	ping_tick(p);
-	return p;
-}
-
-struct ping *guest_last_ping(struct guest *gu, uint32_t dst)
-{
-	for (int i = gu->npings - 1; i >= 0; i--)
-		if (dst == 0 || gu->pings[i]->dst == dst)
-			return gu->pings[i];
-	return NULL;
-}
 
 static void udp_flow_tick(void *arg)
 {
@@ -804,12 +720,8 @@ static void guest_destroy(struct node *n)
 	while (gu->narp > 0)
 		arp_remove(gu, gu->narp - 1);
 	free(gu->arp);
-	for (int i = 0; i < gu->npings; i++) {
-		loop_timer_disarm(l, &gu->pings[i]->timer);
-		free(gu->pings[i]->sent_at);
-		free(gu->pings[i]->got);
-		free(gu->pings[i]);
-	}
+	for (int i = 0; i < gu->npings; i++)
+		guest_ping_free(gu->pings[i]);
 	for (int i = 0; i < gu->nflows; i++) {
 		loop_timer_disarm(l, &gu->flows[i]->timer);
 		free(gu->flows[i]->data);

@@ -90,9 +90,11 @@ struct ping {
 	uint64_t started;
 	uint32_t sent, received, dups, errors;
 	uint64_t rtt_min, rtt_max, rtt_sum;     /* ns */
+	double rtt_sq;                          /* sum of squared RTTs, ms^2, for mdev */
 	uint64_t *sent_at;                      /* per sequence number; 0: not sent */
 	uint8_t *got;                           /* per sequence number: reply seen */
-	struct timer timer;
+	bool done;                              /* statistics printed */
+	struct timer timer;                     /* the next request, then the end */
 };
 
 struct guest_stats {

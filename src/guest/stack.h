@@ -11,6 +11,7 @@
 #define ETH_P_IP 0x0800
 #define ETH_P_ARP 0x0806
 #define IP_HLEN 20
+#define ICMP_HLEN 8
 #define UDP_HLEN 8
 #define TCP_HLEN 20
 
@@ -49,10 +50,21 @@ void guest_udp_raw(struct nic *nic, const uint8_t *dmac, uint32_t src, uint32_t 
 		   uint16_t sport, uint16_t dport, const uint8_t *data, uint32_t len);
 /* The NIC and next hop toward dst, or NULL. */
 struct nic *guest_route(struct guest *gu, uint32_t dst, uint32_t *nexthop);
+/* Sends an ICMP message: type, code, the 4 bytes after the checksum, data. */
+void guest_icmp_send(struct guest *gu, uint32_t dst, uint8_t type, uint8_t code,
+		     const uint8_t *rest4, const uint8_t *data, uint32_t dlen, uint32_t src);
 /* Prints "[time] GUEST: message" to the run's output. */
 void guest_event(struct guest *gu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Forgets ARP entries learned on a NIC (its address changed). */
 void guest_arp_flush_nic(struct guest *gu, int nic);
+
+/* ping.c: an echo reply (ICMP length len, IP TTL ttl) from `from`. */
+void guest_ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t seq, uint8_t ttl,
+		      uint32_t len);
+/* A packet of ours (IPv4 header first) dropped because ARP never answered:
+ * when it is a ping's echo request, that ping says so. */
+void guest_ping_unreachable(struct guest *gu, const uint8_t *ip, uint32_t len);
+void guest_ping_free(struct ping *p);
 
 /* dhcp.c: a UDP datagram for port 68 on a NIC with a DHCP client. */
 void dhcp_input(struct dhcp_client *d, const uint8_t *ip, const uint8_t *data, uint32_t len);
