@@ -15,6 +15,7 @@ struct tri {
 static void mktri(struct tri *t)
 {
 	char err[256], mac[32];
+	int line;
 
 	t->l = loop_new(LOOP_VIRTUAL, 1 << 16);
 	t->p = frame_pool_new(1 << 16);
@@ -24,9 +25,10 @@ static void mktri(struct tri *t)
 
 		snprintf(name, sizeof(name), "b%d", i);
 		t->b[i] = bridge_new(t->g, name, 64, 300 * NS_PER_SEC, 1);
-		assert_int_equal(stp_bridge_key(t->b[i], "stp", "on", err), 1);
+		assert_int_equal(stp_bridge_key(t->b[i], "stp", "on", 1, err), 1);
 		snprintf(mac, sizeof(mac), "02:00:00:00:00:0%d", i + 1);
-		assert_int_equal(stp_bridge_key(t->b[i], "bridge_mac", mac, err), 1);
+		assert_int_equal(stp_bridge_key(t->b[i], "bridge_mac", mac, 1, err), 1);
+		assert_int_equal(stp_check(t->b[i], &line, err), 0);
 	}
 	/* b0 has the lowest ID; b1 beats b2 on the shared cable. */
 	t->lk[0] = link_new(t->g, bridge_add_port(t->b[0]), bridge_add_port(t->b[1]), 0, 0, 0, 0);
@@ -179,19 +181,61 @@ static void test_keys(void **state)
 	struct tri t;
 	char err[256];
 	struct stp_port p = { 0 };
+	struct bridge *b;
+	int line;
 
 	(void)state;
 	mktri(&t);
-	assert_int_equal(stp_bridge_key(t.b[0], "priority", "70000", err), -1);
-	assert_int_equal(stp_bridge_key(t.b[0], "max_age", "5s", err), -1);
-	assert_int_equal(stp_bridge_key(t.b[0], "hello_time", "2.5s", err), -1);
-	assert_int_equal(stp_bridge_key(t.b[0], "ageing", "1s", err), 0);
+	assert_int_equal(stp_bridge_key(t.b[0], "priority", "70000", 1, err), -1);
+	assert_int_equal(stp_bridge_key(t.b[0], "max_age", "soon", 1, err), -1);
+	assert_int_equal(stp_bridge_key(t.b[0], "ageing", "1s", 1, err), 0);
 	assert_int_equal(stp_port_key(&p, "cost", "0", err), -1);
 	assert_int_equal(stp_port_key(&p, "cost", "19", err), 1);
 	assert_int_equal(p.cost, 19);
-	assert_int_equal(stp_bridge_key(t.b[0], "hello_time", "10s", err), 1);
-	assert_int_equal(stp_check(t.b[0], err), -1);   /* max_age 20 < 2 x 11 */
+	/* Ranges and relations are checked with STP on, on the key's line. */
+	assert_int_equal(stp_bridge_key(t.b[0], "hello_time", "2.5s", 7, err), 1);
+	assert_int_equal(stp_check(t.b[0], &line, err), -1);
+	assert_int_equal(line, 7);
+	assert_non_null(strstr(err, "hello_time: 2.5s: whole seconds from 1 to 10"));
+	assert_int_equal(stp_bridge_key(t.b[0], "hello_time", "10s", 8, err), 1);
+	assert_int_equal(stp_check(t.b[0], &line, err), -1);   /* max_age 20 < 2 x 11 */
+	assert_int_equal(line, 8);
+	assert_non_null(strstr(err, "max_age 20s must be at least 2 x (hello_time + 1) = 22s"));
+	assert_int_equal(stp_bridge_key(t.b[0], "max_age", "30s", 9, err), 1);
+	assert_int_equal(stp_check(t.b[0], &line, err), -1);   /* 30 > 2 x (15 - 1) */
+	assert_int_equal(line, 9);
 	freetri(&t);
+
+	/* Without stp = on, no key switches STP on, and none is range-checked:
+	 * brctl setfd br0 1 is taken. stp = on after them, in any order, is
+	 * what turns it on. */
+	t.l = loop_new(LOOP_VIRTUAL, 1 << 10);
+	t.p = frame_pool_new(1 << 10);
+	t.g = graph_new(t.l, t.p, 1, 64);
+	b = bridge_new(t.g, "br0", 64, 300 * NS_PER_SEC, 1);
+	assert_int_equal(stp_bridge_key(b, "hello_time", "2s", 2, err), 1);
+	assert_int_equal(stp_bridge_key(b, "priority", "4096", 3, err), 1);
+	assert_int_equal(stp_bridge_key(b, "max_age", "12s", 4, err), 1);
+	assert_int_equal(stp_bridge_key(b, "forward_delay", "1s", 5, err), 1);
+	assert_int_equal(stp_bridge_key(b, "bridge_mac", "02:00:00:00:00:09", 6, err), 1);
+	assert_int_equal(stp_check(b, &line, err), 0);
+	assert_null(b->stp);
+	assert_int_equal(stp_bridge_key(b, "stp", "on", 7, err), 1);
+	assert_int_equal(stp_check(b, &line, err), -1);
+	assert_int_equal(line, 5);
+	assert_non_null(strstr(err, "forward_delay: 1s: whole seconds from 4 to 30"));
+	assert_int_equal(stp_bridge_key(b, "forward_delay", "8s", 8, err), 1);
+	assert_int_equal(stp_check(b, &line, err), 0);
+	assert_non_null(b->stp);
+	assert_int_equal(b->stp->priority, 4096);
+	assert_int_equal(b->stp->fwd_delay, 8 * NS_PER_SEC);
+	assert_int_equal(b->stp->mac[5], 9);
+	assert_int_equal(stp_bridge_key(b, "stp", "off", 9, err), 1);
+	assert_int_equal(stp_check(b, &line, err), 0);
+	assert_null(b->stp);
+	graph_free(t.g);
+	frame_pool_free(t.p);
+	loop_free(t.l);
 }
 
 int main(void)

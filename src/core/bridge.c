@@ -347,6 +347,7 @@ static void bridge_destroy(struct node *n)
 	loop_timer_disarm(n->g->loop, &b->ager);
 	stp_stop(b);
 	free(b->stp);
+	free(b->stp_conf);
 	fdb_free(b->fdb);
 	for (int i = 0; b->bp != NULL && i <= b->nbp; i++)
 		free(b->bp[i]);
@@ -548,8 +549,10 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 
 int bridge_check_ports(struct bridge *b, int *line, char *err)
 {
-	if (stp_check(b, err) < 0) {
-		*line = b->node.line;
+	*line = b->node.line;
+	if (stp_check(b, line, err) < 0) {
+		if (*line == 0)
+			*line = b->node.line;
 		return -1;
 	}
 	for (int i = 1; i <= b->nbp; i++) {

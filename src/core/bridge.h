@@ -72,6 +72,7 @@ struct bridge {
 	bool vlan_aware;
 	struct bport **bp;              /* [1..nbp]: settings by port number */
 	int nbp;
+	struct stp_conf *stp_conf;      /* the file's STP keys; NULL: none */
 	struct stp *stp;                /* NULL: no spanning tree */
 	bool has_mirror;
 };

@@ -55,6 +55,23 @@ struct stp_port {
 	uint64_t since;                 /* time of the last state change */
 };
 
+/*
+ * What the topology file says about a bridge's spanning tree. Keys only
+ * record what they are given (and the line); whether the tree runs is
+ * stp = on alone, whatever the order of the keys, and the 802.1D ranges
+ * and timer relations are checked (stp_check) only when it does, so
+ * `forward_delay = 1s` on a bridge without STP is taken, as `brctl setfd
+ * br0 1` is.
+ */
+struct stp_conf {
+	bool on;
+	uint16_t priority;
+	uint8_t mac[6];
+	bool mac_set;
+	uint64_t hello_time, max_age, fwd_delay;        /* ns */
+	int hello_line, max_age_line, fwd_line;         /* 0: the default */
+};
+
 struct bridge;
 struct port;
 struct frame;
@@ -79,12 +96,18 @@ struct stp {
 };
 
 /* Bridge keys: stp, priority, hello_time, max_age, forward_delay,
- * bridge_mac. Returns 1 (taken), 0 (not an STP key) or -1 (err set). */
-int stp_bridge_key(struct bridge *b, const char *key, const char *val, char *err);
+ * bridge_mac, recorded in the bridge's stp_conf with their line. Returns 1
+ * (taken), 0 (not an STP key) or -1 (err set: not a value at all). */
+int stp_bridge_key(struct bridge *b, const char *key, const char *val, int line, char *err);
 /* Port keys: cost, priority. Same returns. */
 int stp_port_key(struct stp_port *sp, const char *key, const char *val, char *err);
-/* max_age >= 2 (hello_time + 1 s), max_age <= 2 (forward_delay - 1 s). */
-int stp_check(struct bridge *b, char *err);
+/* Once the bridge's keys are all read: with stp = on, checks the 802.1D
+ * ranges (hello_time 1..10 s, max_age 6..40 s, forward_delay 4..30 s,
+ * whole seconds) and relations (max_age >= 2 (hello_time + 1 s), max_age
+ * <= 2 (forward_delay - 1 s)) and makes the protocol's state. Returns 0,
+ * or -1 with err and *line (the offending key's; for a relation, the one
+ * of its keys written last). */
+int stp_check(struct bridge *b, int *line, char *err);
 
 /* Starts the protocol (ports up become listening, the hello timer runs). */
 void stp_start(struct bridge *b);

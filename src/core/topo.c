@@ -573,7 +573,7 @@ static void bridge_key(struct loader *L, struct bridge *b, const char *k, const 
 bad:
 		free(d.port);
 		free(copy);
-	} else if (stp_bridge_key(b, k, v, err) != 0) {
+	} else if (stp_bridge_key(b, k, v, line, err) != 0) {
 		if (err[0] != '\0')
 			lerr(L, line, "%s: %s", k, err);
 	} else if (strncmp(k, "port.", 5) == 0) {

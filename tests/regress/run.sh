@@ -215,6 +215,40 @@ else
 	not_ok "SIGTERM before the expectation: exit $rc"
 	sed 's/^/    /' "$tmp/signal.out"
 fi
+# STP runs with stp = on only: timers, priority and bridge_mac without it
+# neither start it (pings would wait 30 s for listening and learning) nor
+# are range-checked (brctl setfd br0 1 is taken).
+cat > "$tmp/stp-off.ini" <<'INI'
+[bridge br0]
+priority = 4096
+hello_time = 2
+max_age = 12s
+forward_delay = 1
+bridge_mac = 02:00:00:00:00:09
+[guest a]
+nic = model=e1000
+ip = 10.0.0.1/24
+[guest b]
+nic = model=e1000
+ip = 10.0.0.2/24
+[link]
+a = br0
+b = a
+[link]
+a = br0
+b = b
+[scenario]
+at 0s = a ping 10.0.0.2 count=3
+at 5s = expect a.ping.received == 3
+INI
+"$QNETSIM" --headless -q --trace "$tmp/stp-off.trace" "$tmp/stp-off.ini" > "$tmp/stp-off.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep -q 'STP' "$tmp/stp-off.trace"; then
+	ok "STP keys without stp = on: no spanning tree, no range check, pings pass"
+else
+	not_ok "STP keys without stp = on: exit $rc"
+	sed 's/^/    /' "$tmp/stp-off.out"
+fi
 "$QNETSIM" --headless --bogus topologies/qemu-vlans.ini > /dev/null 2>&1
 rc=$?; [ "$rc" -eq 2 ] && ok "unknown option exits 2" || not_ok "unknown option exited $rc"
 "$QNETSIM" --headless > /dev/null 2>&1
