@@ -119,6 +119,18 @@ static void test_errors(void **state)
 		  ":4: 'many' is not a number" },
 		{ "key = value\n", ":1: 'key' is outside any section" },
 		{ "[guest bad.name]\n", ":1: bad name 'bad.name'" },
+		/* A port number too large says so, not how ports are named. */
+		{ "[bridge swB]\n[guest a]\nnic = model=e1000\n[link]\na = a\nb = swB.99999\n",
+		  ":6: link endpoint 'swB.99999': port 99999 is out of range: a bridge has at most "
+		  "4096 ports (swB.1 .. swB.4096)" },
+		{ "[bridge swB]\n[guest a]\nnic = model=e1000\n[link]\na = a\nb = swB.x\n",
+		  ":6: link endpoint 'swB.x': ports of swB are numbered (swB.1, swB.2, ...)" },
+		/* A VLAN list with spaces asks for commas. */
+		{ "[bridge b]\nport.3.trunk = 10 20\n",
+		  ":2: port.3.trunk: '10 20': separate VLANs with commas and ranges with a dash "
+		  "(10,20,30-40)" },
+		{ "[bridge b]\nstp = maybe\n",
+		  ":2: stp: 'maybe' is not on or off (also yes/no, y/n, true/false, 1/0)" },
 	};
 	char errs[2048];
 	struct sim *s;
@@ -133,6 +145,32 @@ static void test_errors(void **state)
 		assert_true(strncmp(errs, "/tmp/qnetsim-test-", 18) == 0);
 		sim_free(s);
 	}
+}
+
+/* Booleans take what QEMU takes (restrict=y), and VLAN lists their
+ * spaces around commas. */
+static void test_values_qemu_takes(void **state)
+{
+	static const char *const yes[] = { "on", "yes", "y", "true", "1", "ON", "Y" };
+	static const char *const no[] = { "off", "no", "n", "false", "0", "N" };
+	char errs[2048];
+	struct sim *s;
+	bool b;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		assert_int_equal(parse_bool(yes[i], &b, errs), 0);
+		assert_true(b);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
+		assert_int_equal(parse_bool(no[i], &b, errs), 0);
+		assert_false(b);
+	}
+	assert_int_equal(load("[bridge b]\nstp = y\nport.1.trunk = 10 , 20-30\n"
+			      "[guest a]\nnic = model=e1000\n[link]\na = a\nb = b\n",
+			      &s, errs, sizeof(errs)), 0);
+	assert_non_null(sim_bridge(s, "b")->stp);
+	sim_free(s);
 }
 
 static void test_long_line(void **state)
@@ -160,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_links_and_ports),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_values_qemu_takes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -422,8 +422,19 @@ static int parse_vid_list(const char *v, uint8_t *set, char *err)
 		char *dash;
 		uint64_t lo, hi;
 
-		while (*tok == ' ')
+		size_t n;
+
+		while (*tok == ' ' || *tok == '\t')
 			tok++;
+		n = strlen(tok);
+		while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+			tok[--n] = '\0';
+		if (strpbrk(tok, " \t;") != NULL && strspn(tok, "0123456789- \t;") == n) {
+			errf(err, "'%s': separate VLANs with commas and ranges with a dash "
+				  "(10,20,30-40)", v);
+			free(copy);
+			return -1;
+		}
 		dash = strchr(tok, '-');
 		if (dash != NULL)
 			*dash = '\0';

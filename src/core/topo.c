@@ -827,9 +827,15 @@ static struct port *endpoint(struct loader *L, const char *ep, int line)
 		/* br0.3: create ports up to 3 so the number is the one asked for. */
 		uint64_t num;
 
-		if (parse_u64(dot + 1, 1, 4096, &num, NULL) < 0) {
+		if (parse_u64(dot + 1, 0, UINT64_MAX, &num, NULL) < 0 || num == 0) {
 			lerr(L, line, "link endpoint '%s': ports of %s are numbered (%s.1, %s.2, ...)",
 			     ep, name, name, name);
+			return NULL;
+		}
+		if (num > 4096) {
+			lerr(L, line, "link endpoint '%s': port %s is out of range: a %s has at most "
+				      "4096 ports (%s.1 .. %s.4096)", ep, dot + 1,
+			     hub_from_node(n) != NULL ? "hub" : "bridge", name, name);
 			return NULL;
 		}
 		while ((uint64_t)n->nports < num) {

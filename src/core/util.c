@@ -282,8 +282,9 @@ int parse_percent(const char *s, double *frac, char *err)
 
 int parse_bool(const char *s, bool *out, char *err)
 {
-	static const char *yes[] = { "on", "yes", "true", "1", "up" };
-	static const char *no[] = { "off", "no", "false", "0", "down" };
+	/* QEMU's words (on/off, yes/no, y/n, true/false), and ours. */
+	static const char *yes[] = { "on", "yes", "y", "true", "1", "up" };
+	static const char *no[] = { "off", "no", "n", "false", "0", "down" };
 
 	for (size_t i = 0; s != NULL && i < ARRAY_SIZE(yes); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
@@ -295,7 +296,7 @@ int parse_bool(const char *s, bool *out, char *err)
 			return 0;
 		}
 	}
-	return errf(err, "'%s' is not on or off", s ? s : "");
+	return errf(err, "'%s' is not on or off (also yes/no, y/n, true/false, 1/0)", s ? s : "");
 }
 
 int parse_mac(const char *s, uint8_t mac[6])
