@@ -119,6 +119,21 @@ static void lerr(struct loader *L, int line, const char *fmt, ...)
 	L->nerrors++;
 }
 
+/* A warning: "file:line: warning: ...", and the run goes on. */
+static void lwarn(struct loader *L, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void lwarn(struct loader *L, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(L->errs, "%s:%d: warning: ", L->path, line);
+	va_start(ap, fmt);
+	vfprintf(L->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', L->errs);
+}
+
 static struct sect *cur_sect(struct loader *L)
 {
 	return L->nsects > 0 ? &L->sects[L->nsects - 1] : NULL;
@@ -937,7 +952,6 @@ static void resolve(struct loader *L)
 			lerr(L, line, "%s", err);
 	}
 	struct sim *s = L->s;
-	bool *linked;
 
 	if (s->nguests * GUEST_MAX_NICS > 1000000)
 		lerr(L, 1, "too many guests");
@@ -1094,7 +1108,6 @@ static void resolve(struct loader *L)
 		link_new(s->g, d->nic->port, nd->port, 0, 0, 0, d->line);
 	}
 	/* Explicit links first, in file order. */
-	linked = xcalloc(s->g->portcap + 1, sizeof(*linked));
 	for (int i = 0; i < L->nlinks; i++) {
 		struct link_decl *d = &L->links[i];
 		struct port *a, *b;
@@ -1132,7 +1145,6 @@ static void resolve(struct loader *L)
 		if (d->down)
 			a->admin_up = b->admin_up = false;
 	}
-	free(linked);
 	/* NICs not linked go to their QEMU vlan (hub), vlan 0 by default. */
 	for (int i = 0; i < s->nguests; i++) {
 		for (int j = 0; j < s->guests[i]->nnics; j++) {
@@ -1141,6 +1153,11 @@ static void resolve(struct loader *L)
 
 			if (nic->port->link != NULL)
 				continue;
+			/* QEMU does this silently; a teacher wants to know. */
+			if (nic->vlan < 0)
+				lwarn(L, nic->line, "%s has no vlan=, netdev= or [link]: it goes on "
+						    "hub vlan0, as in QEMU (write vlan=0 to say so)",
+				      nic->port->name);
 			h = sim_vlan_hub(s, nic->vlan >= 0 ? nic->vlan : 0, nic->line);
 			link_new(s->g, nic->port, hub_add_port(h), 0, 0, 0, nic->line);
 		}

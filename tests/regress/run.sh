@@ -215,6 +215,17 @@ else
 	not_ok "SIGTERM before the expectation: exit $rc"
 	sed 's/^/    /' "$tmp/signal.out"
 fi
+# A NIC with no vlan=, netdev= or link lands on vlan 0, as in QEMU, with a
+# warning that does not fail the check.
+out=$("$QNETSIM" --check topologies/qemu-vlans.ini 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q "^topologies/qemu-vlans.ini:11: warning: vm1.nic0 has no vlan=, netdev= or \[link\]: it goes on hub vlan0" &&
+   [ "$(echo "$out" | grep -c warning)" -eq 1 ]; then
+	ok "--check warns about the one NIC that lands on vlan 0 unasked, and passes"
+else
+	not_ok "vlan 0 warning: exit $rc"
+	echo "$out" | sed 's/^/    /'
+fi
 # STP runs with stp = on only: timers, priority and bridge_mac without it
 # neither start it (pings would wait 30 s for listening and learning) nor
 # are range-checked (brctl setfd br0 1 is taken).
