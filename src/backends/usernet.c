@@ -701,15 +701,31 @@ static int smb_open(struct usernet *u, char *err)
 
 /* ---- open and close ---------------------------------------------------------- */
 
+/*
+ * Can libslirp send the guests' pings from this host? It opens an
+ * unprivileged ICMP ("ping") socket, which net.ipv4.ping_group_range
+ * allows per group, and when that is refused falls back to a raw ICMP
+ * socket, which root (CAP_NET_RAW) may open. Both are tried here the same
+ * way, so ping_group_range is blamed only when it is what stops them.
+ */
 static void check_ping_socket(struct usernet *u)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	int dgram_errno = errno;
 	char range[64] = "?";
 	FILE *f;
 
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	if (fd >= 0) {
 		close(fd);
 		u->ping_ok = true;
+		return;
+	}
+	if (dgram_errno != EACCES) {
+		snprintf(u->ping_why, sizeof(u->ping_why),
+			 "libslirp cannot open an ICMP socket (%s), nor a raw one without "
+			 "CAP_NET_RAW", strerror(dgram_errno));
 		return;
 	}
 	f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
@@ -723,9 +739,10 @@ static void check_ping_socket(struct usernet *u)
 				*p = ' ';
 	}
 	snprintf(u->ping_why, sizeof(u->ping_why),
-		 "net.ipv4.ping_group_range is '%s', which leaves out group %u, so libslirp "
-		 "cannot open an ICMP socket (sysctl -w net.ipv4.ping_group_range='0 "
-		 "2147483647' allows it)", range, (unsigned)getegid());
+		 "net.ipv4.ping_group_range is '%s', which leaves out group %u, and a raw "
+		 "ICMP socket needs root (CAP_NET_RAW), so libslirp cannot send it "
+		 "(sysctl -w net.ipv4.ping_group_range='0 2147483647' allows it)", range,
+		 (unsigned)getegid());
 }
 
 int usernet_open(struct netdev *nd, char *err)

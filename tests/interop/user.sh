@@ -71,8 +71,14 @@ range=$(cat /proc/sys/net/ipv4/ping_group_range 2>/dev/null | tr -s '\t ' ' ')
 gid=$(id -g)
 ping_allowed=no
 set -- $range
+# libslirp sends a guest's ping through a ping socket (ping_group_range)
+# or, failing that, a raw socket (root): either way, to the host's
+# 127.0.0.1 it comes back.
 if [ $# -eq 2 ] && [ "$gid" -ge "$1" ] && [ "$gid" -le "$2" ]; then ping_allowed=yes; fi
-if [ $ping_allowed = yes ]; then pings="at 3s = expect nat.pings_lost == 0"
+[ "$(id -u)" -eq 0 ] && ping_allowed=yes
+if [ $ping_allowed = yes ]; then
+	pings="at 3s = expect nat.pings_lost == 0
+at 3s = expect A.ping.received == 1"
 else pings="at 3s = expect nat.pings_lost == 1"; fi
 sleep 0.3
 cat > "$tmp/out.ini" <<EOF
@@ -96,7 +102,7 @@ at 1s   = tcp_send A 1 "from the guest\n"
 at 1s   = tcp_send A 2 "through cat\n"
 at 1s   = tcp_send A 3 "to the host port\n"
 at 1.5s = tcp_close A 1
-at 2s   = ping A 192.0.2.1 count=1
+at 2s   = ping A 127.0.0.1 count=1
 at 3s   = info tcp A
 at 3s   = expect A.tcp[1].rx contains greetings
 at 3s   = expect A.tcp[1].tx_bytes == 15
@@ -178,10 +184,39 @@ check "the host server got the guest's bytes" grep -qx 'from the guest' "$tmp/ho
 check "the guestfwd host port got the guest's bytes" grep -qx 'to the host port' "$tmp/gfwd.got"
 check "the DNS server on the host saw both queries" grep -qx 'queries 2' "$tmp/dns.out"
 if [ $ping_allowed = yes ]; then
-	ok "ping past the NAT: ping_group_range ($range) lets group $gid send"
+	check "ping past the NAT comes back (uid $(id -u), ping_group_range $range), nothing blamed" \
+		sh -c "! grep -q 'cannot leave' '$tmp/out.out'"
 else
 	check "ping past the NAT: lost, and the run says why (ping_group_range $range)" \
-		grep -q "ping 192.0.2.1 cannot leave this host: net.ipv4.ping_group_range" "$tmp/out.out"
+		grep -q "ping 127.0.0.1 cannot leave this host: net.ipv4.ping_group_range" "$tmp/out.out"
+fi
+# As root, the same run as nobody, outside ping_group_range: neither socket
+# opens, and the run blames ping_group_range.
+set -- $range
+if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null && [ $# -eq 2 ] &&
+   { [ 65534 -lt "$1" ] || [ 65534 -gt "$2" ]; }; then
+	cat > "$tmp/nobody.ini" <<INI
+[guest A]
+nic = model=e1000,netdev=nat
+ip  = dhcp
+[netdev nat]
+type = user
+[scenario]
+at 1s = ping A 127.0.0.1 count=1
+at 3s = expect nat.pings_lost == 1
+at 3s = expect A.ping.received == 0
+INI
+	chmod a+rx "$tmp"; chmod a+r "$tmp/nobody.ini"
+	q=$(cd "$(dirname "$QNETSIM")" && pwd)/$(basename "$QNETSIM")
+	( cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$q" --headless "$tmp/nobody.ini" ) > "$tmp/nobody.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "ping 127.0.0.1 cannot leave this host: net.ipv4.ping_group_range is '$1 $2', which leaves out group 65534" "$tmp/nobody.out"; then
+		ok "as nobody, outside ping_group_range: the ping is lost and ping_group_range is blamed"
+	else
+		not_ok "as nobody: exit $rc"
+		show "$tmp/nobody.out"
+	fi
 fi
 
 if [ $have_qemu = yes ]; then
