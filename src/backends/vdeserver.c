@@ -90,11 +90,6 @@ struct vdeserver *vdeserver_of(struct sim *s, const struct node *owner)
 	return NULL;
 }
 
-const char *vdeserver_dir(const struct vdeserver *v)
-{
-	return v->dir;
-}
-
 int vdeserver_line(const struct vdeserver *v)
 {
 	return v->line;

@@ -54,7 +54,6 @@ void vdeserver_free(struct vdeserver *v);
 struct vdeserver *vdeserver_of(struct sim *s, const struct node *owner);
 /* "serving VDE at DIR: 2 clients (most 32), 3 connects, 1 refused" */
 void vdeserver_describe(struct vdeserver *v, char *buf, size_t len);
-const char *vdeserver_dir(const struct vdeserver *v);
 int vdeserver_line(const struct vdeserver *v);     /* where vde= was given */
 /* Counters by name (clients, connects, disconnects, refused, bad_requests). */
 int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out);

@@ -55,7 +55,6 @@ struct loop {
 	struct defer *ring;
 	uint32_t cap, head, count;
 	uint32_t limit;         /* as asked; cap is the next power of two */
-	uint64_t high_water;
 };
 
 uint64_t loop_mono_ns(void)
@@ -275,19 +274,12 @@ int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b)
 	d->a = a;
 	d->b = b;
 	l->count++;
-	if (l->count > l->high_water)
-		l->high_water = l->count;
 	return 0;
 }
 
 uint32_t loop_defer_pending(const struct loop *l)
 {
 	return l->count;
-}
-
-uint64_t loop_defer_high_water(const struct loop *l)
-{
-	return l->high_water;
 }
 
 /* Checks the wall-clock deadline every 1024 handlers: a clock read per

@@ -64,7 +64,6 @@ void loop_fd_del(struct loop *l, int fd);
  * what it wanted to pass and counts the drop. */
 int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b);
 uint32_t loop_defer_pending(const struct loop *l);
-uint64_t loop_defer_high_water(const struct loop *l);
 
 /* Runs until loop_stop() or until the clock reaches `until` (UINT64_MAX:
  * forever). In virtual time, a loop with no timers and no fds jumps

@@ -143,11 +143,6 @@ void log_close(void)
 	log_file_path = NULL;
 }
 
-bool log_enabled(void)
-{
-	return log_file != NULL;
-}
-
 void log_debug(const char *fmt, ...)
 {
 	va_list ap;

@@ -52,7 +52,6 @@ void log_close(void);
 /* The log file's path, NULL when not logging. */
 const char *log_path(void);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-bool log_enabled(void);
 
 /* Parsing helpers shared by the topology loader and the commands.
  * All return 0 on success, -1 with a message in err. */
