@@ -296,5 +296,20 @@ else
 	head -20 "$tmp/trace.txt" | sed 's/^/    /'
 fi
 
+# 6: no dead code: every function of ours the binary exports is named
+# somewhere (src/, tests/, bench/) besides its definition and declaration.
+dead=""
+for f in $(nm -g --defined-only "$QNETSIM" | awk '$2 == "T" { print $3 }'); do
+	case $f in main|_*) continue ;; esac
+	[ -n "$(grep -rlw --include='*.c' "$f" src)" ] || continue
+	n=$(grep -rhow --include='*.[ch]' "$f" src tests bench | wc -l)
+	[ "$n" -le 2 ] && dead="$dead $f"
+done
+if [ -z "$dead" ]; then
+	ok "no exported function is defined and never used"
+else
+	not_ok "defined and never used:$dead"
+fi
+
 echo "# regress: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
