@@ -296,6 +296,26 @@ else
 	head -20 "$tmp/trace.txt" | sed 's/^/    /'
 fi
 
+# docs/teaching.md quotes trace lines ("..." for what it leaves out): each
+# is in the trace of the topologies it teaches with.
+for t in hub-vs-bridge vlan-office vlan-trunk-mismatch stp-triangle; do
+	"$QNETSIM" --headless -q --trace "$tmp/teach.$t" "topologies/$t.ini" > /dev/null 2>&1
+done
+cat "$tmp"/teach.* > "$tmp/teach.all"
+missing=0
+while IFS= read -r q; do
+	re=$(printf '%s' "$q" | sed -e 's/[][\.*^$()+?{}|/]/\\&/g' -e 's/ \\.\\.\\. / .* /g' -e 's/^\\.\\.\\. /.* /')
+	if ! grep -qE -- "^$re\$" "$tmp/teach.all"; then
+		missing=$((missing + 1))
+		echo "    not in any trace: $q"
+	fi
+done < <(grep -E '^([0-9.]+ #[0-9]+ |\.\.\. )' docs/teaching.md)
+if [ "$missing" -eq 0 ]; then
+	ok "every trace line docs/teaching.md quotes is what the topologies print"
+else
+	not_ok "docs/teaching.md quotes $missing trace lines no run prints"
+fi
+
 # 6: no dead code: every function of ours the binary exports is named
 # somewhere (src/, tests/, bench/) besides its definition and declaration.
 dead=""
