@@ -80,7 +80,7 @@ struct usernet {
 	struct user_lease leases[USERNET_MAX_LEASES];
 	int nleases;
 	bool ping_ok;               /* the host lets us send pings on */
-	char ping_why[256];
+	char ping_why[512];
 	bool ping_told;
 };
 
