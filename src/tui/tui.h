@@ -87,7 +87,6 @@ void tui_list_scroll(int *sel, int *top, int n, int rows);
 
 /* The shared selection: a node and maybe one of its ports. */
 struct node *tui_sel_node(struct tui *t);
-struct port *tui_sel_port(struct tui *t);
 void tui_select(struct tui *t, struct node *n, struct port *p);
 
 /* Runs a command as if typed at the prompt; its output goes to the
