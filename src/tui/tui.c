@@ -232,6 +232,9 @@ void tui_list_scroll(int *sel, int *top, int n, int rows)
 		*top = *sel;
 	if (*sel >= *top + rows)
 		*top = *sel - rows + 1;
+	/* No blank rows below the list while rows are hidden above it, as
+	 * after the window grows back from a small size. */
+	*top = MAX(0, MIN(*top, n - rows));
 }
 
 struct node *tui_sel_node(struct tui *t)

@@ -82,7 +82,8 @@ int tui_wrap(int y, int x, int w, int maxlines, attr_t a, const char *text);
 bool tui_list_key(int ch, int *sel, int n);
 
 /* Keeps a list's selection inside its n rows and the first shown row
- * (*top) such that the selection is among the `rows` rows shown. */
+ * (*top) such that the selection is among the `rows` rows shown, and no
+ * row is hidden above while there is room below. */
 void tui_list_scroll(int *sel, int *top, int n, int rows);
 
 /* The shared selection: a node and maybe one of its ports. */

@@ -360,5 +360,16 @@ check "storm: the help still opens" "flush the selected bridge"
 keys Escape
 quit_and_check "storm"
 
+# 13. A resize to a tiny terminal and back leaves no rows hidden above.
+start 80 24 tests/tui/lab.ini
+check "resize: running" "1x RUN"
+keys 1 End
+tm resize-window -t q -x 40 -y 10
+check "resize: 40x10 is drawn" "^ qnetsim lab\.ini +1 Topology +2 Frames *$"
+check "resize: 40x10 shows the selection" "vm3\.nic0"
+tm resize-window -t q -x 80 -y 24
+check "resize: back at 80x24, Topology starts at its first row" "^bridge br0 \(0 MACs\)"
+quit_and_check "resize back"
+
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
