@@ -107,15 +107,23 @@ struct loader {
 static void lerr(struct loader *L, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+static void lmsg(struct loader *L, int line, const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void lmsg(struct loader *L, int line, const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(L->errs, "%s:%d: %s", L->path, line, kind);
+	vfprintf(L->errs, fmt, ap);
+	fputc('\n', L->errs);
+}
+
 static void lerr(struct loader *L, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(L->errs, "%s:%d: ", L->path, line);
 	va_start(ap, fmt);
-	vfprintf(L->errs, fmt, ap);
+	lmsg(L, line, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', L->errs);
 	L->nerrors++;
 }
 
@@ -127,11 +135,9 @@ static void lwarn(struct loader *L, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(L->errs, "%s:%d: warning: ", L->path, line);
 	va_start(ap, fmt);
-	vfprintf(L->errs, fmt, ap);
+	lmsg(L, line, "warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', L->errs);
 }
 
 static struct sect *cur_sect(struct loader *L)
