@@ -7,6 +7,7 @@
  */
 #include "tui.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,51 @@ static double value(const struct counters *c, const struct port *p, int col)
 	}
 }
 
+/* Compares names the way people count: runs of digits by their value, so
+ * sw1.2 comes before sw1.10, and sw2 before sw10. */
+static int counters_natcmp(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *ea, *eb;
+			size_t na, nb;
+			int r;
+
+			while (*a == '0' && isdigit((unsigned char)a[1]))
+				a++;
+			while (*b == '0' && isdigit((unsigned char)b[1]))
+				b++;
+			for (ea = a; isdigit((unsigned char)*ea); ea++)
+				;
+			for (eb = b; isdigit((unsigned char)*eb); eb++)
+				;
+			na = (size_t)(ea - a);
+			nb = (size_t)(eb - b);
+			if (na != nb)
+				return na < nb ? -1 : 1;
+			r = strncmp(a, b, na);
+			if (r != 0)
+				return r;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a != '\0' ? 1 : *b != '\0' ? -1 : 0;
+}
+
+/* Ports in natural order: by node name, then by the port's own name. */
+static int counters_portcmp(const struct port *pa, const struct port *pb)
+{
+	int r = counters_natcmp(pa->node->name, pb->node->name);
+
+	return r != 0 ? r : counters_natcmp(pa->name, pb->name);
+}
+
 static struct counters *sort_ctx;
 static struct sim *sort_sim;
 
@@ -167,9 +213,19 @@ static int cmp(const void *a, const void *b)
 	int r;
 
 	if (sort_ctx->sort == COL_PORT) {
-		r = pa->gid < pb->gid ? -1 : pa->gid > pb->gid;
-	} else if (sort_ctx->sort == COL_LINK || sort_ctx->sort == COL_REASON) {
+		r = counters_portcmp(pa, pb);
+	} else if (sort_ctx->sort == COL_LINK) {
 		r = strcmp(tui_link_word(pa), tui_link_word(pb));
+	} else if (sort_ctx->sort == COL_REASON) {
+		int ta, tb;
+
+		/* By the reason's name; ports that dropped nothing last. */
+		drops_of(sort_ctx, pa, &ta);
+		drops_of(sort_ctx, pb, &tb);
+		if (ta < 0 || tb < 0)
+			r = (ta < 0) - (tb < 0);
+		else
+			r = strcmp(drop_reason_name(ta), drop_reason_name(tb));
 	} else {
 		double va = value(sort_ctx, pa, sort_ctx->sort), vb = value(sort_ctx, pb, sort_ctx->sort);
 
@@ -177,7 +233,7 @@ static int cmp(const void *a, const void *b)
 		r = va > vb ? -1 : va < vb;
 	}
 	if (r == 0)
-		r = pa->gid < pb->gid ? -1 : pa->gid > pb->gid;
+		r = counters_portcmp(pa, pb);
 	return sort_ctx->reverse ? -r : r;
 }
 

@@ -71,6 +71,19 @@ check() {
 }
 
 keys() { tm send-keys -t q "$@"; }
+
+# check_port_order NAME: the Counters rows are in natural order (node
+# name, then port number: sw1.2 before sw1.10 before sw2.1).
+check_port_order() {
+	local shown
+	shown=$(screen | sed -n '/^PORT  *LINK/,$p' | sed 1d | grep -Eo '^[a-z][a-z0-9]*\.[a-z0-9]+ ')
+	if [ -n "$shown" ] && [ "$shown" = "$(printf '%s\n' "$shown" | sort -V)" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		screen | sed 's/^/    | /'
+	fi
+}
 # The pane's shell runs qnetsim as its only child (env execs it).
 qnetsim_pid() { pgrep -P "$(tm list-panes -t q -F '#{pane_pid}')" | head -1; }
 # type TEXT: literal text, then Enter.
@@ -360,7 +373,7 @@ check "storm: the help still opens" "flush the selected bridge"
 keys Escape
 quit_and_check "storm"
 
-# 13. A resize to a tiny terminal and back leaves no rows hidden above.
+# 11. A resize to a tiny terminal and back leaves no rows hidden above.
 start 80 24 tests/tui/lab.ini
 check "resize: running" "1x RUN"
 keys 1 End
@@ -370,6 +383,31 @@ check "resize: 40x10 shows the selection" "vm3\.nic0"
 tm resize-window -t q -x 80 -y 24
 check "resize: back at 80x24, Topology starts at its first row" "^bridge br0 \(0 MACs\)"
 quit_and_check "resize back"
+
+# 12. Counters sorted by port: by node name, then port number.
+start 100 40 tests/tui/ports.ini
+check "counters: running" "1x RUN"
+keys 4
+check "counters: the default sort is PORT" "sorted by PORT"
+check "counters: sw1.10 is listed" "^sw1\.10 "
+check_port_order "counters: ports in natural order (sw1.2 < sw1.10 < sw2.1)"
+quit_and_check "port sort"
+start 120 40 --speed max topologies/vlan-trunk-mismatch.ini
+check "counters: vlan-trunk-mismatch ran" "scenario done"
+keys 4
+check "counters: vlan-trunk-mismatch lists sw2.4" "^sw2\.4 "
+check_port_order "counters: vlan-trunk-mismatch's ports in natural order"
+# The last column, the main drop reason, sorts by the reason's name.
+keys '<'
+check "counters: < from PORT sorts by the drop reason" "sorted by MOST DROPS FOR"
+if screen | sed -n '/^PORT  *LINK/{n;p;n;p;n;p}' | tr -s ' ' | cut -d' ' -f1,11 |
+   tr '\n' ',' | grep -q '^pc2\.nic0 arp_failed,sw2\.3 vlan,[a-z0-9.]*,$'; then
+	ok "counters: by reason, arp_failed then vlan, then the ports with none"
+else
+	not_ok "counters: by reason"
+	screen | sed 's/^/    | /'
+fi
+quit_and_check "port sort 2"
 
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
