@@ -1,20 +1,22 @@
 /*
  * The prompt's Tab completion on a real topology: command names, guest
- * names (for "vm1 ping"), info subcommands, on/off, node and port names;
- * longest common prefix when several match, the list of candidates, and
- * no change when nothing matches.
+ * names (for "vm1 ping"), info subcommands, on/off, node and port names,
+ * the guests' addresses where an address goes; longest common prefix when
+ * several match, the list of candidates, and no change when nothing
+ * matches.
  */
 #include "testutil.h"
 #include "../src/tui/tui.h"
 
-static struct sim *load(void)
+static const char two_guests[] =
+	"[bridge br0]\n"
+	"[guest vm1]\nnic = model=e1000\nip = 10.0.0.1/24\n"
+	"[guest vm2]\nnic = model=e1000\nip = 10.0.0.2/24\n"
+	"[link]\na = vm1\nb = br0\n"
+	"[link]\na = vm2\nb = br0\n";
+
+static struct sim *load_text(const char *text)
 {
-	const char *text =
-		"[bridge br0]\n"
-		"[guest vm1]\nnic = model=e1000\nip = 10.0.0.1/24\n"
-		"[guest vm2]\nnic = model=e1000\nip = 10.0.0.2/24\n"
-		"[link]\na = vm1\nb = br0\n"
-		"[link]\na = vm2\nb = br0\n";
 	char *path = write_tmp(text);
 	struct sim *s = sim_new(1);
 
@@ -22,6 +24,11 @@ static struct sim *load(void)
 	unlink(path);
 	free(path);
 	return s;
+}
+
+static struct sim *load(void)
+{
+	return load_text(two_guests);
 }
 
 /* Completes `in` with the cursor at its end; returns the candidates. */
@@ -100,11 +107,56 @@ static void test_completion_mid_line(void **state)
 	sim_free(s);
 }
 
+/* Where an address goes, the candidates are the other guests'
+ * addresses, never node or port names. */
+static void test_completion_addresses(void **state)
+{
+	struct sim *s = load();
+	char out[PROMPT_MAX], list[512];
+
+	(void)state;
+	/* ping GUEST ADDRESS: vm2's address, not vm1's own. */
+	assert_int_equal(complete(s, "ping vm1 ", out, list), 1);
+	assert_string_equal(out, "ping vm1 10.0.0.2 ");
+	assert_int_equal(complete(s, "vm1 ping ", out, list), 1);
+	assert_string_equal(out, "vm1 ping 10.0.0.2 ");
+	assert_int_equal(complete(s, "ping vm2 10.", out, list), 1);
+	assert_string_equal(out, "ping vm2 10.0.0.1 ");
+	/* No node names where an address goes. */
+	assert_int_equal(complete(s, "ping vm1 v", out, list), 0);
+	assert_string_equal(out, "ping vm1 v");
+	assert_int_equal(complete(s, "ping vm1 b", out, list), 0);
+	/* ADDRESS:PORT: the colon follows, ready for the port. */
+	assert_int_equal(complete(s, "udp vm2 ", out, list), 1);
+	assert_string_equal(out, "udp vm2 10.0.0.1:");
+	assert_int_equal(complete(s, "vm1 tcp_connect 1", out, list), 1);
+	assert_string_equal(out, "vm1 tcp_connect 10.0.0.2:");
+	/* After the address, the command's options. */
+	assert_int_equal(complete(s, "ping vm1 10.0.0.2 co", out, list), 1);
+	assert_string_equal(out, "ping vm1 10.0.0.2 count=");
+	assert_int_equal(complete(s, "ping vm1 10.0.0.2 v", out, list), 0);
+	sim_free(s);
+
+	/* Several addresses: their common prefix and the list. */
+	s = load_text("[bridge br0]\n"
+		      "[guest vm1]\nnic = model=e1000\nip = 10.0.0.1/24\n"
+		      "[guest vm2]\nnic = model=e1000\nip = 10.0.0.2/24\n"
+		      "[guest vm3]\nnic = model=e1000\nip = 10.0.0.3/24\n"
+		      "[link]\na = vm1\nb = br0\n"
+		      "[link]\na = vm2\nb = br0\n"
+		      "[link]\na = vm3\nb = br0\n");
+	assert_int_equal(complete(s, "ping vm1 ", out, list), 2);
+	assert_string_equal(out, "ping vm1 10.0.0.");
+	assert_string_equal(list, "10.0.0.2 10.0.0.3");
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_completion),
 		cmocka_unit_test(test_completion_mid_line),
+		cmocka_unit_test(test_completion_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * The prompt: one line of input with readline's everyday keys, a history
  * of the last HISTORY_MAX lines, and Tab completion of command, node and
- * port names. It runs the same commands as a scenario (cmd_exec).
+ * port names, and of the guests' addresses where an address goes. It runs
+ * the same commands as a scenario (cmd_exec).
  */
 #include "tui.h"
 
@@ -68,63 +69,6 @@ static void delete_range(struct prompt *p, int from, int to)
 	p->cur = from;
 }
 
-/* Candidate words for position `word` (0: the command) of a line whose
- * first word is `first`. */
-static void candidates(struct sim *s, int word, const char *first, const char *prev,
-		       void (*add)(void *ctx, const char *w), void *ctx)
-{
-	static const char *const info_words[] = { "network", "ports", "mac", "arp", "pings" };
-	static const char *const onoff[] = { "on", "off" };
-
-	if (word == 0) {
-		for (size_t i = 0; cmd_name(i) != NULL; i++)
-			add(ctx, cmd_name(i));
-		for (int i = 0; i < s->nguests; i++)
-			add(ctx, s->guests[i]->node.name);
-		return;
-	}
-	if (strcmp(first, "info") == 0 && word == 1) {
-		for (size_t i = 0; i < ARRAY_SIZE(info_words); i++)
-			add(ctx, info_words[i]);
-		return;
-	}
-	if (strcmp(first, "set_link") == 0 && word == 2) {
-		for (size_t i = 0; i < ARRAY_SIZE(onoff); i++)
-			add(ctx, onoff[i]);
-		return;
-	}
-	if (sim_guest(s, first) != NULL && word == 1) {
-		add(ctx, "ping");
-		add(ctx, "udp");
-		return;
-	}
-	/* The first argument's kind, where the command says it. */
-	if ((word == 1 && (strcmp(first, "mac_flush") == 0 || strcmp(first, "mac_add") == 0 ||
-			   strcmp(first, "mac_del") == 0)) ||
-	    (word == 2 && strcmp(first, "info") == 0 && strcmp(prev, "mac") == 0)) {
-		for (int i = 0; i < s->nbridges; i++)
-			add(ctx, s->bridges[i]->node.name);
-		return;
-	}
-	if ((word == 1 && (strcmp(first, "ping") == 0 || strcmp(first, "udp") == 0)) ||
-	    (word == 2 && strcmp(first, "info") == 0 &&
-	     (strcmp(prev, "arp") == 0 || strcmp(prev, "pings") == 0))) {
-		for (int i = 0; i < s->nguests; i++)
-			add(ctx, s->guests[i]->node.name);
-		return;
-	}
-	if (word == 1 && (strcmp(first, "set_link") == 0 || strcmp(first, "capture") == 0 ||
-			  strcmp(first, "capture_stop") == 0)) {
-		for (uint32_t i = 0; i < s->g->nports; i++)
-			add(ctx, s->g->ports[i]->name);
-		return;
-	}
-	for (int i = 0; i < s->g->nnodes; i++)
-		add(ctx, s->g->nodes[i]->name);
-	for (uint32_t i = 0; i < s->g->nports; i++)
-		add(ctx, s->g->ports[i]->name);
-}
-
 struct comp {
 	const char *prefix;
 	size_t plen;
@@ -135,20 +79,26 @@ struct comp {
 	size_t listlen, used;
 	const char *seen[512];
 	int nseen;
+	char pool[8192];        /* copies of the candidates seen */
+	size_t pool_used;
+	char suffix;            /* after a unique completion: ' ', or ':' before a port */
 };
 
-static void comp_add(void *ctx, const char *w)
+static void comp_add(struct comp *c, const char *w)
 {
-	struct comp *c = ctx;
-	size_t k;
+	size_t k, n = strlen(w) + 1;
 
 	if (strncmp(w, c->prefix, c->plen) != 0)
 		return;
 	for (int i = 0; i < c->nseen; i++)
 		if (strcmp(c->seen[i], w) == 0)
 			return;
-	if (c->nseen < (int)ARRAY_SIZE(c->seen))
-		c->seen[c->nseen++] = w;
+	/* Keep a copy: addresses are formatted into a buffer that is reused. */
+	if (c->nseen < (int)ARRAY_SIZE(c->seen) && c->pool_used + n <= sizeof(c->pool)) {
+		memcpy(c->pool + c->pool_used, w, n);
+		c->seen[c->nseen++] = c->pool + c->pool_used;
+		c->pool_used += n;
+	}
 	if (!c->any) {
 		snprintf(c->common, sizeof(c->common), "%s", w);
 		c->any = true;
@@ -164,16 +114,156 @@ static void comp_add(void *ctx, const char *w)
 	}
 }
 
+/* Commands whose first argument is a guest; they may also be written
+ * "GUEST cmd ...". What follows the guest is the command's own: an
+ * address, a number, a word of its own, never a node name. */
+static const char *const guest_cmds[] = { "ping", "udp", "tcp_connect", "tcp_send", "tcp_close",
+					  "tcp_abort", "tcp_listen", "resolve", "dhcp", "exec" };
+
+static bool prompt_guest_cmd(const char *w)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(guest_cmds); i++)
+		if (strcmp(w, guest_cmds[i]) == 0)
+			return true;
+	return false;
+}
+
+static void comp_add_all(struct comp *c, const char *const *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		comp_add(c, w[i]);
+}
+
+/* The addresses a guest can be sent to: every other guest's NIC and VLAN
+ * interface addresses (a DHCP guest's once it has a lease). */
+static void prompt_addresses(struct sim *s, const char *from, struct comp *c)
+{
+	struct guest *self = sim_guest(s, from);
+
+	for (int i = 0; i < s->nguests; i++) {
+		struct guest *gu = s->guests[i];
+
+		if (gu == self)
+			continue;
+		for (int k = 0; k < gu->nnics + gu->nvifs; k++) {
+			char ip[16];
+
+			if (gu->nics[k]->ip == 0)
+				continue;
+			fmt_ipv4(gu->nics[k]->ip, ip);
+			comp_add(c, ip);
+		}
+	}
+}
+
+/* The arguments of a guest command after its guest: argument `arg` (1:
+ * the one right after the guest) of `cmd`, sent from guest `from`. */
+static void prompt_guest_args(struct sim *s, const char *cmd, const char *from, int arg,
+			      struct comp *c)
+{
+	static const char *const ping_opts[] = { "count=", "interval=", "size=" };
+	static const char *const udp_opts[] = { "count=", "interval=", "size=", "sport=", "data=" };
+	static const char *const tcp_opts[] = { "sport=" };
+	static const char *const apps[] = { "sink", "echo", "discard" };
+	static const char *const dhcp_ops[] = { "renew", "release", "restart" };
+	bool to_port = strcmp(cmd, "udp") == 0 || strcmp(cmd, "tcp_connect") == 0;
+
+	if (arg == 1 && (strcmp(cmd, "ping") == 0 || to_port)) {
+		/* ADDRESS, or ADDRESS:PORT: the colon comes next. */
+		c->suffix = to_port ? ':' : ' ';
+		prompt_addresses(s, from, c);
+	} else if (arg >= 2 && strcmp(cmd, "ping") == 0) {
+		comp_add_all(c, ping_opts, ARRAY_SIZE(ping_opts));
+	} else if (arg >= 2 && strcmp(cmd, "udp") == 0) {
+		comp_add_all(c, udp_opts, ARRAY_SIZE(udp_opts));
+	} else if (arg >= 2 && strcmp(cmd, "tcp_connect") == 0) {
+		comp_add_all(c, tcp_opts, ARRAY_SIZE(tcp_opts));
+	} else if (arg == 2 && strcmp(cmd, "tcp_listen") == 0) {
+		comp_add_all(c, apps, ARRAY_SIZE(apps));
+	} else if (arg == 1 && strcmp(cmd, "dhcp") == 0) {
+		comp_add_all(c, dhcp_ops, ARRAY_SIZE(dhcp_ops));
+	}
+	/* Anything else (a port number, a connection ID, a name to resolve,
+	 * a shell command) has nothing to complete. */
+}
+
+/* Candidate words for position `word` (0: the command) of a line whose
+ * first two words are `first` and `second`, and whose word before this
+ * one is `prev`. */
+static void candidates(struct sim *s, int word, const char *first, const char *second,
+		       const char *prev, struct comp *c)
+{
+	static const char *const info_words[] = { "network", "ports", "mac", "arp", "pings" };
+	static const char *const onoff[] = { "on", "off" };
+
+	if (word == 0) {
+		for (size_t i = 0; cmd_name(i) != NULL; i++)
+			comp_add(c, cmd_name(i));
+		for (int i = 0; i < s->nguests; i++)
+			comp_add(c, s->guests[i]->node.name);
+		return;
+	}
+	/* "vm1 ping 10.0.0.2" is "ping vm1 10.0.0.2". */
+	if (sim_guest(s, first) != NULL && cmd_usage(first) == NULL) {
+		if (word == 1)
+			comp_add_all(c, guest_cmds, ARRAY_SIZE(guest_cmds));
+		else if (prompt_guest_cmd(second))
+			prompt_guest_args(s, second, first, word - 1, c);
+		return;
+	}
+	if (prompt_guest_cmd(first)) {
+		if (word == 1)
+			for (int i = 0; i < s->nguests; i++)
+				comp_add(c, s->guests[i]->node.name);
+		else
+			prompt_guest_args(s, first, second, word - 1, c);
+		return;
+	}
+	if (strcmp(first, "info") == 0 && word == 1) {
+		comp_add_all(c, info_words, ARRAY_SIZE(info_words));
+		return;
+	}
+	if (strcmp(first, "set_link") == 0 && word == 2) {
+		comp_add_all(c, onoff, ARRAY_SIZE(onoff));
+		return;
+	}
+	/* The first argument's kind, where the command says it. */
+	if ((word == 1 && (strcmp(first, "mac_flush") == 0 || strcmp(first, "mac_add") == 0 ||
+			   strcmp(first, "mac_del") == 0)) ||
+	    (word == 2 && strcmp(first, "info") == 0 && strcmp(prev, "mac") == 0)) {
+		for (int i = 0; i < s->nbridges; i++)
+			comp_add(c, s->bridges[i]->node.name);
+		return;
+	}
+	if (word == 2 && strcmp(first, "info") == 0 &&
+	    (strcmp(prev, "arp") == 0 || strcmp(prev, "pings") == 0)) {
+		for (int i = 0; i < s->nguests; i++)
+			comp_add(c, s->guests[i]->node.name);
+		return;
+	}
+	if (word == 1 && (strcmp(first, "set_link") == 0 || strcmp(first, "capture") == 0 ||
+			  strcmp(first, "capture_stop") == 0)) {
+		for (uint32_t i = 0; i < s->g->nports; i++)
+			comp_add(c, s->g->ports[i]->name);
+		return;
+	}
+	for (int i = 0; i < s->g->nnodes; i++)
+		comp_add(c, s->g->nodes[i]->name);
+	for (uint32_t i = 0; i < s->g->nports; i++)
+		comp_add(c, s->g->ports[i]->name);
+}
+
 int prompt_complete(struct sim *s, char *buf, int *len, int *cur, char *list, size_t listlen)
 {
 	int start = *cur, word = 0;
-	char first[64] = "", prev[64] = "";
+	char first[64] = "", second[64] = "", prev[64] = "";
 	char prefix[256];
-	struct comp c;
+	struct comp *c;
+	int n;
 
 	while (start > 0 && !isspace((unsigned char)buf[start - 1]))
 		start--;
-	/* Which word is this, and what came before it. */
+	/* Which word is this, and the words before it. */
 	{
 		int i = 0;
 
@@ -189,35 +279,42 @@ int prompt_complete(struct sim *s, char *buf, int *len, int *cur, char *list, si
 				i++;
 			if (word == 0)
 				snprintf(first, sizeof(first), "%.*s", i - b, buf + b);
+			else if (word == 1)
+				snprintf(second, sizeof(second), "%.*s", i - b, buf + b);
 			snprintf(prev, sizeof(prev), "%.*s", i - b, buf + b);
 			word++;
 		}
 	}
 	snprintf(prefix, sizeof(prefix), "%.*s", *cur - start, buf + start);
-	memset(&c, 0, sizeof(c));
-	c.prefix = prefix;
-	c.plen = strlen(prefix);
-	c.list = list;
-	c.listlen = listlen;
+	c = xcalloc(1, sizeof(*c));
+	c->prefix = prefix;
+	c->plen = strlen(prefix);
+	c->list = list;
+	c->listlen = listlen;
+	c->suffix = ' ';
 	if (list != NULL && listlen > 0)
 		list[0] = '\0';
-	candidates(s, word, first, prev, comp_add, &c);
-	if (c.n == 0)
-		return 0;
-	if (strlen(c.common) > c.plen || c.n == 1) {
+	candidates(s, word, first, second, prev, c);
+	n = c->n;
+	if (n > 0 && (strlen(c->common) > c->plen || n == 1)) {
 		char add[260];
-		int n;
+		size_t cl = strlen(c->common);
+		int k;
 
-		snprintf(add, sizeof(add), "%s%s", c.common + c.plen, c.n == 1 ? " " : "");
-		n = (int)strlen(add);
-		if (*len + n < PROMPT_MAX) {
-			memmove(buf + *cur + n, buf + *cur, (size_t)(*len - *cur + 1));
-			memcpy(buf + *cur, add, (size_t)n);
-			*len += n;
-			*cur += n;
+		/* A unique option ("count=") waits for its value. */
+		snprintf(add, sizeof(add), "%s", c->common + c->plen);
+		if (n == 1 && cl > 0 && c->common[cl - 1] != '=')
+			snprintf(add + strlen(add), sizeof(add) - strlen(add), "%c", c->suffix);
+		k = (int)strlen(add);
+		if (*len + k < PROMPT_MAX) {
+			memmove(buf + *cur + k, buf + *cur, (size_t)(*len - *cur + 1));
+			memcpy(buf + *cur, add, (size_t)k);
+			*len += k;
+			*cur += k;
 		}
 	}
-	return c.n;
+	free(c);
+	return n;
 }
 
 int prompt_key(struct tui *t, struct prompt *p, int ch)

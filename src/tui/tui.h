@@ -134,9 +134,10 @@ void prompt_open(struct prompt *p, enum prompt_mode mode, const char *text);
 int prompt_key(struct tui *t, struct prompt *p, int ch);
 void prompt_draw(struct tui *t, struct prompt *p, int y, int w);
 void prompt_free(struct prompt *p);
-/* Completes the word before the cursor against command, node and port
- * names. Returns the number of candidates; with several, their list is
- * written to `list`. Exposed for tests. */
+/* Completes the word before the cursor against what fits there: command,
+ * node and port names, the guests' addresses, a command's options.
+ * Returns the number of candidates; with several, their list is written
+ * to `list`. Exposed for tests. */
 int prompt_complete(struct sim *s, char *buf, int *len, int *cur, char *list, size_t listlen);
 
 /* Frames panel helpers (panel_frames.c), shared with step mode. */
