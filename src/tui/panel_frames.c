@@ -21,7 +21,8 @@
 struct frames {
 	bool live;
 	uint64_t cursor;        /* selected hop (absolute trace index) */
-	uint64_t end;           /* the view ends before this hop when not live */
+	uint64_t top;           /* the first hop shown when not live */
+	uint64_t shown_top;     /* the first hop the last draw showed */
 	bool filtering;
 	char filter[256];
 	struct bpf_program prog;
@@ -93,17 +94,77 @@ static uint64_t prev_match(struct frames *f, const struct trace *tr, uint64_t i)
 	return UINT64_MAX;
 }
 
-/* The nearest matching hop after `i` (exclusive), or UINT64_MAX. */
-static uint64_t next_match(struct frames *f, const struct trace *tr, uint64_t i)
+/* The first matching hop at `i` or after it, or UINT64_MAX. */
+static uint64_t match_from(struct frames *f, const struct trace *tr, uint64_t i)
 {
 	uint64_t n = 0;
 
-	while (i + 1 < tr->total && n++ < SCAN_MAX) {
-		i++;
+	for (i = MAX(i, first_kept(tr)); i < tr->total && n++ < SCAN_MAX; i++)
 		if (match(f, rec(tr, i)))
 			return i;
-	}
 	return UINT64_MAX;
+}
+
+/* The nearest matching hop after `i` (exclusive), or UINT64_MAX. */
+static uint64_t next_match(struct frames *f, const struct trace *tr, uint64_t i)
+{
+	return i == UINT64_MAX ? UINT64_MAX : match_from(f, tr, i + 1);
+}
+
+/* Up to `max` matching hops from `from` on, oldest first. */
+static int frames_collect_fwd(struct frames *f, const struct trace *tr, uint64_t from, int max,
+			      uint64_t *idx)
+{
+	uint64_t scanned = 0;
+	int n = 0;
+
+	for (uint64_t i = MAX(from, first_kept(tr)); i < tr->total && n < max; i++) {
+		if (++scanned > SCAN_MAX) {
+			f->scan_cut = true;
+			break;
+		}
+		if (match(f, rec(tr, i)))
+			idx[n++] = i;
+	}
+	return n;
+}
+
+/* Up to `max` matching hops before `before`, newest first. */
+static int frames_collect_back(struct frames *f, const struct trace *tr, uint64_t before, int max,
+			       uint64_t *idx)
+{
+	uint64_t lo = first_kept(tr), scanned = 0;
+	int n = 0;
+
+	for (uint64_t i = MIN(before, tr->total); i > lo && n < max;) {
+		i--;
+		if (++scanned > SCAN_MAX) {
+			f->scan_cut = true;
+			break;
+		}
+		if (match(f, rec(tr, i)))
+			idx[n++] = i;
+	}
+	return n;
+}
+
+/* Which hop of its frame the hop at `i` is (1: the first), and how many
+ * hops of that frame the ring holds. The scan each way is bounded, as a
+ * frame's hops are seldom far apart. */
+static void frames_hop_of(const struct trace *tr, uint64_t i, uint64_t *nth, uint64_t *count)
+{
+	uint64_t id = rec(tr, i)->frame_id, lo = first_kept(tr), n = 0;
+
+	*nth = 1;
+	*count = 1;
+	for (uint64_t k = i; k > lo && n++ < SCAN_MAX;)
+		if (rec(tr, --k)->frame_id == id)
+			(*nth)++;
+	n = 0;
+	for (uint64_t k = i + 1; k < tr->total && n++ < SCAN_MAX; k++)
+		if (rec(tr, k)->frame_id == id)
+			(*count)++;
+	*count += *nth - 1;
 }
 
 int frames_set_filter(struct tui *t, void *st, const char *expr)
@@ -226,7 +287,7 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 	struct frames *f = st;
 	struct sim *s = tui_sim(t);
 	struct trace *tr = &s->g->trace;
-	uint64_t lo = first_kept(tr), end, idx[512], scanned = 0;
+	uint64_t lo = first_kept(tr), idx[512];
 	int rows, n = 0, detail;
 	char extra[400], head[256];
 	uint64_t step_first = tui_last_step_first(t);
@@ -255,44 +316,56 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 	tui_text(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, true, head);
 	tui_text(r.y + 1, r.x + r.w - 9, 9, A_BOLD | A_UNDERLINE, false, "DECISION ");
 
-	/* Which hops to show: the last `rows` matches before `end`. */
-	if (f->live) {
-		end = tr->total;
-	} else {
-		if (f->cursor < lo)
-			f->cursor = lo;
-		end = MAX(f->end, f->cursor + 1);
-		if (end > tr->total)
-			end = tr->total;
-	}
+	/* Which hops to show. Live: the newest `rows` matches. Scrolled: a
+	 * page from `top` that holds the cursor and, when it reaches the
+	 * newest hop, is filled from above, as less does at the end. */
 	f->scan_cut = false;
-	for (uint64_t i = end; i > lo && n < rows;) {
-		i--;
-		if (++scanned > SCAN_MAX) {
-			f->scan_cut = true;
-			break;
-		}
-		if (match(f, rec(tr, i)))
-			idx[n++] = i;
+	if (!f->live && (f->cursor < lo || f->cursor >= tr->total ||
+			 !match(f, rec(tr, f->cursor)))) {
+		/* The ring dropped the selected hop (or it is no longer shown). */
+		uint64_t k = match_from(f, tr, f->cursor < lo ? lo : f->cursor);
+
+		if (k == UINT64_MAX)
+			f->live = true;
+		else
+			f->cursor = k;
 	}
-	if (!f->live && n > 0 && f->cursor < idx[n - 1]) {
-		/* The cursor moved above the window: the window follows it. */
-		end = f->cursor + 1;
-		n = 0;
-		for (uint64_t i = end; i > lo && n < rows;) {
-			i--;
-			if (match(f, rec(tr, i)))
-				idx[n++] = i;
+	if (f->live) {
+		uint64_t back[ARRAY_SIZE(idx)];
+
+		n = frames_collect_back(f, tr, tr->total, rows, back);
+		for (int i = 0; i < n; i++)
+			idx[i] = back[n - 1 - i];
+		f->cursor = n > 0 ? idx[n - 1] : tr->total;
+	} else {
+		uint64_t back[ARRAY_SIZE(idx)];
+		int nb;
+
+		f->top = MAX(f->top, lo);
+		if (f->cursor < f->top)
+			f->top = f->cursor;
+		n = frames_collect_fwd(f, tr, f->top, rows, idx);
+		if (n == rows && f->cursor > idx[n - 1]) {
+			/* The cursor went below the page: the page ends with it. */
+			n = frames_collect_back(f, tr, f->cursor + 1, rows, back);
+			for (int i = 0; i < n; i++)
+				idx[i] = back[n - 1 - i];
+		} else if (n < rows && !f->scan_cut) {
+			nb = frames_collect_back(f, tr, n > 0 ? idx[0] : f->top, rows - n, back);
+			memmove(idx + nb, idx, (size_t)n * sizeof(*idx));
+			for (int i = 0; i < nb; i++)
+				idx[i] = back[nb - 1 - i];
+			n += nb;
 		}
+		if (n > 0)
+			f->top = idx[0];
 	}
-	f->end = end;
-	if (f->live)
-		f->cursor = n > 0 ? idx[0] : tr->total;
+	f->shown_top = n > 0 ? idx[0] : lo;
 	for (int i = 0; i < rows; i++) {
 		int y = r.y + 2 + i;
 
 		if (i < n) {
-			uint64_t k = idx[n - 1 - i];
+			uint64_t k = idx[i];
 			bool stepped = tui_paused(t) && step_first != UINT64_MAX && k >= step_first;
 
 			draw_line(t, rec(tr, k), y, r.x, r.w, k == f->cursor, stepped);
@@ -310,9 +383,12 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 
 		if (n > 0 && f->cursor >= lo && f->cursor < tr->total) {
 			const struct trace_rec *sel = rec(tr, f->cursor);
+			uint64_t nth, count;
 
-			snprintf(hd, sizeof(hd), " hop %" PRIu64 " of frame #%" PRIu64
-				 "   Enter: follow this frame", f->cursor + 1, sel->frame_id);
+			frames_hop_of(tr, f->cursor, &nth, &count);
+			snprintf(hd, sizeof(hd), " hop %" PRIu64 " of %" PRIu64 " of frame #%" PRIu64
+				 "   %s", nth, count, sel->frame_id,
+				 f->following ? "Esc: all frames" : "Enter: follow this frame");
 			tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, hd);
 			trace_format(s->g, sel, line, sizeof(line));
 			trace_explain(s->g, sel, why, sizeof(why));
@@ -333,6 +409,15 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 	}
 }
 
+/* Leaves live mode with the page as it was last drawn. */
+static void frames_hold(struct frames *f)
+{
+	if (f->live) {
+		f->live = false;
+		f->top = f->shown_top;
+	}
+}
+
 static bool frames_key(struct tui *t, void *st, int ch)
 {
 	struct frames *f = st;
@@ -347,10 +432,8 @@ static bool frames_key(struct tui *t, void *st, int ch)
 			return true;
 		k = prev_match(f, tr, f->cursor);
 		if (k != UINT64_MAX) {
-			if (f->live)
-				f->end = tr->total;
+			frames_hold(f);
 			f->cursor = k;
-			f->live = false;
 		}
 		return true;
 	case KEY_DOWN: case 'j':
@@ -371,25 +454,21 @@ static bool frames_key(struct tui *t, void *st, int ch)
 			frames_key(t, st, KEY_DOWN);
 		return true;
 	case KEY_HOME: case 'g':
-		k = next_match(f, tr, first_kept(tr) == 0 ? UINT64_MAX : first_kept(tr) - 1);
-		if (first_kept(tr) == 0 && tr->total > 0 && match(f, rec(tr, 0)))
-			k = 0;
+		k = match_from(f, tr, first_kept(tr));
 		if (k != UINT64_MAX) {
-			f->cursor = k;
-			f->end = k + 1;
 			f->live = false;
+			f->cursor = k;
+			f->top = k;
 		}
 		return true;
 	case KEY_END: case 'G':
 		f->live = true;
 		return true;
 	case 'z':
-		if (f->live) {
-			f->live = false;
-			f->end = tr->total;
-		} else {
+		if (f->live)
+			frames_hold(f);
+		else
 			f->live = true;
-		}
 		return true;
 	case '\n': case '\r': case KEY_ENTER: case 'F':
 		if (f->cursor < tr->total && f->cursor >= first_kept(tr)) {
@@ -397,12 +476,23 @@ static bool frames_key(struct tui *t, void *st, int ch)
 
 			if (f->following && f->follow_id == r->frame_id) {
 				f->following = false;
-			} else {
-				f->following = true;
-				f->follow_id = r->frame_id;
-				tui_message(t, "following frame #%" PRIu64 " across its hops (Esc: all frames)",
-					    r->frame_id);
+				return true;
 			}
+			f->following = true;
+			f->follow_id = r->frame_id;
+			/* The page starts at the frame's first hop, as long as the
+			 * selected one stays on it. */
+			k = f->cursor;
+			for (int i = 1; i < f->rows; i++) {
+				uint64_t p = prev_match(f, tr, k);
+
+				if (p == UINT64_MAX)
+					break;
+				k = p;
+			}
+			f->top = k;
+			tui_message(t, "following frame #%" PRIu64 " across its hops (Esc: all frames)",
+				    r->frame_id);
 		}
 		return true;
 	case 27:

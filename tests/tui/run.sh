@@ -72,6 +72,22 @@ check() {
 
 keys() { tm send-keys -t q "$@"; }
 
+# The rows of the Frames list (the box's own line has one space after the
+# time, the list's at least two).
+hop_rows() { screen | grep -Ec '^[0-9]+\.[0-9]{6}  '; }
+
+# check_rows NAME N [-eq]: waits until Frames lists at least N hops (with
+# -eq, exactly N).
+check_rows() {
+	local i op=${3:--ge}
+	for ((i = 0; i < WAIT * 10; i++)); do
+		[ "$(hop_rows)" "$op" "$2" ] && { ok "$1"; return; }
+		sleep 0.1
+	done
+	not_ok "$1 (not $op $2 hops listed)"
+	screen | sed 's/^/    | /'
+}
+
 # check_port_order NAME: the Counters rows are in natural order (node
 # name, then port number: sw1.2 before sw1.10 before sw2.1).
 check_port_order() {
@@ -408,6 +424,25 @@ else
 	screen | sed 's/^/    | /'
 fi
 quit_and_check "port sort 2"
+
+# 13. Frames keeps its page full: Home shows the first hop and the ones
+# after it; Enter (follow) shows all of a frame's hops; the box numbers a
+# hop within its frame.
+start 80 24 --speed max tests/tui/stepper.ini
+check "frames: the ping ran" "scenario done"
+keys 2 Home
+check "frames: Home selects the first hop" "^ hop 1 of 3 of frame #[0-9]+ "
+check_rows "frames: after Home the page is full, not just the first hop" 8
+keys Down
+check "frames: Down selects the second hop" "^ hop 2 of 3 of frame #[0-9]+ "
+keys Enter
+check "frames: Enter follows the frame" "following frame #[0-9]+"
+check_rows "frames: following shows the frame's 3 hops and no other" 3 -eq
+check "frames: ... its last hop too" "vm2\.nic0 +in +00:02:01>bcast"
+keys Escape Home Down Down Down Down Down Down Down
+check "frames: the hop number counts within the frame" "^ hop 2 of 3 of frame #[0-9]+ .*Enter"
+check "frames: ... on the echo request's second hop" "^0\.000003 +br0\.1 +in .*ICMP"
+quit_and_check "frames"
 
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
