@@ -196,11 +196,42 @@ int frames_set_filter(struct tui *t, void *st, const char *expr)
 	return 0;
 }
 
-void frames_follow_live(struct tui *t)
+bool frames_shows(struct tui *t, const struct trace_rec *r)
+{
+	return match(state(t), r);
+}
+
+const char *frames_narrowed(struct tui *t)
 {
 	struct frames *f = state(t);
+	static char why[300];
 
-	f->live = true;
+	if (f->filtering && f->following)
+		snprintf(why, sizeof(why), "frame #%" PRIu64 ", filter %s", f->follow_id,
+			 f->filter);
+	else if (f->following)
+		snprintf(why, sizeof(why), "frame #%" PRIu64, f->follow_id);
+	else if (f->filtering)
+		snprintf(why, sizeof(why), "filter %s", f->filter);
+	else
+		return NULL;
+	return why;
+}
+
+static void frames_hold(struct frames *f);
+
+void frames_select(struct tui *t, uint64_t i)
+{
+	struct frames *f = state(t);
+	struct trace *tr = &tui_sim(t)->g->trace;
+
+	/* The newest hop shown: the list stays live. */
+	if (next_match(f, tr, i) == UINT64_MAX) {
+		f->live = true;
+		return;
+	}
+	frames_hold(f);
+	f->cursor = i;
 }
 
 static void short_mac(const uint8_t *m, char *buf)
@@ -513,7 +544,7 @@ const struct panel_ops panel_frames_ops = {
 		"Enter      follow the selected frame across its hops (Esc: all)\n"
 		"/          filter in tcpdump syntax (e.g. icmp, arp, ether host 52:54:00:12:34:56)\n"
 		"x          clear the filter\n"
-		"n          step one hop; the box at the bottom explains it",
+		"n          step to the next hop shown here; the box explains it",
 	.create = frames_create,
 	.destroy = frames_destroy,
 	.draw = frames_draw,

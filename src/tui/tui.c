@@ -31,6 +31,7 @@
 #define SLICE (40 * NS_PER_MS)  /* engine work between looks at the keyboard */
 #define RATE_INTERVAL (500 * NS_PER_MS)
 #define STEP_UNITS_MAX 1000000  /* units one step may run looking for a hop */
+#define STEP_SPAN (60 * NS_PER_SEC)     /* simulated time one step may look ahead */
 
 static const struct panel_ops *const panel_table[NPANELS] = {
 	&panel_topology_ops, &panel_frames_ops, &panel_mac_ops, &panel_counters_ops,
@@ -484,44 +485,91 @@ static void advance(struct tui *t)
 }
 
 /* Step mode: stop the clock, then run single units of work until the
- * trace has a new record: one frame arriving at (or leaving) one node. */
+ * trace has a new record: one frame arriving at (or leaving) one node.
+ * With a filter or a followed frame, the step goes on to the next hop
+ * Frames shows, so it never stops on a hop nobody can see. It gives up
+ * when nothing is left to happen, when the next event is more than
+ * STEP_SPAN of simulated time away (a bridge's ager runs forever, so
+ * "nothing left" may never come), or after STEP_UNITS_MAX units. */
 static void step(struct tui *t)
 {
 	struct loop *l = t->s->loop;
 	struct trace *tr = &t->s->g->trace;
-	uint64_t before = tr->total;
+	uint64_t before = tr->total, next = before, shown = UINT64_MAX, hidden;
+	uint64_t limit = loop_now(l) + STEP_SPAN;
+	const char *narrow = frames_narrowed(t);
 	int units = 0;
+	bool idle = false, far = false;
 
 	set_paused(t, true);
-	while (tr->total == before && units < STEP_UNITS_MAX) {
-		if (!loop_run_one(l))
+	while (shown == UINT64_MAX && units < STEP_UNITS_MAX) {
+		uint64_t when = loop_next_timer(l);
+
+		/* One unit at least, so that n always makes progress. */
+		if (units > 0 && loop_defer_pending(l) == 0 && when != UINT64_MAX && when > limit) {
+			far = true;
 			break;
+		}
+		if (!loop_run_one(l)) {
+			idle = true;
+			break;
+		}
 		units++;
 		if (loop_stopped(l)) {
 			t->quit = true;
 			break;
 		}
+		/* Each new hop is looked at once (a unit that made more hops
+		 * than the ring holds has lost the oldest). */
+		if (tr->total - next > tr->cap)
+			next = tr->total - tr->cap;
+		for (; next < tr->total; next++) {
+			if (frames_shows(t, &tr->ring[next % tr->cap])) {
+				shown = next;
+				break;
+			}
+		}
 	}
 	out_drain(t, NULL, NULL);
-	if (tr->total == before) {
-		tui_message(t, "step: nothing left to happen (no frames queued, no timers armed)");
+	hidden = (shown == UINT64_MAX ? tr->total : shown) - before;
+	t->dirty = true;
+	if (shown == UINT64_MAX) {
+		char clk[32], ran[400] = "";
+
+		if (t->quit)
+			return;
+		tui_time(loop_now(l), clk, sizeof(clk));
+		if (hidden > 0)
+			snprintf(ran, sizeof(ran), "%" PRIu64 " hidden hop%s ran, none shown (%s); ",
+				 hidden, hidden == 1 ? "" : "s", narrow ? narrow : "");
+		if (idle)
+			tui_message(t, "step: %snothing left to happen (no frames queued, no timers "
+				    "armed)", ran);
+		else if (far)
+			tui_message(t, "step: %sno hop within %.0fs of simulated time: stopped at "
+				    "t=%ss (n goes on)", ran, (double)STEP_SPAN / 1e9, clk);
+		else
+			tui_message(t, "step: %sno hop shown in %d units of work: stopped at t=%ss "
+				    "(n goes on)", ran, units, clk);
 		return;
 	}
 	t->steps++;
-	t->step_first = before;
-	t->step_n = tr->total - before;
+	t->step_first = shown;
+	t->step_n = tr->total - shown;
 	anchor(t);
-	frames_follow_live(t);
+	frames_select(t, shown);
 	{
-		char line[512], why[512];
-		const struct trace_rec *r = &tr->ring[before % tr->cap];
+		char line[512], why[768], past[96] = "";
+		const struct trace_rec *r = &tr->ring[shown % tr->cap];
 
+		if (hidden > 0)
+			snprintf(past, sizeof(past), " (%" PRIu64 " hidden hop%s passed)", hidden,
+				 hidden == 1 ? "" : "s");
 		trace_format(t->s->g, r, line, sizeof(line));
 		trace_explain(t->s->g, r, why, sizeof(why));
-		tui_message(t, "step %" PRIu64 ": %s", t->steps, line);
+		tui_message(t, "step %" PRIu64 "%s: %s", t->steps, past, line);
 		tui_message(t, "  %s", why);
 	}
-	t->dirty = true;
 }
 
 /* ------------------------------------------------------------------ layout */
@@ -637,7 +685,7 @@ static const char *const global_keys[] = {
 	"Tab, 1-4   switch panel (Shift-Tab: back)",
 	"Up/Down    move the selection; PgUp/PgDn, Home/End",
 	"space      run / pause the clock",
-	"n          step: advance exactly one hop (pauses the clock)",
+	"n          step: advance exactly one hop (with a filter: to one it shows)",
 	"+ / -      clock speed (0.01x ... 1000x, max)",
 	":          command prompt (Tab completes, Up/Down history)",
 	"/          frame filter, tcpdump syntax (empty: none)",

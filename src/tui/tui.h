@@ -141,7 +141,12 @@ void prompt_free(struct prompt *p);
 int prompt_complete(struct sim *s, char *buf, int *len, int *cur, char *list, size_t listlen);
 
 /* Frames panel helpers (panel_frames.c), shared with step mode. */
-void frames_follow_live(struct tui *t);
+/* Whether Frames shows the hop, given its filter and followed frame. */
+bool frames_shows(struct tui *t, const struct trace_rec *r);
+/* What narrows Frames ("filter icmp", "frame #5"), or NULL: all hops. */
+const char *frames_narrowed(struct tui *t);
+/* Selects hop i (the list stays live when i is the newest shown). */
+void frames_select(struct tui *t, uint64_t i);
 /* Sets the Frames panel's filter (tcpdump syntax; "" clears). Returns -1
  * and shows the compiler's message when it does not compile. */
 int frames_set_filter(struct tui *t, void *st, const char *expr);

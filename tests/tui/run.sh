@@ -444,5 +444,25 @@ check "frames: the hop number counts within the frame" "^ hop 2 of 3 of frame #[
 check "frames: ... on the echo request's second hop" "^0\.000003 +br0\.1 +in .*ICMP"
 quit_and_check "frames"
 
+# 14. Step with a filter or a followed frame stops at the next hop shown.
+start 100 30 --paused tests/tui/stepper.ini
+check "filtered step: starts paused" "PAUSED"
+keys 2 /
+typeline "icmp"
+check "filtered step: the filter is set" "filter: icmp"
+keys n
+check "filtered step: n runs to the first ICMP hop" "\| 7 hops \|"
+check "filtered step: ... and explains it" "step 1 \(6 hidden hops passed\): .*#[0-9]+ vm1\.nic0 out "
+keys Enter x n
+check "followed step: n goes to the frame's next hop" "\| 8 hops \|"
+check "followed step: ... the echo request at br0.1" "step 2: 0\.000003 #[0-9]+ br0\.1 in "
+keys n
+check "followed step: ... then its last hop" "\| 9 hops \|"
+keys n
+# The rest of the ping is hidden; then only the bridge's ager is left.
+check "followed step: when the frame has no more hops, n says so" \
+	"step: 3 hidden hops ran, none shown \(frame #[0-9]+\); no hop within 60s"
+quit_and_check "filtered step"
+
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
