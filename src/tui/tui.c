@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
@@ -39,6 +40,17 @@ static const struct panel_ops *const panel_table[NPANELS] = {
 
 static const double speeds[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
 				 1000, 0 /* as fast as possible */ };
+
+/* A scrollable box of text: the pop-up and the help. Its lines are
+ * wrapped to the box's width when drawn, so nothing is cut off. */
+struct view {
+	char *title;            /* NULL: closed */
+	char **lines;
+	int nlines;
+	int top;                /* the first row shown, counted in wrapped rows */
+	int nrows, shown;       /* wrapped rows, and how many the last draw showed */
+	bool keys;              /* "key   what" lines: wrapped rows line up with "what" */
+};
 
 struct tui {
 	struct sim *s;
@@ -69,6 +81,7 @@ struct tui {
 	/* Message log. */
 	char *msgs[MSG_MAX];
 	uint64_t nmsgs;
+	uint64_t step_msgs, step_msgs_end;     /* the last step's messages */
 
 	/* Command output: sim->out points here while the UI runs. */
 	FILE *out;
@@ -76,10 +89,8 @@ struct tui {
 	size_t outlen, outseen;
 
 	struct prompt prompt;
-	bool help;
-	char *popup_title;
-	char **popup;
-	int npopup, popup_top;
+	struct view help;
+	struct view popup;
 
 	uint64_t last_draw;
 	bool dirty;
@@ -151,34 +162,104 @@ void tui_title(struct tui *t, struct rect r, int num, const char *name, const ch
 	tui_text(r.y, r.x, r.w, tui_attr(t, focused ? C_TITLE : C_HEADER), true, buf);
 }
 
+/* How much of p goes on a row of w columns: all of it, or up to the last
+ * blank that fits, or w characters of a word longer than the row. */
+static int wrap_cut(const char *p, int w)
+{
+	int n = (int)strnlen(p, (size_t)w + 1), cut;
+
+	if (n <= w)
+		return n;
+	for (cut = w; cut > 0 && p[cut] != ' '; cut--)
+		;
+	return cut > 0 ? cut : w;
+}
+
+/* Where the next row starts after a cut. */
+static const char *wrap_next(const char *p, int cut)
+{
+	p += cut;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
 int tui_wrap(int y, int x, int w, int maxlines, attr_t a, const char *text)
 {
 	int used = 0;
 	const char *p = text;
 
 	while (*p != '\0' && used < maxlines && w > 0) {
-		int n = (int)strlen(p), cut;
+		int cut = MIN(wrap_cut(p, w), 1023);
 		char line[1024];
 
-		if (n <= w) {
-			cut = n;
-		} else {
-			cut = w;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = w;
-		}
-		cut = MIN(cut, (int)sizeof(line) - 1);
 		memcpy(line, p, (size_t)cut);
 		line[cut] = '\0';
 		tui_text(y + used, x, w, a, true, line);
 		used++;
-		p += cut;
-		while (*p == ' ')
-			p++;
+		p = wrap_next(p, cut);
 	}
 	return used;
+}
+
+int tui_wrap_count(int w, const char *text)
+{
+	int used = 0;
+
+	if (w <= 0)
+		return 0;
+	for (const char *p = text; *p != '\0'; used++)
+		p = wrap_next(p, wrap_cut(p, w));
+	return used;
+}
+
+/* Wraps one line into rows of w columns, appended to *rows; the rows
+ * after the first are indented by `hang` columns. An empty line is one
+ * empty row. */
+static void wrap_rows(const char *line, int w, int hang, char ***rows, int *n)
+{
+	const char *p = line;
+	bool first = true;
+
+	if (w < 1)
+		w = 1;
+	if (hang >= w / 2)
+		hang = 0;
+	do {
+		int in = first ? 0 : hang;
+		int cut = wrap_cut(p, w - in);
+		char *row = xmalloc((size_t)(in + cut) + 1);
+
+		memset(row, ' ', (size_t)in);
+		memcpy(row + in, p, (size_t)cut);
+		row[in + cut] = '\0';
+		*rows = xreallocarray(*rows, (size_t)*n + 1, sizeof(**rows));
+		(*rows)[(*n)++] = row;
+		p = wrap_next(p, cut);
+		first = false;
+	} while (*p != '\0');
+}
+
+static void rows_free(char **rows, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(rows[i]);
+	free(rows);
+}
+
+/* How far a line's wrapped rows are indented: under its text, two
+ * columns in; a "key   what" line's under its "what". */
+static int wrap_hang(const char *line, bool keys)
+{
+	int lead = (int)strspn(line, " ");
+
+	if (keys) {
+		const char *gap = strstr(line + lead, "  ");
+
+		if (gap != NULL && gap - line < 24)
+			return (int)(gap - line) + (int)strspn(gap, " ");
+	}
+	return lead + 2;
 }
 
 void tui_human(double v, char *buf, size_t n)
@@ -333,34 +414,104 @@ static int message_rows(void)
 	return LINES >= 40 ? 6 : LINES >= 30 ? 4 : 3;
 }
 
-void tui_popup(struct tui *t, const char *title, const char *text)
+static void view_close(struct view *v)
+{
+	for (int i = 0; i < v->nlines; i++)
+		free(v->lines[i]);
+	free(v->lines);
+	free(v->title);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Opens a view on a copy of text, at its first line, or at its end
+ * (at_end) as a pager opens a log. */
+static void view_open(struct view *v, const char *title, const char *text, bool keys,
+		      bool at_end)
 {
 	const char *p = text;
 
-	for (int i = 0; i < t->npopup; i++)
-		free(t->popup[i]);
-	free(t->popup);
-	free(t->popup_title);
-	t->popup = NULL;
-	t->npopup = 0;
-	t->popup_top = 0;
-	t->popup_title = xstrdup(title);
+	view_close(v);
+	v->title = xstrdup(title);
+	v->keys = keys;
 	while (*p != '\0') {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-		t->popup = xreallocarray(t->popup, (size_t)t->npopup + 1, sizeof(*t->popup));
-		t->popup[t->npopup++] = xstrndup(p, n);
+		v->lines = xreallocarray(v->lines, (size_t)v->nlines + 1, sizeof(*v->lines));
+		v->lines[v->nlines++] = xstrndup(p, n);
 		p += n + (nl ? 1 : 0);
 	}
-	t->dirty = true;
+	v->nrows = v->nlines;
+	v->top = at_end ? INT_MAX : 0;
 }
 
-static void popup_close(struct tui *t)
+/* Scroll keys. Returns false for any other key. */
+static bool view_key(struct view *v, int ch)
 {
-	tui_popup(t, "", "");
-	free(t->popup_title);
-	t->popup_title = NULL;
+	int page = MAX(1, v->shown - 1), last = MAX(0, v->nrows - MAX(1, v->shown));
+
+	switch (ch) {
+	case KEY_UP: case 'k': v->top -= 1; break;
+	case KEY_DOWN: case 'j': v->top += 1; break;
+	case KEY_PPAGE: case 'b': v->top -= page; break;
+	case KEY_NPAGE: case ' ': v->top += page; break;
+	case KEY_HOME: case 'g': v->top = 0; break;
+	case KEY_END: case 'G': v->top = last; break;
+	default: return false;
+	}
+	v->top = MAX(0, MIN(v->top, last));
+	return true;
+}
+
+/* Draws a view inside `r`: the whole of it, or (fit) a box just big
+ * enough for its lines, centred. `close` says how it closes. */
+static void view_draw(struct tui *t, struct view *v, struct rect r, bool fit, const char *close)
+{
+	char **rows = NULL, foot[256];
+	int n = 0, w = r.w - 2, room;
+
+	if (fit) {
+		int longest = 0;
+
+		for (int i = 0; i < v->nlines; i++)
+			longest = MAX(longest, (int)strlen(v->lines[i]));
+		w = MIN(r.w - 2, MAX(longest, 40));
+	}
+	for (int i = 0; i < v->nlines; i++)
+		wrap_rows(v->lines[i], w, wrap_hang(v->lines[i], v->keys), &rows, &n);
+	if (fit) {
+		int h = MIN(r.h, n + 2);
+
+		r.x += (r.w - (w + 2)) / 2;
+		r.y += (r.h - h) / 2;
+		r.w = w + 2;
+		r.h = h;
+	}
+	room = MAX(1, r.h - 2);
+	v->nrows = n;
+	v->shown = room;
+	v->top = MAX(0, MIN(v->top, n - room));
+	for (int i = 0; i < r.h; i++)
+		tui_text(r.y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
+	tui_text(r.y, r.x, r.w, tui_attr(t, C_TITLE), true, v->title);
+	for (int i = 0; i < room && v->top + i < n; i++)
+		tui_text(r.y + 1 + i, r.x + 1, w, tui_attr(t, C_NORMAL), false, rows[v->top + i]);
+	if (n > room || !fit)
+		snprintf(foot, sizeof(foot), " lines %d-%d of %d  Up/Down PgUp/PgDn Home/End "
+			 "scroll, %s", n > 0 ? v->top + 1 : 0, MIN(n, v->top + room), n, close);
+	else
+		snprintf(foot, sizeof(foot), " %s", close);
+	tui_text(r.y + r.h - 1, r.x, r.w, tui_attr(t, C_HEADER), true, foot);
+	rows_free(rows, n);
+}
+
+void tui_popup(struct tui *t, const char *title, const char *text)
+{
+	char head[256];
+
+	snprintf(head, sizeof(head), " %s", title);
+	view_open(&t->popup, head, text, false, false);
+	t->dirty = true;
 }
 
 static int command_v(struct tui *t, const char *line, bool popup_if_long)
@@ -567,8 +718,10 @@ static void step(struct tui *t)
 				 hidden == 1 ? "" : "s");
 		trace_format(t->s->g, r, line, sizeof(line));
 		trace_explain(t->s->g, r, why, sizeof(why));
+		t->step_msgs = t->nmsgs;
 		tui_message(t, "step %" PRIu64 "%s: %s", t->steps, past, line);
 		tui_message(t, "  %s", why);
+		t->step_msgs_end = t->nmsgs;
 	}
 }
 
@@ -652,40 +805,103 @@ static void draw_status(struct tui *t)
 	}
 }
 
+static const char *msg_at(struct tui *t, uint64_t k)
+{
+	return t->msgs[k % MSG_MAX];
+}
+
+static uint64_t msg_first_kept(struct tui *t)
+{
+	return t->nmsgs > MSG_MAX ? t->nmsgs - MSG_MAX : 0;
+}
+
+static int msg_rows(struct tui *t, uint64_t k)
+{
+	char **rows = NULL;
+	int n = 0;
+
+	wrap_rows(msg_at(t, k), COLS, wrap_hang(msg_at(t, k), false), &rows, &n);
+	rows_free(rows, n);
+	return n;
+}
+
+/* The message area: 3 to 6 rows. While the newest messages are a step's,
+ * and Frames (whose box explains the hop) is not on screen, it grows to
+ * show all of them, up to half the screen. */
+static int messages_height(struct tui *t)
+{
+	int base = message_rows(), need = 0;
+	bool grid = COLS >= 160 && LINES - 2 - base >= 34;
+
+	if (grid || t->focus == 1 || t->steps == 0 || t->step_msgs_end != t->nmsgs)
+		return base;
+	for (uint64_t k = MAX(t->step_msgs, msg_first_kept(t)); k < t->nmsgs; k++)
+		need += msg_rows(t, k);
+	return MAX(base, MIN(need, (LINES - 2) / 2));
+}
+
+/* The newest messages, wrapped: a long one takes several rows rather
+ * than being cut at the edge. */
 static void draw_messages(struct tui *t, int y, int rows)
 {
-	uint64_t first = t->nmsgs > (uint64_t)rows ? t->nmsgs - (uint64_t)rows : 0;
+	uint64_t lo = msg_first_kept(t), k = t->nmsgs;
+	int total = 0, skip, row = 0;
 
-	for (int i = 0; i < rows; i++) {
-		uint64_t k = first + (uint64_t)i;
-		const char *m = k < t->nmsgs ? t->msgs[k % MSG_MAX] : "";
+	while (k > lo && total < rows)
+		total += msg_rows(t, --k);
+	skip = MAX(0, total - rows);
+	for (; k < t->nmsgs; k++) {
+		const char *m = msg_at(t, k);
 		attr_t a = tui_attr(t, C_NORMAL);
+		char **wr = NULL;
+		int n = 0;
 
 		if (strncmp(m, "error:", 6) == 0 || strstr(m, ": FAIL:") != NULL)
 			a = tui_attr(t, C_DROP);
 		else if (m[0] == '>')
 			a = tui_attr(t, C_DIM);
-		tui_text(y + i, 0, COLS, a, true, m);
+		wrap_rows(m, COLS, wrap_hang(m, false), &wr, &n);
+		for (int i = 0; i < n && row < rows; i++) {
+			if (skip > 0)
+				skip--;
+			else
+				tui_text(y + row++, 0, COLS, a, true, wr[i]);
+		}
+		rows_free(wr, n);
 	}
+	for (; row < rows; row++)
+		tui_text(y + row, 0, COLS, tui_attr(t, C_NORMAL), true, "");
 }
 
-static void draw_box(struct tui *t, struct rect r, const char *title, const char **lines,
-		     int n, int top, const char *foot)
+/* The message history in a pager, at its newest line. */
+static void messages_pager(struct tui *t)
 {
-	for (int i = 0; i < r.h; i++)
-		tui_text(r.y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
-	tui_text(r.y, r.x, r.w, tui_attr(t, C_TITLE), true, title);
-	for (int i = 0; i < r.h - 2 && top + i < n; i++)
-		tui_text(r.y + 1 + i, r.x + 1, r.w - 2, tui_attr(t, C_NORMAL), false,
-			 lines[top + i]);
-	tui_text(r.y + r.h - 1, r.x, r.w, tui_attr(t, C_HEADER), true, foot);
+	char *text = NULL, title[96];
+	size_t len = 0;
+	uint64_t lo = msg_first_kept(t);
+
+	for (uint64_t k = lo; k < t->nmsgs; k++) {
+		const char *m = msg_at(t, k);
+		size_t n = strlen(m);
+
+		text = xrealloc(text, len + n + 2);
+		memcpy(text + len, m, n);
+		len += n;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	snprintf(title, sizeof(title), " messages: %" PRIu64 " (the UI keeps the last %d)",
+		 t->nmsgs - lo, MSG_MAX);
+	view_open(&t->popup, title, text ? text : "", false, true);
+	free(text);
 }
 
 static const char *const global_keys[] = {
 	"Tab, 1-4   switch panel (Shift-Tab: back)",
 	"Up/Down    move the selection; PgUp/PgDn, Home/End",
 	"space      run / pause the clock",
-	"n          step: advance exactly one hop (with a filter: to one it shows)",
+	"n          step: advance exactly one hop (pauses the clock); with a filter or a "
+	"followed frame, to the next one shown",
 	"+ / -      clock speed (0.01x ... 1000x, max)",
 	":          command prompt (Tab completes, Up/Down history)",
 	"/          frame filter, tcpdump syntax (empty: none)",
@@ -693,56 +909,53 @@ static const char *const global_keys[] = {
 	"l          link on/off on the selected port",
 	"f          flush the selected bridge's MAC table",
 	"c          start/stop a capture on the selected port",
+	"m          the message history, in a pager (Up/Down, PgUp/PgDn, Home/End; q closes)",
 	"?          this help;  q (or F10, Ctrl-C) quit",
 };
 
-static void draw_help(struct tui *t)
+static void help_open(struct tui *t)
 {
-	const char *lines[64];
-	int n = 0;
-	struct rect r;
 	const char *pk = panel_table[t->focus]->keys;
-	char *copy = xstrdup(pk ? pk : ""), *save = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	char head[64];
 
-	lines[n++] = "Keys everywhere:";
-	for (size_t i = 0; i < ARRAY_SIZE(global_keys); i++)
-		lines[n++] = global_keys[i];
-	lines[n++] = "";
-	snprintf(head, sizeof(head), "Keys in %s:", panel_table[t->focus]->name);
-	lines[n++] = head;
-	for (char *tok = strtok_r(copy, "\n", &save); tok && n < 62;
-	     tok = strtok_r(NULL, "\n", &save))
-		lines[n++] = tok;
-	r.w = MIN(COLS, 72);
-	r.h = MIN(LINES - 1, n + 2);
-	r.y = MAX(0, (LINES - 1 - r.h) / 2);
-	r.x = MAX(0, (COLS - r.w) / 2);
-	draw_box(t, r, " qnetsim keys", lines, n, 0, " any key closes");
-	free(copy);
+	snprintf(head, sizeof(head), "\nKeys in %s:\n", panel_table[t->focus]->name);
+	for (size_t i = 0; i <= ARRAY_SIZE(global_keys) + 2; i++) {
+		const char *add = i == 0 ? "Keys everywhere:\n" :
+				  i <= ARRAY_SIZE(global_keys) ? global_keys[i - 1] :
+				  i == ARRAY_SIZE(global_keys) + 1 ? head : pk ? pk : "";
+		size_t n = strlen(add);
+
+		text = xrealloc(text, len + n + 2);
+		memcpy(text + len, add, n);
+		len += n;
+		if (i >= 1 && i <= ARRAY_SIZE(global_keys))
+			text[len++] = '\n';
+		text[len] = '\0';
+	}
+	view_open(&t->help, " qnetsim keys", text, true, false);
+	free(text);
+}
+
+static void draw_help(struct tui *t)
+{
+	struct rect r = { .y = 0, .x = 0, .h = LINES - 1, .w = COLS };
+
+	view_draw(t, &t->help, r, true, t->help.nrows > t->help.shown && t->help.shown > 0 ?
+		  "other keys close" : "any key closes");
 }
 
 static void draw_popup(struct tui *t)
 {
-	struct rect r;
-	char title[256], foot[128];
+	struct rect r = { .y = 1, .x = 0, .h = LINES - 2, .w = COLS };
 
-	r.w = COLS;
-	r.h = LINES - 2;
-	r.y = 1;
-	r.x = 0;
-	if (t->popup_top > t->npopup - (r.h - 2))
-		t->popup_top = MAX(0, t->npopup - (r.h - 2));
-	snprintf(title, sizeof(title), " %s", t->popup_title);
-	snprintf(foot, sizeof(foot), " lines %d-%d of %d  Up/Down/PgUp/PgDn scroll, Esc/q closes",
-		 t->npopup ? t->popup_top + 1 : 0, MIN(t->npopup, t->popup_top + r.h - 2),
-		 t->npopup);
-	draw_box(t, r, title, (const char **)t->popup, t->npopup, t->popup_top, foot);
+	view_draw(t, &t->popup, r, false, "Esc/q closes");
 }
 
 static void draw(struct tui *t)
 {
-	int mrows = message_rows();
+	int mrows = messages_height(t);
 	int bottom = LINES - 1 - mrows - (t->prompt.active ? 1 : 0);
 	struct rect area = { .y = 1, .x = 0, .h = bottom - 1, .w = COLS };
 
@@ -765,11 +978,11 @@ static void draw(struct tui *t)
 	if (t->prompt.active)
 		prompt_draw(t, &t->prompt, LINES - 2, COLS);
 	draw_status(t);
-	if (t->popup_title != NULL)
+	if (t->popup.title != NULL)
 		draw_popup(t);
-	if (t->help)
+	if (t->help.title != NULL)
 		draw_help(t);
-	if (t->prompt.active && t->popup_title == NULL && !t->help) {
+	if (t->prompt.active && t->popup.title == NULL && t->help.title == NULL) {
 		curs_set(1);
 		prompt_draw(t, &t->prompt, LINES - 2, COLS);
 	} else {
@@ -834,14 +1047,10 @@ static void selection_actions(struct tui *t, int ch)
 
 static void popup_key(struct tui *t, int ch)
 {
-	int page = MAX(1, LINES - 4);
-
-	switch (ch) {
-	case KEY_PPAGE: t->popup_top = MAX(0, t->popup_top - page); break;
-	case KEY_NPAGE: case ' ': t->popup_top += page; break;
-	case 27: case 'q': case '\n': case KEY_ENTER: popup_close(t); break;
-	default: tui_list_key(ch, &t->popup_top, t->npopup); break;
-	}
+	if (ch == 27 || ch == 'q' || ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+		view_close(&t->popup);
+	else
+		view_key(&t->popup, ch);
 	t->dirty = true;
 }
 
@@ -851,12 +1060,15 @@ static void key(struct tui *t, int ch)
 		t->dirty = true;
 		return;
 	}
-	if (t->help) {
-		t->help = false;
+	if (t->help.title != NULL) {
+		/* Scroll keys scroll a help longer than the screen; any other
+		 * key closes it. */
+		if (t->help.nrows <= t->help.shown || !view_key(&t->help, ch))
+			view_close(&t->help);
 		t->dirty = true;
 		return;
 	}
-	if (t->popup_title != NULL) {
+	if (t->popup.title != NULL) {
 		popup_key(t, ch);
 		return;
 	}
@@ -912,7 +1124,10 @@ static void key(struct tui *t, int ch)
 		prompt_open(&t->prompt, PROMPT_FILTER, "");
 		break;
 	case '?': case 'h': case KEY_F(1):
-		t->help = true;
+		help_open(t);
+		break;
+	case 'm':
+		messages_pager(t);
 		break;
 	case 'p': case 'l': case 'f': case 'c':
 		selection_actions(t, ch);
@@ -1219,7 +1434,8 @@ int tui_run(struct sim *s, const struct tui_options *o, char *err)
 	the_tui = NULL;
 	for (int i = 0; i < NPANELS; i++)
 		panel_table[i]->destroy(t->pst[i]);
-	popup_close(t);
+	view_close(&t->popup);
+	view_close(&t->help);
 	prompt_free(&t->prompt);
 	for (int i = 0; i < MSG_MAX; i++)
 		free(t->msgs[i]);

@@ -76,6 +76,8 @@ void tui_title(struct tui *t, struct rect r, int num, const char *name, const ch
 /* Wraps text into at most maxlines lines of w columns from (y, x). Returns
  * the number of lines used. */
 int tui_wrap(int y, int x, int w, int maxlines, attr_t a, const char *text);
+/* How many lines of w columns tui_wrap needs for all of text. */
+int tui_wrap_count(int w, const char *text);
 
 /* Moves a list selection for the usual keys (Up/Down, PgUp/PgDn,
  * Home/End, k/j/g/G) over n rows. Returns false for any other key. */

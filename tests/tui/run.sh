@@ -88,6 +88,30 @@ check_rows() {
 	screen | sed 's/^/    | /'
 }
 
+# check_gone NAME REGEX: waits until REGEX is no longer on screen.
+check_gone() {
+	local i
+	for ((i = 0; i < WAIT * 10; i++)); do
+		screen | grep -Eq -- "$2" || { ok "$1"; return; }
+		sleep 0.1
+	done
+	not_ok "$1 (/$2/ still on screen)"
+	screen | sed 's/^/    | /'
+}
+
+# check_text NAME TEXT: waits for TEXT on screen even when it is wrapped
+# over several lines (lines joined, runs of blanks made one).
+joined() { screen | sed 's/ *$//' | tr '\n' ' ' | tr -s ' '; }
+check_text() {
+	local i
+	for ((i = 0; i < WAIT * 10; i++)); do
+		joined | grep -qF -- "$2" && { ok "$1"; return; }
+		sleep 0.1
+	done
+	not_ok "$1 (no '$2' on screen)"
+	screen | sed 's/^/    | /'
+}
+
 # check_port_order NAME: the Counters rows are in natural order (node
 # name, then port number: sw1.2 before sw1.10 before sw2.1).
 check_port_order() {
@@ -463,6 +487,51 @@ keys n
 check "followed step: when the frame has no more hops, n says so" \
 	"step: 3 hidden hops ran, none shown \(frame #[0-9]+\); no hop within 60s"
 quit_and_check "filtered step"
+
+# 15. Nothing cut off: the help uses the width there is, and scrolls on a
+# small screen; a step's explanation is whole when Frames is not on
+# screen; the messages have a pager.
+start 120 40 tests/tui/lab.ini
+check "help at 120 columns: running" "1x RUN"
+keys 2 '?'
+check "help at 120 columns: a long key line is whole" \
+	"/ +filter in tcpdump syntax \(e\.g\. icmp, arp, ether host 52:54:00:12:34:56\)"
+keys Escape
+quit_and_check "help wide"
+start 80 24 tests/tui/lab.ini
+check "help at 80x24: running" "1x RUN"
+keys 2 '?'
+check "help at 80x24: it starts with the global keys" "Keys everywhere"
+check "help at 80x24: it says there is more" "lines 1-[0-9]+ of [0-9]+ .*other keys close"
+keys End
+check "help at 80x24: End scrolls to the last key" "n +step to the next hop shown here"
+check_text "help at 80x24: a long line is wrapped, not cut" "ether host 52:54:00:12:34:56)"
+keys Escape
+quit_and_check "help 80x24"
+start 80 24 --paused tests/tui/stepper.ini
+check "step from Topology: starts paused" "PAUSED"
+keys 1 n n
+check "step from Topology: two steps" "\| 2 hops \|"
+check_text "step from Topology: the whole explanation is in the messages" \
+	"so every other port whose link is up gets a copy: 1. It learned 52:54:00:00:02:01 on br0.1."
+quit_and_check "step explanation"
+start 80 24 tests/tui/lab.ini
+check "pager: running" "1x RUN"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	keys :
+	typeline "echo message number $i"
+done
+check "pager: the last message is shown" "^message number 12"
+keys m
+check "pager: m opens the message history at its end" "lines [0-9]+-[0-9]+ of [0-9]+ .*Esc/q closes"
+check "pager: ... showing the newest" "^ ?message number 12"
+keys Home
+check "pager: Home goes to the first message" "^ ?message number 1$|^ ?[^ ]*\.ini: 3 guests"
+keys PageDown End
+check "pager: End goes back to the newest" "^ ?message number 12"
+keys q
+check_gone "pager: q closes it" "Esc/q closes"
+quit_and_check "pager"
 
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
