@@ -313,6 +313,18 @@ static void draw_line(struct tui *t, const struct trace_rec *r, int y, int x, in
 	}
 }
 
+/* "hop 2 of 3 of frame #5   Enter: follow this frame" for the cursor. */
+static void frames_box_title(struct tui *t, struct frames *f, char *buf, size_t len)
+{
+	struct trace *tr = &tui_sim(t)->g->trace;
+	uint64_t nth, count;
+
+	frames_hop_of(tr, f->cursor, &nth, &count);
+	snprintf(buf, len, " hop %" PRIu64 " of %" PRIu64 " of frame #%" PRIu64 "   %s", nth,
+		 count, rec(tr, f->cursor)->frame_id,
+		 f->following ? "Esc: all frames" : "Enter: follow this frame");
+}
+
 static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 {
 	struct frames *f = st;
@@ -320,10 +332,38 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 	struct trace *tr = &s->g->trace;
 	uint64_t lo = first_kept(tr), idx[512];
 	int rows, n = 0, detail;
-	char extra[400], head[256];
+	char extra[400], head[256], line[512], why[768];
+	const struct trace_rec *sel = NULL;
 	uint64_t step_first = tui_last_step_first(t);
 
+	/* The selected hop first: the box's size depends on it. */
+	f->scan_cut = false;
+	if (!f->live && (f->cursor < lo || f->cursor >= tr->total ||
+			 !match(f, rec(tr, f->cursor)))) {
+		/* The ring dropped the selected hop (or it is no longer shown). */
+		uint64_t k = match_from(f, tr, f->cursor < lo ? lo : f->cursor);
+
+		if (k == UINT64_MAX)
+			f->live = true;
+		else
+			f->cursor = k;
+	}
+	if (f->live)
+		f->cursor = prev_match(f, tr, tr->total);
+	if (f->cursor != UINT64_MAX) {
+		sel = rec(tr, f->cursor);
+		trace_format(s->g, sel, line, sizeof(line));
+		trace_explain(s->g, sel, why, sizeof(why));
+	}
+	/* The box below the list: 6 rows, more when the explanation needs
+	 * them, as long as the list keeps a third of the panel. */
 	detail = r.h >= 12 ? 6 : r.h >= 8 ? 3 : 0;
+	if (detail > 0 && sel != NULL) {
+		int need = 1 + tui_wrap_count(r.w, line) + tui_wrap_count(r.w, why);
+		int cap = MAX(detail, r.h - 2 - MAX(3, (r.h - 2) / 3));
+
+		detail = MIN(MAX(detail, need), cap);
+	}
 	rows = MIN(r.h - 2 - detail, (int)ARRAY_SIZE(idx));
 	f->rows = rows;
 	{
@@ -350,17 +390,6 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 	/* Which hops to show. Live: the newest `rows` matches. Scrolled: a
 	 * page from `top` that holds the cursor and, when it reaches the
 	 * newest hop, is filled from above, as less does at the end. */
-	f->scan_cut = false;
-	if (!f->live && (f->cursor < lo || f->cursor >= tr->total ||
-			 !match(f, rec(tr, f->cursor)))) {
-		/* The ring dropped the selected hop (or it is no longer shown). */
-		uint64_t k = match_from(f, tr, f->cursor < lo ? lo : f->cursor);
-
-		if (k == UINT64_MAX)
-			f->live = true;
-		else
-			f->cursor = k;
-	}
 	if (f->live) {
 		uint64_t back[ARRAY_SIZE(idx)];
 
@@ -410,21 +439,21 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 	}
 	if (detail > 0) {
 		int y = r.y + 2 + rows;
-		char line[512], why[768], hd[96];
+		char hd[160];
 
-		if (n > 0 && f->cursor >= lo && f->cursor < tr->total) {
-			const struct trace_rec *sel = rec(tr, f->cursor);
-			uint64_t nth, count;
+		if (n > 0 && sel != NULL) {
+			int fl = tui_wrap_count(r.w, line), wl = tui_wrap_count(r.w, why);
+			bool cut = 1 + fl + wl > detail;
 
-			frames_hop_of(tr, f->cursor, &nth, &count);
-			snprintf(hd, sizeof(hd), " hop %" PRIu64 " of %" PRIu64 " of frame #%" PRIu64
-				 "   %s", nth, count, sel->frame_id,
-				 f->following ? "Esc: all frames" : "Enter: follow this frame");
+			frames_box_title(t, f, hd, sizeof(hd));
+			if (cut)
+				snprintf(hd + strlen(hd), sizeof(hd) - strlen(hd), "   e: all of it");
 			tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, hd);
-			trace_format(s->g, sel, line, sizeof(line));
-			trace_explain(s->g, sel, why, sizeof(why));
 			{
-				int used = tui_wrap(y + 1, r.x, r.w, detail > 3 ? 2 : 1,
+				/* When it does not all fit, the explanation keeps at
+				 * least its first rows. */
+				int used = tui_wrap(y + 1, r.x, r.w,
+						    cut ? MAX(1, MIN(fl, detail - 1 - MIN(wl, 3))) : fl,
 						    tui_attr(t, C_DIM), line);
 
 				used += tui_wrap(y + 1 + used, r.x, r.w, detail - 1 - used,
@@ -532,6 +561,19 @@ static bool frames_key(struct tui *t, void *st, int ch)
 	case 'x':
 		frames_set_filter(t, f, "");
 		return true;
+	case 'e':
+		/* The selected hop in full, in a pop-up: for when the box is
+		 * too small to hold all of its explanation. */
+		if (f->cursor < tr->total && f->cursor >= first_kept(tr)) {
+			char title[160], line[512], why[768], text[1400];
+
+			frames_box_title(t, f, title, sizeof(title));
+			trace_format(tui_sim(t)->g, rec(tr, f->cursor), line, sizeof(line));
+			trace_explain(tui_sim(t)->g, rec(tr, f->cursor), why, sizeof(why));
+			snprintf(text, sizeof(text), "%s\n\n%s", line, why);
+			tui_popup(t, title + 1, text);
+		}
+		return true;
 	default:
 		return false;
 	}
@@ -544,6 +586,7 @@ const struct panel_ops panel_frames_ops = {
 		"Enter      follow the selected frame across its hops (Esc: all)\n"
 		"/          filter in tcpdump syntax (e.g. icmp, arp, ether host 52:54:00:12:34:56)\n"
 		"x          clear the filter\n"
+		"e          the selected hop and its explanation in full, in a pop-up\n"
 		"n          step to the next hop shown here; the box explains it",
 	.create = frames_create,
 	.destroy = frames_destroy,

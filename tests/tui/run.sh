@@ -489,8 +489,9 @@ check "followed step: when the frame has no more hops, n says so" \
 quit_and_check "filtered step"
 
 # 15. Nothing cut off: the help uses the width there is, and scrolls on a
-# small screen; a step's explanation is whole when Frames is not on
-# screen; the messages have a pager.
+# small screen; the Frames box shows a whole explanation; a step's
+# explanation is whole when Frames is not on screen; the messages have
+# a pager.
 start 120 40 tests/tui/lab.ini
 check "help at 120 columns: running" "1x RUN"
 keys 2 '?'
@@ -508,6 +509,25 @@ check "help at 80x24: End scrolls to the last key" "n +step to the next hop show
 check_text "help at 80x24: a long line is wrapped, not cut" "ether host 52:54:00:12:34:56)"
 keys Escape
 quit_and_check "help 80x24"
+# The spanning tree without its scenario: quitting before expectations
+# are due would leave them NOT RUN (exit 1).
+sed '/^\[scenario\]/,$d' topologies/stp-triangle.ini > "$tmp/stp.ini"
+start 80 24 --paused "$tmp/stp.ini"
+check "box: starts paused" "PAUSED"
+keys 2 n Home Down Down Down Down Down Down Down Down
+check "box: a BPDU taken by sw2 is selected" "^0\.000000 +#1 sw2\.1 in "
+check_text "box at 80x24: the whole explanation is shown" \
+	"Bridge sw2 took a configuration BPDU on sw2.1, sent by bridge 4096.02:00:00:00:00:01 (port 0x8001): it names 4096.02:00:00:00:00:01 as root, at path cost 0 from the sender. The spanning tree compares this with what it knows to choose the root, its root port and the designated ports. BPDUs are never forwarded."
+quit_and_check "explanation box"
+start 80 14 --paused "$tmp/stp.ini"
+check "small box: starts paused" "PAUSED"
+keys 2 n Home Down Down Down Down Down Down Down Down
+check "small box: too small for the BPDU's explanation, it says so" "e: all of it"
+keys e
+check "e opens the hop in full" "Esc/q closes"
+check_text "... with all of its explanation" "and the designated ports. BPDUs are never forwarded."
+keys q
+quit_and_check "explain in full"
 start 80 24 --paused tests/tui/stepper.ini
 check "step from Topology: starts paused" "PAUSED"
 keys 1 n n
