@@ -270,6 +270,7 @@ check "80x24: MAC tables lists entries" "52:54:00:00:01:01 +1 +br0\.1"
 keys 4
 check "80x24: Counters has its columns" "PORT +LINK +RX +TX +RX-BYTES +TX-BYTES +RX/s +BIT/s +DROPS"
 check "80x24: the status line is there" "^ t=[0-9.]+s 1x RUN"
+check "80x24: the status line ends with ? keys rather than be cut" "^ t=[0-9.]+s 1x RUN .*\| \? keys$"
 if screen | awk 'length > 80 { bad = 1 } END { exit !bad }'; then
 	not_ok "80x24: a line is wider than the terminal"
 else
