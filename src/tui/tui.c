@@ -793,13 +793,15 @@ static void draw_status(struct tui *t)
 		 "space run/pause  n step  +/- speed  : command",
 		 clk, sp, mode, fps, hops, res,
 		 t->ended && t->s->nsteps > 0 ? " | scenario done" : "");
-	/* When the line does not fit, the key hints give way first, all but
-	 * "? keys", which lists them. */
+	/* When the line does not fit, the key hints give way first: all but
+	 * "? keys", which lists them, then that too. */
 	if ((int)strlen(buf) > COLS) {
-		char *h = strstr(buf, "? keys  space");
+		char *h = strstr(buf, " | ? keys  space");
 
 		if (h != NULL)
-			h[strlen("? keys")] = '\0';
+			h[strlen(" | ? keys")] = '\0';
+		if (h != NULL && (int)strlen(buf) > COLS)
+			*h = '\0';
 	}
 	tui_text(LINES - 1, 0, COLS, tui_attr(t, C_STATUS), true, buf);
 	/* The mode word stands out. */

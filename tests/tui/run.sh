@@ -450,6 +450,13 @@ else
 fi
 quit_and_check "port sort 2"
 
+# 12b. A status line with a scenario's results does not fit 80 columns
+# with its key hints: they go, the results stay whole.
+start 80 24 --speed 10 topologies/hub-vs-bridge.ini
+check "status: the scenario ran" "scenario done"
+check "status: ... and the line ends with it, not cut" "^ t=[0-9.]+s 10x RUN .*\| expect 11/11 \| scenario done$"
+quit_and_check "status"
+
 # 13. Frames keeps its page full: Home shows the first hop and the ones
 # after it; Enter (follow) shows all of a frame's hops; the box numbers a
 # hop within its frame.
