@@ -369,6 +369,8 @@ static bool counters_key(struct tui *t, void *st, int ch)
 	struct counters *c = st;
 	struct sim *s = tui_sim(t);
 
+	/* Keys can come before the panel is first drawn (4, then Down). */
+	c->nrows = (int)s->g->nports;
 	if (tui_list_key(ch, &c->sel, c->nrows))
 		return true;
 	switch (ch) {

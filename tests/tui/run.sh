@@ -428,7 +428,9 @@ quit_and_check "resize back"
 # 12. Counters sorted by port: by node name, then port number.
 start 100 40 tests/tui/ports.ini
 check "counters: running" "1x RUN"
-keys 4
+# Down before the panel's first draw still moves the selection.
+keys 4 Down Down
+check "counters: Down right after 4 selects the third port" "^ h\.3 drops: none"
 check "counters: the default sort is PORT" "sorted by PORT"
 check "counters: sw1.10 is listed" "^sw1\.10 "
 check_port_order "counters: ports in natural order (sw1.2 < sw1.10 < sw2.1)"
