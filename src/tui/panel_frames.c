@@ -484,10 +484,12 @@ static bool frames_key(struct tui *t, void *st, int ch)
 	struct trace *tr = &tui_sim(t)->g->trace;
 	uint64_t k;
 
+	/* While live, the newest match is selected, though the list may not
+	 * have been drawn since it came (keys typed right after 2). */
+	if (f->live)
+		f->cursor = prev_match(f, tr, tr->total);
 	switch (ch) {
 	case KEY_UP: case 'k':
-		if (f->live)    /* the newest match is selected while live */
-			f->cursor = prev_match(f, tr, tr->total);
 		if (f->cursor == UINT64_MAX)
 			return true;
 		k = prev_match(f, tr, f->cursor);

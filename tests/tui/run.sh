@@ -544,6 +544,12 @@ keys 1 n n
 check "step from Topology: two steps" "\| 2 hops \|"
 check_text "step from Topology: the whole explanation is in the messages" \
 	"so every other port whose link is up gets a copy: 1. It learned 52:54:00:00:02:01 on br0.1."
+# Frames was not drawn since the steps: e still acts on the newest hop,
+# the one the list shows selected.
+keys 2 e
+check "e right after 2 shows the newest hop" "^ hop 2 of 2 of frame #[0-9]+"
+check "... br0.1's" "^ ?0\.000000 #[0-9]+ br0\.1 in "
+keys q
 quit_and_check "step explanation"
 start 80 24 tests/tui/lab.ini
 check "pager: running" "1x RUN"
