@@ -16,40 +16,46 @@
 #define LINK_WIRE_MAX 65536u
 
 static const struct {
-	const char *name;
+	const char *name;               /* the counter, in expectations and the report */
+	const char *label;              /* a few words, where counts are listed */
 	const char *text;
 } drop_reasons[DROP_REASON_COUNT] = {
-	[DROP_LINK_DOWN] = { "link_down", "link down" },
-	[DROP_QUEUE_FULL] = { "queue_full", "transmit queue full" },
-	[DROP_LINK_FULL] = { "link_full", "too many frames in flight on the link" },
-	[DROP_LOSS] = { "loss", "lost on the link (random loss)" },
-	[DROP_NO_BUFFER] = { "no_buffer", "frame pool exhausted" },
-	[DROP_FIFO_FULL] = { "fifo_full", "delivery FIFO full" },
-	[DROP_SAME_PORT] = { "same_port", "filtered: destination is on the ingress port" },
-	[DROP_RUNT] = { "runt", "malformed: shorter than an Ethernet header" },
-	[DROP_NOT_FOR_US] = { "not_for_us", "NIC filter: not addressed to this NIC" },
-	[DROP_NO_PORT] = { "no_port", "no other port to send to" },
-	[DROP_BAD_PACKET] = { "bad_packet", "malformed packet" },
-	[DROP_NO_ROUTE] = { "no_route", "no route to the destination" },
-	[DROP_ARP_FAILED] = { "arp_failed", "no ARP reply from the next hop" },
-	[DROP_ARP_QUEUE_FULL] = { "arp_queue_full", "too many packets waiting for ARP" },
-	[DROP_UNREACHABLE_PORT] = { "port_unreachable", "UDP port unreachable" },
-	[DROP_NO_PEER] = { "no_peer", "no peer connected to the netdev" },
-	[DROP_PEER_BACKLOG] = { "peer_backlog", "the peer's write queue is full" },
-	[DROP_PEER_ERROR] = { "peer_error", "sending to the peer failed" },
-	[DROP_BAD_LENGTH] = { "bad_length", "malformed: bad frame length from the peer" },
-	[DROP_OVERSIZE] = { "oversize", "malformed: datagram over 69632 bytes" },
-	[DROP_VLAN] = { "vlan", "VLAN not allowed on the port" },
-	[DROP_UNTAGGED] = { "untagged", "untagged frame on a port without a native VLAN" },
-	[DROP_QINQ] = { "qinq", "802.1ad (QinQ) tag: not supported by a VLAN-aware bridge" },
-	[DROP_STP] = { "stp", "the port is not forwarding (STP)" },
-	[DROP_MIRROR_PORT] = { "mirror_port", "a mirror (SPAN) port takes no traffic" },
-	[DROP_BURST_LOSS] = { "burst_loss", "lost on the link in a loss burst (Gilbert-Elliott)" },
+	[DROP_LINK_DOWN] = { "link_down", "link down", "link down" },
+	[DROP_QUEUE_FULL] = { "queue_full", "queue full", "transmit queue full" },
+	[DROP_LINK_FULL] = { "link_full", "link full", "too many frames in flight on the link" },
+	[DROP_LOSS] = { "loss", "lost on the link", "lost on the link (random loss)" },
+	[DROP_NO_BUFFER] = { "no_buffer", "no buffer", "frame pool exhausted" },
+	[DROP_FIFO_FULL] = { "fifo_full", "FIFO full", "delivery FIFO full" },
+	[DROP_SAME_PORT] = { "same_port", "same port (filtered)", "filtered: destination is on the ingress port" },
+	[DROP_RUNT] = { "runt", "runt", "malformed: shorter than an Ethernet header" },
+	[DROP_NOT_FOR_US] = { "not_for_us", "not for this NIC", "NIC filter: not addressed to this NIC" },
+	[DROP_NO_PORT] = { "no_port", "nowhere to send", "no other port to send to" },
+	[DROP_BAD_PACKET] = { "bad_packet", "bad packet", "malformed packet" },
+	[DROP_NO_ROUTE] = { "no_route", "no route", "no route to the destination" },
+	[DROP_ARP_FAILED] = { "arp_failed", "no ARP reply", "no ARP reply from the next hop" },
+	[DROP_ARP_QUEUE_FULL] = { "arp_queue_full", "ARP queue full", "too many packets waiting for ARP" },
+	[DROP_UNREACHABLE_PORT] = { "port_unreachable", "UDP port unreachable", "UDP port unreachable" },
+	[DROP_NO_PEER] = { "no_peer", "no peer", "no peer connected to the netdev" },
+	[DROP_PEER_BACKLOG] = { "peer_backlog", "peer backlog", "the peer's write queue is full" },
+	[DROP_PEER_ERROR] = { "peer_error", "peer error", "sending to the peer failed" },
+	[DROP_BAD_LENGTH] = { "bad_length", "bad length", "malformed: bad frame length from the peer" },
+	[DROP_OVERSIZE] = { "oversize", "oversize", "malformed: datagram over 69632 bytes" },
+	[DROP_VLAN] = { "vlan", "VLAN not allowed", "VLAN not allowed on the port" },
+	[DROP_UNTAGGED] = { "untagged", "untagged on a trunk", "untagged frame on a port without a native VLAN" },
+	[DROP_QINQ] = { "qinq", "QinQ tag", "802.1ad (QinQ) tag: not supported by a VLAN-aware bridge" },
+	[DROP_STP] = { "stp", "STP not forwarding", "the port is not forwarding (STP)" },
+	[DROP_MIRROR_PORT] = { "mirror_port", "to a mirror port", "a mirror (SPAN) port takes no traffic" },
+	[DROP_BURST_LOSS] = { "burst_loss", "lost in a burst", "lost on the link in a loss burst (Gilbert-Elliott)" },
 };
 
 const char *drop_reason_name(enum drop_reason r)
 {
 	return r < DROP_REASON_COUNT ? drop_reasons[r].name : "?";
+}
+
+const char *drop_reason_label(enum drop_reason r)
+{
+	return r < DROP_REASON_COUNT ? drop_reasons[r].label : "?";
 }
 
 const char *drop_reason_text(enum drop_reason r)

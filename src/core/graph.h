@@ -70,7 +70,8 @@ enum drop_reason {
 };
 
 const char *drop_reason_name(enum drop_reason r);  /* "link_down" */
-const char *drop_reason_text(enum drop_reason r);  /* "link down" */
+const char *drop_reason_label(enum drop_reason r); /* "VLAN not allowed" */
+const char *drop_reason_text(enum drop_reason r);  /* "VLAN not allowed on the port" */
 int drop_reason_parse(const char *s);              /* -1 if unknown */
 
 struct port_stats {

@@ -350,9 +350,10 @@ static void counters_draw(struct tui *t, void *st, struct rect r, bool focused)
 
 			if (d == 0)
 				continue;
-			any = true;
+			/* "VLAN not allowed: 3", not "vlan 3", which reads as VLAN 3. */
 			off += snprintf(line + off, sizeof(line) - (size_t)MIN(off, (int)sizeof(line)),
-					" %s %" PRIu64, drop_reason_name(rr), d);
+					"%s %s: %" PRIu64, any ? "," : "", drop_reason_label(rr), d);
+			any = true;
 			if (off >= (int)sizeof(line))
 				break;
 		}

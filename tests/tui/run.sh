@@ -450,7 +450,26 @@ else
 	not_ok "counters: by reason"
 	screen | sed 's/^/    | /'
 fi
+# The drops line says what the reason means, not "vlan 3" (VLAN 3?).
+keys Down
+check "counters: sw2.3's drops read 'VLAN not allowed: 3'" "^ sw2\.3 drops: VLAN not allowed: 3 *$"
 quit_and_check "port sort 2"
+
+# Quitting before the scenario's expectations: after the terminal is
+# restored, the same NOT RUN lines and summary as headless, and exit 1.
+start 120 30 topologies/qemu-vlans.ini
+check "not run: the UI runs" "1x RUN"
+keys q
+if wait_for '^DONE$' && screen | grep -q '^EXIT=1' &&
+   screen | grep -q '^topologies/qemu-vlans.ini:26: NOT RUN: expect vm2.ping.received == 3 (due at 5.000s' &&
+   screen | grep -q '6 expectations, 0 passed, 0 failed, 6 not run' &&
+   screen | grep -q '^MODE=echo$'; then
+	ok "not run: q before the expectations prints NOT RUN and the summary, exits 1"
+else
+	not_ok "not run: q before the expectations"
+	screen | sed 's/^/    | /'
+fi
+sanitizers_clean "not run"
 
 # 12b. A status line with a scenario's results does not fit 80 columns
 # with its key hints: they go, the results stay whole.
