@@ -173,6 +173,15 @@ static void test_bpdu_bytes(void **state)
 	assert_int_equal(rd16(h + 46), 20 * 256);      /* max age */
 	assert_int_equal(rd16(h + 48), 2 * 256);       /* hello */
 	assert_int_equal(rd16(h + 50), 15 * 256);      /* forward delay */
+	/* Explained as the bridge's own frame, not a guest's. */
+	{
+		char why[512];
+
+		trace_explain(t.g, r, why, sizeof(why));
+		assert_non_null(strstr(why, "Bridge b0 sent a frame of its own out of b0.1"));
+		assert_non_null(strstr(why, "a spanning-tree BPDU"));
+		assert_null(strstr(why, "Guest"));
+	}
 	freetri(&t);
 }
 

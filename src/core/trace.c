@@ -388,7 +388,13 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 			 (r->hdr[0] & 1) ? "multicast" : "its own MAC");
 		break;
 	case DEC_SENT:
-		if (strcmp(kind, "netdev") == 0)
+		if (strcmp(kind, "bridge") == 0)
+			snprintf(buf, len, "Bridge %s sent a frame of its own out of %s, from %s to "
+					   "%s%s.", node, pname, src, dst,
+				 memcmp(r->hdr, "\x01\x80\xc2\x00\x00\x00", 6) == 0 ?
+				 ": a spanning-tree BPDU, how a bridge tells its neighbours what it "
+				 "knows of the root. Bridges take BPDUs; they never forward them" : "");
+		else if (strcmp(kind, "netdev") == 0)
 			snprintf(buf, len, "Netdev %s received the frame from its peer outside "
 					   "qnetsim (%s) and sent it into the topology out of %s, "
 					   "from %s to %s.", node, peer, pname, src, dst);
