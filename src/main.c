@@ -115,7 +115,9 @@ int main(int argc, char **argv)
 	uint64_t duration = 0, seed = 1, trace_size = 65536;
 	bool duration_set = false;
 	struct tui_options uio = { .speed = 1.0 };
-	char err[ERRLEN], tally[128];
+	char err[ERRLEN], tally[128], *notes = NULL;
+	size_t notes_len = 0;
+	FILE *notes_f;
 	struct expect_tally t;
 	struct sim *s;
 	int c, nerr, rc = 0;
@@ -216,15 +218,24 @@ int main(int argc, char **argv)
 		s->g->trace.cap = (uint32_t)trace_size;
 		s->g->trace.ring = xcalloc(trace_size, sizeof(*s->g->trace.ring));
 	}
-	nerr = topo_load(s, argv[optind], stderr);
+	/* The UI shows the loader's warnings too: they would vanish under it. */
+	notes_f = !headless && !check ? open_memstream(&notes, &notes_len) : NULL;
+	nerr = topo_load(s, argv[optind], notes_f != NULL ? notes_f : stderr);
+	if (notes_f != NULL) {
+		fclose(notes_f);
+		fputs(notes, stderr);
+		uio.notes = notes;
+	}
 	if (nerr < 0) {
 		/* model=help in the file: the list was printed. */
 		sim_free(s);
+		free(notes);
 		return 0;
 	}
 	if (nerr > 0) {
 		fprintf(stderr, "%s: %d error%s\n", argv[optind], nerr, nerr == 1 ? "" : "s");
 		sim_free(s);
+		free(notes);
 		return EXIT_USAGE;
 	}
 	if (check) {
@@ -232,6 +243,7 @@ int main(int argc, char **argv)
 		       argv[optind], s->nguests, s->nhubs, s->nbridges, s->nnetdevs, s->g->nlinks,
 		       s->nsteps);
 		sim_free(s);
+		free(notes);
 		return 0;
 	}
 	if (duration_set) {
@@ -246,6 +258,7 @@ int main(int argc, char **argv)
 	if (pcap_dir != NULL && capture_dir(s, pcap_dir, err) < 0) {
 		fprintf(stderr, "qnetsim: %s\n", err);
 		sim_free(s);
+		free(notes);
 		return EXIT_RUNTIME;
 	}
 	/* A peer that goes away must never kill us with SIGPIPE. */
@@ -253,6 +266,7 @@ int main(int argc, char **argv)
 	if (sim_open(s, err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		sim_free(s);
+		free(notes);
 		return EXIT_RUNTIME;
 	}
 	wall0 = loop_mono_ns();
@@ -261,6 +275,7 @@ int main(int argc, char **argv)
 		if (tui_run(s, &uio, err) < 0) {
 			fprintf(stderr, "qnetsim: %s\n", err);
 			sim_free(s);
+			free(notes);
 			return EXIT_USAGE;
 		}
 		/* What happened, on the restored terminal. */
@@ -302,6 +317,7 @@ int main(int argc, char **argv)
 	if (rc == 0 && (t.failed > 0 || t.not_run > 0))
 		rc = EXIT_EXPECT;
 	sim_free(s);
+	free(notes);
 	log_close();
 	return rc;
 }

@@ -1413,6 +1413,13 @@ int tui_run(struct sim *s, const struct tui_options *o, char *err)
 		fatal("cannot watch stdin: %s", strerror(errno));
 	tui_message(t, "%s: %d guests, %d hubs, %d bridges, %d links. Press ? for keys.",
 		    s->path, s->nguests, s->nhubs, s->nbridges, s->g->nlinks);
+	/* What stderr said before the screen was ours would be lost under it. */
+	for (const char *n = o->notes; n != NULL && *n != '\0';) {
+		size_t len = strcspn(n, "\n");
+
+		tui_message(t, "%.*s", (int)len, n);
+		n += len + (n[len] == '\n');
+	}
 	sim_start(s);
 	out_drain(t, NULL, NULL);
 	anchor(t);

@@ -47,6 +47,7 @@ struct tui_options {
 	double speed;           /* initial clock speed; 0: as fast as possible */
 	bool paused;            /* start with the clock stopped */
 	bool quit_at_end;       /* quit when the clock reaches sim->duration */
+	const char *notes;      /* the loader's warnings, lines to show first */
 };
 
 /* Runs the UI until q, quit, SIGINT/SIGTERM (or --duration with

@@ -471,6 +471,15 @@ else
 fi
 sanitizers_clean "not run"
 
+# The loader's warnings, printed before the screen is the UI's, are shown
+# in its messages too.
+start 160 30 --paused topologies/qemu-vlans.ini
+check "warnings: the loader's warning is in the messages" \
+	"qemu-vlans.ini:11: warning: vm1.nic0 has no vlan=, netdev= or \[link\]"
+keys q
+wait_for '^DONE$' > /dev/null
+sanitizers_clean "warnings"
+
 # 12b. A status line with a scenario's results does not fit 80 columns
 # with its key hints: they go, the results stay whole.
 start 80 24 --speed 10 topologies/hub-vs-bridge.ini
