@@ -84,6 +84,14 @@ static int start(struct sim *s, struct port *p, const char *path, const char *fi
 		pcap_close(dead);
 		return rc;
 	}
+	/* Two dumpers on one file would leave it broken. */
+	for (const struct capture *o = s->all_captures; o != NULL; o = o->all_next) {
+		if (strcmp(o->path, path) == 0) {
+			pcap_close(dead);
+			return errf(err, "capture: %s is being written already (%s%s)", path,
+				    o->whole_run ? "--pcap-dir, " : "", o->port->name);
+		}
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->dead = dead;
 	c->port = p;

@@ -1046,10 +1046,11 @@ static void selection_actions(struct tui *t, int ch)
 		}
 		if (capture_running(p)) {
 			tui_command(t, "capture_stop %s", p->name);
+		} else if (t->s->pcap_dir != NULL) {
+			/* DIR/PORT.pcap is --pcap-dir's own, for the whole run. */
+			tui_command(t, "capture %s %s/%s.c.pcap", p->name, t->s->pcap_dir, p->name);
 		} else {
-			const char *dir = t->s->pcap_dir ? t->s->pcap_dir : ".";
-
-			tui_command(t, "capture %s %s/%s.pcap", p->name, dir, p->name);
+			tui_command(t, "capture %s ./%s.pcap", p->name, p->name);
 		}
 		return;
 	}

@@ -161,6 +161,17 @@ else
 	not_ok "failed expectation: exit $rc"
 	sed 's/^/    /' "$tmp/failing.out"
 fi
+# A capture to a file another capture writes (--pcap-dir's) is refused.
+mkdir -p "$tmp/twice"
+printf '[guest a]\nnic = model=e1000,vlan=0\nip = 10.0.0.1/24\n[scenario]\nat 0s = capture a.nic0 %s/twice/a.nic0.pcap\n' \
+	"$tmp" > "$tmp/twice.ini"
+"$QNETSIM" --headless --pcap-dir "$tmp/twice" "$tmp/twice.ini" > "$tmp/twice.out" 2>&1
+if grep -q "twice.ini:5: error: capture: .*/twice/a.nic0.pcap is being written already (--pcap-dir, a.nic0)" "$tmp/twice.out"; then
+	ok "a capture to --pcap-dir's own file is refused"
+else
+	not_ok "a capture to --pcap-dir's own file"
+	sed 's/^/    /' "$tmp/twice.out"
+fi
 # Honest results: a run that ends before an expectation's time has not
 # passed. --duration cuts qemu-vlans.ini (expectations at 5 s) at 2 s.
 "$QNETSIM" --headless -q --duration 2s --report "$tmp/notrun.json" topologies/qemu-vlans.ini \

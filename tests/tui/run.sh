@@ -455,6 +455,28 @@ keys Down
 check "counters: sw2.3's drops read 'VLAN not allowed: 3'" "^ sw2\.3 drops: VLAN not allowed: 3 *$"
 quit_and_check "port sort 2"
 
+# c with --pcap-dir DIR writes DIR/PORT.c.pcap: DIR/PORT.pcap is the whole
+# run's, and two writers would break it.
+start 100 30 --pcap-dir "$tmp/pd" tests/tui/lab.ini
+check "pcap-dir: running" "1x RUN"
+keys 1 Home Down Down c
+check "pcap-dir: c captures to PORT.c.pcap" "br0\.2: capturing to .*/pd/br0\.2\.c\.pcap"
+keys :
+typeline "ping vm1 10.0.0.2 count=1"
+check "pcap-dir: the ping ran" "vm1: 1 packets transmitted, 1 received"
+keys 1 Home Down Down c
+check "pcap-dir: c stops it" "br0\.2: capture stopped, [1-9][0-9]* frames"
+keys q
+wait_for '^DONE$' > /dev/null
+a=$(tshark -r "$tmp/pd/br0.2.c.pcap" -Y icmp 2> /dev/null | wc -l)
+b=$(tshark -r "$tmp/pd/br0.2.pcap" -Y icmp 2> /dev/null | wc -l)
+if [ "$a" -ge 2 ] && [ "$b" -ge 2 ]; then
+	ok "pcap-dir: both files whole (tshark: $a and $b ICMP frames)"
+else
+	not_ok "pcap-dir: tshark read $a ICMP frames from br0.2.c.pcap, $b from br0.2.pcap"
+fi
+sanitizers_clean "pcap-dir"
+
 # Quitting before the scenario's expectations: after the terminal is
 # restored, the same NOT RUN lines and summary as headless, and exit 1.
 start 120 30 topologies/qemu-vlans.ini
