@@ -503,12 +503,17 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 					 strcmp(kind, "bridge") == 0 ? "Bridge" : "Hub", node, pname,
 					 r->vid, (r->hdr[0] & 1) ? "a broadcast or multicast" :
 					 "an unknown destination", r->vid);
+			else if (strcmp(kind, "bridge") == 0)
+				snprintf(buf, len,
+					 "Bridge %s got the frame on %s and had to flood it, but no "
+					 "other port can take it: none is up, forwarding (STP) and "
+					 "not a mirror port. With nowhere to send it, the frame was "
+					 "dropped.", node, pname);
 			else
 				snprintf(buf, len,
-					 "%s %s got the frame on %s and had to send it to every other "
+					 "Hub %s got the frame on %s and had to send it to every other "
 					 "port, but no other port's link is up (or it has none). With "
-					 "nowhere to send it, the frame was dropped.",
-					 strcmp(kind, "bridge") == 0 ? "Bridge" : "Hub", node, pname);
+					 "nowhere to send it, the frame was dropped.", node, pname);
 			break;
 		case DROP_UNTAGGED:
 			snprintf(buf, len,

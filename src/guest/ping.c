@@ -94,21 +94,24 @@ void guest_ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t 
 	for (int i = gu->npings - 1; i >= 0; i--) {
 		struct ping *p = gu->pings[i];
 		uint64_t rtt;
+		int64_t idx;
 		char ip[16];
 
 		if (p->ident != ident || p->dst != from)
 			continue;
-		if (seq >= p->count || p->sent_at[seq] == 0)
+		/* The wire's 16-bit number names the latest request that has it. */
+		idx = (int64_t)p->sent - 1 - (uint16_t)(p->sent - 1 - seq);
+		if (p->sent == 0 || idx < 0 || p->sent_at[idx] == 0)
 			return;
-		rtt = now - p->sent_at[seq];
+		rtt = now - p->sent_at[idx];
 		fmt_ipv4(from, ip);
-		if (p->got[seq]) {
+		if (p->got[idx]) {
 			p->dups++;
 			guest_event(gu, "%u bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms (DUP!)",
 				    len, ip, seq, ttl, (double)rtt / 1e6);
 			return;
 		}
-		p->got[seq] = 1;
+		p->got[idx] = 1;
 		p->received++;
 		p->rtt_sum += rtt;
 		p->rtt_sq += ((double)rtt / 1e6) * ((double)rtt / 1e6);

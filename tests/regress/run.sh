@@ -161,6 +161,12 @@ else
 	not_ok "failed expectation: exit $rc"
 	sed 's/^/    /' "$tmp/failing.out"
 fi
+# A ping of more than 65536 requests: the 16-bit icmp_seq wraps, and
+# every reply still counts once.
+printf '[guest a]\nnic = model=e1000,vlan=0\nip = 10.0.0.1/24\n[guest b]\nnic = model=e1000,vlan=0\nip = 10.0.0.2/24\n[scenario]\nat 0s = a ping 10.0.0.2 count=70000 interval=1ms\nat 80s = expect a.ping.received == 70000\nat 80s = expect a.ping.dups == 0\n' > "$tmp/wrap.ini"
+"$QNETSIM" --headless -q "$tmp/wrap.ini" > "$tmp/wrap.out" 2>&1 &&
+	ok "a 70000-request ping wraps icmp_seq and counts 70000 replies, no duplicates" ||
+	{ not_ok "a 70000-request ping"; sed 's/^/    /' "$tmp/wrap.out"; }
 # A capture to a file another capture writes (--pcap-dir's) is refused.
 mkdir -p "$tmp/twice"
 printf '[guest a]\nnic = model=e1000,vlan=0\nip = 10.0.0.1/24\n[scenario]\nat 0s = capture a.nic0 %s/twice/a.nic0.pcap\n' \
