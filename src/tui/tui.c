@@ -787,7 +787,13 @@ static void draw_status(struct tui *t)
 		struct expect_tally tl;
 
 		sim_tally(s, &tl);
-		snprintf(res, sizeof(res), " | expect %d/%d", tl.passed, tl.total);
+		/* Passed out of all the scenario's; failures apart, so that one
+		 * is not taken for one still to come. */
+		if (tl.failed > 0)
+			snprintf(res, sizeof(res), " | expect %d/%d, %d FAILED", tl.passed, tl.total,
+				 tl.failed);
+		else
+			snprintf(res, sizeof(res), " | expect %d/%d", tl.passed, tl.total);
 	}
 	snprintf(buf, sizeof(buf), " t=%ss %s %s | %s frames/s | %s hops%s%s | ? keys  "
 		 "space run/pause  n step  +/- speed  : command",

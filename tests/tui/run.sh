@@ -493,6 +493,14 @@ else
 fi
 sanitizers_clean "not run"
 
+# A failed expectation is told apart from one still to come.
+printf '[guest a]\nnic = model=e1000,vlan=0\nip = 10.0.0.1/24\n[scenario]\nat 0.1s = expect a.nic0.tx_frames == 5\nat 30s = expect a.nic0.tx_frames == 0\n' > "$tmp/fail.ini"
+start 120 30 "$tmp/fail.ini"
+check "status: a failure shows as FAILED, apart from the one to come" "\| expect 0/2, 1 FAILED \|"
+keys q
+wait_for '^DONE$' > /dev/null
+sanitizers_clean "failed status"
+
 # The loader's warnings, printed before the screen is the UI's, are shown
 # in its messages too.
 start 160 30 --paused topologies/qemu-vlans.ini
