@@ -711,21 +711,25 @@ static int smb_open(struct usernet *u, char *err)
 static void check_ping_socket(struct usernet *u)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
-	int dgram_errno = errno;
+	int dgram_errno = errno, raw_errno = 0;
 	char range[64] = "?";
 	FILE *f;
 
-	if (fd < 0)
+	/* libslirp falls back to a raw socket on these errors only. */
+	if (fd < 0 && (errno == EACCES || errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT)) {
 		fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+		raw_errno = errno;
+	}
 	if (fd >= 0) {
 		close(fd);
 		u->ping_ok = true;
 		return;
 	}
-	if (dgram_errno != EACCES) {
+	if (dgram_errno != EACCES || geteuid() == 0) {
 		snprintf(u->ping_why, sizeof(u->ping_why),
-			 "libslirp cannot open an ICMP socket (%s), nor a raw one without "
-			 "CAP_NET_RAW", strerror(dgram_errno));
+			 "libslirp cannot open an ICMP socket (%s)%s%s", strerror(dgram_errno),
+			 raw_errno != 0 ? ", nor a raw one: " : "",
+			 raw_errno != 0 ? strerror(raw_errno) : "");
 		return;
 	}
 	f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
