@@ -31,6 +31,11 @@ struct frames {
 	uint64_t follow_id;
 	int rows;
 	bool scan_cut;          /* the last draw stopped scanning at SCAN_MAX */
+	/* The cursor's place in its frame, kept between draws: the hops
+	 * before it never change, and the ones after are counted as they
+	 * come, so a redraw does not rescan the ring. */
+	uint64_t hop_cursor, hop_first_kept, hop_nth, hop_after, hop_scanned;
+	bool hop_valid;
 };
 
 static struct frames *state(struct tui *t);
@@ -148,23 +153,32 @@ static int frames_collect_back(struct frames *f, const struct trace *tr, uint64_
 	return n;
 }
 
-/* Which hop of its frame the hop at `i` is (1: the first), and how many
- * hops of that frame the ring holds. The scan each way is bounded, as a
- * frame's hops are seldom far apart. */
-static void frames_hop_of(const struct trace *tr, uint64_t i, uint64_t *nth, uint64_t *count)
+/* Which hop of its frame the cursor's is (1: the first), and how many hops
+ * of that frame the ring holds. The scan each way is bounded, as a frame's
+ * hops are seldom far apart; what was scanned is kept for the next call. */
+static void frames_hop_of(struct frames *f, const struct trace *tr, uint64_t *nth,
+			  uint64_t *count)
 {
-	uint64_t id = rec(tr, i)->frame_id, lo = first_kept(tr), n = 0;
+	uint64_t i = f->cursor, id = rec(tr, i)->frame_id, lo = first_kept(tr), n = 0;
 
-	*nth = 1;
-	*count = 1;
-	for (uint64_t k = i; k > lo && n++ < SCAN_MAX;)
-		if (rec(tr, --k)->frame_id == id)
-			(*nth)++;
-	n = 0;
-	for (uint64_t k = i + 1; k < tr->total && n++ < SCAN_MAX; k++)
+	if (!f->hop_valid || f->hop_cursor != i || f->hop_first_kept != lo) {
+		f->hop_valid = true;
+		f->hop_cursor = i;
+		f->hop_first_kept = lo;
+		f->hop_nth = 1;
+		f->hop_after = 0;
+		f->hop_scanned = i + 1;
+		for (uint64_t k = i; k > lo && n++ < SCAN_MAX;)
+			if (rec(tr, --k)->frame_id == id)
+				f->hop_nth++;
+	}
+	for (uint64_t k = f->hop_scanned; k < tr->total && k - i <= SCAN_MAX; k++) {
 		if (rec(tr, k)->frame_id == id)
-			(*count)++;
-	*count += *nth - 1;
+			f->hop_after++;
+		f->hop_scanned = k + 1;
+	}
+	*nth = f->hop_nth;
+	*count = f->hop_nth + f->hop_after;
 }
 
 int frames_set_filter(struct tui *t, void *st, const char *expr)
@@ -319,7 +333,7 @@ static void frames_box_title(struct tui *t, struct frames *f, char *buf, size_t 
 	struct trace *tr = &tui_sim(t)->g->trace;
 	uint64_t nth, count;
 
-	frames_hop_of(tr, f->cursor, &nth, &count);
+	frames_hop_of(f, tr, &nth, &count);
 	snprintf(buf, len, " hop %" PRIu64 " of %" PRIu64 " of frame #%" PRIu64 "   %s", nth,
 		 count, rec(tr, f->cursor)->frame_id,
 		 f->following ? "Esc: all frames" : "Enter: follow this frame");
