@@ -533,7 +533,7 @@ check_rows "frames: following shows the frame's 3 hops and no other" 3 -eq
 check "frames: ... its last hop too" "vm2\.nic0 +in +00:02:01>bcast"
 keys Escape Home Down Down Down Down Down Down Down
 check "frames: the hop number counts within the frame" "^ hop 2 of 3 of frame #[0-9]+ .*Enter"
-check "frames: ... on the echo request's second hop" "^0\.000003 +br0\.1 +in .*ICMP"
+check "frames: ... on the echo request's second hop (the box's line)" "^ ?0\.000003 #[0-9]+ br0\.1 in 52:54:00:00:02:01 > 52:54:00:00:02:02 len 98: IP"
 quit_and_check "frames"
 
 # 14. Step with a filter or a followed frame stops at the next hop shown.
