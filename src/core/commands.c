@@ -1008,14 +1008,20 @@ static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv)
 }
 
 /* Commands that take a guest first, and may be written "GUEST cmd ...". */
-static bool guest_command(const char *w)
-{
-	static const char *const names[] = { "ping", "udp", "tcp_connect", "tcp_send",
-					     "tcp_close", "tcp_abort", "tcp_listen", "resolve",
-					     "dhcp", "exec" };
+/* Commands whose first argument is a guest: also written "GUEST cmd ...". */
+static const char *const guest_commands[] = { "ping", "udp", "tcp_connect", "tcp_send",
+					      "tcp_close", "tcp_abort", "tcp_listen", "resolve",
+					      "dhcp", "exec" };
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(w, names[i]) == 0)
+const char *cmd_guest_name(size_t i)
+{
+	return i < ARRAY_SIZE(guest_commands) ? guest_commands[i] : NULL;
+}
+
+bool cmd_takes_guest(const char *w)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(guest_commands); i++)
+		if (strcmp(w, guest_commands[i]) == 0)
 			return true;
 	return false;
 }
@@ -1036,7 +1042,7 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 	if (argc == 0)
 		return errf(err, "empty command");
 	/* "vm1 ping 10.0.0.2" is "ping vm1 10.0.0.2". */
-	if (argc >= 2 && guest_command(argv[1]) && cmd_usage(argv[0]) == NULL) {
+	if (argc >= 2 && cmd_takes_guest(argv[1]) && cmd_usage(argv[0]) == NULL) {
 		char *t = argv[0];
 
 		if (sim_guest(s, argv[0]) == NULL)
@@ -1045,7 +1051,7 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 		argv[1] = t;
 	}
 	/* The sim stack's commands make no sense on the kernel's. */
-	if (argc >= 2 && guest_command(argv[0]) && strcmp(argv[0], "exec") != 0) {
+	if (argc >= 2 && cmd_takes_guest(argv[0]) && strcmp(argv[0], "exec") != 0) {
 		struct guest *gu = sim_guest(s, argv[1]);
 
 		if (gu != NULL && gu->kern != NULL)

@@ -140,6 +140,10 @@ void sim_run(struct sim *s);
 /* Runs one command line. Returns 0, or -1 with the message written to out.
  * With check set, only validates it (names, addresses, syntax). */
 int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err);
+/* Whether a command's first argument is a guest (ping, udp, ..., exec), and
+ * the i-th such command (NULL past the end). */
+bool cmd_takes_guest(const char *name);
+const char *cmd_guest_name(size_t i);
 /* Prints the command list (help). */
 void cmd_help(FILE *out);
 /* The i-th command's name (NULL past the end), and a command's usage line

@@ -114,25 +114,15 @@ static void comp_add(struct comp *c, const char *w)
 	}
 }
 
-/* Commands whose first argument is a guest; they may also be written
- * "GUEST cmd ...". What follows the guest is the command's own: an
- * address, a number, a word of its own, never a node name. */
-static const char *const guest_cmds[] = { "ping", "udp", "tcp_connect", "tcp_send", "tcp_close",
-					  "tcp_abort", "tcp_listen", "resolve", "dhcp", "exec" };
-
-static bool prompt_guest_cmd(const char *w)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(guest_cmds); i++)
-		if (strcmp(w, guest_cmds[i]) == 0)
-			return true;
-	return false;
-}
-
 static void comp_add_all(struct comp *c, const char *const *w, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		comp_add(c, w[i]);
 }
+
+/* Commands whose first argument is a guest (cmd_takes_guest) may also be
+ * written "GUEST cmd ...". What follows the guest is the command's own: an
+ * address, a number, a word of its own, never a node name. */
 
 /* The addresses a guest can be sent to: every other guest's NIC and VLAN
  * interface addresses (a DHCP guest's once it has a lease). */
@@ -206,12 +196,13 @@ static void candidates(struct sim *s, int word, const char *first, const char *s
 	/* "vm1 ping 10.0.0.2" is "ping vm1 10.0.0.2". */
 	if (sim_guest(s, first) != NULL && cmd_usage(first) == NULL) {
 		if (word == 1)
-			comp_add_all(c, guest_cmds, ARRAY_SIZE(guest_cmds));
-		else if (prompt_guest_cmd(second))
+			for (size_t i = 0; cmd_guest_name(i) != NULL; i++)
+				comp_add(c, cmd_guest_name(i));
+		else if (cmd_takes_guest(second))
 			prompt_guest_args(s, second, first, word - 1, c);
 		return;
 	}
-	if (prompt_guest_cmd(first)) {
+	if (cmd_takes_guest(first)) {
 		if (word == 1)
 			for (int i = 0; i < s->nguests; i++)
 				comp_add(c, s->guests[i]->node.name);
