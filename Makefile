@@ -65,6 +65,7 @@ CORE_SRCS := \
 	src/backends/vdeserver.c
 TUI_SRCS := \
 	src/tui/tui.c \
+	src/tui/text.c \
 	src/tui/prompt.c \
 	src/tui/panel_topology.c \
 	src/tui/panel_frames.c \

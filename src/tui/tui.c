@@ -41,17 +41,6 @@ static const struct panel_ops *const panel_table[NPANELS] = {
 static const double speeds[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
 				 1000, 0 /* as fast as possible */ };
 
-/* A scrollable box of text: the pop-up and the help. Its lines are
- * wrapped to the box's width when drawn, so nothing is cut off. */
-struct view {
-	char *title;            /* NULL: closed */
-	char **lines;
-	int nlines;
-	int top;                /* the first row shown, counted in wrapped rows */
-	int nrows, shown;       /* wrapped rows, and how many the last draw showed */
-	bool keys;              /* "key   what" lines: wrapped rows line up with "what" */
-};
-
 struct tui {
 	struct sim *s;
 	const struct tui_options *opt;
@@ -121,202 +110,6 @@ void *tui_panel_state(struct tui *t, int i)
 attr_t tui_attr(struct tui *t, enum tui_color c)
 {
 	return t->attrs[c];
-}
-
-void tui_text(int y, int x, int w, attr_t a, bool pad, const char *s)
-{
-	int n = 0;
-
-	if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
-		return;
-	if (x + w > COLS)
-		w = COLS - x;
-	attron(a);
-	move(y, x);
-	for (; s[n] != '\0' && n < w; n++)
-		addch((unsigned char)s[n] < 32 ? '?' : (chtype)(unsigned char)s[n]);
-	if (pad)
-		for (; n < w; n++)
-			addch(' ');
-	attroff(a);
-}
-
-void tui_printf(int y, int x, int w, attr_t a, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	tui_text(y, x, w, a, false, buf);
-}
-
-void tui_title(struct tui *t, struct rect r, int num, const char *name, const char *extra,
-	       bool focused)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), " %d %s%s%s", num, name, extra && *extra ? "  " : "",
-		 extra ? extra : "");
-	tui_text(r.y, r.x, r.w, tui_attr(t, focused ? C_TITLE : C_HEADER), true, buf);
-}
-
-/* How much of p goes on a row of w columns: all of it, or up to the last
- * blank that fits, or w characters of a word longer than the row. */
-static int wrap_cut(const char *p, int w)
-{
-	int n = (int)strnlen(p, (size_t)w + 1), cut;
-
-	if (n <= w)
-		return n;
-	for (cut = w; cut > 0 && p[cut] != ' '; cut--)
-		;
-	return cut > 0 ? cut : w;
-}
-
-/* Where the next row starts after a cut. */
-static const char *wrap_next(const char *p, int cut)
-{
-	p += cut;
-	while (*p == ' ')
-		p++;
-	return p;
-}
-
-int tui_wrap(int y, int x, int w, int maxlines, attr_t a, const char *text)
-{
-	int used = 0;
-	const char *p = text;
-
-	while (*p != '\0' && used < maxlines && w > 0) {
-		int cut = MIN(wrap_cut(p, w), 1023);
-		char line[1024];
-
-		memcpy(line, p, (size_t)cut);
-		line[cut] = '\0';
-		tui_text(y + used, x, w, a, true, line);
-		used++;
-		p = wrap_next(p, cut);
-	}
-	return used;
-}
-
-int tui_wrap_count(int w, const char *text)
-{
-	int used = 0;
-
-	if (w <= 0)
-		return 0;
-	for (const char *p = text; *p != '\0'; used++)
-		p = wrap_next(p, wrap_cut(p, w));
-	return used;
-}
-
-/* Wraps one line into rows of w columns, appended to *rows; the rows
- * after the first are indented by `hang` columns. An empty line is one
- * empty row. */
-static void wrap_rows(const char *line, int w, int hang, char ***rows, int *n)
-{
-	const char *p = line;
-	bool first = true;
-
-	if (w < 1)
-		w = 1;
-	if (hang >= w / 2)
-		hang = 0;
-	do {
-		int in = first ? 0 : hang;
-		int cut = wrap_cut(p, w - in);
-		char *row = xmalloc((size_t)(in + cut) + 1);
-
-		memset(row, ' ', (size_t)in);
-		memcpy(row + in, p, (size_t)cut);
-		row[in + cut] = '\0';
-		*rows = xreallocarray(*rows, (size_t)*n + 1, sizeof(**rows));
-		(*rows)[(*n)++] = row;
-		p = wrap_next(p, cut);
-		first = false;
-	} while (*p != '\0');
-}
-
-static void rows_free(char **rows, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(rows[i]);
-	free(rows);
-}
-
-/* How far a line's wrapped rows are indented: under its text, two
- * columns in; a "key   what" line's under its "what". */
-static int wrap_hang(const char *line, bool keys)
-{
-	int lead = (int)strspn(line, " ");
-
-	if (keys) {
-		const char *gap = strstr(line + lead, "  ");
-
-		if (gap != NULL && gap - line < 24)
-			return (int)(gap - line) + (int)strspn(gap, " ");
-	}
-	return lead + 2;
-}
-
-void tui_human(double v, char *buf, size_t n)
-{
-	if (v < 1000)
-		snprintf(buf, n, "%.0f", v);
-	else if (v < 1e6)
-		snprintf(buf, n, "%.1fk", v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, n, "%.1fM", v / 1e6);
-	else
-		snprintf(buf, n, "%.1fG", v / 1e9);
-}
-
-void tui_time(uint64_t ns, char *buf, size_t n)
-{
-	snprintf(buf, n, "%" PRIu64 ".%06" PRIu64, ns / NS_PER_SEC, (ns % NS_PER_SEC) / NS_PER_US);
-}
-
-const char *tui_link_word(const struct port *p)
-{
-	struct port *peer = port_peer(p);
-
-	if (peer == NULL)
-		return "--";
-	if (!p->admin_up)
-		return "off";
-	if (!peer->admin_up)
-		return "peer off";
-	return "up";
-}
-
-bool tui_list_key(int ch, int *sel, int n)
-{
-	switch (ch) {
-	case KEY_UP: case 'k': *sel -= 1; break;
-	case KEY_DOWN: case 'j': *sel += 1; break;
-	case KEY_PPAGE: *sel -= 10; break;
-	case KEY_NPAGE: *sel += 10; break;
-	case KEY_HOME: case 'g': *sel = 0; break;
-	case KEY_END: case 'G': *sel = n - 1; break;
-	default: return false;
-	}
-	*sel = MAX(0, MIN(*sel, n - 1));
-	return true;
-}
-
-void tui_list_scroll(int *sel, int *top, int n, int rows)
-{
-	*sel = MAX(0, MIN(*sel, n - 1));
-	if (*sel < *top)
-		*top = *sel;
-	if (*sel >= *top + rows)
-		*top = *sel - rows + 1;
-	/* No blank rows below the list while rows are hidden above it, as
-	 * after the window grows back from a small size. */
-	*top = MAX(0, MIN(*top, n - rows));
 }
 
 struct node *tui_sel_node(struct tui *t)
@@ -414,103 +207,12 @@ static int message_rows(void)
 	return LINES >= 40 ? 6 : LINES >= 30 ? 4 : 3;
 }
 
-static void view_close(struct view *v)
-{
-	for (int i = 0; i < v->nlines; i++)
-		free(v->lines[i]);
-	free(v->lines);
-	free(v->title);
-	memset(v, 0, sizeof(*v));
-}
-
-/* Opens a view on a copy of text, at its first line, or at its end
- * (at_end) as a pager opens a log. */
-static void view_open(struct view *v, const char *title, const char *text, bool keys,
-		      bool at_end)
-{
-	const char *p = text;
-
-	view_close(v);
-	v->title = xstrdup(title);
-	v->keys = keys;
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-		v->lines = xreallocarray(v->lines, (size_t)v->nlines + 1, sizeof(*v->lines));
-		v->lines[v->nlines++] = xstrndup(p, n);
-		p += n + (nl ? 1 : 0);
-	}
-	v->nrows = v->nlines;
-	v->top = at_end ? INT_MAX : 0;
-}
-
-/* Scroll keys. Returns false for any other key. */
-static bool view_key(struct view *v, int ch)
-{
-	int page = MAX(1, v->shown - 1), last = MAX(0, v->nrows - MAX(1, v->shown));
-
-	switch (ch) {
-	case KEY_UP: case 'k': v->top -= 1; break;
-	case KEY_DOWN: case 'j': v->top += 1; break;
-	case KEY_PPAGE: case 'b': v->top -= page; break;
-	case KEY_NPAGE: case ' ': v->top += page; break;
-	case KEY_HOME: case 'g': v->top = 0; break;
-	case KEY_END: case 'G': v->top = last; break;
-	default: return false;
-	}
-	v->top = MAX(0, MIN(v->top, last));
-	return true;
-}
-
-/* Draws a view inside `r`: the whole of it, or (fit) a box just big
- * enough for its lines, centred. `close` says how it closes. */
-static void view_draw(struct tui *t, struct view *v, struct rect r, bool fit, const char *close)
-{
-	char **rows = NULL, foot[256];
-	int n = 0, w = r.w - 2, room;
-
-	if (fit) {
-		int longest = 0;
-
-		for (int i = 0; i < v->nlines; i++)
-			longest = MAX(longest, (int)strlen(v->lines[i]));
-		w = MIN(r.w - 2, MAX(longest, 40));
-	}
-	for (int i = 0; i < v->nlines; i++)
-		wrap_rows(v->lines[i], w, wrap_hang(v->lines[i], v->keys), &rows, &n);
-	if (fit) {
-		int h = MIN(r.h, n + 2);
-
-		r.x += (r.w - (w + 2)) / 2;
-		r.y += (r.h - h) / 2;
-		r.w = w + 2;
-		r.h = h;
-	}
-	room = MAX(1, r.h - 2);
-	v->nrows = n;
-	v->shown = room;
-	v->top = MAX(0, MIN(v->top, n - room));
-	for (int i = 0; i < r.h; i++)
-		tui_text(r.y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
-	tui_text(r.y, r.x, r.w, tui_attr(t, C_TITLE), true, v->title);
-	for (int i = 0; i < room && v->top + i < n; i++)
-		tui_text(r.y + 1 + i, r.x + 1, w, tui_attr(t, C_NORMAL), false, rows[v->top + i]);
-	if (n > room || !fit)
-		snprintf(foot, sizeof(foot), " lines %d-%d of %d  Up/Down PgUp/PgDn Home/End "
-			 "scroll, %s", n > 0 ? v->top + 1 : 0, MIN(n, v->top + room), n, close);
-	else
-		snprintf(foot, sizeof(foot), " %s", close);
-	tui_text(r.y + r.h - 1, r.x, r.w, tui_attr(t, C_HEADER), true, foot);
-	rows_free(rows, n);
-}
-
 void tui_popup(struct tui *t, const char *title, const char *text)
 {
 	char head[256];
 
 	snprintf(head, sizeof(head), " %s", title);
-	view_open(&t->popup, head, text, false, false);
+	tui_view_open(&t->popup, head, text, false, false);
 	t->dirty = true;
 }
 
@@ -836,8 +538,8 @@ static int msg_rows(struct tui *t, uint64_t k)
 	char **rows = NULL;
 	int n = 0;
 
-	wrap_rows(msg_at(t, k), COLS, wrap_hang(msg_at(t, k), false), &rows, &n);
-	rows_free(rows, n);
+	tui_wrap_rows(msg_at(t, k), COLS, tui_wrap_hang(msg_at(t, k), false), &rows, &n);
+	tui_rows_free(rows, n);
 	return n;
 }
 
@@ -876,14 +578,14 @@ static void draw_messages(struct tui *t, int y, int rows)
 			a = tui_attr(t, C_DROP);
 		else if (m[0] == '>')
 			a = tui_attr(t, C_DIM);
-		wrap_rows(m, COLS, wrap_hang(m, false), &wr, &n);
+		tui_wrap_rows(m, COLS, tui_wrap_hang(m, false), &wr, &n);
 		for (int i = 0; i < n && row < rows; i++) {
 			if (skip > 0)
 				skip--;
 			else
 				tui_text(y + row++, 0, COLS, a, true, wr[i]);
 		}
-		rows_free(wr, n);
+		tui_rows_free(wr, n);
 	}
 	for (; row < rows; row++)
 		tui_text(y + row, 0, COLS, tui_attr(t, C_NORMAL), true, "");
@@ -908,7 +610,7 @@ static void messages_pager(struct tui *t)
 	}
 	snprintf(title, sizeof(title), " messages: %" PRIu64 " (the UI keeps the last %d)",
 		 t->nmsgs - lo, MSG_MAX);
-	view_open(&t->popup, title, text ? text : "", false, true);
+	tui_view_open(&t->popup, title, text ? text : "", false, true);
 	free(text);
 }
 
@@ -950,7 +652,7 @@ static void help_open(struct tui *t)
 			text[len++] = '\n';
 		text[len] = '\0';
 	}
-	view_open(&t->help, " qnetsim keys", text, true, false);
+	tui_view_open(&t->help, " qnetsim keys", text, true, false);
 	free(text);
 }
 
@@ -958,7 +660,7 @@ static void draw_help(struct tui *t)
 {
 	struct rect r = { .y = 0, .x = 0, .h = LINES - 1, .w = COLS };
 
-	view_draw(t, &t->help, r, true, t->help.nrows > t->help.shown && t->help.shown > 0 ?
+	tui_view_draw(t, &t->help, r, true, t->help.nrows > t->help.shown && t->help.shown > 0 ?
 		  "other keys close" : "any key closes");
 }
 
@@ -966,7 +668,7 @@ static void draw_popup(struct tui *t)
 {
 	struct rect r = { .y = 1, .x = 0, .h = LINES - 2, .w = COLS };
 
-	view_draw(t, &t->popup, r, false, "Esc/q closes");
+	tui_view_draw(t, &t->popup, r, false, "Esc/q closes");
 }
 
 static void draw(struct tui *t)
@@ -1065,9 +767,9 @@ static void selection_actions(struct tui *t, int ch)
 static void popup_key(struct tui *t, int ch)
 {
 	if (ch == 27 || ch == 'q' || ch == '\n' || ch == '\r' || ch == KEY_ENTER)
-		view_close(&t->popup);
+		tui_view_close(&t->popup);
 	else
-		view_key(&t->popup, ch);
+		tui_view_key(&t->popup, ch);
 	t->dirty = true;
 }
 
@@ -1080,8 +782,8 @@ static void key(struct tui *t, int ch)
 	if (t->help.title != NULL) {
 		/* Scroll keys scroll a help longer than the screen; any other
 		 * key closes it. */
-		if (t->help.nrows <= t->help.shown || !view_key(&t->help, ch))
-			view_close(&t->help);
+		if (t->help.nrows <= t->help.shown || !tui_view_key(&t->help, ch))
+			tui_view_close(&t->help);
 		t->dirty = true;
 		return;
 	}
@@ -1458,8 +1160,8 @@ int tui_run(struct sim *s, const struct tui_options *o, char *err)
 	the_tui = NULL;
 	for (int i = 0; i < NPANELS; i++)
 		panel_table[i]->destroy(t->pst[i]);
-	view_close(&t->popup);
-	view_close(&t->help);
+	tui_view_close(&t->popup);
+	tui_view_close(&t->help);
 	prompt_free(&t->prompt);
 	for (int i = 0; i < MSG_MAX; i++)
 		free(t->msgs[i]);

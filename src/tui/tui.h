@@ -114,6 +114,36 @@ void tui_time(uint64_t ns, char *buf, size_t n);
 /* Link state words for a port: "up", "down", "off", "peer off", "--". */
 const char *tui_link_word(const struct port *p);
 
+/* Wraps one line into rows of w columns, appended to *rows (*n of them);
+ * the rows after the first are indented by `hang` columns. An empty line
+ * is one empty row. tui_rows_free frees them. */
+void tui_wrap_rows(const char *line, int w, int hang, char ***rows, int *n);
+void tui_rows_free(char **rows, int n);
+/* How far a line's wrapped rows are indented: under its text, two columns
+ * in; a "key   what" line's (keys) under its "what". */
+int tui_wrap_hang(const char *line, bool keys);
+
+/* A scrollable box of text: the pop-up and the help. Its lines are
+ * wrapped to the box's width when drawn, so nothing is cut off. */
+struct view {
+	char *title;            /* NULL: closed */
+	char **lines;
+	int nlines;
+	int top;                /* the first row shown, counted in wrapped rows */
+	int nrows, shown;       /* wrapped rows, and how many the last draw showed */
+	bool keys;              /* "key   what" lines: wrapped rows line up with "what" */
+};
+
+/* Opens a view on a copy of text, at its first line or (at_end) its last. */
+void tui_view_open(struct view *v, const char *title, const char *text, bool keys,
+		   bool at_end);
+void tui_view_close(struct view *v);
+/* Scroll keys. Returns false for any other key. */
+bool tui_view_key(struct view *v, int ch);
+/* Draws a view inside r: the whole of it, or (fit) a box just big enough
+ * for its lines, centred. `close` says how it closes. */
+void tui_view_draw(struct tui *t, struct view *v, struct rect r, bool fit, const char *close);
+
 /* ---- the prompt (prompt.c) ---- */
 
 #define PROMPT_MAX 1024
