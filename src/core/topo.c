@@ -598,13 +598,23 @@ bad:
 		if (err[0] != '\0')
 			lerr(L, line, "%s: %s", k, err);
 	} else if (strncmp(k, "port.", 5) == 0) {
-		char *end;
-		long pn = strtol(k + 5, &end, 10);
+		const char *dot = strchr(k + 5, '.');
+		char pnum[24];
+		uint64_t pn;
 
-		if (end == k + 5 || *end != '.' || end[1] == '\0')
+		/* The number whole, into its real type: port.4294967297 is not
+		 * port 1. */
+		if (dot == NULL || dot == k + 5 || dot[1] == '\0' ||
+		    (size_t)(dot - (k + 5)) >= sizeof(pnum)) {
 			lerr(L, line, "'%s': port keys are port.N.KEY (port.2.access = 10)", k);
-		else if (bridge_port_key(b, (int)pn, end + 1, v, line, err) < 0)
-			lerr(L, line, "%s: %s", k, err);
+		} else {
+			memcpy(pnum, k + 5, (size_t)(dot - (k + 5)));
+			pnum[dot - (k + 5)] = '\0';
+			if (parse_u64(pnum, 1, 4096, &pn, err) < 0)
+				lerr(L, line, "%s: port number %s", k, err);
+			else if (bridge_port_key(b, (int)pn, dot + 1, v, line, err) < 0)
+				lerr(L, line, "%s: %s", k, err);
+		}
 	} else if (vde_key(L, &b->node, k, v, line) == 0) {
 		lerr(L, line, "[bridge %s] unknown key '%s' (known: ageing, max_entries, speed, "
 			      "static, stp, priority, hello_time, max_age, forward_delay, bridge_mac, "

@@ -106,12 +106,16 @@ int xasprintf(char **out, const char *fmt, ...)
 
 int errf(char *err, const char *fmt, ...)
 {
+	char msg[ERRLEN];
 	va_list ap;
 
+	/* Formatted aside, then copied: errf(err, "x: %s", err), a message
+	 * wrapped in more words, is then safe instead of undefined. */
 	if (err != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(err, ERRLEN, fmt, ap);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
+		memcpy(err, msg, sizeof(msg));
 	}
 	return -1;
 }

@@ -43,7 +43,8 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 void fatal_set_hook(void (*hook)(void));
 
 /* Fills an error buffer of ERRLEN bytes; returns -1 so callers can
- * "return errf(err, ...)". */
+ * "return errf(err, ...)". The buffer may be one of the arguments
+ * (errf(err, "queue: %s", err)). */
 int errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Debug log: goes to the file opened by log_open (-v), never to a terminal. */

@@ -390,6 +390,8 @@ int tcp_send(struct tcp_conn *c, const uint8_t *data, uint32_t len, char *err)
 			    tcp_state_name(c->state));
 	if (c->fin_wanted)
 		return errf(err, "tcp %d is closing: nothing more can be sent", c->id);
+	if (len == 0)
+		return 0;       /* nothing to queue (and no buffer yet to add it to) */
 	if (c->slen + len > TCP_SNDBUF_MAX)
 		return errf(err, "tcp %d: the send buffer would pass %u bytes", c->id,
 			    TCP_SNDBUF_MAX);
