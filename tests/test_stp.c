@@ -185,6 +185,48 @@ static void test_bpdu_bytes(void **state)
 	freetri(&t);
 }
 
+/* A peer's superior BPDU whose times are out of 802.1D's ranges (hello 0
+ * once re-armed the TCN timer at the same instant, for ever) is a counted
+ * bad_packet drop, and the tree goes on as before. */
+static void test_bpdu_times_checked(void **state)
+{
+	static const uint16_t bad[][3] = {      /* hello, max_age, forward_delay, s */
+		{ 0, 20, 15 }, { 11, 20, 15 }, { 2, 5, 15 }, { 2, 41, 15 }, { 2, 20, 3 },
+		{ 2, 20, 31 },
+	};
+	struct tri t;
+	struct port *in;
+
+	(void)state;
+	mktri(&t);
+	loop_run(t.l, 40 * NS_PER_SEC);
+	in = t.b[1]->node.ports[0];
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct frame *f = mkframe(t.p, 0x0180c2000000ULL, 0x02000000009aULL, 60);
+		uint8_t *d = f->data;
+
+		wr16(d + 12, 38);
+		d[14] = d[15] = 0x42;
+		d[16] = 0x03;
+		d[20] = 0x00;                           /* configuration BPDU */
+		wr16(d + 22, 0);                        /* root priority 0: superior */
+		memcpy(d + 24, "\x02\x00\x00\x00\x00\x9a", 6);
+		memcpy(d + 36, "\x02\x00\x00\x00\x00\x9a", 6);
+		wr16(d + 42, 0x8001);
+		wr16(d + 46, (uint16_t)(bad[i][1] * 256));
+		wr16(d + 48, (uint16_t)(bad[i][0] * 256));
+		wr16(d + 50, (uint16_t)(bad[i][2] * 256));
+		assert_true(stp_input(t.b[1], in, f));
+		assert_int_equal(in->st.drops[DROP_BAD_PACKET], i + 1);
+	}
+	/* The tree is unchanged, and time goes on (no same-instant loop). */
+	assert_int_equal(t.b[1]->stp->root_id, t.b[0]->stp->bridge_id);
+	loop_run(t.l, 60 * NS_PER_SEC);
+	assert_true(loop_now(t.l) >= 60 * NS_PER_SEC);
+	assert_int_equal(t.b[1]->stp->root_id, t.b[0]->stp->bridge_id);
+	freetri(&t);
+}
+
 static void test_keys(void **state)
 {
 	struct tri t;
@@ -255,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_message_age_expiry),
 		cmocka_unit_test(test_link_down_reroutes),
 		cmocka_unit_test(test_bpdu_bytes),
+		cmocka_unit_test(test_bpdu_times_checked),
 		cmocka_unit_test(test_keys),
 	};
 

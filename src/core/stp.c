@@ -307,6 +307,12 @@ static bool parse_bpdu(const struct frame *f, struct bpdu *bp)
 	bp->max_age = rd16(d + 46);
 	bp->hello = rd16(d + 48);
 	bp->fwd_delay = rd16(d + 50);
+	/* The root's times become our timers (a hello of 0 re-armed the TCN
+	 * timer at the same instant, for ever): they must be in 802.1D's
+	 * ranges, in 1/256 s, or the BPDU is a counted bad_packet drop. */
+	if (bp->hello < 1 * 256 || bp->hello > 10 * 256 || bp->max_age < 6 * 256 ||
+	    bp->max_age > 40 * 256 || bp->fwd_delay < 4 * 256 || bp->fwd_delay > 30 * 256)
+		return false;
 	return true;
 }
 
@@ -724,8 +730,12 @@ bool stp_input(struct bridge *b, struct port *in, struct frame *f)
 	if (st == NULL || f->len < 6 || memcmp(f->data, stp_group, 6) != 0)
 		return false;
 	sp = SP(in);
+	if (!parse_bpdu(f, &bp)) {
+		port_drop_dir(in, f, DROP_BAD_PACKET, false);
+		return true;
+	}
 	trace_record(b->node.g, in, f, DEC_STP, 0, 0, false);
-	if (parse_bpdu(f, &bp) && sp->state != STP_DISABLED && st->started) {
+	if (sp->state != STP_DISABLED && st->started) {
 		if (bp.type == BPDU_TCN) {
 			sp->tcns_rx++;
 			receive_tcn(st, in);
