@@ -387,6 +387,7 @@ static const struct {
 #define C(x) { #x, offsetof(struct netdev_stats, x) }
 	C(connects), C(disconnects), C(peers_dropped), C(refused), C(connect_failures),
 	C(bad_length), C(partial), C(runts), C(oversize), C(echoes), C(send_errors),
+	C(accept_backoffs),
 	C(tags_stripped), C(padded), C(dhcp_acks), C(pings_lost), C(guest_errors),
 #undef C
 };

@@ -118,6 +118,7 @@ struct netdev_stats {
 	uint64_t oversize;          /* datagrams over 69632 bytes */
 	uint64_t echoes;            /* multicast: our own frames heard back */
 	uint64_t send_errors;       /* sends that failed (not would-block) */
+	uint64_t accept_backoffs;   /* accepts that failed for want of descriptors */
 	/* user (libslirp) */
 	uint64_t tags_stripped;     /* 802.1Q tags removed before libslirp */
 	uint64_t padded;            /* libslirp frames padded to 60 bytes */
@@ -159,6 +160,7 @@ struct netdev {
 	struct sockaddr_storage self;  /* mcast: sfd's address, to spot echoes */
 	socklen_t self_len;
 	struct timer timer;         /* reconnect */
+	struct loop_backoff accept_backoff;  /* lfd, while out of descriptors */
 	bool unlink_at_close;       /* a unix path we bound */
 	bool tuned_reconnect, tuned_queue;  /* given in the topology */
 

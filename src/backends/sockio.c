@@ -29,6 +29,7 @@
 #define RBUF_SIZE (FRAME_MAX + 1)   /* one byte more: a longer datagram is seen */
 #define READS_PER_EVENT 16          /* then let other fds have a turn */
 #define WQ_BATCH 64                 /* frames per sendmsg */
+#define ACCEPT_BACKOFF (100 * NS_PER_MS)  /* out of descriptors: wait, then accept */
 
 static const uint8_t zeros[ETH_MIN_LEN];
 
@@ -347,6 +348,16 @@ static void accept_cb(void *arg, uint32_t events)
 		if (fd < 0) {
 			if (errno == EINTR)
 				continue;
+			if (loop_accept_starved(errno)) {
+				int e = errno;
+
+				nd->st.accept_backoffs++;
+				if (loop_fd_backoff(nd->node.g->loop, &nd->accept_backoff, nd->lfd,
+						    EPOLLIN, ACCEPT_BACKOFF))
+					netdev_event(nd, "cannot accept a peer: %s; trying again every "
+							 "100 ms", strerror(e));
+				return;
+			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_debug("netdev %s: accept: %s", nd->node.name, strerror(errno));
 			return;
@@ -775,6 +786,7 @@ void sockio_close(struct netdev *nd)
 		nd->sfd = -1;
 	}
 	if (nd->lfd >= 0) {
+		loop_backoff_cancel(&nd->accept_backoff);
 		loop_fd_del(l, nd->lfd);
 		close(nd->lfd);
 		nd->lfd = -1;

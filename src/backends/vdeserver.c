@@ -52,6 +52,7 @@ struct vdeserver {
 	int maxports;
 	uint32_t queue;
 	int lfd;
+	struct loop_backoff accept_backoff;     /* lfd, while out of descriptors */
 	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vdeport **ports;     /* [1..maxports], created on first use */
 	struct pending pend[PENDING_MAX];
@@ -690,6 +691,17 @@ static void accept_cb(void *arg, uint32_t events)
 		int fd = accept4(v->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct pending *pd = NULL;
 
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0 && loop_accept_starved(errno)) {
+			int e = errno;
+
+			if (loop_fd_backoff(v->sim->loop, &v->accept_backoff, v->lfd, EPOLLIN,
+					    100 * NS_PER_MS))
+				node_event(v->owner, "VDE: cannot accept a client: %s; trying again "
+						     "every 100 ms", strerror(e));
+			return;
+		}
 		if (fd < 0)
 			return;
 		for (int i = 0; i < PENDING_MAX && pd == NULL; i++)
@@ -836,6 +848,7 @@ void vdeserver_close(struct vdeserver *v)
 		}
 	}
 	if (v->lfd >= 0) {
+		loop_backoff_cancel(&v->accept_backoff);
 		loop_fd_del(l, v->lfd);
 		close(v->lfd);
 		v->lfd = -1;

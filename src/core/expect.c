@@ -508,10 +508,17 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 			set_num(v, (double)c);
 			return 0;
 		}
-		return errf(err, "'%s': netdev %s has no value '%s' (state, connects, disconnects, "
-				 "peers_dropped, refused, connect_failures, bad_length, partial, "
-				 "runts, oversize, echoes, send_errors; its port is %s.0)", lhs, name,
-			    dot + 1, name);
+		{
+			/* The names from the one counter table netdev.c keeps. */
+			char names[512] = "state";
+			size_t off = strlen(names);
+
+			for (size_t i = 0; netdev_counter_name(i) != NULL && off < sizeof(names); i++)
+				off += (size_t)snprintf(names + off, sizeof(names) - off, ", %s",
+							netdev_counter_name(i));
+			return errf(err, "'%s': netdev %s has no value '%s' (%s; its port is %s.0)",
+				    lhs, name, dot + 1, names, name);
+		}
 	}
 	if (hub_from_node(n) != NULL && strcmp(dot + 1, "flooded") == 0) {
 		set_num(v, (double)hub_from_node(n)->flooded);

@@ -247,6 +247,40 @@ int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *ar
 	return 0;
 }
 
+bool loop_accept_starved(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+static void backoff_fire(void *arg)
+{
+	struct loop_backoff *b = arg;
+
+	loop_fd_mod(b->l, b->fd, b->events);
+}
+
+bool loop_fd_backoff(struct loop *l, struct loop_backoff *b, int fd, uint32_t events, uint64_t ns)
+{
+	bool first = !b->told;
+
+	if (b->l != NULL)               /* initialised: it may be armed */
+		loop_timer_disarm(b->l, &b->timer);
+	b->l = l;
+	b->fd = fd;
+	b->events = events;
+	b->told = true;
+	timer_init(&b->timer, backoff_fire, b);
+	loop_fd_mod(l, fd, 0);
+	loop_timer_arm(l, &b->timer, loop_now(l) + ns);
+	return first;
+}
+
+void loop_backoff_cancel(struct loop_backoff *b)
+{
+	if (b->l != NULL)
+		loop_timer_disarm(b->l, &b->timer);
+}
+
 int loop_fd_mod(struct loop *l, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };

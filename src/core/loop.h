@@ -59,6 +59,25 @@ int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *ar
 int loop_fd_mod(struct loop *l, int fd, uint32_t events);
 void loop_fd_del(struct loop *l, int fd);
 
+/*
+ * A listening socket whose accept() failed for want of descriptors or
+ * memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) stays readable: watched as it
+ * is, the loop would call its handler again at once, for ever, at 100 %
+ * CPU. loop_fd_backoff stops watching fd for `ns` and then watches it for
+ * `events` again. It returns true the first time for this backoff, so the
+ * caller can say so once. The owner cancels it before closing fd.
+ */
+struct loop_backoff {
+	struct loop *l;
+	struct timer timer;
+	int fd;
+	uint32_t events;
+	bool told;
+};
+bool loop_accept_starved(int err);
+bool loop_fd_backoff(struct loop *l, struct loop_backoff *b, int fd, uint32_t events, uint64_t ns);
+void loop_backoff_cancel(struct loop_backoff *b);
+
 /* Queues cb(a, b) to run after the current handler, in FIFO order.
  * Returns -1 (and does not queue) when the FIFO is full: the caller owns
  * what it wanted to pass and counts the drop. */
