@@ -516,8 +516,9 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 			for (size_t i = 0; netdev_counter_name(i) != NULL && off < sizeof(names); i++)
 				off += (size_t)snprintf(names + off, sizeof(names) - off, ", %s",
 							netdev_counter_name(i));
-			return errf(err, "'%s': netdev %s has no value '%s' (%s; its port is %s.0)",
-				    lhs, name, dot + 1, names, name);
+			(void)lhs;
+			return errf(err, "netdev %s has no value '%s' (its port: %s.0): %s", name,
+				    dot + 1, name, names);
 		}
 	}
 	if (hub_from_node(n) != NULL && strcmp(dot + 1, "flooded") == 0) {

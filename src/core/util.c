@@ -115,7 +115,7 @@ int errf(char *err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
-		memcpy(err, msg, sizeof(msg));
+		memcpy(err, msg, strlen(msg) + 1);
 	}
 	return -1;
 }

@@ -26,7 +26,7 @@
 #define NS_PER_SEC UINT64_C(1000000000)
 
 /* Size of the message buffers passed to fallible functions. */
-#define ERRLEN 512
+#define ERRLEN 256
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t n);
