@@ -32,13 +32,19 @@
 #define VDE_DEFAULT_QUEUE 1024u
 #define VDE_RBUF (FRAME_MAX + 1)
 #define PENDING_MAX 16          /* control connections still handshaking */
+#define PENDING_TIMEOUT NS_PER_SEC  /* a client sends its request at once */
 #define VDE_BATCH 32            /* frames per recvmmsg/sendmmsg */
 
 struct vdeport;
 
+/* A control connection that has not sent its request yet. Slots are few,
+ * so a silent one is closed after PENDING_TIMEOUT, and when all are taken
+ * the oldest makes room: silent connections cannot lock clients out. */
 struct pending {
 	struct vdeserver *v;
 	int fd;
+	uint64_t since;
+	struct timer timer;
 };
 
 struct vdeserver {
@@ -60,6 +66,8 @@ struct vdeserver {
 	struct mmsghdr rmsg[VDE_BATCH];
 	struct iovec riov[VDE_BATCH];
 	uint64_t connects, disconnects, refused, bad_requests;
+	uint64_t silent;            /* connections closed for sending no request */
+	bool told_silent;
 	uint64_t pauses;            /* times reading from clients was paused */
 	int clients;
 	int over;                   /* ports whose queue is over the high mark */
@@ -661,6 +669,34 @@ static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
 	netdev_event(p->nd, "VDE port %d: %s connected", num, descr);
 }
 
+static void pending_end(struct pending *pd)
+{
+	struct loop *l = pd->v->sim->loop;
+
+	loop_timer_disarm(l, &pd->timer);
+	loop_fd_del(l, pd->fd);
+	pd->fd = -1;
+}
+
+static void pending_silent(struct pending *pd, const char *why)
+{
+	struct vdeserver *v = pd->v;
+
+	close(pd->fd);
+	pending_end(pd);
+	v->silent++;
+	if (!v->told_silent) {
+		v->told_silent = true;
+		node_event(v->owner, "VDE: closed a connection that sent no request (%s); "
+				     "more are counted in vde.silent", why);
+	}
+}
+
+static void pending_timeout(void *arg)
+{
+	pending_silent(arg, "1 s passed");
+}
+
 static void pending_cb(void *arg, uint32_t events)
 {
 	struct pending *pd = arg;
@@ -673,8 +709,7 @@ static void pending_cb(void *arg, uint32_t events)
 	n = read(fd, req, VDE_REQ_MAX);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	loop_fd_del(v->sim->loop, fd);
-	pd->fd = -1;
+	pending_end(pd);
 	if (n <= 0) {
 		close(fd);
 		return;
@@ -708,16 +743,22 @@ static void accept_cb(void *arg, uint32_t events)
 			if (v->pend[i].fd < 0)
 				pd = &v->pend[i];
 		if (pd == NULL) {
-			v->refused++;
-			close(fd);
-			continue;
+			/* All taken: the oldest (the longest silent) makes room. */
+			pd = &v->pend[0];
+			for (int i = 1; i < PENDING_MAX; i++)
+				if (v->pend[i].since < pd->since)
+					pd = &v->pend[i];
+			pending_silent(pd, "a newer one needed its place");
 		}
 		pd->v = v;
 		pd->fd = fd;
+		pd->since = loop_now(v->sim->loop);
 		if (loop_fd_add(v->sim->loop, fd, EPOLLIN, pending_cb, pd) < 0) {
 			close(fd);
 			pd->fd = -1;
+			continue;
 		}
+		loop_timer_arm(v->sim->loop, &pd->timer, pd->since + PENDING_TIMEOUT);
 	}
 }
 
@@ -825,8 +866,10 @@ int vdeserver_open(struct vdeserver *v, char *err)
 		v->rmsg[i].msg_hdr.msg_iov = &v->riov[i];
 		v->rmsg[i].msg_hdr.msg_iovlen = 1;
 	}
-	for (int i = 0; i < PENDING_MAX; i++)
+	for (int i = 0; i < PENDING_MAX; i++) {
 		v->pend[i].fd = -1;
+		timer_init(&v->pend[i].timer, pending_timeout, &v->pend[i]);
+	}
 	v->open = true;
 	return 0;
 }
@@ -842,9 +885,8 @@ void vdeserver_close(struct vdeserver *v)
 			port_end(v->ports[i], NULL);
 	for (int i = 0; i < PENDING_MAX; i++) {
 		if (v->pend[i].fd >= 0) {
-			loop_fd_del(l, v->pend[i].fd);
 			close(v->pend[i].fd);
-			v->pend[i].fd = -1;
+			pending_end(&v->pend[i]);
 		}
 	}
 	if (v->lfd >= 0) {
@@ -894,6 +936,8 @@ int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out
 		*out = v->bad_requests;
 	else if (strcmp(name, "pauses") == 0)
 		*out = v->pauses;
+	else if (strcmp(name, "silent") == 0)
+		*out = v->silent;
 	else
 		return -1;
 	return 0;
@@ -934,6 +978,7 @@ void vdeserver_report(struct vdeserver *v, json_t *obj)
 	json_object_set_new(o, "disconnects", json_integer((json_int_t)v->disconnects));
 	json_object_set_new(o, "refused", json_integer((json_int_t)v->refused));
 	json_object_set_new(o, "bad_requests", json_integer((json_int_t)v->bad_requests));
+	json_object_set_new(o, "silent", json_integer((json_int_t)v->silent));
 	json_object_set_new(o, "pauses", json_integer((json_int_t)v->pauses));
 	json_object_set_new(obj, "vde", o);
 }

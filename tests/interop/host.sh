@@ -15,6 +15,7 @@
 #  6. without CAP_NET_ADMIN: a clear error and exit 3.
 set -u
 QNETSIM=${QNETSIM:-./qnetsim}
+QPEER=${QPEER:?QPEER must name the qpeer test peer (make interop builds it)}
 QEMU=${QEMU:-qemu-system-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -169,6 +170,38 @@ else
 fi
 if [ ! -e "$tmp/br0.vde" ]; then ok "the VDE directory is removed at exit"
 else not_ok "the VDE directory is still there"; ls -la "$tmp/br0.vde" | show /dev/stdin; fi
+
+# 100 silent connections to a served switch (qpeer connects and says
+# nothing) while vde_plug joins: the silent ones are closed after 1 s or
+# make room for newer ones, and vde_plug still gets its ARP answered.
+cat > "$tmp/silent.ini" <<EOF
+[bridge br0]
+vde = $tmp/silent.vde
+[guest A]
+nic = model=e1000,macaddr=52:54:00:00:00:01
+ip  = 10.0.0.1/24
+[link]
+a = br0
+b = A
+[scenario]
+duration = 8s
+at 7s = expect br0.vde.silent >= 90
+at 7s = expect br0.vde.connects == 1
+EOF
+run_bg "$tmp/silent.ini"
+sleep 0.5
+for i in $(seq 100); do "$QPEER" "unix:$tmp/silent.vde/ctl" sleep:4000 > /dev/null 2>&1 & done
+sleep 0.5
+( printf "$arp"; sleep 2 ) | timeout 5 vde_plug "$tmp/silent.vde" > "$tmp/silent.plug" 2> /dev/null
+wait
+result "silent VDE connections: 100 of them lock no client out; each is closed and counted" "$tmp/silent.ini"
+if od -An -tx1 -v "$tmp/silent.plug" | tr -d ' \n' | grep -q '003c0200000000aa525400000001080600010800060400025254000000010a000001' &&
+   [ "$(grep -c 'VDE: closed a connection that sent no request' "$tmp/silent.ini.out")" -eq 1 ]; then
+	ok "silent VDE connections: vde_plug got its ARP reply among them; told once"
+else
+	not_ok "silent VDE connections: no ARP reply for vde_plug, or not told once"
+	show "$tmp/silent.ini.out"
+fi
 
 # A stale directory (a switch that crashed) is cleaned; a live one is refused.
 vde_switch -s "$tmp/stale.vde" -d -p "$tmp/stale.pid" > /dev/null 2>&1
