@@ -29,6 +29,8 @@ ok() { pass=$((pass + 1)); echo "ok - $*"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 cd "$top"
 port() { "$QPEER" freeport; }
+# waitlog FILE TEXT: true once qnetsim's output FILE has TEXT (5 s at most).
+waitlog() { for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.05; done; return 1; }
 
 # guest NAME IP: a sim guest on vlan 0.
 guest() {
@@ -282,11 +284,10 @@ backlog() {
 	} > "$d/t.ini"
 	"$QNETSIM" --headless "$d/t.ini" > "$d/out" 2>&1 &
 	qpid=$!
-	waitlog() { for _ in $(seq 100); do grep -q "$1" "$d/out" && return 0; sleep 0.05; done; return 1; }
-	waitlog "bad: listening"
+	waitlog "$d/out" "bad: listening"
 	"$QPEER" "tcp:127.0.0.1:$P" rcvbuf:4096 sleep:9000 close > /dev/null 2>&1 &
 	sleeper=$!
-	if waitlog "bad: connected to"; then
+	if waitlog "$d/out" "bad: connected to"; then
 		"$QPEER" "tcp:127.0.0.1:$P" closed:2000 > "$d/step.out" 2>&1 &&
 			ok "backlog: a second simultaneous peer is refused" ||
 			not_ok "backlog: second peer: $(cat "$d/step.out")"
@@ -331,7 +332,7 @@ emfile() {
 	} > "$d/t.ini"
 	"$QNETSIM" --headless "$d/t.ini" > "$d/out" 2>&1 &
 	qpid=$!
-	for _ in $(seq 100); do grep -q "s: listening" "$d/out" && break; sleep 0.05; done
+	waitlog "$d/out" "s: listening"
 	prlimit --pid "$qpid" --nofile=3:
 	"$QPEER" "tcp:127.0.0.1:$P" sleep:5000 close > /dev/null 2>&1 &
 	peer=$!
