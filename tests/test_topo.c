@@ -3,14 +3,20 @@
 #include "testutil.h"
 #include "../src/core/sim.h"
 
-/* Loads text; returns the error count and the messages in errs. */
-static int load(const char *text, struct sim **out, char *errs, size_t errlen)
+/* Loads len bytes of text (NULs too); returns the error count and the
+ * messages in errs. */
+static int load_bytes(const char *text, size_t len, struct sim **out, char *errs,
+		      size_t errlen)
 {
-	char *path = write_tmp(text);
+	char *path = xstrdup("/tmp/qnetsim-test-XXXXXX.ini");
+	int fd = mkstemps(path, 4);
 	FILE *f = fmemopen(errs, errlen, "w");
 	struct sim *s = sim_new(1);
 	int n;
 
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
 	memset(errs, 0, errlen);
 	n = topo_load(s, path, f);
 	fclose(f);
@@ -18,6 +24,11 @@ static int load(const char *text, struct sim **out, char *errs, size_t errlen)
 	free(path);
 	*out = s;
 	return n;
+}
+
+static int load(const char *text, struct sim **out, char *errs, size_t errlen)
+{
+	return load_bytes(text, strlen(text), out, errs, errlen);
 }
 
 static void test_builds_graph(void **state)
@@ -191,6 +202,133 @@ static void test_long_line(void **state)
 	free(text);
 }
 
+/* Files that are not a topology are refused with file:line. */
+static void test_not_a_topology(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{ "", 0, ":1: the file is empty: no [guest], [hub], [bridge] or [netdev] section" },
+		{ "; only a comment\n\n", 18, ":1: the file declares no node" },
+		{ "\0\0\0\0\0\0\0\0", 8, ":1: a NUL byte at column 1" },
+		/* A NUL no longer cuts a line short in silence. */
+		{ "[guest a]\nnic = model=e1000\0,vlan=1\n", 38, ":2: a NUL byte at column 18" },
+		{ "[guest a]\nnic = model=e1000\njunk\n", 34,
+		  ":3: syntax error: expected [section], key = value, or a comment" },
+		{ "[guest a\nnic = model=e1000\n", 28, ":1: syntax error: a section header needs" },
+	};
+	char errs[2048];
+	struct sim *s;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int n = load_bytes(cases[i].text, cases[i].len, &s, errs, sizeof(errs));
+
+		if (n == 0 || strstr(errs, cases[i].want) == NULL)
+			fail_msg("case %zu: wanted '%s', got %d errors: %s", i, cases[i].want, n, errs);
+		sim_free(s);
+	}
+}
+
+/* LF, CRLF and a lone CR all end a line, with the right line numbers. */
+static void test_line_endings(void **state)
+{
+	static const char *const eol[] = { "\n", "\r\n", "\r" };
+	char text[512], errs[2048];
+	struct sim *s;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(eol); i++) {
+		const char *e = eol[i];
+
+		snprintf(text, sizeof(text), "[guest a]%snic = model=e1000,vlan=1%s[guest b]%s"
+			 "nic = model=e1000,vlan=1%sip = 10.0.0.2/24%s", e, e, e, e, e);
+		assert_int_equal(load(text, &s, errs, sizeof(errs)), 0);
+		assert_int_equal(s->nguests, 2);
+		assert_int_equal(s->guests[1]->nics[0]->ip, 0x0a000002);
+		sim_free(s);
+		snprintf(text, sizeof(text), "[guest a]%snic = model=e1000%s%sfoo = 1%s", e, e, e, e);
+		assert_int_equal(load(text, &s, errs, sizeof(errs)), 1);
+		if (strstr(errs, ":4: [guest a] unknown key 'foo'") == NULL)
+			fail_msg("eol %zu: %s", i, errs);
+		sim_free(s);
+	}
+}
+
+/* A key given twice is an error with both lines; keys meant to repeat
+ * (nic, static, steps, hostfwd) still do. */
+static void test_keys_twice(void **state)
+{
+	static const struct bad cases[] = {
+		{ "[bridge b]\nmax_entries = 10\nmax_entries = 20\n",
+		  ":3: max_entries: given twice (first at line 2)" },
+		{ "[bridge b]\nstp = on\nstp = off\n", ":3: stp: given twice (first at line 2)" },
+		{ "[bridge b]\nageing = 10s\naging = 20s\n", ":3: aging: given twice (first at line 2)" },
+		{ "[guest a]\nnic = model=e1000\ngw = 10.0.0.1\ngateway = 10.0.0.1\n",
+		  ":4: gateway: given twice (first at line 3)" },
+		{ "[hub h]\nspeed = 1M\nspeed = 1M\n", ":3: speed: given twice (first at line 2)" },
+		{ "[guest a]\nnic = model=e1000\n[link]\na = a\na = a\nb = h\n[hub h]\n",
+		  ":5: a: given twice (first at line 4)" },
+		{ "[netdev n]\ntype = socket\ntype = stream\nlisten = :1\nvlan = 0\n",
+		  ":3: type: given twice (first at line 2)" },
+		{ "[netdev n]\ntype = socket\nlisten = :1\nlisten = :2\nvlan = 0\n",
+		  ":4: listen: given twice (first at line 3)" },
+		{ "[guest a]\nnic = model=e1000\n[scenario]\nduration = 1s\nduration = 2s\n",
+		  ":5: duration: given twice (first at line 4)" },
+	};
+	char errs[2048];
+	struct sim *s;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int n = load(cases[i].text, &s, errs, sizeof(errs));
+
+		if (n == 0 || strstr(errs, cases[i].want) == NULL)
+			fail_msg("case %zu: wanted '%s', got %d errors: %s", i, cases[i].want, n, errs);
+		sim_free(s);
+	}
+	assert_int_equal(load("[guest a]\nnic = model=e1000,vlan=1\nnic = model=e1000,vlan=2\n"
+			      "[bridge b]\nstatic = 52:54:00:00:00:01,port=1\n"
+			      "static = 52:54:00:00:00:02,port=1\n"
+			      "[netdev u]\ntype = user\nhostfwd = tcp::20001-:22\n"
+			      "hostfwd = tcp::20002-:23\nvlan = 3\n"
+			      "[guest c]\nnic = model=e1000\n[link]\na = c\nb = b.1\n"
+			      "[scenario]\nat 1s = info network\nat 1s = info network\n",
+			      &s, errs, sizeof(errs)), 0);
+	assert_int_equal(s->guests[0]->nnics, 2);
+	sim_free(s);
+}
+
+/* Every error of every pass, and every error of one netdev section. */
+static void test_all_errors(void **state)
+{
+	static const char *const want[] = {
+		":3: [guest a] unknown key 'foo'",              /* first pass */
+		":6: link endpoint 'nowhere'",                  /* second pass: links */
+		":9: queue: 0 is out of range",                 /* a netdev's three */
+		":10: socket: unknown option 'bogus'",
+		":11: listen: 'bad' is not host:port",
+		":13: step at 2.000s is after the scenario's duration",   /* the scenario */
+	};
+	char errs[4096];
+	struct sim *s;
+	int n;
+
+	(void)state;
+	n = load("[guest a]\nnic = model=e1000,vlan=1\nfoo = 1\n"
+		 "[link]\na = a\nb = nowhere\n"
+		 "[netdev n]\ntype = socket\nqueue = 0\nbogus = 1\nlisten = bad\n"
+		 "[scenario]\nat 2s = info network\nduration = 1s\n",
+		 &s, errs, sizeof(errs));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		if (strstr(errs, want[i]) == NULL)
+			fail_msg("wanted '%s' in: %s", want[i], errs);
+	assert_true(n >= (int)ARRAY_SIZE(want));
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +337,10 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_values_qemu_takes),
+		cmocka_unit_test(test_not_a_topology),
+		cmocka_unit_test(test_line_endings),
+		cmocka_unit_test(test_keys_twice),
+		cmocka_unit_test(test_all_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -179,6 +179,51 @@ struct netdev *netdev_new(struct sim *s, const char *name, int line)
 	return nd;
 }
 
+/* Back to the state netdev_new left, so the backend can configure again. */
+static void netdev_unconfigure(struct netdev *nd)
+{
+	if (nd->ops != NULL && nd->ops->free != NULL)
+		nd->ops->free(nd);
+	nd->priv = NULL;
+	memset(&nd->spec, 0, sizeof(nd->spec));
+	nd->spec.fd = -1;
+	nd->spec.queue = NETDEV_QUEUE_DEFAULT;
+	nd->spec.reconnect = NETDEV_RECONNECT_DEFAULT;
+	nd->local_desc[0] = nd->remote_desc[0] = '\0';
+	nd->tuned_reconnect = nd->tuned_queue = false;
+}
+
+int netdev_configure(struct netdev *nd, const struct netdev_opt *o, int n,
+		     void (*report)(void *arg, int line, const char *msg), void *arg)
+{
+	struct netdev_opt *w = xreallocarray(NULL, (size_t)(n > 0 ? n : 1), sizeof(*w));
+	char err[ERRLEN];
+	int nw = n, nerr = 0, line, i;
+
+	if (n > 0)
+		memcpy(w, o, (size_t)n * sizeof(*w));
+	for (;;) {
+		line = nd->node.line;
+		if (nd->ops->configure(nd, w, nw, &line, err) == 0)
+			break;
+		for (i = 0; i < nw && w[i].line != line; i++)
+			;
+		/* A whole-section error after a removed option is likely that
+		 * option's echo ("needs listen=" once listen= was bad): keep quiet. */
+		if (i < nw || nerr == 0) {
+			report(arg, line, err);
+			nerr++;
+		}
+		if (i == nw)
+			break;
+		memmove(&w[i], &w[i + 1], (size_t)(nw - i - 1) * sizeof(*w));
+		nw--;
+		netdev_unconfigure(nd);
+	}
+	free(w);
+	return nerr;
+}
+
 struct netdev *netdev_from_node(struct node *n)
 {
 	return n != NULL && n->ops == &netdev_ops ? container_of(n, struct netdev, node) : NULL;

@@ -185,6 +185,13 @@ const char *backend_names(void);
 struct netdev *netdev_new(struct sim *s, const char *name, int line);
 struct netdev *netdev_from_node(struct node *n);   /* NULL if not a netdev */
 
+/* Runs the backend's configure (nd->ops set) on the section's options and
+ * reports every error it finds, each with its line: after an error on an
+ * option's line it configures again without that option. Returns the number
+ * of errors. */
+int netdev_configure(struct netdev *nd, const struct netdev_opt *o, int n,
+		     void (*report)(void *arg, int line, const char *msg), void *arg);
+
 /* Opens the sockets (bind, listen, connect). -1 with err: exit status 3. */
 int netdev_open(struct netdev *nd, char *err);
 void netdev_close(struct netdev *nd);

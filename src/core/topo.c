@@ -27,9 +27,15 @@
 #include <string.h>
 
 #define MAX_KV 32
+#define TOPO_MAX_BYTES (256u << 20)   /* a file bigger than this is refused */
 
 enum sect_kind { SECT_NONE, SECT_GUEST, SECT_HUB, SECT_BRIDGE, SECT_NETDEV, SECT_LINK, SECT_SCENARIO,
 		 SECT_BAD };
+
+struct seen_key {
+	char *key;
+	int line;
+};
 
 struct sect {
 	enum sect_kind kind;
@@ -38,6 +44,8 @@ struct sect {
 	struct node *node;
 	int link;               /* index into links for SECT_LINK */
 	int netdev;             /* index into netdevs for SECT_NETDEV */
+	struct seen_key *keys;  /* keys given so far, for "given twice" */
+	int nkeys;
 };
 
 struct netdev_decl {
@@ -86,7 +94,8 @@ struct loader {
 	const char *path;
 	FILE *errs;
 	int nerrors;
-	FILE *f;
+	const char *text;       /* the whole file */
+	size_t textlen, pos;
 	int lineno;             /* lines the reader handed out */
 	struct sect *sects;
 	int nsects, sectcap;
@@ -138,6 +147,12 @@ static void lwarn(struct loader *L, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	lmsg(L, line, "warning: ", fmt, ap);
 	va_end(ap);
+}
+
+/* lerr for a callback that already has the message. */
+static void report_err(void *arg, int line, const char *msg)
+{
+	lerr(arg, line, "%s", msg);
 }
 
 static struct sect *cur_sect(struct loader *L)
@@ -283,44 +298,70 @@ push:
 	L->sects[L->nsects++] = sc;
 }
 
-/* inih's line source: sees each line first, rejects over-long ones. */
+/* inih's line source. It hands inih one line at a time from the file read
+ * whole, so it can split on LF, CRLF or a lone CR (old Mac files), and sees
+ * each line first: it rejects over-long lines, NUL bytes and lines inih
+ * would only call a syntax error (inih returns just the first of those), so
+ * every bad line gets its own file:line. A rejected line reaches inih as a
+ * comment. */
 static char *reader(char *buf, int num, void *arg)
 {
 	struct loader *L = arg;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, L->f);
+	const char *line = L->text + L->pos;
+	size_t n = 0, next;
 	char *p;
 
-	if (n < 0) {
-		free(line);
+	if (L->pos >= L->textlen)
 		return NULL;
-	}
+	while (L->pos + n < L->textlen && line[n] != '\n' && line[n] != '\r')
+		n++;
+	next = L->pos + n;
+	if (next < L->textlen)
+		next += line[n] == '\r' && next + 1 < L->textlen && line[n + 1] == '\n' ? 2 : 1;
+	L->pos = next;
 	L->lineno++;
-	if (n > SIM_MAX_LINE || n >= num - 1) {
-		lerr(L, L->lineno, "line is too long (%zd characters; at most %d)", n, SIM_MAX_LINE);
-		snprintf(buf, (size_t)num, ";\n");
-		free(line);
-		return buf;
+	if (n > SIM_MAX_LINE || n + 2 > (size_t)num) {
+		lerr(L, L->lineno, "line is too long (%zu characters; at most %d)", n, SIM_MAX_LINE);
+		goto comment;
 	}
-	memcpy(buf, line, (size_t)n + 1);
-	free(line);
+	if (memchr(line, '\0', n) != NULL) {
+		lerr(L, L->lineno, "a NUL byte at column %zu: a topology is text",
+		     (size_t)((const char *)memchr(line, '\0', n) - line) + 1);
+		goto comment;
+	}
+	memcpy(buf, line, n);
+	buf[n] = '\n';
+	buf[n + 1] = '\0';
 	p = buf;
-	if (L->lineno == 1 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb &&
-	    (unsigned char)p[2] == 0xbf)
+	if (L->lineno == 1 && n >= 3 && (unsigned char)p[0] == 0xef &&
+	    (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf)
 		p += 3;
 	while (isspace((unsigned char)*p))
 		p++;
+	if (*p == '\0' || *p == ';' || *p == '#')
+		return buf;
 	if (*p == '[') {
 		char hdr[SIM_MAX_LINE + 2];
 		char *semi;
 
+		if (strchr(p, ']') == NULL) {
+			lerr(L, L->lineno, "syntax error: a section header needs its ']'");
+			goto comment;
+		}
 		snprintf(hdr, sizeof(hdr), "%s", p);
 		/* Drop an inline comment after the header. */
 		if ((semi = strstr(hdr, " ;")) != NULL)
 			*semi = '\0';
 		section_header(L, hdr, L->lineno);
+		return buf;
 	}
+	if (strpbrk(p, "=:") == NULL) {
+		lerr(L, L->lineno, "syntax error: expected [section], key = value, or a comment");
+		goto comment;
+	}
+	return buf;
+comment:
+	snprintf(buf, (size_t)num, ";\n");
 	return buf;
 }
 
@@ -485,8 +526,6 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 		} else if (strcmp(v, "sim") != 0) {
 			lerr(L, line, "kind: '%s' is not a guest kind (sim: qnetsim's own stack; "
 				      "netns: the Linux kernel's, in a network namespace)", v);
-		} else if (gu->kern != NULL) {
-			lerr(L, line, "kind: given twice (netns, then sim)");
 		}
 	} else if (strcmp(k, "exec") == 0 || strcmp(k, "exec_timeout") == 0) {
 		if (gu->kern == NULL)
@@ -631,10 +670,6 @@ static void link_key(struct loader *L, struct link_decl *d, const char *k, const
 	if (strcmp(k, "a") == 0 || strcmp(k, "b") == 0) {
 		char **slot = k[0] == 'a' ? &d->a : &d->b;
 
-		if (*slot != NULL) {
-			lerr(L, line, "link: '%s' given twice", k);
-			return;
-		}
 		*slot = xstrdup(v);
 		if (k[0] == 'a')
 			d->a_line = line;
@@ -677,10 +712,6 @@ static void netdev_key(struct loader *L, struct netdev_decl *d, const char *k, c
 	uint64_t num;
 
 	if (strcmp(k, "type") == 0) {
-		if (d->type != NULL) {
-			lerr(L, line, "type: given twice (first at line %d)", d->type_line);
-			return;
-		}
 		d->type = xstrdup(v);
 		d->type_line = line;
 		return;
@@ -742,6 +773,57 @@ static void scenario_key(struct loader *L, const char *k, const char *v, int lin
 	lerr(L, line, "[scenario] unknown key '%s' (use 'at TIME = COMMAND' or 'duration = T')", k);
 }
 
+/* Keys a section takes more than once: a guest's NICs and commands, a
+ * bridge's static entries, the scenario's steps. A netdev's own options are
+ * checked once the backend is known (it may repeat hostfwd=). */
+static bool key_repeats(enum sect_kind kind, const char *k)
+{
+	switch (kind) {
+	case SECT_GUEST:
+		return strcmp(k, "nic") == 0 || strcmp(k, "exec") == 0;
+	case SECT_BRIDGE:
+		return strcmp(k, "static") == 0;
+	case SECT_SCENARIO:
+		return strncmp(k, "at ", 3) == 0;
+	case SECT_NETDEV:
+		return strcmp(k, "type") != 0 && strcmp(k, "vlan") != 0 && strcmp(k, "id") != 0 &&
+		       strcmp(k, "name") != 0;
+	default:
+		return false;
+	}
+}
+
+/* One spelling per key, so "gw" then "gateway" is a key given twice. */
+static const char *key_canonical(const char *k)
+{
+	if (strcmp(k, "gateway") == 0)
+		return "gw";
+	if (strcmp(k, "ageing_time") == 0 || strcmp(k, "aging") == 0)
+		return "ageing";
+	if (strcmp(k, "name") == 0)
+		return "id";
+	return k;
+}
+
+/* Reports a key the section already has; true if it was given before. */
+static bool key_given_twice(struct loader *L, struct sect *sc, const char *k, int line)
+{
+	const char *c = key_canonical(k);
+
+	if (sc->kind == SECT_BAD || key_repeats(sc->kind, k))
+		return false;
+	for (int i = 0; i < sc->nkeys; i++) {
+		if (strcmp(sc->keys[i].key, c) == 0) {
+			lerr(L, line, "%s: given twice (first at line %d); give each key once", k,
+			     sc->keys[i].line);
+			return true;
+		}
+	}
+	sc->keys = xreallocarray(sc->keys, (size_t)sc->nkeys + 1, sizeof(*sc->keys));
+	sc->keys[sc->nkeys++] = (struct seen_key){ .key = xstrdup(c), .line = line };
+	return false;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value,
 		   int line)
 {
@@ -755,6 +837,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		lerr(L, line, "'%s' is outside any section", name);
 		return 1;
 	}
+	if (key_given_twice(L, sc, name, line))
+		return 1;
 	switch (sc->kind) {
 	case SECT_GUEST:
 		guest_key(L, guest_from_node(sc->node), name, value, line);
@@ -1057,7 +1141,6 @@ static void resolve(struct loader *L)
 	/* Netdevs read their options now that each section is complete. */
 	for (int i = 0; i < L->nnetdevs; i++) {
 		struct netdev_decl *d = &L->netdevs[i];
-		char err[ERRLEN];
 		int line = d->nd->node.line;
 
 		if (d->type == NULL) {
@@ -1086,8 +1169,7 @@ static void resolve(struct loader *L)
 				}
 			}
 		}
-		if (d->nd->ops->configure(d->nd, d->opts, d->nopts, &line, err) < 0)
-			lerr(L, line, "%s", err);
+		netdev_configure(d->nd, d->opts, d->nopts, report_err, L);
 		/* As written, for info network: "listen=:8010". */
 		for (int j = 0; j < d->nopts; j++) {
 			char *o = d->nd->options;
@@ -1245,8 +1327,12 @@ static void check_scenario(struct loader *L)
 
 static void loader_free(struct loader *L)
 {
-	for (int i = 0; i < L->nsects; i++)
+	for (int i = 0; i < L->nsects; i++) {
 		free(L->sects[i].name);
+		for (int j = 0; j < L->sects[i].nkeys; j++)
+			free(L->sects[i].keys[j].key);
+		free(L->sects[i].keys);
+	}
 	free(L->sects);
 	for (int i = 0; i < L->nlinks; i++) {
 		free(L->links[i].a);
@@ -1273,17 +1359,57 @@ static void loader_free(struct loader *L)
 	free(L->nicnets);
 }
 
+/* Reads the whole file; NULL with errno set, or EFBIG past TOPO_MAX_BYTES. */
+static char *read_whole(FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0, got;
+	char *buf = xmalloc(cap);
+
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			if (cap >= TOPO_MAX_BYTES) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
 int topo_load(struct sim *s, const char *path, FILE *errs)
 {
 	struct loader L = { .s = s, .path = path, .errs = errs };
+	FILE *f;
+	char *text;
 	int rc;
 
 	s->path = xstrdup(path);
-	L.f = fopen(path, "r");
-	if (L.f == NULL) {
+	f = fopen(path, "r");
+	if (f == NULL) {
 		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
 		return 1;
 	}
+	text = read_whole(f, &L.textlen);
+	fclose(f);
+	if (text == NULL) {
+		if (errno == EFBIG)
+			fprintf(errs, "%s: too big: a topology file is at most %u MiB\n", path,
+				TOPO_MAX_BYTES >> 20);
+		else
+			fprintf(errs, "%s: cannot read: %s\n", path, strerror(errno));
+		return 1;
+	}
+	L.text = text;
 	/* Debian's libinih exposes its options as globals (reference §4). */
 	ini_allow_multiline = false;
 	ini_use_stack = false;
@@ -1292,10 +1418,10 @@ int topo_load(struct sim *s, const char *path, FILE *errs)
 	ini_initial_alloc = SIM_MAX_LINE + 8;
 	ini_stop_on_first_error = false;
 	rc = ini_parse_stream(reader, &L, handler, &L);
-	fclose(L.f);
+	free(text);
 	if (rc > 0) {
-		/* inih stops calling us on a syntax error line but carries on; it
-		 * only returns the first such line. */
+		/* The reader turns every line inih would refuse into a comment
+		 * and reports it; this is a line it did not foresee. */
 		lerr(&L, rc, "syntax error: expected [section], key = value, or a comment");
 	} else if (rc == -2) {
 		fatal("out of memory parsing %s", path);
@@ -1304,10 +1430,14 @@ int topo_load(struct sim *s, const char *path, FILE *errs)
 		loader_free(&L);
 		return -1;
 	}
-	if (L.nerrors == 0)
-		resolve(&L);
-	if (L.nerrors == 0)
-		check_scenario(&L);
+	if (L.nerrors == 0 && s->nguests + s->nhubs + s->nbridges + s->nnetdevs == 0)
+		lerr(&L, 1, "%s: no [guest], [hub], [bridge] or [netdev] section, so nothing to "
+			    "simulate (see docs/topology.md)",
+		     L.textlen == 0 ? "the file is empty" : "the file declares no node");
+	/* Every pass runs, so every error is reported at once; resolve() and
+	 * the scenario check only act on what the first pass accepted. */
+	resolve(&L);
+	check_scenario(&L);
 	loader_free(&L);
 	return L.nerrors;
 }
