@@ -6,6 +6,8 @@
 #                     UI driven in tmux + interop with real sockets, peers and QEMU
 #   make check-asan   the same suite under AddressSanitizer + UBSan
 #   make bench        throughput and scale figures
+#   make fuzz         build the libFuzzer targets (clang) and run each for
+#                     FUZZ_TIME seconds (default 180); docs/security.md
 #   make deps         install the Debian packages the build and tests need
 
 CC ?= cc
@@ -93,7 +95,7 @@ TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/test_prompt
 HDRS := $(wildcard src/*/*.h)
 
-.PHONY: all test unit regress tui interop check-asan bench run deps clean
+.PHONY: all test unit fuzz-replay fuzz-build fuzz regress tui interop check-asan bench run deps clean
 
 all: qnetsim
 
@@ -119,6 +121,42 @@ $(BUILD)/tests/%: tests/%.c $(CORE_OBJS) tests/testutil.h
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
 
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, one line here each.
+FUZZ_TARGETS := topo stream frame guest bridge cmd vde user
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_OBJS) $(LDLIBS)
+
+# Every corpus input and every saved crash, once each (make test).
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/tests/fuzz/replay_$$t tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t; \
+	done
+
+# libFuzzer builds: clang, ASan + UBSan, frames allocated to their exact size.
+FUZZ_BUILD := build-fuzz
+FUZZ_TIME ?= 180
+FUZZ_OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -DQNETSIM_EXACT_FRAMES
+
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_OBJS) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPTFLAGS="$(FUZZ_OPTFLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" \
+		$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%)
+
+# Each target for FUZZ_TIME seconds, from a copy of its corpus; new crashes
+# land in build-fuzz/crashes/NAME/ (copy one to tests/fuzz/regressions/NAME/
+# once fixed). FUZZ_TARGETS=topo narrows it.
+fuzz: deps
+	$(MAKE) fuzz-build
+	FUZZ_BIN=$(FUZZ_BUILD)/tests/fuzz FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz $(FUZZ_TARGETS)
+
 regress: $(BUILD)/qnetsim
 	QNETSIM=$(BUILD)/qnetsim tests/regress/run.sh
 
@@ -137,7 +175,7 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps
-	$(MAKE) unit regress tui interop
+	$(MAKE) unit fuzz-replay regress tui interop
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
@@ -179,4 +217,4 @@ fresh-check:
 	scripts/fresh-check $(FRESH_CHECK_ARGS)
 
 clean:
-	rm -rf build build-asan qnetsim
+	rm -rf build build-asan build-fuzz qnetsim

@@ -213,11 +213,8 @@ int main(int argc, char **argv)
 	}
 
 	s = sim_new(seed);
-	if (trace_size != 65536) {
-		free(s->g->trace.ring);
-		s->g->trace.cap = (uint32_t)trace_size;
-		s->g->trace.ring = xcalloc(trace_size, sizeof(*s->g->trace.ring));
-	}
+	if (trace_size != 65536)
+		graph_set_trace_cap(s->g, (uint32_t)trace_size);
 	/* The UI shows the loader's warnings too: they would vanish under it. */
 	notes_f = !headless && !check ? open_memstream(&notes, &notes_len) : NULL;
 	nerr = topo_load(s, argv[optind], notes_f != NULL ? notes_f : stderr);

@@ -229,6 +229,11 @@ int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char 
 int sockio_open(struct netdev *nd, char *err);
 void sockio_output(struct netdev *nd, struct frame *f);
 void sockio_close(struct netdev *nd);
+/* Bytes a stream peer sent, in any split: QEMU's 4-byte big-endian length
+ * and the frame, each complete frame into the topology. A length of 0, below
+ * 14 or above 69632 drops the peer (counted): returns -1, and the caller
+ * stops reading. */
+int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n);
 
 /* Address helpers for the backends. "host:port" as QEMU's socket backend
  * reads it (IPv4; an empty host is default_host). */

@@ -171,9 +171,8 @@ static void rx_reset(struct netdev *nd)
 	nd->lenhave = nd->need = nd->got = 0;
 }
 
-/* Runs bytes from the peer through the framing state machine. Returns -1
- * when the peer was dropped for a bad length. */
-static int stream_feed(struct netdev *nd, const uint8_t *p, size_t n)
+/* The framing state machine (contract in netdev.h). */
+int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		size_t take;
@@ -239,7 +238,7 @@ static void stream_read(struct netdev *nd)
 				stream_gone(nd, strerror(errno), false);
 			return;
 		}
-		if (stream_feed(nd, nd->rbuf, (size_t)n) < 0 || n < RBUF_SIZE)
+		if (sockio_stream_input(nd, nd->rbuf, (size_t)n) < 0 || n < RBUF_SIZE)
 			return;
 	}
 }

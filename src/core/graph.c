@@ -100,9 +100,24 @@ struct graph *graph_new(struct loop *loop, struct frame_pool *pool, uint64_t see
 	g->trace.cap = trace_cap;
 	strmap_init(&g->node_names);
 	strmap_init(&g->port_names);
-	if (trace_cap > 0)
-		g->trace.ring = xcalloc(trace_cap, sizeof(*g->trace.ring));
 	return g;
+}
+
+void trace_grow(struct trace *t)
+{
+	uint32_t n = t->alloc ? MIN(t->alloc * 2, t->cap) : MIN(1024u, t->cap);
+
+	t->ring = xreallocarray(t->ring, n, sizeof(*t->ring));
+	t->alloc = n;
+}
+
+void graph_set_trace_cap(struct graph *g, uint32_t cap)
+{
+	free(g->trace.ring);
+	g->trace.ring = NULL;
+	g->trace.alloc = 0;
+	g->trace.cap = cap;
+	g->trace.total = 0;
 }
 
 static void ring_flush(struct inring *q)

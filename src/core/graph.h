@@ -223,6 +223,7 @@ struct trace_rec {
 struct trace {
 	struct trace_rec *ring;
 	uint32_t cap;
+	uint32_t alloc;         /* records allocated: grows to cap as they come */
 	uint64_t total;         /* records ever written; ring holds the last cap */
 };
 
@@ -298,6 +299,11 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 /* Frames waiting to be sent on p's side of its link. */
 uint32_t port_queue_len(struct port *p);
 
+/* Doubles the records allocated, up to cap (trace_record's slow path). */
+void trace_grow(struct trace *t);
+/* Keeps the last cap hops (0: none); before the first is recorded. */
+void graph_set_trace_cap(struct graph *g, uint32_t cap);
+
 /* The DHCP message type of a BOOTP frame (it lies beyond TRACE_HDR). */
 uint8_t trace_dhcp_type(const uint8_t *data, uint32_t len);
 
@@ -309,7 +315,11 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 
 	if (g->trace.cap == 0)
 		return;
-	r = &g->trace.ring[g->trace.total++ % g->trace.cap];
+	n = (uint32_t)(g->trace.total % g->trace.cap);
+	if (n >= g->trace.alloc)
+		trace_grow(&g->trace);
+	r = &g->trace.ring[n];
+	g->trace.total++;
 	r->time = loop_now(g->loop);
 	r->frame_id = f->id;
 	r->port = p->gid;
@@ -323,7 +333,13 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 	r->dhcp = f->len >= 282 && f->data[23] == 17 && f->data[12] == 8 && f->data[13] == 0 ?
 		trace_dhcp_type(f->data, f->len) : 0;
 	n = f->len < TRACE_HDR ? f->len : TRACE_HDR;
+#ifdef QNETSIM_EXACT_FRAMES
+	__builtin_memcpy(r->hdr, f->data, n);
+#else
+	/* A pool frame has at least TRACE_HDR bytes behind data (frame.h):
+	 * a fixed-size copy, then the tail cleared. */
 	__builtin_memcpy(r->hdr, f->data, TRACE_HDR);
+#endif
 	if (n < TRACE_HDR)
 		__builtin_memset(r->hdr + n, 0, TRACE_HDR - n);
 }

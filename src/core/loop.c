@@ -54,7 +54,7 @@ struct loop {
 
 	struct defer *ring;
 	uint32_t cap, head, count;
-	uint32_t limit;         /* as asked; cap is the next power of two */
+	uint32_t limit;         /* as asked; cap (a power of two) grows to it */
 };
 
 uint64_t loop_mono_ns(void)
@@ -73,9 +73,9 @@ struct loop *loop_new(enum loop_clock clock, uint32_t defer_capacity)
 	if (l->epfd < 0)
 		fatal("epoll_create1: %s", strerror(errno));
 	/* A power of two, so ring positions are a mask, not a division. */
-	l->cap = 16;
-	while (l->cap < (defer_capacity ? defer_capacity : 1u << 20))
-		l->cap *= 2;
+	/* The ring starts small and doubles up to the limit: most runs never
+	 * defer more than a few thousand calls at once. */
+	l->cap = 1024;
 	l->limit = defer_capacity ? defer_capacity : 1u << 20;
 	l->ring = xcalloc(l->cap, sizeof(*l->ring));
 	l->clock = LOOP_VIRTUAL;
@@ -303,6 +303,12 @@ int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b)
 
 	if (l->count == l->limit)
 		return -1;
+	if (l->count == l->cap) {
+		/* Twice the room; the calls after head's wrap move to the end. */
+		l->ring = xreallocarray(l->ring, (size_t)l->cap * 2, sizeof(*l->ring));
+		memcpy(l->ring + l->cap, l->ring, (size_t)l->head * sizeof(*l->ring));
+		l->cap *= 2;
+	}
 	d = &l->ring[(l->head + l->count) & (l->cap - 1)];
 	d->cb = cb;
 	d->a = a;
