@@ -172,6 +172,7 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/run.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/user.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/host.sh
+	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/hostile.sh
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps

@@ -1,7 +1,9 @@
 /*
  * Frame pool. Slab frames are carved from chunks of FRAME_CHUNK buffers and
  * recycled through a free list; they are only given back to malloc when the
- * pool is freed. Large frames are malloc'ed and freed singly.
+ * pool is freed. Large frames are malloc'ed and freed singly, and listed
+ * in `single` so that the pool's end frees those still in flight (in the
+ * loop's FIFO, say) too.
  *
  * Built with -DQNETSIM_EXACT_FRAMES (the fuzz targets), every frame is its
  * own allocation of exactly its length, so AddressSanitizer sees a read one
@@ -22,6 +24,8 @@ struct frame_pool {
 	unsigned nchunks, chunkcap;
 	uint64_t next_id;
 	struct frame_pool_stats st;
+	struct frame **single;  /* frames malloc'ed singly, in use */
+	uint32_t nsingle, singlecap;
 };
 
 struct frame_pool *frame_pool_new(uint32_t limit)
@@ -40,6 +44,9 @@ void frame_pool_free(struct frame_pool *p)
 	for (unsigned i = 0; i < p->nchunks; i++)
 		free(p->chunks[i]);
 	free(p->chunks);
+	for (uint32_t i = 0; i < p->nsingle; i++)
+		free(p->single[i]);
+	free(p->single);
 	free(p);
 }
 
@@ -66,6 +73,20 @@ static __attribute__((unused)) void pool_grow(struct frame_pool *p)
 	}
 }
 
+/* A frame of its own allocation, listed in p->single at f->slot. */
+static struct frame *take_single(struct frame_pool *p, uint32_t len)
+{
+	struct frame *f = xmalloc(sizeof(*f) + len);
+
+	if (p->nsingle == p->singlecap) {
+		p->singlecap = p->singlecap ? p->singlecap * 2 : 64;
+		p->single = xreallocarray(p->single, p->singlecap, sizeof(*p->single));
+	}
+	f->slot = p->nsingle;
+	p->single[p->nsingle++] = f;
+	return f;
+}
+
 /* Takes a buffer from the pool; the caller sets the id. */
 static struct frame *frame_take(struct frame_pool *p, uint32_t len)
 {
@@ -76,7 +97,7 @@ static struct frame *frame_take(struct frame_pool *p, uint32_t len)
 		return NULL;
 	}
 #ifdef QNETSIM_EXACT_FRAMES
-	f = xmalloc(sizeof(*f) + len);
+	f = take_single(p, len);
 	f->cap = 0;     /* never FRAME_SLAB: frame_release frees it */
 #else
 	if (len <= FRAME_SLAB) {
@@ -85,7 +106,7 @@ static struct frame *frame_take(struct frame_pool *p, uint32_t len)
 		f = p->free_list;
 		p->free_list = f->next_free;
 	} else {
-		f = xmalloc(sizeof(*f) + len);
+		f = take_single(p, len);
 		f->cap = len;
 	}
 #endif
@@ -127,6 +148,9 @@ void frame_release(struct frame *f)
 		f->next_free = p->free_list;
 		p->free_list = f;
 	} else {
+		/* The last listed frame takes f's place in the list. */
+		p->single[f->slot] = p->single[--p->nsingle];
+		p->single[f->slot]->slot = f->slot;
 		free(f);
 	}
 }

@@ -33,6 +33,7 @@ struct frame {
 	uint32_t refcnt;
 	uint32_t len;
 	uint32_t cap;
+	uint32_t slot;          /* a singly allocated frame's place in its pool's list */
 	uint64_t id;            /* the same on every hop: follow a frame by it */
 	uint64_t born;          /* loop time when created */
 	struct frame_pool *pool;

@@ -68,8 +68,8 @@ void sim_free(struct sim *s)
 	}
 	free(s->results);
 	/* Frames still in flight (link queues) are released by graph_free;
-	 * ones still waiting in the loop's FIFO are slab frames, returned with
-	 * the pool's chunks by frame_pool_free. */
+	 * ones still waiting in the loop's FIFO are freed by frame_pool_free
+	 * (slab frames with their chunks, large ones from its list). */
 	graph_free(s->g);
 	free(s->guests);
 	free(s->hubs);
