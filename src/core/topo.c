@@ -28,6 +28,7 @@
 
 #define MAX_KV 32
 #define TOPO_MAX_BYTES (256u << 20)   /* a file bigger than this is refused */
+#define TOPO_MAX_NICS 1000000          /* NICs in one topology (docs/topology.md) */
 
 enum sect_kind { SECT_NONE, SECT_GUEST, SECT_HUB, SECT_BRIDGE, SECT_NETDEV, SECT_LINK, SECT_SCENARIO,
 		 SECT_BAD };
@@ -109,6 +110,7 @@ struct loader {
 	int nnetdevs;
 	struct nic_netdev_decl *nicnets;
 	int nnicnets;
+	int nnics;              /* nic = lines so far */
 	bool help_printed;
 	bool scenario_seen;
 };
@@ -377,6 +379,12 @@ static int parse_nic(struct loader *L, struct guest *gu, const char *value, int 
 	struct nic *nic;
 	int rc = -1;
 
+	if (++L->nnics > TOPO_MAX_NICS) {
+		lerr(L, line, "nic: this is NIC %d of the topology; qnetsim takes at most %d",
+		     L->nnics, TOPO_MAX_NICS);
+		free(copy);
+		return -1;
+	}
 	/* Accept a pasted "-net nic,..." or "nic,..." argument. */
 	while (isspace((unsigned char)*v))
 		v++;
@@ -1053,8 +1061,6 @@ static void resolve(struct loader *L)
 	}
 	struct sim *s = L->s;
 
-	if (s->nguests * GUEST_MAX_NICS > 1000000)
-		lerr(L, 1, "too many guests");
 	assign_macs(L);
 	for (int i = 0; i < s->nguests; i++) {
 		if (s->guests[i]->nnics == 0)
