@@ -348,6 +348,19 @@ static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool che
 
 		if (st == NULL)
 			return errf(err, "%s has no spanning tree (stp = on)", b->node.name);
+		if (check || !st->started) {
+			/* Before the tree starts (--check) there is no root port to
+			 * name: a placeholder of the right type. */
+			if (strcmp(k, "root") == 0 || strcmp(k, "root_port") == 0 ||
+			    strcmp(k, "topology_change") == 0)
+				set_str(v, "none");
+			else if (strcmp(k, "root_cost") == 0 || strcmp(k, "tc_count") == 0)
+				set_num(v, 0);
+			else
+				return errf(err, "unknown STP value '%s' (root, root_port, root_cost, "
+						 "tc_count, topology_change)", k);
+			return 0;
+		}
 		if (strcmp(k, "root") == 0) {
 			/* The root bridge's name when it is in the topology. */
 			char id[32];
