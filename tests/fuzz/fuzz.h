@@ -36,7 +36,8 @@ static inline FILE *fuzz_null(void)
 }
 
 /* Loads topology text from memory (a memfd, so nothing touches the disk).
- * Returns the sim, or NULL (and frees it) if the text has errors. */
+ * Returns the sim, or NULL (and frees it) if the text has errors. Its
+ * events and command output go to fuzz_null(). */
 static inline struct sim *fuzz_sim(const void *text, size_t len, int *nerrors)
 {
 	int fd = memfd_create("qnetsim-fuzz.ini", 0);
@@ -59,6 +60,7 @@ static inline struct sim *fuzz_sim(const void *text, size_t len, int *nerrors)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = topo_load(s, path, fuzz_null());
 	close(fd);
+	s->out = fuzz_null();   /* events and command output */
 	if (nerrors != NULL)
 		*nerrors = n;
 	if (n != 0) {

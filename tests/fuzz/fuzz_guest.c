@@ -54,7 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = fuzz_sim(TOPO, strlen(TOPO), NULL);
 	if (s == NULL)
 		abort();
-	s->out = fuzz_null();
 	x = sim_guest(s, "x")->nics[0]->port;
 	sim_start(s);
 	while (size > 0) {
