@@ -264,8 +264,12 @@ static void section_header(struct loader *L, char *text, int line)
 		} else if (sc.kind == SECT_HUB) {
 			int vlan = -1;
 
-			if (strncmp(sc.name, "vlan", 4) == 0 && isdigit((unsigned char)sc.name[4]))
-				vlan = atoi(sc.name + 4);
+			uint64_t num;
+
+			/* [hub vlanN] is QEMU's vlan N (0..4095); vlan99999 is a name. */
+			if (strncmp(sc.name, "vlan", 4) == 0 &&
+			    parse_u64(sc.name + 4, 0, 4095, &num, NULL) == 0)
+				vlan = (int)num;
 			struct hub *h = hub_new(L->s->g, sc.name, vlan, line);
 
 			push_node((void ***)&L->s->hubs, &L->s->nhubs, h);

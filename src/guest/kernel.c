@@ -346,6 +346,7 @@ static void dhcp_apply(struct kexec *x)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *eq = strchr(line, '=');
 		uint32_t a;
+		uint64_t bits;
 
 		line[strcspn(line, "\n")] = '\0';
 		if (eq == NULL)
@@ -353,8 +354,8 @@ static void dhcp_apply(struct kexec *x)
 		*eq = '\0';
 		if (strcmp(line, "ip") == 0 && parse_ipv4(eq + 1, &a) == 0)
 			nic->ip = a;
-		else if (strcmp(line, "mask") == 0)
-			nic->prefix = atoi(eq + 1);
+		else if (strcmp(line, "mask") == 0 && parse_u64(eq + 1, 0, 32, &bits, NULL) == 0)
+			nic->prefix = (int)bits;    /* the DHCP server's: checked */
 		else if (strcmp(line, "router") == 0 && parse_ipv4(strtok(eq + 1, " "), &a) == 0 &&
 			 !gu->gateway_static)
 			gu->gateway = a;
