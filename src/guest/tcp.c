@@ -31,6 +31,7 @@
 #include <string.h>
 
 #define TCP_MSS 1460u
+#define TCP_MIN_MSS 88u             /* Linux's floor for a peer's MSS option */
 #define TCP_WINDOW 65535u
 #define TCP_SNDBUF_MAX (16u << 20)     /* bytes an application may queue */
 #define TCP_ECHO_BUF (256u << 10)      /* echo: received but not yet sent back */
@@ -503,7 +504,7 @@ static void reset_for(struct guest *gu, const uint8_t *ip, const uint8_t *seg, u
 			 F_RST | F_ACK, 0, NULL, 0, false);
 }
 
-static uint16_t parse_mss(const uint8_t *seg, uint32_t hl)
+static uint16_t parse_mss_opt(const uint8_t *seg, uint32_t hl)
 {
 	for (uint32_t o = TCP_HLEN; o < hl;) {
 		uint8_t k = seg[o];
@@ -521,6 +522,14 @@ static uint16_t parse_mss(const uint8_t *seg, uint32_t hl)
 		o += seg[o + 1];
 	}
 	return 536;
+}
+
+/* The peer's MSS option (536 without one), held to TCP_MIN_MSS..TCP_MSS
+ * as Linux does: an MSS of 0 would stall the connection, 1 would send a
+ * frame per byte. */
+static uint16_t parse_mss(const uint8_t *seg, uint32_t hl)
+{
+	return (uint16_t)MIN(MAX(parse_mss_opt(seg, hl), TCP_MIN_MSS), TCP_MSS);
 }
 
 static void rtt_sample(struct tcp_conn *c, uint64_t r)
@@ -649,7 +658,7 @@ static void passive_open(struct guest *gu, struct tcp_listener *ls, const uint8_
 	c->rport = rd16(seg);
 	c->irs = rd32(seg + 4);
 	c->rcv_nxt = c->irs + 1;
-	c->mss = (uint16_t)MIN(parse_mss(seg, hl), TCP_MSS);
+	c->mss = parse_mss(seg, hl);
 	c->snd_wnd = rd16(seg + 14);
 	c->state = TS_SYN_RCVD;
 	c->snd_una = c->iss;
@@ -712,7 +721,7 @@ void tcp_input(struct guest *gu, struct nic *nic, const uint8_t *ip, const uint8
 			return;
 		c->irs = seq;
 		c->rcv_nxt = seq + 1;
-		c->mss = (uint16_t)MIN(parse_mss(seg, hl), TCP_MSS);
+		c->mss = parse_mss(seg, hl);
 		if (!(flags & F_ACK))
 			return;         /* simultaneous open: not handled; the peer retries */
 		c->snd_una = ack;
