@@ -246,6 +246,18 @@ static void section_header(struct loader *L, char *text, int line)
 			lerr(L, line, "a second [scenario] section; put every step in one");
 		L->scenario_seen = true;
 	}
+	if (sc.kind == SECT_GUEST || sc.kind == SECT_BRIDGE || sc.kind == SECT_NETDEV) {
+		uint64_t num;
+
+		/* vlanN is the hub of QEMU's vlan N, which NICs join by number. */
+		if (strncmp(sc.name, "vlan", 4) == 0 &&
+		    parse_u64(sc.name + 4, 0, 4095, &num, NULL) == 0) {
+			lerr(L, line, "the name '%s' is QEMU's vlan %u hub; only a [hub] may "
+				      "take it", sc.name, (unsigned)num);
+			sc.kind = SECT_BAD;
+			goto push;
+		}
+	}
 	if (sc.kind == SECT_GUEST || sc.kind == SECT_HUB || sc.kind == SECT_BRIDGE ||
 	    sc.kind == SECT_NETDEV) {
 		struct node *dup = find_node(L, sc.name);
