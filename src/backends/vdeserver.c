@@ -23,27 +23,24 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define VDE_MAGIC 0xfeedfaceu
-#define VDE_VERSION 3
-#define VDE_REQ_MIN 122         /* magic, version, type, struct sockaddr_un */
-#define VDE_REQ_MAX 256         /* vde_switch reads this much, once */
 #define VDE_DEFAULT_PORTS 32
 #define VDE_MAX_PORTS 1024
 #define VDE_DEFAULT_QUEUE 1024u
 #define VDE_RBUF (FRAME_MAX + 1)
-#define PENDING_MAX 16          /* control connections still handshaking */
 #define PENDING_TIMEOUT NS_PER_SEC  /* a client sends its request at once */
 #define VDE_BATCH 32            /* frames per recvmmsg/sendmmsg */
 
 struct vdeport;
 
-/* A control connection that has not sent its request yet. Slots are few,
- * so a silent one is closed after PENDING_TIMEOUT, and when all are taken
- * the oldest makes room: silent connections cannot lock clients out. */
+/* A control connection that has not sent its whole request yet (see
+ * vdeserver.h for the slots and who makes room). */
 struct pending {
 	struct vdeserver *v;
-	int fd;
-	uint64_t since;
+	int fd;                     /* -1: the slot is free */
+	uid_t uid;                  /* the source */
+	uint64_t seq;               /* accept order: the lowest is the oldest */
+	size_t have;                /* bytes of the request read so far */
+	uint8_t req[VDE_REQ_MAX];
 	struct timer timer;
 };
 
@@ -61,13 +58,15 @@ struct vdeserver {
 	struct loop_backoff accept_backoff;     /* lfd, while out of descriptors */
 	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vdeport **ports;     /* [1..maxports], created on first use */
-	struct pending pend[PENDING_MAX];
-	uint8_t *rbuf;              /* VDE_BATCH buffers of VDE_RBUF bytes */
-	struct mmsghdr rmsg[VDE_BATCH];
-	struct iovec riov[VDE_BATCH];
+	vde_data_socket_fn data_socket;
+	bool dir_ours;              /* made or taken by vdeserver_open: removed at close */
+	struct pending pend[VDE_PENDING_MAX];
+	uint64_t pend_seq;
 	uint64_t connects, disconnects, refused, bad_requests;
 	uint64_t silent;            /* connections closed for sending no request */
+	uint64_t limited;           /* of those, closed for their source's limit */
 	bool told_silent;
+	uint64_t limit_burst_end;   /* a limit closing before this is the same burst */
 	uint64_t pauses;            /* times reading from clients was paused */
 	int clients;
 	int over;                   /* ports whose queue is over the high mark */
@@ -81,7 +80,7 @@ struct vdeport {
 	struct port *owner_port;    /* the hub's or bridge's side */
 	int ctlfd, datafd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char descr[128];
+	char descr[VDE_DESCR_MAX];
 	struct frame **q;           /* frames waiting for room at the client */
 	uint32_t qcap, qhead, qlen;
 	uint32_t qlimit;            /* vde_queue */
@@ -366,7 +365,8 @@ static void port_end(struct vdeport *p, const char *why)
 		p->datafd = -1;
 	}
 	p->want_out = false;
-	unlink(p->path);
+	if (p->path[0] != '\0')
+		unlink(p->path);
 	v->clients--;
 	if (why != NULL) {
 		v->disconnects++;
@@ -390,6 +390,12 @@ static void port_ctl_cb(void *arg, uint32_t events)
 	/* Anything else on the control stream is ignored, as vde_switch does. */
 }
 
+/* Where clients' datagrams are read: one set for the process, as each
+ * batch is copied into frames before the next is read. */
+static uint8_t rx_buf[VDE_BATCH][VDE_RBUF];
+static struct mmsghdr rx_msg[VDE_BATCH];
+static struct iovec rx_iov[VDE_BATCH];
+
 static void port_data_cb(void *arg, uint32_t events)
 {
 	struct vdeport *p = arg;
@@ -403,10 +409,13 @@ static void port_data_cb(void *arg, uint32_t events)
 	for (int round = 0; round < 4 && p->datafd >= 0 && v->over == 0; round++) {
 		int n;
 
-		for (int i = 0; i < VDE_BATCH; i++)
-			v->rmsg[i].msg_len = 0;
+		for (int i = 0; i < VDE_BATCH; i++) {
+			rx_iov[i] = (struct iovec){ rx_buf[i], VDE_RBUF };
+			rx_msg[i] = (struct mmsghdr){ .msg_hdr.msg_iov = &rx_iov[i],
+						      .msg_hdr.msg_iovlen = 1 };
+		}
 		do
-			n = recvmmsg(p->datafd, v->rmsg, VDE_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+			n = recvmmsg(p->datafd, rx_msg, VDE_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			/* ECONNREFUSED: the client's socket is gone; its control
@@ -414,13 +423,13 @@ static void port_data_cb(void *arg, uint32_t events)
 			return;
 		}
 		for (int i = 0; i < n && p->datafd >= 0; i++) {
-			size_t len = v->rmsg[i].msg_len;
+			size_t len = rx_msg[i].msg_len;
 
 			/* MSG_TRUNC per message is in msg_flags; msg_len is what
 			 * was read. A truncated datagram is over FRAME_MAX. */
-			if (v->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC)
+			if (rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 				len = VDE_RBUF;
-			netdev_rx_bytes(p->nd, v->riov[i].iov_base, len);
+			netdev_rx_bytes(p->nd, rx_buf[i], len);
 		}
 		if (n < VDE_BATCH)
 			return;
@@ -532,111 +541,136 @@ static void refuse(struct vdeserver *v, int fd, const char *fmt, ...)
 	node_event(v->owner, "VDE: refused a client: %s", msg);
 }
 
-/* One request read: validates it, makes the port, answers. */
-static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
+_Static_assert(VDE_REQ_MIN == 12 + sizeof(struct sockaddr_un),
+	       "a request is magic, version, type and a struct sockaddr_un");
+
+int vde_request_parse(const uint8_t *req, size_t n, struct vde_request *r, char *why,
+		      size_t whylen)
 {
-	struct sockaddr_un client, mine;
 	uint32_t magic, version, type;
-	struct vdeport *p;
-	char descr[128];
-	int want, num = 0, dfd;
 	size_t dlen;
 
+	memset(r, 0, sizeof(*r));
 	if (n < VDE_REQ_MIN) {
-		v->bad_requests++;
-		refuse(v, fd, "a %zu-byte request (a VDE request is at least %d bytes)", n,
-		       VDE_REQ_MIN);
-		return;
+		snprintf(why, whylen, "a %zu-byte request (a VDE request is at least %d bytes)", n,
+			 VDE_REQ_MIN);
+		return -1;
 	}
 	memcpy(&magic, req, 4);
 	memcpy(&version, req + 4, 4);
 	memcpy(&type, req + 8, 4);
 	if (magic != VDE_MAGIC) {
-		v->bad_requests++;
-		refuse(v, fd, "no VDE magic (0x%08x): an old (V0) client or not VDE", magic);
-		return;
+		snprintf(why, whylen, "no VDE magic (0x%08x): an old (V0) client or not VDE", magic);
+		return -1;
 	}
 	if (version != VDE_VERSION) {
-		v->bad_requests++;
-		refuse(v, fd, "protocol version %u (only version 3 is served)", version);
-		return;
+		snprintf(why, whylen, "protocol version %u (only version 3 is served)", version);
+		return -1;
 	}
 	if ((type & 0xff) != 0) {
-		v->bad_requests++;
-		refuse(v, fd, "request type %u (only new-port requests, type 0, are served)",
-		       type & 0xff);
-		return;
+		snprintf(why, whylen, "request type %u (only new-port requests, type 0, are served)",
+			 type & 0xff);
+		return -1;
 	}
-	memset(&client, 0, sizeof(client));
-	memcpy(&client, req + 12, sizeof(client));
-	client.sun_path[sizeof(client.sun_path) - 1] = '\0';
-	dlen = MIN(n - VDE_REQ_MIN, sizeof(descr) - 1);
-	memcpy(descr, req + VDE_REQ_MIN, dlen);
-	descr[dlen] = '\0';
+	memcpy(&r->sock, req + 12, sizeof(r->sock));
+	r->sock.sun_path[sizeof(r->sock.sun_path) - 1] = '\0';
+	if (r->sock.sun_family != AF_UNIX || r->sock.sun_path[0] == '\0') {
+		snprintf(why, whylen, "the request names no unix socket for data");
+		return -1;
+	}
+	r->port = (int)(type >> 8);
+	dlen = MIN(MIN(n, (size_t)VDE_REQ_MAX) - VDE_REQ_MIN, sizeof(r->descr) - 1);
+	memcpy(r->descr, req + VDE_REQ_MIN, dlen);
 	for (size_t i = 0; i < dlen; i++)
-		if (descr[i] < 32 || descr[i] > 126)
-			descr[i] = '?';
-	if (client.sun_family != AF_UNIX || client.sun_path[0] == '\0') {
+		if (r->descr[i] < 32 || r->descr[i] > 126)
+			r->descr[i] = '?';
+	return 0;
+}
+
+/* The default data socket: connected to the client's, bound at DIR/NNN.FD
+ * with the switch's mode and group. */
+static int data_socket_bind(struct vdeserver *v, int num, uid_t uid,
+			    const struct sockaddr_un *client, struct sockaddr_un *mine, char *err)
+{
+	int dfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int e;
+
+	(void)uid;
+	if (dfd < 0)
+		return errf(err, "socket: %s", strerror(errno));
+	if (connect(dfd, (const struct sockaddr *)client, sizeof(*client)) < 0) {
+		e = errno;
+		close(dfd);
+		return errf(err, "cannot reach its data socket %s: %s", client->sun_path,
+			    strerror(e));
+	}
+	mine->sun_family = AF_UNIX;
+	snprintf(mine->sun_path, sizeof(mine->sun_path), "%s/%03d.%d", v->dir, num, dfd);
+	unlink(mine->sun_path);
+	if (bind(dfd, (struct sockaddr *)mine, sizeof(*mine)) < 0) {
+		e = errno;
+		close(dfd);
+		return errf(err, "cannot bind %s: %s", mine->sun_path, strerror(e));
+	}
+	chmod(mine->sun_path, v->mode);
+	if (v->have_gid && chown(mine->sun_path, (uid_t)-1, v->gid) < 0)
+		log_debug("vde: chown %s: %s", mine->sun_path, strerror(errno));
+	return dfd;
+}
+
+/* A request read (n bytes: VDE_REQ_MIN or more, or fewer from a client
+ * that hung up) from a peer of user uid: validates it, makes the port,
+ * answers. */
+static void handshake(struct vdeserver *v, int fd, uid_t uid, const uint8_t *req, size_t n)
+{
+	struct vde_request r;
+	struct sockaddr_un mine;
+	struct vdeport *p;
+	char why[ERRLEN];
+	int num = 0, dfd;
+
+	if (vde_request_parse(req, n, &r, why, sizeof(why)) < 0) {
 		v->bad_requests++;
-		refuse(v, fd, "the request names no unix socket for data");
+		refuse(v, fd, "%s", why);
 		return;
 	}
-	want = (int)(type >> 8);
-	if (want > 0) {
-		if (want > v->maxports) {
+	if (r.port > 0) {
+		if (r.port > v->maxports) {
 			v->refused++;
-			refuse(v, fd, "%s asked for port %d; this switch has %d (vde_ports)", descr,
-			       want, v->maxports);
+			refuse(v, fd, "%s asked for port %d; this switch has %d (vde_ports)", r.descr,
+			       r.port, v->maxports);
 			return;
 		}
-		if (v->ports[want] != NULL && v->ports[want]->ctlfd >= 0) {
+		if (v->ports[r.port] != NULL && v->ports[r.port]->ctlfd >= 0) {
 			v->refused++;
-			refuse(v, fd, "%s asked for port %d, which is in use by %s", descr, want,
-			       v->ports[want]->descr);
+			refuse(v, fd, "%s asked for port %d, which is in use by %s", r.descr, r.port,
+			       v->ports[r.port]->descr);
 			return;
 		}
-		num = want;
+		num = r.port;
 	} else {
 		for (int i = 1; i <= v->maxports && num == 0; i++)
 			if (v->ports[i] == NULL || v->ports[i]->ctlfd < 0)
 				num = i;
 		if (num == 0) {
 			v->refused++;
-			refuse(v, fd, "%s: all %d ports are in use (vde_ports)", descr, v->maxports);
+			refuse(v, fd, "%s: all %d ports are in use (vde_ports)", r.descr, v->maxports);
 			return;
 		}
 	}
-	dfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (dfd < 0 || connect(dfd, (struct sockaddr *)&client, sizeof(client)) < 0) {
-		int e = errno;
-
-		if (dfd >= 0)
-			close(dfd);
-		v->refused++;
-		refuse(v, fd, "%s: cannot reach its data socket %s: %s", descr, client.sun_path,
-		       strerror(e));
-		return;
-	}
 	memset(&mine, 0, sizeof(mine));
-	mine.sun_family = AF_UNIX;
-	snprintf(mine.sun_path, sizeof(mine.sun_path), "%s/%03d.%d", v->dir, num, dfd);
-	unlink(mine.sun_path);
-	if (bind(dfd, (struct sockaddr *)&mine, sizeof(mine)) < 0) {
-		int e = errno;
-
-		close(dfd);
+	dfd = v->data_socket(v, num, uid, &r.sock, &mine, why);
+	if (dfd < 0) {
 		v->refused++;
-		refuse(v, fd, "cannot bind %s: %s", mine.sun_path, strerror(e));
+		refuse(v, fd, "%s: %s", r.descr, why);
 		return;
 	}
-	chmod(mine.sun_path, v->mode);
-	if (v->have_gid && chown(mine.sun_path, (uid_t)-1, v->gid) < 0)
-		log_debug("vde: chown %s: %s", mine.sun_path, strerror(errno));
 	if (write(fd, &mine, sizeof(mine)) != (ssize_t)sizeof(mine)) {
 		close(dfd);
-		unlink(mine.sun_path);
+		if (mine.sun_path[0] != '\0')
+			unlink(mine.sun_path);
 		v->refused++;
-		refuse(v, fd, "%s went away during the handshake", descr);
+		refuse(v, fd, "%s went away during the handshake", r.descr);
 		return;
 	}
 	p = port_get(v, num);
@@ -645,9 +679,9 @@ static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
 	p->want_out = false;
 	p->ev = EPOLLIN;
 	snprintf(p->path, sizeof(p->path), "%s", mine.sun_path);
-	snprintf(p->descr, sizeof(p->descr), "%s", descr);
-	snprintf(p->nd->peer, sizeof(p->nd->peer), "%s", descr);
-	snprintf(p->nd->remote_desc, sizeof(p->nd->remote_desc), "%s", descr);
+	snprintf(p->descr, sizeof(p->descr), "%s", r.descr);
+	snprintf(p->nd->peer, sizeof(p->nd->peer), "%s", r.descr);
+	snprintf(p->nd->remote_desc, sizeof(p->nd->remote_desc), "%s", r.descr);
 	if (loop_fd_add(v->sim->loop, fd, EPOLLIN, port_ctl_cb, p) < 0 ||
 	    loop_fd_add(v->sim->loop, dfd, EPOLLIN, port_data_cb, p) < 0) {
 		loop_fd_del(v->sim->loop, fd);
@@ -655,7 +689,8 @@ static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
 		close(dfd);
 		close(fd);
 		p->ctlfd = -1;
-		unlink(p->path);
+		if (p->path[0] != '\0')
+			unlink(p->path);
 		v->refused++;
 		return;
 	}
@@ -666,7 +701,7 @@ static void handshake(struct vdeserver *v, int fd, const uint8_t *req, size_t n)
 	p->nd->error[0] = '\0';
 	netdev_set_state(p->nd, ND_CONNECTED);
 	port_set_link(p->owner_port, true);
-	netdev_event(p->nd, "VDE port %d: %s connected", num, descr);
+	netdev_event(p->nd, "VDE port %d: %s connected", num, r.descr);
 }
 
 static void pending_end(struct pending *pd)
@@ -676,8 +711,11 @@ static void pending_end(struct pending *pd)
 	loop_timer_disarm(l, &pd->timer);
 	loop_fd_del(l, pd->fd);
 	pd->fd = -1;
+	pd->have = 0;
 }
 
+/* Closes a connection that sent no whole request: its time is up, or a
+ * newer one needs its slot. Counted; the first is told. */
 static void pending_silent(struct pending *pd, const char *why)
 {
 	struct vdeserver *v = pd->v;
@@ -692,29 +730,132 @@ static void pending_silent(struct pending *pd, const char *why)
 	}
 }
 
+/* Closes the oldest pending connection of a user who has
+ * VDE_PENDING_PER_SOURCE waiting and opened one more: silent, and counted
+ * in limited too. Told once a burst (closings less than 1 s apart). */
+static void pending_limited(struct pending *pd)
+{
+	struct vdeserver *v = pd->v;
+	uint64_t now = loop_now(v->sim->loop);
+	uid_t uid = pd->uid;
+
+	close(pd->fd);
+	pending_end(pd);
+	v->silent++;
+	v->limited++;
+	if (now >= v->limit_burst_end)
+		node_event(v->owner, "VDE: user %ld has %d connections that sent no request yet, the "
+				     "most one user may have: its oldest make room for its newest "
+				     "(counted in vde.limited)", uid == (uid_t)-1 ? -1L : (long)uid,
+			   VDE_PENDING_PER_SOURCE);
+	v->limit_burst_end = now + PENDING_TIMEOUT;
+}
+
 static void pending_timeout(void *arg)
 {
 	pending_silent(arg, "1 s passed");
 }
 
+/* Reads what a pending connection sent. VDE_REQ_MIN bytes make a request
+ * (the description is what came with them); the connection's end makes
+ * one of what it sent, or just closes it if that was nothing. */
 static void pending_cb(void *arg, uint32_t events)
 {
 	struct pending *pd = arg;
 	struct vdeserver *v = pd->v;
-	uint8_t req[VDE_REQ_MAX + 1];
+	uint8_t req[VDE_REQ_MAX];
 	int fd = pd->fd;
+	uid_t uid = pd->uid;
+	size_t have;
 	ssize_t n;
 
 	(void)events;
-	n = read(fd, req, VDE_REQ_MAX);
+	n = read(fd, pd->req + pd->have, sizeof(pd->req) - pd->have);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (n > 0) {
+		pd->have += (size_t)n;
+		if (pd->have < VDE_REQ_MIN)
+			return;     /* a stream: the rest may come in another read */
+	}
+	have = pd->have;
+	memcpy(req, pd->req, have);
 	pending_end(pd);
-	if (n <= 0) {
-		close(fd);
+	if (have == 0) {
+		close(fd);      /* hung up before saying anything */
 		return;
 	}
-	handshake(v, fd, req, (size_t)n);
+	handshake(v, fd, uid, req, have);
+}
+
+/* A free slot for a connection from uid. When uid has
+ * VDE_PENDING_PER_SOURCE waiting, its oldest makes room; when all slots
+ * are taken, the oldest of all does. That one is read once more first:
+ * if it has sent its request (or hung up) by now, it leaves by itself. */
+static struct pending *pending_slot(struct vdeserver *v, uid_t uid)
+{
+	for (;;) {
+		struct pending *free_slot = NULL, *oldest = NULL, *mine = NULL, *victim;
+		int from = 0;
+
+		for (int i = 0; i < VDE_PENDING_MAX; i++) {
+			struct pending *pd = &v->pend[i];
+
+			if (pd->fd < 0) {
+				if (free_slot == NULL)
+					free_slot = pd;
+				continue;
+			}
+			if (oldest == NULL || pd->seq < oldest->seq)
+				oldest = pd;
+			if (pd->uid != uid)
+				continue;
+			from++;
+			if (mine == NULL || pd->seq < mine->seq)
+				mine = pd;
+		}
+		victim = from >= VDE_PENDING_PER_SOURCE ? mine : free_slot == NULL ? oldest : NULL;
+		if (victim == NULL)
+			return free_slot;
+		pending_cb(victim, EPOLLIN);
+		if (victim->fd < 0)
+			continue;
+		if (from >= VDE_PENDING_PER_SOURCE)
+			pending_limited(victim);
+		else
+			pending_silent(victim, "a newer one needed its place");
+		return victim;
+	}
+}
+
+void vdeserver_accepted(struct vdeserver *v, int fd, uid_t uid)
+{
+	struct pending *pd = pending_slot(v, uid);
+
+	pd->v = v;
+	pd->fd = fd;
+	pd->uid = uid;
+	pd->seq = ++v->pend_seq;
+	pd->have = 0;
+	if (loop_fd_add(v->sim->loop, fd, EPOLLIN, pending_cb, pd) < 0) {
+		close(fd);
+		pd->fd = -1;
+		return;
+	}
+	loop_timer_arm(v->sim->loop, &pd->timer, loop_now(v->sim->loop) + PENDING_TIMEOUT);
+}
+
+/* The peer's user, as the kernel tells it (SO_PEERCRED): the source its
+ * pending handshake counts against. Not a pid, which a fork renews, nor a
+ * group, which vde_mode 0660 shares between the users it lets in. */
+static uid_t peer_uid(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return (uid_t)-1;   /* unknown peers are one source together */
+	return cr.uid;
 }
 
 static void accept_cb(void *arg, uint32_t events)
@@ -724,7 +865,6 @@ static void accept_cb(void *arg, uint32_t events)
 	(void)events;
 	for (;;) {
 		int fd = accept4(v->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct pending *pd = NULL;
 
 		if (fd < 0 && errno == EINTR)
 			continue;
@@ -739,26 +879,7 @@ static void accept_cb(void *arg, uint32_t events)
 		}
 		if (fd < 0)
 			return;
-		for (int i = 0; i < PENDING_MAX && pd == NULL; i++)
-			if (v->pend[i].fd < 0)
-				pd = &v->pend[i];
-		if (pd == NULL) {
-			/* All taken: the oldest (the longest silent) makes room. */
-			pd = &v->pend[0];
-			for (int i = 1; i < PENDING_MAX; i++)
-				if (v->pend[i].since < pd->since)
-					pd = &v->pend[i];
-			pending_silent(pd, "a newer one needed its place");
-		}
-		pd->v = v;
-		pd->fd = fd;
-		pd->since = loop_now(v->sim->loop);
-		if (loop_fd_add(v->sim->loop, fd, EPOLLIN, pending_cb, pd) < 0) {
-			close(fd);
-			pd->fd = -1;
-			continue;
-		}
-		loop_timer_arm(v->sim->loop, &pd->timer, pd->since + PENDING_TIMEOUT);
+		vdeserver_accepted(v, fd, peer_uid(fd));
 	}
 }
 
@@ -822,6 +943,25 @@ static int take_stale_dir(struct vdeserver *v, char *err)
 	return 0;
 }
 
+/* What serving needs besides the directory: the port table and the
+ * pending slots. */
+static void serve_init(struct vdeserver *v, vde_data_socket_fn data_socket)
+{
+	v->data_socket = data_socket;
+	v->ports = xcalloc((size_t)v->maxports + 1, sizeof(*v->ports));
+	for (int i = 0; i < VDE_PENDING_MAX; i++) {
+		v->pend[i].v = v;
+		v->pend[i].fd = -1;
+		timer_init(&v->pend[i].timer, pending_timeout, &v->pend[i]);
+	}
+	v->open = true;
+}
+
+void vdeserver_open_detached(struct vdeserver *v, vde_data_socket_fn data_socket)
+{
+	serve_init(v, data_socket);
+}
+
 int vdeserver_open(struct vdeserver *v, char *err)
 {
 	mode_t dirmode = 02700 | ((v->mode & 0060) ? 0070 : 0) | ((v->mode & 0006) ? 0007 : 0);
@@ -838,6 +978,7 @@ int vdeserver_open(struct vdeserver *v, char *err)
 		return errf(err, "vde=%s: cannot create the directory: %s", v->dir, strerror(errno));
 	}
 	host_record(HOST_VDEDIR, v->dir);
+	v->dir_ours = true;
 	if (v->have_gid && chown(v->dir, (uid_t)-1, v->gid) < 0)
 		return errf(err, "vde_group: cannot give %s to group %u: %s", v->dir,
 			    (unsigned)v->gid, strerror(errno));
@@ -857,20 +998,7 @@ int vdeserver_open(struct vdeserver *v, char *err)
 		log_debug("vde: chown %s: %s", v->ctl_path, strerror(errno));
 	if (loop_fd_add(v->sim->loop, v->lfd, EPOLLIN, accept_cb, v) < 0)
 		return errf(err, "cannot watch %s", v->ctl_path);
-	v->ports = xcalloc((size_t)v->maxports + 1, sizeof(*v->ports));
-	v->rbuf = xmalloc((size_t)VDE_RBUF * VDE_BATCH);
-	memset(v->rmsg, 0, sizeof(v->rmsg));
-	for (int i = 0; i < VDE_BATCH; i++) {
-		v->riov[i].iov_base = v->rbuf + (size_t)i * VDE_RBUF;
-		v->riov[i].iov_len = VDE_RBUF;
-		v->rmsg[i].msg_hdr.msg_iov = &v->riov[i];
-		v->rmsg[i].msg_hdr.msg_iovlen = 1;
-	}
-	for (int i = 0; i < PENDING_MAX; i++) {
-		v->pend[i].fd = -1;
-		timer_init(&v->pend[i].timer, pending_timeout, &v->pend[i]);
-	}
-	v->open = true;
+	serve_init(v, data_socket_bind);
 	return 0;
 }
 
@@ -883,7 +1011,7 @@ void vdeserver_close(struct vdeserver *v)
 	for (int i = 1; i <= v->maxports; i++)
 		if (v->ports[i] != NULL && v->ports[i]->ctlfd >= 0)
 			port_end(v->ports[i], NULL);
-	for (int i = 0; i < PENDING_MAX; i++) {
+	for (int i = 0; i < VDE_PENDING_MAX; i++) {
 		if (v->pend[i].fd >= 0) {
 			close(v->pend[i].fd);
 			pending_end(&v->pend[i]);
@@ -895,8 +1023,11 @@ void vdeserver_close(struct vdeserver *v)
 		close(v->lfd);
 		v->lfd = -1;
 	}
-	host_remove(HOST_VDEDIR, v->dir);
-	host_forget(HOST_VDEDIR, v->dir);
+	if (v->dir_ours) {
+		host_remove(HOST_VDEDIR, v->dir);
+		host_forget(HOST_VDEDIR, v->dir);
+		v->dir_ours = false;
+	}
 	v->open = false;
 }
 
@@ -910,7 +1041,6 @@ void vdeserver_free(struct vdeserver *v)
 		if (v->ports[i] != NULL)
 			v->ports[i]->v = NULL;
 	free(v->ports);
-	free(v->rbuf);
 	free(v->dir);
 	free(v);
 }
@@ -938,6 +1068,8 @@ int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out
 		*out = v->pauses;
 	else if (strcmp(name, "silent") == 0)
 		*out = v->silent;
+	else if (strcmp(name, "limited") == 0)
+		*out = v->limited;
 	else
 		return -1;
 	return 0;
@@ -979,6 +1111,7 @@ void vdeserver_report(struct vdeserver *v, json_t *obj)
 	json_object_set_new(o, "refused", json_integer((json_int_t)v->refused));
 	json_object_set_new(o, "bad_requests", json_integer((json_int_t)v->bad_requests));
 	json_object_set_new(o, "silent", json_integer((json_int_t)v->silent));
+	json_object_set_new(o, "limited", json_integer((json_int_t)v->limited));
 	json_object_set_new(o, "pauses", json_integer((json_int_t)v->pauses));
 	json_object_set_new(obj, "vde", o);
 }

@@ -23,6 +23,15 @@
  * address, bind it at DIR/NNN.FD and write our address back. The control
  * connection stays open and silent; EOF on it ends the port.
  *
+ * A control connection that has not sent its whole request yet holds one
+ * of VDE_PENDING_MAX slots for at most 1 s. The request may come in pieces
+ * (it is a stream); it is read once VDE_REQ_MIN bytes are in. When all
+ * slots are taken, the oldest makes room. One source, the peer's user
+ * (SO_PEERCRED), holds at most VDE_PENDING_PER_SOURCE of them: past that,
+ * its own oldest makes room, so one user's silent connections never take
+ * the slots other users' clients need. Before a connection is closed to
+ * make room, what it has sent is read, and a whole request is served.
+ *
  * Frames to a client go through a bounded queue per port, flushed when
  * the client's socket has room, so a burst waits instead of being lost;
  * past vde_queue frames (default 1024) they are counted drops.
@@ -34,11 +43,43 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <sys/un.h>
+
+#define VDE_MAGIC 0xfeedfaceu
+#define VDE_VERSION 3
+#define VDE_REQ_MIN 122         /* magic, version, type, struct sockaddr_un */
+#define VDE_REQ_MAX 256         /* vde_switch reads this much, once */
+#define VDE_DESCR_MAX 128       /* the description kept, with its NUL */
+#define VDE_PENDING_MAX 16      /* control connections still handshaking */
+#define VDE_PENDING_PER_SOURCE 8        /* of those, from one user */
 
 struct sim;
 struct node;
 struct vdeserver;
 struct json_t;
+
+/* A client's request (magic, version, type, its data socket's address,
+ * a description), as vde_request_parse reads it. */
+struct vde_request {
+	int port;                   /* the port it asks for; 0: any */
+	struct sockaddr_un sock;    /* AF_UNIX; sun_path non-empty, NUL-terminated */
+	char descr[VDE_DESCR_MAX];  /* printable ASCII (others are '?'), NUL-terminated */
+};
+
+/* Reads the n bytes a client sent (at most VDE_REQ_MAX are looked at).
+ * Returns 0, or -1 with why said in whylen bytes: not a request we serve. */
+int vde_request_parse(const uint8_t *req, size_t n, struct vde_request *r, char *why,
+		      size_t whylen);
+
+/* Makes port num's data socket for a client of user uid whose own is at
+ * client: a datagram socket connected to it and bound where the client
+ * can reach it, that address in *mine (sent back to the client; a
+ * sun_path starting with NUL names no file). Returns the socket, or -1
+ * with err. The default binds DIR/NNN.FD; a test gives its own to
+ * vdeserver_open_detached. */
+typedef int (*vde_data_socket_fn)(struct vdeserver *v, int num, uid_t uid,
+				  const struct sockaddr_un *client, struct sockaddr_un *mine,
+				  char *err);
 
 /* A vde* key of a hub or bridge section: 1 taken, 0 not ours, -1 (err). */
 int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char *val,
@@ -47,6 +88,13 @@ int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char
 int vdeserver_check(struct vdeserver *v, int *line, char *err);
 /* Opens the directory and the control socket; -1 with err: exit 3. */
 int vdeserver_open(struct vdeserver *v, char *err);
+/* Serves without a directory or a listener (tests, fuzzing): control
+ * connections come from vdeserver_accepted, data sockets from data_socket.
+ * Nothing on the host is touched. */
+void vdeserver_open_detached(struct vdeserver *v, vde_data_socket_fn data_socket);
+/* A control connection accepted from a peer of user uid; fd is the
+ * server's now. The listener calls it with SO_PEERCRED's uid. */
+void vdeserver_accepted(struct vdeserver *v, int fd, uid_t uid);
 void vdeserver_close(struct vdeserver *v);
 void vdeserver_free(struct vdeserver *v);
 
@@ -55,7 +103,8 @@ struct vdeserver *vdeserver_of(struct sim *s, const struct node *owner);
 /* "serving VDE at DIR: 2 clients (most 32), 3 connects, 1 refused" */
 void vdeserver_describe(struct vdeserver *v, char *buf, size_t len);
 int vdeserver_line(const struct vdeserver *v);     /* where vde= was given */
-/* Counters by name (clients, connects, disconnects, refused, bad_requests). */
+/* Counters by name (clients, connects, disconnects, refused, bad_requests,
+ * pauses, silent, limited). */
 int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out);
 /* "[N].state" (connected, free, none), "[N].client", "[N].rx_frames",
  * "[N].tx_frames" (frames from and to the client): 0 or -1. */
