@@ -587,22 +587,52 @@ int vde_request_parse(const uint8_t *req, size_t n, struct vde_request *r, char 
 	return 0;
 }
 
-/* The default data socket: connected to the client's, bound at DIR/NNN.FD
- * with the switch's mode and group. */
+/* Connects dfd to the client's data socket, which must be a socket of the
+ * client's own user (root's may be anyone's): else a client could make the
+ * switch, perhaps root's, send frames to any socket on the host that it
+ * names. The path is opened once (O_PATH) and connected to through that
+ * descriptor, so what is checked is what is connected to. */
+static int data_connect(int dfd, uid_t uid, const struct sockaddr_un *client, char *err)
+{
+	struct sockaddr_un via = { .sun_family = AF_UNIX };
+	int pfd = open(client->sun_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	int rc = 0, e;
+
+	if (pfd < 0)
+		return errf(err, "cannot reach its data socket %s: %s", client->sun_path,
+			    strerror(errno));
+	if (fstat(pfd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		rc = errf(err, "its data socket %s is not a socket", client->sun_path);
+	} else if (uid != 0 && st.st_uid != uid) {
+		rc = errf(err, "its data socket %s belongs to user %u, not to the client's "
+			       "(%ld)", client->sun_path, (unsigned)st.st_uid,
+			  uid == (uid_t)-1 ? -1L : (long)uid);
+	} else {
+		snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", pfd);
+		if (connect(dfd, (struct sockaddr *)&via, sizeof(via)) < 0) {
+			e = errno;
+			rc = errf(err, "cannot reach its data socket %s: %s", client->sun_path,
+				  strerror(e));
+		}
+	}
+	close(pfd);
+	return rc;
+}
+
+/* The default data socket: connected to the client's (data_connect), bound
+ * at DIR/NNN.FD with the switch's mode and group. */
 static int data_socket_bind(struct vdeserver *v, int num, uid_t uid,
 			    const struct sockaddr_un *client, struct sockaddr_un *mine, char *err)
 {
 	int dfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int e;
 
-	(void)uid;
 	if (dfd < 0)
 		return errf(err, "socket: %s", strerror(errno));
-	if (connect(dfd, (const struct sockaddr *)client, sizeof(*client)) < 0) {
-		e = errno;
+	if (data_connect(dfd, uid, client, err) < 0) {
 		close(dfd);
-		return errf(err, "cannot reach its data socket %s: %s", client->sun_path,
-			    strerror(e));
+		return -1;
 	}
 	mine->sun_family = AF_UNIX;
 	snprintf(mine->sun_path, sizeof(mine->sun_path), "%s/%03d.%d", v->dir, num, dfd);

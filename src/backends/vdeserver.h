@@ -21,7 +21,9 @@
  * one request (magic 0xfeedface, version 3, the port it wants, its data
  * socket's address, a description); we connect a datagram socket to that
  * address, bind it at DIR/NNN.FD and write our address back. The control
- * connection stays open and silent; EOF on it ends the port.
+ * connection stays open and silent; EOF on it ends the port. The client's
+ * data socket must belong to the client's user (root's may be anyone's),
+ * so a client cannot make the switch send frames to a socket it names.
  *
  * A control connection that has not sent its whole request yet holds one
  * of VDE_PENDING_MAX slots for at most 1 s. The request may come in pieces
