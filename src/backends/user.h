@@ -82,6 +82,7 @@ struct usernet {
 	bool ping_ok;               /* the host lets us send pings on */
 	char ping_why[512];
 	bool ping_told;
+	bool ping6_told;            /* IPv6 pings libslirp cannot send, told */
 };
 
 struct usernet *usernet_new(struct netdev *nd);

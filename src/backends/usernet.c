@@ -437,6 +437,43 @@ static bool is_ours(const struct usernet *u, uint32_t dst)
 	return false;
 }
 
+/* libslirp's own IPv6 addresses (its in6_equal_host): the host and the
+ * DNS server, in the prefix or link-local with the same interface id. */
+static bool is_ours6(const struct usernet *u, const uint8_t *dst)
+{
+	const struct in6_addr *mine[2] = { &u->cfg.vhost6, &u->cfg.vnameserver6 };
+
+	for (int i = 0; i < 2; i++) {
+		if (memcmp(dst, mine[i]->s6_addr, 16) == 0)
+			return true;
+		if (rd16(dst) == 0xfe80 && memcmp(dst + 2, "\0\0\0\0\0\0", 6) == 0 &&
+		    memcmp(dst + 8, mine[i]->s6_addr + 8, 8) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* An IPv6 echo request for an address not libslirp's own: libslirp 4.7
+ * cannot send it on and says so on stderr with a GLib critical, once per
+ * packet, over the UI. It is dropped here instead, counted and told once.
+ * Returns true when dropped. */
+static bool drop_ping6(struct usernet *u, const uint8_t *p, uint32_t len)
+{
+	const uint8_t *ip = p + ETH_HLEN;
+	char d[INET6_ADDRSTRLEN];
+
+	if (!u->ipv6 || len < ETH_HLEN + 40 + 8 || rd16(p + 12) != 0x86dd ||
+	    (ip[0] >> 4) != 6 || ip[6] != 58 || ip[40] != 128 || is_ours6(u, ip + 24))
+		return false;
+	u->nd->st.pings_lost++;
+	if (!u->ping6_told) {
+		u->ping6_told = true;
+		inet_ntop(AF_INET6, ip + 24, d, sizeof(d));
+		netdev_event(u->nd, "ping %s is dropped: libslirp does not send IPv6 pings on", d);
+	}
+	return true;
+}
+
 /* An echo request that libslirp would have to send from the host. */
 static void check_ping(struct usernet *u, const uint8_t *p, uint32_t len)
 {
@@ -488,7 +525,8 @@ void usernet_output(struct netdev *nd, struct frame *f)
 		nd->st.tags_stripped++;
 	}
 	check_ping(u, p, len);
-	slirp_input(u->slirp, p, (int)len);
+	if (!drop_ping6(u, p, len))
+		slirp_input(u->slirp, p, (int)len);
 	frame_unref(f);
 	queue_cycle(u);
 }
