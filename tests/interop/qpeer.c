@@ -22,6 +22,25 @@
  *   closed:MS       wait up to MS for the other side to close; fail if not
  *   open:MS         fail if the other side closes within MS
  *   count:MS        read for MS; print "frames N min LEN" (the shortest)
+ *   bpdus:N:MS      send N 802.1D BPDUs to 01:80:c2:00:00:00, spread evenly
+ *                   over MS, reading (and dropping) what comes back; they
+ *                   cycle through six kinds: a superior root claim
+ *                   (priority 0, TC now and then), a TCN, a config BPDU cut
+ *                   short (40 bytes), max_age 0, absurd times (0xffff) and
+ *                   hello_time 0 (so with N a multiple of 6 the last claim
+ *                   has hello 0); prints "bpdus N superior S bad B tcn T"
+ *                   (B: the short one and the three with times outside
+ *                   802.1D's ranges, which a bridge must drop)
+ *   macflood:MS     for MS, send 60-byte frames from random unicast source
+ *                   MACs (locally administered) to the unknown unicast
+ *                   02:00:00:00:00:99, as fast as the socket takes them;
+ *                   prints "flooded N frames in MS ms", and stops early
+ *                   (status 0, "; the other side closed") if the peer goes
+ *   arpwait:IP:MS   ask who has IP (from 52:54:00:ee:ee:01, 10.0.0.99) every
+ *                   50 ms, and read until a reply comes; fail if none in MS.
+ *                   The stream is in order, so once the reply is here the
+ *                   other side has taken every frame sent before the request
+ *   print:TEXT      print TEXT on stdout (a mark for the shell to wait on)
  *   close           close now
  * Good frames are broadcasts from 52:54:00:ee:ee:ee, EtherType 0x88b5.
  * Exit status: 0 all steps held, 1 a step failed, 2 usage.
@@ -31,6 +50,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <strings.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,6 +168,220 @@ static long count_frames(long ms)
 		}
 	}
 	return frames;
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Reads and drops whatever the other side sent, without waiting. */
+static void drain(void)
+{
+	static uint8_t junk[65536];
+
+	while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+}
+
+static void wr16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* One framed BPDU of kind k % 6 at b; returns its size with the length.
+ * Layout after the LLC (e[14..16]): protocol 0 (e[17..18]), version 0
+ * (e[19]), type (e[20]); a config BPDU goes on with flags, root ID, root
+ * path cost, bridge ID, port ID, message age, max age, hello time and
+ * forward delay (times in 1/256 s). The claims are from 02:00:00:00:00:01,
+ * priority 0, as root, port 0x8001, except the absurd times, which come
+ * from 02:00:00:00:00:02..04 (a claim inferior to the first, so a bridge
+ * that took it would not use its times). Each round of six ends with
+ * hello_time 0 from the root: a bridge that took it spins on its TCN
+ * timer once the storm stops. */
+static size_t bpdu(uint8_t *b, unsigned long k)
+{
+	uint8_t *e = b + 4;
+	uint32_t n = 60;
+	unsigned kind = (unsigned)(k % 6), who = 1;
+
+	memset(e, 0, 60);
+	memcpy(e, "\x01\x80\xc2\x00\x00\x00\x52\x54\x00\xee\xee\xee", 12);
+	e[14] = 0x42;
+	e[15] = 0x42;
+	e[16] = 0x03;
+	if (kind == 1) {
+		e[20] = 0x80;                                   /* TCN */
+		wr16(e + 12, 3 + 4);
+	} else {
+		if (kind == 4)
+			who = 2 + (unsigned)(k / 6 % 3);
+		e[20] = 0x00;                                   /* config */
+		e[21] = k / 6 % 8 == 0 ? 0x01 : 0x00;           /* TC, now and then */
+		e[24] = e[36] = 0x02;                           /* root = bridge */
+		e[29] = e[41] = (uint8_t)who;
+		wr16(e + 42, 0x8001);
+		wr16(e + 44, 0);                                /* message age */
+		wr16(e + 46, 20 * 256);                         /* max age */
+		wr16(e + 48, 2 * 256);                          /* hello */
+		wr16(e + 50, 15 * 256);                         /* forward delay */
+		if (kind == 2)
+			n = 40;                                 /* cut short */
+		else if (kind == 3)
+			wr16(e + 46, 0);                        /* max_age 0 */
+		else if (kind == 4)
+			memset(e + 46, 0xff, 6);                /* absurd */
+		else if (kind == 5)
+			wr16(e + 48, 0);                        /* hello_time 0 */
+		wr16(e + 12, n == 60 ? 3 + 35 : n - 14);
+	}
+	b[0] = b[1] = b[2] = 0;
+	b[3] = (uint8_t)n;
+	return 4 + n;
+}
+
+static void bpdu_storm(unsigned long n, long ms, uint8_t *buf, size_t cap)
+{
+	unsigned long sent = 0, kinds[6] = { 0 };
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (sent < n) {
+		long t = elapsed_ms(&t0);
+		unsigned long due = t >= ms ? n : (unsigned long)((double)n * t / ms);
+		size_t len = 0;
+
+		while (sent < due && len + 64 <= cap) {
+			len += bpdu(buf + len, sent);
+			kinds[sent % 6]++;
+			sent++;
+		}
+		if (len > 0)
+			put(buf, len);
+		drain();
+		msleep(1);
+	}
+	printf("bpdus %lu superior %lu bad %lu tcn %lu\n", sent, kinds[0],
+	       kinds[2] + kinds[3] + kinds[4] + kinds[5], kinds[1]);
+	fflush(stdout);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Sends 60-byte frames from random source MACs for ms, as fast as the
+ * socket takes them; stops early, and says so, when the other side closes. */
+static void mac_flood(long ms, uint8_t *buf)
+{
+	unsigned long sent = 0;
+	struct timespec t0;
+	bool gone = false;
+
+	for (size_t o = 0; o < 1024 * 64; o += 64) {
+		buf[o] = buf[o + 1] = buf[o + 2] = 0;
+		buf[o + 3] = 60;
+		memcpy(buf + o + 4, "\x02\x00\x00\x00\x00\x99", 6);
+		buf[o + 4 + 12] = 0x88;
+		buf[o + 4 + 13] = 0xb5;
+		memset(buf + o + 4 + 14, 0, 46);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!gone && elapsed_ms(&t0) < ms) {
+		size_t len = 1024 * 64;
+
+		for (size_t o = 0; o < len; o += 64) {
+			uint8_t *src = buf + o + 4 + 6;
+			uint64_t r = next_rand();
+
+			for (int i = 0; i < 6; i++)
+				src[i] = (uint8_t)(r >> (8 * i));
+			src[0] = (uint8_t)((src[0] & 0xfc) | 0x02);     /* unicast, local */
+		}
+		for (size_t o = 0; o < len;) {
+			ssize_t w = send(fd, buf + o, len - o, MSG_NOSIGNAL);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				gone = true;
+				break;
+			}
+			o += (size_t)w;
+		}
+		if (!gone) {
+			sent += 1024;
+			drain();
+		}
+	}
+	printf("flooded %lu frames in %ld ms%s\n", sent, elapsed_ms(&t0),
+	       gone ? "; the other side closed" : "");
+	fflush(stdout);
+}
+
+/* Asks who has ip every 50 ms (a request can be dropped like any frame)
+ * and reads until a reply comes. Returns the ms taken, or -1. */
+static long arp_wait(const char *ip, long ms)
+{
+	static uint8_t rb[1 << 17];
+	uint8_t f[4 + 60] = { 0, 0, 0, 60 }, *e = f + 4;
+	struct in_addr want, me;
+	struct timespec t0;
+	size_t have = 0;
+	long asked = -1000;
+
+	if (inet_pton(AF_INET, ip, &want) != 1)
+		exit(2);
+	inet_pton(AF_INET, "10.0.0.99", &me);
+	memset(e, 0xff, 6);
+	memcpy(e + 6, "\x52\x54\x00\xee\xee\x01\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 16);
+	memcpy(e + 22, "\x52\x54\x00\xee\xee\x01", 6);
+	memcpy(e + 28, &me, 4);
+	memcpy(e + 38, &want, 4);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long now = elapsed_ms(&t0);
+		ssize_t r;
+
+		if (now >= ms)
+			return -1;
+		if (now - asked >= 50) {
+			put(f, sizeof(f));
+			asked = now;
+		}
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		r = recv(fd, rb + have, sizeof(rb) - have, 0);
+		if (r <= 0)
+			return -1;
+		have += (size_t)r;
+		while (have >= 4) {
+			uint32_t len = (uint32_t)rb[0] << 24 | (uint32_t)rb[1] << 16 |
+				       (uint32_t)rb[2] << 8 | rb[3];
+			const uint8_t *g = rb + 4;
+
+			if (len > sizeof(rb) - 4)
+				return -1;
+			if (have < 4 + len)
+				break;
+			if (len >= 42 && g[12] == 0x08 && g[13] == 0x06 && g[21] == 2 &&
+			    memcmp(g + 28, &want, 4) == 0 && memcmp(g + 38, &me, 4) == 0)
+				return elapsed_ms(&t0);
+			memmove(rb, rb + 4 + len, have - 4 - len);
+			have -= 4 + len;
+		}
+	}
 }
 
 static void freeport(void)
@@ -336,6 +570,26 @@ int main(int argc, char **argv)
 			long n = count_frames((long)a);
 
 			printf("frames %ld min %u\n", n, n ? min_len : 0);
+		} else if (sscanf(s, "bpdus:%lu:%lu", &a, &b) == 2) {
+			bpdu_storm(a, (long)b, buf, sizeof(buf));
+		} else if (sscanf(s, "macflood:%lu", &a) == 1) {
+			mac_flood((long)a, buf);
+		} else if (strncmp(s, "arpwait:", 8) == 0) {
+			char ip[32];
+			long t;
+
+			if (sscanf(s, "arpwait:%31[0-9.]:%lu", ip, &a) != 2) {
+				fprintf(stderr, "qpeer: arpwait:IP:MS\n");
+				return 2;
+			}
+			t = arp_wait(ip, (long)a);
+			if (t < 0) {
+				fprintf(stderr, "qpeer: %s: no ARP reply\n", s);
+				return 1;
+			}
+		} else if (strncmp(s, "print:", 6) == 0) {
+			printf("%s\n", s + 6);
+			fflush(stdout);
 		} else if (strcmp(s, "close") == 0) {
 			close(fd);
 			fd = -1;
