@@ -43,6 +43,26 @@ struct user_guestfwd {
 	bool host_closed;
 };
 
+#define USERNET_REASS 16        /* IPv4 datagrams being put together at once */
+#define USERNET_REASS_MAX 65535 /* an IPv4 datagram's most bytes, header included */
+
+/* An IPv4 datagram from the guests whose fragments are being put together
+ * before libslirp sees it (usernet.c says why libslirp must not). */
+struct user_reass {
+	bool used;
+	uint32_t src, dst;
+	uint16_t id;
+	uint8_t proto;
+	uint64_t until;             /* loop time it is given up */
+	uint32_t hlen;              /* the first fragment's IP header length; 0: not come */
+	uint32_t total;             /* payload bytes once the last fragment came; 0: not */
+	uint32_t reach;             /* the furthest any fragment went */
+	uint8_t eth[ETH_HLEN];      /* the first fragment's Ethernet header */
+	uint8_t hdr[60];            /* and its IP header */
+	uint8_t *data;              /* USERNET_REASS_MAX bytes of payload, kept for reuse */
+	uint64_t *got;              /* a bit per payload byte received */
+};
+
 struct user_lease {
 	uint8_t mac[6];
 	struct in_addr ip;
@@ -83,6 +103,10 @@ struct usernet {
 	char ping_why[512];
 	bool ping_told;
 	bool ping6_told;            /* IPv6 pings libslirp cannot send, told */
+
+	struct user_reass reass[USERNET_REASS];
+	uint64_t reassembled;       /* datagrams put together from fragments */
+	uint64_t reass_failed;      /* datagrams given up: timed out, pushed out, inconsistent */
 };
 
 struct usernet *usernet_new(struct netdev *nd);

@@ -500,6 +500,165 @@ static void check_ping(struct usernet *u, const uint8_t *p, uint32_t len)
 		netdev_event(u->nd, "ping %s cannot leave this host: %s", d, u->ping_why);
 }
 
+/* ---- IPv4 fragments from the guests --------------------------------------- */
+
+/*
+ * IPv4 fragments from the guests are put together here, and libslirp gets
+ * whole datagrams only. libslirp 4.7 as distributions build it (-O2, so
+ * strict aliasing) misreads its own reassembly list when a fragment goes in
+ * front of every other one: a last fragment that comes first (alone, before
+ * the others, or again after its datagram was whole) is taken for a whole
+ * datagram, and slirp_input crashes the process. Here fragments may come in
+ * any order, and more than once. A datagram is given up (reass_failed) 30 s
+ * after its first fragment (libslirp's IPFRAGTTL), when USERNET_REASS newer
+ * ones push it out, or when its fragments disagree: two different ends,
+ * bytes past the end, more than 65535 bytes in all.
+ */
+#define REASS_TTL (30 * NS_PER_SEC)
+#define REASS_WORDS ((USERNET_REASS_MAX + 63) / 64)
+
+/* A fragment libslirp's ip_input would reassemble: its checks before it
+ * does, all of them (a packet they refuse goes to libslirp as it is, to be
+ * dropped there). ip is the IPv4 header, n the bytes from it on. */
+static bool is_fragment(const struct usernet *u, const uint8_t *ip, uint32_t n)
+{
+	uint32_t hlen, sum = 0;
+
+	if (!u->ipv4 || n < 20 || (ip[0] >> 4) != 4)
+		return false;
+	hlen = (uint32_t)(ip[0] & 0xf) * 4;
+	if (hlen < 20 || hlen > n)
+		return false;
+	for (uint32_t i = 0; i < hlen; i += 2)
+		sum += rd16(ip + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	if (sum != 0xffff || rd16(ip + 2) < hlen || rd16(ip + 2) > n || ip[8] == 0)
+		return false;
+	return (rd16(ip + 6) & 0x3fff) != 0;    /* more fragments, or an offset */
+}
+
+static void bits_set(uint64_t *b, uint32_t from, uint32_t to)
+{
+	for (; from < to && from % 64 != 0; from++)
+		b[from / 64] |= 1ull << (from % 64);
+	for (; to - from >= 64; from += 64)
+		b[from / 64] = ~0ull;
+	for (; from < to; from++)
+		b[from / 64] |= 1ull << (from % 64);
+}
+
+static bool bits_all(const uint64_t *b, uint32_t to)
+{
+	uint32_t i = 0;
+
+	for (; i + 64 <= to; i += 64)
+		if (b[i / 64] != ~0ull)
+			return false;
+	for (; i < to; i++)
+		if (!(b[i / 64] >> (i % 64) & 1))
+			return false;
+	return true;
+}
+
+static void reass_fail(struct usernet *u, struct user_reass *r)
+{
+	r->used = false;
+	u->reass_failed++;
+}
+
+/* The datagram a fragment belongs to: found, or started (in a free slot,
+ * or in the oldest one's). */
+static struct user_reass *reass_find(struct usernet *u, const uint8_t *ip)
+{
+	uint64_t now = loop_now(L(u));
+	struct user_reass *r = NULL;
+
+	for (int i = 0; i < USERNET_REASS; i++) {
+		struct user_reass *x = &u->reass[i];
+
+		if (x->used && now >= x->until)
+			reass_fail(u, x);
+		if (x->used && x->src == rd32(ip + 12) && x->dst == rd32(ip + 16) &&
+		    x->id == rd16(ip + 4) && x->proto == ip[9])
+			return x;
+	}
+	for (int i = 0; i < USERNET_REASS && (r == NULL || r->used); i++)
+		if (r == NULL || !u->reass[i].used || u->reass[i].until < r->until)
+			r = &u->reass[i];
+	if (r->used)
+		reass_fail(u, r);
+	if (r->data == NULL) {
+		r->data = xmalloc(USERNET_REASS_MAX);
+		r->got = xmalloc(REASS_WORDS * sizeof(*r->got));
+	}
+	memset(r->got, 0, REASS_WORDS * sizeof(*r->got));
+	r->used = true;
+	r->src = rd32(ip + 12);
+	r->dst = rd32(ip + 16);
+	r->id = rd16(ip + 4);
+	r->proto = ip[9];
+	r->until = now + REASS_TTL;
+	r->hlen = r->total = r->reach = 0;
+	return r;
+}
+
+/* A fragment (is_fragment said so), len bytes at p from the Ethernet header
+ * on. Returns 0 while its datagram is not whole; then the length of the
+ * whole datagram's frame, written to out (FRAME_MAX bytes; it may be p's
+ * buffer: p is read first): the first fragment's Ethernet and IP headers,
+ * the length and checksum made anew, no fragment bits. */
+static uint32_t reass_input(struct usernet *u, const uint8_t *p, uint32_t len, uint8_t *out)
+{
+	const uint8_t *ip = p + ETH_HLEN;
+	uint32_t hlen = (uint32_t)(ip[0] & 0xf) * 4, plen = rd16(ip + 2) - hlen;
+	uint32_t off = (uint32_t)(rd16(ip + 6) & 0x1fff) * 8, end = off + plen;
+	bool last = !(rd16(ip + 6) & 0x2000);
+	struct user_reass *r = reass_find(u, ip);
+	uint32_t sum = 0, n;
+
+	(void)len;
+	if (end > USERNET_REASS_MAX - 20 || (last && r->total != 0 && r->total != end) ||
+	    (last && r->reach > end) || (r->total != 0 && end > r->total)) {
+		reass_fail(u, r);
+		return 0;
+	}
+	if (last)
+		r->total = end;
+	r->reach = MAX(r->reach, end);
+	memcpy(r->data + off, ip + hlen, plen);
+	bits_set(r->got, off, end);
+	if (off == 0) {
+		r->hlen = hlen;
+		memcpy(r->hdr, ip, hlen);
+		memcpy(r->eth, p, ETH_HLEN);
+	}
+	if (r->hlen == 0 || r->total == 0 || !bits_all(r->got, r->total))
+		return 0;
+	r->used = false;
+	if (r->hlen + r->total > USERNET_REASS_MAX) {
+		u->reass_failed++;
+		return 0;
+	}
+	memcpy(out, r->eth, ETH_HLEN);
+	memcpy(out + ETH_HLEN, r->hdr, r->hlen);
+	ip = out + ETH_HLEN;
+	wr16(out + ETH_HLEN + 2, (uint16_t)(r->hlen + r->total));
+	wr16(out + ETH_HLEN + 6, 0);
+	wr16(out + ETH_HLEN + 10, 0);
+	for (uint32_t i = 0; i < r->hlen; i += 2)
+		sum += rd16(ip + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	wr16(out + ETH_HLEN + 10, (uint16_t)~sum);
+	n = ETH_HLEN + r->hlen;
+	memcpy(out + n, r->data, r->total);
+	u->reassembled++;
+	return n + r->total;
+}
+
+/* ---- frames from the topology, continued ------------------------------------ */
+
 void usernet_output(struct netdev *nd, struct frame *f)
 {
 	struct usernet *u = nd->priv;
@@ -523,6 +682,15 @@ void usernet_output(struct netdev *nd, struct frame *f)
 		len = len - off + 12;
 		p = buf;
 		nd->st.tags_stripped++;
+	}
+	if (len >= ETH_HLEN && rd16(p + 12) == 0x0800 &&
+	    is_fragment(u, p + ETH_HLEN, len - ETH_HLEN)) {
+		len = reass_input(u, p, len, buf);
+		if (len == 0) {
+			frame_unref(f);
+			return;
+		}
+		p = buf;
 	}
 	check_ping(u, p, len);
 	if (!drop_ping6(u, p, len))
@@ -887,6 +1055,10 @@ void usernet_free(struct netdev *nd)
 		free(u->guestfwds[i].out);
 	}
 	free(u->guestfwds);
+	for (int i = 0; i < USERNET_REASS; i++) {
+		free(u->reass[i].data);
+		free(u->reass[i].got);
+	}
 	free(u->pfd);
 	free(u->old);
 	free(u);
@@ -1111,5 +1283,7 @@ void usernet_report(struct netdev *nd, struct json_t *obj)
 	}
 	json_object_set_new(o, "leases", a);
 	json_object_set_new(o, "pings_allowed", json_boolean(u->ping_ok));
+	json_object_set_new(o, "ipv4_reassembled", json_integer((json_int_t)u->reassembled));
+	json_object_set_new(o, "ipv4_reass_failed", json_integer((json_int_t)u->reass_failed));
 	json_object_set_new(obj, "user", o);
 }
