@@ -1,0 +1,494 @@
+/*
+ * The served VDE switch, against a model of it: control connections (the
+ * handshake, in any split), the pending slots with their per-user limit
+ * and 1 s timeout, ports given and refused, hang-ups, and the datagrams
+ * clients send on their data sockets.
+ *
+ * The switch runs detached (vdeserver_open_detached): every control
+ * connection is one end of a socketpair handed to vdeserver_accepted with
+ * a user the input picks, and the data socket the switch makes for a
+ * client is one end of a datagram socketpair (data_socket below), never a
+ * connect to the path the client sent. Nothing outside the process is
+ * touched.
+ *
+ * After every operation the loop runs for TICK, and the model is checked:
+ * each connection is waiting, connected (it got a reply naming the port
+ * the model expects) or closed exactly as the model says; the counters
+ * (connects, refused, bad_requests, silent, limited, disconnects, clients)
+ * are the model's; every frame a client sends reaches each other client
+ * once, padded to 60 bytes, and no one else.
+ *
+ * Input: operations until it ends, each one byte (its kind) and operands:
+ *   0 accept U       a connection from user U (0, 1000, 1001, unknown)
+ *   1 send K N B..   N+1 raw bytes on connection K's control stream
+ *   2 request K P F  a well-formed request for port P (0..5) from K, whole
+ *                    (F: the low bit makes data_socket fail, the rest picks
+ *                    the description's length)
+ *   3 close K        K hangs up (both its sockets)
+ *   4 frame K L B..  an L-byte datagram (2 bytes, little-endian) from K
+ *   5 wait T         the clock moves on (T+1) * 8 ms
+ *   6 giant K        a datagram over FRAME_MAX from K
+ */
+#include "fuzz.h"
+#include "../../src/backends/netdev.h"
+#include "../../src/backends/vdeserver.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#define PORTS 4
+#define TOPO "[hub h]\nvde = /nonexistent/qnetsim-fuzz.vde\nvde_ports = 4\n"
+#define MAXCONN 48
+#define TICK (2 * NS_PER_MS)            /* a 65535-byte frame crosses the hub in 0.5 ms */
+#define TIMEOUT NS_PER_SEC              /* the switch's pending timeout */
+
+enum cstate { C_PENDING, C_CONNECTED, C_GONE };
+
+struct conn {
+	int ctl, data;          /* our ends; -1 once closed */
+	uid_t uid;
+	enum cstate st;
+	uint64_t seq;           /* accept order */
+	uint64_t at;            /* accepted at (loop time) */
+	uint8_t req[VDE_REQ_MAX];
+	size_t sent;            /* request bytes the switch has read */
+	int port;
+	/* what the last operation should have done to it */
+	enum cstate want;
+	int want_port;
+	uint32_t frames;        /* datagrams it should receive this turn */
+};
+
+struct model {
+	uint64_t connects, refused, bad_requests, silent, limited, disconnects;
+	int clients;
+};
+
+static struct sim *s;
+static struct loop *l;
+static struct vdeserver *v;
+static struct conn conns[MAXCONN];
+static int nconns;
+static uint64_t seq;
+static struct model m;
+static int fresh[PORTS + 1];    /* our end of a data socket just made, by port */
+static uint8_t want_frame[FRAME_MAX];
+static size_t want_len;
+
+/* The switch's data socket for port num: one end of a datagram socketpair;
+ * the other waits in fresh[num] until the client it belongs to is known.
+ * The address sent back is "\0N", which names no file. */
+static int data_socket(struct vdeserver *vs, int num, uid_t uid, const struct sockaddr_un *client,
+		       struct sockaddr_un *mine, char *err)
+{
+	int sv[2];
+
+	(void)vs;
+	(void)uid;
+	/* What the parser passes on: a unix address, a non-empty path with
+	 * its NUL inside sun_path. */
+	if (client->sun_family != AF_UNIX || client->sun_path[0] == '\0' ||
+	    memchr(client->sun_path, '\0', sizeof(client->sun_path)) == NULL)
+		abort();
+	if (num < 1 || num > PORTS || fresh[num] >= 0)
+		abort();
+	if (client->sun_path[0] == '!')
+		return errf(err, "cannot reach its data socket %s: refused", client->sun_path);
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		abort();
+	mine->sun_family = AF_UNIX;
+	mine->sun_path[0] = '\0';
+	snprintf(mine->sun_path + 1, sizeof(mine->sun_path) - 1, "%d", num);
+	fresh[num] = sv[1];
+	return sv[0];
+}
+
+/* The request as the model reads it: -1 bad, else the port asked for. */
+static int model_parse(const uint8_t *p, size_t n)
+{
+	uint32_t w[3];
+	struct sockaddr_un a;
+
+	if (n < 12 + sizeof(a))
+		return -1;
+	memcpy(w, p, sizeof(w));
+	memcpy(&a, p + 12, sizeof(a));
+	if (w[0] != 0xfeedfaceu || w[1] != 3 || (w[2] & 0xff) != 0)
+		return -1;
+	if (a.sun_family != AF_UNIX || a.sun_path[0] == '\0')
+		return -1;
+	return (int)(w[2] >> 8);
+}
+
+static bool port_busy(int port)
+{
+	for (int i = 0; i < nconns; i++)
+		if (conns[i].st == C_CONNECTED && conns[i].port == port)
+			return true;
+	return false;
+}
+
+/* A whole request from c (its first c->sent bytes): what the switch must
+ * answer, checked against vde_request_parse on the same bytes. */
+static void model_request(struct conn *c)
+{
+	struct vde_request r;
+	char why[ERRLEN];
+	int want = model_parse(c->req, c->sent);
+	int rc = vde_request_parse(c->req, c->sent, &r, why, sizeof(why));
+
+	if ((rc < 0) != (want < 0))
+		abort();
+	c->want = C_GONE;
+	if (want < 0) {
+		if (why[0] == '\0' || strnlen(why, sizeof(why)) == sizeof(why))
+			abort();
+		m.bad_requests++;
+		return;
+	}
+	if (r.port != want || memchr(r.sock.sun_path, '\0', sizeof(r.sock.sun_path)) == NULL ||
+	    strnlen(r.descr, sizeof(r.descr)) == sizeof(r.descr))
+		abort();
+	for (const char *d = r.descr; *d; d++)
+		if (*d < 32 || *d > 126)
+			abort();
+	if (want == 0)
+		for (want = 1; want <= PORTS && port_busy(want); want++)
+			;       /* any: the lowest free port */
+	if (want > PORTS || port_busy(want) || r.sock.sun_path[0] == '!') {
+		m.refused++;
+		return;
+	}
+	c->want = C_CONNECTED;
+	c->want_port = want;
+	m.connects++;
+	m.clients++;
+}
+
+static int pending_from(uid_t uid, struct conn **oldest_mine, struct conn **oldest)
+{
+	int n = 0;
+
+	*oldest_mine = *oldest = NULL;
+	for (int i = 0; i < nconns; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->st != C_PENDING)
+			continue;
+		if (*oldest == NULL || c->seq < (*oldest)->seq)
+			*oldest = c;
+		if (c->uid == uid) {
+			n++;
+			if (*oldest_mine == NULL || c->seq < (*oldest_mine)->seq)
+				*oldest_mine = c;
+		}
+	}
+	return n;
+}
+
+static uint64_t counter(const char *name)
+{
+	uint64_t x;
+
+	if (vdeserver_counter(v, name, &x) < 0)
+		abort();
+	return x;
+}
+
+static void close_ours(struct conn *c)
+{
+	if (c->ctl >= 0)
+		close(c->ctl);
+	if (c->data >= 0)
+		close(c->data);
+	c->ctl = c->data = -1;
+}
+
+/* Runs the switch for TICK (or longer), then holds it to the model. */
+static void turn(uint64_t ns)
+{
+	uint64_t now;
+	int waiting = 0;
+
+	/* Every fd until none is ready: a connected client's control stream
+	 * is read 256 bytes a wakeup, so its end may take a few. */
+	while (loop_poll(l, 0) > 0)
+		loop_run(l, loop_now(l));
+	loop_run(l, loop_now(l) + ns);
+	now = loop_now(l);
+	/* Connections still waiting at their deadline have been closed. */
+	for (int i = 0; i < nconns; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->st == C_PENDING && c->want == C_PENDING && c->at + TIMEOUT <= now) {
+			c->want = C_GONE;
+			m.silent++;
+		}
+	}
+	for (int i = 0; i < nconns; i++) {
+		struct conn *c = &conns[i];
+		uint8_t buf[VDE_REQ_MAX];
+		ssize_t r;
+
+		if (c->st == C_GONE)
+			continue;
+		r = recv(c->ctl, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r < 0 && errno != EAGAIN && errno != ECONNRESET)
+			abort();
+		if (c->st == C_PENDING && r == (ssize_t)sizeof(struct sockaddr_un)) {
+			struct sockaddr_un a;
+			int num;
+
+			memcpy(&a, buf, sizeof(a));
+			if (a.sun_family != AF_UNIX || a.sun_path[0] != '\0' ||
+			    sscanf(a.sun_path + 1, "%d", &num) != 1 || num < 1 || num > PORTS ||
+			    fresh[num] < 0)
+				abort();
+			c->st = C_CONNECTED;
+			c->port = num;
+			c->data = fresh[num];
+			fresh[num] = -1;
+		} else if (r == 0 || (r < 0 && errno == ECONNRESET)) {
+			c->st = C_GONE;
+			close_ours(c);
+		} else if (r > 0) {
+			abort();        /* the switch says nothing else */
+		}
+		if (c->st != c->want || (c->st == C_CONNECTED && c->port != c->want_port))
+			abort();
+		if (c->st == C_PENDING)
+			waiting++;
+	}
+	if (waiting > VDE_PENDING_MAX)
+		abort();
+	for (uid_t u = 0; u < 4; u++) {
+		struct conn *a, *b;
+		uid_t uid = u == 0 ? 0 : u == 3 ? (uid_t)-1 : 999 + u;
+
+		if (pending_from(uid, &a, &b) > VDE_PENDING_PER_SOURCE)
+			abort();
+	}
+	/* A data socket made for a client that is gone already. */
+	for (int i = 1; i <= PORTS; i++) {
+		if (fresh[i] >= 0) {
+			close(fresh[i]);
+			fresh[i] = -1;
+		}
+	}
+	/* Frames: each connected client gets what the model says, no more. */
+	for (int i = 0; i < nconns; i++) {
+		struct conn *c = &conns[i];
+		static uint8_t got[FRAME_MAX + 1];
+		ssize_t r;
+
+		if (c->st != C_CONNECTED)
+			continue;
+		while ((r = recv(c->data, got, sizeof(got), MSG_DONTWAIT)) >= 0) {
+			size_t padded = MAX(want_len, (size_t)ETH_MIN_LEN);
+
+			if (c->frames == 0 || (size_t)r != padded ||
+			    memcmp(got, want_frame, want_len) != 0)
+				abort();
+			for (size_t k = want_len; k < padded; k++)
+				if (got[k] != 0)
+					abort();
+			c->frames--;
+		}
+		if (c->frames != 0)
+			abort();
+	}
+	if (counter("connects") != m.connects || counter("refused") != m.refused ||
+	    counter("bad_requests") != m.bad_requests || counter("silent") != m.silent ||
+	    counter("limited") != m.limited || counter("disconnects") != m.disconnects ||
+	    counter("clients") != (uint64_t)m.clients)
+		abort();
+}
+
+static struct conn *pick(const uint8_t **p, size_t *n)
+{
+	uint8_t k = fuzz_u8(p, n);
+
+	return nconns > 0 ? &conns[k % nconns] : NULL;
+}
+
+static void op_accept(uid_t uid)
+{
+	struct conn *mine, *oldest, *c;
+	int sv[2];
+	int from = pending_from(uid, &mine, &oldest);
+	int total = 0;
+
+	if (nconns == MAXCONN)
+		return;
+	for (int i = 0; i < nconns; i++)
+		total += conns[i].st == C_PENDING;
+	if (from >= VDE_PENDING_PER_SOURCE) {
+		mine->want = C_GONE;
+		m.silent++;
+		m.limited++;
+	} else if (total == VDE_PENDING_MAX) {
+		oldest->want = C_GONE;
+		m.silent++;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		abort();
+	c = &conns[nconns++];
+	memset(c, 0, sizeof(*c));
+	c->ctl = sv[1];
+	c->data = -1;
+	c->uid = uid;
+	c->st = c->want = C_PENDING;
+	c->seq = ++seq;
+	c->at = loop_now(l);
+	vdeserver_accepted(v, sv[0], uid);
+}
+
+/* Bytes on c's control stream; the switch reads what completes a request. */
+static void op_send(struct conn *c, const uint8_t *b, size_t len)
+{
+	if (c == NULL || c->ctl < 0 || len == 0)
+		return;
+	if (send(c->ctl, b, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len)
+		abort();
+	if (c->st != C_PENDING)
+		return;         /* a connected client's chatter is ignored */
+	len = MIN(len, sizeof(c->req) - c->sent);
+	memcpy(c->req + c->sent, b, len);
+	c->sent += len;
+	if (c->sent >= VDE_REQ_MIN)
+		model_request(c);
+}
+
+static void op_request(struct conn *c, uint8_t port, uint8_t flags)
+{
+	uint8_t req[VDE_REQ_MAX];
+	uint32_t w[3] = { 0xfeedfaceu, 3, (uint32_t)(port % 6) << 8 };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t dlen = (flags >> 1) % (VDE_REQ_MAX - VDE_REQ_MIN + 1);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/tmp/fuzz.%d", flags & 1 ? "!" : "",
+		 c != NULL ? (int)c->seq : 0);
+	memcpy(req, w, sizeof(w));
+	memcpy(req + 12, &a, sizeof(a));
+	for (size_t i = 0; i < dlen; i++)
+		req[VDE_REQ_MIN + i] = (uint8_t)(i % 96 + 31);  /* one '\x1f' to sanitize */
+	op_send(c, req, VDE_REQ_MIN + dlen);
+}
+
+static void op_close(struct conn *c)
+{
+	if (c == NULL || c->ctl < 0)
+		return;
+	if (c->st == C_CONNECTED) {
+		m.disconnects++;
+		m.clients--;
+	} else if (c->st == C_PENDING && c->sent > 0) {
+		m.bad_requests++;       /* a piece of a request, then EOF */
+	}
+	close_ours(c);
+	c->st = c->want = C_GONE;
+}
+
+/* A datagram from c: every other connected client gets it once. */
+static void op_frame(struct conn *c, const uint8_t *b, size_t len)
+{
+	if (c == NULL || c->st != C_CONNECTED)
+		return;
+	if (send(c->data, b, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len)
+		abort();
+	if (len < ETH_HLEN || len > FRAME_MAX)
+		return;                 /* a runt or oversize drop */
+	memcpy(want_frame, b, len);
+	want_len = len;
+	for (int i = 0; i < nconns; i++)
+		if (&conns[i] != c && conns[i].st == C_CONNECTED)
+			conns[i].frames++;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uid_t uids[4] = { 0, 1000, 1001, (uid_t)-1 };
+	static uint8_t giant[FRAME_MAX + 256];
+	const uint8_t *p = data;
+	size_t n = size;
+
+	if (size > 1 << 16)
+		return 0;
+	s = fuzz_sim(TOPO, strlen(TOPO), NULL);
+	if (s == NULL)
+		abort();
+	l = s->loop;
+	v = vdeserver_of(s, graph_find_node(s->g, "h"));
+	vdeserver_open_detached(v, data_socket);
+	memset(&m, 0, sizeof(m));
+	nconns = 0;
+	seq = 0;
+	for (int i = 0; i <= PORTS; i++)
+		fresh[i] = -1;
+	while (n > 0) {
+		uint8_t op = fuzz_u8(&p, &n) % 7;
+		uint64_t ns = TICK;
+
+		switch (op) {
+		case 0:
+			op_accept(uids[fuzz_u8(&p, &n) & 3]);
+			break;
+		case 1: {
+			struct conn *c = pick(&p, &n);
+			size_t len = (size_t)fuzz_u8(&p, &n) + 1;
+
+			len = MIN(len, n);
+			op_send(c, p, len);
+			p += len;
+			n -= len;
+			break;
+		}
+		case 2: {
+			struct conn *c = pick(&p, &n);
+			uint8_t port = fuzz_u8(&p, &n);
+
+			op_request(c, port, fuzz_u8(&p, &n));
+			break;
+		}
+		case 3:
+			op_close(pick(&p, &n));
+			break;
+		case 4: {
+			struct conn *c = pick(&p, &n);
+			size_t len = fuzz_u16(&p, &n);
+
+			len = MIN(len, n);
+			op_frame(c, p, len);
+			p += len;
+			n -= len;
+			break;
+		}
+		case 5:
+			ns = (uint64_t)(fuzz_u8(&p, &n) + 1) * 8 * NS_PER_MS;
+			break;
+		default: {
+			struct conn *c = pick(&p, &n);
+
+			if (giant[0] == 0)
+				memset(giant, 0x5a, sizeof(giant));
+			op_frame(c, giant, FRAME_MAX + 1 + (size_t)fuzz_u8(&p, &n));
+			break;
+		}
+		}
+		turn(ns);
+	}
+	/* The ports the switch shows are the model's. */
+	for (int i = 1; i <= PORTS; i++) {
+		char f[16], st[32];
+
+		snprintf(f, sizeof(f), "[%d].state", i);
+		if (vdeserver_port_field(v, f, st, sizeof(st)) < 0 ||
+		    (strcmp(st, "connected") == 0) != port_busy(i))
+			abort();
+	}
+	for (int i = 0; i < nconns; i++)
+		close_ours(&conns[i]);
+	sim_free(s);
+	s = NULL;
+	return 0;
+}
