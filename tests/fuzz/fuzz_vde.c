@@ -479,7 +479,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* The ports the switch shows are the model's. */
 	for (int i = 1; i <= PORTS; i++) {
-		char f[16], st[32];
+		char f[32], st[32];
 
 		snprintf(f, sizeof(f), "[%d].state", i);
 		if (vdeserver_port_field(v, f, st, sizeof(st)) < 0 ||
