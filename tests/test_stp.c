@@ -2,6 +2,8 @@
  * learning -> forwarding timers, message age expiry, topology change and
  * short ageing, and the BPDU bytes on the wire. */
 #include "testutil.h"
+
+#include <inttypes.h>
 #include "../src/core/bridge.h"
 
 struct tri {
@@ -56,7 +58,9 @@ static void test_root_election_and_roles(void **state)
 
 	(void)state;
 	mktri(&t);
-	loop_run(t.l, NS_PER_SEC);
+	/* Every bridge first sends as root; the news then waits out the 1 s
+	 * Hold Time, as on Linux. */
+	loop_run(t.l, 2 * NS_PER_SEC);
 	assert_int_equal(t.b[1]->stp->root_id, t.b[0]->stp->bridge_id);
 	assert_int_equal(t.b[2]->stp->root_id, t.b[0]->stp->bridge_id);
 	assert_int_equal(t.b[0]->stp->root_port, -1);
@@ -227,6 +231,50 @@ static void test_bpdu_times_checked(void **state)
 	freetri(&t);
 }
 
+/* 1,000 superior BPDUs in a second on one port: the bridge passes the
+ * news on at most once per Hold Time (1 s) per port, plus the one held. */
+static void test_hold_time(void **state)
+{
+	struct tri t;
+	struct port *in;
+	uint64_t before = 0, after = 0;
+	int n;
+
+	(void)state;
+	mktri(&t);
+	loop_run(t.l, 40 * NS_PER_SEC);
+	in = t.b[1]->node.ports[0];
+	n = t.b[1]->node.nports;
+	for (int i = 0; i < n; i++)
+		before += sp(&t, 1, i)->bpdus_tx;
+	for (int k = 0; k < 1000; k++) {
+		struct frame *f = mkframe(t.p, 0x0180c2000000ULL, 0x02000000009aULL, 60);
+		uint8_t *d = f->data;
+
+		wr16(d + 12, 38);
+		d[14] = d[15] = 0x42;
+		d[16] = 0x03;
+		d[20] = 0x00;
+		wr16(d + 22, 0);
+		memcpy(d + 24, "\x02\x00\x00\x00\x00\x9a", 6);
+		memcpy(d + 36, "\x02\x00\x00\x00\x00\x9a", 6);
+		wr16(d + 42, 0x8001);
+		wr16(d + 46, 20 * 256);
+		wr16(d + 48, 2 * 256);
+		wr16(d + 50, 15 * 256);
+		assert_true(stp_input(t.b[1], in, f));
+		loop_run(t.l, loop_now(t.l) + NS_PER_SEC / 1000);
+	}
+	for (int i = 0; i < n; i++)
+		after += sp(&t, 1, i)->bpdus_tx;
+	assert_int_equal(sp(&t, 1, 0)->bpdus_rx >= 1000, true);
+	if (after - before > (uint64_t)(3 * n))
+		fail_msg("%" PRIu64 " BPDUs sent on %d ports for 1000 received in 1 s", after - before,
+			 n);
+	assert_true(after - before >= 1);
+	freetri(&t);
+}
+
 static void test_keys(void **state)
 {
 	struct tri t;
@@ -298,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_link_down_reroutes),
 		cmocka_unit_test(test_bpdu_bytes),
 		cmocka_unit_test(test_bpdu_times_checked),
+		cmocka_unit_test(test_hold_time),
 		cmocka_unit_test(test_keys),
 	};
 

@@ -20,6 +20,7 @@
 #define FLAG_TC 0x01
 #define FLAG_TCA 0x80
 #define MSG_AGE_INCREMENT 256   /* 1 s, in 1/256 s */
+#define HOLD_TIME NS_PER_SEC    /* 802.1D-1998 8.5.3.14: fixed at 1 s */
 
 static const uint8_t stp_group[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
 
@@ -374,10 +375,18 @@ static void set_ageing(struct stp *st)
 	fdb_set_ageing(st->b->fdb, st->tc ? st->t_fwd_delay : st->normal_ageing);
 }
 
+/* 802.1D 8.6.1: at most one configuration BPDU per port per Hold Time, so
+ * a peer that sends root BPDUs as fast as it can gets one a second back on
+ * each designated port, not one per BPDU it sent. */
 static void transmit_config(struct stp *st, struct port *p)
 {
 	struct stp_port *sp = SP(p);
 	struct bpdu bp = { .type = BPDU_CONFIG };
+
+	if (timer_armed(&sp->hold_timer)) {
+		sp->config_pending = true;
+		return;
+	}
 
 	bp.root = st->root_id;
 	bp.cost = st->root_cost;
@@ -398,6 +407,20 @@ static void transmit_config(struct stp *st, struct port *p)
 	bp.flags = (st->tc ? FLAG_TC : 0) | (sp->tca_pending ? FLAG_TCA : 0);
 	sp->tca_pending = false;
 	send_bpdu(st, p, &bp);
+	sp->config_pending = false;
+	loop_timer_arm(L(st), &sp->hold_timer, loop_now(L(st)) + HOLD_TIME);
+}
+
+/* The hold timer ran out: the BPDU it held back goes now (8.7.8). */
+static void hold_fire(void *arg)
+{
+	struct port *p = arg;
+	struct stp *st = bridge_from_node(p->node)->stp;
+	struct stp_port *sp = SP(p);
+
+	if (sp->config_pending && port_enabled(p) && designated_port(st, p))
+		transmit_config(st, p);
+	sp->config_pending = false;
 }
 
 static void config_bpdu_generation(struct stp *st)
@@ -760,6 +783,7 @@ static void port_init(struct stp *st, struct port *p)
 	sp->port_id = (uint16_t)(sp->priority << 8 | (bp->num & 0xff));
 	timer_init(&sp->age_timer, age_fire, p);
 	timer_init(&sp->fwd_timer, fwd_fire, p);
+	timer_init(&sp->hold_timer, hold_fire, p);
 	become_designated(st, p);
 	sp->state = port_enabled(p) ? STP_BLOCKING : STP_DISABLED;
 	sp->since = loop_now(L(st));
@@ -802,6 +826,7 @@ void stp_stop(struct bridge *b)
 		if (st->started) {
 			loop_timer_disarm(L(st), &sp->age_timer);
 			loop_timer_disarm(L(st), &sp->fwd_timer);
+			loop_timer_disarm(L(st), &sp->hold_timer);
 		}
 	}
 }
@@ -834,6 +859,8 @@ void stp_link_change(struct bridge *b, struct port *p, bool up)
 		sp->role = STP_ROLE_DISABLED;
 		loop_timer_disarm(L(st), &sp->fwd_timer);
 		loop_timer_disarm(L(st), &sp->age_timer);
+		loop_timer_disarm(L(st), &sp->hold_timer);
+		sp->config_pending = false;
 		configuration_update(st);
 		port_state_selection(st);
 		after_update(st, was_root);

@@ -51,6 +51,8 @@ struct stp_port {
 	bool tca_pending;               /* acknowledge a TCN in the next BPDU */
 	struct timer age_timer;         /* max_age after the info arrived */
 	struct timer fwd_timer;         /* listening -> learning -> forwarding */
+	struct timer hold_timer;        /* at most one config BPDU a second */
+	bool config_pending;            /* one is due when the hold timer ends */
 	uint64_t bpdus_rx, bpdus_tx, tcns_rx, tcns_tx, transitions;
 	uint64_t since;                 /* time of the last state change */
 };
