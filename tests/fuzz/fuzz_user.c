@@ -15,7 +15,10 @@
  *
  * Checked per frame: a tagged frame is counted as stripped once, an echo
  * request libslirp would have to send from the host is a lost ping, and
- * every frame libslirp sends enters the topology at 60 bytes or more.
+ * every frame libslirp sends enters the topology at 60 bytes or more. IPv4
+ * fragments are put together before libslirp sees them (usernet.c says
+ * why); libslirp itself is not instrumented, so a crash inside it is what
+ * shows there.
  *
  * Input: frames, each a 2-byte big-endian length and then the frame (the
  * stream vde_plug reads and writes). After each, 50 ms pass for libslirp's
