@@ -88,7 +88,8 @@ TESTS := \
 	tests/test_topo \
 	tests/test_commands \
 	tests/test_report \
-	tests/test_summary
+	tests/test_summary \
+	tests/test_vdeserver
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)

@@ -471,7 +471,8 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 		if (dot[4] == '.') {
 			if (vdeserver_counter(vs, dot + 5, &c) < 0)
 				return errf(err, "unknown VDE value '%s' (clients, connects, pauses, "
-						 "disconnects, refused, bad_requests, silent)", dot + 5);
+						 "disconnects, refused, bad_requests, silent, limited)",
+					    dot + 5);
 			set_num(v, check ? 0 : (double)c);
 			return 0;
 		}

@@ -203,6 +203,58 @@ else
 	show "$tmp/silent.ini.out"
 fi
 
+# Pending handshakes per user, on a switch every user may join (0666):
+# nobody opens 30 connections and says nothing; at most 8 of them wait at
+# a time (nobody's oldest make room, counted in limited, told once),
+# root's vde_plug still joins and gets its ARP answered. nobody's request
+# naming the switch's own ctl (root's) as its data socket is refused.
+cat > "$tmp/peruser.ini" <<EOF
+[bridge br0]
+vde = $tmp/peruser.vde
+vde_mode = 0666
+[guest A]
+nic = model=e1000,macaddr=52:54:00:00:00:01
+ip  = 10.0.0.1/24
+[link]
+a = br0
+b = A
+[scenario]
+duration = 6s
+at 5s = expect br0.vde.limited >= 20
+at 5s = expect br0.vde.connects == 1
+at 5s = expect br0.vde.refused == 1
+EOF
+chmod a+rx "$tmp"
+run_bg "$tmp/peruser.ini"
+sleep 0.5
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+for i in $(seq 30); do
+	"${nobody[@]}" "$QPEER" "unix:$tmp/peruser.vde/ctl" sleep:3000 > /dev/null 2>&1 &
+done
+sleep 0.5
+( printf "$arp"; sleep 1 ) | timeout 3 vde_plug "$tmp/peruser.vde" > "$tmp/peruser.plug" 2> /dev/null
+path=$(printf '%s' "$tmp/peruser.vde/ctl" | od -An -tx1 -v | tr -d ' \n')
+pad=$(printf '00%.0s' $(seq $((108 - ${#path} / 2))))
+"${nobody[@]}" "$QPEER" "unix:$tmp/peruser.vde/ctl" "hex:cefaedfe03000000000000000100$path${pad}6e6f626f6479" \
+	closed:1000 > "$tmp/peruser.qpeer" 2>&1
+echo $? > "$tmp/peruser.qpeer.rc"
+wait
+result "per-user VDE limit: 30 silent connections of nobody wait 8 at a time, root's vde_plug joins" "$tmp/peruser.ini"
+if od -An -tx1 -v "$tmp/peruser.plug" | tr -d ' \n' | grep -q '003c0200000000aa525400000001080600010800060400025254000000010a000001' &&
+   [ "$(grep -c 'VDE: user 65534 has 8 connections that sent no request yet' "$tmp/peruser.ini.out")" -eq 1 ]; then
+	ok "per-user VDE limit: vde_plug got its ARP reply; the limit told once for the burst"
+else
+	not_ok "per-user VDE limit: no ARP reply for vde_plug, or the limit not told once"
+	show "$tmp/peruser.ini.out"
+fi
+if [ "$(cat "$tmp/peruser.qpeer.rc")" = 0 ] &&
+   grep -q "its data socket $tmp/peruser.vde/ctl belongs to user 0, not to the client's (65534)" "$tmp/peruser.ini.out"; then
+	ok "a VDE client naming another user's socket as its data socket is refused"
+else
+	not_ok "a VDE client naming another user's socket as its data socket was not refused"
+	show "$tmp/peruser.qpeer"; show "$tmp/peruser.ini.out"
+fi
+
 # A stale directory (a switch that crashed) is cleaned; a live one is refused.
 vde_switch -s "$tmp/stale.vde" -d -p "$tmp/stale.pid" > /dev/null 2>&1
 sleep 0.3
