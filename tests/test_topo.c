@@ -210,14 +210,16 @@ static void test_not_a_topology(void **state)
 		size_t len;
 		const char *want;
 	} cases[] = {
-		{ "", 0, ":1: the file is empty: no [guest], [hub], [bridge] or [netdev] section" },
-		{ "; only a comment\n\n", 18, ":1: the file declares no node" },
-		{ "\0\0\0\0\0\0\0\0", 8, ":1: a NUL byte at column 1" },
+#define B(lit) lit, sizeof(lit) - 1     /* the bytes, NULs too, not the end */
+		{ B(""), ":1: the file is empty: no [guest], [hub], [bridge] or [netdev] section" },
+		{ B("; only a comment\n\n"), ":1: the file declares no node" },
+		{ B("\0\0\0\0\0\0\0\0"), ":1: a NUL byte at column 1" },
 		/* A NUL no longer cuts a line short in silence. */
-		{ "[guest a]\nnic = model=e1000\0,vlan=1\n", 38, ":2: a NUL byte at column 18" },
-		{ "[guest a]\nnic = model=e1000\njunk\n", 34,
+		{ B("[guest a]\nnic = model=e1000\0,vlan=1\n"), ":2: a NUL byte at column 18" },
+		{ B("[guest a]\nnic = model=e1000\njunk\n"),
 		  ":3: syntax error: expected [section], key = value, or a comment" },
-		{ "[guest a\nnic = model=e1000\n", 28, ":1: syntax error: a section header needs" },
+		{ B("[guest a\nnic = model=e1000\n"), ":1: syntax error: a section header needs" },
+#undef B
 	};
 	char errs[2048];
 	struct sim *s;
