@@ -105,6 +105,22 @@ struct bad {
 	const char *want;       /* a substring of "file:line: message" after the path */
 };
 
+/* Loads each case; each must fail with its message, after the file name. */
+static void expect_errors(const struct bad *cases, size_t ncases)
+{
+	char errs[2048];
+	struct sim *s;
+
+	for (size_t i = 0; i < ncases; i++) {
+		int n = load(cases[i].text, &s, errs, sizeof(errs));
+
+		if (n == 0 || strstr(errs, cases[i].want) == NULL)
+			fail_msg("case %zu: wanted '%s', got %d errors: %s", i, cases[i].want, n, errs);
+		assert_true(strncmp(errs, "/tmp/qnetsim-test-", 18) == 0);
+		sim_free(s);
+	}
+}
+
 static void test_errors(void **state)
 {
 	static const struct bad cases[] = {
@@ -143,19 +159,8 @@ static void test_errors(void **state)
 		{ "[bridge b]\nstp = maybe\n",
 		  ":2: stp: 'maybe' is not on or off (also yes/no, y/n, true/false, 1/0)" },
 	};
-	char errs[2048];
-	struct sim *s;
-
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		int n = load(cases[i].text, &s, errs, sizeof(errs));
-
-		if (n == 0 || strstr(errs, cases[i].want) == NULL)
-			fail_msg("case %zu: wanted '%s', got %d errors: %s", i, cases[i].want, n, errs);
-		/* Every message starts with the file name. */
-		assert_true(strncmp(errs, "/tmp/qnetsim-test-", 18) == 0);
-		sim_free(s);
-	}
+	expect_errors(cases, ARRAY_SIZE(cases));
 }
 
 /* Booleans take what QEMU takes (restrict=y), and VLAN lists their
@@ -284,13 +289,7 @@ static void test_keys_twice(void **state)
 	struct sim *s;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		int n = load(cases[i].text, &s, errs, sizeof(errs));
-
-		if (n == 0 || strstr(errs, cases[i].want) == NULL)
-			fail_msg("case %zu: wanted '%s', got %d errors: %s", i, cases[i].want, n, errs);
-		sim_free(s);
-	}
+	expect_errors(cases, ARRAY_SIZE(cases));
 	assert_int_equal(load("[guest a]\nnic = model=e1000,vlan=1\nnic = model=e1000,vlan=2\n"
 			      "[bridge b]\nstatic = 52:54:00:00:00:01,port=1\n"
 			      "static = 52:54:00:00:00:02,port=1\n"

@@ -99,4 +99,24 @@ static inline uint8_t fuzz_u8(const uint8_t **p, size_t *n)
 	return v;
 }
 
+/* Takes a frame from the input (a 2-byte little-endian length, then the
+ * bytes; cut short at the input's end) and sends it from port p, if it is
+ * at least an Ethernet header long. */
+static inline void fuzz_send_frame(struct sim *s, struct port *p, const uint8_t **data,
+				   size_t *size)
+{
+	uint16_t len = fuzz_u16(data, size);
+	struct frame *f;
+
+	if (len > *size)
+		len = (uint16_t)*size;
+	if (len >= ETH_HLEN) {
+		f = frame_from_bytes(s->g->pool, *data, len);
+		if (f != NULL)
+			port_tx(p, f);
+	}
+	*data += len;
+	*size -= len;
+}
+
 #endif

@@ -63,18 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t op = fuzz_u8(&data, &size);
 
 		if (op < 224) {
-			uint16_t len = fuzz_u16(&data, &size);
-			struct frame *f;
-
-			if (len > size)
-				len = (uint16_t)size;
-			if (len >= ETH_HLEN) {
-				f = frame_from_bytes(s->g->pool, data, len);
-				if (f != NULL)
-					port_tx(peer[op & 3], f);
-			}
-			data += len;
-			size -= len;
+			fuzz_send_frame(s, peer[op & 3], &data, &size);
 			loop_run(s->loop, loop_now(s->loop) + NS_PER_SEC / 1000);
 		} else if (op < 240) {
 			cmd_exec(s, cmds[(op - 224) % ARRAY_SIZE(cmds)], fuzz_null(), false, err);

@@ -14,11 +14,9 @@
 #  5. after kill -9, the next run removes what the last left behind;
 #  6. without CAP_NET_ADMIN: a clear error and exit 3.
 set -u
-QNETSIM=${QNETSIM:-./qnetsim}
 QPEER=${QPEER:?QPEER must name the qpeer test peer (make interop builds it)}
+. "$(dirname "$0")/lib.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d /tmp/qnetsim-host.XXXXXX)
 tag=q$$
 ns=${tag}n
@@ -32,12 +30,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-show() { sed 's/^/    | /' "$1"; }
-cd "$top"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "not ok - host interop needs root (taps, namespaces, bridges); CI runs it as root"
@@ -147,12 +139,23 @@ sleep 1
 # vde_plug: an ARP request for 10.0.0.1 from 02:00:00:00:00:aa (10.0.0.9), in
 # vde_plug's stream encoding (2-byte big-endian length, then the frame)
 arp='\x00\x2a\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\xaa\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01\x02\x00\x00\x00\x00\xaa\x0a\x00\x00\x09\x00\x00\x00\x00\x00\x00\x0a\x00\x00\x01'
+# arp_answered FILE: vde_plug's output FILE has the reply: length 60 (00 3c),
+# to 02:00:00:00:00:aa from A, an ARP reply (op 2) for 10.0.0.1.
+arp_answered() {
+	od -An -tx1 -v "$1" | tr -d ' \n' |
+		grep -q '003c0200000000aa525400000001080600010800060400025254000000010a000001'
+}
+# served NAME "BRIDGE KEYS" "SCENARIO": $tmp/NAME.ini, a bridge serving VDE
+# at $tmp/NAME.vde with guest A (10.0.0.1) on it.
+served() {
+	printf '[bridge br0]\nvde = %s\n%s[guest A]\nnic = model=e1000,macaddr=52:54:00:00:00:01\n' \
+		"$tmp/$1.vde" "$2" > "$tmp/$1.ini"
+	printf 'ip  = 10.0.0.1/24\n[link]\na = br0\nb = A\n[scenario]\n%s' "$3" >> "$tmp/$1.ini"
+}
 ( printf "$arp"; sleep 4 ) | timeout 8 vde_plug "$tmp/br0.vde" > "$tmp/plug.out" 2> "$tmp/plug.err"
 wait
 result "vde server: QEMU/iPXE and vde_plug connect to DIR, QEMU gets 10.0.2.15, both hang-ups free their ports" "$tmp/serve.ini"
-# the reply: length 60 (00 3c), to 02:00:00:00:00:aa from A, an ARP reply (op 2) for 10.0.0.1
-if od -An -tx1 -v "$tmp/plug.out" | tr -d ' \n' |
-	grep -q '003c0200000000aa525400000001080600010800060400025254000000010a000001'; then
+if arp_answered "$tmp/plug.out"; then
 	ok "vde_plug got the sim guest's ARP reply through qnetsim's VDE port"
 else
 	not_ok "no ARP reply reached vde_plug"
@@ -174,20 +177,10 @@ else not_ok "the VDE directory is still there"; ls -la "$tmp/br0.vde" | show /de
 # 100 silent connections to a served switch (qpeer connects and says
 # nothing) while vde_plug joins: the silent ones are closed after 1 s or
 # make room for newer ones, and vde_plug still gets its ARP answered.
-cat > "$tmp/silent.ini" <<EOF
-[bridge br0]
-vde = $tmp/silent.vde
-[guest A]
-nic = model=e1000,macaddr=52:54:00:00:00:01
-ip  = 10.0.0.1/24
-[link]
-a = br0
-b = A
-[scenario]
-duration = 8s
+served silent "" "duration = 8s
 at 7s = expect br0.vde.silent >= 90
 at 7s = expect br0.vde.connects == 1
-EOF
+"
 run_bg "$tmp/silent.ini"
 sleep 0.5
 for i in $(seq 100); do "$QPEER" "unix:$tmp/silent.vde/ctl" sleep:4000 > /dev/null 2>&1 & done
@@ -195,7 +188,7 @@ sleep 0.5
 ( printf "$arp"; sleep 2 ) | timeout 5 vde_plug "$tmp/silent.vde" > "$tmp/silent.plug" 2> /dev/null
 wait
 result "silent VDE connections: 100 of them lock no client out; each is closed and counted" "$tmp/silent.ini"
-if od -An -tx1 -v "$tmp/silent.plug" | tr -d ' \n' | grep -q '003c0200000000aa525400000001080600010800060400025254000000010a000001' &&
+if arp_answered "$tmp/silent.plug" &&
    [ "$(grep -c 'VDE: closed a connection that sent no request' "$tmp/silent.ini.out")" -eq 1 ]; then
 	ok "silent VDE connections: vde_plug got its ARP reply among them; told once"
 else
@@ -208,22 +201,12 @@ fi
 # a time (nobody's oldest make room, counted in limited, told once),
 # root's vde_plug still joins and gets its ARP answered. nobody's request
 # naming the switch's own ctl (root's) as its data socket is refused.
-cat > "$tmp/peruser.ini" <<EOF
-[bridge br0]
-vde = $tmp/peruser.vde
-vde_mode = 0666
-[guest A]
-nic = model=e1000,macaddr=52:54:00:00:00:01
-ip  = 10.0.0.1/24
-[link]
-a = br0
-b = A
-[scenario]
-duration = 6s
+served peruser "vde_mode = 0666
+" "duration = 6s
 at 5s = expect br0.vde.limited >= 20
 at 5s = expect br0.vde.connects == 1
 at 5s = expect br0.vde.refused == 1
-EOF
+"
 chmod a+rx "$tmp"
 run_bg "$tmp/peruser.ini"
 sleep 0.5
@@ -240,7 +223,7 @@ pad=$(printf '00%.0s' $(seq $((108 - ${#path} / 2))))
 echo $? > "$tmp/peruser.qpeer.rc"
 wait
 result "per-user VDE limit: 30 silent connections of nobody wait 8 at a time, root's vde_plug joins" "$tmp/peruser.ini"
-if od -An -tx1 -v "$tmp/peruser.plug" | tr -d ' \n' | grep -q '003c0200000000aa525400000001080600010800060400025254000000010a000001' &&
+if arp_answered "$tmp/peruser.plug" &&
    [ "$(grep -c 'VDE: user 65534 has 8 connections that sent no request yet' "$tmp/peruser.ini.out")" -eq 1 ]; then
 	ok "per-user VDE limit: vde_plug got its ARP reply; the limit told once for the burst"
 else

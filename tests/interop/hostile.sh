@@ -24,10 +24,7 @@
 # sleeps; the storm runs in the background while 3 then 2 run, so the file
 # takes about as long as the storm case: 20 s, 21 to 23 s under ASan.
 set -u
-QNETSIM=${QNETSIM:-./qnetsim}
-QPEER=${QPEER:-./build/tests/interop/qpeer}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d /tmp/qnetsim-hostile.XXXXXX)
 # Each case runs in a subshell; the processes it starts are listed in
 # $tmp/pids, so an interrupted run still ends them.
@@ -37,18 +34,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-show() { sed 's/^/    | /' "$1"; }
-cd "$top"
-port() { "$QPEER" freeport; }
-# waitlog FILE TEXT [SECONDS]: true once FILE has TEXT (within 5 s, or SECONDS).
-waitlog() {
-	for _ in $(seq $((${3:-5} * 20))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
-}
 # actual FILE LHS: the value an expectation on LHS printed ("(actual N)").
 actual() { grep -F "expect $2 " "$1" | sed -n 's/.*(actual \([^)]*\)).*/\1/p' | head -1; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

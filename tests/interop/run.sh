@@ -11,10 +11,7 @@
 # Ports come from qpeer freeport; every pair runs in the background, so the
 # whole file takes about as long as its slowest case.
 set -u
-QNETSIM=${QNETSIM:-./qnetsim}
-QPEER=${QPEER:-./build/tests/interop/qpeer}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d /tmp/qnetsim-interop.XXXXXX)
 pids=()
 cleanup() {
@@ -23,14 +20,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-cd "$top"
-port() { "$QPEER" freeport; }
-# waitlog FILE TEXT: true once qnetsim's output FILE has TEXT (5 s at most).
-waitlog() { for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.05; done; return 1; }
 
 # guest NAME IP: a sim guest on vlan 0.
 guest() {

@@ -12,11 +12,8 @@
 #     its lease from our user netdev and fetches the boot file over TFTP:
 #     tshark finds the transfer in our capture.
 set -u
-QNETSIM=${QNETSIM:-./qnetsim}
-QPEER=${QPEER:-./build/tests/interop/qpeer}
+. "$(dirname "$0")/lib.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d /tmp/qnetsim-user.XXXXXX)
 cleanup() {
 	jobs -p | xargs -r kill 2>/dev/null
@@ -24,18 +21,11 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 check() { # WHAT COMMAND...: ok if the command succeeds
 	local what=$1
 	shift
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
-cd "$top"
-port() { "$QPEER" freeport; }
-show() { sed 's/^/    | /' "$1"; }
 
 # ---- 1. hostfwd ---------------------------------------------------------------
 PT=$(port); PU=$(port)
