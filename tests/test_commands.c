@@ -206,6 +206,42 @@ static void test_capture(void **state)
 	freesim(s);
 }
 
+/* A command of the wrong form prints the usage its table entry gives, so
+ * the two can no longer disagree; "GUEST cmd ..." still works. */
+static void test_usage_from_table(void **state)
+{
+	static const char *const wrong[] = {
+		"exec", "info", "info network extra more", "hostfwd_add", "set_link a.nic0",
+		"impair", "flap a.nic0", "ping a", "udp a", "tcp_connect a", "tcp_send a 1",
+		"tcp_close a", "tcp_abort a 1 2", "tcp_listen a", "resolve a", "dhcp a",
+		"mac_flush", "mac_add br0 52:54:00:00:00:09", "mac_del br0", "capture a.nic0",
+		"capture_stop", "capture_stop a.nic0 b.nic0", "expect", "quit now",
+	};
+	struct sim *s = mksim();
+	char err[ERRLEN], want[ERRLEN], name[32];
+	FILE *null = fopen("/dev/null", "w");
+	size_t nguest = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(wrong); i++) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(wrong[i], " "), wrong[i]);
+		snprintf(want, sizeof(want), "usage: %s", cmd_usage(name));
+		if (cmd_exec(s, wrong[i], null, true, err) != -1 || strcmp(err, want) != 0)
+			fail_msg("'%s': wanted '%s', got '%s'", wrong[i], want, err);
+	}
+	/* Every command in the table, and the guest-first ones among them. */
+	for (size_t i = 0; cmd_name(i) != NULL; i++)
+		assert_non_null(cmd_usage(cmd_name(i)));
+	while (cmd_guest_name(nguest) != NULL)
+		nguest++;
+	assert_int_equal(nguest, 10);
+	assert_int_equal(cmd_exec(s, "a ping 10.0.0.2 count=1", null, true, err), 0);
+	assert_int_equal(cmd_exec(s, "a exec true", null, true, err), -1);
+	assert_non_null(strstr(err, "netns"));
+	fclose(null);
+	freesim(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_set_link_and_expect),
 		cmocka_unit_test(test_errors_and_check),
 		cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_usage_from_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

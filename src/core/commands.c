@@ -19,20 +19,36 @@
 
 #define MAX_ARGS 32
 
+struct cmd_ctx;
+
+/* One command, written once: its name, how many arguments it takes (after
+ * the name; max -1: any), whether the first is a guest (then "GUEST cmd
+ * ..." works too), the usage every error about its form prints, its help
+ * line, and the handler. cmd_exec checks the count before the handler
+ * runs; a handler that finds the form wrong returns usage(c). */
+struct cmd {
+	const char *name;
+	int min, max;
+	bool guest_first;
+	const char *usage;
+	const char *help;
+	int (*fn)(struct cmd_ctx *c, int argc, char **argv);
+};
+
 struct cmd_ctx {
 	struct sim *s;
 	FILE *out;
 	bool check;
 	char *err;
 	const char *line;       /* the command as written */
+	const struct cmd *cmd;  /* its entry */
 };
 
-struct cmd {
-	const char *name;
-	const char *usage;
-	const char *help;
-	int (*fn)(struct cmd_ctx *c, int argc, char **argv);
-};
+/* "usage: ..." from the command's entry. */
+static int usage(struct cmd_ctx *c)
+{
+	return errf(c->err, "usage: %s", c->cmd->usage);
+}
 
 static struct port *need_port(struct cmd_ctx *c, const char *name)
 {
@@ -94,9 +110,6 @@ static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv);
 
 static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return errf(c->err, "info what? (network, usernet, ports, mac, arp, pings, tcp, dhcp, "
-				    "dns, kernel)");
 	if (strcmp(argv[1], "network") == 0) {
 		if (argc != 2)
 			return errf(c->err, "usage: info network");
@@ -214,8 +227,7 @@ static int cmd_exec_guest(struct cmd_ctx *c, int argc, char **argv)
 	const char *p = c->line;
 	struct guest *gu;
 
-	if (argc < 3)
-		return errf(c->err, "usage: exec GUEST COMMAND...");
+	(void)argc;
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	if (gu->kern == NULL)
@@ -240,8 +252,7 @@ static int cmd_set_link(struct cmd_ctx *c, int argc, char **argv)
 	struct port *p;
 	bool up;
 
-	if (argc != 3)
-		return errf(c->err, "usage: set_link PORT on|off");
+	(void)argc;
 	if ((p = need_port(c, argv[1])) == NULL)
 		return -1;
 	if (parse_bool(argv[2], &up, c->err) < 0)
@@ -270,8 +281,6 @@ static int cmd_impair(struct cmd_ctx *c, int argc, char **argv)
 	int first = 2, dir = 2;      /* 0: out of PORT, 1: into PORT, 2: both */
 	bool clear = false;
 
-	if (argc < 2)
-		return errf(c->err, "usage: impair PORT [dir=out|in|both] KEY=VALUE... | clear");
 	if ((p = need_port(c, argv[1])) == NULL)
 		return -1;
 	if (p->link == NULL)
@@ -355,8 +364,6 @@ static int cmd_flap(struct cmd_ctx *c, int argc, char **argv)
 	struct flap *f = NULL;
 	uint64_t period = 0, down, count = 0;
 
-	if (argc < 3)
-		return errf(c->err, "usage: flap PORT period=T [down=T] [count=N] | flap PORT off");
 	if ((p = need_port(c, argv[1])) == NULL)
 		return -1;
 	for (int i = 0; i < s->nflaps; i++)
@@ -421,8 +428,6 @@ static int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 	uint32_t dst;
 	uint64_t count = 3, interval = NS_PER_SEC, size = 56;
 
-	if (argc < 3)
-		return errf(c->err, "usage: ping GUEST ADDRESS [count=N] [interval=T] [size=N]");
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	if (parse_ipv4(argv[2], &dst) < 0 || dst == 0)
@@ -459,9 +464,6 @@ static int cmd_udp(struct cmd_ctx *c, int argc, char **argv)
 	uint64_t count = 1, interval = NS_PER_SEC, size = 32, sport = 40000, dport;
 	char addr[32], *colon;
 
-	if (argc < 3)
-		return errf(c->err, "usage: udp GUEST ADDRESS:PORT [count=N] [interval=T] [size=N] "
-				    "[sport=N] [data=TEXT]");
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	snprintf(addr, sizeof(addr), "%s", argv[2]);
@@ -500,10 +502,6 @@ static int cmd_hostfwd(struct cmd_ctx *c, int argc, char **argv)
 	struct usernet *u = NULL;
 	const char *rule;
 
-	if (argc < 2 || argc > 3)
-		return errf(c->err, "usage: %s", add ? "hostfwd_add [NETDEV] [tcp|udp]:[hostaddr]:"
-						       "hostport-[guestaddr]:guestport" :
-						       "hostfwd_remove [NETDEV] [tcp|udp]:[hostaddr]:hostport");
 	if (argc == 3) {
 		struct netdev *nd = netdev_from_node(graph_find_node(c->s->g, argv[1]));
 
@@ -575,8 +573,6 @@ static int cmd_tcp_connect(struct cmd_ctx *c, int argc, char **argv)
 	uint64_t dport, sport = 0;
 	int id;
 
-	if (argc < 3)
-		return errf(c->err, "usage: tcp_connect GUEST ADDRESS:PORT [sport=N]");
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	if (addr_port(c, "tcp_connect", argv[2], &dst, &dport) < 0)
@@ -622,9 +618,7 @@ static int cmd_tcp_send(struct cmd_ctx *c, int argc, char **argv)
 	uint32_t n;
 	int rc;
 
-	if (argc != 4)
-		return errf(c->err, "usage: tcp_send GUEST ID TEXT|size=N (TEXT in quotes, with "
-				    "\\n escapes)");
+	(void)argc;
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	sized = strncmp(argv[3], "size=", 5) == 0;
@@ -653,8 +647,7 @@ static int cmd_tcp_close(struct cmd_ctx *c, int argc, char **argv)
 	struct guest *gu;
 	struct tcp_conn *t;
 
-	if (argc != 3)
-		return errf(c->err, "usage: %s GUEST ID", argv[0]);
+	(void)argc;
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	if (need_conn(c, gu, argv[2], &t) < 0)
@@ -670,8 +663,6 @@ static int cmd_tcp_listen(struct cmd_ctx *c, int argc, char **argv)
 	uint64_t port;
 	enum tcp_app app = TCP_APP_SINK;
 
-	if (argc < 3 || argc > 4)
-		return errf(c->err, "usage: tcp_listen GUEST PORT [sink|echo|discard]");
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	if (parse_u64(argv[2], 1, 65535, &port, c->err) < 0)
@@ -697,8 +688,6 @@ static int cmd_resolve(struct cmd_ctx *c, int argc, char **argv)
 	uint32_t server = 0;
 	uint64_t port = 53;
 
-	if (argc < 3)
-		return errf(c->err, "usage: resolve GUEST NAME [server=ADDRESS[:PORT]]");
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	if (opts(c, argc, argv, 3, keys, vals) < 0)
@@ -721,8 +710,6 @@ static int cmd_dhcp(struct cmd_ctx *c, int argc, char **argv)
 	struct guest *gu;
 	struct nic *nic = NULL;
 
-	if (argc < 3 || argc > 4)
-		return errf(c->err, "usage: dhcp GUEST renew|release|restart [NIC]");
 	if ((gu = need_guest(c, argv[1])) == NULL)
 		return -1;
 	if (strcmp(argv[2], "renew") != 0 && strcmp(argv[2], "release") != 0 &&
@@ -762,8 +749,6 @@ static int cmd_mac_flush(struct cmd_ctx *c, int argc, char **argv)
 	struct bridge *b;
 	struct port *p = NULL;
 
-	if (argc < 2 || argc > 3)
-		return errf(c->err, "usage: mac_flush BRIDGE [PORT]");
 	if ((b = need_bridge(c, argv[1])) == NULL)
 		return -1;
 	if (argc == 3) {
@@ -790,8 +775,6 @@ static int cmd_mac_add(struct cmd_ctx *c, int argc, char **argv)
 	uint8_t mac[6];
 	uint64_t vid;
 
-	if (argc < 4)
-		return errf(c->err, "usage: mac_add BRIDGE MAC PORT [vlan=N]");
 	if ((b = need_bridge(c, argv[1])) == NULL || (p = need_port(c, argv[3])) == NULL)
 		return -1;
 	if (p->node != &b->node)
@@ -818,8 +801,6 @@ static int cmd_mac_del(struct cmd_ctx *c, int argc, char **argv)
 	uint8_t mac[6];
 	uint64_t vid;
 
-	if (argc < 3)
-		return errf(c->err, "usage: mac_del BRIDGE MAC [vlan=N]");
 	if ((b = need_bridge(c, argv[1])) == NULL)
 		return -1;
 	if (opts(c, argc, argv, 3, keys, vals) < 0 ||
@@ -841,8 +822,6 @@ static int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
 	size_t flen = 0;
 	int rc;
 
-	if (argc < 3)
-		return errf(c->err, "usage: capture PORT FILE [FILTER...]");
 	if ((p = need_port(c, argv[1])) == NULL)
 		return -1;
 	for (int i = 3; i < argc; i++)
@@ -872,8 +851,7 @@ static int cmd_capture_stop(struct cmd_ctx *c, int argc, char **argv)
 {
 	struct port *p;
 
-	if (argc != 2)
-		return errf(c->err, "usage: capture_stop PORT");
+	(void)argc;
 	if ((p = need_port(c, argv[1])) == NULL)
 		return -1;
 	if (c->check)
@@ -894,8 +872,6 @@ static int cmd_expect(struct cmd_ctx *c, int argc, char **argv)
 	size_t off = 0;
 	int r;
 
-	if (argc < 2)
-		return errf(c->err, "usage: expect LHS OP VALUE (e.g. expect vm1.ping.received == 3)");
 	expr[0] = '\0';
 	for (int i = 1; i < argc; i++)
 		off += (size_t)snprintf(expr + off, sizeof(expr) - MIN(off, sizeof(expr)), "%s%s%s%s",
@@ -922,61 +898,60 @@ static int cmd_echo(struct cmd_ctx *c, int argc, char **argv)
 
 static int cmd_quit(struct cmd_ctx *c, int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1)
-		return errf(c->err, "usage: quit");
 	if (!c->check)
 		loop_stop(c->s->loop);
 	return 0;
 }
 
 static const struct cmd commands[] = {
-	{ "help", "help", "lists the commands", cmd_help_fn },
-	{ "exec", "exec GUEST COMMAND...",
+	{ "help", 0, -1, false, "help", "lists the commands", cmd_help_fn },
+	{ "exec", 2, -1, true, "exec GUEST COMMAND...",
 	  "runs a shell command in a netns guest, after the ones before it", cmd_exec_guest },
-	{ "info", "info network|usernet|ports|mac [BRIDGE]|arp|pings|tcp|dhcp|dns|kernel GUEST",
+	{ "info", 1, 2, false, "info network|usernet|ports|mac [BRIDGE]|arp|pings|tcp|dhcp|dns|kernel GUEST",
 	  "shows hubs and their devices, NAT connections and leases, port counters, MAC "
 	  "tables, ARP caches, ping results",
 	  cmd_info },
-	{ "hostfwd_add", "hostfwd_add [NETDEV] [tcp|udp]:[haddr]:hport-[gaddr]:gport",
+	{ "hostfwd_add", 1, 2, false, "hostfwd_add [NETDEV] [tcp|udp]:[haddr]:hport-[gaddr]:gport",
 	  "forwards a host port into a user netdev's network (QEMU hostfwd_add)", cmd_hostfwd },
-	{ "hostfwd_remove", "hostfwd_remove [NETDEV] [tcp|udp]:[haddr]:hport",
+	{ "hostfwd_remove", 1, 2, false, "hostfwd_remove [NETDEV] [tcp|udp]:[haddr]:hport",
 	  "removes a host forward (QEMU hostfwd_remove)", cmd_hostfwd },
-	{ "set_link", "set_link PORT on|off", "brings a port's link up or down (QEMU set_link)",
+	{ "set_link", 2, 2, false, "set_link PORT on|off", "brings a port's link up or down (QEMU set_link)",
 	  cmd_set_link },
-	{ "impair", "impair PORT [dir=out|in|both] KEY=VALUE... | impair PORT clear",
+	{ "impair", 1, -1, false, "impair PORT [dir=out|in|both] KEY=VALUE... | impair PORT clear",
 	  "changes a link's impairments (delay, jitter, loss, burst_loss, rate, limit, duplicate, "
 	  "corrupt, reorder); 0 removes one", cmd_impair },
-	{ "flap", "flap PORT period=T [down=T] [count=N] | flap PORT off",
+	{ "flap", 2, -1, false, "flap PORT period=T [down=T] [count=N] | flap PORT off",
 	  "takes a port's link down and up again every period", cmd_flap },
-	{ "ping", "ping GUEST ADDRESS [count=3] [interval=1s] [size=56]",
+	{ "ping", 2, -1, true, "ping GUEST ADDRESS [count=3] [interval=1s] [size=56]",
 	  "sends ICMP echo requests from a guest (also: GUEST ping ...)", cmd_ping },
-	{ "udp", "udp GUEST ADDRESS:PORT [count=1] [interval=1s] [size=32] [sport=40000] [data=TEXT]",
+	{ "udp", 2, -1, true, "udp GUEST ADDRESS:PORT [count=1] [interval=1s] [size=32] [sport=40000] [data=TEXT]",
 	  "sends UDP datagrams; port 7 on a sim guest echoes them back", cmd_udp },
-	{ "tcp_connect", "tcp_connect GUEST ADDRESS:PORT [sport=N]",
+	{ "tcp_connect", 2, -1, true, "tcp_connect GUEST ADDRESS:PORT [sport=N]",
 	  "opens a TCP connection from a guest; prints its id", cmd_tcp_connect },
-	{ "tcp_send", "tcp_send GUEST ID TEXT|size=N", "sends on a guest's TCP connection",
+	{ "tcp_send", 3, 3, true, "tcp_send GUEST ID TEXT|size=N", "sends on a guest's TCP connection (TEXT in quotes, with \\n escapes)",
 	  cmd_tcp_send },
-	{ "tcp_close", "tcp_close GUEST ID", "closes a TCP connection (FIN)", cmd_tcp_close },
-	{ "tcp_abort", "tcp_abort GUEST ID", "resets a TCP connection (RST)", cmd_tcp_close },
-	{ "tcp_listen", "tcp_listen GUEST PORT [sink|echo|discard]",
+	{ "tcp_close", 2, 2, true, "tcp_close GUEST ID", "closes a TCP connection (FIN)", cmd_tcp_close },
+	{ "tcp_abort", 2, 2, true, "tcp_abort GUEST ID", "resets a TCP connection (RST)", cmd_tcp_close },
+	{ "tcp_listen", 2, 3, true, "tcp_listen GUEST PORT [sink|echo|discard]",
 	  "accepts TCP connections on a port (7 echoes and 9 discards already)", cmd_tcp_listen },
-	{ "resolve", "resolve GUEST NAME [server=ADDRESS[:PORT]]",
+	{ "resolve", 2, -1, true, "resolve GUEST NAME [server=ADDRESS[:PORT]]",
 	  "looks up NAME's IPv4 address with the guest's DNS server", cmd_resolve },
-	{ "dhcp", "dhcp GUEST renew|release|restart [NIC]",
+	{ "dhcp", 2, 3, true, "dhcp GUEST renew|release|restart [NIC]",
 	  "drives a guest's DHCP client", cmd_dhcp },
-	{ "mac_flush", "mac_flush BRIDGE [PORT]", "removes learned MAC table entries",
+	{ "mac_flush", 1, 2, false, "mac_flush BRIDGE [PORT]", "removes learned MAC table entries",
 	  cmd_mac_flush },
-	{ "mac_add", "mac_add BRIDGE MAC PORT [vlan=1]", "adds a static MAC table entry",
+	{ "mac_add", 3, -1, false, "mac_add BRIDGE MAC PORT [vlan=1]", "adds a static MAC table entry",
 	  cmd_mac_add },
-	{ "mac_del", "mac_del BRIDGE MAC [vlan=1]", "removes a MAC table entry", cmd_mac_del },
-	{ "capture", "capture PORT FILE [FILTER]",
+	{ "mac_del", 2, -1, false, "mac_del BRIDGE MAC [vlan=1]", "removes a MAC table entry", cmd_mac_del },
+	{ "capture", 2, -1, false, "capture PORT FILE [FILTER]",
 	  "writes the port's frames to a pcap file; FILTER in tcpdump syntax", cmd_capture },
-	{ "capture_stop", "capture_stop PORT", "closes the port's capture", cmd_capture_stop },
-	{ "expect", "expect LHS OP VALUE", "checks a counter, ping result, MAC entry or link state",
+	{ "capture_stop", 1, 1, false, "capture_stop PORT", "closes the port's capture", cmd_capture_stop },
+	{ "expect", 1, -1, false, "expect LHS OP VALUE", "checks a counter, ping result, MAC entry or link state (expect vm1.ping.received == 3)",
 	  cmd_expect },
-	{ "echo", "echo TEXT", "prints TEXT", cmd_echo },
-	{ "quit", "quit", "ends the run", cmd_quit },
+	{ "echo", 0, -1, false, "echo TEXT", "prints TEXT", cmd_echo },
+	{ "quit", 0, 0, false, "quit", "ends the run", cmd_quit },
 };
 
 const char *cmd_name(size_t i)
@@ -1007,21 +982,20 @@ static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-/* Commands that take a guest first, and may be written "GUEST cmd ...". */
-/* Commands whose first argument is a guest: also written "GUEST cmd ...". */
-static const char *const guest_commands[] = { "ping", "udp", "tcp_connect", "tcp_send",
-					      "tcp_close", "tcp_abort", "tcp_listen", "resolve",
-					      "dhcp", "exec" };
-
+/* The i-th command whose first argument is a guest (the prompt completes
+ * guest names after them). */
 const char *cmd_guest_name(size_t i)
 {
-	return i < ARRAY_SIZE(guest_commands) ? guest_commands[i] : NULL;
+	for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
+		if (commands[k].guest_first && i-- == 0)
+			return commands[k].name;
+	return NULL;
 }
 
 bool cmd_takes_guest(const char *w)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(guest_commands); i++)
-		if (strcmp(w, guest_commands[i]) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (commands[i].guest_first && strcmp(w, commands[i].name) == 0)
 			return true;
 	return false;
 }
@@ -1061,7 +1035,13 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[0], commands[i].name) == 0) {
-			int r = commands[i].fn(&c, argc, argv);
+			int r;
+
+			c.cmd = &commands[i];
+			if (argc - 1 < c.cmd->min || (c.cmd->max >= 0 && argc - 1 > c.cmd->max))
+				r = usage(&c);
+			else
+				r = c.cmd->fn(&c, argc, argv);
 
 			if (r < 0 && !check)
 				s->commands_failed++;
