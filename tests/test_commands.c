@@ -235,6 +235,16 @@ static void test_usage_from_table(void **state)
 	while (cmd_guest_name(nguest) != NULL)
 		nguest++;
 	assert_int_equal(nguest, 10);
+	/* info's words: its usage names each, an unknown one lists them all. */
+	assert_int_equal(cmd_exec(s, "info colours", null, true, err), -1);
+	for (size_t i = 0; cmd_info_word(i) != NULL; i++) {
+		const char *w = cmd_info_word(i);
+
+		if (strstr(cmd_usage("info"), w) == NULL || strstr(err, w) == NULL)
+			fail_msg("info %s: missing from '%s' or '%s'", w, cmd_usage("info"), err);
+	}
+	assert_true(cmd_info_takes_guest("arp") && cmd_info_takes_guest("kernel"));
+	assert_false(cmd_info_takes_guest("mac"));
 	assert_int_equal(cmd_exec(s, "a ping 10.0.0.2 count=1", null, true, err), 0);
 	assert_int_equal(cmd_exec(s, "a exec true", null, true, err), -1);
 	assert_non_null(strstr(err, "netns"));

@@ -108,115 +108,131 @@ static int opts(struct cmd_ctx *c, int argc, char **argv, int from, const char *
 
 static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv);
 
+/* ---- info: one table of what it shows ------------------------------------ */
+
+enum info_arg { INFO_NONE, INFO_GUEST, INFO_BRIDGE_OPT };
+
+static void info_dhcp(struct guest *gu, FILE *out)
+{
+	bool any = false;
+
+	for (int i = 0; i < gu->nnics; i++) {
+		if (gu->nics[i]->dhcp != NULL) {
+			dhcp_info(gu->nics[i]->dhcp, out);
+			any = true;
+		}
+	}
+	if (!any)
+		fprintf(out, "  %s has no NIC with ip = dhcp\n", gu->node.name);
+}
+
+static void info_pings(struct guest *gu, FILE *out)
+{
+	for (int i = 0; i < gu->npings; i++) {
+		struct ping *p = gu->pings[i];
+		char ip[16];
+
+		fprintf(out, "ping %s: %u sent, %u received, %.0f%% loss", fmt_ipv4(p->dst, ip),
+			p->sent, p->received,
+			p->sent ? 100.0 * (p->sent - p->received) / p->sent : 0.0);
+		if (p->received)
+			fprintf(out, ", rtt min/avg/max %.3f/%.3f/%.3f ms", (double)p->rtt_min / 1e6,
+				(double)p->rtt_sum / p->received / 1e6, (double)p->rtt_max / 1e6);
+		fputc('\n', out);
+	}
+}
+
+static void info_usernet_all(struct sim *s, FILE *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nnetdevs; i++) {
+		struct usernet *u = usernet_of(s->netdevs[i]);
+
+		if (u != NULL) {
+			n++;
+			usernet_info(u, out);
+		}
+	}
+	if (n == 0)
+		fprintf(out, "no user netdevs\n");
+}
+
+/* The guest's kind is checked when the subcommand needs one. */
+static const struct info_cmd {
+	const char *word;
+	enum info_arg arg;
+	bool netns;             /* INFO_GUEST: a kind = netns guest, not a sim one */
+	void (*all)(struct sim *s, FILE *out);                 /* INFO_NONE */
+	void (*guest)(struct guest *gu, FILE *out);            /* INFO_GUEST */
+	void (*bridge)(struct sim *s, struct bridge *b, FILE *out);  /* INFO_BRIDGE_OPT */
+} info_cmds[] = {
+	{ "network", INFO_NONE, false, info_network, NULL, NULL },
+	{ "usernet", INFO_NONE, false, info_usernet_all, NULL, NULL },
+	{ "ports", INFO_NONE, false, info_ports, NULL, NULL },
+	{ "mac", INFO_BRIDGE_OPT, false, NULL, NULL, info_mac },
+	{ "arp", INFO_GUEST, false, NULL, NULL, NULL },     /* info_arp: it needs the sim */
+	{ "pings", INFO_GUEST, false, NULL, info_pings, NULL },
+	{ "tcp", INFO_GUEST, false, NULL, tcp_info, NULL },
+	{ "dhcp", INFO_GUEST, false, NULL, info_dhcp, NULL },
+	{ "dns", INFO_GUEST, false, NULL, dns_info, NULL },
+	{ "kernel", INFO_GUEST, true, NULL, kguest_info, NULL },
+};
+
+const char *cmd_info_word(size_t i)
+{
+	return i < ARRAY_SIZE(info_cmds) ? info_cmds[i].word : NULL;
+}
+
+bool cmd_info_takes_guest(const char *word)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(info_cmds); i++)
+		if (strcmp(info_cmds[i].word, word) == 0)
+			return info_cmds[i].arg == INFO_GUEST;
+	return false;
+}
+
 static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 {
-	if (strcmp(argv[1], "network") == 0) {
+	const struct info_cmd *ic = NULL;
+	char words[128] = "";
+
+	for (size_t i = 0; i < ARRAY_SIZE(info_cmds); i++) {
+		if (strcmp(argv[1], info_cmds[i].word) == 0)
+			ic = &info_cmds[i];
+		snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s",
+			 i ? ", " : "", info_cmds[i].word);
+	}
+	if (ic == NULL)
+		return errf(c->err, "unknown info '%s' (%s)", argv[1], words);
+	if (ic->arg == INFO_NONE) {
 		if (argc != 2)
-			return errf(c->err, "usage: info network");
+			return errf(c->err, "usage: info %s", ic->word);
 		if (!c->check)
-			info_network(c->s, c->out);
-	} else if (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "dns") == 0 ||
-		   strcmp(argv[1], "dhcp") == 0) {
-		struct guest *gu;
-
-		if (argc != 3)
-			return errf(c->err, "usage: info %s GUEST", argv[1]);
-		if ((gu = need_guest(c, argv[2])) == NULL)
-			return -1;
-		if (c->check)
-			return 0;
-		if (argv[1][1] == 'c') {
-			tcp_info(gu, c->out);
-		} else if (argv[1][1] == 'n') {
-			dns_info(gu, c->out);
-		} else {
-			bool any = false;
-
-			for (int i = 0; i < gu->nnics; i++) {
-				if (gu->nics[i]->dhcp != NULL) {
-					dhcp_info(gu->nics[i]->dhcp, c->out);
-					any = true;
-				}
-			}
-			if (!any)
-				fprintf(c->out, "  %s has no NIC with ip = dhcp\n", gu->node.name);
-		}
-	} else if (strcmp(argv[1], "kernel") == 0) {
-		struct guest *gu;
-
-		if (argc != 3)
-			return errf(c->err, "usage: info kernel GUEST");
-		if ((gu = need_guest(c, argv[2])) == NULL)
-			return -1;
-		if (gu->kern == NULL)
-			return errf(c->err, "guest %s is a sim guest (info kernel is for kind = netns)",
-				    gu->node.name);
-		if (!c->check)
-			kguest_info(gu, c->out);
-	} else if (strcmp(argv[1], "usernet") == 0) {
-		int n = 0;
-
-		if (argc != 2)
-			return errf(c->err, "usage: info usernet");
-		for (int i = 0; i < c->s->nnetdevs; i++) {
-			struct usernet *u = usernet_of(c->s->netdevs[i]);
-
-			if (u == NULL)
-				continue;
-			n++;
-			if (!c->check)
-				usernet_info(u, c->out);
-		}
-		if (n == 0 && !c->check)
-			fprintf(c->out, "no user netdevs\n");
-	} else if (strcmp(argv[1], "ports") == 0) {
-		if (argc != 2)
-			return errf(c->err, "usage: info ports");
-		if (!c->check)
-			info_ports(c->s, c->out);
-	} else if (strcmp(argv[1], "mac") == 0) {
+			ic->all(c->s, c->out);
+	} else if (ic->arg == INFO_BRIDGE_OPT) {
 		struct bridge *b = NULL;
 
-		if (argc > 3)
-			return errf(c->err, "usage: info mac [BRIDGE]");
 		if (argc == 3 && (b = need_bridge(c, argv[2])) == NULL)
 			return -1;
 		if (!c->check)
-			info_mac(c->s, b, c->out);
-	} else if (strcmp(argv[1], "arp") == 0) {
+			ic->bridge(c->s, b, c->out);
+	} else {
 		struct guest *gu;
 
 		if (argc != 3)
-			return errf(c->err, "usage: info arp GUEST");
+			return errf(c->err, "usage: info %s GUEST", ic->word);
 		if ((gu = need_guest(c, argv[2])) == NULL)
 			return -1;
-		if (!c->check)
-			info_arp(c->s, gu, c->out);
-	} else if (strcmp(argv[1], "pings") == 0) {
-		struct guest *gu;
-
-		if (argc != 3)
-			return errf(c->err, "usage: info pings GUEST");
-		if ((gu = need_guest(c, argv[2])) == NULL)
-			return -1;
+		if (ic->netns && gu->kern == NULL)
+			return errf(c->err, "guest %s is a sim guest (info %s is for kind = netns)",
+				    gu->node.name, ic->word);
 		if (c->check)
 			return 0;
-		for (int i = 0; i < gu->npings; i++) {
-			struct ping *p = gu->pings[i];
-			char ip[16];
-
-			fprintf(c->out, "ping %s: %u sent, %u received, %.0f%% loss", fmt_ipv4(p->dst, ip),
-				p->sent, p->received,
-				p->sent ? 100.0 * (p->sent - p->received) / p->sent : 0.0);
-			if (p->received)
-				fprintf(c->out, ", rtt min/avg/max %.3f/%.3f/%.3f ms",
-					(double)p->rtt_min / 1e6,
-					(double)p->rtt_sum / p->received / 1e6,
-					(double)p->rtt_max / 1e6);
-			fputc('\n', c->out);
-		}
-	} else {
-		return errf(c->err, "unknown info '%s' (network, ports, mac, arp, pings)", argv[1]);
+		if (ic->guest != NULL)
+			ic->guest(gu, c->out);
+		else
+			info_arp(c->s, gu, c->out);
 	}
 	return 0;
 }

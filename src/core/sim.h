@@ -150,6 +150,10 @@ void cmd_help(FILE *out);
  * (NULL if unknown): for the prompt's completion and hints. */
 const char *cmd_name(size_t i);
 const char *cmd_usage(const char *name);
+/* info's subcommands, in order (NULL past the last), and whether one takes
+ * a guest: for the prompt's completion. */
+const char *cmd_info_word(size_t i);
+bool cmd_info_takes_guest(const char *word);
 
 /* Evaluates "LHS OP RHS". Returns 1 held, 0 failed, -1 malformed (err).
  * actual receives the left-hand side's value when evaluated. */

@@ -183,7 +183,6 @@ static void prompt_guest_args(struct sim *s, const char *cmd, const char *from, 
 static void candidates(struct sim *s, int word, const char *first, const char *second,
 		       const char *prev, struct comp *c)
 {
-	static const char *const info_words[] = { "network", "ports", "mac", "arp", "pings" };
 	static const char *const onoff[] = { "on", "off" };
 
 	if (word == 0) {
@@ -211,7 +210,8 @@ static void candidates(struct sim *s, int word, const char *first, const char *s
 		return;
 	}
 	if (strcmp(first, "info") == 0 && word == 1) {
-		comp_add_all(c, info_words, ARRAY_SIZE(info_words));
+		for (size_t i = 0; cmd_info_word(i) != NULL; i++)
+			comp_add(c, cmd_info_word(i));
 		return;
 	}
 	if (strcmp(first, "set_link") == 0 && word == 2) {
@@ -226,8 +226,7 @@ static void candidates(struct sim *s, int word, const char *first, const char *s
 			comp_add(c, s->bridges[i]->node.name);
 		return;
 	}
-	if (word == 2 && strcmp(first, "info") == 0 &&
-	    (strcmp(prev, "arp") == 0 || strcmp(prev, "pings") == 0)) {
+	if (word == 2 && strcmp(first, "info") == 0 && cmd_info_takes_guest(prev)) {
 		for (int i = 0; i < s->nguests; i++)
 			comp_add(c, s->guests[i]->node.name);
 		return;
