@@ -96,7 +96,7 @@ TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/test_prompt
 HDRS := $(wildcard src/*/*.h)
 
-.PHONY: all test unit fuzz-replay fuzz-build fuzz regress tui interop check-asan bench run deps clean
+.PHONY: all test unit fuzz-replay fuzz-build fuzz layers regress tui interop check-asan bench run deps clean
 
 all: qnetsim
 
@@ -158,6 +158,11 @@ fuzz: deps
 	$(MAKE) fuzz-build
 	FUZZ_BIN=$(FUZZ_BUILD)/tests/fuzz FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz $(FUZZ_TARGETS)
 
+# No layer uses a higher one, nor names a back-end from outside backends/,
+# beyond the uses listed in tests/layers.allow (scripts/layers).
+layers: $(BUILD)/qnetsim
+	scripts/layers $(BUILD)
+
 regress: $(BUILD)/qnetsim
 	QNETSIM=$(BUILD)/qnetsim tests/regress/run.sh
 
@@ -177,7 +182,7 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps
-	$(MAKE) unit fuzz-replay regress tui interop
+	$(MAKE) unit fuzz-replay layers regress tui interop
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
