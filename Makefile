@@ -46,7 +46,7 @@ CORE_SRCS := \
 	src/core/capture.c \
 	src/core/report.c \
 	src/core/sim.c \
-	src/core/host.c \
+	src/os/host.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \
 	src/guest/dhcp.c \
@@ -61,7 +61,7 @@ CORE_SRCS := \
 	src/backends/dgram.c \
 	src/backends/user.c \
 	src/backends/usernet.c \
-	src/backends/tapdev.c \
+	src/os/tapdev.c \
 	src/backends/tap.c \
 	src/backends/vde.c \
 	src/backends/vdeserver.c

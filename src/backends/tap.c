@@ -29,8 +29,8 @@
  * Closing the fd removes the tap, also when qnetsim is killed.
  */
 #include "netdev.h"
-#include "tapdev.h"
-#include "../core/host.h"
+#include "../os/tapdev.h"
+#include "../os/host.h"
 #include "../core/sim.h"
 #include "../core/util.h"
 
@@ -73,7 +73,7 @@ static struct tapnet *T(struct netdev *nd)
  * shell command line and stays as written. */
 static char *rel_path(struct netdev *nd, const char *v)
 {
-	return strchr(v, ' ') != NULL ? xstrdup(v) : sim_relative(nd->sim, v);
+	return strchr(v, ' ') != NULL ? xstrdup(v) : path_beside(nd->node.g->source, v);
 }
 
 /* script=: "no" or "" turns it off. */

@@ -489,7 +489,7 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 	if ((v = find(o, n, "tftp", line)) != NULL) {
 		struct stat st;
 
-		u->tftp = sim_relative(nd->sim, v);
+		u->tftp = path_beside(nd->node.g->source, v);
 		if (stat(u->tftp, &st) < 0 || !S_ISDIR(st.st_mode))
 			return errf(err, "tftp: '%s' is not a directory", u->tftp);
 		c->tftp_path = u->tftp;
@@ -528,7 +528,7 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 
 		if (!u->ipv4)
 			return errf(err, "smb: needs IPv4");
-		rel = sim_relative(nd->sim, v);
+		rel = path_beside(nd->node.g->source, v);
 		if (stat(rel, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			errf(err, "smb: '%s' is not a directory", rel);
 			free(rel);

@@ -62,7 +62,7 @@ static int vde_configure(struct netdev *nd, const struct netdev_opt *o, int n, i
 			/* A directory is relative to the topology; a URL is as written. */
 			free(v->sock);
 			v->sock = val[0] == '\0' || strstr(val, "://") != NULL ? xstrdup(val) :
-				  sim_relative(nd->sim, val);
+				  path_beside(nd->node.g->source, val);
 		} else if (strcmp(k, "port") == 0) {
 			if (parse_u64(val, 0, 65535, &num, e) < 0)
 				return errf(err, "vde: port: %s", e);

@@ -3,7 +3,7 @@
  */
 #include "vdeserver.h"
 #include "netdev.h"
-#include "../core/host.h"
+#include "../os/host.h"
 #include "../core/sim.h"
 #include "../core/util.h"
 
@@ -130,7 +130,7 @@ int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char
 		if (val[0] == '\0')
 			return errf(err, "vde: needs a directory (the switch's, as vde_switch -s)");
 		free(v->dir);
-		v->dir = sim_relative(s, val);
+		v->dir = path_beside(s->path, val);
 		if (strlen(v->dir) + 16 >= sizeof(v->ctl_path))
 			return errf(err, "vde: '%s' is too long for a unix socket path (at most "
 					 "%zu bytes)", v->dir, sizeof(v->ctl_path) - 17);

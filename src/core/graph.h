@@ -239,6 +239,7 @@ struct graph {
 	int nlinks, linkcap;
 	struct trace trace;
 	struct strmap node_names, port_names;
+	const char *source;     /* the topology file (its owner's), for paths in it */
 	/* Observers told about every frame a port sends or receives. */
 	void (*observe)(struct graph *g, struct port *p, struct frame *f, bool tx);
 	/* Where nodes report events ("A: DHCP bound ..."); NULL: only the log. */

@@ -5,7 +5,7 @@
  */
 #include "sim.h"
 #include "util.h"
-#include "host.h"
+#include "../os/host.h"
 #include "../backends/netdev.h"
 #include "../backends/vdeserver.h"
 #include "../guest/kernel.h"
@@ -80,17 +80,6 @@ void sim_free(struct sim *s)
 	free(s->path);
 	free(s->pcap_dir);
 	free(s);
-}
-
-char *sim_relative(const struct sim *s, const char *path)
-{
-	const char *slash = s->path ? strrchr(s->path, '/') : NULL;
-	char *p;
-
-	if (path[0] == '/' || slash == NULL)
-		return xstrdup(path);
-	xasprintf(&p, "%.*s/%s", (int)(slash - s->path), s->path, path);
-	return p;
 }
 
 struct guest *sim_guest(struct sim *s, const char *name)

@@ -107,8 +107,6 @@ void sim_free(struct sim *s);
  * and returns the number of errors (0: loaded). */
 int topo_load(struct sim *s, const char *path, FILE *errs);
 
-/* A path from the topology: relative ones are relative to its file. */
-char *sim_relative(const struct sim *s, const char *path);
 
 /* Lookups by name. */
 struct guest *sim_guest(struct sim *s, const char *name);

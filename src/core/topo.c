@@ -1416,6 +1416,7 @@ int topo_load(struct sim *s, const char *path, FILE *errs)
 	int rc;
 
 	s->path = xstrdup(path);
+	s->g->source = s->path;
 	f = fopen(path, "r");
 	if (f == NULL) {
 		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));

@@ -91,6 +91,17 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+char *path_beside(const char *file, const char *path)
+{
+	const char *slash = file != NULL ? strrchr(file, '/') : NULL;
+	char *p;
+
+	if (path[0] == '/' || slash == NULL)
+		return xstrdup(path);
+	xasprintf(&p, "%.*s/%s", (int)(slash - file), file, path);
+	return p;
+}
+
 int xasprintf(char **out, const char *fmt, ...)
 {
 	va_list ap;

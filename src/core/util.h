@@ -34,6 +34,10 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t nmemb, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* path, relative to the directory `file` is in (a copy): a path from a
+ * topology is relative to the topology's file. Absolute paths, and any path
+ * when file has no directory part, are returned as they are. */
+char *path_beside(const char *file, const char *path);
 int xasprintf(char **out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

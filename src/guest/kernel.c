@@ -4,8 +4,8 @@
 #include "kernel.h"
 #include "guest.h"
 #include "stack.h"
-#include "../backends/tapdev.h"
-#include "../core/host.h"
+#include "../os/tapdev.h"
+#include "../os/host.h"
 #include "../core/util.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * Host resources and child processes; see host.h.
  */
 #include "host.h"
-#include "util.h"
+#include "../core/util.h"
 
 #include <dirent.h>
 #include <errno.h>
