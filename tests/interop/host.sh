@@ -15,7 +15,7 @@
 #  6. without CAP_NET_ADMIN: a clear error and exit 3.
 set -u
 QPEER=${QPEER:?QPEER must name the qpeer test peer (make interop builds it)}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
 tmp=$(mktemp -d /tmp/qnetsim-host.XXXXXX)
 tag=q$$

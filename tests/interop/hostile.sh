@@ -24,7 +24,7 @@
 # sleeps; the storm runs in the background while 3 then 2 run, so the file
 # takes about as long as the storm case: 20 s, 21 to 23 s under ASan.
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d /tmp/qnetsim-hostile.XXXXXX)
 # Each case runs in a subshell; the processes it starts are listed in
 # $tmp/pids, so an interrupted run still ends them.

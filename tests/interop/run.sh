@@ -11,7 +11,7 @@
 # Ports come from qpeer freeport; every pair runs in the background, so the
 # whole file takes about as long as its slowest case.
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d /tmp/qnetsim-interop.XXXXXX)
 pids=()
 cleanup() {

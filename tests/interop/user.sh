@@ -12,7 +12,7 @@
 #     its lease from our user netdev and fetches the boot file over TFTP:
 #     tshark finds the transfer in our capture.
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
 tmp=$(mktemp -d /tmp/qnetsim-user.XXXXXX)
 cleanup() {

@@ -8,18 +8,9 @@
 #     "file:line: message" and exit 2;
 #  5. exit codes 1 (failed expectation), 2 (bad command line), 3 (runtime).
 set -u
-QNETSIM=${QNETSIM:-./qnetsim}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
+. "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d /tmp/qnetsim-regress.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-
-cd "$top"
 
 # 1 + 2: every topology, twice. Topologies with real sockets ([netdev])
 # run in real time, once, and are not byte-identical from run to run; a

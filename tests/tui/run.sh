@@ -6,29 +6,21 @@
 # With -v the UI's stderr goes to a log; a sanitizer report there, a
 # non-zero exit or a terminal left in raw mode fails the test.
 set -u
-QNETSIM=${QNETSIM:-./qnetsim}
+. "$(dirname "$0")/../lib.sh"
 WAIT=${WAIT:-15}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d /tmp/qnetsim-tui.XXXXXX)
 sessions=0
 sock="$tmp/tmux.0.sock"
-pass=0
-fail=0
 cleanup() {
 	for s in "$tmp"/tmux.*.sock; do tmux -S "$s" kill-server > /dev/null 2>&1; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-
 if ! command -v tmux > /dev/null; then
 	echo "not ok - tmux is not installed (scripts/install-deps installs it)"
 	exit 1
 fi
-cd "$top"
 QNETSIM=$(cd "$(dirname "$QNETSIM")" && pwd)/$(basename "$QNETSIM")
 
 tm() { tmux -S "$sock" "$@"; }

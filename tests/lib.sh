@@ -1,9 +1,10 @@
-# What the interop scripts share, sourced after `set -u`: the programs under
-# test, the tree's top (the scripts run from there), TAP-style results and
-# small helpers. Each script makes its own $tmp and cleanup trap.
+# What the test scripts (regress, tui, interop) share, sourced after
+# `set -u`: the programs under test, the tree's top (the scripts run from
+# there), TAP-style results and small helpers. Each script makes its own
+# $tmp and cleanup trap.
 QNETSIM=${QNETSIM:-./qnetsim}
 QPEER=${QPEER:-./build/tests/interop/qpeer}
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
