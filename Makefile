@@ -34,6 +34,7 @@ CORE_SRCS := \
 	src/core/loop.c \
 	src/core/frame.c \
 	src/core/graph.c \
+	src/core/field.c \
 	src/core/trace.c \
 	src/core/hub.c \
 	src/core/fdb.c \
@@ -60,6 +61,7 @@ CORE_SRCS := \
 	src/backends/stream.c \
 	src/backends/dgram.c \
 	src/backends/user.c \
+	src/backends/userops.c \
 	src/backends/usernet.c \
 	src/os/tapdev.c \
 	src/backends/tap.c \

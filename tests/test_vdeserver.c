@@ -51,7 +51,7 @@ static struct t *start(void)
 	free(path);
 	t->s->out = open_memstream(&t->out, &t->outlen);
 	t->s->show_time = false;
-	t->v = vdeserver_of(t->s, graph_find_node(t->s->g, "h"));
+	t->v = vdeserver_of(graph_find_node(t->s->g, "h"));
 	assert_non_null(t->v);
 	vdeserver_open_detached(t->v, data_socket);
 	T = t;

@@ -4,7 +4,7 @@
  * read their options; the socket family shares its I/O in sockio.c.
  */
 #include "netdev.h"
-#include "../core/sim.h"
+#include "vdeserver.h"
 #include "../core/util.h"
 
 #include <arpa/inet.h>
@@ -41,6 +41,33 @@ const struct backend_ops *backend_find(const char *type)
 	return NULL;
 }
 
+/* Keys of a hub or bridge section that attach an extension (a served VDE
+ * switch), one line each. */
+static int (*const node_key_table[])(struct node *owner, const char *key, const char *val,
+				     int line, char *err) = {
+	vdeserver_key,
+};
+
+int backend_node_key(struct node *owner, const char *key, const char *val, int line, char *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(node_key_table); i++) {
+		int rc = node_key_table[i](owner, key, val, line, err);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+const char *backend_cmd_type(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(backend_table); i++)
+		for (const struct backend_cmd *c = backend_table[i]->cmds; c && c->name; c++)
+			if (strcmp(c->name, name) == 0)
+				return backend_table[i]->type;
+	return "?";
+}
+
 const char *backend_names(void)
 {
 	return "socket, stream, dgram, user, vde, tap, bridge";
@@ -72,12 +99,12 @@ static void netdev_input(struct node *n, struct port *in, struct frame *f)
 void netdev_set_state(struct netdev *nd, enum netdev_state st)
 {
 	nd->state = st;
-	nd->since = loop_now(nd->sim->loop);
+	nd->since = loop_now(nd->loop);
 }
 
 void netdev_enter(struct netdev *nd, struct frame *f)
 {
-	nd->last_rx = loop_now(nd->sim->loop);
+	nd->last_rx = loop_now(nd->loop);
 	trace_record(nd->node.g, nd->port, f, DEC_SENT, 0, 0, true);
 	port_tx(nd->port, f);
 }
@@ -162,12 +189,12 @@ static const struct node_ops netdev_ops = {
 	.describe = netdev_node_describe,
 };
 
-struct netdev *netdev_new(struct sim *s, const char *name, int line)
+struct netdev *netdev_new(struct graph *g, const char *name, int line)
 {
 	struct netdev *nd = xcalloc(1, sizeof(*nd));
 
-	node_init(&nd->node, s->g, &netdev_ops, name, line);
-	nd->sim = s;
+	node_init(&nd->node, g, &netdev_ops, name, line);
+	nd->loop = g->loop;
 	nd->vlan = -1;
 	nd->lfd = nd->fd = nd->sfd = -1;
 	nd->spec.fd = -1;
@@ -425,39 +452,58 @@ int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char 
 
 /* ---- counters by name, for expectations, the report and info -------------- */
 
-static const struct {
-	const char *name;
-	size_t off;
-} netdev_counters[] = {
-#define C(x) { #x, offsetof(struct netdev_stats, x) }
-	C(connects), C(disconnects), C(peers_dropped), C(refused), C(connect_failures),
-	C(bad_length), C(partial), C(runts), C(oversize), C(echoes), C(send_errors),
-	C(accept_backoffs),
-	C(tags_stripped), C(padded), C(dhcp_acks), C(pings_lost), C(guest_errors),
-#undef C
+#define C(x, flags) FIELD_U64(struct netdev, #x, st.x, flags)
+static const struct field netdev_counters[] = {
+	C(connects, FIELD_GOOD), C(disconnects, FIELD_GOOD), C(peers_dropped, 0), C(refused, 0),
+	C(connect_failures, 0), C(bad_length, 0), C(partial, 0), C(runts, 0), C(oversize, 0),
+	C(echoes, FIELD_GOOD), C(send_errors, 0), C(accept_backoffs, 0),
+	C(tags_stripped, FIELD_GOOD), C(padded, FIELD_GOOD), C(dhcp_acks, FIELD_GOOD),
+	C(pings_lost, 0), C(guest_errors, 0),
 };
+#undef C
 
-const char *netdev_counter_name(size_t i)
+const struct field *netdev_fields(size_t *n)
 {
-	return i < ARRAY_SIZE(netdev_counters) ? netdev_counters[i].name : NULL;
+	*n = ARRAY_SIZE(netdev_counters);
+	return netdev_counters;
 }
 
-int netdev_counter(const struct netdev *nd, const char *name, uint64_t *out)
+int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(netdev_counters); i++) {
-		if (strcmp(netdev_counters[i].name, name) == 0) {
-			*out = *(const uint64_t *)(const void *)((const char *)&nd->st +
-								  netdev_counters[i].off);
-			return 0;
-		}
+	const struct field *f;
+	char names[512];
+	int rc;
+
+	if (strcmp(name, "state") == 0) {
+		value_str(v, netdev_state_name(nd->state));
+		return 0;
 	}
-	return -1;
+	if (nd->ops != NULL && nd->ops->value != NULL &&
+	    (rc = nd->ops->value(nd, name, v, err)) != 0)
+		return rc < 0 ? -1 : 0;
+	if ((f = field_find(netdev_counters, ARRAY_SIZE(netdev_counters), name)) != NULL) {
+		field_get(f, nd, v);
+		return 0;
+	}
+	field_names(netdev_counters, ARRAY_SIZE(netdev_counters), names, sizeof(names));
+	return errf(err, "netdev %s has no value '%s' (its port: %s.0): state, %s", nd->node.name,
+		    name, nd->node.name, names);
+}
+
+const struct backend_cmd *netdev_cmd(const struct netdev *nd, const char *name)
+{
+	if (nd == NULL || nd->ops == NULL || nd->ops->cmds == NULL)
+		return NULL;
+	for (const struct backend_cmd *c = nd->ops->cmds; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
 }
 
 void netdev_info(struct netdev *nd, FILE *out)
 {
 	char state[400];
-	uint64_t now = loop_now(nd->sim->loop);
+	uint64_t now = loop_now(nd->loop);
 	bool any = false;
 
 	netdev_describe(nd, state, sizeof(state));
@@ -469,9 +515,8 @@ void netdev_info(struct netdev *nd, FILE *out)
 	fprintf(out, "\n  frames from outside %" PRIu64 ", to outside %" PRIu64 "\n",
 		nd->port->st.tx_frames, nd->port->st.rx_frames);
 	for (size_t i = 0; i < ARRAY_SIZE(netdev_counters); i++) {
-		uint64_t v = 0;
+		uint64_t v = field_u64(&netdev_counters[i], nd);
 
-		netdev_counter(nd, netdev_counters[i].name, &v);
 		if (v == 0)
 			continue;
 		fprintf(out, "%s %s=%" PRIu64, any ? "" : " ", netdev_counters[i].name, v);

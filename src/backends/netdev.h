@@ -33,9 +33,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "../core/field.h"
 #include "../core/graph.h"
 
-struct sim;
 struct netdev;
 struct json_t;
 
@@ -86,6 +86,21 @@ struct netdev_opt {
 	int line;
 };
 
+/* A command a back-end answers (QEMU's hostfwd_add for user), and the words
+ * of `info` it answers (usernet). argv[0] is the command's name; a netdev
+ * name, when given, is already taken out. check: validate only. 0, or -1
+ * with err. */
+struct backend_cmd {
+	const char *name;
+	int (*run)(struct netdev *nd, int argc, char **argv, bool check, FILE *out, char *err);
+};
+
+/* Where a back-end writes the lines of its own in the UI's details. */
+enum netdev_line_style { NL_HEADING, NL_TEXT, NL_DIM };
+struct netdev_lines {
+	void (*line)(struct netdev_lines *o, enum netdev_line_style style, const char *text);
+};
+
 struct backend_ops {
 	const char *type;           /* "socket" */
 	const char *options;        /* for error messages: the keys it takes */
@@ -104,6 +119,16 @@ struct backend_ops {
 	void (*info)(struct netdev *nd, FILE *out);
 	void (*report)(struct netdev *nd, struct json_t *obj);
 	void (*free)(struct netdev *nd);
+	/* Optional: values of its own for expectations (user: leases,
+	 * lease[MAC]): 1 set, 0 not one of its, -1 with err. */
+	int (*value)(struct netdev *nd, const char *name, struct value *v, char *err);
+	/* Optional: lines of its own in the UI's details (forwards, leases). */
+	void (*lines)(struct netdev *nd, struct netdev_lines *o);
+	/* Optional: its commands and info words, ended by a NULL name. */
+	const struct backend_cmd *cmds;
+	/* No peer connects to it (user): the UI leaves connects and
+	 * disconnects out while they are 0. */
+	bool peerless;
 };
 
 struct netdev_stats {
@@ -137,7 +162,7 @@ struct netdev {
 	struct node node;
 	struct port *port;
 	const struct backend_ops *ops;
-	struct sim *sim;
+	struct loop *loop;          /* the graph's */
 	int vlan;                   /* -1: not on a QEMU vlan */
 	char *options;              /* the options as written, for info network */
 
@@ -179,10 +204,16 @@ struct netdev {
 
 /* The backend for a type= value, NULL if unknown. */
 const struct backend_ops *backend_find(const char *type);
+/* A key of a hub or bridge section that a back-end serves there (vde=,
+ * vde_*): 1 taken (the node has the extension now), 0 not a back-end's,
+ * -1 with err. */
+int backend_node_key(struct node *owner, const char *key, const char *val, int line, char *err);
+/* The type of the back-end that answers command `name` ("user"). */
+const char *backend_cmd_type(const char *name);
 /* "socket, stream, dgram" */
 const char *backend_names(void);
 
-struct netdev *netdev_new(struct sim *s, const char *name, int line);
+struct netdev *netdev_new(struct graph *g, const char *name, int line);
 struct netdev *netdev_from_node(struct node *n);   /* NULL if not a netdev */
 
 /* Runs the backend's configure (nd->ops set) on the section's options and
@@ -203,9 +234,15 @@ const char *netdev_peer(struct netdev *nd);
 /* "connected to 127.0.0.1:40000", "listening on 127.0.0.1:8010" */
 void netdev_describe(struct netdev *nd, char *buf, size_t len);
 
-/* Counters by name (connects, peers_dropped, ...): -1 if unknown. */
-int netdev_counter(const struct netdev *nd, const char *name, uint64_t *out);
-const char *netdev_counter_name(size_t i);      /* NULL past the end */
+/* The counters every netdev keeps (connects, peers_dropped, ...), one
+ * table for expectations, the report, info and the UI; the object is the
+ * struct netdev. FIELD_GOOD marks the ones that are not trouble. */
+const struct field *netdev_fields(size_t *n);
+/* NETDEV.NAME for expectations: state, the counters, the back-end's own.
+ * 0, or -1 with err (naming what there is). */
+int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err);
+/* The back-end command `name` of nd, or NULL. */
+const struct backend_cmd *netdev_cmd(const struct netdev *nd, const char *name);
 /* The netdev's block of `info network`. */
 void netdev_info(struct netdev *nd, FILE *out);
 

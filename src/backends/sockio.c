@@ -60,7 +60,7 @@ static void want_out(struct netdev *nd, bool on)
 	if (nd->want_out == on || nd->fd < 0)
 		return;
 	nd->want_out = on;
-	loop_fd_mod(nd->sim->loop, nd->fd, EPOLLIN | (on ? EPOLLOUT : 0));
+	loop_fd_mod(nd->loop, nd->fd, EPOLLIN | (on ? EPOLLOUT : 0));
 }
 
 static void stream_gone(struct netdev *nd, const char *why, bool dropped);
@@ -155,7 +155,7 @@ static void stream_output(struct netdev *nd, struct frame *f)
 	wr32(e->hdr, len);
 	if (nd->want_out || nd->flush_queued)
 		return;
-	if (loop_defer(nd->sim->loop, flush_deferred, nd, NULL) == 0)
+	if (loop_defer(nd->loop, flush_deferred, nd, NULL) == 0)
 		nd->flush_queued = true;
 	else
 		stream_flush(nd);
@@ -252,7 +252,7 @@ static void close_fd(struct netdev *nd)
 {
 	if (nd->fd < 0)
 		return;
-	loop_fd_del(nd->sim->loop, nd->fd);
+	loop_fd_del(nd->loop, nd->fd);
 	close(nd->fd);
 	nd->fd = -1;
 	nd->want_out = false;
@@ -281,7 +281,7 @@ static void adopt(struct netdev *nd)
 	nd->st.connects++;
 	nd->error[0] = '\0';
 	set_state(nd, ND_CONNECTED);
-	loop_fd_mod(nd->sim->loop, nd->fd, EPOLLIN);
+	loop_fd_mod(nd->loop, nd->fd, EPOLLIN);
 	netdev_event(nd, "connected to %s", nd->peer);
 }
 
@@ -290,8 +290,8 @@ static void retry_later(struct netdev *nd)
 {
 	if (nd->spec.reconnect > 0) {
 		set_state(nd, ND_RECONNECTING);
-		loop_timer_arm(nd->sim->loop, &nd->timer,
-			       loop_now(nd->sim->loop) + nd->spec.reconnect);
+		loop_timer_arm(nd->loop, &nd->timer,
+			       loop_now(nd->loop) + nd->spec.reconnect);
 	} else {
 		set_state(nd, ND_ERROR);
 	}
@@ -373,7 +373,7 @@ static void accept_cb(void *arg, uint32_t events)
 			continue;
 		}
 		nd->fd = fd;
-		if (loop_fd_add(nd->sim->loop, fd, EPOLLIN, stream_fd_cb, nd) < 0) {
+		if (loop_fd_add(nd->loop, fd, EPOLLIN, stream_fd_cb, nd) < 0) {
 			close(fd);
 			nd->fd = -1;
 			continue;
@@ -428,7 +428,7 @@ static void client_try(struct netdev *nd)
 		return;
 	}
 	nd->fd = fd;
-	if (loop_fd_add(nd->sim->loop, fd, EPOLLOUT, stream_fd_cb, nd) < 0) {
+	if (loop_fd_add(nd->loop, fd, EPOLLOUT, stream_fd_cb, nd) < 0) {
 		close(fd);
 		nd->fd = -1;
 		client_failed(nd, ENOMEM);
@@ -621,7 +621,7 @@ static int open_server(struct netdev *nd, char *err)
 			sockaddr_format(&ss, len, nd->local_desc, sizeof(nd->local_desc));
 	}
 	nd->lfd = fd;
-	if (loop_fd_add(nd->sim->loop, fd, EPOLLIN, accept_cb, nd) < 0)
+	if (loop_fd_add(nd->loop, fd, EPOLLIN, accept_cb, nd) < 0)
 		return errf(err, "cannot watch %s", nd->local_desc);
 	set_state(nd, ND_LISTENING);
 	netdev_event(nd, "listening on %s", nd->local_desc);
@@ -670,8 +670,8 @@ static int open_mcast(struct netdev *nd, char *err)
 	getsockname(sfd, (struct sockaddr *)&nd->self, &nd->self_len);
 	nd->fd = fd;
 	nd->sfd = sfd;
-	if (loop_fd_add(nd->sim->loop, fd, EPOLLIN, dgram_cb, nd) < 0 ||
-	    loop_fd_add(nd->sim->loop, sfd, EPOLLIN, dgram_drain_cb, nd) < 0)
+	if (loop_fd_add(nd->loop, fd, EPOLLIN, dgram_cb, nd) < 0 ||
+	    loop_fd_add(nd->loop, sfd, EPOLLIN, dgram_drain_cb, nd) < 0)
 		return errf(err, "cannot watch %s", nd->remote_desc);
 	set_state(nd, ND_OPEN);
 	return 0;
@@ -700,7 +700,7 @@ static int open_dgram(struct netdev *nd, char *err)
 			((struct sockaddr_un *)&sp->local)->sun_path[0] != '\0';
 	}
 	nd->fd = fd;
-	if (loop_fd_add(nd->sim->loop, fd, EPOLLIN, dgram_cb, nd) < 0)
+	if (loop_fd_add(nd->loop, fd, EPOLLIN, dgram_cb, nd) < 0)
 		return errf(err, "cannot watch %s", nd->local_desc);
 	set_state(nd, ND_OPEN);
 	return 0;
@@ -736,7 +736,7 @@ int sockio_open(struct netdev *nd, char *err)
 			return open_dgram(nd, err);
 		}
 		nd->fd = sp->fd;
-		if (loop_fd_add(nd->sim->loop, nd->fd, EPOLLIN, stream_fd_cb, nd) < 0)
+		if (loop_fd_add(nd->loop, nd->fd, EPOLLIN, stream_fd_cb, nd) < 0)
 			return errf(err, "cannot watch fd=%d", sp->fd);
 		adopt(nd);
 		return 0;
@@ -767,7 +767,7 @@ void sockio_output(struct netdev *nd, struct frame *f)
 
 void sockio_close(struct netdev *nd)
 {
-	struct loop *l = nd->sim->loop;
+	struct loop *l = nd->loop;
 
 	loop_timer_disarm(l, &nd->timer);
 	rx_reset(nd);

@@ -363,7 +363,7 @@ static void tap_teardown(struct netdev *nd, bool run_down)
 	char e[ERRLEN];
 
 	if (t->fd >= 0) {
-		loop_fd_del(nd->sim->loop, t->fd);
+		loop_fd_del(nd->loop, t->fd);
 		if (run_down && t->up_done && t->downscript != NULL &&
 		    run_script(nd, t->downscript, e) < 0)
 			netdev_event(nd, "%s", e);
@@ -415,7 +415,7 @@ static int tap_nd_open(struct netdev *nd, char *err)
 		t->up_done = true;      /* downscript= alone still runs at exit */
 	}
 	if (if_set_up(t->ifname, true, err) < 0 ||
-	    loop_fd_add(nd->sim->loop, t->fd, EPOLLIN, tap_read_cb, nd) < 0) {
+	    loop_fd_add(nd->loop, t->fd, EPOLLIN, tap_read_cb, nd) < 0) {
 		tap_teardown(nd, true);
 		return -1;
 	}

@@ -606,4 +606,8 @@ const struct backend_ops backend_user = {
 	.info = usernet_info_network,
 	.report = usernet_report,
 	.free = usernet_free,
+	.value = user_value,
+	.lines = user_lines,
+	.cmds = user_cmds,
+	.peerless = true,
 };

@@ -86,7 +86,7 @@ const char *usernet_net_text(struct usernet *u)
 
 static struct loop *L(struct usernet *u)
 {
-	return u->nd->sim->loop;
+	return u->nd->loop;
 }
 
 /* ---- libslirp callbacks ---------------------------------------------------- */

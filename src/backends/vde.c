@@ -106,9 +106,9 @@ static void vde_drop_conn(struct netdev *nd)
 
 	if (v->conn == NULL)
 		return;
-	loop_fd_del(nd->sim->loop, v->datafd);
+	loop_fd_del(nd->loop, v->datafd);
 	if (v->ctlfd >= 0)
-		loop_fd_del(nd->sim->loop, v->ctlfd);
+		loop_fd_del(nd->loop, v->ctlfd);
 	vde_close(v->conn);
 	v->conn = NULL;
 	v->datafd = v->ctlfd = -1;
@@ -131,8 +131,8 @@ static int vde_try_open(struct netdev *nd, char *err)
 	fl = fcntl(v->datafd, F_GETFL);
 	if (fl >= 0)
 		fcntl(v->datafd, F_SETFL, fl | O_NONBLOCK);
-	if (loop_fd_add(nd->sim->loop, v->datafd, EPOLLIN, vde_data_cb, nd) < 0 ||
-	    (v->ctlfd >= 0 && loop_fd_add(nd->sim->loop, v->ctlfd, EPOLLIN, vde_ctl_cb, nd) < 0)) {
+	if (loop_fd_add(nd->loop, v->datafd, EPOLLIN, vde_data_cb, nd) < 0 ||
+	    (v->ctlfd >= 0 && loop_fd_add(nd->loop, v->ctlfd, EPOLLIN, vde_ctl_cb, nd) < 0)) {
 		vde_drop_conn(nd);
 		return errf(err, "cannot watch the VDE connection");
 	}
@@ -154,8 +154,8 @@ static void vde_retry(void *arg)
 			netdev_event(nd, "%s; trying again every %s", e,
 				     fmt_duration(nd->spec.reconnect, (char[32]){ 0 }, 32));
 		}
-		loop_timer_arm(nd->sim->loop, &nd->timer,
-			       loop_now(nd->sim->loop) + nd->spec.reconnect);
+		loop_timer_arm(nd->loop, &nd->timer,
+			       loop_now(nd->loop) + nd->spec.reconnect);
 		return;
 	}
 	netdev_event(nd, "connected to VDE %s", nd->remote_desc);
@@ -174,7 +174,7 @@ static void vde_gone(struct netdev *nd, const char *why)
 	netdev_event(nd, "VDE %s: %s; reconnecting every %s", nd->remote_desc, why,
 		     fmt_duration(nd->spec.reconnect, (char[32]){ 0 }, 32));
 	netdev_set_state(nd, ND_RECONNECTING);
-	loop_timer_arm(nd->sim->loop, &nd->timer, loop_now(nd->sim->loop) + nd->spec.reconnect);
+	loop_timer_arm(nd->loop, &nd->timer, loop_now(nd->loop) + nd->spec.reconnect);
 }
 
 static void vde_data_cb(void *arg, uint32_t events)
@@ -251,7 +251,7 @@ static void vde_nd_close(struct netdev *nd)
 
 	if (v == NULL)
 		return;
-	loop_timer_disarm(nd->sim->loop, &nd->timer);
+	loop_timer_disarm(nd->loop, &nd->timer);
 	vde_drop_conn(nd);
 	free(v->buf);
 	v->buf = NULL;

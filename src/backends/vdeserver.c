@@ -4,7 +4,9 @@
 #include "vdeserver.h"
 #include "netdev.h"
 #include "../os/host.h"
-#include "../core/sim.h"
+#include "../core/bridge.h"
+#include "../core/field.h"
+#include "../core/hub.h"
 #include "../core/util.h"
 
 #include <dirent.h>
@@ -45,9 +47,8 @@ struct pending {
 };
 
 struct vdeserver {
-	struct sim *sim;
-	struct node *owner;
-	int line;
+	struct node_ext x;          /* owner and line (vde= or the first vde_ key) */
+	struct loop *loop;
 	char *dir;
 	mode_t mode;                /* the sockets' */
 	gid_t gid;
@@ -90,21 +91,16 @@ struct vdeport {
 	uint32_t ev;                /* the events registered for datafd */
 };
 
-struct vdeserver *vdeserver_of(struct sim *s, const struct node *owner)
+static const struct node_ext_ops vdeserver_ext;
+
+struct vdeserver *vdeserver_of(const struct node *owner)
 {
-	for (int i = 0; i < s->nvdeservers; i++)
-		if (s->vdeservers[i]->owner == owner)
-			return s->vdeservers[i];
-	return NULL;
+	struct node_ext *x = node_ext_find(owner, &vdeserver_ext);
+
+	return x != NULL ? container_of(x, struct vdeserver, x) : NULL;
 }
 
-int vdeserver_line(const struct vdeserver *v)
-{
-	return v->line;
-}
-
-int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char *val,
-		  int line, char *err)
+int vdeserver_key(struct node *owner, const char *key, const char *val, int line, char *err)
 {
 	struct vdeserver *v;
 	char e[ERRLEN];
@@ -112,29 +108,28 @@ int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char
 
 	if (strcmp(key, "vde") != 0 && strncmp(key, "vde_", 4) != 0)
 		return 0;
-	v = vdeserver_of(s, owner);
+	if (hub_from_node(owner) == NULL && bridge_from_node(owner) == NULL)
+		return 0;
+	v = vdeserver_of(owner);
 	if (v == NULL) {
 		v = xcalloc(1, sizeof(*v));
-		v->sim = s;
-		v->owner = owner;
-		v->line = line;
+		v->x.ops = &vdeserver_ext;
+		node_ext_add(owner, &v->x, line);
+		v->loop = owner->g->loop;
 		v->mode = 0600;
 		v->maxports = VDE_DEFAULT_PORTS;
 		v->queue = VDE_DEFAULT_QUEUE;
 		v->lfd = -1;
-		s->vdeservers = xreallocarray(s->vdeservers, (size_t)s->nvdeservers + 1,
-					      sizeof(*s->vdeservers));
-		s->vdeservers[s->nvdeservers++] = v;
 	}
 	if (strcmp(key, "vde") == 0) {
 		if (val[0] == '\0')
 			return errf(err, "vde: needs a directory (the switch's, as vde_switch -s)");
 		free(v->dir);
-		v->dir = path_beside(s->path, val);
+		v->dir = path_beside(owner->g->source, val);
 		if (strlen(v->dir) + 16 >= sizeof(v->ctl_path))
 			return errf(err, "vde: '%s' is too long for a unix socket path (at most "
 					 "%zu bytes)", v->dir, sizeof(v->ctl_path) - 17);
-		v->line = line;
+		v->x.line = line;
 	} else if (strcmp(key, "vde_mode") == 0) {
 		char *end;
 		unsigned long m = strtoul(val, &end, 8);
@@ -169,9 +164,11 @@ int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char
 	return 1;
 }
 
-int vdeserver_check(struct vdeserver *v, int *line, char *err)
+static int vdeserver_check(struct node_ext *x, int *line, char *err)
 {
-	*line = v->line;
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
+
+	*line = v->x.line;
 	if (v->dir == NULL)
 		return errf(err, "vde_* keys need vde = DIRECTORY (where the switch is served)");
 	return 0;
@@ -208,7 +205,7 @@ static void port_update(struct vdeport *p)
 	if (p->datafd < 0 || ev == p->ev)
 		return;
 	p->ev = ev;
-	loop_fd_mod(p->v->sim->loop, p->datafd, ev);
+	loop_fd_mod(p->v->loop, p->datafd, ev);
 }
 
 static void update_all(struct vdeserver *v)
@@ -341,7 +338,7 @@ static void vdeport_output(struct netdev *nd, struct frame *f)
 	}
 	if (p->want_out || p->flush_queued)
 		return;
-	if (loop_defer(p->v->sim->loop, flush_deferred, p, NULL) == 0)
+	if (loop_defer(p->v->loop, flush_deferred, p, NULL) == 0)
 		p->flush_queued = true;
 	else
 		q_flush(p);
@@ -351,7 +348,7 @@ static void vdeport_output(struct netdev *nd, struct frame *f)
 static void port_end(struct vdeport *p, const char *why)
 {
 	struct vdeserver *v = p->v;
-	struct loop *l = v->sim->loop;
+	struct loop *l = v->loop;
 
 	if (p->ctlfd < 0)
 		return;
@@ -487,16 +484,16 @@ static const struct backend_ops backend_vdeport = {
 
 static struct port *owner_add_port(struct vdeserver *v)
 {
-	struct bridge *b = bridge_from_node(v->owner);
+	struct bridge *b = bridge_from_node(v->x.owner);
 
-	return b != NULL ? bridge_add_port(b) : hub_add_port(hub_from_node(v->owner));
+	return b != NULL ? bridge_add_port(b) : hub_add_port(hub_from_node(v->x.owner));
 }
 
 static struct vdeport *port_get(struct vdeserver *v, int num)
 {
-	struct sim *s = v->sim;
+	struct graph *g = v->x.owner->g;
 	struct vdeport *p = v->ports[num];
-	char name[SIM_MAX_NAME + 16];
+	char name[96];
 	uint32_t cap = 1;
 
 	if (p != NULL)
@@ -510,18 +507,16 @@ static struct vdeport *port_get(struct vdeserver *v, int num)
 	p->qcap = cap;
 	p->qlimit = v->queue;
 	p->q = xcalloc(cap, sizeof(*p->q));
-	snprintf(name, sizeof(name), "%s-vde%d", v->owner->name, num);
-	for (int k = 2; graph_find_node(s->g, name) != NULL; k++)
-		snprintf(name, sizeof(name), "%s-vde%d_%d", v->owner->name, num, k);
-	p->nd = netdev_new(s, name, v->line);
+	snprintf(name, sizeof(name), "%s-vde%d", v->x.owner->name, num);
+	for (int k = 2; graph_find_node(g, name) != NULL; k++)
+		snprintf(name, sizeof(name), "%s-vde%d_%d", v->x.owner->name, num, k);
+	p->nd = netdev_new(g, name, v->x.line);
 	p->nd->ops = &backend_vdeport;
 	p->nd->priv = p;
 	p->nd->options = NULL;
-	xasprintf(&p->nd->options, "vde port %d of %s", num, v->owner->name);
-	s->netdevs = xreallocarray(s->netdevs, (size_t)s->nnetdevs + 1, sizeof(*s->netdevs));
-	s->netdevs[s->nnetdevs++] = p->nd;
+	xasprintf(&p->nd->options, "vde port %d of %s", num, v->x.owner->name);
 	p->owner_port = owner_add_port(v);
-	link_new(s->g, p->owner_port, p->nd->port, 0, 0, 0, v->line);
+	link_new(g, p->owner_port, p->nd->port, 0, 0, 0, v->x.line);
 	v->ports[num] = p;
 	return p;
 }
@@ -538,7 +533,7 @@ static void refuse(struct vdeserver *v, int fd, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	close(fd);
-	node_event(v->owner, "VDE: refused a client: %s", msg);
+	node_event(v->x.owner, "VDE: refused a client: %s", msg);
 }
 
 _Static_assert(VDE_REQ_MIN == 12 + sizeof(struct sockaddr_un),
@@ -712,9 +707,9 @@ static void handshake(struct vdeserver *v, int fd, uid_t uid, const uint8_t *req
 	snprintf(p->descr, sizeof(p->descr), "%s", r.descr);
 	snprintf(p->nd->peer, sizeof(p->nd->peer), "%s", r.descr);
 	snprintf(p->nd->remote_desc, sizeof(p->nd->remote_desc), "%s", r.descr);
-	if (loop_fd_add(v->sim->loop, fd, EPOLLIN, port_ctl_cb, p) < 0 ||
-	    loop_fd_add(v->sim->loop, dfd, EPOLLIN, port_data_cb, p) < 0) {
-		loop_fd_del(v->sim->loop, fd);
+	if (loop_fd_add(v->loop, fd, EPOLLIN, port_ctl_cb, p) < 0 ||
+	    loop_fd_add(v->loop, dfd, EPOLLIN, port_data_cb, p) < 0) {
+		loop_fd_del(v->loop, fd);
 		p->datafd = -1;
 		close(dfd);
 		close(fd);
@@ -736,7 +731,7 @@ static void handshake(struct vdeserver *v, int fd, uid_t uid, const uint8_t *req
 
 static void pending_end(struct pending *pd)
 {
-	struct loop *l = pd->v->sim->loop;
+	struct loop *l = pd->v->loop;
 
 	loop_timer_disarm(l, &pd->timer);
 	loop_fd_del(l, pd->fd);
@@ -755,7 +750,7 @@ static void pending_silent(struct pending *pd, const char *why)
 	v->silent++;
 	if (!v->told_silent) {
 		v->told_silent = true;
-		node_event(v->owner, "VDE: closed a connection that sent no request (%s); "
+		node_event(v->x.owner, "VDE: closed a connection that sent no request (%s); "
 				     "more are counted in vde.silent", why);
 	}
 }
@@ -766,7 +761,7 @@ static void pending_silent(struct pending *pd, const char *why)
 static void pending_limited(struct pending *pd)
 {
 	struct vdeserver *v = pd->v;
-	uint64_t now = loop_now(v->sim->loop);
+	uint64_t now = loop_now(v->loop);
 	uid_t uid = pd->uid;
 
 	close(pd->fd);
@@ -774,7 +769,7 @@ static void pending_limited(struct pending *pd)
 	v->silent++;
 	v->limited++;
 	if (now >= v->limit_burst_end)
-		node_event(v->owner, "VDE: user %ld has %d connections that sent no request yet, the "
+		node_event(v->x.owner, "VDE: user %ld has %d connections that sent no request yet, the "
 				     "most one user may have: its oldest make room for its newest "
 				     "(counted in vde.limited)", uid == (uid_t)-1 ? -1L : (long)uid,
 			   VDE_PENDING_PER_SOURCE);
@@ -867,12 +862,12 @@ void vdeserver_accepted(struct vdeserver *v, int fd, uid_t uid)
 	pd->uid = uid;
 	pd->seq = ++v->pend_seq;
 	pd->have = 0;
-	if (loop_fd_add(v->sim->loop, fd, EPOLLIN, pending_cb, pd) < 0) {
+	if (loop_fd_add(v->loop, fd, EPOLLIN, pending_cb, pd) < 0) {
 		close(fd);
 		pd->fd = -1;
 		return;
 	}
-	loop_timer_arm(v->sim->loop, &pd->timer, loop_now(v->sim->loop) + PENDING_TIMEOUT);
+	loop_timer_arm(v->loop, &pd->timer, loop_now(v->loop) + PENDING_TIMEOUT);
 }
 
 /* The peer's user, as the kernel tells it (SO_PEERCRED): the source its
@@ -901,9 +896,9 @@ static void accept_cb(void *arg, uint32_t events)
 		if (fd < 0 && loop_accept_starved(errno)) {
 			int e = errno;
 
-			if (loop_fd_backoff(v->sim->loop, &v->accept_backoff, v->lfd, EPOLLIN,
+			if (loop_fd_backoff(v->loop, &v->accept_backoff, v->lfd, EPOLLIN,
 					    100 * NS_PER_MS))
-				node_event(v->owner, "VDE: cannot accept a client: %s; trying again "
+				node_event(v->x.owner, "VDE: cannot accept a client: %s; trying again "
 						     "every 100 ms", strerror(e));
 			return;
 		}
@@ -968,7 +963,7 @@ static int take_stale_dir(struct vdeserver *v, char *err)
 	}
 	closedir(d);
 	if (stale > 0)
-		node_event(v->owner, "VDE: removed %d stale socket%s from %s (left "
+		node_event(v->x.owner, "VDE: removed %d stale socket%s from %s (left "
 				    "by a switch that is gone)", stale, stale == 1 ? "" : "s", v->dir);
 	return 0;
 }
@@ -992,8 +987,9 @@ void vdeserver_open_detached(struct vdeserver *v, vde_data_socket_fn data_socket
 	serve_init(v, data_socket);
 }
 
-int vdeserver_open(struct vdeserver *v, char *err)
+static int vdeserver_open(struct node_ext *x, char *err)
 {
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
 	mode_t dirmode = 02700 | ((v->mode & 0060) ? 0070 : 0) | ((v->mode & 0006) ? 0007 : 0);
 	struct sockaddr_un a;
 	struct stat st;
@@ -1026,15 +1022,16 @@ int vdeserver_open(struct vdeserver *v, char *err)
 	chmod(v->ctl_path, v->mode);
 	if (v->have_gid && chown(v->ctl_path, (uid_t)-1, v->gid) < 0)
 		log_debug("vde: chown %s: %s", v->ctl_path, strerror(errno));
-	if (loop_fd_add(v->sim->loop, v->lfd, EPOLLIN, accept_cb, v) < 0)
+	if (loop_fd_add(v->loop, v->lfd, EPOLLIN, accept_cb, v) < 0)
 		return errf(err, "cannot watch %s", v->ctl_path);
 	serve_init(v, data_socket_bind);
 	return 0;
 }
 
-void vdeserver_close(struct vdeserver *v)
+static void vdeserver_close(struct node_ext *x)
 {
-	struct loop *l = v->sim->loop;
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
+	struct loop *l = v->loop;
 
 	if (!v->open)
 		return;
@@ -1061,11 +1058,11 @@ void vdeserver_close(struct vdeserver *v)
 	v->open = false;
 }
 
-void vdeserver_free(struct vdeserver *v)
+static void vdeserver_free(struct node_ext *x)
 {
-	if (v == NULL)
-		return;
-	vdeserver_close(v);
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
+
+	vdeserver_close(x);
 	/* The port netdevs are graph nodes; they go with the graph. */
 	for (int i = 1; v->ports != NULL && i <= v->maxports; i++)
 		if (v->ports[i] != NULL)
@@ -1075,33 +1072,41 @@ void vdeserver_free(struct vdeserver *v)
 	free(v);
 }
 
-void vdeserver_describe(struct vdeserver *v, char *buf, size_t len)
+static void vdeserver_describe(struct node_ext *x, char *buf, size_t len)
 {
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
+
 	snprintf(buf, len, "serving VDE at %s: %d client%s (most %d), %" PRIu64 " connects, %"
 		 PRIu64 " refused", v->dir, v->clients, v->clients == 1 ? "" : "s", v->maxports,
 		 v->connects, v->refused);
 }
 
+static void get_clients(const void *obj, struct value *val)
+{
+	value_num(val, ((const struct vdeserver *)obj)->clients);
+}
+
+/* The switch's values: br0.vde.NAME, the report's "vde" object. */
+static const struct field vdeserver_fields[] = {
+	FIELD_FN("clients", get_clients, 0),
+	FIELD_U64(struct vdeserver, "connects", connects, 0),
+	FIELD_U64(struct vdeserver, "disconnects", disconnects, 0),
+	FIELD_U64(struct vdeserver, "refused", refused, 0),
+	FIELD_U64(struct vdeserver, "bad_requests", bad_requests, 0),
+	FIELD_U64(struct vdeserver, "silent", silent, 0),
+	FIELD_U64(struct vdeserver, "limited", limited, 0),
+	FIELD_U64(struct vdeserver, "pauses", pauses, 0),
+};
+
 int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out)
 {
-	if (strcmp(name, "clients") == 0)
-		*out = (uint64_t)v->clients;
-	else if (strcmp(name, "connects") == 0)
-		*out = v->connects;
-	else if (strcmp(name, "disconnects") == 0)
-		*out = v->disconnects;
-	else if (strcmp(name, "refused") == 0)
-		*out = v->refused;
-	else if (strcmp(name, "bad_requests") == 0)
-		*out = v->bad_requests;
-	else if (strcmp(name, "pauses") == 0)
-		*out = v->pauses;
-	else if (strcmp(name, "silent") == 0)
-		*out = v->silent;
-	else if (strcmp(name, "limited") == 0)
-		*out = v->limited;
-	else
+	const struct field *f = field_find(vdeserver_fields, ARRAY_SIZE(vdeserver_fields), name);
+	struct value val;
+
+	if (f == NULL)
 		return -1;
+	field_get(f, v, &val);
+	*out = (uint64_t)val.num;
 	return 0;
 }
 
@@ -1128,20 +1133,64 @@ int vdeserver_port_field(const struct vdeserver *v, const char *f, char *buf, si
 	return 0;
 }
 
-void vdeserver_report(struct vdeserver *v, json_t *obj)
+static void vdeserver_report(struct node_ext *x, json_t *obj)
 {
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
 	json_t *o = json_object();
 
 	json_object_set_new(o, "dir", json_string(v->dir));
 	json_object_set_new(o, "mode", json_integer(v->mode));
 	json_object_set_new(o, "max_ports", json_integer(v->maxports));
-	json_object_set_new(o, "clients", json_integer(v->clients));
-	json_object_set_new(o, "connects", json_integer((json_int_t)v->connects));
-	json_object_set_new(o, "disconnects", json_integer((json_int_t)v->disconnects));
-	json_object_set_new(o, "refused", json_integer((json_int_t)v->refused));
-	json_object_set_new(o, "bad_requests", json_integer((json_int_t)v->bad_requests));
-	json_object_set_new(o, "silent", json_integer((json_int_t)v->silent));
-	json_object_set_new(o, "limited", json_integer((json_int_t)v->limited));
-	json_object_set_new(o, "pauses", json_integer((json_int_t)v->pauses));
+	for (size_t i = 0; i < ARRAY_SIZE(vdeserver_fields); i++) {
+		struct value val;
+
+		field_get(&vdeserver_fields[i], v, &val);
+		json_object_set_new(o, vdeserver_fields[i].name, json_integer((json_int_t)val.num));
+	}
 	json_object_set_new(obj, "vde", o);
 }
+
+/* NODE.vde.COUNTER and NODE.vde[N].state|client|rx_frames|tx_frames. */
+static int vdeserver_value(struct node_ext *x, const char *name, bool check, struct value *val,
+			   char *err)
+{
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
+	char b[160], names[256];
+
+	if (name[0] == '.') {
+		const struct field *f = field_find(vdeserver_fields, ARRAY_SIZE(vdeserver_fields),
+						   name + 1);
+
+		if (f == NULL) {
+			field_names(vdeserver_fields, ARRAY_SIZE(vdeserver_fields), names,
+				    sizeof(names));
+			return errf(err, "unknown VDE value '%s' (%s)", name + 1, names);
+		}
+		if (check)
+			value_num(val, 0);
+		else
+			field_get(f, v, val);
+		return 0;
+	}
+	if (vdeserver_port_field(v, name, b, sizeof(b)) < 0)
+		return errf(err, "expected %s.vde[PORT].state|client|rx_frames|tx_frames",
+			    v->x.owner->name);
+	if (check)
+		value_str(val, "none");
+	else if (b[0] >= '0' && b[0] <= '9')
+		value_num(val, atof(b));
+	else
+		value_str(val, b);
+	return 0;
+}
+
+static const struct node_ext_ops vdeserver_ext = {
+	.name = "vde",
+	.check = vdeserver_check,
+	.open = vdeserver_open,
+	.close = vdeserver_close,
+	.free = vdeserver_free,
+	.describe = vdeserver_describe,
+	.report = vdeserver_report,
+	.value = vdeserver_value,
+};

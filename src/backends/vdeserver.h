@@ -55,7 +55,6 @@
 #define VDE_PENDING_MAX 16      /* control connections still handshaking */
 #define VDE_PENDING_PER_SOURCE 8        /* of those, from one user */
 
-struct sim;
 struct node;
 struct vdeserver;
 struct json_t;
@@ -83,13 +82,12 @@ typedef int (*vde_data_socket_fn)(struct vdeserver *v, int num, uid_t uid,
 				  const struct sockaddr_un *client, struct sockaddr_un *mine,
 				  char *err);
 
-/* A vde* key of a hub or bridge section: 1 taken, 0 not ours, -1 (err). */
-int vdeserver_key(struct sim *s, struct node *owner, const char *key, const char *val,
-		  int line, char *err);
-/* Load-time checks (vde= given when other vde_* keys are). */
-int vdeserver_check(struct vdeserver *v, int *line, char *err);
-/* Opens the directory and the control socket; -1 with err: exit 3. */
-int vdeserver_open(struct vdeserver *v, char *err);
+/* A vde* key of a hub or bridge section: 1 taken, 0 not ours, -1 (err).
+ * The first one attaches the server to the node (graph.h's node_ext):
+ * from then on the layers above check, open, describe, report, read and
+ * free it through its node_ext_ops, as any extension. Its values are
+ * NODE.vde.COUNTER and NODE.vde[N].state|client|rx_frames|tx_frames. */
+int vdeserver_key(struct node *owner, const char *key, const char *val, int line, char *err);
 /* Serves without a directory or a listener (tests, fuzzing): control
  * connections come from vdeserver_accepted, data sockets from data_socket.
  * Nothing on the host is touched. */
@@ -97,20 +95,14 @@ void vdeserver_open_detached(struct vdeserver *v, vde_data_socket_fn data_socket
 /* A control connection accepted from a peer of user uid; fd is the
  * server's now. The listener calls it with SO_PEERCRED's uid. */
 void vdeserver_accepted(struct vdeserver *v, int fd, uid_t uid);
-void vdeserver_close(struct vdeserver *v);
-void vdeserver_free(struct vdeserver *v);
 
 /* The server of a hub or bridge, or NULL. */
-struct vdeserver *vdeserver_of(struct sim *s, const struct node *owner);
-/* "serving VDE at DIR: 2 clients (most 32), 3 connects, 1 refused" */
-void vdeserver_describe(struct vdeserver *v, char *buf, size_t len);
-int vdeserver_line(const struct vdeserver *v);     /* where vde= was given */
+struct vdeserver *vdeserver_of(const struct node *owner);
 /* Counters by name (clients, connects, disconnects, refused, bad_requests,
  * pauses, silent, limited). */
 int vdeserver_counter(const struct vdeserver *v, const char *name, uint64_t *out);
 /* "[N].state" (connected, free, none), "[N].client", "[N].rx_frames",
  * "[N].tx_frames" (frames from and to the client): 0 or -1. */
 int vdeserver_port_field(const struct vdeserver *v, const char *f, char *buf, size_t len);
-void vdeserver_report(struct vdeserver *v, struct json_t *obj);
 
 #endif

@@ -144,14 +144,15 @@ static void info_pings(struct guest *gu, FILE *out)
 
 static void info_usernet_all(struct sim *s, FILE *out)
 {
+	char *argv[] = { "usernet", NULL };
 	int n = 0;
 
 	for (int i = 0; i < s->nnetdevs; i++) {
-		struct usernet *u = usernet_of(s->netdevs[i]);
+		const struct backend_cmd *bc = netdev_cmd(s->netdevs[i], "info usernet");
 
-		if (u != NULL) {
+		if (bc != NULL) {
 			n++;
-			usernet_info(u, out);
+			bc->run(s->netdevs[i], 1, argv, false, out, NULL);
 		}
 	}
 	if (n == 0)
@@ -511,36 +512,30 @@ static int cmd_udp(struct cmd_ctx *c, int argc, char **argv)
 			      (uint32_t)size, vals[4], c->err);
 }
 
-/* hostfwd_add [NETDEV] RULE, hostfwd_remove [NETDEV] RULE (QEMU's HMP). */
-static int cmd_hostfwd(struct cmd_ctx *c, int argc, char **argv)
+/* A back-end's command, [NETDEV] ARGS: the named netdev, or the first
+ * whose back-end answers it (hostfwd_add RULE, as QEMU's HMP). */
+static int cmd_backend(struct cmd_ctx *c, int argc, char **argv)
 {
-	bool add = strcmp(argv[0], "hostfwd_add") == 0;
-	struct usernet *u = NULL;
-	const char *rule;
+	const struct backend_cmd *bc = NULL;
+	struct netdev *nd = NULL;
 
 	if (argc == 3) {
-		struct netdev *nd = netdev_from_node(graph_find_node(c->s->g, argv[1]));
-
-		if ((u = usernet_of(nd)) == NULL)
-			return errf(c->err, "%s: no user netdev named '%s'", argv[0], argv[1]);
+		nd = netdev_from_node(graph_find_node(c->s->g, argv[1]));
+		if ((bc = netdev_cmd(nd, argv[0])) == NULL)
+			return errf(c->err, "%s: no %s netdev named '%s'", argv[0],
+				    backend_cmd_type(argv[0]), argv[1]);
+		argv[1] = argv[0];
+		argv++;
+		argc--;
 	} else {
-		for (int i = 0; i < c->s->nnetdevs && u == NULL; i++)
-			u = usernet_of(c->s->netdevs[i]);
-		if (u == NULL)
-			return errf(c->err, "%s: the topology has no user netdev", argv[0]);
+		for (int i = 0; i < c->s->nnetdevs && bc == NULL; i++)
+			if ((bc = netdev_cmd(c->s->netdevs[i], argv[0])) != NULL)
+				nd = c->s->netdevs[i];
+		if (bc == NULL)
+			return errf(c->err, "%s: the topology has no %s netdev", argv[0],
+				    backend_cmd_type(argv[0]));
 	}
-	rule = argv[argc - 1];
-	if (c->check) {
-		struct user_hostfwd f;
-		char e[ERRLEN];
-
-		if ((add ? usernet_parse_hostfwd(rule, &f, e) :
-			   usernet_parse_hostfwd_remove(rule, &f, e)) < 0)
-			return errf(c->err, "%s: %s", argv[0], e);
-		return 0;
-	}
-	return add ? usernet_hostfwd_add(u, rule, c->out, c->err) :
-		     usernet_hostfwd_remove(u, rule, c->out, c->err);
+	return bc->run(nd, argc, argv, c->check, c->out, c->err);
 }
 
 /* ADDRESS:PORT */
@@ -930,9 +925,9 @@ static const struct cmd commands[] = {
 	  "tables, ARP caches, ping results",
 	  cmd_info },
 	{ "hostfwd_add", 1, 2, false, "hostfwd_add [NETDEV] [tcp|udp]:[haddr]:hport-[gaddr]:gport",
-	  "forwards a host port into a user netdev's network (QEMU hostfwd_add)", cmd_hostfwd },
+	  "forwards a host port into a user netdev's network (QEMU hostfwd_add)", cmd_backend },
 	{ "hostfwd_remove", 1, 2, false, "hostfwd_remove [NETDEV] [tcp|udp]:[haddr]:hport",
-	  "removes a host forward (QEMU hostfwd_remove)", cmd_hostfwd },
+	  "removes a host forward (QEMU hostfwd_remove)", cmd_backend },
 	{ "set_link", 2, 2, false, "set_link PORT on|off", "brings a port's link up or down (QEMU set_link)",
 	  cmd_set_link },
 	{ "impair", 1, -1, false, "impair PORT [dir=out|in|both] KEY=VALUE... | impair PORT clear",

@@ -24,11 +24,10 @@
  * loss in %. Words (up, down, none, MACs, port names) compare with == and !=.
  */
 #include "sim.h"
+#include "field.h"
 #include "util.h"
 #include "../backends/netdev.h"
-#include "../backends/user.h"
 #include "../guest/kernel.h"
-#include "../backends/vdeserver.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -38,53 +37,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct value {
-	bool numeric;
-	double num;
-	char str[8192];         /* text values: a command's output is matched in its first 8 KiB */
-};
-
-static void set_num(struct value *v, double n)
-{
-	v->numeric = true;
-	v->num = n;
-	if (n == floor(n) && fabs(n) < 1e15)
-		snprintf(v->str, sizeof(v->str), "%.0f", n);
-	else
-		snprintf(v->str, sizeof(v->str), "%.3f", n);
-}
-
-static void set_str(struct value *v, const char *s)
-{
-	size_t n = 0;
-
-	v->numeric = false;
-	while (n < sizeof(v->str) - 1 && s[n] != '\0') {
-		/* One line in reports: control characters become spaces. */
-		v->str[n] = (unsigned char)s[n] < 32 ? ' ' : s[n];
-		n++;
-	}
-	v->str[n] = '\0';
-}
-
 static int ping_field(struct ping *p, const char *f, struct value *v, char *err)
 {
 	double avg = p && p->received ? (double)p->rtt_sum / p->received / 1e6 : 0;
 
 	if (strcmp(f, "sent") == 0)
-		set_num(v, p ? p->sent : 0);
+		value_num(v, p ? p->sent : 0);
 	else if (strcmp(f, "received") == 0)
-		set_num(v, p ? p->received : 0);
+		value_num(v, p ? p->received : 0);
 	else if (strcmp(f, "loss") == 0)
-		set_num(v, p && p->sent ? 100.0 * (p->sent - p->received) / p->sent : 100);
+		value_num(v, p && p->sent ? 100.0 * (p->sent - p->received) / p->sent : 100);
 	else if (strcmp(f, "dups") == 0)
-		set_num(v, p ? p->dups : 0);
+		value_num(v, p ? p->dups : 0);
 	else if (strcmp(f, "rtt_min") == 0)
-		set_num(v, p ? (double)p->rtt_min / 1e6 : 0);
+		value_num(v, p ? (double)p->rtt_min / 1e6 : 0);
 	else if (strcmp(f, "rtt_max") == 0)
-		set_num(v, p ? (double)p->rtt_max / 1e6 : 0);
+		value_num(v, p ? (double)p->rtt_max / 1e6 : 0);
 	else if (strcmp(f, "rtt_avg") == 0)
-		set_num(v, avg);
+		value_num(v, avg);
 	else
 		return errf(err, "unknown ping field '%s' (sent, received, loss, dups, rtt_min, "
 				 "rtt_avg, rtt_max)", f);
@@ -123,11 +93,11 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		const char *f = rest + 4;
 
 		if (strcmp(f, "sent") == 0)
-			set_num(v, (double)gu->st.udp_sent);
+			value_num(v, (double)gu->st.udp_sent);
 		else if (strcmp(f, "received") == 0)
-			set_num(v, (double)gu->st.udp_received);
+			value_num(v, (double)gu->st.udp_received);
 		else if (strcmp(f, "echoed") == 0)
-			set_num(v, (double)gu->st.udp_echoed);
+			value_num(v, (double)gu->st.udp_echoed);
 		else
 			return errf(err, "unknown udp field '%s' (sent, received, echoed)", f);
 		return 0;
@@ -144,7 +114,7 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		if (parse_ipv4(addr, &ip) < 0)
 			return errf(err, "'%s' is not an IPv4 address", addr);
 		e = check ? NULL : guest_arp_lookup(gu, ip);
-		set_str(v, e ? fmt_mac(e->mac, mac) : "none");
+		value_str(v, e ? fmt_mac(e->mac, mac) : "none");
 		return 0;
 	}
 	if (strcmp(rest, "ip") == 0 || strncmp(rest, "ip.", 3) == 0) {
@@ -153,14 +123,14 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 
 		if (nic == NULL)
 			return errf(err, "%s has no NIC %s", gu->node.name, rest + 3);
-		set_str(v, nic->ip ? fmt_ipv4(nic->ip, a) : "none");
+		value_str(v, nic->ip ? fmt_ipv4(nic->ip, a) : "none");
 		return 0;
 	}
 	if (strcmp(rest, "gateway") == 0 || strcmp(rest, "gw") == 0 || strcmp(rest, "dns") == 0) {
 		uint32_t a = rest[0] == 'd' ? gu->dns : gu->gateway;
 		char b[16];
 
-		set_str(v, a ? fmt_ipv4(a, b) : "none");
+		value_str(v, a ? fmt_ipv4(a, b) : "none");
 		return 0;
 	}
 	if (strncmp(rest, "dhcp.", 5) == 0) {
@@ -177,9 +147,9 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 					 "acks, renewals, discovers, requests, naks, t1, t2, bootfile, tftp_server, "
 					 "next_server)", rest + 5);
 		if (isdigit((unsigned char)b[0]) && strchr(b, '.') == NULL)
-			set_num(v, strtod(b, NULL));
+			value_num(v, strtod(b, NULL));
 		else
-			set_str(v, b);
+			value_str(v, b);
 		return 0;
 	}
 	if (strncmp(rest, "tcp[", 4) == 0) {
@@ -206,7 +176,7 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		}
 		c = tcp_find(gu, (int)id);
 		if (c == NULL) {
-			set_str(v, "none");
+			value_str(v, "none");
 			return 0;
 		}
 		if (tcp_field(c, close + 2, b, sizeof(b)) < 0)
@@ -214,11 +184,11 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		if (strcmp(close + 2, "rx") == 0) {
 			size_t bl = strlen(b);
 
-			set_str(v, bl > 63 ? b + bl - 63 : b);
+			value_str(v, bl > 63 ? b + bl - 63 : b);
 		} else if (isdigit((unsigned char)b[0]) && strchr(b, ':') == NULL) {
-			set_num(v, strtod(b, NULL));
+			value_num(v, strtod(b, NULL));
 		} else {
-			set_str(v, b);
+			value_str(v, b);
 		}
 		return 0;
 	}
@@ -229,7 +199,7 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		if (close == NULL || close[1] != '\0' || close - rest - 8 >= (long)sizeof(name))
 			return errf(err, "expected %s.resolve[NAME]", gu->node.name);
 		snprintf(name, sizeof(name), "%.*s", (int)(close - rest - 8), rest + 8);
-		set_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
+		value_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
 		return 0;
 	}
 	if (gu->kern != NULL) {
@@ -240,9 +210,9 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 
 			if (!check && n > 7 && strcmp(rest + n - 7, ".status") == 0 &&
 			    strcmp(b, "none") != 0)
-				set_num(v, atof(b));
+				value_num(v, atof(b));
 			else
-				set_str(v, check ? "none" : b);
+				value_str(v, check ? "none" : b);
 			return 0;
 		}
 	}
@@ -255,29 +225,29 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 static int port_value(struct port *p, const char *f, struct value *v, char *err)
 {
 	if (strcmp(f, "rx_frames") == 0)
-		set_num(v, (double)p->st.rx_frames);
+		value_num(v, (double)p->st.rx_frames);
 	else if (strcmp(f, "rx_bytes") == 0)
-		set_num(v, (double)p->st.rx_bytes);
+		value_num(v, (double)p->st.rx_bytes);
 	else if (strcmp(f, "tx_frames") == 0)
-		set_num(v, (double)p->st.tx_frames);
+		value_num(v, (double)p->st.tx_frames);
 	else if (strcmp(f, "tx_bytes") == 0)
-		set_num(v, (double)p->st.tx_bytes);
+		value_num(v, (double)p->st.tx_bytes);
 	else if (strcmp(f, "link") == 0)
-		set_str(v, port_link_up(p) ? "up" : "down");
+		value_str(v, port_link_up(p) ? "up" : "down");
 	else if (strcmp(f, "queue") == 0)
-		set_num(v, port_queue_len(p));
+		value_num(v, port_queue_len(p));
 	else if (strcmp(f, "drops") == 0) {
 		uint64_t t = 0;
 
 		for (int i = 0; i < DROP_REASON_COUNT; i++)
 			t += p->st.drops[i];
-		set_num(v, (double)t);
+		value_num(v, (double)t);
 	} else if (strncmp(f, "drops.", 6) == 0) {
 		int r = drop_reason_parse(f + 6);
 
 		if (r < 0)
 			return errf(err, "unknown drop reason '%s'", f + 6);
-		set_num(v, (double)p->st.drops[r]);
+		value_num(v, (double)p->st.drops[r]);
 	} else if (strncmp(f, "stp.", 4) == 0) {
 		struct bridge *b = bridge_from_node(p->node);
 		const struct stp_port *sp;
@@ -287,19 +257,19 @@ static int port_value(struct port *p, const char *f, struct value *v, char *err)
 			return errf(err, "%s is not a port of a bridge with stp = on", p->name);
 		sp = &((struct bport *)p->priv)->sp;
 		if (strcmp(k, "state") == 0)
-			set_str(v, stp_state_name(sp->state));
+			value_str(v, stp_state_name(sp->state));
 		else if (strcmp(k, "role") == 0)
-			set_str(v, stp_role_name(sp->role));
+			value_str(v, stp_role_name(sp->role));
 		else if (strcmp(k, "bpdus_rx") == 0)
-			set_num(v, (double)sp->bpdus_rx);
+			value_num(v, (double)sp->bpdus_rx);
 		else if (strcmp(k, "bpdus_tx") == 0)
-			set_num(v, (double)sp->bpdus_tx);
+			value_num(v, (double)sp->bpdus_tx);
 		else if (strcmp(k, "tcns_rx") == 0)
-			set_num(v, (double)sp->tcns_rx);
+			value_num(v, (double)sp->tcns_rx);
 		else if (strcmp(k, "tcns_tx") == 0)
-			set_num(v, (double)sp->tcns_tx);
+			value_num(v, (double)sp->tcns_tx);
 		else if (strcmp(k, "transitions") == 0)
-			set_num(v, (double)sp->transitions);
+			value_num(v, (double)sp->transitions);
 		else
 			return errf(err, "unknown port STP value '%s' (state, role, bpdus_rx, bpdus_tx, "
 					 "tcns_rx, tcns_tx, transitions)", k);
@@ -308,17 +278,17 @@ static int port_value(struct port *p, const char *f, struct value *v, char *err)
 		const char *k = f + 7;
 
 		if (strcmp(k, "lost") == 0)
-			set_num(v, (double)is->lost);
+			value_num(v, (double)is->lost);
 		else if (strcmp(k, "burst_lost") == 0)
-			set_num(v, (double)is->burst_lost);
+			value_num(v, (double)is->burst_lost);
 		else if (strcmp(k, "bursts") == 0)
-			set_num(v, (double)is->bursts);
+			value_num(v, (double)is->bursts);
 		else if (strcmp(k, "duplicated") == 0)
-			set_num(v, (double)is->duplicated);
+			value_num(v, (double)is->duplicated);
 		else if (strcmp(k, "corrupted") == 0)
-			set_num(v, (double)is->corrupted);
+			value_num(v, (double)is->corrupted);
 		else if (strcmp(k, "reordered") == 0)
-			set_num(v, (double)is->reordered);
+			value_num(v, (double)is->reordered);
 		else
 			return errf(err, "unknown impairment counter '%s' (lost, burst_lost, bursts, "
 					 "duplicated, corrupted, reordered)", k);
@@ -353,9 +323,9 @@ static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool che
 			 * name: a placeholder of the right type. */
 			if (strcmp(k, "root") == 0 || strcmp(k, "root_port") == 0 ||
 			    strcmp(k, "topology_change") == 0)
-				set_str(v, "none");
+				value_str(v, "none");
 			else if (strcmp(k, "root_cost") == 0 || strcmp(k, "tc_count") == 0)
-				set_num(v, 0);
+				value_num(v, 0);
 			else
 				return errf(err, "unknown STP value '%s' (root, root_port, root_cost, "
 						 "tc_count, topology_change)", k);
@@ -370,15 +340,15 @@ static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool che
 				if (s->bridges[i]->stp != NULL &&
 				    s->bridges[i]->stp->bridge_id == st->root_id)
 					snprintf(id, sizeof(id), "%s", s->bridges[i]->node.name);
-			set_str(v, id);
+			value_str(v, id);
 		} else if (strcmp(k, "root_port") == 0) {
-			set_str(v, st->root_port < 0 ? "none" : b->node.ports[st->root_port]->name);
+			value_str(v, st->root_port < 0 ? "none" : b->node.ports[st->root_port]->name);
 		} else if (strcmp(k, "root_cost") == 0) {
-			set_num(v, st->root_cost);
+			value_num(v, st->root_cost);
 		} else if (strcmp(k, "tc_count") == 0) {
-			set_num(v, (double)st->tc_count);
+			value_num(v, (double)st->tc_count);
 		} else if (strcmp(k, "topology_change") == 0) {
-			set_str(v, st->tc ? "yes" : "no");
+			value_str(v, st->tc ? "yes" : "no");
 		} else {
 			return errf(err, "unknown STP value '%s' (root, root_port, root_cost, "
 					 "tc_count, topology_change)", k);
@@ -406,26 +376,26 @@ static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool che
 		if (parse_mac(inner, mac) < 0)
 			return errf(err, "'%s' is not a MAC address", inner);
 		if (!check && fdb_get(b->fdb, mac_to_u64(mac), (uint16_t)vid, loop_now(s->loop), &e))
-			set_str(v, b->node.ports[e.port]->name);
+			value_str(v, b->node.ports[e.port]->name);
 		else
-			set_str(v, "none");
+			value_str(v, "none");
 		return 0;
 	}
 	if (strcmp(f, "fdb.size") == 0) {
 		struct fdb_entry *snap;
 
-		set_num(v, check ? 0 : fdb_snapshot(b->fdb, loop_now(s->loop), &snap));
+		value_num(v, check ? 0 : fdb_snapshot(b->fdb, loop_now(s->loop), &snap));
 		if (!check)
 			free(snap);
 		return 0;
 	}
 	if (strcmp(f, "flooded") == 0) {
-		set_num(v, (double)(b->st.flooded_unknown + b->st.flooded_bcast + b->st.flooded_mcast));
+		value_num(v, (double)(b->st.flooded_unknown + b->st.flooded_bcast + b->st.flooded_mcast));
 		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
 		if (strcmp(f, counters[i].name) == 0) {
-			set_num(v, (double)*(const uint64_t *)(const void *)((const char *)&b->st +
+			value_num(v, (double)*(const uint64_t *)(const void *)((const char *)&b->st +
 									     counters[i].off));
 			return 0;
 		}
@@ -461,82 +431,30 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 		return errf(err, "'%s': no node or port named '%s'", lhs, name);
 	if (guest_from_node(n) != NULL)
 		return guest_value(s, guest_from_node(n), dot + 1, check, v, err);
-	if (strncmp(dot + 1, "vde", 3) == 0 && (dot[4] == '.' || dot[4] == '[')) {
-		struct vdeserver *vs = vdeserver_of(s, n);
-		char b[160];
-		uint64_t c;
+	{
+		/* NODE.EXT.NAME or NODE.EXT[...]: a value of what is attached to
+		 * the node (its served VDE switch). */
+		size_t pl = strcspn(dot + 1, ".[");
+		char ext[16];
 
-		if (vs == NULL)
-			return errf(err, "'%s': %s serves no VDE switch (vde = DIR)", lhs, name);
-		if (dot[4] == '.') {
-			if (vdeserver_counter(vs, dot + 5, &c) < 0)
-				return errf(err, "unknown VDE value '%s' (clients, connects, pauses, "
-						 "disconnects, refused, bad_requests, silent, limited)",
-					    dot + 5);
-			set_num(v, check ? 0 : (double)c);
-			return 0;
+		if (dot[1 + pl] != '\0' && pl < sizeof(ext)) {
+			struct node_ext *x;
+
+			snprintf(ext, sizeof(ext), "%.*s", (int)pl, dot + 1);
+			x = node_ext_named(n, ext);
+			if (x != NULL && x->ops->value != NULL)
+				return x->ops->value(x, dot + 1 + pl, check, v, err);
+			if (strcmp(ext, "vde") == 0)
+				return errf(err, "'%s': %s serves no VDE switch (vde = DIR)", lhs,
+					    name);
 		}
-		if (vdeserver_port_field(vs, dot + 4, b, sizeof(b)) < 0)
-			return errf(err, "expected %s.vde[PORT].state|client|rx_frames|tx_frames",
-				    name);
-		if (check)
-			set_str(v, "none");
-		else if (b[0] >= '0' && b[0] <= '9')
-			set_num(v, atof(b));
-		else
-			set_str(v, b);
-		return 0;
 	}
 	if (bridge_from_node(n) != NULL)
 		return bridge_value(s, bridge_from_node(n), dot + 1, check, v, err);
-	if (netdev_from_node(n) != NULL) {
-		struct netdev *nd = netdev_from_node(n);
-		uint64_t c;
-
-		if (strcmp(dot + 1, "state") == 0) {
-			set_str(v, netdev_state_name(nd->state));
-			return 0;
-		}
-		if (usernet_of(nd) != NULL && strcmp(dot + 1, "leases") == 0) {
-			set_num(v, usernet_of(nd)->nleases);
-			return 0;
-		}
-		if (usernet_of(nd) != NULL && strncmp(dot + 1, "lease[", 6) == 0) {
-			struct usernet *u = usernet_of(nd);
-			const char *close = strchr(dot + 1, ']');
-			uint8_t mac[6];
-			char m[32], a[16];
-
-			if (close == NULL || close[1] != '\0' || close - dot - 7 >= (long)sizeof(m))
-				return errf(err, "expected %s.lease[MAC]", name);
-			snprintf(m, sizeof(m), "%.*s", (int)(close - dot - 7), dot + 7);
-			if (parse_mac(m, mac) < 0)
-				return errf(err, "'%s' is not a MAC address", m);
-			set_str(v, "none");
-			for (int i = 0; i < u->nleases; i++)
-				if (memcmp(u->leases[i].mac, mac, 6) == 0)
-					set_str(v, inet_ntop(AF_INET, &u->leases[i].ip, a, sizeof(a)));
-			return 0;
-		}
-		if (netdev_counter(nd, dot + 1, &c) == 0) {
-			set_num(v, (double)c);
-			return 0;
-		}
-		{
-			/* The names from the one counter table netdev.c keeps. */
-			char names[512] = "state";
-			size_t off = strlen(names);
-
-			for (size_t i = 0; netdev_counter_name(i) != NULL && off < sizeof(names); i++)
-				off += (size_t)snprintf(names + off, sizeof(names) - off, ", %s",
-							netdev_counter_name(i));
-			(void)lhs;
-			return errf(err, "netdev %s has no value '%s' (its port: %s.0): %s", name,
-				    dot + 1, name, names);
-		}
-	}
+	if (netdev_from_node(n) != NULL)
+		return netdev_value(netdev_from_node(n), dot + 1, v, err);
 	if (hub_from_node(n) != NULL && strcmp(dot + 1, "flooded") == 0) {
-		set_num(v, (double)hub_from_node(n)->flooded);
+		value_num(v, (double)hub_from_node(n)->flooded);
 		return 0;
 	}
 	return errf(err, "'%s': %s has no value '%s' (its ports: %s.1, ...)", lhs, name, dot + 1,
@@ -551,19 +469,19 @@ static int parse_rhs(const char *s, struct value *v)
 	if (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))) {
 		d = strtod(s, &end);
 		if (*end == '\0' || strcmp(end, "ms") == 0 || strcmp(end, "%") == 0) {
-			set_num(v, d);
+			value_num(v, d);
 			return 0;
 		}
 		if (strcmp(end, "us") == 0) {
-			set_num(v, d / 1000);
+			value_num(v, d / 1000);
 			return 0;
 		}
 		if (strcmp(end, "s") == 0) {
-			set_num(v, d * 1000);
+			value_num(v, d * 1000);
 			return 0;
 		}
 	}
-	set_str(v, s);
+	value_str(v, s);
 	return 0;
 }
 

@@ -141,6 +141,17 @@ void graph_free(struct graph *g)
 {
 	if (g == NULL)
 		return;
+	/* Extensions first: they may still reach into their owners' links. */
+	for (int i = 0; i < g->nnodes; i++) {
+		struct node *n = g->nodes[i];
+
+		while (n->ext != NULL) {
+			struct node_ext *x = n->ext;
+
+			n->ext = x->next;
+			x->ops->free(x);
+		}
+	}
 	for (int i = 0; i < g->nlinks; i++) {
 		struct link *l = g->links[i];
 
@@ -189,6 +200,37 @@ void node_init(struct node *n, struct graph *g, const struct node_ops *ops,
 	}
 	g->nodes[g->nnodes++] = n;
 	strmap_put(&g->node_names, n->name, n);
+	n->ext = NULL;
+	if (g->node_added != NULL)
+		g->node_added(g->node_added_ctx, n);
+}
+
+void node_ext_add(struct node *n, struct node_ext *x, int line)
+{
+	struct node_ext **pp = &n->ext;
+
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	x->owner = n;
+	x->line = line;
+	x->next = NULL;
+	*pp = x;
+}
+
+struct node_ext *node_ext_find(const struct node *n, const struct node_ext_ops *ops)
+{
+	for (struct node_ext *x = n->ext; x != NULL; x = x->next)
+		if (x->ops == ops)
+			return x;
+	return NULL;
+}
+
+struct node_ext *node_ext_named(const struct node *n, const char *name)
+{
+	for (struct node_ext *x = n->ext; x != NULL; x = x->next)
+		if (strcmp(x->ops->name, name) == 0)
+			return x;
+	return NULL;
 }
 
 struct node *graph_find_node(struct graph *g, const char *name)

@@ -177,6 +177,42 @@ struct node_ops {
 	void (*describe)(struct node *n, char *buf, size_t len);
 };
 
+/*
+ * Something attached to a node from outside the engine, such as the VDE
+ * switch a hub or bridge serves. The layers above reach it only through
+ * these ops: they open, describe, report and free every extension of every
+ * node without knowing what it is. All ops but free are optional.
+ */
+struct node_ext;
+struct json_t;
+struct value;
+
+struct node_ext_ops {
+	const char *name;       /* the prefix of its values: "vde" in br0.vde.clients */
+	/* Load time: the topology is whole; -1 with err and *line. */
+	int (*check)(struct node_ext *x, int *line, char *err);
+	/* Real resources; -1 with err: exit status 3. */
+	int (*open)(struct node_ext *x, char *err);
+	void (*close)(struct node_ext *x);
+	void (*free)(struct node_ext *x);
+	/* One line for info and the UI. */
+	void (*describe)(struct node_ext *x, char *buf, size_t len);
+	/* Its keys in the owner's object of the report. */
+	void (*report)(struct node_ext *x, struct json_t *obj);
+	/* A value named after the prefix ("clients", "[2].state"); check: the
+	 * name's form only, with a placeholder of the right type. 0, or -1
+	 * with err. */
+	int (*value)(struct node_ext *x, const char *name, bool check, struct value *v,
+		     char *err);
+};
+
+struct node_ext {
+	const struct node_ext_ops *ops;
+	struct node *owner;
+	struct node_ext *next;
+	int line;               /* where the topology asked for it */
+};
+
 struct node {
 	const struct node_ops *ops;
 	struct graph *g;
@@ -184,7 +220,15 @@ struct node {
 	int line;               /* where the topology declared it */
 	struct port **ports;
 	int nports, portcap;
+	struct node_ext *ext;   /* attached extensions, in the order they came */
 };
+
+/* Attaches x (ops set) to n, last. */
+void node_ext_add(struct node *n, struct node_ext *x, int line);
+/* n's extension with these ops, or NULL. */
+struct node_ext *node_ext_find(const struct node *n, const struct node_ext_ops *ops);
+/* n's extension whose ops are named name, or NULL. */
+struct node_ext *node_ext_named(const struct node *n, const char *name);
 
 /* What the trace records for every decision, one record per frame per hop. */
 enum decision {
@@ -249,6 +293,10 @@ struct graph {
 	 * client that joins a served VDE switch at run time. */
 	void (*port_added)(void *ctx, struct port *p);
 	void *port_added_ctx;
+	/* Told about every node made, right after node_init: the layer that
+	 * keeps lists of nodes by kind learns of the ones made below it. */
+	void (*node_added)(void *ctx, struct node *n);
+	void *node_added_ctx;
 	uint64_t frames_delivered;
 };
 

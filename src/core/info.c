@@ -6,7 +6,6 @@
 #include "sim.h"
 #include "util.h"
 #include "../backends/netdev.h"
-#include "../backends/vdeserver.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -55,16 +54,18 @@ static void describe_peer(struct port *p, FILE *out)
 	fputc('\n', out);
 }
 
-/* A hub's or bridge's VDE switch, if it serves one. */
+/* What is attached to a hub or bridge (the VDE switch it serves), a line each. */
 static void info_vde(struct sim *s, struct node *n, FILE *out)
 {
-	struct vdeserver *v = vdeserver_of(s, n);
 	char buf[256];
 
-	if (v == NULL)
-		return;
-	vdeserver_describe(v, buf, sizeof(buf));
-	fprintf(out, "  %s\n", buf);
+	(void)s;
+	for (struct node_ext *x = n->ext; x != NULL; x = x->next) {
+		if (x->ops->describe == NULL)
+			continue;
+		x->ops->describe(x, buf, sizeof(buf));
+		fprintf(out, "  %s\n", buf);
+	}
 }
 
 void info_network(struct sim *s, FILE *out)

@@ -6,7 +6,6 @@
 #include "sim.h"
 #include "util.h"
 #include "../backends/netdev.h"
-#include "../backends/vdeserver.h"
 #include "../guest/kernel.h"
 
 #include <jansson.h>
@@ -20,6 +19,37 @@ static json_t *jmac(const uint8_t mac[6])
 	char buf[18];
 
 	return json_string(fmt_mac(mac, buf));
+}
+
+/* A table of values (field.h) into o, one key each: counters as integers,
+ * text as strings ("none" as null). */
+static void fields_json(json_t *o, const struct field *t, size_t n, const void *obj)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct value v;
+
+		if (t[i].flags & FIELD_NOREPORT)
+			continue;
+		if (t[i].type == FIELD_TYPE_U64) {
+			json_object_set_new(o, t[i].name, json_integer((json_int_t)field_u64(&t[i], obj)));
+			continue;
+		}
+		field_get(&t[i], obj, &v);
+		if (v.numeric)
+			json_object_set_new(o, t[i].name, v.num == (double)(json_int_t)v.num ?
+					    json_integer((json_int_t)v.num) : json_real(v.num));
+		else
+			json_object_set_new(o, t[i].name, strcmp(v.str, "none") ?
+					    json_string(v.str) : json_null());
+	}
+}
+
+/* What is attached to a node (a served VDE switch) adds its own keys. */
+static void report_ext(struct node *n, json_t *o)
+{
+	for (struct node_ext *x = n->ext; x != NULL; x = x->next)
+		if (x->ops->report != NULL)
+			x->ops->report(x, o);
 }
 
 static json_t *port_json(struct port *p)
@@ -93,8 +123,7 @@ static json_t *bridge_json(struct sim *s, struct bridge *b)
 	uint32_t n = fdb_snapshot(b->fdb, now, &v);
 
 	json_object_set_new(o, "name", json_string(b->node.name));
-	if (vdeserver_of(s, &b->node) != NULL)
-		vdeserver_report(vdeserver_of(s, &b->node), o);
+	report_ext(&b->node, o);
 	json_object_set_new(o, "ageing_ms", json_integer((json_int_t)(fdb_ageing(b->fdb) / NS_PER_MS)));
 	json_object_set_new(o, "max_entries", json_integer(fdb_max(b->fdb)));
 	json_object_set_new(o, "entries", json_integer(n));
@@ -259,7 +288,8 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 static json_t *netdev_json(struct netdev *nd)
 {
 	json_t *o = json_object(), *c = json_object();
-	const char *name;
+	const struct field *fields;
+	size_t nfields;
 
 	json_object_set_new(o, "name", json_string(nd->node.name));
 	json_object_set_new(o, "type", json_string(nd->ops ? nd->ops->type : ""));
@@ -273,12 +303,8 @@ static json_t *netdev_json(struct netdev *nd)
 			    json_null());
 	json_object_set_new(o, "error", nd->error[0] ? json_string(nd->error) : json_null());
 	json_object_set_new(o, "since_ms", json_integer((json_int_t)(nd->since / NS_PER_MS)));
-	for (size_t i = 0; (name = netdev_counter_name(i)) != NULL; i++) {
-		uint64_t v = 0;
-
-		netdev_counter(nd, name, &v);
-		json_object_set_new(c, name, json_integer((json_int_t)v));
-	}
+	fields = netdev_fields(&nfields);
+	fields_json(c, fields, nfields, nd);
 	json_object_set_new(o, "counters", c);
 	if (nd->ops != NULL && nd->ops->report != NULL)
 		nd->ops->report(nd, o);
@@ -332,8 +358,7 @@ int report_write(struct sim *s, const char *path, char *err)
 		for (int j = 0; j < s->hubs[i]->node.nports; j++)
 			json_array_append_new(ports, json_string(s->hubs[i]->node.ports[j]->name));
 		json_object_set_new(h, "ports", ports);
-		if (vdeserver_of(s, &s->hubs[i]->node) != NULL)
-			vdeserver_report(vdeserver_of(s, &s->hubs[i]->node), h);
+		report_ext(&s->hubs[i]->node, h);
 		json_array_append_new(arr, h);
 	}
 	json_object_set_new(root, "hubs", arr);

@@ -7,7 +7,6 @@
 #include "util.h"
 #include "../os/host.h"
 #include "../backends/netdev.h"
-#include "../backends/vdeserver.h"
 #include "../guest/kernel.h"
 
 #include <inttypes.h>
@@ -29,6 +28,19 @@ static void sim_node_event(void *ctx, const char *who, const char *msg)
 	fflush(s->out);
 }
 
+/* Netdevs are made by the loader and, at run time, by back-ends (a client
+ * joining a served VDE switch): the list learns of both here. */
+static void sim_node_added(void *ctx, struct node *n)
+{
+	struct sim *s = ctx;
+
+	if (netdev_from_node(n) != NULL) {
+		s->netdevs = xreallocarray(s->netdevs, (size_t)s->nnetdevs + 1,
+					   sizeof(*s->netdevs));
+		s->netdevs[s->nnetdevs++] = netdev_from_node(n);
+	}
+}
+
 struct sim *sim_new(uint64_t seed)
 {
 	struct sim *s = xcalloc(1, sizeof(*s));
@@ -41,6 +53,8 @@ struct sim *sim_new(uint64_t seed)
 	s->show_time = true;
 	s->g->event = sim_node_event;
 	s->g->event_ctx = s;
+	s->g->node_added = sim_node_added;
+	s->g->node_added_ctx = s;
 	return s;
 }
 
@@ -54,9 +68,6 @@ void sim_free(struct sim *s)
 		free(s->flaps[i]);
 	}
 	free(s->flaps);
-	for (int i = 0; i < s->nvdeservers; i++)
-		vdeserver_free(s->vdeservers[i]);
-	free(s->vdeservers);
 	for (int i = 0; i < s->nsteps; i++) {
 		loop_timer_disarm(s->loop, &s->steps[i].timer);
 		free(s->steps[i].cmd);
@@ -136,8 +147,11 @@ static void step_fire(void *arg)
 
 bool sim_is_real(const struct sim *s)
 {
-	if (s->nnetdevs > 0 || s->nvdeservers > 0)
+	if (s->nnetdevs > 0)
 		return true;
+	for (int i = 0; i < s->g->nnodes; i++)
+		if (s->g->nodes[i]->ext != NULL)
+			return true;
 	for (int i = 0; i < s->nguests; i++)
 		if (s->guests[i]->kern != NULL)
 			return true;
@@ -158,9 +172,10 @@ int sim_open(struct sim *s, char *err)
 		if (s->guests[i]->kern != NULL && kguest_open(s->guests[i], e) < 0)
 			return errf(err, "%s:%d: %s", s->path, s->guests[i]->node.line, e);
 	}
-	for (int i = 0; i < s->nvdeservers; i++) {
-		if (vdeserver_open(s->vdeservers[i], e) < 0)
-			return errf(err, "%s:%d: %s", s->path, vdeserver_line(s->vdeservers[i]), e);
+	for (int i = 0; i < s->g->nnodes; i++) {
+		for (struct node_ext *x = s->g->nodes[i]->ext; x != NULL; x = x->next)
+			if (x->ops->open != NULL && x->ops->open(x, e) < 0)
+				return errf(err, "%s:%d: %s", s->path, x->line, e);
 	}
 	for (int i = 0; i < nnetdevs; i++) {
 		if (netdev_open(s->netdevs[i], e) < 0)

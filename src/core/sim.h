@@ -51,7 +51,6 @@ struct expect_tally {
 };
 
 struct netdev;
-struct vdeserver;
 
 struct sim {
 	char *path;             /* the topology file */
@@ -68,8 +67,6 @@ struct sim {
 	int nbridges;
 	struct netdev **netdevs;
 	int nnetdevs;
-	struct vdeserver **vdeservers;  /* hubs and bridges served as VDE switches */
-	int nvdeservers;
 
 	struct step *steps;
 	int nsteps;

@@ -16,7 +16,6 @@
 #include "sim.h"
 #include "util.h"
 #include "../backends/netdev.h"
-#include "../backends/vdeserver.h"
 #include "../guest/kernel.h"
 
 #include <ctype.h>
@@ -287,9 +286,8 @@ static void section_header(struct loader *L, char *text, int line)
 			push_node((void ***)&L->s->hubs, &L->s->nhubs, h);
 			sc.node = &h->node;
 		} else if (sc.kind == SECT_NETDEV) {
-			struct netdev *nd = netdev_new(L->s, sc.name, line);
+			struct netdev *nd = netdev_new(L->s->g, sc.name, line);
 
-			push_node((void ***)&L->s->netdevs, &L->s->nnetdevs, nd);
 			sc.node = &nd->node;
 			L->netdevs = xreallocarray(L->netdevs, (size_t)L->nnetdevs + 1,
 						   sizeof(*L->netdevs));
@@ -583,7 +581,7 @@ static void speed_key(struct loader *L, uint64_t *speed, const char *v, int line
 static int vde_key(struct loader *L, struct node *n, const char *k, const char *v, int line)
 {
 	char err[ERRLEN];
-	int rc = vdeserver_key(L->s, n, k, v, line, err);
+	int rc = backend_node_key(n, k, v, line, err);
 
 	if (rc < 0)
 		lerr(L, line, "%s", err);
@@ -1068,14 +1066,17 @@ static void assign_macs(struct loader *L)
 
 static void resolve(struct loader *L)
 {
-	for (int i = 0; i < L->s->nvdeservers; i++) {
-		char err[ERRLEN];
-		int line;
-
-		if (vdeserver_check(L->s->vdeservers[i], &line, err) < 0)
-			lerr(L, line, "%s", err);
-	}
 	struct sim *s = L->s;
+
+	for (int i = 0; i < s->g->nnodes; i++) {
+		for (struct node_ext *x = s->g->nodes[i]->ext; x != NULL; x = x->next) {
+			char err[ERRLEN];
+			int line;
+
+			if (x->ops->check != NULL && x->ops->check(x, &line, err) < 0)
+				lerr(L, line, "%s", err);
+		}
+	}
 
 	assign_macs(L);
 	for (int i = 0; i < s->nguests; i++) {

@@ -6,9 +6,7 @@
  */
 #include "tui.h"
 #include "../backends/netdev.h"
-#include "../backends/vdeserver.h"
 #include "../guest/kernel.h"
-#include "../backends/user.h"
 
 #include <arpa/inet.h>
 
@@ -115,6 +113,29 @@ static attr_t link_attr(struct tui *t, const struct port *p)
 }
 
 /* The details of the selected node, as lines. */
+/* A back-end's own lines in a netdev's details (netdev.h). */
+struct details_lines {
+	struct netdev_lines o;
+	struct tui *t;
+	struct rect r;
+	int *y, end;
+};
+
+static void details_line(struct netdev_lines *o, enum netdev_line_style style, const char *text)
+{
+	struct details_lines *d = container_of(o, struct details_lines, o);
+	int *y = d->y;
+
+	if (*y >= d->end)
+		return;
+	if (style == NL_HEADING)
+		tui_printf((*y)++, d->r.x, d->r.w, tui_attr(d->t, C_HEADER), "%s", text);
+	else if (style == NL_DIM)
+		tui_printf((*y)++, d->r.x, d->r.w, tui_attr(d->t, C_DIM), "%s", text);
+	else
+		*y += tui_wrap(*y, d->r.x, d->r.w, d->end - *y, tui_attr(d->t, C_NORMAL), text);
+}
+
 static void details(struct tui *t, struct node *n, struct rect r)
 {
 	struct sim *s = tui_sim(t);
@@ -127,10 +148,12 @@ static void details(struct tui *t, struct node *n, struct rect r)
 	char ip[20], mac[18];
 
 #define LINE(attr, ...) do { if (y < end) tui_printf(y++, r.x, r.w, attr, __VA_ARGS__); } while (0)
-	if ((b != NULL || h != NULL) && vdeserver_of(s, n) != NULL) {
+	for (struct node_ext *x = n->ext; x != NULL; x = x->next) {
 		char vb[256];
 
-		vdeserver_describe(vdeserver_of(s, n), vb, sizeof(vb));
+		if (x->ops->describe == NULL)
+			continue;
+		x->ops->describe(x, vb, sizeof(vb));
 		LINE(tui_attr(t, C_UP), "%s", vb);
 	}
 	if (gu != NULL) {
@@ -288,7 +311,8 @@ static void details(struct tui *t, struct node *n, struct rect r)
 	} else if (netdev_from_node(n) != NULL) {
 		struct netdev *nd = netdev_from_node(n);
 		char st[400];
-		const char *name;
+		const struct field *fields;
+		size_t nfields;
 		attr_t sa = nd->state == ND_CONNECTED || nd->state == ND_OPEN ? tui_attr(t, C_UP) :
 			    nd->state == ND_LISTENING || nd->state == ND_CONNECTING ? a :
 			    tui_attr(t, C_DOWN);
@@ -311,43 +335,20 @@ static void details(struct tui *t, struct node *n, struct rect r)
 		LINE(a, "to outside   %" PRIu64, nd->port->st.rx_frames);
 		if (nd->last_rx != 0)
 			LINE(a, "last heard %.1fs ago", (double)(now - nd->last_rx) / 1e9);
-		if (usernet_of(nd) != NULL) {
-			struct usernet *u = usernet_of(nd);
-			char ln[160];
+		if (nd->ops != NULL && nd->ops->lines != NULL) {
+			struct details_lines dl = { { details_line }, t, r, &y, end };
 
-			LINE(hd, " forwards");
-			if (u->nhostfwds + u->nguestfwds == 0)
-				LINE(tui_attr(t, C_DIM), "(none)");
-			for (int i = 0; i < u->nhostfwds; i++) {
-				snprintf(ln, sizeof(ln), "host %s", u->hostfwds[i].text);
-				y += tui_wrap(y, r.x, r.w, end - y, a, ln);
-			}
-			for (int i = 0; i < u->nguestfwds; i++) {
-				snprintf(ln, sizeof(ln), "guest %s", u->guestfwds[i].text);
-				y += tui_wrap(y, r.x, r.w, end - y, a, ln);
-			}
-			LINE(hd, " DHCP leases");
-			if (u->nleases == 0)
-				LINE(tui_attr(t, C_DIM), "(none)");
-			for (int i = 0; i < u->nleases; i++) {
-				char m[18], ip4[16];
-
-				LINE(a, "%s %s", fmt_mac(u->leases[i].mac, m),
-				     inet_ntop(AF_INET, &u->leases[i].ip, ip4, sizeof(ip4)));
-			}
+			nd->ops->lines(nd, &dl.o);
 		}
 		LINE(hd, " counters");
-		for (size_t i = 0; (name = netdev_counter_name(i)) != NULL; i++) {
-			static const char *const fine[] = { "connects", "disconnects", "echoes",
-							    "tags_stripped", "padded", "dhcp_acks" };
-			bool bad = true;
-			uint64_t v = 0;
+		fields = netdev_fields(&nfields);
+		for (size_t i = 0; i < nfields; i++) {
+			uint64_t v = field_u64(&fields[i], nd);
+			bool always = i < 2 && !(nd->ops != NULL && nd->ops->peerless);
 
-			for (size_t k = 0; k < ARRAY_SIZE(fine); k++)
-				bad = bad && strcmp(name, fine[k]) != 0;
-			netdev_counter(nd, name, &v);
-			if (v > 0 || (i < 2 && usernet_of(nd) == NULL))
-				LINE(bad ? tui_attr(t, C_DROP) : a, "%-16s %" PRIu64, name, v);
+			if (v > 0 || always)
+				LINE(fields[i].flags & FIELD_GOOD ? a : tui_attr(t, C_DROP),
+				     "%-16s %" PRIu64, fields[i].name, v);
 		}
 	} else if (h != NULL) {
 		LINE(hd | A_BOLD, " hub %-*s", r.w - 5, n->name);

@@ -542,7 +542,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = fuzz_sim(TOPO, strlen(TOPO), NULL);
 	CHECK(s != NULL);
 	l = s->loop;
-	v = vdeserver_of(s, graph_find_node(s->g, "h"));
+	v = vdeserver_of(graph_find_node(s->g, "h"));
 	vdeserver_open_detached(v, data_socket);
 	memset(&m, 0, sizeof(m));
 	nconns = 0;
