@@ -12,7 +12,6 @@
  *    that arrive at the same instant leave in one sendmsg.
  */
 #include "netdev.h"
-#include "../core/sim.h"
 #include "../core/util.h"
 
 #include <arpa/inet.h>

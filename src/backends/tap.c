@@ -31,7 +31,6 @@
 #include "netdev.h"
 #include "../os/tapdev.h"
 #include "../os/host.h"
-#include "../core/sim.h"
 #include "../core/util.h"
 
 #include <errno.h>

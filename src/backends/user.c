@@ -16,7 +16,6 @@
  * both ways, hostfwd_add/_remove, `info usernet` and the DHCP leases.
  */
 #include "user.h"
-#include "../core/sim.h"
 #include "../core/util.h"
 
 #include <arpa/inet.h>

@@ -23,7 +23,6 @@
  * are read on the way out to keep the lease table.
  */
 #include "user.h"
-#include "../core/sim.h"
 #include "../core/util.h"
 
 #include <arpa/inet.h>

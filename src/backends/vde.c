@@ -16,7 +16,6 @@
  * that would block is a counted drop (peer_backlog), never a wait.
  */
 #include "netdev.h"
-#include "../core/sim.h"
 #include "../core/util.h"
 
 #include <errno.h>
