@@ -56,6 +56,7 @@ CORE_SRCS := \
 	src/guest/tcp.c \
 	src/guest/kernel.c \
 	src/backends/netdev.c \
+	src/backends/queue.c \
 	src/backends/sockio.c \
 	src/backends/socket.c \
 	src/backends/stream.c \

@@ -16,7 +16,7 @@
  * Both move the same framed stream over 127.0.0.1; the figure is frames/s
  * from the first frame to the last at the receiver.
  */
-#include "../src/backends/netdev.h"
+#include "../src/backends/sockio.h"
 #include "../src/core/sim.h"
 #include "../src/core/util.h"
 
@@ -167,7 +167,7 @@ static void gen_fire(void *arg)
 	struct loop *l = e->node.g->loop;
 
 	if (e->nd->state == ND_CONNECTED) {
-		while (e->left > 0 && e->nd->wqcount + 64 < e->nd->spec.queue) {
+		while (e->left > 0 && socknet_of(e->nd)->wq.len + 64 < e->nd->queue) {
 			struct frame *f = frame_alloc(e->node.g->pool, e->size);
 
 			if (f == NULL)
@@ -182,7 +182,7 @@ static void gen_fire(void *arg)
 		}
 	}
 	if (e->left > 0)
-		loop_timer_arm(l, &e->timer, loop_now(l) + (e->nd->wqcount > 256 ? 20 * NS_PER_US : 0));
+		loop_timer_arm(l, &e->timer, loop_now(l) + (socknet_of(e->nd)->wq.len > 256 ? 20 * NS_PER_US : 0));
 }
 
 static struct endpoint *setup(struct sim *s, const char *key, const char *val)
@@ -195,11 +195,10 @@ static struct endpoint *setup(struct sim *s, const char *key, const char *val)
 	s->out = fopen("/dev/null", "w");
 	node_init(&e->node, s->g, &ep_ops, "ep", 0);
 	e->port = port_new(&e->node, "0", 0, 100000);
-	e->nd = netdev_new(s, "sock", 0);
-	e->nd->ops = backend_find("socket");
+	e->nd = netdev_new(s->g, backend_find("socket"), "sock", 0);
 	if (e->nd->ops->configure(e->nd, &o, 1, &line, err) < 0)
 		fatal("%s", err);
-	e->nd->spec.reconnect = 10 * NS_PER_MS;
+	e->nd->reconnect = 10 * NS_PER_MS;
 	link_new(s->g, e->port, e->nd->port, 0, 0, 0, 0);
 	loop_set_clock(s->loop, LOOP_REAL);
 	if (netdev_open(e->nd, err) < 0)

@@ -12,9 +12,10 @@
  * As in QEMU: local is required unless remote is multicast, remote unless
  * local is an fd, and both have the same type.
  */
-#include "netdev.h"
+#include "sockio.h"
 #include "../core/util.h"
 
+#include <assert.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ static int dgram_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 			   char *err)
 {
 	struct dg_end local = { 0 }, remote = { 0 };
-	struct sock_spec *sp = &nd->spec;
+	struct sock_spec *sp = &socknet_of(nd)->spec;
 	bool mcast = false;
 	char e[ERRLEN];
 
@@ -55,16 +56,11 @@ static int dgram_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 				end->port = o[i].val;
 			else if (strcmp(f, "path") == 0)
 				end->path = o[i].val;
-			else if (strcmp(f, "str") == 0)
-				end->str = o[i].val;
 			else
-				return errf(err, "dgram: unknown option '%s' (%s.type, .host, .port, "
-						 ".path, .str)", k, end == &local ? "local" : "remote");
+				end->str = o[i].val;
 			continue;
 		}
-		return errf(err, "dgram: unknown option '%s' (known: local.type, local.host, "
-				 "local.port, local.path, local.str, remote.type, remote.host, "
-				 "remote.port, remote.path)", k);
+		assert(!"netdev_configure let only dgram_opts through");
 	}
 	*line = remote.line ? remote.line : local.line ? local.line : nd->node.line;
 	if (local.line && local.type == NULL) {
@@ -154,9 +150,15 @@ static int dgram_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 	return 0;
 }
 
+static const struct backend_opt dgram_opts[] = {
+	{ "local.type" }, { "local.host" }, { "local.port" }, { "local.path" }, { "local.str" },
+	{ "remote.type" }, { "remote.host" }, { "remote.port" }, { "remote.path" },
+	{ "remote.str" }, { NULL },
+};
+
 const struct backend_ops backend_dgram = {
 	.type = "dgram",
-	.options = "local.type, local.host, local.port, local.path, local.str, remote.type, "
-		   "remote.host, remote.port, remote.path",
+	.opts = dgram_opts,
 	.configure = dgram_configure,
+	SOCKIO_OPS,
 };

@@ -8,6 +8,7 @@
 #include "../core/util.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -70,7 +71,27 @@ const char *backend_cmd_type(const char *name)
 
 const char *backend_names(void)
 {
-	return "socket, stream, dgram, user, vde, tap, bridge";
+	static char names[256];
+
+	if (names[0] == '\0') {
+		size_t off = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(backend_table) && off < sizeof(names); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i ? ", " : "", backend_table[i]->type);
+	}
+	return names;
+}
+
+void backend_opt_names(const struct backend_ops *ops, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (const struct backend_opt *o = ops->opts; o != NULL && o->name != NULL && off < len;
+	     o++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", o == ops->opts ? "" : ", ",
+					o->name);
 }
 
 const char *netdev_state_name(enum netdev_state st)
@@ -90,10 +111,7 @@ static void netdev_input(struct node *n, struct port *in, struct frame *f)
 	struct netdev *nd = container_of(n, struct netdev, node);
 
 	(void)in;
-	if (nd->ops != NULL && nd->ops->output != NULL)
-		nd->ops->output(nd, f);
-	else
-		sockio_output(nd, f);
+	nd->ops->output(nd, f);
 }
 
 void netdev_set_state(struct netdev *nd, enum netdev_state st)
@@ -189,35 +207,82 @@ static const struct node_ops netdev_ops = {
 	.describe = netdev_node_describe,
 };
 
-struct netdev *netdev_new(struct graph *g, const char *name, int line)
+struct netdev *netdev_new(struct graph *g, const struct backend_ops *ops, const char *name,
+			  int line)
 {
-	struct netdev *nd = xcalloc(1, sizeof(*nd));
+	size_t size = ops != NULL && ops->size > 0 ? ops->size : sizeof(struct netdev);
+	struct netdev *nd;
 
+	assert(size >= sizeof(struct netdev));
+	nd = xcalloc(1, size);
 	node_init(&nd->node, g, &netdev_ops, name, line);
+	nd->ops = ops;
 	nd->loop = g->loop;
 	nd->vlan = -1;
-	nd->lfd = nd->fd = nd->sfd = -1;
-	nd->spec.fd = -1;
-	nd->spec.queue = NETDEV_QUEUE_DEFAULT;
-	nd->spec.reconnect = NETDEV_RECONNECT_DEFAULT;
+	nd->queue = NETDEV_QUEUE_DEFAULT;
+	nd->reconnect = NETDEV_RECONNECT_DEFAULT;
 	timer_init(&nd->timer, NULL, NULL);
 	/* One port; speed 0: the other end of the link sets the pace. */
 	nd->port = port_new(&nd->node, "0", 0, 1000);
+	if (ops != NULL && ops->init != NULL)
+		ops->init(nd);
 	return nd;
 }
 
 /* Back to the state netdev_new left, so the backend can configure again. */
 static void netdev_unconfigure(struct netdev *nd)
 {
-	if (nd->ops != NULL && nd->ops->free != NULL)
+	if (nd->ops->free != NULL)
 		nd->ops->free(nd);
-	nd->priv = NULL;
-	memset(&nd->spec, 0, sizeof(nd->spec));
-	nd->spec.fd = -1;
-	nd->spec.queue = NETDEV_QUEUE_DEFAULT;
-	nd->spec.reconnect = NETDEV_RECONNECT_DEFAULT;
+	if (nd->ops->size > sizeof(*nd))
+		memset((char *)nd + sizeof(*nd), 0, nd->ops->size - sizeof(*nd));
+	nd->queue = NETDEV_QUEUE_DEFAULT;
+	nd->reconnect = NETDEV_RECONNECT_DEFAULT;
 	nd->local_desc[0] = nd->remote_desc[0] = '\0';
 	nd->tuned_reconnect = nd->tuned_queue = false;
+	if (nd->ops->init != NULL)
+		nd->ops->init(nd);
+}
+
+static const struct backend_opt *opt_find(const struct backend_ops *ops, const char *key)
+{
+	for (const struct backend_opt *o = ops->opts; o != NULL && o->name != NULL; o++)
+		if (strcmp(o->name, key) == 0)
+			return o;
+	return NULL;
+}
+
+/* The keys the back-end declares, each once unless it may repeat: the
+ * others are reported and left out before it configures. */
+static int check_keys(struct netdev *nd, struct netdev_opt *w, int *nw,
+		      void (*report)(void *arg, int line, const char *msg), void *arg)
+{
+	char msg[ERRLEN + 600], names[600];
+	int nerr = 0, keep = 0;
+
+	for (int i = 0; i < *nw; i++) {
+		const struct backend_opt *o = opt_find(nd->ops, w[i].key);
+		int first = -1;
+
+		for (int m = 0; m < i && o != NULL && !o->many && first < 0; m++)
+			if (strcmp(w[m].key, w[i].key) == 0)
+				first = m;
+		if (o == NULL) {
+			backend_opt_names(nd->ops, names, sizeof(names));
+			snprintf(msg, sizeof(msg), "%s: unknown option '%s' (known: %s)",
+				 nd->ops->type, w[i].key, names);
+		} else if (first >= 0) {
+			snprintf(msg, sizeof(msg), "%s: given twice (first at line %d)", w[i].key,
+				 w[first].line);
+		} else {
+			w[keep++] = w[i];
+			continue;
+		}
+		report(arg, w[i].line, msg);
+		nerr++;
+	}
+	*nw = keep;
+	return nerr;
 }
 
 int netdev_configure(struct netdev *nd, const struct netdev_opt *o, int n,
@@ -225,10 +290,11 @@ int netdev_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 {
 	struct netdev_opt *w = xreallocarray(NULL, (size_t)(n > 0 ? n : 1), sizeof(*w));
 	char err[ERRLEN];
-	int nw = n, nerr = 0, line, i;
+	int nw = n, nerr, line, i;
 
 	if (n > 0)
 		memcpy(w, o, (size_t)n * sizeof(*w));
+	nerr = check_keys(nd, w, &nw, report, arg);
 	for (;;) {
 		line = nd->node.line;
 		if (nd->ops->configure(nd, w, nw, &line, err) == 0)
@@ -258,17 +324,13 @@ struct netdev *netdev_from_node(struct node *n)
 
 int netdev_open(struct netdev *nd, char *err)
 {
-	if (nd->ops != NULL && nd->ops->open != NULL)
-		return nd->ops->open(nd, err);
-	return sockio_open(nd, err);
+	return nd->ops->open != NULL ? nd->ops->open(nd, err) : 0;
 }
 
 void netdev_close(struct netdev *nd)
 {
 	if (nd->ops != NULL && nd->ops->close != NULL)
 		nd->ops->close(nd);
-	else
-		sockio_close(nd);
 }
 
 const char *netdev_peer(struct netdev *nd)
@@ -280,12 +342,16 @@ const char *netdev_peer(struct netdev *nd)
 
 void netdev_describe(struct netdev *nd, char *buf, size_t len)
 {
+	if (nd->ops != NULL && nd->ops->describe != NULL)
+		nd->ops->describe(nd, buf, len);
+	else
+		netdev_describe_state(nd, buf, len);
+}
+
+void netdev_describe_state(struct netdev *nd, char *buf, size_t len)
+{
 	const char *st = netdev_state_name(nd->state);
 
-	if (nd->ops != NULL && nd->ops->describe != NULL) {
-		nd->ops->describe(nd, buf, len);
-		return;
-	}
 	switch (nd->state) {
 	case ND_LISTENING:
 		snprintf(buf, len, "%s on %s", st, nd->local_desc);
@@ -300,11 +366,7 @@ void netdev_describe(struct netdev *nd, char *buf, size_t len)
 		snprintf(buf, len, "%s to %s (%s)", st, nd->remote_desc, nd->error);
 		break;
 	case ND_OPEN:
-		if (nd->spec.kind == SK_DGRAM_MCAST)
-			snprintf(buf, len, "%s: multicast bus %s via %s", st, nd->remote_desc,
-				 nd->local_desc);
-		else
-			snprintf(buf, len, "%s: %s -> %s", st, nd->local_desc, nd->remote_desc);
+		snprintf(buf, len, "%s: %s -> %s", st, nd->local_desc, nd->remote_desc);
 		break;
 	case ND_ERROR:
 		snprintf(buf, len, "%s: %s", st, nd->error);
@@ -436,14 +498,14 @@ int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char 
 			return -1;
 		if (num > 3600 * NS_PER_SEC)
 			return errf(err, "reconnect: %s is out of range (0..3600 seconds)", val);
-		nd->spec.reconnect = num;
+		nd->reconnect = num;
 		nd->tuned_reconnect = true;
 		return 1;
 	}
 	if (strcmp(key, "queue") == 0) {
 		if (parse_u64(val, 1, 65536, &num, err) < 0)
 			return errf(err, "queue: %s", err);
-		nd->spec.queue = (uint32_t)num;
+		nd->queue = (uint32_t)num;
 		nd->tuned_queue = true;
 		return 1;
 	}

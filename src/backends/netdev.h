@@ -54,32 +54,6 @@ enum netdev_state {
 
 const char *netdev_state_name(enum netdev_state st);
 
-/* How a socket-family netdev talks to the outside; the backend files fill
- * it from QEMU's options, sockio.c does the I/O. */
-enum sock_kind {
-	SK_NONE,
-	SK_STREAM_SERVER,   /* listen, accept one peer at a time */
-	SK_STREAM_CLIENT,   /* connect, reconnect on failure */
-	SK_STREAM_FD,       /* an inherited connected stream socket */
-	SK_DGRAM,           /* bound to local, sendto remote */
-	SK_DGRAM_MCAST,     /* a multicast bus: join remote's group */
-	SK_DGRAM_FD,        /* an inherited datagram socket */
-};
-
-struct sock_spec {
-	enum sock_kind kind;
-	struct sockaddr_storage local;   /* stream: listen or connect address */
-	socklen_t local_len;             /* 0: none (dgram: unbound) */
-	struct sockaddr_storage remote;  /* dgram: where frames go; mcast: group */
-	socklen_t remote_len;
-	struct in_addr mcast_if;         /* mcast: interface address */
-	int fd;                          /* SK_*_FD */
-	int port_to;                     /* stream inet server: try ports up to this */
-	uint64_t reconnect;              /* client: ns between attempts, 0: never */
-	uint32_t queue;                  /* stream: write queue limit, frames */
-	bool keepalive;                  /* stream inet: SO_KEEPALIVE */
-};
-
 struct netdev_opt {
 	const char *key;
 	const char *val;
@@ -101,20 +75,34 @@ struct netdev_lines {
 	void (*line)(struct netdev_lines *o, enum netdev_line_style style, const char *text);
 };
 
+/* An option a back-end takes (the key of key = value in its section). */
+struct backend_opt {
+	const char *name;
+	bool many;                  /* may be given many times (hostfwd) */
+};
+
 struct backend_ops {
 	const char *type;           /* "socket" */
-	const char *options;        /* for error messages: the keys it takes */
-	const char *const *repeatable;  /* keys that may be given many times; NULL-ended */
+	size_t size;                /* its state, struct netdev first; 0: just a netdev */
+	/* Its options, ended by a NULL name. netdev_configure rejects every
+	 * other key, and a key given twice unless it is `many`, before the
+	 * back-end sees them; errors and help list these names. */
+	const struct backend_opt *opts;
+	/* Optional: sets what zero does not mean in its state (fds to -1);
+	 * before configure, and again before configure runs once more. */
+	void (*init)(struct netdev *nd);
 	/* Reads the section's options (type/vlan/id already taken out).
-	 * Returns -1 with err and *line set to the offending option's line. */
+	 * Returns -1 with err and *line set to the offending option's line.
+	 * The state past struct netdev is zero when it is called. */
 	int (*configure)(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
 			 char *err);
-	/* Run time. NULL: the socket family's I/O (sockio.c). */
+	/* Run time. */
 	int (*open)(struct netdev *nd, char *err);          /* -1 with err: exit 3 */
 	void (*output)(struct netdev *nd, struct frame *f); /* a frame for outside */
 	void (*close)(struct netdev *nd);
 	/* Optional: the state line, more lines for `info network`, more fields
-	 * for the report's netdevs[] entry, and freeing nd->priv. */
+	 * for the report's netdevs[] entry, and freeing what its state holds
+	 * (not the state itself: netdev.c frees the whole). */
 	void (*describe)(struct netdev *nd, char *buf, size_t len);
 	void (*info)(struct netdev *nd, FILE *out);
 	void (*report)(struct netdev *nd, struct json_t *obj);
@@ -152,21 +140,18 @@ struct netdev_stats {
 	uint64_t guest_errors;      /* libslirp's guest_error reports */
 };
 
-struct wq_ent {
-	struct frame *f;
-	uint8_t hdr[4];             /* stream length word */
-	uint32_t wire;              /* bytes on the wire: 4 + padded length */
-};
-
+/* The part of every netdev that the layers above and every back-end share.
+ * A back-end with state of its own embeds it first and declares the whole
+ * size in backend_ops.size; container_of gets it back (QEMU's
+ * NetClientState and NetClientInfo.size). */
 struct netdev {
 	struct node node;
 	struct port *port;
-	const struct backend_ops *ops;
+	const struct backend_ops *ops;  /* NULL: the type was missing or unknown */
 	struct loop *loop;          /* the graph's */
 	int vlan;                   /* -1: not on a QEMU vlan */
 	char *options;              /* the options as written, for info network */
 
-	struct sock_spec spec;
 	enum netdev_state state;
 	char local_desc[128];       /* "127.0.0.1:8010", "/tmp/q.sock" */
 	char remote_desc[128];      /* the configured remote (client, dgram) */
@@ -177,29 +162,12 @@ struct netdev {
 	uint64_t since;             /* loop time of the last state change */
 	uint64_t last_rx;           /* loop time of the last frame from outside */
 	struct netdev_stats st;
-	void *priv;                 /* backends with their own state (user) */
 
-	int lfd;                    /* listening socket, -1 */
-	int fd;                     /* connected stream, or datagram socket, -1 */
-	int sfd;                    /* mcast: the socket we send from, -1 */
-	struct sockaddr_storage self;  /* mcast: sfd's address, to spot echoes */
-	socklen_t self_len;
-	struct timer timer;         /* reconnect */
-	struct loop_backoff accept_backoff;  /* lfd, while out of descriptors */
-	bool unlink_at_close;       /* a unix path we bound */
+	/* reconnect= and queue= (netdev_tuning_opt) */
+	uint64_t reconnect;         /* client: ns between attempts, 0: never */
+	uint32_t queue;             /* frames waiting for a slow peer, at most */
 	bool tuned_reconnect, tuned_queue;  /* given in the topology */
-
-	/* stream reassembly */
-	uint8_t lenbuf[4];
-	uint32_t lenhave, need, got;
-	struct frame *rf;           /* the frame being filled, NULL: discarding */
-
-	/* stream write queue (ring) */
-	struct wq_ent *wq;
-	uint32_t wqcap, wqhead, wqcount;
-	uint32_t woff;              /* bytes of the head entry already written */
-	bool want_out, flush_queued;
-	uint8_t *rbuf;
+	struct timer timer;         /* reconnect */
 };
 
 /* The backend for a type= value, NULL if unknown. */
@@ -212,8 +180,13 @@ int backend_node_key(struct node *owner, const char *key, const char *val, int l
 const char *backend_cmd_type(const char *name);
 /* "socket, stream, dgram" */
 const char *backend_names(void);
+/* "listen, connect, ...": a back-end's options, from its table. */
+void backend_opt_names(const struct backend_ops *ops, char *buf, size_t len);
 
-struct netdev *netdev_new(struct graph *g, const char *name, int line);
+/* A netdev node with the state ops declares (ops NULL: a bare netdev that
+ * reports its type error and never opens). */
+struct netdev *netdev_new(struct graph *g, const struct backend_ops *ops, const char *name,
+			  int line);
 struct netdev *netdev_from_node(struct node *n);   /* NULL if not a netdev */
 
 /* Runs the backend's configure (nd->ops set) on the section's options and
@@ -231,8 +204,11 @@ void netdev_close(struct netdev *nd);
  * (datagrams), or "" when there is none. */
 const char *netdev_peer(struct netdev *nd);
 
-/* "connected to 127.0.0.1:40000", "listening on 127.0.0.1:8010" */
+/* "connected to 127.0.0.1:40000", "listening on 127.0.0.1:8010": the
+ * back-end's describe, or netdev_describe_state, which says the state
+ * with the addresses every netdev keeps. */
 void netdev_describe(struct netdev *nd, char *buf, size_t len);
+void netdev_describe_state(struct netdev *nd, char *buf, size_t len);
 
 /* The counters every netdev keeps (connects, peers_dropped, ...), one
  * table for expectations, the report, info and the UI; the object is the
@@ -261,16 +237,6 @@ const uint8_t *netdev_padded(const struct frame *f, uint8_t pad[ETH_MIN_LEN], si
 
 /* reconnect= and queue=: 1 taken, 0 not ours, -1 bad value (err). */
 int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char *err);
-
-/* Shared by the socket-family backends (sockio.c). */
-int sockio_open(struct netdev *nd, char *err);
-void sockio_output(struct netdev *nd, struct frame *f);
-void sockio_close(struct netdev *nd);
-/* Bytes a stream peer sent, in any split: QEMU's 4-byte big-endian length
- * and the frame, each complete frame into the topology. A length of 0, below
- * 14 or above 69632 drops the peer (counted): returns -1, and the caller
- * stops reading. */
-int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n);
 
 /* Address helpers for the backends. "host:port" as QEMU's socket backend
  * reads it (IPv4; an empty host is default_host). */

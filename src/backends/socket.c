@@ -12,9 +12,10 @@
  *
  * Frames are framed and padded as netdev.h says.
  */
-#include "netdev.h"
+#include "sockio.h"
 #include "../core/util.h"
 
+#include <assert.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static int socket_configure(struct netdev *nd, const struct netdev_opt *o, int n
 {
 	static const char *const modes[] = { "listen", "connect", "mcast", "udp", "fd" };
 	const struct netdev_opt *mode = NULL, *localaddr = NULL, *reconnect = NULL;
-	struct sock_spec *sp = &nd->spec;
+	struct sock_spec *sp = &socknet_of(nd)->spec;
 	char e[ERRLEN];
 
 	for (int i = 0; i < n; i++) {
@@ -52,9 +53,7 @@ static int socket_configure(struct netdev *nd, const struct netdev_opt *o, int n
 		rc = netdev_tuning_opt(nd, o[i].key, o[i].val, e);
 		if (rc < 0)
 			return errf(err, "%s", e);
-		if (rc == 0)
-			return errf(err, "socket: unknown option '%s' (known: listen, connect, mcast, "
-					 "udp, fd, localaddr, reconnect, queue)", o[i].key);
+		assert(rc == 1);        /* netdev_configure let only socket_opts through */
 		if (strcmp(o[i].key, "reconnect") == 0)
 			reconnect = &o[i];
 	}
@@ -129,8 +128,14 @@ static int socket_configure(struct netdev *nd, const struct netdev_opt *o, int n
 	return 0;
 }
 
+static const struct backend_opt socket_opts[] = {
+	{ "listen" }, { "connect" }, { "mcast" }, { "udp" }, { "fd" }, { "localaddr" },
+	{ "reconnect" }, { "queue" }, { NULL },
+};
+
 const struct backend_ops backend_socket = {
 	.type = "socket",
-	.options = "listen, connect, mcast, udp, fd, localaddr, reconnect, queue",
+	.opts = socket_opts,
 	.configure = socket_configure,
+	SOCKIO_OPS,
 };

@@ -2,8 +2,8 @@
  * Socket I/O for the socket, stream and dgram netdevs (see netdev.h for
  * the contract). Who owns what:
  *
- *  - nd->lfd (a listening socket) lives from open to close.
- *  - nd->fd is the peer connection (streams) or the datagram socket. When a
+ *  - SN(nd)->lfd (a listening socket) lives from open to close.
+ *  - SN(nd)->fd is the peer connection (streams) or the datagram socket. When a
  *    stream peer goes, fd is closed here, the partial frame and the write
  *    queue are released, and the server goes back to listening or the
  *    client arms its reconnect timer.
@@ -11,7 +11,7 @@
  *    be partly written (woff). Flushes run from the loop's FIFO, so frames
  *    that arrive at the same instant leave in one sendmsg.
  */
-#include "netdev.h"
+#include "sockio.h"
 #include "../core/util.h"
 
 #include <arpa/inet.h>
@@ -32,55 +32,50 @@
 
 static const uint8_t zeros[ETH_MIN_LEN];
 
+#define SN(nd) socknet_of(nd)
 #define set_state netdev_set_state
 #define enter_topology netdev_enter
 
 /* ---- stream: the write queue ---------------------------------------------- */
 
-static struct wq_ent *wq_at(struct netdev *nd, uint32_t i)
-{
-	return &nd->wq[(nd->wqhead + i) & (nd->wqcap - 1)];
-}
-
-static void wq_clear(struct netdev *nd)
-{
-	/* Frames that never left: counted, as the peer never got them. */
-	nd->port->st.drops[DROP_NO_PEER] += nd->wqcount;
-	while (nd->wqcount > 0) {
-		frame_unref(wq_at(nd, 0)->f);
-		nd->wqhead = (nd->wqhead + 1) & (nd->wqcap - 1);
-		nd->wqcount--;
-	}
-	nd->woff = 0;
-}
-
-static void want_out(struct netdev *nd, bool on)
-{
-	if (nd->want_out == on || nd->fd < 0)
-		return;
-	nd->want_out = on;
-	loop_fd_mod(nd->loop, nd->fd, EPOLLIN | (on ? EPOLLOUT : 0));
-}
-
 static void stream_gone(struct netdev *nd, const char *why, bool dropped);
 
-/* Writes as much of the queue as the socket takes. */
-static void stream_flush(struct netdev *nd)
+static struct netdev *wq_nd(struct fqueue *q)
 {
-	while (nd->wqcount > 0 && nd->fd >= 0) {
+	return &container_of(q, struct socknet, wq)->nd;
+}
+
+static void wq_want_out(struct fqueue *q, bool on)
+{
+	struct socknet *sn = container_of(q, struct socknet, wq);
+
+	if (sn->fd >= 0)
+		loop_fd_mod(sn->nd.loop, sn->fd, EPOLLIN | (on ? EPOLLOUT : 0));
+}
+
+/* Writes as much of the queue as the socket takes: each frame as QEMU
+ * frames it, a 4-byte big-endian length and the frame padded to 60. */
+static enum fqueue_sent wq_send(struct fqueue *q)
+{
+	struct socknet *sn = container_of(q, struct socknet, wq);
+	struct netdev *nd = wq_nd(q);
+
+	while (q->len > 0 && sn->fd >= 0) {
+		uint8_t hdr[WQ_BATCH][4];
 		struct iovec iov[WQ_BATCH * 3];
 		struct msghdr msg = { .msg_iov = iov };
-		uint32_t skip = nd->woff;
+		uint32_t skip = sn->woff;
 		size_t niov = 0;
 		ssize_t n;
 
-		for (uint32_t i = 0; i < nd->wqcount && i < WQ_BATCH; i++) {
-			struct wq_ent *e = wq_at(nd, i);
+		for (uint32_t i = 0; i < q->len && i < WQ_BATCH; i++) {
+			struct frame *f = fqueue_peek(q, i);
 			struct { const void *p; size_t n; } part[3] = {
-				{ e->hdr, 4 }, { e->f->data, e->f->len },
-				{ zeros, e->f->len < ETH_MIN_LEN ? ETH_MIN_LEN - e->f->len : 0 },
+				{ hdr[i], 4 }, { f->data, f->len },
+				{ zeros, f->len < ETH_MIN_LEN ? ETH_MIN_LEN - f->len : 0 },
 			};
 
+			wr32(hdr[i], MAX(f->len, (uint32_t)ETH_MIN_LEN));
 			for (int k = 0; k < 3; k++) {
 				if (skip >= part[k].n) {
 					skip -= (uint32_t)part[k].n;
@@ -93,81 +88,61 @@ static void stream_flush(struct netdev *nd)
 			}
 		}
 		msg.msg_iovlen = niov;
-		n = sendmsg(nd->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = sendmsg(sn->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				want_out(nd, true);
-				return;
-			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return FQ_BLOCKED;
 			nd->st.send_errors++;
 			stream_gone(nd, strerror(errno), false);
-			return;
+			return FQ_DONE;
 		}
 		while (n > 0) {
-			struct wq_ent *e = wq_at(nd, 0);
-			uint32_t left = e->wire - nd->woff;
+			struct frame *f = fqueue_peek(q, 0);
+			uint32_t left = 4 + MAX(f->len, (uint32_t)ETH_MIN_LEN) - sn->woff;
 
 			if ((size_t)n < left) {
-				nd->woff += (uint32_t)n;
+				sn->woff += (uint32_t)n;
 				break;
 			}
 			n -= left;
-			frame_unref(e->f);
-			nd->wqhead = (nd->wqhead + 1) & (nd->wqcap - 1);
-			nd->wqcount--;
-			nd->woff = 0;
+			frame_unref(fqueue_pop(q));
+			sn->woff = 0;
 		}
 	}
-	want_out(nd, false);
+	return FQ_DONE;
 }
 
-static void flush_deferred(void *a, void *b)
-{
-	struct netdev *nd = a;
-
-	(void)b;
-	nd->flush_queued = false;
-	if (!nd->want_out)
-		stream_flush(nd);
-}
+static const struct fqueue_ops wq_ops = {
+	.send = wq_send,
+	.want_out = wq_want_out,
+};
 
 static void stream_output(struct netdev *nd, struct frame *f)
 {
-	struct wq_ent *e;
-	uint32_t len;
+	struct socknet *sn = socknet_of(nd);
 
-	if (nd->fd < 0 || nd->state != ND_CONNECTED) {
+	if (sn->fd < 0 || nd->state != ND_CONNECTED) {
 		port_drop_dir(nd->port, f, DROP_NO_PEER, false);
 		return;
 	}
-	if (nd->wqcount >= nd->spec.queue) {
+	if (fqueue_full(&sn->wq)) {
 		port_drop_dir(nd->port, f, DROP_PEER_BACKLOG, false);
 		return;
 	}
 	trace_record(nd->node.g, nd->port, f, DEC_DELIVERED, 0, 0, false);
-	len = f->len < ETH_MIN_LEN ? ETH_MIN_LEN : f->len;
-	e = wq_at(nd, nd->wqcount++);
-	e->f = f;
-	e->wire = 4 + len;
-	wr32(e->hdr, len);
-	if (nd->want_out || nd->flush_queued)
-		return;
-	if (loop_defer(nd->loop, flush_deferred, nd, NULL) == 0)
-		nd->flush_queued = true;
-	else
-		stream_flush(nd);
+	fqueue_push(&sn->wq, f);
 }
 
 /* ---- stream: reading ------------------------------------------------------ */
 
 static void rx_reset(struct netdev *nd)
 {
-	if (nd->rf != NULL)
-		frame_unref(nd->rf);
-	nd->rf = NULL;
-	nd->lenhave = nd->need = nd->got = 0;
+	if (SN(nd)->rf != NULL)
+		frame_unref(SN(nd)->rf);
+	SN(nd)->rf = NULL;
+	SN(nd)->lenhave = SN(nd)->need = SN(nd)->got = 0;
 }
 
 /* The framing state machine (contract in netdev.h). */
@@ -176,42 +151,42 @@ int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n)
 	while (n > 0) {
 		size_t take;
 
-		if (nd->lenhave < 4) {
-			take = MIN(n, (size_t)(4 - nd->lenhave));
-			memcpy(nd->lenbuf + nd->lenhave, p, take);
-			nd->lenhave += (uint32_t)take;
+		if (SN(nd)->lenhave < 4) {
+			take = MIN(n, (size_t)(4 - SN(nd)->lenhave));
+			memcpy(SN(nd)->lenbuf + SN(nd)->lenhave, p, take);
+			SN(nd)->lenhave += (uint32_t)take;
 			p += take;
 			n -= take;
-			if (nd->lenhave < 4)
+			if (SN(nd)->lenhave < 4)
 				break;
-			nd->need = rd32(nd->lenbuf);
-			nd->got = 0;
-			if (nd->need < ETH_HLEN || nd->need > FRAME_MAX) {
+			SN(nd)->need = rd32(SN(nd)->lenbuf);
+			SN(nd)->got = 0;
+			if (SN(nd)->need < ETH_HLEN || SN(nd)->need > FRAME_MAX) {
 				char why[128];
 
-				snprintf(why, sizeof(why), "sent a frame length of %u (%s)", nd->need,
-					 nd->need == 0 ? "zero" :
-					 nd->need < ETH_HLEN ? "shorter than an Ethernet header, 14" :
+				snprintf(why, sizeof(why), "sent a frame length of %u (%s)", SN(nd)->need,
+					 SN(nd)->need == 0 ? "zero" :
+					 SN(nd)->need < ETH_HLEN ? "shorter than an Ethernet header, 14" :
 					 "over QEMU's limit of 69632");
 				nd->st.bad_length++;
 				nd->port->st.drops[DROP_BAD_LENGTH]++;
 				stream_gone(nd, why, true);
 				return -1;
 			}
-			nd->rf = frame_alloc(nd->node.g->pool, nd->need);
+			SN(nd)->rf = frame_alloc(nd->node.g->pool, SN(nd)->need);
 			continue;
 		}
-		take = MIN(n, (size_t)(nd->need - nd->got));
-		if (nd->rf != NULL)
-			memcpy(nd->rf->data + nd->got, p, take);
-		nd->got += (uint32_t)take;
+		take = MIN(n, (size_t)(SN(nd)->need - SN(nd)->got));
+		if (SN(nd)->rf != NULL)
+			memcpy(SN(nd)->rf->data + SN(nd)->got, p, take);
+		SN(nd)->got += (uint32_t)take;
 		p += take;
 		n -= take;
-		if (nd->got == nd->need) {
-			struct frame *f = nd->rf;
+		if (SN(nd)->got == SN(nd)->need) {
+			struct frame *f = SN(nd)->rf;
 
-			nd->rf = NULL;
-			nd->lenhave = 0;
+			SN(nd)->rf = NULL;
+			SN(nd)->lenhave = 0;
 			if (f != NULL)
 				enter_topology(nd, f);
 			else
@@ -223,8 +198,8 @@ int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n)
 
 static void stream_read(struct netdev *nd)
 {
-	for (int i = 0; i < READS_PER_EVENT && nd->fd >= 0; i++) {
-		ssize_t n = recv(nd->fd, nd->rbuf, RBUF_SIZE, MSG_DONTWAIT);
+	for (int i = 0; i < READS_PER_EVENT && SN(nd)->fd >= 0; i++) {
+		ssize_t n = recv(SN(nd)->fd, SN(nd)->rbuf, RBUF_SIZE, MSG_DONTWAIT);
 
 		if (n == 0) {
 			stream_gone(nd, "closed the connection", false);
@@ -237,7 +212,7 @@ static void stream_read(struct netdev *nd)
 				stream_gone(nd, strerror(errno), false);
 			return;
 		}
-		if (sockio_stream_input(nd, nd->rbuf, (size_t)n) < 0 || n < RBUF_SIZE)
+		if (sockio_stream_input(nd, SN(nd)->rbuf, (size_t)n) < 0 || n < RBUF_SIZE)
 			return;
 	}
 }
@@ -249,12 +224,12 @@ static void client_try(struct netdev *nd);
 
 static void close_fd(struct netdev *nd)
 {
-	if (nd->fd < 0)
+	if (SN(nd)->fd < 0)
 		return;
-	loop_fd_del(nd->loop, nd->fd);
-	close(nd->fd);
-	nd->fd = -1;
-	nd->want_out = false;
+	loop_fd_del(nd->loop, SN(nd)->fd);
+	close(SN(nd)->fd);
+	SN(nd)->fd = -1;
+	SN(nd)->wq.want_out = false;
 }
 
 static void adopt(struct netdev *nd)
@@ -263,34 +238,34 @@ static void adopt(struct netdev *nd)
 	socklen_t len = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
-	if (getpeername(nd->fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family != AF_UNIX)
+	if (getpeername(SN(nd)->fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family != AF_UNIX)
 		sockaddr_format(&ss, len, nd->peer, sizeof(nd->peer));
-	else if (nd->spec.kind == SK_STREAM_SERVER)
+	else if (SN(nd)->spec.kind == SK_STREAM_SERVER)
 		snprintf(nd->peer, sizeof(nd->peer), "a client on %s", nd->local_desc);
 	else
 		snprintf(nd->peer, sizeof(nd->peer), "%s", nd->remote_desc);
 	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
 		int one = 1;
 
-		setsockopt(nd->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (nd->spec.keepalive)
-			setsockopt(nd->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		setsockopt(SN(nd)->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (SN(nd)->spec.keepalive)
+			setsockopt(SN(nd)->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	}
 	rx_reset(nd);
 	nd->st.connects++;
 	nd->error[0] = '\0';
 	set_state(nd, ND_CONNECTED);
-	loop_fd_mod(nd->loop, nd->fd, EPOLLIN);
+	loop_fd_mod(nd->loop, SN(nd)->fd, EPOLLIN);
 	netdev_event(nd, "connected to %s", nd->peer);
 }
 
 /* A client tries again in `reconnect`; with reconnect=0 it gives up. */
 static void retry_later(struct netdev *nd)
 {
-	if (nd->spec.reconnect > 0) {
+	if (nd->reconnect > 0) {
 		set_state(nd, ND_RECONNECTING);
 		loop_timer_arm(nd->loop, &nd->timer,
-			       loop_now(nd->loop) + nd->spec.reconnect);
+			       loop_now(nd->loop) + nd->reconnect);
 	} else {
 		set_state(nd, ND_ERROR);
 	}
@@ -299,17 +274,18 @@ static void retry_later(struct netdev *nd)
 /* The peer is gone: EOF, an error, or we dropped it (dropped = true). */
 static void stream_gone(struct netdev *nd, const char *why, bool dropped)
 {
-	if (nd->lenhave > 0) {
+	if (SN(nd)->lenhave > 0) {
 		if (!dropped) {
 			nd->st.partial++;
 			netdev_event(nd, "peer %s left in the middle of a frame (%u of %u bytes): "
 				     "partial frame discarded", nd->peer,
-				     nd->lenhave < 4 ? nd->lenhave : nd->got,
-				     nd->lenhave < 4 ? 4 : nd->need);
+				     SN(nd)->lenhave < 4 ? SN(nd)->lenhave : SN(nd)->got,
+				     SN(nd)->lenhave < 4 ? 4 : SN(nd)->need);
 		}
 	}
 	rx_reset(nd);
-	wq_clear(nd);
+	fqueue_clear(&SN(nd)->wq);
+	SN(nd)->woff = 0;
 	close_fd(nd);
 	if (dropped) {
 		nd->st.peers_dropped++;
@@ -319,7 +295,7 @@ static void stream_gone(struct netdev *nd, const char *why, bool dropped)
 		netdev_event(nd, "peer %s: %s", nd->peer, why);
 	}
 	snprintf(nd->error, sizeof(nd->error), "%s %s", dropped ? "dropped:" : "peer", why);
-	switch (nd->spec.kind) {
+	switch (SN(nd)->spec.kind) {
 	case SK_STREAM_SERVER:
 		set_state(nd, ND_LISTENING);
 		break;
@@ -340,7 +316,7 @@ static void accept_cb(void *arg, uint32_t events)
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = accept4(nd->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(SN(nd)->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		char who[128];
 
 		if (fd < 0) {
@@ -350,7 +326,7 @@ static void accept_cb(void *arg, uint32_t events)
 				int e = errno;
 
 				nd->st.accept_backoffs++;
-				if (loop_fd_backoff(nd->node.g->loop, &nd->accept_backoff, nd->lfd,
+				if (loop_fd_backoff(nd->node.g->loop, &SN(nd)->accept_backoff, SN(nd)->lfd,
 						    EPOLLIN, ACCEPT_BACKOFF))
 					netdev_event(nd, "cannot accept a peer: %s; trying again every "
 							 "100 ms", strerror(e));
@@ -361,7 +337,7 @@ static void accept_cb(void *arg, uint32_t events)
 			return;
 		}
 		sockaddr_format(&ss, len, who, sizeof(who));
-		if (nd->fd >= 0) {
+		if (SN(nd)->fd >= 0) {
 			/* QEMU serves one peer at a time; a second one is told at
 			 * once instead of waiting unseen in the backlog. */
 			close(fd);
@@ -371,10 +347,10 @@ static void accept_cb(void *arg, uint32_t events)
 				     nd->peer);
 			continue;
 		}
-		nd->fd = fd;
+		SN(nd)->fd = fd;
 		if (loop_fd_add(nd->loop, fd, EPOLLIN, stream_fd_cb, nd) < 0) {
 			close(fd);
-			nd->fd = -1;
+			SN(nd)->fd = -1;
 			continue;
 		}
 		adopt(nd);
@@ -391,7 +367,7 @@ static void client_failed(struct netdev *nd, int err)
 	/* Say it once per new reason, not every retry. */
 	if (changed)
 		netdev_event(nd, "cannot connect to %s: %s%s", nd->remote_desc, strerror(err),
-			     nd->spec.reconnect > 0 ? "; retrying" : "");
+			     nd->reconnect > 0 ? "; retrying" : "");
 	retry_later(nd);
 }
 
@@ -403,7 +379,7 @@ static void stream_fd_cb(void *arg, uint32_t events)
 		int err = 0;
 		socklen_t len = sizeof(err);
 
-		if (getsockopt(nd->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		if (getsockopt(SN(nd)->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err != 0)
 			client_failed(nd, err);
@@ -412,28 +388,28 @@ static void stream_fd_cb(void *arg, uint32_t events)
 		return;
 	}
 	if (events & EPOLLOUT)
-		stream_flush(nd);
-	if (nd->fd >= 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		fqueue_flush(&SN(nd)->wq);
+	if (SN(nd)->fd >= 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		stream_read(nd);
 }
 
 static void client_try(struct netdev *nd)
 {
-	const struct sock_spec *sp = &nd->spec;
+	const struct sock_spec *sp = &SN(nd)->spec;
 	int fd = socket(sp->local.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0) {
 		client_failed(nd, errno);
 		return;
 	}
-	nd->fd = fd;
+	SN(nd)->fd = fd;
 	if (loop_fd_add(nd->loop, fd, EPOLLOUT, stream_fd_cb, nd) < 0) {
 		close(fd);
-		nd->fd = -1;
+		SN(nd)->fd = -1;
 		client_failed(nd, ENOMEM);
 		return;
 	}
-	nd->want_out = false;
+	SN(nd)->wq.want_out = false;
 	set_state(nd, ND_CONNECTING);
 	if (connect(fd, (const struct sockaddr *)&sp->local, sp->local_len) == 0) {
 		adopt(nd);
@@ -447,7 +423,7 @@ static void reconnect_cb(void *arg)
 {
 	struct netdev *nd = arg;
 
-	if (nd->fd < 0)
+	if (SN(nd)->fd < 0)
 		client_try(nd);
 }
 
@@ -456,9 +432,9 @@ static void reconnect_cb(void *arg)
 /* Multicast: did this datagram come from our own send socket? Its port is
  * ours alone on its address (no SO_REUSEADDR on it). Bound to any address,
  * the source address varies with the route, so only the port is compared. */
-static bool is_echo(const struct netdev *nd, const struct sockaddr_storage *from, socklen_t flen)
+static bool is_echo(struct netdev *nd, const struct sockaddr_storage *from, socklen_t flen)
 {
-	const struct sockaddr_in *x = (const void *)from, *self = (const void *)&nd->self;
+	const struct sockaddr_in *x = (const void *)from, *self = (const void *)&SN(nd)->self;
 
 	if (flen < (socklen_t)sizeof(*x) || from->ss_family != AF_INET)
 		return false;
@@ -475,7 +451,7 @@ static void dgram_cb(void *arg, uint32_t events)
 	for (int i = 0; i < READS_PER_EVENT; i++) {
 		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(nd->fd, nd->rbuf, RBUF_SIZE, MSG_DONTWAIT | MSG_TRUNC,
+		ssize_t n = recvfrom(SN(nd)->fd, SN(nd)->rbuf, RBUF_SIZE, MSG_DONTWAIT | MSG_TRUNC,
 				     (struct sockaddr *)&from, &flen);
 		struct frame *f;
 
@@ -486,7 +462,7 @@ static void dgram_cb(void *arg, uint32_t events)
 				log_debug("netdev %s: recv: %s", nd->node.name, strerror(errno));
 			return;
 		}
-		if (nd->spec.kind == SK_DGRAM_MCAST && is_echo(nd, &from, flen)) {
+		if (SN(nd)->spec.kind == SK_DGRAM_MCAST && is_echo(nd, &from, flen)) {
 			nd->st.echoes++;    /* our own frame, looped back */
 			continue;
 		}
@@ -500,7 +476,7 @@ static void dgram_cb(void *arg, uint32_t events)
 			nd->port->st.drops[DROP_RUNT]++;
 			continue;
 		}
-		f = frame_from_bytes(nd->node.g->pool, nd->rbuf, (uint32_t)n);
+		f = frame_from_bytes(nd->node.g->pool, SN(nd)->rbuf, (uint32_t)n);
 		if (f == NULL) {
 			nd->port->st.drops[DROP_NO_BUFFER]++;
 			continue;
@@ -521,19 +497,19 @@ static void dgram_drain_cb(void *arg, uint32_t events)
 	uint8_t b[64];
 
 	(void)events;
-	while (recv(nd->sfd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+	while (recv(SN(nd)->sfd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC) >= 0)
 		;
 }
 
 static void dgram_output(struct netdev *nd, struct frame *f)
 {
-	const struct sock_spec *sp = &nd->spec;
+	const struct sock_spec *sp = &SN(nd)->spec;
 	struct iovec iov[2] = {
 		{ f->data, f->len },
 		{ (void *)zeros, f->len < ETH_MIN_LEN ? ETH_MIN_LEN - f->len : 0 },
 	};
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
-	int fd = sp->kind == SK_DGRAM_MCAST ? nd->sfd : nd->fd;
+	int fd = sp->kind == SK_DGRAM_MCAST ? SN(nd)->sfd : SN(nd)->fd;
 	ssize_t n;
 
 	if (fd < 0) {
@@ -580,7 +556,7 @@ static int unlink_stale(const struct sockaddr_storage *ss, char *err)
 
 static int open_server(struct netdev *nd, char *err)
 {
-	struct sock_spec *sp = &nd->spec;
+	struct sock_spec *sp = &SN(nd)->spec;
 	int one = 1, fd = -1;
 	int port_from = sp->local.ss_family == AF_INET ?
 		ntohs(((struct sockaddr_in *)&sp->local)->sin_port) :
@@ -610,7 +586,7 @@ static int open_server(struct netdev *nd, char *err)
 	if (listen(fd, 4) < 0)
 		return sock_fail(fd, err, "cannot listen on", nd->local_desc);
 	if (sp->local.ss_family == AF_UNIX) {
-		nd->unlink_at_close = ((struct sockaddr_un *)&sp->local)->sun_path[0] != '\0';
+		SN(nd)->unlink_at_close = ((struct sockaddr_un *)&sp->local)->sun_path[0] != '\0';
 	} else {
 		/* Port 0, or a range: say which port we got. */
 		struct sockaddr_storage ss;
@@ -619,7 +595,7 @@ static int open_server(struct netdev *nd, char *err)
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 			sockaddr_format(&ss, len, nd->local_desc, sizeof(nd->local_desc));
 	}
-	nd->lfd = fd;
+	SN(nd)->lfd = fd;
 	if (loop_fd_add(nd->loop, fd, EPOLLIN, accept_cb, nd) < 0)
 		return errf(err, "cannot watch %s", nd->local_desc);
 	set_state(nd, ND_LISTENING);
@@ -629,7 +605,7 @@ static int open_server(struct netdev *nd, char *err)
 
 static int open_mcast(struct netdev *nd, char *err)
 {
-	struct sock_spec *sp = &nd->spec;
+	struct sock_spec *sp = &SN(nd)->spec;
 	struct sockaddr_in *grp = (struct sockaddr_in *)&sp->remote;
 	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = sp->mcast_if };
 	struct ip_mreq mreq = { .imr_multiaddr = grp->sin_addr, .imr_interface = sp->mcast_if };
@@ -665,10 +641,10 @@ static int open_mcast(struct netdev *nd, char *err)
 		close(fd);
 		return sock_fail(sfd, err, "cannot bind", nd->local_desc);
 	}
-	nd->self_len = sizeof(nd->self);
-	getsockname(sfd, (struct sockaddr *)&nd->self, &nd->self_len);
-	nd->fd = fd;
-	nd->sfd = sfd;
+	SN(nd)->self_len = sizeof(SN(nd)->self);
+	getsockname(sfd, (struct sockaddr *)&SN(nd)->self, &SN(nd)->self_len);
+	SN(nd)->fd = fd;
+	SN(nd)->sfd = sfd;
 	if (loop_fd_add(nd->loop, fd, EPOLLIN, dgram_cb, nd) < 0 ||
 	    loop_fd_add(nd->loop, sfd, EPOLLIN, dgram_drain_cb, nd) < 0)
 		return errf(err, "cannot watch %s", nd->remote_desc);
@@ -678,7 +654,7 @@ static int open_mcast(struct netdev *nd, char *err)
 
 static int open_dgram(struct netdev *nd, char *err)
 {
-	struct sock_spec *sp = &nd->spec;
+	struct sock_spec *sp = &SN(nd)->spec;
 	int one = 1, fd;
 
 	if (sp->kind == SK_DGRAM_FD) {
@@ -695,10 +671,10 @@ static int open_dgram(struct netdev *nd, char *err)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&sp->local, sp->local_len) < 0)
 			return sock_fail(fd, err, "cannot bind", nd->local_desc);
-		nd->unlink_at_close = sp->local.ss_family == AF_UNIX &&
+		SN(nd)->unlink_at_close = sp->local.ss_family == AF_UNIX &&
 			((struct sockaddr_un *)&sp->local)->sun_path[0] != '\0';
 	}
-	nd->fd = fd;
+	SN(nd)->fd = fd;
 	if (loop_fd_add(nd->loop, fd, EPOLLIN, dgram_cb, nd) < 0)
 		return errf(err, "cannot watch %s", nd->local_desc);
 	set_state(nd, ND_OPEN);
@@ -707,14 +683,10 @@ static int open_dgram(struct netdev *nd, char *err)
 
 int sockio_open(struct netdev *nd, char *err)
 {
-	struct sock_spec *sp = &nd->spec;
-	uint32_t cap = 1;
+	struct sock_spec *sp = &SN(nd)->spec;
 
-	while (cap < sp->queue)
-		cap <<= 1;
-	nd->wqcap = cap;
-	nd->wq = xcalloc(cap, sizeof(*nd->wq));
-	nd->rbuf = xmalloc(RBUF_SIZE);
+	fqueue_init(&SN(nd)->wq, &wq_ops, nd->loop, nd->port, nd->queue);
+	SN(nd)->rbuf = xmalloc(RBUF_SIZE);
 	timer_init(&nd->timer, reconnect_cb, nd);
 	switch (sp->kind) {
 	case SK_STREAM_SERVER:
@@ -734,8 +706,8 @@ int sockio_open(struct netdev *nd, char *err)
 			sp->kind = SK_DGRAM_FD;
 			return open_dgram(nd, err);
 		}
-		nd->fd = sp->fd;
-		if (loop_fd_add(nd->loop, nd->fd, EPOLLIN, stream_fd_cb, nd) < 0)
+		SN(nd)->fd = sp->fd;
+		if (loop_fd_add(nd->loop, SN(nd)->fd, EPOLLIN, stream_fd_cb, nd) < 0)
 			return errf(err, "cannot watch fd=%d", sp->fd);
 		adopt(nd);
 		return 0;
@@ -752,7 +724,7 @@ int sockio_open(struct netdev *nd, char *err)
 
 void sockio_output(struct netdev *nd, struct frame *f)
 {
-	switch (nd->spec.kind) {
+	switch (SN(nd)->spec.kind) {
 	case SK_STREAM_SERVER:
 	case SK_STREAM_CLIENT:
 	case SK_STREAM_FD:
@@ -770,33 +742,49 @@ void sockio_close(struct netdev *nd)
 
 	loop_timer_disarm(l, &nd->timer);
 	rx_reset(nd);
-	if (nd->wq != NULL) {
-		while (nd->wqcount > 0) {
-			frame_unref(wq_at(nd, 0)->f);
-			nd->wqhead = (nd->wqhead + 1) & (nd->wqcap - 1);
-			nd->wqcount--;
-		}
-	}
 	close_fd(nd);
-	if (nd->sfd >= 0) {
-		loop_fd_del(l, nd->sfd);
-		close(nd->sfd);
-		nd->sfd = -1;
+	if (SN(nd)->sfd >= 0) {
+		loop_fd_del(l, SN(nd)->sfd);
+		close(SN(nd)->sfd);
+		SN(nd)->sfd = -1;
 	}
-	if (nd->lfd >= 0) {
-		loop_backoff_cancel(&nd->accept_backoff);
-		loop_fd_del(l, nd->lfd);
-		close(nd->lfd);
-		nd->lfd = -1;
+	if (SN(nd)->lfd >= 0) {
+		loop_backoff_cancel(&SN(nd)->accept_backoff);
+		loop_fd_del(l, SN(nd)->lfd);
+		close(SN(nd)->lfd);
+		SN(nd)->lfd = -1;
 	}
-	if (nd->unlink_at_close) {
-		unlink(((struct sockaddr_un *)&nd->spec.local)->sun_path);
-		nd->unlink_at_close = false;
+	if (SN(nd)->unlink_at_close) {
+		unlink(((struct sockaddr_un *)&SN(nd)->spec.local)->sun_path);
+		SN(nd)->unlink_at_close = false;
 	}
-	free(nd->wq);
-	nd->wq = NULL;
-	free(nd->rbuf);
-	nd->rbuf = NULL;
+	fqueue_free(&SN(nd)->wq);
+	free(SN(nd)->rbuf);
+	SN(nd)->rbuf = NULL;
 	if (nd->state != ND_CLOSED)
 		set_state(nd, ND_CLOSED);
+}
+
+void sockio_init(struct netdev *nd)
+{
+	struct socknet *sn = socknet_of(nd);
+
+	sn->lfd = sn->fd = sn->sfd = -1;
+	sn->spec.fd = -1;
+}
+
+void sockio_free(struct netdev *nd)
+{
+	fqueue_free(&socknet_of(nd)->wq);
+	free(socknet_of(nd)->rbuf);
+	socknet_of(nd)->rbuf = NULL;
+}
+
+void sockio_describe(struct netdev *nd, char *buf, size_t len)
+{
+	if (nd->state == ND_OPEN && socknet_of(nd)->spec.kind == SK_DGRAM_MCAST)
+		snprintf(buf, len, "%s: multicast bus %s via %s", netdev_state_name(nd->state),
+			 nd->remote_desc, nd->local_desc);
+	else
+		netdev_describe_state(nd, buf, len);
 }

@@ -9,9 +9,10 @@
  *   addr.type=fd    addr.str=N
  *   reconnect=SECONDS (client; default 1, 0: never), queue=FRAMES
  */
-#include "netdev.h"
+#include "sockio.h"
 #include "../core/util.h"
 
+#include <assert.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static int stream_configure(struct netdev *nd, const struct netdev_opt *o, int n
 			    char *err)
 {
 	struct stream_opts so = { .tight = true };
-	struct sock_spec *sp = &nd->spec;
+	struct sock_spec *sp = &socknet_of(nd)->spec;
 	const struct netdev_opt *reconnect = NULL, *to = NULL;
 	bool keepalive = false;
 	char e[ERRLEN];
@@ -89,10 +90,7 @@ static int stream_configure(struct netdev *nd, const struct netdev_opt *o, int n
 			if (strcmp(k, "reconnect") == 0)
 				reconnect = &o[i];
 		} else {
-			return errf(err, "stream: unknown option '%s' (known: server, addr.type, "
-					 "addr.host, addr.port, addr.to, addr.ipv4, addr.ipv6, "
-					 "addr.numeric, addr.keep-alive, addr.path, addr.abstract, "
-					 "addr.tight, addr.str, reconnect, queue)", k);
+			assert(!"netdev_configure let only stream_opts through");
 		}
 	}
 	*line = so.type_line ? so.type_line : nd->node.line;
@@ -173,8 +171,16 @@ static int stream_configure(struct netdev *nd, const struct netdev_opt *o, int n
 	return 0;
 }
 
+static const struct backend_opt stream_opts[] = {
+	{ "server" }, { "addr.type" }, { "addr.host" }, { "addr.port" }, { "addr.to" },
+	{ "addr.ipv4" }, { "addr.ipv6" }, { "addr.numeric" }, { "addr.keep-alive" },
+	{ "addr.path" }, { "addr.abstract" }, { "addr.tight" }, { "addr.str" },
+	{ "reconnect" }, { "queue" }, { NULL },
+};
+
 const struct backend_ops backend_stream = {
 	.type = "stream",
-	.options = "server, addr.type, addr.host, addr.port, addr.path, addr.str, reconnect, queue",
+	.opts = stream_opts,
 	.configure = stream_configure,
+	SOCKIO_OPS,
 };

@@ -33,6 +33,7 @@
 #include "../os/host.h"
 #include "../core/util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@
 #define DEFAULT_HELPER "/usr/lib/qemu/qemu-bridge-helper"
 
 struct tapnet {
+	struct netdev nd;
 	bool bridge_type;           /* type=bridge */
 	char *ifname_opt;
 	char *script, *downscript;  /* NULL: none */
@@ -65,7 +67,7 @@ struct tapnet {
 
 static struct tapnet *T(struct netdev *nd)
 {
-	return nd->priv;
+	return container_of(nd, struct tapnet, nd);
 }
 
 /* A program path, relative to the topology file; one with spaces is a
@@ -99,15 +101,13 @@ static int only_value(const char *k, const char *v, const char *want, const char
 static int tap_configure_common(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
 				char *err, bool bridge_type)
 {
-	struct tapnet *t = xcalloc(1, sizeof(*t));
+	struct tapnet *t = T(nd);
 	bool have_fd = false;
 	int other_line = 0;
 	const char *other = NULL;
 	char e[ERRLEN];
 
-	nd->priv = t;
 	t->bridge_type = bridge_type;
-	t->fd = t->fd_opt = -1;
 	t->sndbuf = -1;
 	if (!bridge_type) {
 		t->script = xstrdup(DEFAULT_SCRIPT);
@@ -136,8 +136,6 @@ static int tap_configure_common(struct netdev *nd, const struct netdev_opt *o, i
 				other = k;
 				other_line = o[i].line;
 			}
-		} else if (bridge_type) {
-			return errf(err, "bridge: unknown option '%s' (known: br, helper)", k);
 		} else if (strcmp(k, "ifname") == 0) {
 			if (v[0] == '\0' || strlen(v) >= IFNAMSIZ || strchr(v, '/') || strchr(v, ' '))
 				return errf(err, "tap: ifname: '%s' is not an interface name (1 to %d "
@@ -175,13 +173,11 @@ static int tap_configure_common(struct netdev *nd, const struct netdev_opt *o, i
 			if (only_value(k, v, "off", "vhost moves frames inside the kernel, past "
 				       "qnetsim", err) < 0)
 				return -1;
-		} else if (strcmp(k, "queues") == 0) {
+		} else {
+			/* vnet_hdr, vhost, vhostforce, queues: only QEMU's defaults. */
+			assert(strcmp(k, "queues") == 0);
 			if (only_value(k, v, "1", "qnetsim reads a tap through one queue", err) < 0)
 				return -1;
-		} else {
-			return errf(err, "tap: unknown option '%s' (known: ifname, fd, script, "
-					 "downscript, br, br_create, helper, sndbuf, vnet_hdr, vhost, "
-					 "vhostforce, queues)", k);
 		}
 	}
 	if (have_fd && other != NULL) {
@@ -443,8 +439,6 @@ static void tap_output(struct netdev *nd, struct frame *f)
 
 static void tap_nd_close(struct netdev *nd)
 {
-	if (T(nd) == NULL)
-		return;
 	tap_teardown(nd, true);
 	netdev_set_state(nd, ND_CLOSED);
 }
@@ -466,22 +460,32 @@ static void tap_free(struct netdev *nd)
 {
 	struct tapnet *t = T(nd);
 
-	if (t == NULL)
-		return;
 	free(t->ifname_opt);
 	free(t->script);
 	free(t->downscript);
 	free(t->br);
 	free(t->helper);
 	free(t->buf);
-	free(t);
-	nd->priv = NULL;
 }
+
+static void tap_init(struct netdev *nd)
+{
+	T(nd)->fd = T(nd)->fd_opt = -1;
+}
+
+static const struct backend_opt tap_opts[] = {
+	{ "ifname" }, { "fd" }, { "script" }, { "downscript" }, { "br" }, { "br_create" },
+	{ "helper" }, { "sndbuf" }, { "vnet_hdr" }, { "vhost" }, { "vhostforce" }, { "queues" },
+	{ NULL },
+};
+
+static const struct backend_opt bridge_opts[] = { { "br" }, { "helper" }, { NULL } };
 
 const struct backend_ops backend_tap = {
 	.type = "tap",
-	.options = "ifname, fd, script, downscript, br, br_create, helper, sndbuf, vnet_hdr, "
-		   "vhost, vhostforce, queues",
+	.size = sizeof(struct tapnet),
+	.opts = tap_opts,
+	.init = tap_init,
 	.configure = tap_configure,
 	.open = tap_nd_open,
 	.output = tap_output,
@@ -492,7 +496,9 @@ const struct backend_ops backend_tap = {
 
 const struct backend_ops backend_bridge = {
 	.type = "bridge",
-	.options = "br, helper",
+	.size = sizeof(struct tapnet),
+	.opts = bridge_opts,
+	.init = tap_init,
 	.configure = bridge_configure,
 	.open = tap_nd_open,
 	.output = tap_output,

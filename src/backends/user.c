@@ -262,38 +262,16 @@ static const char *find(const struct netdev_opt *o, int n, const char *k, int *l
 	return NULL;
 }
 
-#define KNOWN_USER_OPTS                                                                     \
-	"net, ip, host, dhcpstart, dns, dnssearch, domainname, hostname, restrict, hostfwd, " \
-	"guestfwd, tftp, bootfile, tftp-server-name, ipv4, ipv6, ipv6-prefix, "              \
-	"ipv6-prefixlen, ipv6-host, ipv6-dns, smb, smbserver"
 
 static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
 			  char *err)
 {
-	static const char *const known[] = {
-		"net", "ip", "host", "dhcpstart", "dns", "dnssearch", "domainname", "hostname",
-		"restrict", "hostfwd", "guestfwd", "tftp", "bootfile", "tftp-server-name",
-		"ipv4", "ipv6", "ipv6-prefix", "ipv6-prefixlen", "ipv6-host", "ipv6-dns",
-		"smb", "smbserver",
-	};
-	struct usernet *u = usernet_new(nd);
+	struct usernet *u = U(nd);
 	SlirpConfig *c = &u->cfg;
 	const char *v;
 	char e[ERRLEN];
 	bool has4 = false, has6 = false, b;
 	int l = nd->node.line;
-
-	for (int i = 0; i < n; i++) {
-		bool ok = false;
-
-		for (size_t k = 0; k < ARRAY_SIZE(known); k++)
-			ok = ok || strcmp(o[i].key, known[k]) == 0;
-		if (!ok) {
-			*line = o[i].line;
-			return errf(err, "user: unknown option '%s' (known: " KNOWN_USER_OPTS ")",
-				    o[i].key);
-		}
-	}
 
 	/* ipv4= / ipv6=: giving only one of them "on" turns the other off. */
 	u->ipv4 = u->ipv6 = true;
@@ -591,12 +569,19 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 	return 0;
 }
 
-static const char *const user_repeatable[] = { "hostfwd", "guestfwd", "dnssearch", NULL };
+static const struct backend_opt user_opts[] = {
+	{ "net" }, { "ip" }, { "host" }, { "dhcpstart" }, { "dns" }, { "dnssearch", true },
+	{ "domainname" }, { "hostname" }, { "restrict" }, { "hostfwd", true },
+	{ "guestfwd", true }, { "tftp" }, { "bootfile" }, { "tftp-server-name" }, { "ipv4" },
+	{ "ipv6" }, { "ipv6-prefix" }, { "ipv6-prefixlen" }, { "ipv6-host" }, { "ipv6-dns" },
+	{ "smb" }, { "smbserver" }, { NULL },
+};
 
 const struct backend_ops backend_user = {
 	.type = "user",
-	.options = KNOWN_USER_OPTS,
-	.repeatable = user_repeatable,
+	.size = sizeof(struct usernet),
+	.opts = user_opts,
+	.init = usernet_init,
 	.configure = user_configure,
 	.open = usernet_open,
 	.output = usernet_output,

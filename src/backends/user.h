@@ -72,7 +72,7 @@ struct user_lease {
 };
 
 struct usernet {
-	struct netdev *nd;
+	struct netdev nd;           /* first: backend_user.size is the whole */
 	SlirpConfig cfg;
 	bool ipv4, ipv6;
 	char *hostname, *domainname, *tftp, *bootfile, *tftp_server_name;
@@ -109,7 +109,7 @@ struct usernet {
 	uint64_t reass_failed;      /* datagrams given up: timed out, pushed out, inconsistent */
 };
 
-struct usernet *usernet_new(struct netdev *nd);
+void usernet_init(struct netdev *nd);
 const char *usernet_net_text(struct usernet *u);   /* "10.0.2.0/24" */
 
 int usernet_parse_hostfwd(const char *rule, struct user_hostfwd *f, char *err);
@@ -122,6 +122,12 @@ void usernet_describe(struct netdev *nd, char *buf, size_t len);
 void usernet_info_network(struct netdev *nd, FILE *out);
 void usernet_report(struct netdev *nd, struct json_t *obj);
 void usernet_free(struct netdev *nd);
+
+/* The user netdev's state, for its own hooks (nd is a user netdev). */
+static inline struct usernet *U(struct netdev *nd)
+{
+	return container_of(nd, struct usernet, nd);
+}
 
 /* The user netdev behind nd, or NULL. */
 struct usernet *usernet_of(struct netdev *nd);

@@ -54,18 +54,16 @@ struct usernet *usernet_of(struct netdev *nd)
 {
 	extern const struct backend_ops backend_user;
 
-	return nd != NULL && nd->ops == &backend_user ? nd->priv : NULL;
+	return nd != NULL && nd->ops == &backend_user ? container_of(nd, struct usernet, nd) :
+							 NULL;
 }
 
-struct usernet *usernet_new(struct netdev *nd)
+void usernet_init(struct netdev *nd)
 {
-	struct usernet *u = xcalloc(1, sizeof(*u));
+	struct usernet *u = U(nd);
 
-	u->nd = nd;
 	u->epfd = -1;
-	nd->priv = u;
 	timer_init(&u->tick, NULL, NULL);
-	return u;
 }
 
 const char *usernet_net_text(struct usernet *u)
@@ -85,7 +83,7 @@ const char *usernet_net_text(struct usernet *u)
 
 static struct loop *L(struct usernet *u)
 {
-	return u->nd->loop;
+	return u->nd.loop;
 }
 
 /* ---- libslirp callbacks ---------------------------------------------------- */
@@ -102,11 +100,11 @@ static void lease_seen(struct usernet *u, const uint8_t *mac, struct in_addr ip,
 		l = &u->leases[u->nleases++];
 		memcpy(l->mac, mac, 6);
 	}
-	u->nd->st.dhcp_acks++;
+	u->nd.st.dhcp_acks++;
 	if (l == NULL)
 		return;
 	if (l->acks == 0 || l->ip.s_addr != ip.s_addr)
-		netdev_event(u->nd, "DHCP: %s gets %s for %us", fmt_mac(mac, m),
+		netdev_event(&u->nd, "DHCP: %s gets %s for %us", fmt_mac(mac, m),
 			     inet_ntop(AF_INET, &ip, a, sizeof(a)), secs);
 	l->ip = ip;
 	l->seconds = secs;
@@ -157,7 +155,7 @@ static void snoop_dhcp(struct usernet *u, const uint8_t *p, size_t len)
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct usernet *u = opaque;
-	struct netdev *nd = u->nd;
+	struct netdev *nd = &u->nd;
 	uint32_t flen = (uint32_t)MAX(len, ETH_MIN_LEN);
 	struct frame *f;
 
@@ -185,8 +183,8 @@ static void cb_guest_error(const char *msg, void *opaque)
 {
 	struct usernet *u = opaque;
 
-	u->nd->st.guest_errors++;
-	netdev_event(u->nd, "libslirp: guest error: %s", msg);
+	u->nd.st.guest_errors++;
+	netdev_event(&u->nd, "libslirp: guest error: %s", msg);
 }
 
 static int64_t cb_clock_get_ns(void *opaque)
@@ -464,11 +462,11 @@ static bool drop_ping6(struct usernet *u, const uint8_t *p, uint32_t len)
 	if (!u->ipv6 || len < ETH_HLEN + 40 + 8 || rd16(p + 12) != 0x86dd ||
 	    (ip[0] >> 4) != 6 || ip[6] != 58 || ip[40] != 128 || is_ours6(u, ip + 24))
 		return false;
-	u->nd->st.pings_lost++;
+	u->nd.st.pings_lost++;
 	if (!u->ping6_told) {
 		u->ping6_told = true;
 		inet_ntop(AF_INET6, ip + 24, d, sizeof(d));
-		netdev_event(u->nd, "ping %s is dropped: libslirp does not send IPv6 pings on", d);
+		netdev_event(&u->nd, "ping %s is dropped: libslirp does not send IPv6 pings on", d);
 	}
 	return true;
 }
@@ -488,15 +486,15 @@ static void check_ping(struct usernet *u, const uint8_t *p, uint32_t len)
 	dst = rd32(ip + 16);
 	if (is_ours(u, dst) || (u->ping_ok && !u->cfg.restricted))
 		return;
-	u->nd->st.pings_lost++;
+	u->nd.st.pings_lost++;
 	if (u->ping_told)
 		return;
 	u->ping_told = true;
 	fmt_ipv4(dst, d);
 	if (u->cfg.restricted)
-		netdev_event(u->nd, "ping %s is dropped: restrict=on keeps the guests inside", d);
+		netdev_event(&u->nd, "ping %s is dropped: restrict=on keeps the guests inside", d);
 	else
-		netdev_event(u->nd, "ping %s cannot leave this host: %s", d, u->ping_why);
+		netdev_event(&u->nd, "ping %s cannot leave this host: %s", d, u->ping_why);
 }
 
 /* ---- IPv4 fragments from the guests --------------------------------------- */
@@ -660,7 +658,7 @@ static uint32_t reass_input(struct usernet *u, const uint8_t *p, uint32_t len, u
 
 void usernet_output(struct netdev *nd, struct frame *f)
 {
-	struct usernet *u = nd->priv;
+	struct usernet *u = U(nd);
 	uint8_t buf[FRAME_MAX];
 	const uint8_t *p = f->data;
 	uint32_t len = f->len;
@@ -712,7 +710,7 @@ static void gf_close(struct user_guestfwd *g, const char *why)
 	g->host_closed = true;
 	g->outlen = 0;
 	if (why != NULL)
-		netdev_event(u->nd, "guestfwd %s: %s", g->text, why);
+		netdev_event(&u->nd, "guestfwd %s: %s", g->text, why);
 }
 
 static void gf_watch(struct user_guestfwd *g, bool in)
@@ -956,7 +954,7 @@ static void check_ping_socket(struct usernet *u)
 
 int usernet_open(struct netdev *nd, char *err)
 {
-	struct usernet *u = nd->priv;
+	struct usernet *u = U(nd);
 	char e[ERRLEN];
 
 	u->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -1002,10 +1000,8 @@ int usernet_open(struct netdev *nd, char *err)
 
 void usernet_close(struct netdev *nd)
 {
-	struct usernet *u = nd->priv;
+	struct usernet *u = U(nd);
 
-	if (u == NULL)
-		return;
 	for (int i = 0; i < u->nguestfwds; i++)
 		if (u->guestfwds[i].host_fd >= 0)
 			gf_close(&u->guestfwds[i], NULL);
@@ -1032,7 +1028,7 @@ void usernet_close(struct netdev *nd)
 
 void usernet_free(struct netdev *nd)
 {
-	struct usernet *u = nd->priv;
+	struct usernet *u = U(nd);
 
 	if (u == NULL)
 		return;
@@ -1060,8 +1056,6 @@ void usernet_free(struct netdev *nd)
 	}
 	free(u->pfd);
 	free(u->old);
-	free(u);
-	nd->priv = NULL;
 }
 
 /* ---- commands ---------------------------------------------------------------- */
@@ -1089,7 +1083,7 @@ int usernet_hostfwd_add(struct usernet *u, const char *rule, FILE *out, char *er
 		return errf(err, "hostfwd_add: '%s': the guest address is not in the network %s",
 			    rule, usernet_net_text(u));
 	if (u->slirp == NULL)
-		return errf(err, "hostfwd_add: %s is not running", u->nd->node.name);
+		return errf(err, "hostfwd_add: %s is not running", u->nd.node.name);
 	errno = 0;
 	if (slirp_add_hostfwd(u->slirp, f.udp, f.haddr, f.hport, f.gaddr, f.gport) < 0)
 		return errf(err, "could not set up host forwarding rule '%s'%s%s%s", rule,
@@ -1103,7 +1097,7 @@ int usernet_hostfwd_add(struct usernet *u, const char *rule, FILE *out, char *er
 		char d[96];
 
 		fwd_desc(&f, d, sizeof(d));
-		fprintf(out, "%s: host forwarding rule %s added\n", u->nd->node.name, d);
+		fprintf(out, "%s: host forwarding rule %s added\n", u->nd.node.name, d);
 	}
 	return 0;
 }
@@ -1116,7 +1110,7 @@ int usernet_hostfwd_remove(struct usernet *u, const char *rule, FILE *out, char 
 	if (usernet_parse_hostfwd_remove(rule, &f, e) < 0)
 		return errf(err, "hostfwd_remove: invalid format: %s", e);
 	if (u->slirp == NULL)
-		return errf(err, "hostfwd_remove: %s is not running", u->nd->node.name);
+		return errf(err, "hostfwd_remove: %s is not running", u->nd.node.name);
 	if (slirp_remove_hostfwd(u->slirp, f.udp, f.haddr, f.hport) < 0)
 		return errf(err, "could not remove host forwarding rule '%s'", rule);
 	for (int i = 0; i < u->nhostfwds; i++) {
@@ -1132,7 +1126,7 @@ int usernet_hostfwd_remove(struct usernet *u, const char *rule, FILE *out, char 
 	}
 	arm(u);
 	if (out != NULL)
-		fprintf(out, "%s: host forwarding rule for %s removed\n", u->nd->node.name, rule);
+		fprintf(out, "%s: host forwarding rule for %s removed\n", u->nd.node.name, rule);
 	return 0;
 }
 
@@ -1140,7 +1134,7 @@ int usernet_hostfwd_remove(struct usernet *u, const char *rule, FILE *out, char 
 
 void usernet_describe(struct netdev *nd, char *buf, size_t len)
 {
-	struct usernet *u = nd->priv;
+	struct usernet *u = U(nd);
 	char h[16], d[16];
 
 	inet_ntop(AF_INET, &u->cfg.vhost, h, sizeof(h));
@@ -1170,7 +1164,7 @@ static void leases_print(struct usernet *u, FILE *out, const char *indent)
 
 void usernet_info_network(struct netdev *nd, FILE *out)
 {
-	struct usernet *u = nd->priv;
+	struct usernet *u = U(nd);
 	char s[16];
 
 	if (u->ipv4)
@@ -1194,8 +1188,8 @@ void usernet_info(struct usernet *u, FILE *out)
 	char desc[256];
 	char *t;
 
-	usernet_describe(u->nd, desc, sizeof(desc));
-	fprintf(out, "netdev %s (user): %s\n", u->nd->node.name, desc);
+	usernet_describe(&u->nd, desc, sizeof(desc));
+	fprintf(out, "netdev %s (user): %s\n", u->nd.node.name, desc);
 	if (u->slirp != NULL && (t = slirp_connection_info(u->slirp)) != NULL) {
 		fputs(t, out);
 		free(t);
@@ -1205,7 +1199,7 @@ void usernet_info(struct usernet *u, FILE *out)
 
 void usernet_report(struct netdev *nd, struct json_t *obj)
 {
-	struct usernet *u = nd->priv;
+	struct usernet *u = U(nd);
 	json_t *o = json_object(), *a;
 	char s[INET6_ADDRSTRLEN];
 

@@ -14,7 +14,7 @@
 /* NETDEV.leases, NETDEV.lease[MAC]: the DHCP leases libslirp handed out. */
 int user_value(struct netdev *nd, const char *name, struct value *v, char *err)
 {
-	struct usernet *u = usernet_of(nd);
+	struct usernet *u = U(nd);
 	const char *close;
 	uint8_t mac[6];
 	char m[32], a[16];
@@ -54,15 +54,15 @@ static int cmd_hostfwd(struct netdev *nd, int argc, char **argv, bool check, FIL
 			return errf(err, "%s: %s", argv[0], e);
 		return 0;
 	}
-	return add ? usernet_hostfwd_add(usernet_of(nd), rule, out, err) :
-		     usernet_hostfwd_remove(usernet_of(nd), rule, out, err);
+	return add ? usernet_hostfwd_add(U(nd), rule, out, err) :
+		     usernet_hostfwd_remove(U(nd), rule, out, err);
 }
 
 static int cmd_info(struct netdev *nd, int argc, char **argv, bool check, FILE *out, char *err)
 {
 	(void)argc, (void)argv, (void)err;
 	if (!check)
-		usernet_info(usernet_of(nd), out);
+		usernet_info(U(nd), out);
 	return 0;
 }
 
@@ -76,7 +76,7 @@ const struct backend_cmd user_cmds[] = {
 /* The UI: forwards and leases. */
 void user_lines(struct netdev *nd, struct netdev_lines *o)
 {
-	struct usernet *u = usernet_of(nd);
+	struct usernet *u = U(nd);
 	char ln[160];
 
 	o->line(o, NL_HEADING, " forwards");

@@ -18,6 +18,7 @@
 #include "netdev.h"
 #include "../core/util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 struct vdenet {
+	struct netdev nd;
 	char *sock;                 /* as given to vde_open ("" for the default) */
 	char *group;
 	int port;
@@ -40,17 +42,20 @@ struct vdenet {
 
 static struct vdenet *V(struct netdev *nd)
 {
-	return nd->priv;
+	return container_of(nd, struct vdenet, nd);
+}
+
+static void vde_init(struct netdev *nd)
+{
+	V(nd)->datafd = V(nd)->ctlfd = -1;
 }
 
 static int vde_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
 			 char *err)
 {
-	struct vdenet *v = xcalloc(1, sizeof(*v));
+	struct vdenet *v = V(nd);
 	char e[ERRLEN];
 
-	nd->priv = v;
-	v->datafd = v->ctlfd = -1;
 	v->mode = 0700;
 	for (int i = 0; i < n; i++) {
 		const char *k = o[i].key, *val = o[i].val;
@@ -84,9 +89,7 @@ static int vde_configure(struct netdev *nd, const struct netdev_opt *o, int n, i
 
 			if (rc < 0)
 				return errf(err, "%s", e);
-			if (rc == 0 || strcmp(k, "queue") == 0)
-				return errf(err, "vde: unknown option '%s' (known: sock, port, group, "
-						 "mode, reconnect)", k);
+			assert(rc == 1);        /* netdev_configure let only vde_opts through */
 		}
 	}
 	if (v->sock == NULL)
@@ -151,10 +154,10 @@ static void vde_retry(void *arg)
 		if (strcmp(nd->error, e) != 0) {
 			snprintf(nd->error, sizeof(nd->error), "%s", e);
 			netdev_event(nd, "%s; trying again every %s", e,
-				     fmt_duration(nd->spec.reconnect, (char[32]){ 0 }, 32));
+				     fmt_duration(nd->reconnect, (char[32]){ 0 }, 32));
 		}
 		loop_timer_arm(nd->loop, &nd->timer,
-			       loop_now(nd->loop) + nd->spec.reconnect);
+			       loop_now(nd->loop) + nd->reconnect);
 		return;
 	}
 	netdev_event(nd, "connected to VDE %s", nd->remote_desc);
@@ -165,15 +168,15 @@ static void vde_gone(struct netdev *nd, const char *why)
 	vde_drop_conn(nd);
 	nd->st.disconnects++;
 	snprintf(nd->error, sizeof(nd->error), "%s", why);
-	if (nd->spec.reconnect == 0) {
+	if (nd->reconnect == 0) {
 		netdev_event(nd, "VDE %s: %s", nd->remote_desc, why);
 		netdev_set_state(nd, ND_ERROR);
 		return;
 	}
 	netdev_event(nd, "VDE %s: %s; reconnecting every %s", nd->remote_desc, why,
-		     fmt_duration(nd->spec.reconnect, (char[32]){ 0 }, 32));
+		     fmt_duration(nd->reconnect, (char[32]){ 0 }, 32));
 	netdev_set_state(nd, ND_RECONNECTING);
-	loop_timer_arm(nd->loop, &nd->timer, loop_now(nd->loop) + nd->spec.reconnect);
+	loop_timer_arm(nd->loop, &nd->timer, loop_now(nd->loop) + nd->reconnect);
 }
 
 static void vde_data_cb(void *arg, uint32_t events)
@@ -248,8 +251,6 @@ static void vde_nd_close(struct netdev *nd)
 {
 	struct vdenet *v = V(nd);
 
-	if (v == NULL)
-		return;
 	loop_timer_disarm(nd->loop, &nd->timer);
 	vde_drop_conn(nd);
 	free(v->buf);
@@ -273,18 +274,22 @@ static void vde_free(struct netdev *nd)
 {
 	struct vdenet *v = V(nd);
 
-	if (v == NULL)
-		return;
 	free(v->sock);
 	free(v->group);
 	free(v->buf);
-	free(v);
-	nd->priv = NULL;
+	v->sock = v->group = NULL;
+	v->buf = NULL;
 }
+
+static const struct backend_opt vde_opts[] = {
+	{ "sock" }, { "port" }, { "group" }, { "mode" }, { "reconnect" }, { NULL },
+};
 
 const struct backend_ops backend_vde = {
 	.type = "vde",
-	.options = "sock, port, group, mode, reconnect",
+	.size = sizeof(struct vdenet),
+	.opts = vde_opts,
+	.init = vde_init,
 	.configure = vde_configure,
 	.open = vde_nd_open,
 	.output = vde_output,

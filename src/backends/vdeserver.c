@@ -3,6 +3,7 @@
  */
 #include "vdeserver.h"
 #include "netdev.h"
+#include "queue.h"
 #include "../os/host.h"
 #include "../core/bridge.h"
 #include "../core/field.h"
@@ -75,19 +76,14 @@ struct vdeserver {
 };
 
 struct vdeport {
+	struct netdev nd;           /* first: backend_vdeport.size is the whole */
 	struct vdeserver *v;
 	int num;
-	struct netdev *nd;
 	struct port *owner_port;    /* the hub's or bridge's side */
 	int ctlfd, datafd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char descr[VDE_DESCR_MAX];
-	struct frame **q;           /* frames waiting for room at the client */
-	uint32_t qcap, qhead, qlen;
-	uint32_t qlimit;            /* vde_queue */
-	bool want_out;
-	bool flush_queued;          /* a q_flush is deferred on the loop */
-	bool over;                  /* counted in v->over */
+	struct fqueue q;            /* frames waiting for room at the client (vde_queue) */
 	uint32_t ev;                /* the events registered for datafd */
 };
 
@@ -180,7 +176,7 @@ static void port_data_cb(void *arg, uint32_t events);
 
 static struct vdeport *P(struct netdev *nd)
 {
-	return nd->priv;
+	return container_of(nd, struct vdeport, nd);
 }
 
 /* Flow control between VDE clients, as 802.3x pause frames do on a real
@@ -190,17 +186,19 @@ static struct vdeport *P(struct netdev *nd)
  * backlog is the client's queue plus the frames on the link towards it:
  * those arrive while reading is paused, and the queue must still hold
  * them. */
-#define Q_HIGH(p) ((p)->qlimit / 2)
-#define Q_LOW(p) ((p)->qlimit / 4)
-
-static uint32_t backlog(struct vdeport *p)
+static struct vdeport *QP(struct fqueue *q)
 {
-	return p->qlen + port_queue_len(p->owner_port);
+	return container_of(q, struct vdeport, q);
+}
+
+static uint32_t q_extra(struct fqueue *q)
+{
+	return port_queue_len(QP(q)->owner_port);
 }
 
 static void port_update(struct vdeport *p)
 {
-	uint32_t ev = (p->v->over > 0 ? 0 : EPOLLIN) | (p->want_out ? EPOLLOUT : 0);
+	uint32_t ev = (p->v->over > 0 ? 0 : EPOLLIN) | (p->q.want_out ? EPOLLOUT : 0);
 
 	if (p->datafd < 0 || ev == p->ev)
 		return;
@@ -215,13 +213,10 @@ static void update_all(struct vdeserver *v)
 			port_update(v->ports[i]);
 }
 
-static void set_over(struct vdeport *p, bool over)
+static void q_over(struct fqueue *q, bool over)
 {
-	struct vdeserver *v = p->v;
+	struct vdeserver *v = QP(q)->v;
 
-	if (p->over == over)
-		return;
-	p->over = over;
 	v->over += over ? 1 : -1;
 	if (over && v->over == 1) {
 		v->pauses++;
@@ -231,22 +226,10 @@ static void set_over(struct vdeport *p, bool over)
 	}
 }
 
-static bool q_push(struct vdeport *p, struct frame *f)
+static void q_want_out(struct fqueue *q, bool on)
 {
-	if (p->qlen == p->qlimit)
-		return false;
-	p->q[(p->qhead + p->qlen++) & (p->qcap - 1)] = f;
-	if (backlog(p) >= Q_HIGH(p))
-		set_over(p, true);
-	return true;
-}
-
-static void set_want_out(struct vdeport *p, bool want)
-{
-	if (p->want_out == want)
-		return;
-	p->want_out = want;
-	port_update(p);
+	(void)on;
+	port_update(QP(q));
 }
 
 static bool would_block(int e)
@@ -256,22 +239,22 @@ static bool would_block(int e)
 
 /* Sends the queue, VDE_BATCH frames per sendmmsg, until it is empty or the
  * client's socket is full (then EPOLLOUT resumes it). */
-static void q_flush(struct vdeport *p)
+static enum fqueue_sent q_send(struct fqueue *q)
 {
+	struct vdeport *p = QP(q);
 	uint8_t pad[VDE_BATCH][ETH_MIN_LEN];
 	struct mmsghdr m[VDE_BATCH];
 	struct iovec iov[VDE_BATCH];
 
-	while (p->qlen > 0 && p->datafd >= 0) {
-		unsigned k = MIN(p->qlen, (uint32_t)VDE_BATCH);
+	while (q->len > 0 && p->datafd >= 0) {
+		unsigned k = MIN(q->len, (uint32_t)VDE_BATCH);
 		int n, e = 0;
 
 		memset(m, 0, sizeof(m[0]) * k);
 		for (unsigned i = 0; i < k; i++) {
-			struct frame *f = p->q[(p->qhead + i) & (p->qcap - 1)];
 			size_t len;
 
-			iov[i].iov_base = (void *)netdev_padded(f, pad[i], &len);
+			iov[i].iov_base = (void *)netdev_padded(fqueue_peek(q, i), pad[i], &len);
 			iov[i].iov_len = len;
 			m[i].msg_hdr.msg_iov = &iov[i];
 			m[i].msg_hdr.msg_iovlen = 1;
@@ -281,46 +264,28 @@ static void q_flush(struct vdeport *p)
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			e = errno;
-			if (would_block(e)) {
-				set_want_out(p, true);
-				return;
-			}
+			if (would_block(e))
+				return FQ_BLOCKED;
 			n = 1;      /* the first frame failed: count it and go on */
 		}
-		for (int i = 0; i < n; i++) {
-			struct frame *f = p->q[p->qhead];
-
-			p->qhead = (p->qhead + 1) & (p->qcap - 1);
-			p->qlen--;
-			netdev_tx_done(p->nd, f, e);
-		}
-		if (backlog(p) <= Q_LOW(p))
-			set_over(p, false);
+		for (int i = 0; i < n; i++)
+			netdev_tx_done(&p->nd, fqueue_pop(q), e);
 	}
-	set_want_out(p, false);
+	return FQ_DONE;
 }
 
-static void flush_deferred(void *a, void *b)
-{
-	struct vdeport *p = a;
-
-	(void)b;
-	p->flush_queued = false;
-	if (!p->want_out)
-		q_flush(p);
-}
-
-static void q_clear(struct vdeport *p)
-{
-	while (p->qlen > 0) {
-		struct frame *f = p->q[p->qhead];
-
-		p->qhead = (p->qhead + 1) & (p->qcap - 1);
-		p->qlen--;
-		port_drop_dir(p->nd->port, f, DROP_NO_PEER, false);
-	}
-	set_over(p, false);
-}
+/* Flow control between VDE clients, as 802.3x pause frames do on a real
+ * switch: while any client's backlog is over its high mark (queue.h), the
+ * switch stops reading from its VDE clients; their sends then wait in their
+ * sockets instead of being lost. Reading starts again below the low mark.
+ * The backlog is the client's queue plus the frames on the link towards it:
+ * those arrive while reading is paused, and the queue must still hold them. */
+static const struct fqueue_ops vdeport_qops = {
+	.send = q_send,
+	.want_out = q_want_out,
+	.over = q_over,
+	.extra = q_extra,
+};
 
 /* Frames wait in the queue until the work now running is done, then leave
  * together: one system call per batch, not one per frame. */
@@ -332,16 +297,7 @@ static void vdeport_output(struct netdev *nd, struct frame *f)
 		port_drop_dir(nd->port, f, DROP_NO_PEER, false);
 		return;
 	}
-	if (!q_push(p, f)) {
-		port_drop_dir(nd->port, f, DROP_PEER_BACKLOG, false);
-		return;
-	}
-	if (p->want_out || p->flush_queued)
-		return;
-	if (loop_defer(p->v->loop, flush_deferred, p, NULL) == 0)
-		p->flush_queued = true;
-	else
-		q_flush(p);
+	fqueue_push(&p->q, f);
 }
 
 /* The client hung up (or broke the protocol): the port is free again. */
@@ -352,7 +308,7 @@ static void port_end(struct vdeport *p, const char *why)
 
 	if (p->ctlfd < 0)
 		return;
-	q_clear(p);
+	fqueue_clear(&p->q);
 	loop_fd_del(l, p->ctlfd);
 	close(p->ctlfd);
 	p->ctlfd = -1;
@@ -361,16 +317,15 @@ static void port_end(struct vdeport *p, const char *why)
 		close(p->datafd);
 		p->datafd = -1;
 	}
-	p->want_out = false;
 	if (p->path[0] != '\0')
 		unlink(p->path);
 	v->clients--;
 	if (why != NULL) {
 		v->disconnects++;
-		p->nd->st.disconnects++;
-		netdev_event(p->nd, "VDE port %d: %s %s; the port is free", p->num, p->descr, why);
+		p->nd.st.disconnects++;
+		netdev_event(&p->nd, "VDE port %d: %s %s; the port is free", p->num, p->descr, why);
 	}
-	netdev_set_state(p->nd, ND_CLOSED);
+	netdev_set_state(&p->nd, ND_CLOSED);
 	port_set_link(p->owner_port, false);
 }
 
@@ -399,7 +354,7 @@ static void port_data_cb(void *arg, uint32_t events)
 	struct vdeserver *v = p->v;
 
 	if (events & EPOLLOUT)
-		q_flush(p);
+		fqueue_flush(&p->q);
 	if (!(events & EPOLLIN))
 		return;
 	/* Up to 4 batches a wakeup, then other fds get their turn. */
@@ -426,7 +381,7 @@ static void port_data_cb(void *arg, uint32_t events)
 			 * was read. A truncated datagram is over FRAME_MAX. */
 			if (rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 				len = VDE_RBUF;
-			netdev_rx_bytes(p->nd, rx_buf[i], len);
+			netdev_rx_bytes(&p->nd, rx_buf[i], len);
 		}
 		if (n < VDE_BATCH)
 			return;
@@ -437,7 +392,7 @@ static void vdeport_close(struct netdev *nd)
 {
 	struct vdeport *p = P(nd);
 
-	if (p != NULL && p->ctlfd >= 0)
+	if (p->ctlfd >= 0)
 		port_end(p, NULL);
 }
 
@@ -463,18 +418,14 @@ static void vdeport_free(struct netdev *nd)
 {
 	struct vdeport *p = P(nd);
 
-	if (p == NULL)
-		return;
 	if (p->v != NULL && p->v->ports != NULL)
 		p->v->ports[p->num] = NULL;
-	free(p->q);
-	free(p);
-	nd->priv = NULL;
+	fqueue_free(&p->q);
 }
 
 static const struct backend_ops backend_vdeport = {
 	.type = "vde-port",
-	.options = "",
+	.size = sizeof(struct vdeport),
 	.output = vdeport_output,
 	.close = vdeport_close,
 	.describe = vdeport_describe,
@@ -494,29 +445,20 @@ static struct vdeport *port_get(struct vdeserver *v, int num)
 	struct graph *g = v->x.owner->g;
 	struct vdeport *p = v->ports[num];
 	char name[96];
-	uint32_t cap = 1;
 
 	if (p != NULL)
 		return p;
-	p = xcalloc(1, sizeof(*p));
-	p->v = v;
-	p->num = num;
-	p->ctlfd = p->datafd = -1;
-	while (cap < v->queue)
-		cap <<= 1;
-	p->qcap = cap;
-	p->qlimit = v->queue;
-	p->q = xcalloc(cap, sizeof(*p->q));
 	snprintf(name, sizeof(name), "%s-vde%d", v->x.owner->name, num);
 	for (int k = 2; graph_find_node(g, name) != NULL; k++)
 		snprintf(name, sizeof(name), "%s-vde%d_%d", v->x.owner->name, num, k);
-	p->nd = netdev_new(g, name, v->x.line);
-	p->nd->ops = &backend_vdeport;
-	p->nd->priv = p;
-	p->nd->options = NULL;
-	xasprintf(&p->nd->options, "vde port %d of %s", num, v->x.owner->name);
+	p = P(netdev_new(g, &backend_vdeport, name, v->x.line));
+	p->v = v;
+	p->num = num;
+	p->ctlfd = p->datafd = -1;
+	fqueue_init(&p->q, &vdeport_qops, v->loop, p->nd.port, v->queue);
+	xasprintf(&p->nd.options, "vde port %d of %s", num, v->x.owner->name);
 	p->owner_port = owner_add_port(v);
-	link_new(g, p->owner_port, p->nd->port, 0, 0, 0, v->x.line);
+	link_new(g, p->owner_port, p->nd.port, 0, 0, 0, v->x.line);
 	v->ports[num] = p;
 	return p;
 }
@@ -701,12 +643,11 @@ static void handshake(struct vdeserver *v, int fd, uid_t uid, const uint8_t *req
 	p = port_get(v, num);
 	p->ctlfd = fd;
 	p->datafd = dfd;
-	p->want_out = false;
 	p->ev = EPOLLIN;
 	snprintf(p->path, sizeof(p->path), "%s", mine.sun_path);
 	snprintf(p->descr, sizeof(p->descr), "%s", r.descr);
-	snprintf(p->nd->peer, sizeof(p->nd->peer), "%s", r.descr);
-	snprintf(p->nd->remote_desc, sizeof(p->nd->remote_desc), "%s", r.descr);
+	snprintf(p->nd.peer, sizeof(p->nd.peer), "%s", r.descr);
+	snprintf(p->nd.remote_desc, sizeof(p->nd.remote_desc), "%s", r.descr);
 	if (loop_fd_add(v->loop, fd, EPOLLIN, port_ctl_cb, p) < 0 ||
 	    loop_fd_add(v->loop, dfd, EPOLLIN, port_data_cb, p) < 0) {
 		loop_fd_del(v->loop, fd);
@@ -722,11 +663,11 @@ static void handshake(struct vdeserver *v, int fd, uid_t uid, const uint8_t *req
 	v->clients++;
 	v->connects++;
 	port_update(p);             /* paused if the switch is paused */
-	p->nd->st.connects++;
-	p->nd->error[0] = '\0';
-	netdev_set_state(p->nd, ND_CONNECTED);
+	p->nd.st.connects++;
+	p->nd.error[0] = '\0';
+	netdev_set_state(&p->nd, ND_CONNECTED);
 	port_set_link(p->owner_port, true);
-	netdev_event(p->nd, "VDE port %d: %s connected", num, r.descr);
+	netdev_event(&p->nd, "VDE port %d: %s connected", num, r.descr);
 }
 
 static void pending_end(struct pending *pd)
@@ -1125,9 +1066,9 @@ int vdeserver_port_field(const struct vdeserver *v, const char *f, char *buf, si
 	else if (strcmp(f, "client") == 0)
 		snprintf(buf, len, "%s", p == NULL || p->ctlfd < 0 ? "none" : p->descr);
 	else if (strcmp(f, "rx_frames") == 0)
-		snprintf(buf, len, "%" PRIu64, p == NULL ? 0 : p->nd->port->st.tx_frames);
+		snprintf(buf, len, "%" PRIu64, p == NULL ? 0 : p->nd.port->st.tx_frames);
 	else if (strcmp(f, "tx_frames") == 0)
-		snprintf(buf, len, "%" PRIu64, p == NULL ? 0 : p->nd->port->st.rx_frames);
+		snprintf(buf, len, "%" PRIu64, p == NULL ? 0 : p->nd.port->st.rx_frames);
 	else
 		return -1;
 	return 0;

@@ -48,8 +48,13 @@ struct sect {
 	int nkeys;
 };
 
+/* A netdev is made when its section ends, with the state its type needs;
+ * until then its keys are kept here. */
 struct netdev_decl {
 	struct netdev *nd;
+	char *name;
+	int line;
+	int vlan;               /* -1: none */
 	char *type;
 	int type_line;
 	int vlan_line;
@@ -184,6 +189,22 @@ static void push_node(void ***arr, int *n, void *item)
 	(*arr)[(*n)++] = item;
 }
 
+/* The section before a header (or the last one, at the end) is complete:
+ * a netdev is made now, with its type's state, in the order the sections
+ * came. */
+static void section_end(struct loader *L)
+{
+	struct sect *sc = cur_sect(L);
+	struct netdev_decl *d;
+
+	if (sc == NULL || sc->kind != SECT_NETDEV || L->netdevs[sc->netdev].nd != NULL)
+		return;
+	d = &L->netdevs[sc->netdev];
+	d->nd = netdev_new(L->s->g, d->type != NULL ? backend_find(d->type) : NULL, d->name,
+			   d->line);
+	d->nd->vlan = d->vlan;
+}
+
 /* Handles a "[kind name]" header seen by the reader. */
 static void section_header(struct loader *L, char *text, int line)
 {
@@ -202,6 +223,7 @@ static void section_header(struct loader *L, char *text, int line)
 	struct sect sc = { .kind = SECT_BAD, .line = line, .link = -1, .netdev = -1 };
 	char *close = strchr(text, ']');
 
+	section_end(L);
 	if (close == NULL) {
 		/* inih reports this one itself. */
 		goto push;
@@ -286,12 +308,10 @@ static void section_header(struct loader *L, char *text, int line)
 			push_node((void ***)&L->s->hubs, &L->s->nhubs, h);
 			sc.node = &h->node;
 		} else if (sc.kind == SECT_NETDEV) {
-			struct netdev *nd = netdev_new(L->s->g, sc.name, line);
-
-			sc.node = &nd->node;
 			L->netdevs = xreallocarray(L->netdevs, (size_t)L->nnetdevs + 1,
 						   sizeof(*L->netdevs));
-			L->netdevs[L->nnetdevs] = (struct netdev_decl){ .nd = nd };
+			L->netdevs[L->nnetdevs] = (struct netdev_decl){
+				.name = xstrdup(sc.name), .line = line, .vlan = -1 };
 			sc.netdev = L->nnetdevs++;
 		} else {
 			struct bridge *b = bridge_new(L->s->g, sc.name, FDB_DEFAULT_MAX,
@@ -743,14 +763,14 @@ static void netdev_key(struct loader *L, struct netdev_decl *d, const char *k, c
 			lerr(L, line, "vlan: %s", err);
 			return;
 		}
-		d->nd->vlan = (int)num;
+		d->vlan = (int)num;
 		d->vlan_line = line;
 		return;
 	}
 	if (strcmp(k, "id") == 0 || strcmp(k, "name") == 0) {
-		if (strcmp(v, d->nd->node.name) != 0)
+		if (strcmp(v, d->name) != 0)
 			lerr(L, line, "%s: '%s' differs from the section's name '%s'; the section "
-				      "name is the id", k, v, d->nd->node.name);
+				      "name is the id", k, v, d->name);
 		return;
 	}
 	if (*v == '\0') {
@@ -1170,27 +1190,10 @@ static void resolve(struct loader *L)
 			lerr(L, line, "[netdev %s] needs type = %s", d->nd->node.name, backend_names());
 			continue;
 		}
-		d->nd->ops = backend_find(d->type);
 		if (d->nd->ops == NULL) {
 			lerr(L, d->type_line, "type: unknown netdev type '%s' (known: %s)", d->type,
 			     backend_names());
 			continue;
-		}
-		/* Once each, unless the backend takes the key many times (hostfwd=). */
-		for (int j = 1; j < d->nopts; j++) {
-			const char *k = d->opts[j].key;
-			const char *const *rep = d->nd->ops->repeatable;
-			bool many = false;
-
-			for (int r = 0; rep != NULL && rep[r] != NULL; r++)
-				many = many || strcmp(rep[r], k) == 0;
-			for (int m = 0; m < j && !many; m++) {
-				if (strcmp(d->opts[m].key, k) == 0) {
-					lerr(L, d->opts[j].line, "%s: given twice (first at line %d)", k,
-					     d->opts[m].line);
-					break;
-				}
-			}
 		}
 		netdev_configure(d->nd, d->opts, d->nopts, report_err, L);
 		/* As written, for info network: "listen=:8010". */
@@ -1375,6 +1378,7 @@ static void loader_free(struct loader *L)
 		}
 		free(L->netdevs[i].opts);
 		free(L->netdevs[i].type);
+		free(L->netdevs[i].name);
 	}
 	free(L->netdevs);
 	for (int i = 0; i < L->nnicnets; i++)
@@ -1442,6 +1446,7 @@ int topo_load(struct sim *s, const char *path, FILE *errs)
 	ini_initial_alloc = SIM_MAX_LINE + 8;
 	ini_stop_on_first_error = false;
 	rc = ini_parse_stream(reader, &L, handler, &L);
+	section_end(&L);
 	free(text);
 	if (rc > 0) {
 		/* The reader turns every line inih would refuse into a comment

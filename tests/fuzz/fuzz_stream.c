@@ -9,7 +9,7 @@
  * stream. The chunk sizes are used in turn, over and over.
  */
 #include "fuzz.h"
-#include "../../src/backends/netdev.h"
+#include "../../src/backends/sockio.h"
 
 #define TOPO "[netdev n]\ntype = socket\nlisten = 127.0.0.1:1\nvlan = 0\n"
 
@@ -94,16 +94,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (lost == 0 && nd->port->st.tx_bytes - bytes0 != want.bytes)
 		abort();
-	if (!bad && (nd->lenhave > 0) != want.partial)
+	if (!bad && (socknet_of(nd)->lenhave > 0) != want.partial)
 		abort();
 	/* The next input starts on a frame boundary, as a new peer would. */
 	sockio_stream_input(nd, (const uint8_t *)"", 0);
-	if (nd->lenhave > 0 || bad) {
+	if (socknet_of(nd)->lenhave > 0 || bad) {
 		nd->state = ND_CONNECTED;
-		if (nd->rf != NULL)
-			frame_unref(nd->rf);
-		nd->rf = NULL;
-		nd->lenhave = nd->need = nd->got = 0;
+		if (socknet_of(nd)->rf != NULL)
+			frame_unref(socknet_of(nd)->rf);
+		socknet_of(nd)->rf = NULL;
+		socknet_of(nd)->lenhave = socknet_of(nd)->need = socknet_of(nd)->got = 0;
 	}
 	/* Let the frames travel, so none piles up between inputs. */
 	loop_run(s->loop, loop_now(s->loop) + NS_PER_SEC);
