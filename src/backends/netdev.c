@@ -110,8 +110,10 @@ static void netdev_input(struct node *n, struct port *in, struct frame *f)
 {
 	struct netdev *nd = container_of(n, struct netdev, node);
 
-	(void)in;
-	nd->ops->output(nd, f);
+	if (nd->ops->input != NULL)
+		nd->ops->input(nd, in, f);
+	else
+		nd->ops->output(nd, f);
 }
 
 void netdev_set_state(struct netdev *nd, enum netdev_state st)
@@ -320,6 +322,16 @@ int netdev_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 struct netdev *netdev_from_node(struct node *n)
 {
 	return n != NULL && n->ops == &netdev_ops ? container_of(n, struct netdev, node) : NULL;
+}
+
+int netdev_attach(struct netdev *nd, char *err)
+{
+	return nd->ops->attach != NULL ? nd->ops->attach(nd, err) : 0;
+}
+
+bool netdev_is_real(const struct netdev *nd)
+{
+	return nd->ops == NULL || !nd->ops->internal;
 }
 
 int netdev_open(struct netdev *nd, char *err)

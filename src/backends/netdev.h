@@ -1,29 +1,25 @@
 /*
  * Netdevs: QEMU's back-ends, each a node with one port toward the topology
- * and real file descriptors toward the outside.
+ * and real file descriptors toward the outside. This header is the plug-in
+ * author's API; the layers above use only its generic functions.
  *
  * A frame that reaches the netdev's port from the topology goes to the
- * peer (backend output); a frame the peer sends enters the topology through
- * the same port. What happens in between is the backend's business, and it
- * never blocks the loop:
- *
- *  - streams (socket listen/connect/fd, stream): a 4-byte big-endian length,
- *    then the frame, as QEMU frames them. Reads run through a state machine
- *    that takes any split across reads; a length of 0, below 14 or above
- *    69632 drops the peer (counted, logged). Writes go through a bounded
- *    per-peer queue flushed with non-blocking sendmsg; a full queue is a
- *    counted drop, never a wait, and MSG_NOSIGNAL keeps SIGPIPE away.
- *  - datagrams (socket mcast/udp, dgram): one frame per datagram. A send
- *    that would block is a counted drop (datagrams are lossy anyway).
- *  - frames shorter than 60 bytes leave zero-padded to 60, as a real NIC
- *    would put them on the wire.
+ * peer (backend_ops.output); a frame the peer sends enters the topology
+ * through the same port (netdev_enter, netdev_rx_bytes). What happens in
+ * between is the back-end's business, and it never blocks the loop: a peer
+ * that cannot take a frame now gets it later from the netdev's frame queue
+ * (queue.h) or loses it as a counted drop, never a wait. Frames shorter
+ * than 60 bytes leave zero-padded to 60, as a real NIC would put them on
+ * the wire.
  *
  * Peer state (listening, connecting, connected, reconnecting, open, error)
- * is kept here for `info network`, the report, expectations and the UI.
+ * and the counters (netdev_fields) are kept here for `info network`, the
+ * report, expectations and the UI.
  *
- * To add a backend: one file in src/backends/ that fills a const struct
- * backend_ops (its options, parsed into a struct sock_spec or its own
- * state), one line in backend_table (netdev.c), one Makefile line.
+ * To add a back-end: one file in src/backends/ with its state (struct
+ * netdev first), its options table and a const struct backend_ops; one
+ * line in backend_table (netdev.c); one Makefile line. hubport.c is the
+ * smallest example; sockio.h has the socket family's shared state.
  */
 #ifndef QNETSIM_NETDEV_H
 #define QNETSIM_NETDEV_H
@@ -96,6 +92,9 @@ struct backend_ops {
 	 * The state past struct netdev is zero when it is called. */
 	int (*configure)(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
 			 char *err);
+	/* Optional: joins the topology beyond its own port (hubport: a port on
+	 * hub N), once, after configure succeeded. -1 with err. */
+	int (*attach)(struct netdev *nd, char *err);
 	/* Run time. */
 	int (*open)(struct netdev *nd, char *err);          /* -1 with err: exit 3 */
 	void (*output)(struct netdev *nd, struct frame *f); /* a frame for outside */
@@ -114,9 +113,15 @@ struct backend_ops {
 	void (*lines)(struct netdev *nd, struct netdev_lines *o);
 	/* Optional: its commands and info words, ended by a NULL name. */
 	const struct backend_cmd *cmds;
+	/* Optional: takes every frame that reaches the node, on any of its
+	 * ports, instead of output (hubport, which has a port on a hub too). */
+	void (*input)(struct netdev *nd, struct port *in, struct frame *f);
 	/* No peer connects to it (user): the UI leaves connects and
 	 * disconnects out while they are 0. */
 	bool peerless;
+	/* Nothing outside the process (hubport): the run keeps the virtual
+	 * clock. */
+	bool internal;
 };
 
 struct netdev_stats {
@@ -195,6 +200,12 @@ struct netdev *netdev_from_node(struct node *n);   /* NULL if not a netdev */
  * of errors. */
 int netdev_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 		     void (*report)(void *arg, int line, const char *msg), void *arg);
+
+/* The back-end's attach, once its options are read: -1 with err. */
+int netdev_attach(struct netdev *nd, char *err);
+/* Whether it reaches outside the process (the run then uses the real
+ * clock). */
+bool netdev_is_real(const struct netdev *nd);
 
 /* Opens the sockets (bind, listen, connect). -1 with err: exit status 3. */
 int netdev_open(struct netdev *nd, char *err);

@@ -297,6 +297,10 @@ struct graph {
 	 * keeps lists of nodes by kind learns of the ones made below it. */
 	void (*node_added)(void *ctx, struct node *n);
 	void *node_added_ctx;
+	/* The hub of QEMU vlan (hub id) N, made on first use: for what joins a
+	 * hub by number from below the layer that keeps them (hubport). */
+	struct node *(*vlan_hub)(void *ctx, int id, int line);
+	void *vlan_hub_ctx;
 	uint64_t frames_delivered;
 };
 

@@ -41,6 +41,11 @@ static void sim_node_added(void *ctx, struct node *n)
 	}
 }
 
+static struct node *sim_vlan_hub_node(void *ctx, int id, int line)
+{
+	return &sim_vlan_hub(ctx, id, line)->node;
+}
+
 struct sim *sim_new(uint64_t seed)
 {
 	struct sim *s = xcalloc(1, sizeof(*s));
@@ -55,6 +60,8 @@ struct sim *sim_new(uint64_t seed)
 	s->g->event_ctx = s;
 	s->g->node_added = sim_node_added;
 	s->g->node_added_ctx = s;
+	s->g->vlan_hub = sim_vlan_hub_node;
+	s->g->vlan_hub_ctx = s;
 	return s;
 }
 
@@ -147,8 +154,9 @@ static void step_fire(void *arg)
 
 bool sim_is_real(const struct sim *s)
 {
-	if (s->nnetdevs > 0)
-		return true;
+	for (int i = 0; i < s->nnetdevs; i++)
+		if (netdev_is_real(s->netdevs[i]))
+			return true;
 	for (int i = 0; i < s->g->nnodes; i++)
 		if (s->g->nodes[i]->ext != NULL)
 			return true;

@@ -1195,7 +1195,12 @@ static void resolve(struct loader *L)
 			     backend_names());
 			continue;
 		}
-		netdev_configure(d->nd, d->opts, d->nopts, report_err, L);
+		if (netdev_configure(d->nd, d->opts, d->nopts, report_err, L) == 0) {
+			char err[ERRLEN];
+
+			if (netdev_attach(d->nd, err) < 0)
+				lerr(L, line, "%s", err);
+		}
 		/* As written, for info network: "listen=:8010". */
 		for (int j = 0; j < d->nopts; j++) {
 			char *o = d->nd->options;
