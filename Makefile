@@ -67,7 +67,8 @@ CORE_SRCS := \
 	src/os/tapdev.c \
 	src/backends/tap.c \
 	src/backends/vde.c \
-	src/backends/vdeserver.c
+	src/backends/vdeserver.c \
+	src/backends/hubport.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/text.c \

@@ -23,6 +23,7 @@ extern const struct backend_ops backend_user;
 extern const struct backend_ops backend_vde;
 extern const struct backend_ops backend_tap;
 extern const struct backend_ops backend_bridge;
+extern const struct backend_ops backend_hubport;
 
 static const struct backend_ops *const backend_table[] = {
 	&backend_socket,
@@ -32,6 +33,7 @@ static const struct backend_ops *const backend_table[] = {
 	&backend_vde,
 	&backend_tap,
 	&backend_bridge,
+	&backend_hubport,
 };
 
 const struct backend_ops *backend_find(const char *type)

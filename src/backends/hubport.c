@@ -1,0 +1,106 @@
+/*
+ * type=hubport: QEMU 3.0+'s -netdev hubport,id=ID,hubid=N, a port on QEMU
+ * hub N. It is QEMU's modern spelling of vlan=N: a NIC with netdev=ID
+ * joins hub N through it.
+ *
+ *   [netdev hp0]             -netdev hubport,id=hp0,hubid=1
+ *   type  = hubport          -device e1000,netdev=hp0
+ *   hubid = 1
+ *
+ *   [guest A]
+ *   nic = model=e1000,netdev=hp0
+ *
+ * The netdev has two ports: hp0.0 toward the NIC and hp0.1 on the hub
+ * (vlan1, made if no one else made it). Like every port of a hub it
+ * repeats each frame to the other side. Nothing outside the process is
+ * involved, so a topology of hubports keeps the virtual clock.
+ *
+ * QEMU's hubport also takes netdev=, to put another netdev on the hub;
+ * qnetsim refuses it with a pointer to vlan=, which does the same.
+ */
+#include "netdev.h"
+#include "../core/hub.h"
+#include "../core/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct hubport {
+	struct netdev nd;
+	int hubid;
+	int line;               /* of hubid= */
+};
+
+static struct hubport *H(struct netdev *nd)
+{
+	return container_of(nd, struct hubport, nd);
+}
+
+static int hubport_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
+			     char *err)
+{
+	struct hubport *h = H(nd);
+	char e[ERRLEN];
+	uint64_t num;
+
+	h->hubid = -1;
+	for (int i = 0; i < n; i++) {
+		*line = o[i].line;
+		if (strcmp(o[i].key, "netdev") == 0)
+			return errf(err, "hubport: netdev= is not supported; give netdev %s "
+					 "vlan=N to put it on hub N", o[i].val);
+		if (parse_u64(o[i].val, 0, 4095, &num, e) < 0)
+			return errf(err, "hubport: hubid: %s", e);
+		h->hubid = (int)num;
+		h->line = o[i].line;
+	}
+	*line = nd->node.line;
+	if (h->hubid < 0)
+		return errf(err, "hubport: needs hubid=N (the QEMU hub it is a port of)");
+	snprintf(nd->remote_desc, sizeof(nd->remote_desc), "hub %d", h->hubid);
+	return 0;
+}
+
+/* Its second port, on the hub. */
+static int hubport_attach(struct netdev *nd, char *err)
+{
+	struct graph *g = nd->node.g;
+	struct hub *hub = hub_from_node(g->vlan_hub(g->vlan_hub_ctx, H(nd)->hubid, H(nd)->line));
+	struct port *p = port_new(&nd->node, "1", 0, 1000);
+
+	(void)err;
+	link_new(g, p, hub_add_port(hub), 0, 0, 0, H(nd)->line);
+	return 0;
+}
+
+/* A port of a hub: every frame goes on to the other side. */
+static void hubport_input(struct netdev *nd, struct port *in, struct frame *f)
+{
+	node_flood(&nd->node, in, f, DEC_FLOODED_HUB);
+}
+
+static int hubport_open(struct netdev *nd, char *err)
+{
+	(void)err;
+	netdev_set_state(nd, ND_OPEN);
+	return 0;
+}
+
+static void hubport_describe(struct netdev *nd, char *buf, size_t len)
+{
+	snprintf(buf, len, "a port of hub vlan%d", H(nd)->hubid);
+}
+
+static const struct backend_opt hubport_opts[] = { { "hubid" }, { "netdev" }, { NULL } };
+
+const struct backend_ops backend_hubport = {
+	.type = "hubport",
+	.size = sizeof(struct hubport),
+	.opts = hubport_opts,
+	.configure = hubport_configure,
+	.attach = hubport_attach,
+	.input = hubport_input,
+	.open = hubport_open,
+	.describe = hubport_describe,
+	.internal = true,
+};
