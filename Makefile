@@ -35,6 +35,7 @@ CORE_SRCS := \
 	src/core/frame.c \
 	src/core/graph.c \
 	src/core/field.c \
+	src/core/values.c \
 	src/core/trace.c \
 	src/core/hub.c \
 	src/core/fdb.c \

@@ -25,6 +25,7 @@
  */
 #include "sim.h"
 #include "field.h"
+#include "values.h"
 #include "util.h"
 #include "../backends/netdev.h"
 #include "../guest/kernel.h"
@@ -222,96 +223,50 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 			 "exec[N].state|status|output|cmd, netns)", rest);
 }
 
+/* NAME from a table of values: 0, or -1 with err listing the names
+ * (what, then extra forms the caller takes besides). */
+static int table_value(const struct field_table *t, const void *obj, const char *name,
+		       const char *what, const char *extra, struct value *v, char *err)
+{
+	const struct field *f = field_in(t, name);
+	char names[512];
+
+	if (f != NULL) {
+		field_get(f, obj, v);
+		return 0;
+	}
+	field_names(t->f, t->n, names, sizeof(names));
+	return errf(err, "unknown %s '%s' (%s%s)", what, name, names, extra);
+}
+
 static int port_value(struct port *p, const char *f, struct value *v, char *err)
 {
-	if (strcmp(f, "rx_frames") == 0)
-		value_num(v, (double)p->st.rx_frames);
-	else if (strcmp(f, "rx_bytes") == 0)
-		value_num(v, (double)p->st.rx_bytes);
-	else if (strcmp(f, "tx_frames") == 0)
-		value_num(v, (double)p->st.tx_frames);
-	else if (strcmp(f, "tx_bytes") == 0)
-		value_num(v, (double)p->st.tx_bytes);
-	else if (strcmp(f, "link") == 0)
-		value_str(v, port_link_up(p) ? "up" : "down");
-	else if (strcmp(f, "queue") == 0)
-		value_num(v, port_queue_len(p));
-	else if (strcmp(f, "drops") == 0) {
-		uint64_t t = 0;
-
-		for (int i = 0; i < DROP_REASON_COUNT; i++)
-			t += p->st.drops[i];
-		value_num(v, (double)t);
-	} else if (strncmp(f, "drops.", 6) == 0) {
+	if (strncmp(f, "drops.", 6) == 0) {
 		int r = drop_reason_parse(f + 6);
 
 		if (r < 0)
 			return errf(err, "unknown drop reason '%s'", f + 6);
 		value_num(v, (double)p->st.drops[r]);
-	} else if (strncmp(f, "stp.", 4) == 0) {
+		return 0;
+	}
+	if (strncmp(f, "stp.", 4) == 0) {
 		struct bridge *b = bridge_from_node(p->node);
-		const struct stp_port *sp;
-		const char *k = f + 4;
 
 		if (b == NULL || b->stp == NULL)
 			return errf(err, "%s is not a port of a bridge with stp = on", p->name);
-		sp = &((struct bport *)p->priv)->sp;
-		if (strcmp(k, "state") == 0)
-			value_str(v, stp_state_name(sp->state));
-		else if (strcmp(k, "role") == 0)
-			value_str(v, stp_role_name(sp->role));
-		else if (strcmp(k, "bpdus_rx") == 0)
-			value_num(v, (double)sp->bpdus_rx);
-		else if (strcmp(k, "bpdus_tx") == 0)
-			value_num(v, (double)sp->bpdus_tx);
-		else if (strcmp(k, "tcns_rx") == 0)
-			value_num(v, (double)sp->tcns_rx);
-		else if (strcmp(k, "tcns_tx") == 0)
-			value_num(v, (double)sp->tcns_tx);
-		else if (strcmp(k, "transitions") == 0)
-			value_num(v, (double)sp->transitions);
-		else
-			return errf(err, "unknown port STP value '%s' (state, role, bpdus_rx, bpdus_tx, "
-					 "tcns_rx, tcns_tx, transitions)", k);
-	} else if (strncmp(f, "impair.", 7) == 0 && p->link != NULL) {
-		const struct impair_stats *is = &port_out_dir(p)->ist;
-		const char *k = f + 7;
-
-		if (strcmp(k, "lost") == 0)
-			value_num(v, (double)is->lost);
-		else if (strcmp(k, "burst_lost") == 0)
-			value_num(v, (double)is->burst_lost);
-		else if (strcmp(k, "bursts") == 0)
-			value_num(v, (double)is->bursts);
-		else if (strcmp(k, "duplicated") == 0)
-			value_num(v, (double)is->duplicated);
-		else if (strcmp(k, "corrupted") == 0)
-			value_num(v, (double)is->corrupted);
-		else if (strcmp(k, "reordered") == 0)
-			value_num(v, (double)is->reordered);
-		else
-			return errf(err, "unknown impairment counter '%s' (lost, burst_lost, bursts, "
-					 "duplicated, corrupted, reordered)", k);
-	} else {
-		return errf(err, "unknown port field '%s' (rx_frames, rx_bytes, tx_frames, tx_bytes, "
-				 "drops, drops.REASON, link, queue, impair.COUNTER)", f);
+		return table_value(&stp_port_fields, &((struct bport *)p->priv)->sp, f + 4,
+				   "port STP value", "", v, err);
 	}
-	return 0;
+	if (strncmp(f, "impair.", 7) == 0 && p->link != NULL)
+		return table_value(&impair_fields, &port_out_dir(p)->ist, f + 7,
+				   "impairment counter", "", v, err);
+	return table_value(&port_fields, p, f, "port field", ", drops.REASON, impair.COUNTER, "
+			   "stp.VALUE", v, err);
 }
 
 static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool check,
 			struct value *v, char *err)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} counters[] = {
-#define C(x) { #x, offsetof(struct bridge_stats, x) }
-		C(frames), C(forwarded), C(flooded_unknown), C(flooded_bcast), C(flooded_mcast),
-		C(filtered), C(dropped), C(learned), C(moved), C(table_full), C(aged), C(flushed),
-#undef C
-	};
-
 	if (strncmp(f, "stp.", 4) == 0) {
 		struct stp *st = b->stp;
 		const char *k = f + 4;
@@ -389,19 +344,8 @@ static int bridge_value(struct sim *s, struct bridge *b, const char *f, bool che
 			free(snap);
 		return 0;
 	}
-	if (strcmp(f, "flooded") == 0) {
-		value_num(v, (double)(b->st.flooded_unknown + b->st.flooded_bcast + b->st.flooded_mcast));
-		return 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
-		if (strcmp(f, counters[i].name) == 0) {
-			value_num(v, (double)*(const uint64_t *)(const void *)((const char *)&b->st +
-									     counters[i].off));
-			return 0;
-		}
-	}
-	return errf(err, "unknown bridge value '%s' (fdb[MAC], fdb.size, frames, forwarded, "
-			 "flooded, flooded_unknown, filtered, learned, table_full, ...)", f);
+	return table_value(&bridge_fields, b, f, "bridge value", ", fdb[MAC], fdb.size, stp.VALUE",
+			   v, err);
 }
 
 /* Resolves a left-hand side to its current value. */
@@ -453,8 +397,8 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 		return bridge_value(s, bridge_from_node(n), dot + 1, check, v, err);
 	if (netdev_from_node(n) != NULL)
 		return netdev_value(netdev_from_node(n), dot + 1, v, err);
-	if (hub_from_node(n) != NULL && strcmp(dot + 1, "flooded") == 0) {
-		value_num(v, (double)hub_from_node(n)->flooded);
+	if (hub_from_node(n) != NULL && field_in(&hub_fields, dot + 1) != NULL) {
+		field_get(field_in(&hub_fields, dot + 1), hub_from_node(n), v);
 		return 0;
 	}
 	return errf(err, "'%s': %s has no value '%s' (its ports: %s.1, ...)", lhs, name, dot + 1,

@@ -5,6 +5,7 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "values.h"
 #include "../backends/netdev.h"
 
 #include <inttypes.h>
@@ -141,10 +142,8 @@ void info_ports(struct sim *s, FILE *out)
 		"TX", "TX-BYTES", "DROPS", "DROP REASONS");
 	for (uint32_t i = 0; i < s->g->nports; i++) {
 		struct port *p = s->g->ports[i];
-		uint64_t drops = 0;
+		uint64_t drops = port_drops_total(p);
 
-		for (int r = 0; r < DROP_REASON_COUNT; r++)
-			drops += p->st.drops[r];
 		fprintf(out, "%-16s %-4s %10" PRIu64 " %12" PRIu64 " %10" PRIu64 " %12" PRIu64
 			     " %8" PRIu64 " ",
 			p->name, port_link_up(p) ? "up" : "down", p->st.rx_frames, p->st.rx_bytes,

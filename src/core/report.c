@@ -5,6 +5,7 @@
  */
 #include "sim.h"
 #include "util.h"
+#include "values.h"
 #include "../backends/netdev.h"
 #include "../guest/kernel.h"
 
@@ -13,13 +14,6 @@
 #include <string.h>
 
 #define QNETSIM_VERSION_STR "0.1.0"
-
-static json_t *jmac(const uint8_t mac[6])
-{
-	char buf[18];
-
-	return json_string(fmt_mac(mac, buf));
-}
 
 /* A table of values (field.h) into o, one key each: counters as integers,
  * text as strings ("none" as null). */
@@ -44,6 +38,13 @@ static void fields_json(json_t *o, const struct field *t, size_t n, const void *
 	}
 }
 
+static json_t *jmac(const uint8_t mac[6])
+{
+	char buf[18];
+
+	return json_string(fmt_mac(mac, buf));
+}
+
 /* What is attached to a node (a served VDE switch) adds its own keys. */
 static void report_ext(struct node *n, json_t *o)
 {
@@ -62,10 +63,7 @@ static json_t *port_json(struct port *p)
 	json_object_set_new(o, "peer", peer ? json_string(peer->name) : json_null());
 	json_object_set_new(o, "link", json_string(port_link_up(p) ? "up" : "down"));
 	json_object_set_new(o, "rate_bps", json_integer(p->link ? (json_int_t)p->link->rate : 0));
-	json_object_set_new(o, "rx_frames", json_integer((json_int_t)p->st.rx_frames));
-	json_object_set_new(o, "rx_bytes", json_integer((json_int_t)p->st.rx_bytes));
-	json_object_set_new(o, "tx_frames", json_integer((json_int_t)p->st.tx_frames));
-	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)p->st.tx_bytes));
+	fields_json(o, port_fields.f, port_fields.n, p);
 	for (int r = 0; r < DROP_REASON_COUNT; r++)
 		if (p->st.drops[r])
 			json_object_set_new(drops, drop_reason_name(r),
@@ -82,12 +80,7 @@ static json_t *port_json(struct port *p)
 			json_t *j = json_object();
 
 			json_object_set_new(j, "settings", json_string(im));
-			json_object_set_new(j, "lost", json_integer((json_int_t)d->ist.lost));
-			json_object_set_new(j, "burst_lost", json_integer((json_int_t)d->ist.burst_lost));
-			json_object_set_new(j, "bursts", json_integer((json_int_t)d->ist.bursts));
-			json_object_set_new(j, "duplicated", json_integer((json_int_t)d->ist.duplicated));
-			json_object_set_new(j, "corrupted", json_integer((json_int_t)d->ist.corrupted));
-			json_object_set_new(j, "reordered", json_integer((json_int_t)d->ist.reordered));
+			fields_json(j, impair_fields.f, impair_fields.n, &d->ist);
 			json_object_set_new(o, "impair", j);
 		}
 	}
@@ -103,12 +96,7 @@ static json_t *port_json(struct port *p)
 		if (b != NULL && b->stp != NULL) {
 			json_t *j = json_object();
 
-			json_object_set_new(j, "role", json_string(stp_role_name(bp->sp.role)));
-			json_object_set_new(j, "state", json_string(stp_state_name(bp->sp.state)));
-			json_object_set_new(j, "bpdus_rx", json_integer((json_int_t)bp->sp.bpdus_rx));
-			json_object_set_new(j, "bpdus_tx", json_integer((json_int_t)bp->sp.bpdus_tx));
-			json_object_set_new(j, "tcns_rx", json_integer((json_int_t)bp->sp.tcns_rx));
-			json_object_set_new(j, "tcns_tx", json_integer((json_int_t)bp->sp.tcns_tx));
+			fields_json(j, stp_port_fields.f, stp_port_fields.n, &bp->sp);
 			json_object_set_new(o, "stp", j);
 		}
 	}
@@ -143,10 +131,7 @@ static json_t *bridge_json(struct sim *s, struct bridge *b)
 		json_object_set_new(j, "tc_count", json_integer((json_int_t)b->stp->tc_count));
 		json_object_set_new(o, "stp", j);
 	}
-#define S(x) json_object_set_new(st, #x, json_integer((json_int_t)b->st.x))
-	S(frames); S(forwarded); S(flooded_unknown); S(flooded_bcast); S(flooded_mcast);
-	S(filtered); S(dropped); S(learned); S(moved); S(table_full); S(aged); S(flushed);
-#undef S
+	fields_json(st, bridge_fields.f, bridge_fields.n, b);
 	json_object_set_new(o, "counters", st);
 	for (uint32_t i = 0; i < n; i++) {
 		json_t *e = json_object();
@@ -354,7 +339,7 @@ int report_write(struct sim *s, const char *path, char *err)
 		json_object_set_new(h, "name", json_string(s->hubs[i]->node.name));
 		json_object_set_new(h, "vlan", s->hubs[i]->vlan >= 0 ? json_integer(s->hubs[i]->vlan)
 								      : json_null());
-		json_object_set_new(h, "flooded", json_integer((json_int_t)s->hubs[i]->flooded));
+		fields_json(h, hub_fields.f, hub_fields.n, s->hubs[i]);
 		for (int j = 0; j < s->hubs[i]->node.nports; j++)
 			json_array_append_new(ports, json_string(s->hubs[i]->node.ports[j]->name));
 		json_object_set_new(h, "ports", ports);
