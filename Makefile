@@ -80,25 +80,30 @@ TUI_SRCS := \
 	src/tui/panel_counters.c
 MAIN_SRC := src/main.c
 
+# Unit tests: tests/unit/test_MODULE.c, one line here each.
 TESTS := \
-	tests/test_loop \
-	tests/test_frame \
-	tests/test_hub \
-	tests/test_fdb \
-	tests/test_bridge \
-	tests/test_stp \
-	tests/test_graph \
-	tests/test_guest \
-	tests/test_stack \
-	tests/test_topo \
-	tests/test_commands \
-	tests/test_report \
-	tests/test_summary \
-	tests/test_vdeserver
+	tests/unit/test_util \
+	tests/unit/test_loop \
+	tests/unit/test_queue \
+	tests/unit/test_sockio \
+	tests/unit/test_frame \
+	tests/unit/test_hub \
+	tests/unit/test_fdb \
+	tests/unit/test_bridge \
+	tests/unit/test_stp \
+	tests/unit/test_graph \
+	tests/unit/test_guest \
+	tests/unit/test_stack \
+	tests/unit/test_topo \
+	tests/unit/test_commands \
+	tests/unit/test_expect \
+	tests/unit/test_report \
+	tests/unit/test_trace \
+	tests/unit/test_vdeserver
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
-TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/test_prompt
+TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/unit/test_prompt
 HDRS := $(wildcard src/*/*.h)
 
 .PHONY: all test unit fuzz-replay fuzz-build fuzz layers regress tui interop check-asan bench run deps clean
@@ -116,11 +121,11 @@ $(BUILD)/%.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The prompt's test links the UI objects (and ncurses) too.
-$(BUILD)/tests/test_prompt: tests/test_prompt.c $(CORE_OBJS) $(TUI_OBJS) tests/testutil.h
+$(BUILD)/tests/unit/test_prompt: tests/unit/test_prompt.c $(CORE_OBJS) $(TUI_OBJS) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(TUI_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(CORE_OBJS) tests/testutil.h
+$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_OBJS) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
 

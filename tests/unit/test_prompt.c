@@ -6,7 +6,7 @@
  * matches.
  */
 #include "testutil.h"
-#include "../src/tui/tui.h"
+#include "../../src/tui/tui.h"
 
 static const char two_guests[] =
 	"[bridge br0]\n"

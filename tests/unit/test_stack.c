@@ -3,8 +3,8 @@
  * echo across a hub, TCP over a lossy link (retransmission), and a TCP
  * connect to a closed port (RST). */
 #include "testutil.h"
-#include "../src/core/hub.h"
-#include "../src/guest/guest.h"
+#include "../../src/core/hub.h"
+#include "../../src/guest/guest.h"
 
 #define SRV_IP 0x0a000001u
 #define YIADDR 0x0a000032u

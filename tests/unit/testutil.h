@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../src/core/graph.h"
-#include "../src/core/util.h"
+#include "../../src/core/graph.h"
+#include "../../src/core/util.h"
 
 #define SINK_KEEP 64
 

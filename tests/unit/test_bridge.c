@@ -2,9 +2,9 @@
  * filter same-port, count "table full", flush on link down, trace every
  * decision. */
 #include "testutil.h"
-#include "../src/core/bridge.h"
-#include "../src/guest/guest.h"
-#include "../src/nics/nic_models.h"
+#include "../../src/core/bridge.h"
+#include "../../src/guest/guest.h"
+#include "../../src/nics/nic_models.h"
 
 struct world {
 	struct loop *l;

@@ -4,8 +4,8 @@
  * the once-a-burst message. Control connections and data sockets are
  * socketpairs. */
 #include "testutil.h"
-#include "../src/backends/vdeserver.h"
-#include "../src/core/sim.h"
+#include "../../src/backends/vdeserver.h"
+#include "../../src/core/sim.h"
 
 #include <errno.h>
 #include <sys/socket.h>

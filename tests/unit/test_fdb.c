@@ -1,7 +1,7 @@
 /* FDB: learning, (MAC, VLAN) keys, ageing without sleeping, the size
  * limit, statics, flush, and churn (deletions keep lookups right). */
 #include "testutil.h"
-#include "../src/core/fdb.h"
+#include "../../src/core/fdb.h"
 
 #include <errno.h>
 

@@ -1,6 +1,6 @@
 /* Hub: every frame to every other port, by reference, not by copy. */
 #include "testutil.h"
-#include "../src/core/hub.h"
+#include "../../src/core/hub.h"
 
 static void test_flood_by_reference(void **state)
 {

@@ -4,7 +4,7 @@
 #include "testutil.h"
 
 #include <inttypes.h>
-#include "../src/core/bridge.h"
+#include "../../src/core/bridge.h"
 
 struct tri {
 	struct loop *l;

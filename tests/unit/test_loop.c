@@ -2,7 +2,7 @@
  * timers re-arm and cancel, the FIFO is FIFO and bounded, the real clock
  * waits on file descriptors. */
 #include "testutil.h"
-#include "../src/core/loop.h"
+#include "../../src/core/loop.h"
 
 #include <sys/epoll.h>
 #include <time.h>

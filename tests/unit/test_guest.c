@@ -1,9 +1,9 @@
 /* Sim guests: ARP (request, reply, cache, timeout, failure), ICMP echo
  * both ways, ping statistics, UDP echo and port unreachable. */
 #include "testutil.h"
-#include "../src/core/bridge.h"
-#include "../src/core/hub.h"
-#include "../src/guest/guest.h"
+#include "../../src/core/bridge.h"
+#include "../../src/core/hub.h"
+#include "../../src/guest/guest.h"
 
 struct lan {
 	struct loop *l;
