@@ -269,7 +269,8 @@ static void counters_draw(struct tui *t, void *st, struct rect r, bool focused)
 	else
 		snprintf(extra, sizeof(extra), "sorted by %s%s", cols[c->sort].head,
 			 c->reverse ? " (reversed)" : "");
-	tui_title(t, r, 4, "Counters", extra, focused);
+	tui_title(t, r, tui_panel_index(&panel_counters_ops) + 1, "Counters", extra,
+		  focused);
 	/* Header. */
 	tui_text(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, true, "");
 	x = r.x;

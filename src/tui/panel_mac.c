@@ -77,7 +77,8 @@ static void mac_draw(struct tui *t, void *stp, struct rect r, bool focused)
 		total += counts[i];
 	snprintf(extra, sizeof(extra), "%d bridge%s, %u entr%s", s->nbridges,
 		 s->nbridges == 1 ? "" : "s", total, total == 1 ? "y" : "ies");
-	tui_title(t, r, 3, "MAC tables", extra, focused);
+	tui_title(t, r, tui_panel_index(&panel_mac_ops) + 1, "MAC tables", extra,
+		  focused);
 	tui_printf(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, "  %-17s  %4s  %-14s %10s  %-s%*s",
 		   "MAC", "VLAN", "PORT", "AGE", "", MAX(0, r.w - 54), "");
 	list = r.h - 2;

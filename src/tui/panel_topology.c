@@ -381,7 +381,8 @@ static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
 	st->nrows = row_count(s);
 	snprintf(extra, sizeof(extra), "%d nodes, %u ports, %d links", s->g->nnodes, s->g->nports,
 		 s->g->nlinks);
-	tui_title(t, r, 1, "Topology", extra, focused);
+	tui_title(t, r, tui_panel_index(&panel_topology_ops) + 1, "Topology", extra,
+		  focused);
 	list.y++;
 	list.h--;
 	/* Details to the right when there is room for both. */

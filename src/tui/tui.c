@@ -1,7 +1,9 @@
 /*
  * The front-end's frame: the terminal, the layout, the clock controls,
  * global keys, the message area, pop-ups and the status line. Panels draw
- * inside the rectangles this file hands them.
+ * inside the rectangles this file hands them; the panel table (tui.h's
+ * TUI_PANELS) drives the tabs, the number keys, Tab, the grid and each
+ * panel's state.
  *
  * Terminal safety: the terminal is restored by endwin() on every normal
  * way out, by fatal()'s hook, and on a crash by a signal handler that
@@ -26,17 +28,21 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define NPANELS 4
 #define MSG_MAX 500             /* lines kept in the message log */
+#define PANEL_KEYS_MAX 9        /* 1 to 9 focus the first panels; Tab reaches all */
 #define DRAW_INTERVAL (100 * NS_PER_MS)
 #define SLICE (40 * NS_PER_MS)  /* engine work between looks at the keyboard */
 #define RATE_INTERVAL (500 * NS_PER_MS)
 #define STEP_UNITS_MAX 1000000  /* units one step may run looking for a hop */
 #define STEP_SPAN (60 * NS_PER_SEC)     /* simulated time one step may look ahead */
 
-static const struct panel_ops *const panel_table[NPANELS] = {
-	&panel_topology_ops, &panel_frames_ops, &panel_mac_ops, &panel_counters_ops,
-};
+#define PANEL_ENTRY(name) &panel_##name##_ops,
+/* In the order of tui.h's TUI_PANELS: of the tabs, the number keys, Tab
+ * and the grid. */
+static const struct panel_ops *const panel_table[] = { TUI_PANELS(PANEL_ENTRY) };
+#undef PANEL_ENTRY
+
+#define NPANELS ((int)ARRAY_SIZE(panel_table))
 
 static const double speeds[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
 				 1000, 0 /* as fast as possible */ };
@@ -102,9 +108,22 @@ struct sim *tui_sim(struct tui *t)
 	return t->s;
 }
 
+int tui_panel_index(const struct panel_ops *ops)
+{
+	for (int i = 0; i < NPANELS; i++)
+		if (panel_table[i] == ops)
+			return i;
+	return -1;
+}
+
 void *tui_panel_state(struct tui *t, int i)
 {
 	return t->pst[i];
+}
+
+static void *panel_state(struct tui *t, const struct panel_ops *ops)
+{
+	return t->pst[tui_panel_index(ops)];
 }
 
 attr_t tui_attr(struct tui *t, enum tui_color c)
@@ -429,17 +448,48 @@ static void step(struct tui *t)
 
 /* ------------------------------------------------------------------ layout */
 
+/* The grid for n panels: as square as it goes, ceil(sqrt(n)) columns and
+ * as many rows as they need (four panels: 2 x 2). */
+static void grid_shape(int n, int *cols, int *rows)
+{
+	*cols = 1;
+	while (*cols * *cols < n)
+		(*cols)++;
+	*rows = (n + *cols - 1) / *cols;
+}
+
+/* Each panel gets at least 80 x 17 in the grid (four: from 160 x 34);
+ * below that only the focused one is shown, over the whole area. */
+static bool screen_grid(int w, int h)
+{
+	int cols, rows;
+
+	grid_shape(NPANELS, &cols, &rows);
+	return w >= 80 * cols && h >= 17 * rows;
+}
+
+/* Cells in reading order; the last column and the last row take what the
+ * division leaves over, and a blank column separates neighbours. */
+static void screen_cell(int n, int i, struct rect area, struct rect *r)
+{
+	int cols, rows, cw, rh, col, row;
+
+	grid_shape(n, &cols, &rows);
+	cw = area.w / cols;
+	rh = area.h / rows;
+	col = i % cols;
+	row = i / cols;
+	r->y = area.y + row * rh;
+	r->x = area.x + col * cw;
+	r->h = row == rows - 1 ? area.h - row * rh : rh;
+	r->w = col == cols - 1 ? area.w - col * cw : cw - 1;
+}
+
 static void panel_rect(struct tui *t, int i, struct rect area, struct rect *r, bool *shown)
 {
-	if (area.w >= 160 && area.h >= 34) {
-		/* Big screen: all four at once, 2 x 2. */
-		int hw = area.w / 2, hh = area.h / 2;
-
-		r->y = area.y + (i / 2) * hh;
-		r->x = area.x + (i % 2) * hw;
-		r->h = i / 2 == 0 ? hh : area.h - hh;
-		r->w = i % 2 == 0 ? hw : area.w - hw;
-		r->w -= i % 2 == 0 ? 1 : 0;
+	if (screen_grid(area.w, area.h)) {
+		/* Big screen: all of them at once. */
+		screen_cell(NPANELS, i, area, r);
 		*shown = true;
 		return;
 	}
@@ -549,9 +599,10 @@ static int msg_rows(struct tui *t, uint64_t k)
 static int messages_height(struct tui *t)
 {
 	int base = message_rows(), need = 0;
-	bool grid = COLS >= 160 && LINES - 2 - base >= 34;
+	bool grid = screen_grid(COLS, LINES - 2 - base);
 
-	if (grid || t->focus == 1 || t->steps == 0 || t->step_msgs_end != t->nmsgs)
+	if (grid || panel_table[t->focus] == &panel_frames_ops || t->steps == 0 ||
+	    t->step_msgs_end != t->nmsgs)
 		return base;
 	for (uint64_t k = MAX(t->step_msgs, msg_first_kept(t)); k < t->nmsgs; k++)
 		need += msg_rows(t, k);
@@ -614,8 +665,9 @@ static void messages_pager(struct tui *t)
 	free(text);
 }
 
+/* After "Tab, 1-N", which help_open writes: N follows the number of panels
+ * (up to PANEL_KEYS_MAX). */
 static const char *const global_keys[] = {
-	"Tab, 1-4   switch panel (Shift-Tab: back)",
 	"Up/Down    move the selection; PgUp/PgDn, Home/End",
 	"space      run / pause the clock",
 	"n          step: advance exactly one hop (pauses the clock); with a filter or a "
@@ -631,27 +683,35 @@ static const char *const global_keys[] = {
 	"?          this help;  q (or F10, Ctrl-C) quit",
 };
 
+/* Adds add, and a newline when asked, to a growing string. */
+static void append(char **text, size_t *len, const char *add, bool newline)
+{
+	size_t n = strlen(add);
+
+	*text = xrealloc(*text, *len + n + 2);
+	memcpy(*text + *len, add, n);
+	*len += n;
+	if (newline)
+		(*text)[(*len)++] = '\n';
+	(*text)[*len] = '\0';
+}
+
 static void help_open(struct tui *t)
 {
-	const char *pk = panel_table[t->focus]->keys;
+	const struct panel_ops *fp = panel_table[t->focus];
 	char *text = NULL;
 	size_t len = 0;
-	char head[64];
+	char head[64], tab[64];
 
-	snprintf(head, sizeof(head), "\nKeys in %s:\n", panel_table[t->focus]->name);
-	for (size_t i = 0; i <= ARRAY_SIZE(global_keys) + 2; i++) {
-		const char *add = i == 0 ? "Keys everywhere:\n" :
-				  i <= ARRAY_SIZE(global_keys) ? global_keys[i - 1] :
-				  i == ARRAY_SIZE(global_keys) + 1 ? head : pk ? pk : "";
-		size_t n = strlen(add);
-
-		text = xrealloc(text, len + n + 2);
-		memcpy(text + len, add, n);
-		len += n;
-		if (i >= 1 && i <= ARRAY_SIZE(global_keys))
-			text[len++] = '\n';
-		text[len] = '\0';
-	}
+	snprintf(tab, sizeof(tab), "Tab, 1-%d   switch panel (Shift-Tab: back)",
+		 MIN(NPANELS, PANEL_KEYS_MAX));
+	snprintf(head, sizeof(head), "\nKeys in %s:\n", fp->name);
+	append(&text, &len, "Keys everywhere:\n", false);
+	append(&text, &len, tab, true);
+	for (size_t i = 0; i < ARRAY_SIZE(global_keys); i++)
+		append(&text, &len, global_keys[i], true);
+	append(&text, &len, head, false);
+	append(&text, &len, fp->keys ? fp->keys : "", false);
 	tui_view_open(&t->help, " qnetsim keys", text, true, false);
 	free(text);
 }
@@ -799,7 +859,7 @@ static void key(struct tui *t, int ch)
 
 			snprintf(line, sizeof(line), "%s", t->prompt.buf);
 			if (t->prompt.mode == PROMPT_FILTER)
-				frames_set_filter(t, t->pst[1], line);
+				frames_set_filter(t, panel_state(t, &panel_frames_ops), line);
 			else if (line[strspn(line, " \t")] != '\0')
 				command_v(t, line, true);
 		}
@@ -818,9 +878,6 @@ static void key(struct tui *t, int ch)
 		break;
 	case KEY_BTAB:
 		t->focus = (t->focus + NPANELS - 1) % NPANELS;
-		break;
-	case '1': case '2': case '3': case '4':
-		t->focus = ch - '1';
 		break;
 	case ' ':
 		set_paused(t, !t->paused);
@@ -855,6 +912,9 @@ static void key(struct tui *t, int ch)
 		clearok(curscr, TRUE);
 		break;
 	default:
+		/* 1 to 9: the panel of that number. */
+		if (ch >= '1' && ch < '1' + MIN(NPANELS, PANEL_KEYS_MAX))
+			t->focus = ch - '1';
 		break;
 	}
 }

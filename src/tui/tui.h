@@ -9,7 +9,7 @@
  * Panels (htop's model): each is one file exporting a const struct
  * panel_ops. Keys go to the focused panel first; what it does not use,
  * tui.c handles (global keys, the prompt, resize). To add a panel: write
- * panel_NAME.c with its ops, list it in tui.c's panel table, add the file
+ * panel_NAME.c with its ops, add one line to TUI_PANELS below, add the file
  * to the Makefile.
  */
 #ifndef QNETSIM_TUI_H
@@ -38,10 +38,21 @@ struct panel_ops {
 	bool (*key)(struct tui *t, void *st, int ch);
 };
 
-extern const struct panel_ops panel_topology_ops;
-extern const struct panel_ops panel_frames_ops;
-extern const struct panel_ops panel_mac_ops;
-extern const struct panel_ops panel_counters_ops;
+/*
+ * The panels, in their order on screen. Everything else follows this list
+ * (tui.c): the tabs, the number keys, Tab's order, the grid and each
+ * panel's state; a panel's number is its place here. One line a panel: it
+ * declares panel_NAME_ops here and puts it in tui.c's table.
+ */
+#define TUI_PANELS(X) \
+	X(topology) \
+	X(frames) \
+	X(mac) \
+	X(counters)
+
+#define TUI_PANEL_DECLARE(name) extern const struct panel_ops panel_##name##_ops;
+TUI_PANELS(TUI_PANEL_DECLARE)
+#undef TUI_PANEL_DECLARE
 
 struct tui_options {
 	double speed;           /* initial clock speed; 0: as fast as possible */
@@ -63,6 +74,10 @@ enum tui_color {
 };
 
 struct sim *tui_sim(struct tui *t);
+/* A panel's place in TUI_PANELS, from 0 (its number on screen is one
+ * more), or -1 when it is not there. */
+int tui_panel_index(const struct panel_ops *ops);
+/* The state of panel i (its place in TUI_PANELS). */
 void *tui_panel_state(struct tui *t, int i);
 /* Attributes of a colour role (plain attributes under NO_COLOR). */
 attr_t tui_attr(struct tui *t, enum tui_color c);
@@ -71,7 +86,8 @@ attr_t tui_attr(struct tui *t, enum tui_color c);
 void tui_text(int y, int x, int w, attr_t a, bool pad, const char *s);
 void tui_printf(int y, int x, int w, attr_t a, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-/* A panel's title bar: its number and name, highlighted when focused. */
+/* A panel's title bar: its number (tui_panel_index + 1) and name,
+ * highlighted when focused. */
 void tui_title(struct tui *t, struct rect r, int num, const char *name, const char *extra,
 	       bool focused);
 /* Wraps text into at most maxlines lines of w columns from (y, x). Returns
