@@ -72,6 +72,9 @@ CORE_SRCS := \
 	src/backends/hubport.c
 TUI_SRCS := \
 	src/tui/tui.c \
+	src/tui/screen.c \
+	src/tui/overlay.c \
+	src/tui/term.c \
 	src/tui/text.c \
 	src/tui/prompt.c \
 	src/tui/panel_topology.c \

@@ -8,7 +8,7 @@
  *
  * Panels (htop's model): each is one file exporting a const struct
  * panel_ops. Keys go to the focused panel first; what it does not use,
- * tui.c handles (global keys, the prompt, resize). To add a panel: write
+ * screen.c handles (global keys, the prompt, resize). To add a panel: write
  * panel_NAME.c with its ops, add one line to TUI_PANELS below, add the file
  * to the Makefile.
  */
@@ -40,9 +40,9 @@ struct panel_ops {
 
 /*
  * The panels, in their order on screen. Everything else follows this list
- * (tui.c): the tabs, the number keys, Tab's order, the grid and each
+ * (screen.c): the tabs, the number keys, Tab's order, the grid and each
  * panel's state; a panel's number is its place here. One line a panel: it
- * declares panel_NAME_ops here and puts it in tui.c's table.
+ * declares panel_NAME_ops here and puts it in screen.c's table.
  */
 #define TUI_PANELS(X) \
 	X(topology) \
