@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,260 +114,352 @@ static attr_t link_attr(struct tui *t, const struct port *p)
 	       strcmp(w, "--") == 0 ? tui_attr(t, C_DIM) : tui_attr(t, C_DOWN);
 }
 
-/* The details of the selected node, as lines. */
-/* A back-end's own lines in a netdev's details (netdev.h). */
-struct details_lines {
+/*
+ * The details of the selected node, as lines: a helper per kind of node
+ * writes its own, each line cut at the rectangle's width, none once the
+ * rectangle is full. A back-end's own lines in a netdev's details
+ * (netdev.h) come through the same place.
+ */
+struct detail_rows {
 	struct netdev_lines o;
 	struct tui *t;
 	struct rect r;
-	int *y, end;
+	int y, end;             /* the next row, and the first one below r */
+	uint64_t now;
 };
+
+static void dline(struct detail_rows *d, attr_t a, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void dline(struct detail_rows *d, attr_t a, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (d->y >= d->end)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	tui_text(d->y++, d->r.x, d->r.w, a, false, buf);
+}
+
+/* Text that may take several rows, wrapped. */
+static void dwrap(struct detail_rows *d, attr_t a, const char *text)
+{
+	d->y += tui_wrap(d->y, d->r.x, d->r.w, d->end - d->y, a, text);
+}
 
 static void details_line(struct netdev_lines *o, enum netdev_line_style style, const char *text)
 {
-	struct details_lines *d = container_of(o, struct details_lines, o);
-	int *y = d->y;
+	struct detail_rows *d = container_of(o, struct detail_rows, o);
 
-	if (*y >= d->end)
+	if (d->y >= d->end)
 		return;
 	if (style == NL_HEADING)
-		tui_printf((*y)++, d->r.x, d->r.w, tui_attr(d->t, C_HEADER), "%s", text);
+		dline(d, tui_attr(d->t, C_HEADER), "%s", text);
 	else if (style == NL_DIM)
-		tui_printf((*y)++, d->r.x, d->r.w, tui_attr(d->t, C_DIM), "%s", text);
+		dline(d, tui_attr(d->t, C_DIM), "%s", text);
 	else
-		*y += tui_wrap(*y, d->r.x, d->r.w, d->end - *y, tui_attr(d->t, C_NORMAL), text);
+		dwrap(d, tui_attr(d->t, C_NORMAL), text);
+}
+
+static void details_nic(struct detail_rows *d, const struct nic *nic)
+{
+	struct tui *t = d->t;
+	attr_t a = tui_attr(t, C_NORMAL);
+	char ip[20], mac[18];
+
+	fmt_mac(nic->mac, mac);
+	dline(d, a, "%s %s %s", nic->id, nic->model->name, mac);
+	if (nic->ip != 0) {
+		fmt_ipv4(nic->ip, ip);
+		dline(d, a, "  %s/%d  link %s", ip, nic->prefix, tui_link_word(nic->port));
+	} else {
+		dline(d, a, "  no address  link %s", tui_link_word(nic->port));
+	}
+	if (nic->dhcp != NULL) {
+		char ls[16];
+
+		dhcp_field(nic->dhcp, "lease", ls, sizeof(ls));
+		dline(d, dhcp_state(nic->dhcp) == DHCP_BOUND ? tui_attr(t, C_UP) :
+		      tui_attr(t, C_FLOOD), "  DHCP %s%s%s%s",
+		      dhcp_state_name(dhcp_state(nic->dhcp)),
+		      nic->ip ? ", lease " : "", nic->ip ? ls : "", nic->ip ? "s" : "");
+	}
+}
+
+/* A Linux guest: the kernel keeps its own ARP cache; show its commands. */
+static void details_kernel(struct detail_rows *d, struct guest *gu)
+{
+	struct tui *t = d->t;
+
+	dline(d, tui_attr(t, C_NORMAL), "Linux kernel, netns %s", kguest_netns(gu));
+	dline(d, tui_attr(t, C_HEADER), " commands (exec)");
+	if (kguest_nexec(gu) == 0)
+		dline(d, tui_attr(t, C_DIM), "(none)");
+	for (int i = 0; i < kguest_nexec(gu); i++) {
+		char line[256], st[32];
+
+		kguest_exec_line(gu, i, line, sizeof(line));
+		snprintf(st, sizeof(st), "exec[%d].status", i);
+		kguest_field(gu, st, st, sizeof(st));
+		dline(d, strcmp(st, "0") == 0 ? tui_attr(t, C_UP) :
+		      strcmp(st, "none") == 0 ? tui_attr(t, C_FLOOD) : tui_attr(t, C_DOWN),
+		      "[%d] %s", i, line);
+	}
+}
+
+static void details_arp(struct detail_rows *d, struct guest *gu)
+{
+	struct tui *t = d->t;
+	int shown = 0;
+	char ip[20], mac[18];
+
+	dline(d, tui_attr(t, C_HEADER), " ARP cache");
+	for (int i = 0; i < gu->narp; i++) {
+		const struct arp_entry *e = gu->arp[i];
+
+		fmt_ipv4(e->ip, ip);
+		if (e->resolved && guest_arp_live(gu, e)) {
+			fmt_mac(e->mac, mac);
+			dline(d, tui_attr(t, C_NORMAL), "%s %s %.0fs", ip, mac,
+			      (double)(d->now - e->updated) / 1e9);
+		} else if (!e->resolved) {
+			dline(d, tui_attr(t, C_FLOOD), "%s (incomplete, try %u)", ip, e->tries);
+		} else {
+			continue;
+		}
+		shown++;
+	}
+	if (shown == 0)
+		dline(d, tui_attr(t, C_DIM), "(empty)");
+}
+
+/* The guest's pings and TCP connections, when it has any. */
+static void details_traffic(struct detail_rows *d, struct guest *gu)
+{
+	struct tui *t = d->t;
+	attr_t a = tui_attr(t, C_NORMAL), hd = tui_attr(t, C_HEADER);
+	char ip[20];
+
+	if (gu->npings > 0) {
+		dline(d, hd, " pings");
+		for (int i = 0; i < gu->npings; i++) {
+			const struct ping *pg = gu->pings[i];
+
+			fmt_ipv4(pg->dst, ip);
+			if (pg->received > 0)
+				dline(d, a, "%s %u/%u rtt %.3f/%.3f/%.3f ms", ip, pg->received,
+				      pg->sent, (double)pg->rtt_min / 1e6,
+				      (double)pg->rtt_sum / pg->received / 1e6,
+				      (double)pg->rtt_max / 1e6);
+			else
+				dline(d, pg->sent > 0 ? tui_attr(t, C_DROP) : a, "%s %u/%u lost",
+				      ip, pg->received, pg->sent);
+		}
+	}
+	if (tcp_count(gu) > 0) {
+		dline(d, hd, " TCP");
+		for (int i = 0; i < tcp_count(gu); i++) {
+			struct tcp_conn *c = tcp_at(gu, i);
+			char st[24], rem[24], rx[24], tx[24];
+
+			tcp_field(c, "state", st, sizeof(st));
+			tcp_field(c, "remote", rem, sizeof(rem));
+			tcp_field(c, "rx_bytes", rx, sizeof(rx));
+			tcp_field(c, "tx_bytes", tx, sizeof(tx));
+			dline(d, strcmp(st, "established") == 0 ? tui_attr(t, C_UP) : a,
+			      "%s %s in %s out %s", rem, st, rx, tx);
+		}
+	}
+}
+
+/* Returns false for a Linux guest, whose lines leave the rest of the
+ * rectangle as it is. */
+static bool details_guest(struct detail_rows *d, struct node *n, struct guest *gu)
+{
+	attr_t a = tui_attr(d->t, C_NORMAL);
+	char ip[20];
+
+	dline(d, tui_attr(d->t, C_HEADER) | A_BOLD, " guest %-*s", d->r.w - 7, n->name);
+	for (int i = 0; i < gu->nnics; i++)
+		details_nic(d, gu->nics[i]);
+	if (gu->gateway != 0) {
+		fmt_ipv4(gu->gateway, ip);
+		dline(d, a, "gateway %s", ip);
+	}
+	if (gu->dns != 0) {
+		fmt_ipv4(gu->dns, ip);
+		dline(d, a, "dns %s", ip);
+	}
+	if (gu->kern != NULL) {
+		details_kernel(d, gu);
+		return false;
+	}
+	details_arp(d, gu);
+	details_traffic(d, gu);
+	return true;
+}
+
+static void details_stp(struct detail_rows *d, struct node *n, struct bridge *b)
+{
+	struct tui *t = d->t;
+	attr_t a = tui_attr(t, C_NORMAL);
+	char me[32], root[32];
+
+	stp_fmt_id(b->stp->bridge_id, me, sizeof(me));
+	stp_fmt_id(b->stp->root_id, root, sizeof(root));
+	dline(d, tui_attr(t, C_HEADER), " spanning tree");
+	dline(d, a, "bridge %s", me);
+	if (b->stp->root_port < 0)
+		dline(d, tui_attr(t, C_UP), "root: this bridge");
+	else
+		dline(d, a, "root %s", root);
+	if (b->stp->root_port >= 0)
+		dline(d, a, "via %s, cost %u", n->ports[b->stp->root_port]->name,
+		      b->stp->root_cost);
+	if (b->stp->tc)
+		dline(d, a, "topology change (short ageing)");
+}
+
+/* Each port's STP role and state, and its VLANs. */
+static void details_bports(struct detail_rows *d, struct node *n, struct bridge *b)
+{
+	struct tui *t = d->t;
+	attr_t a = tui_attr(t, C_NORMAL);
+
+	dline(d, tui_attr(t, C_HEADER), " ports");
+	for (int i = 0; i < n->nports; i++) {
+		struct port *p = n->ports[i];
+		struct bport *bp = p->priv;
+		char vl[128] = "";
+		attr_t pa = a;
+
+		bridge_port_vlans(b, p, vl, sizeof(vl));
+		if (b->stp != NULL)
+			pa = bp->sp.state == STP_FORWARDING ? tui_attr(t, C_UP) :
+			     bp->sp.state == STP_BLOCKING ||
+			     bp->sp.state == STP_DISABLED ? tui_attr(t, C_DOWN) : a;
+		dline(d, pa, "%s %s%s%s%s%s", p->name, b->stp ? stp_role_name(bp->sp.role) : "",
+		      b->stp ? " " : "", b->stp ? stp_state_name(bp->sp.state) : "",
+		      vl[0] && b->stp ? ", " : "", vl);
+	}
+}
+
+static void details_bridge(struct detail_rows *d, struct node *n, struct bridge *b)
+{
+	attr_t a = tui_attr(d->t, C_NORMAL), hd = tui_attr(d->t, C_HEADER);
+
+	dline(d, hd | A_BOLD, " bridge %-*s", d->r.w - 8, n->name);
+	dline(d, a, "%d ports, MAC table %u of %u", n->nports, fdb_count(b->fdb),
+	      fdb_max(b->fdb));
+	dline(d, a, "ageing %.0fs", (double)fdb_ageing(b->fdb) / 1e9);
+	dline(d, hd, " decisions");
+	dline(d, a, "frames in       %" PRIu64, b->st.frames);
+	dline(d, a, "forwarded       %" PRIu64, b->st.forwarded);
+	dline(d, a, "flooded unknown %" PRIu64, b->st.flooded_unknown);
+	dline(d, a, "flooded bcast   %" PRIu64, b->st.flooded_bcast);
+	dline(d, a, "flooded mcast   %" PRIu64, b->st.flooded_mcast);
+	dline(d, a, "filtered        %" PRIu64, b->st.filtered);
+	dline(d, a, "learned %" PRIu64 ", moved %" PRIu64 ", aged %" PRIu64, b->st.learned,
+	      b->st.moved, b->st.aged);
+	dline(d, a, "flushed %" PRIu64 ", table full %" PRIu64, b->st.flushed, b->st.table_full);
+	if (b->stp != NULL)
+		details_stp(d, n, b);
+	if (b->stp != NULL || b->vlan_aware)
+		details_bports(d, n, b);
+}
+
+static void details_netdev(struct detail_rows *d, struct node *n, struct netdev *nd)
+{
+	struct tui *t = d->t;
+	attr_t a = tui_attr(t, C_NORMAL), hd = tui_attr(t, C_HEADER);
+	char st[400];
+	const struct field *fields;
+	size_t nfields;
+	attr_t sa = nd->state == ND_CONNECTED || nd->state == ND_OPEN ? tui_attr(t, C_UP) :
+		    nd->state == ND_LISTENING || nd->state == ND_CONNECTING ? a :
+		    tui_attr(t, C_DOWN);
+
+	dline(d, hd | A_BOLD, " netdev %-*s", d->r.w - 8, n->name);
+	dline(d, a, "type=%s", nd->ops ? nd->ops->type : "?");
+	if (nd->options != NULL)
+		dwrap(d, a, nd->options);
+	dline(d, hd, " peer");
+	netdev_describe(nd, st, sizeof(st));
+	dwrap(d, sa, st);
+	if (nd->state != ND_CLOSED)
+		dline(d, a, "for %.1fs", (double)(d->now - nd->since) / 1e9);
+	if (nd->error[0] != '\0' && nd->state != ND_RECONNECTING && nd->state != ND_ERROR) {
+		dline(d, a, "last:");
+		dwrap(d, tui_attr(t, C_DIM), nd->error);
+	}
+	dline(d, hd, " frames");
+	dline(d, a, "from outside %" PRIu64, nd->port->st.tx_frames);
+	dline(d, a, "to outside   %" PRIu64, nd->port->st.rx_frames);
+	if (nd->last_rx != 0)
+		dline(d, a, "last heard %.1fs ago", (double)(d->now - nd->last_rx) / 1e9);
+	if (nd->ops != NULL && nd->ops->lines != NULL)
+		nd->ops->lines(nd, &d->o);
+	dline(d, hd, " counters");
+	fields = netdev_fields(&nfields);
+	for (size_t i = 0; i < nfields; i++) {
+		uint64_t v = field_u64(&fields[i], nd);
+		bool always = i < 2 && !(nd->ops != NULL && nd->ops->peerless);
+
+		if (v > 0 || always)
+			dline(d, fields[i].flags & FIELD_GOOD ? a : tui_attr(t, C_DROP),
+			      "%-16s %" PRIu64, fields[i].name, v);
+	}
+}
+
+static void details_hub(struct detail_rows *d, struct node *n, struct hub *h)
+{
+	attr_t a = tui_attr(d->t, C_NORMAL);
+
+	dline(d, tui_attr(d->t, C_HEADER) | A_BOLD, " hub %-*s", d->r.w - 5, n->name);
+	if (h->vlan >= 0)
+		dline(d, a, "QEMU vlan %d: every frame goes", h->vlan);
+	else
+		dline(d, a, "every frame goes");
+	dline(d, a, "to every other port");
+	dline(d, a, "%d ports", n->nports);
+	dline(d, a, "frames flooded %" PRIu64, h->flooded);
+	dline(d, a, "copies sent    %" PRIu64, h->copies);
 }
 
 static void details(struct tui *t, struct node *n, struct rect r)
 {
-	struct sim *s = tui_sim(t);
+	struct detail_rows d = { { details_line }, t, r, r.y, r.y + r.h,
+				 loop_now(tui_sim(t)->loop) };
 	struct guest *gu = guest_from_node(n);
 	struct bridge *b = bridge_from_node(n);
 	struct hub *h = hub_from_node(n);
-	uint64_t now = loop_now(s->loop);
-	int y = r.y, end = r.y + r.h;
-	attr_t a = tui_attr(t, C_NORMAL), hd = tui_attr(t, C_HEADER);
-	char ip[20], mac[18];
 
-#define LINE(attr, ...) do { if (y < end) tui_printf(y++, r.x, r.w, attr, __VA_ARGS__); } while (0)
+	/* What is attached to the node (the served VDE switch) comes first. */
 	for (struct node_ext *x = n->ext; x != NULL; x = x->next) {
 		char vb[256];
 
 		if (x->ops->describe == NULL)
 			continue;
 		x->ops->describe(x, vb, sizeof(vb));
-		LINE(tui_attr(t, C_UP), "%s", vb);
+		dline(&d, tui_attr(t, C_UP), "%s", vb);
 	}
 	if (gu != NULL) {
-		LINE(hd | A_BOLD, " guest %-*s", r.w - 7, n->name);
-		for (int i = 0; i < gu->nnics; i++) {
-			struct nic *nic = gu->nics[i];
-
-			fmt_mac(nic->mac, mac);
-			LINE(a, "%s %s %s", nic->id, nic->model->name, mac);
-			if (nic->ip != 0) {
-				fmt_ipv4(nic->ip, ip);
-				LINE(a, "  %s/%d  link %s", ip, nic->prefix, tui_link_word(nic->port));
-			} else {
-				LINE(a, "  no address  link %s", tui_link_word(nic->port));
-			}
-			if (nic->dhcp != NULL) {
-				char ls[16];
-
-				dhcp_field(nic->dhcp, "lease", ls, sizeof(ls));
-				LINE(dhcp_state(nic->dhcp) == DHCP_BOUND ? tui_attr(t, C_UP) :
-				     tui_attr(t, C_FLOOD), "  DHCP %s%s%s%s",
-				     dhcp_state_name(dhcp_state(nic->dhcp)),
-				     nic->ip ? ", lease " : "", nic->ip ? ls : "", nic->ip ? "s" : "");
-			}
-		}
-		if (gu->gateway != 0) {
-			fmt_ipv4(gu->gateway, ip);
-			LINE(a, "gateway %s", ip);
-		}
-		if (gu->dns != 0) {
-			fmt_ipv4(gu->dns, ip);
-			LINE(a, "dns %s", ip);
-		}
-		if (gu->kern != NULL) {
-			/* The kernel keeps its own ARP cache; show its commands. */
-			LINE(a, "Linux kernel, netns %s", kguest_netns(gu));
-			LINE(hd, " commands (exec)");
-			if (kguest_nexec(gu) == 0)
-				LINE(tui_attr(t, C_DIM), "(none)");
-			for (int i = 0; i < kguest_nexec(gu); i++) {
-				char line[256], st[32];
-
-				kguest_exec_line(gu, i, line, sizeof(line));
-				snprintf(st, sizeof(st), "exec[%d].status", i);
-				kguest_field(gu, st, st, sizeof(st));
-				LINE(strcmp(st, "0") == 0 ? tui_attr(t, C_UP) :
-				     strcmp(st, "none") == 0 ? tui_attr(t, C_FLOOD) : tui_attr(t, C_DOWN),
-				     "[%d] %s", i, line);
-			}
+		if (!details_guest(&d, n, gu))
 			return;
-		}
-		LINE(hd, " ARP cache");
-		{
-			int shown = 0;
-
-			for (int i = 0; i < gu->narp; i++) {
-				const struct arp_entry *e = gu->arp[i];
-
-				fmt_ipv4(e->ip, ip);
-				if (e->resolved && guest_arp_live(gu, e)) {
-					fmt_mac(e->mac, mac);
-					LINE(a, "%s %s %.0fs", ip, mac,
-					     (double)(now - e->updated) / 1e9);
-				} else if (!e->resolved) {
-					LINE(tui_attr(t, C_FLOOD), "%s (incomplete, try %u)", ip,
-					     e->tries);
-				} else {
-					continue;
-				}
-				shown++;
-			}
-			if (shown == 0)
-				LINE(tui_attr(t, C_DIM), "(empty)");
-		}
-		if (gu->npings > 0) {
-			LINE(hd, " pings");
-			for (int i = 0; i < gu->npings; i++) {
-				const struct ping *pg = gu->pings[i];
-
-				fmt_ipv4(pg->dst, ip);
-				if (pg->received > 0)
-					LINE(a, "%s %u/%u rtt %.3f/%.3f/%.3f ms", ip, pg->received,
-					     pg->sent, (double)pg->rtt_min / 1e6,
-					     (double)pg->rtt_sum / pg->received / 1e6,
-					     (double)pg->rtt_max / 1e6);
-				else
-					LINE(pg->sent > 0 ? tui_attr(t, C_DROP) : a, "%s %u/%u lost", ip,
-					     pg->received, pg->sent);
-			}
-		}
-		if (tcp_count(gu) > 0) {
-			LINE(hd, " TCP");
-			for (int i = 0; i < tcp_count(gu); i++) {
-				struct tcp_conn *c = tcp_at(gu, i);
-				char st[24], rem[24], rx[24], tx[24];
-
-				tcp_field(c, "state", st, sizeof(st));
-				tcp_field(c, "remote", rem, sizeof(rem));
-				tcp_field(c, "rx_bytes", rx, sizeof(rx));
-				tcp_field(c, "tx_bytes", tx, sizeof(tx));
-				LINE(strcmp(st, "established") == 0 ? tui_attr(t, C_UP) : a,
-				     "%s %s in %s out %s", rem, st, rx, tx);
-			}
-		}
 	} else if (b != NULL) {
-		LINE(hd | A_BOLD, " bridge %-*s", r.w - 8, n->name);
-		LINE(a, "%d ports, MAC table %u of %u", n->nports, fdb_count(b->fdb),
-		     fdb_max(b->fdb));
-		LINE(a, "ageing %.0fs", (double)fdb_ageing(b->fdb) / 1e9);
-		LINE(hd, " decisions");
-		LINE(a, "frames in       %" PRIu64, b->st.frames);
-		LINE(a, "forwarded       %" PRIu64, b->st.forwarded);
-		LINE(a, "flooded unknown %" PRIu64, b->st.flooded_unknown);
-		LINE(a, "flooded bcast   %" PRIu64, b->st.flooded_bcast);
-		LINE(a, "flooded mcast   %" PRIu64, b->st.flooded_mcast);
-		LINE(a, "filtered        %" PRIu64, b->st.filtered);
-		LINE(a, "learned %" PRIu64 ", moved %" PRIu64 ", aged %" PRIu64, b->st.learned,
-		     b->st.moved, b->st.aged);
-		LINE(a, "flushed %" PRIu64 ", table full %" PRIu64, b->st.flushed, b->st.table_full);
-		if (b->stp != NULL) {
-			char me[32], root[32];
-
-			stp_fmt_id(b->stp->bridge_id, me, sizeof(me));
-			stp_fmt_id(b->stp->root_id, root, sizeof(root));
-			LINE(hd, " spanning tree");
-			LINE(a, "bridge %s", me);
-			if (b->stp->root_port < 0)
-				LINE(tui_attr(t, C_UP), "root: this bridge");
-			else
-				LINE(a, "root %s", root);
-			if (b->stp->root_port >= 0)
-				LINE(a, "via %s, cost %u", n->ports[b->stp->root_port]->name,
-				     b->stp->root_cost);
-			if (b->stp->tc)
-				LINE(a, "topology change (short ageing)");
-		}
-		if (b->stp != NULL || b->vlan_aware) {
-			LINE(hd, " ports");
-			for (int i = 0; i < n->nports; i++) {
-				struct port *p = n->ports[i];
-				struct bport *bp = p->priv;
-				char vl[128] = "";
-				attr_t pa = a;
-
-				bridge_port_vlans(b, p, vl, sizeof(vl));
-				if (b->stp != NULL)
-					pa = bp->sp.state == STP_FORWARDING ? tui_attr(t, C_UP) :
-					     bp->sp.state == STP_BLOCKING ||
-					     bp->sp.state == STP_DISABLED ? tui_attr(t, C_DOWN) : a;
-				LINE(pa, "%s %s%s%s%s%s", p->name, b->stp ? stp_role_name(bp->sp.role) : "",
-				     b->stp ? " " : "", b->stp ? stp_state_name(bp->sp.state) : "",
-				     vl[0] && b->stp ? ", " : "", vl);
-			}
-		}
+		details_bridge(&d, n, b);
 	} else if (netdev_from_node(n) != NULL) {
-		struct netdev *nd = netdev_from_node(n);
-		char st[400];
-		const struct field *fields;
-		size_t nfields;
-		attr_t sa = nd->state == ND_CONNECTED || nd->state == ND_OPEN ? tui_attr(t, C_UP) :
-			    nd->state == ND_LISTENING || nd->state == ND_CONNECTING ? a :
-			    tui_attr(t, C_DOWN);
-
-		LINE(hd | A_BOLD, " netdev %-*s", r.w - 8, n->name);
-		LINE(a, "type=%s", nd->ops ? nd->ops->type : "?");
-		if (nd->options != NULL)
-			y += tui_wrap(y, r.x, r.w, end - y, a, nd->options);
-		LINE(hd, " peer");
-		netdev_describe(nd, st, sizeof(st));
-		y += tui_wrap(y, r.x, r.w, end - y, sa, st);
-		if (nd->state != ND_CLOSED)
-			LINE(a, "for %.1fs", (double)(now - nd->since) / 1e9);
-		if (nd->error[0] != '\0' && nd->state != ND_RECONNECTING && nd->state != ND_ERROR) {
-			LINE(a, "last:");
-			y += tui_wrap(y, r.x, r.w, end - y, tui_attr(t, C_DIM), nd->error);
-		}
-		LINE(hd, " frames");
-		LINE(a, "from outside %" PRIu64, nd->port->st.tx_frames);
-		LINE(a, "to outside   %" PRIu64, nd->port->st.rx_frames);
-		if (nd->last_rx != 0)
-			LINE(a, "last heard %.1fs ago", (double)(now - nd->last_rx) / 1e9);
-		if (nd->ops != NULL && nd->ops->lines != NULL) {
-			struct details_lines dl = { { details_line }, t, r, &y, end };
-
-			nd->ops->lines(nd, &dl.o);
-		}
-		LINE(hd, " counters");
-		fields = netdev_fields(&nfields);
-		for (size_t i = 0; i < nfields; i++) {
-			uint64_t v = field_u64(&fields[i], nd);
-			bool always = i < 2 && !(nd->ops != NULL && nd->ops->peerless);
-
-			if (v > 0 || always)
-				LINE(fields[i].flags & FIELD_GOOD ? a : tui_attr(t, C_DROP),
-				     "%-16s %" PRIu64, fields[i].name, v);
-		}
+		details_netdev(&d, n, netdev_from_node(n));
 	} else if (h != NULL) {
-		LINE(hd | A_BOLD, " hub %-*s", r.w - 5, n->name);
-		if (h->vlan >= 0)
-			LINE(a, "QEMU vlan %d: every frame goes", h->vlan);
-		else
-			LINE(a, "every frame goes");
-		LINE(a, "to every other port");
-		LINE(a, "%d ports", n->nports);
-		LINE(a, "frames flooded %" PRIu64, h->flooded);
-		LINE(a, "copies sent    %" PRIu64, h->copies);
+		details_hub(&d, n, h);
 	} else {
-		LINE(hd | A_BOLD, " %s %s", n->ops->kind, n->name);
+		dline(&d, tui_attr(t, C_HEADER) | A_BOLD, " %s %s", n->ops->kind, n->name);
 	}
-	while (y < end)
-		tui_text(y++, r.x, r.w, a, true, "");
-#undef LINE
+	while (d.y < d.end)
+		tui_text(d.y++, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
 }
 
 static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
