@@ -42,6 +42,8 @@ CORE_SRCS := \
 	src/core/bridge.c \
 	src/core/stp.c \
 	src/core/topo.c \
+	src/core/topo_sections.c \
+	src/core/topo_resolve.c \
 	src/core/commands.c \
 	src/core/expect.c \
 	src/core/info.c \
