@@ -41,6 +41,8 @@ CORE_SRCS := \
 	src/core/fdb.c \
 	src/core/bridge.c \
 	src/core/stp.c \
+	src/core/stp_bpdu.c \
+	src/core/stp_conf.c \
 	src/core/topo.c \
 	src/core/topo_sections.c \
 	src/core/topo_resolve.c \

@@ -5,24 +5,19 @@
  * configuration update (root selection, designated port selection), port
  * state selection, topology change detection, and the hello, message age,
  * forward delay, TCN and topology change timers.
+ *
+ * This file is the protocol: root and role selection, the port state
+ * machine and the timers. The topology file's keys and their checks are
+ * stp_conf.c, the BPDUs' wire format stp_bpdu.c.
  */
-#include "stp.h"
-#include "bridge.h"
+#include "stp_internal.h"
 #include "util.h"
 
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#define BPDU_CONFIG 0x00
-#define BPDU_TCN 0x80
-#define FLAG_TC 0x01
-#define FLAG_TCA 0x80
 #define MSG_AGE_INCREMENT 256   /* 1 s, in 1/256 s */
 #define HOLD_TIME NS_PER_SEC    /* 802.1D-1998 8.5.3.14: fixed at 1 s */
-
-static const uint8_t stp_group[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
 
 const char *stp_state_name(enum stp_state s)
 {
@@ -47,11 +42,6 @@ void stp_fmt_id(uint64_t id, char *buf, size_t len)
 		 (unsigned)(id >> 8) & 0xff, (unsigned)id & 0xff);
 }
 
-static struct stp_port *SP(struct port *p)
-{
-	return &((struct bport *)p->priv)->sp;
-}
-
 static struct loop *L(struct stp *st)
 {
 	return st->b->node.g->loop;
@@ -68,13 +58,13 @@ static void stp_event(struct stp *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- configuration ------------------------------------------------------ */
+/* ---- the protocol's state ------------------------------------------------ */
 
 static void hello_fire(void *arg);
 static void tcn_fire(void *arg);
 static void tc_fire(void *arg);
 
-static struct stp *stp_new(struct bridge *b, const struct stp_conf *c)
+struct stp *stp_new(struct bridge *b, const struct stp_conf *c)
 {
 	struct stp *st = xcalloc(1, sizeof(*st));
 	uint64_t h = rng_hash(b->node.name);
@@ -96,225 +86,6 @@ static struct stp *stp_new(struct bridge *b, const struct stp_conf *c)
 	timer_init(&st->tcn_timer, tcn_fire, st);
 	timer_init(&st->tc_timer, tc_fire, st);
 	return st;
-}
-
-static struct stp_conf *conf_get(struct bridge *b)
-{
-	if (b->stp_conf == NULL) {
-		struct stp_conf *c = xcalloc(1, sizeof(*c));
-
-		c->priority = 32768;
-		c->max_age = 20 * NS_PER_SEC;
-		c->hello_time = 2 * NS_PER_SEC;
-		c->fwd_delay = 15 * NS_PER_SEC;
-		b->stp_conf = c;
-	}
-	return b->stp_conf;
-}
-
-int stp_bridge_key(struct bridge *b, const char *key, const char *val, int line, char *err)
-{
-	uint64_t x;
-
-	if (strcmp(key, "stp") == 0) {
-		bool on;
-
-		if (parse_bool(val, &on, err) < 0)
-			return -1;
-		conf_get(b)->on = on;
-		return 1;
-	}
-	if (strcmp(key, "priority") == 0) {
-		if (parse_u64(val, 0, 65535, &x, err) < 0)
-			return -1;
-		conf_get(b)->priority = (uint16_t)x;
-		return 1;
-	}
-	if (strcmp(key, "hello_time") == 0 || strcmp(key, "max_age") == 0 ||
-	    strcmp(key, "forward_delay") == 0) {
-		struct stp_conf *c;
-
-		if (parse_duration(val, &x, err) < 0)
-			return -1;
-		c = conf_get(b);
-		if (key[0] == 'h') {
-			c->hello_time = x;
-			c->hello_line = line;
-		} else if (key[0] == 'm') {
-			c->max_age = x;
-			c->max_age_line = line;
-		} else {
-			c->fwd_delay = x;
-			c->fwd_line = line;
-		}
-		return 1;
-	}
-	if (strcmp(key, "bridge_mac") == 0) {
-		uint8_t mac[6];
-
-		if (parse_mac(val, mac) < 0 || (mac[0] & 1))
-			return errf(err, "'%s' is not a unicast MAC address", val);
-		memcpy(conf_get(b)->mac, mac, 6);
-		conf_get(b)->mac_set = true;
-		return 1;
-	}
-	return 0;
-}
-
-int stp_port_key(struct stp_port *sp, const char *key, const char *val, char *err)
-{
-	uint64_t x;
-
-	if (strcmp(key, "cost") == 0) {
-		if (parse_u64(val, 1, 65535, &x, err) < 0)
-			return -1;
-		sp->cost = (uint32_t)x;
-		return 1;
-	}
-	if (strcmp(key, "priority") == 0) {
-		if (parse_u64(val, 0, 255, &x, err) < 0)
-			return -1;
-		sp->priority = (uint8_t)x;
-		return 1;
-	}
-	return 0;
-}
-
-/* A timer within 802.1D's range, in whole seconds. */
-static int timer_ok(const char *name, uint64_t ns, uint64_t lo, uint64_t hi, char *err)
-{
-	if (ns < lo * NS_PER_SEC || ns > hi * NS_PER_SEC || ns % NS_PER_SEC != 0)
-		return errf(err, "%s: %.9gs: whole seconds from %" PRIu64 " to %" PRIu64
-			    " (802.1D) when stp = on", name, (double)ns / 1e9, lo, hi);
-	return 0;
-}
-
-int stp_check(struct bridge *b, int *line, char *err)
-{
-	const struct stp_conf *c = b->stp_conf;
-
-	if (c == NULL || !c->on) {
-		free(b->stp);
-		b->stp = NULL;
-		return 0;
-	}
-	*line = c->hello_line;
-	if (timer_ok("hello_time", c->hello_time, 1, 10, err) < 0)
-		return -1;
-	*line = c->max_age_line;
-	if (timer_ok("max_age", c->max_age, 6, 40, err) < 0)
-		return -1;
-	*line = c->fwd_line;
-	if (timer_ok("forward_delay", c->fwd_delay, 4, 30, err) < 0)
-		return -1;
-	/* 802.1D 8.10.2: the timers must fit each other. */
-	if (c->max_age < 2 * (c->hello_time + NS_PER_SEC)) {
-		*line = MAX(c->max_age_line, c->hello_line);
-		return errf(err, "max_age %" PRIu64 "s must be at least 2 x (hello_time + 1) = %"
-			    PRIu64 "s", c->max_age / NS_PER_SEC, 2 * (c->hello_time / NS_PER_SEC + 1));
-	}
-	if (c->max_age > 2 * (c->fwd_delay - NS_PER_SEC)) {
-		*line = MAX(c->max_age_line, c->fwd_line);
-		return errf(err, "max_age %" PRIu64 "s must be at most 2 x (forward_delay - 1) = %"
-			    PRIu64 "s", c->max_age / NS_PER_SEC, 2 * (c->fwd_delay / NS_PER_SEC - 1));
-	}
-	if (b->stp == NULL)
-		b->stp = stp_new(b, c);
-	return 0;
-}
-
-/* ---- BPDUs ---------------------------------------------------------------- */
-
-struct bpdu {
-	uint8_t type, flags;
-	uint64_t root, bridge;
-	uint32_t cost;
-	uint16_t port, msg_age, max_age, hello, fwd_delay;  /* times in 1/256 s */
-};
-
-static uint16_t to256(uint64_t ns)
-{
-	return (uint16_t)(ns * 256 / NS_PER_SEC);
-}
-
-static uint64_t from256(uint16_t t)
-{
-	return (uint64_t)t * NS_PER_SEC / 256;
-}
-
-static void send_bpdu(struct stp *st, struct port *p, const struct bpdu *bp)
-{
-	struct graph *g = st->b->node.g;
-	struct frame *f = frame_alloc(g->pool, ETH_MIN_LEN);
-	struct stp_port *sp = SP(p);
-	uint8_t *d;
-	uint16_t blen = bp->type == BPDU_TCN ? 4 : 35;
-
-	if (f == NULL) {
-		p->st.drops[DROP_NO_BUFFER]++;
-		return;
-	}
-	d = f->data;
-	memset(d, 0, ETH_MIN_LEN);
-	memcpy(d, stp_group, 6);
-	memcpy(d + 6, st->mac, 6);
-	wr16(d + 12, (uint16_t)(3 + blen));     /* 802.3 length */
-	d[14] = 0x42;                           /* LLC: DSAP, SSAP, UI */
-	d[15] = 0x42;
-	d[16] = 0x03;
-	/* protocol 0x0000, version 0 */
-	d[20] = bp->type;
-	if (bp->type == BPDU_CONFIG) {
-		d[21] = bp->flags;
-		wr64(d + 22, bp->root);
-		wr32(d + 30, bp->cost);
-		wr64(d + 34, bp->bridge);
-		wr16(d + 42, bp->port);
-		wr16(d + 44, bp->msg_age);
-		wr16(d + 46, bp->max_age);
-		wr16(d + 48, bp->hello);
-		wr16(d + 50, bp->fwd_delay);
-		sp->bpdus_tx++;
-	} else {
-		sp->tcns_tx++;
-	}
-	trace_record(g, p, f, DEC_SENT, 0, 0, true);
-	port_tx(p, f);
-}
-
-static bool parse_bpdu(const struct frame *f, struct bpdu *bp)
-{
-	const uint8_t *d = f->data;
-	uint16_t len;
-
-	if (f->len < 21 || memcmp(d, stp_group, 6) != 0)
-		return false;
-	len = rd16(d + 12);
-	if (len > 1500 || d[14] != 0x42 || d[15] != 0x42 || d[16] != 0x03 || d[17] != 0 ||
-	    d[18] != 0)
-		return false;
-	memset(bp, 0, sizeof(*bp));
-	bp->type = d[20];
-	if (bp->type == BPDU_TCN)
-		return true;
-	if (bp->type != BPDU_CONFIG || f->len < 52)
-		return false;
-	bp->flags = d[21];
-	bp->root = rd64(d + 22);
-	bp->cost = rd32(d + 30);
-	bp->bridge = rd64(d + 34);
-	bp->port = rd16(d + 42);
-	bp->msg_age = rd16(d + 44);
-	bp->max_age = rd16(d + 46);
-	bp->hello = rd16(d + 48);
-	bp->fwd_delay = rd16(d + 50);
-	/* The root's times become our timers (a hello of 0 re-armed the TCN
-	 * timer at the same instant, for ever): they must be in 802.1D's
-	 * ranges, in 1/256 s, or the BPDU is a counted bad_packet drop. */
-	if (bp->hello < 1 * 256 || bp->hello > 10 * 256 || bp->max_age < 6 * 256 ||
-	    bp->max_age > 40 * 256 || bp->fwd_delay < 4 * 256 || bp->fwd_delay > 30 * 256)
-		return false;
-	return true;
 }
 
 /* ---- the protocol --------------------------------------------------------- */
@@ -406,7 +177,7 @@ static void transmit_config(struct stp *st, struct port *p)
 	bp.fwd_delay = to256(st->t_fwd_delay);
 	bp.flags = (st->tc ? FLAG_TC : 0) | (sp->tca_pending ? FLAG_TCA : 0);
 	sp->tca_pending = false;
-	send_bpdu(st, p, &bp);
+	stp_send_bpdu(st, p, &bp);
 	sp->config_pending = false;
 	loop_timer_arm(L(st), &sp->hold_timer, loop_now(L(st)) + HOLD_TIME);
 }
@@ -446,7 +217,7 @@ static void topology_change_detection(struct stp *st)
 	} else if (!st->tc_detected && st->root_port >= 0) {
 		struct bpdu bp = { .type = BPDU_TCN };
 
-		send_bpdu(st, st->b->node.ports[st->root_port], &bp);
+		stp_send_bpdu(st, st->b->node.ports[st->root_port], &bp);
 		loop_timer_arm(L(st), &st->tcn_timer, loop_now(L(st)) + st->t_hello);
 	}
 	st->tc_detected = true;
@@ -674,7 +445,7 @@ static void tcn_fire(void *arg)
 	if (!is_root(st) && st->tc_detected && st->root_port >= 0) {
 		struct bpdu bp = { .type = BPDU_TCN };
 
-		send_bpdu(st, st->b->node.ports[st->root_port], &bp);
+		stp_send_bpdu(st, st->b->node.ports[st->root_port], &bp);
 		loop_timer_arm(L(st), &st->tcn_timer, loop_now(L(st)) + st->t_hello);
 	}
 }
@@ -753,7 +524,7 @@ bool stp_input(struct bridge *b, struct port *in, struct frame *f)
 	if (st == NULL || f->len < 6 || memcmp(f->data, stp_group, 6) != 0)
 		return false;
 	sp = SP(in);
-	if (!parse_bpdu(f, &bp)) {
+	if (!stp_parse_bpdu(f, &bp)) {
 		port_drop_dir(in, f, DROP_BAD_PACKET, false);
 		return true;
 	}
