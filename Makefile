@@ -59,6 +59,7 @@ CORE_SRCS := \
 	src/guest/dns.c \
 	src/guest/ping.c \
 	src/guest/tcp.c \
+	src/guest/tcp_input.c \
 	src/guest/kernel.c \
 	src/backends/netdev.c \
 	src/backends/queue.c \

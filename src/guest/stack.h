@@ -68,7 +68,7 @@ void guest_ping_free(struct ping *p);
 
 /* dhcp.c: a UDP datagram for port 68 on a NIC with a DHCP client. */
 void dhcp_input(struct dhcp_client *d, const uint8_t *ip, const uint8_t *data, uint32_t len);
-/* tcp.c: a TCP segment for us. */
+/* tcp_input.c: a TCP segment for us. */
 void tcp_input(struct guest *gu, struct nic *nic, const uint8_t *ip, const uint8_t *seg,
 	       uint32_t len);
 /* dns.c: 1 if the datagram answered one of our queries. */
