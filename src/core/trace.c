@@ -292,266 +292,353 @@ void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_
 	}
 }
 
+/* What trace_explain's helpers need to know of a hop. */
+struct explain {
+	struct graph *g;
+	const struct trace_rec *r;
+	const char *node, *kind, *pname;        /* "?", "node", "?": no such port */
+	char dst[18], src[18];
+	char learn[80];                         /* " It learned SRC on PORT.", or "" */
+	char peer[400];                         /* its node's describe(), or "a peer" */
+};
+
+/* A bridge found the destination in its MAC table. */
+static void explain_forwarded(const struct explain *e, char *buf, size_t len)
+{
+	if (e->r->vid != 0) {
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s, in VLAN %u. Its MAC table for "
+			 "VLAN %u has %s on %s, so it sent the frame out of that port "
+			 "only.%s",
+			 e->node, e->pname, e->r->vid, e->r->vid, e->dst,
+			 port_name(e->g, e->r->out_port), e->learn);
+		return;
+	}
+	snprintf(buf, len,
+		 "Bridge %s got the frame on %s. Its MAC table has %s on %s, "
+		 "so it sent the frame out of that port only.%s",
+		 e->node, e->pname, e->dst, port_name(e->g, e->r->out_port), e->learn);
+}
+
+/* A bridge did not: it floods. */
+static void explain_flooded_unknown(const struct explain *e, char *buf, size_t len)
+{
+	if (e->r->vid != 0) {
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s, in VLAN %u. %s is not in its "
+			 "MAC table for VLAN %u (never seen there as a source, or aged "
+			 "out), so it flooded the frame to every other port that is up "
+			 "and carries VLAN %u: %u.%s",
+			 e->node, e->pname, e->r->vid, e->dst, e->r->vid, e->r->vid, e->r->out_port,
+			 e->learn);
+		return;
+	}
+	snprintf(buf, len,
+		 "Bridge %s got the frame on %s. %s is not in its MAC table "
+		 "(never seen as a source, or aged out), so it flooded the frame "
+		 "to every other port whose link is up: %u.%s",
+		 e->node, e->pname, e->dst, e->r->out_port, e->learn);
+}
+
+/* To the broadcast address: every other port gets a copy. */
+static void explain_flooded_bcast(const struct explain *e, char *buf, size_t len)
+{
+	if (e->r->vid != 0) {
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s, in VLAN %u. %s is the broadcast "
+			 "address, so every other port that is up and carries VLAN %u "
+			 "gets a copy (tagged on trunks, untagged on access ports): %u.%s",
+			 e->node, e->pname, e->r->vid, e->dst, e->r->vid, e->r->out_port, e->learn);
+		return;
+	}
+	snprintf(buf, len,
+		 "%s %s got the frame on %s. %s is the broadcast address, so every "
+		 "other port whose link is up gets a copy: %u.%s",
+		 strcmp(e->kind, "bridge") == 0 ? "Bridge" : "Node", e->node, e->pname, e->dst,
+		 e->r->out_port, e->learn);
+}
+
+/* To a multicast address: no snooping, so a flood. */
+static void explain_flooded_mcast(const struct explain *e, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "Bridge %s got the frame on %s. %s is a multicast address and the "
+		 "bridge does no multicast snooping, so it flooded the frame to "
+		 "every other port whose link is up: %u.%s",
+		 e->node, e->pname, e->dst, e->r->out_port, e->learn);
+}
+
+/* A hub repeats everything. */
+static void explain_flooded_hub(const struct explain *e, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "Hub %s got the frame on %s. A hub (QEMU's \"vlan\") learns nothing "
+		 "and repeats every frame to every other port whose link is up, "
+		 "whatever its destination: %u.",
+		 e->node, e->pname, e->r->out_port);
+}
+
+/* A guest's NIC took the frame, or a netdev passed it to its peer. */
+static void explain_delivered(const struct explain *e, char *buf, size_t len)
+{
+	if (strcmp(e->kind, "netdev") == 0) {
+		snprintf(buf, len,
+			 "Netdev %s got the frame on %s and passed it to its peer outside "
+			 "qnetsim (%s), padded to 60 bytes if shorter.",
+			 e->node, e->pname, e->peer);
+		return;
+	}
+	snprintf(buf, len,
+		 "Guest %s's NIC %s accepted the frame: it was addressed to %s "
+		 "(%s), and the guest's stack handled it.",
+		 e->node, e->pname, e->dst,
+		 e->r->hdr[0] == 0xff && e->r->hdr[1] == 0xff ? "broadcast" :
+		 (e->r->hdr[0] & 1) ? "multicast" : "its own MAC");
+}
+
+/* A frame of the node's own: a bridge's BPDU, a netdev's from outside, a guest's. */
+static void explain_sent(const struct explain *e, char *buf, size_t len)
+{
+	if (strcmp(e->kind, "bridge") == 0)
+		snprintf(buf, len, "Bridge %s sent a frame of its own out of %s, from %s to "
+				   "%s%s.", e->node, e->pname, e->src, e->dst,
+			 memcmp(e->r->hdr, "\x01\x80\xc2\x00\x00\x00", 6) == 0 ?
+			 ": a spanning-tree BPDU, how a bridge tells its neighbours what it "
+			 "knows of the root. Bridges take BPDUs; they never forward them" : "");
+	else if (strcmp(e->kind, "netdev") == 0)
+		snprintf(buf, len, "Netdev %s received the frame from its peer outside "
+				   "qnetsim (%s) and sent it into the topology out of %s, "
+				   "from %s to %s.", e->node, e->peer, e->pname, e->src, e->dst);
+	else
+		snprintf(buf, len, "Guest %s sent the frame out of %s, from %s to %s.", e->node,
+			 e->pname, e->src, e->dst);
+}
+
+/* A copy for a SPAN port. */
+static void explain_mirrored(const struct explain *e, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "Bridge %s copied the frame %s %s to its mirror (SPAN) port %s, "
+		 "unchanged, so whatever is plugged in there (a capture) sees "
+		 "%s's traffic. The original went on as usual.",
+		 e->node, e->r->tx ? "sent out of" : "received on", e->pname,
+		 port_name(e->g, e->r->out_port), e->pname);
+}
+
+/* A BPDU the spanning tree took: a TCN or a configuration BPDU. */
+static void explain_stp(const struct explain *e, char *buf, size_t len)
+{
+	if (e->r->hdr[20] == 0x80)
+		snprintf(buf, len,
+			 "Bridge %s took a topology change notification (TCN) on %s: a "
+			 "bridge below it saw a port start or stop forwarding. It passes "
+			 "the news towards the root and acknowledges it (TCA flag).",
+			 e->node, e->pname);
+	else {
+		char root[32], br[32];
+
+		stp_fmt_id(rd64(e->r->hdr + 22), root, sizeof(root));
+		stp_fmt_id(rd64(e->r->hdr + 34), br, sizeof(br));
+		snprintf(buf, len,
+			 "Bridge %s took a configuration BPDU on %s, sent by bridge %s "
+			 "(port 0x%04x): it names %s as root, at path cost %u from the "
+			 "sender%s. The spanning tree compares this with what it knows "
+			 "to choose the root, its root port and the designated ports. "
+			 "BPDUs are never forwarded.",
+			 e->node, e->pname, br, rd16(e->r->hdr + 42), root, rd32(e->r->hdr + 30),
+			 (e->r->hdr[21] & 1) ? "; the TC flag is set (topology change: "
+			 "MAC tables age quickly)" : "");
+	}
+}
+
+/* A NIC's filter: the frame was for another MAC, or a group it has not
+ * joined. */
+static void explain_not_for_us(const struct explain *e, char *buf, size_t len)
+{
+	if (e->r->hdr[0] & 1)
+		snprintf(buf, len,
+			 "Guest %s's NIC %s dropped the frame: %s is a multicast "
+			 "address the NIC has not joined (BPDUs go to "
+			 "01:80:c2:00:00:00, for bridges only). A hub or a flooding "
+			 "bridge sent it here anyway.",
+			 e->node, e->pname, e->dst);
+	else
+		snprintf(buf, len,
+			 "Guest %s's NIC %s dropped the frame: %s is not its MAC. A "
+			 "hub or a flooding bridge sent it here anyway.",
+			 e->node, e->pname, e->dst);
+}
+
+/* A flood with nowhere to go. */
+static void explain_no_port(const struct explain *e, char *buf, size_t len)
+{
+	if (e->r->vid != 0)
+		snprintf(buf, len,
+			 "%s %s got the frame on %s, in VLAN %u, and had to flood it "
+			 "(%s), but no other port is up, forwarding and in VLAN %u. "
+			 "With nowhere to send it, the frame was dropped.",
+			 strcmp(e->kind, "bridge") == 0 ? "Bridge" : "Hub", e->node, e->pname,
+			 e->r->vid, (e->r->hdr[0] & 1) ? "a broadcast or multicast" :
+			 "an unknown destination", e->r->vid);
+	else if (strcmp(e->kind, "bridge") == 0)
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s and had to flood it, but no "
+			 "other port can take it: none is up, forwarding (STP) and "
+			 "not a mirror port. With nowhere to send it, the frame was "
+			 "dropped.", e->node, e->pname);
+	else
+		snprintf(buf, len,
+			 "Hub %s got the frame on %s and had to send it to every other "
+			 "port, but no other port's link is up (or it has none). With "
+			 "nowhere to send it, the frame was dropped.", e->node, e->pname);
+}
+
+/* Why a frame was dropped, by reason. */
+static void explain_dropped(const struct explain *e, char *buf, size_t len)
+{
+	switch (e->r->reason) {
+	case DROP_STP:
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s, which the spanning tree keeps %s: "
+			 "%s. So the frame was dropped; this is how STP breaks loops.",
+			 e->node, e->pname, stp_state_name((enum stp_state)e->r->vid),
+			 e->r->vid == STP_LEARNING ?
+			 "learning ports learn the source MAC but forward nothing yet" :
+			 e->r->vid == STP_LISTENING ?
+			 "a listening port waits forward_delay before it learns" :
+			 "a blocking port is a redundant path to the root and forwards "
+			 "nothing, only BPDUs are heard");
+		break;
+	case DROP_SAME_PORT:
+		snprintf(buf, len,
+			 "Bridge %s got the frame on %s, and its MAC table has %s on "
+			 "that same port: the destination already heard it there, so "
+			 "the bridge filtered it.%s",
+			 e->node, e->pname, e->dst, e->learn);
+		break;
+	case DROP_NOT_FOR_US:
+		explain_not_for_us(e, buf, len);
+		break;
+	case DROP_LINK_DOWN:
+		snprintf(buf, len,
+			 "%s is down (set_link off on it or on its peer), so the frame "
+			 "was dropped %s.",
+			 e->pname, e->r->tx ? "instead of being sent" : "as it arrived");
+		break;
+	case DROP_QUEUE_FULL:
+		snprintf(buf, len,
+			 "%s's transmit queue was full (txqlen frames waiting for the "
+			 "wire), so the frame was dropped (drop-tail).",
+			 e->pname);
+		break;
+	case DROP_LOSS:
+		snprintf(buf, len,
+			 "The link from %s loses frames at random (loss=), and this one "
+			 "was lost on the wire.",
+			 e->pname);
+		break;
+	case DROP_VLAN:
+		snprintf(buf, len,
+			 "Bridge %s %s a frame of VLAN %u %s %s. %s does not carry VLAN %u "
+			 "(it is neither its access VLAN nor in its trunk list), so the "
+			 "frame was dropped.",
+			 e->node, e->r->tx ? "was to send" : "got", e->r->vid,
+			 e->r->tx ? "out of" : "on", e->pname, e->pname, e->r->vid);
+		break;
+	case DROP_NO_PORT:
+		explain_no_port(e, buf, len);
+		break;
+	case DROP_UNTAGGED:
+		snprintf(buf, len,
+			 "Bridge %s got an untagged frame on %s. That port is a trunk "
+			 "with no native VLAN, so the frame belongs to no VLAN and was "
+			 "dropped.",
+			 e->node, e->pname);
+		break;
+	case DROP_QINQ:
+		snprintf(buf, len,
+			 "Bridge %s got a frame with an 802.1ad (QinQ, 0x88a8) outer tag "
+			 "on %s. qnetsim's VLAN-aware bridges handle 802.1Q (0x8100) "
+			 "tags only, so it was dropped.",
+			 e->node, e->pname);
+		break;
+	case DROP_NO_PEER:
+		snprintf(buf, len,
+			 "Netdev %s has no peer to pass the frame to (%s), so it was "
+			 "dropped, as QEMU drops frames while its socket is down.",
+			 e->node, e->peer);
+		break;
+	case DROP_PEER_BACKLOG:
+		snprintf(buf, len,
+			 "Netdev %s's peer is not reading fast enough: its write queue "
+			 "(queue= frames) is full, so the frame was dropped rather than "
+			 "make the whole simulation wait.",
+			 e->node);
+		break;
+	case DROP_PEER_ERROR:
+		snprintf(buf, len,
+			 "Netdev %s could not send the frame to its peer (%s), so it was "
+			 "dropped.",
+			 e->node, e->peer);
+		break;
+	default:
+		snprintf(buf, len, "%s %s dropped the frame on %s: %s.", e->kind, e->node, e->pname,
+			 drop_reason_text(e->r->reason));
+	}
+}
+
 void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t len)
 {
 	const struct port *p = r->port < g->nports ? g->ports[r->port] : NULL;
-	const char *node = p != NULL ? p->node->name : "?";
-	const char *kind = p != NULL ? p->node->ops->kind : "node";
-	const char *pname = p != NULL ? p->name : "?";
-	char dst[18], src[18];
-	bool learns = p != NULL && strcmp(kind, "bridge") == 0 && !(r->hdr[6] & 1);
-	char learn[80] = "";
-	char peer[400] = "a peer";
+	struct explain e = {
+		.g = g,
+		.r = r,
+		.node = p != NULL ? p->node->name : "?",
+		.kind = p != NULL ? p->node->ops->kind : "node",
+		.pname = p != NULL ? p->name : "?",
+		.peer = "a peer",
+	};
+	bool learns = p != NULL && strcmp(e.kind, "bridge") == 0 && !(r->hdr[6] & 1);
 
-	fmt_mac(r->hdr, dst);
-	fmt_mac(r->hdr + 6, src);
+	fmt_mac(r->hdr, e.dst);
+	fmt_mac(r->hdr + 6, e.src);
 	if (p != NULL && p->node->ops->describe != NULL)
-		p->node->ops->describe(p->node, peer, sizeof(peer));
+		p->node->ops->describe(p->node, e.peer, sizeof(e.peer));
 	if (learns && r->vid != 0)
-		snprintf(learn, sizeof(learn), " It learned %s on %s in VLAN %u.", src, pname,
-			 r->vid);
+		snprintf(e.learn, sizeof(e.learn), " It learned %s on %s in VLAN %u.", e.src,
+			 e.pname, r->vid);
 	else if (learns)
-		snprintf(learn, sizeof(learn), " It learned %s on %s.", src, pname);
+		snprintf(e.learn, sizeof(e.learn), " It learned %s on %s.", e.src, e.pname);
 	switch (r->decision) {
 	case DEC_FORWARDED:
-		if (r->vid != 0) {
-			snprintf(buf, len,
-				 "Bridge %s got the frame on %s, in VLAN %u. Its MAC table for "
-				 "VLAN %u has %s on %s, so it sent the frame out of that port "
-				 "only.%s",
-				 node, pname, r->vid, r->vid, dst, port_name(g, r->out_port), learn);
-			break;
-		}
-		snprintf(buf, len,
-			 "Bridge %s got the frame on %s. Its MAC table has %s on %s, "
-			 "so it sent the frame out of that port only.%s",
-			 node, pname, dst, port_name(g, r->out_port), learn);
+		explain_forwarded(&e, buf, len);
 		break;
 	case DEC_FLOODED_UNKNOWN:
-		if (r->vid != 0) {
-			snprintf(buf, len,
-				 "Bridge %s got the frame on %s, in VLAN %u. %s is not in its "
-				 "MAC table for VLAN %u (never seen there as a source, or aged "
-				 "out), so it flooded the frame to every other port that is up "
-				 "and carries VLAN %u: %u.%s",
-				 node, pname, r->vid, dst, r->vid, r->vid, r->out_port, learn);
-			break;
-		}
-		snprintf(buf, len,
-			 "Bridge %s got the frame on %s. %s is not in its MAC table "
-			 "(never seen as a source, or aged out), so it flooded the frame "
-			 "to every other port whose link is up: %u.%s",
-			 node, pname, dst, r->out_port, learn);
+		explain_flooded_unknown(&e, buf, len);
 		break;
 	case DEC_FLOODED_BCAST:
-		if (r->vid != 0) {
-			snprintf(buf, len,
-				 "Bridge %s got the frame on %s, in VLAN %u. %s is the broadcast "
-				 "address, so every other port that is up and carries VLAN %u "
-				 "gets a copy (tagged on trunks, untagged on access ports): %u.%s",
-				 node, pname, r->vid, dst, r->vid, r->out_port, learn);
-			break;
-		}
-		snprintf(buf, len,
-			 "%s %s got the frame on %s. %s is the broadcast address, so every "
-			 "other port whose link is up gets a copy: %u.%s",
-			 strcmp(kind, "bridge") == 0 ? "Bridge" : "Node", node, pname, dst,
-			 r->out_port, learn);
+		explain_flooded_bcast(&e, buf, len);
 		break;
 	case DEC_FLOODED_MCAST:
-		snprintf(buf, len,
-			 "Bridge %s got the frame on %s. %s is a multicast address and the "
-			 "bridge does no multicast snooping, so it flooded the frame to "
-			 "every other port whose link is up: %u.%s",
-			 node, pname, dst, r->out_port, learn);
+		explain_flooded_mcast(&e, buf, len);
 		break;
 	case DEC_FLOODED_HUB:
-		snprintf(buf, len,
-			 "Hub %s got the frame on %s. A hub (QEMU's \"vlan\") learns nothing "
-			 "and repeats every frame to every other port whose link is up, "
-			 "whatever its destination: %u.",
-			 node, pname, r->out_port);
+		explain_flooded_hub(&e, buf, len);
 		break;
 	case DEC_DELIVERED:
-		if (strcmp(kind, "netdev") == 0) {
-			snprintf(buf, len,
-				 "Netdev %s got the frame on %s and passed it to its peer outside "
-				 "qnetsim (%s), padded to 60 bytes if shorter.",
-				 node, pname, peer);
-			break;
-		}
-		snprintf(buf, len,
-			 "Guest %s's NIC %s accepted the frame: it was addressed to %s "
-			 "(%s), and the guest's stack handled it.",
-			 node, pname, dst,
-			 r->hdr[0] == 0xff && r->hdr[1] == 0xff ? "broadcast" :
-			 (r->hdr[0] & 1) ? "multicast" : "its own MAC");
+		explain_delivered(&e, buf, len);
 		break;
 	case DEC_SENT:
-		if (strcmp(kind, "bridge") == 0)
-			snprintf(buf, len, "Bridge %s sent a frame of its own out of %s, from %s to "
-					   "%s%s.", node, pname, src, dst,
-				 memcmp(r->hdr, "\x01\x80\xc2\x00\x00\x00", 6) == 0 ?
-				 ": a spanning-tree BPDU, how a bridge tells its neighbours what it "
-				 "knows of the root. Bridges take BPDUs; they never forward them" : "");
-		else if (strcmp(kind, "netdev") == 0)
-			snprintf(buf, len, "Netdev %s received the frame from its peer outside "
-					   "qnetsim (%s) and sent it into the topology out of %s, "
-					   "from %s to %s.", node, peer, pname, src, dst);
-		else
-			snprintf(buf, len, "Guest %s sent the frame out of %s, from %s to %s.", node,
-				 pname, src, dst);
+		explain_sent(&e, buf, len);
 		break;
 	case DEC_MIRRORED:
-		snprintf(buf, len,
-			 "Bridge %s copied the frame %s %s to its mirror (SPAN) port %s, "
-			 "unchanged, so whatever is plugged in there (a capture) sees "
-			 "%s's traffic. The original went on as usual.",
-			 node, r->tx ? "sent out of" : "received on", pname,
-			 port_name(g, r->out_port), pname);
+		explain_mirrored(&e, buf, len);
 		break;
 	case DEC_STP:
-		if (r->hdr[20] == 0x80)
-			snprintf(buf, len,
-				 "Bridge %s took a topology change notification (TCN) on %s: a "
-				 "bridge below it saw a port start or stop forwarding. It passes "
-				 "the news towards the root and acknowledges it (TCA flag).",
-				 node, pname);
-		else {
-			char root[32], br[32];
-
-			stp_fmt_id(rd64(r->hdr + 22), root, sizeof(root));
-			stp_fmt_id(rd64(r->hdr + 34), br, sizeof(br));
-			snprintf(buf, len,
-				 "Bridge %s took a configuration BPDU on %s, sent by bridge %s "
-				 "(port 0x%04x): it names %s as root, at path cost %u from the "
-				 "sender%s. The spanning tree compares this with what it knows "
-				 "to choose the root, its root port and the designated ports. "
-				 "BPDUs are never forwarded.",
-				 node, pname, br, rd16(r->hdr + 42), root, rd32(r->hdr + 30),
-				 (r->hdr[21] & 1) ? "; the TC flag is set (topology change: "
-				 "MAC tables age quickly)" : "");
-		}
+		explain_stp(&e, buf, len);
 		break;
 	case DEC_DROPPED:
-		switch (r->reason) {
-		case DROP_STP:
-			snprintf(buf, len,
-				 "Bridge %s got the frame on %s, which the spanning tree keeps %s: "
-				 "%s. So the frame was dropped; this is how STP breaks loops.",
-				 node, pname, stp_state_name((enum stp_state)r->vid),
-				 r->vid == STP_LEARNING ?
-				 "learning ports learn the source MAC but forward nothing yet" :
-				 r->vid == STP_LISTENING ?
-				 "a listening port waits forward_delay before it learns" :
-				 "a blocking port is a redundant path to the root and forwards "
-				 "nothing, only BPDUs are heard");
-			break;
-		case DROP_SAME_PORT:
-			snprintf(buf, len,
-				 "Bridge %s got the frame on %s, and its MAC table has %s on "
-				 "that same port: the destination already heard it there, so "
-				 "the bridge filtered it.%s",
-				 node, pname, dst, learn);
-			break;
-		case DROP_NOT_FOR_US:
-			if (r->hdr[0] & 1)
-				snprintf(buf, len,
-					 "Guest %s's NIC %s dropped the frame: %s is a multicast "
-					 "address the NIC has not joined (BPDUs go to "
-					 "01:80:c2:00:00:00, for bridges only). A hub or a flooding "
-					 "bridge sent it here anyway.",
-					 node, pname, dst);
-			else
-				snprintf(buf, len,
-					 "Guest %s's NIC %s dropped the frame: %s is not its MAC. A "
-					 "hub or a flooding bridge sent it here anyway.",
-					 node, pname, dst);
-			break;
-		case DROP_LINK_DOWN:
-			snprintf(buf, len,
-				 "%s is down (set_link off on it or on its peer), so the frame "
-				 "was dropped %s.",
-				 pname, r->tx ? "instead of being sent" : "as it arrived");
-			break;
-		case DROP_QUEUE_FULL:
-			snprintf(buf, len,
-				 "%s's transmit queue was full (txqlen frames waiting for the "
-				 "wire), so the frame was dropped (drop-tail).",
-				 pname);
-			break;
-		case DROP_LOSS:
-			snprintf(buf, len,
-				 "The link from %s loses frames at random (loss=), and this one "
-				 "was lost on the wire.",
-				 pname);
-			break;
-		case DROP_VLAN:
-			snprintf(buf, len,
-				 "Bridge %s %s a frame of VLAN %u %s %s. %s does not carry VLAN %u "
-				 "(it is neither its access VLAN nor in its trunk list), so the "
-				 "frame was dropped.",
-				 node, r->tx ? "was to send" : "got", r->vid, r->tx ? "out of" : "on",
-				 pname, pname, r->vid);
-			break;
-		case DROP_NO_PORT:
-			if (r->vid != 0)
-				snprintf(buf, len,
-					 "%s %s got the frame on %s, in VLAN %u, and had to flood it "
-					 "(%s), but no other port is up, forwarding and in VLAN %u. "
-					 "With nowhere to send it, the frame was dropped.",
-					 strcmp(kind, "bridge") == 0 ? "Bridge" : "Hub", node, pname,
-					 r->vid, (r->hdr[0] & 1) ? "a broadcast or multicast" :
-					 "an unknown destination", r->vid);
-			else if (strcmp(kind, "bridge") == 0)
-				snprintf(buf, len,
-					 "Bridge %s got the frame on %s and had to flood it, but no "
-					 "other port can take it: none is up, forwarding (STP) and "
-					 "not a mirror port. With nowhere to send it, the frame was "
-					 "dropped.", node, pname);
-			else
-				snprintf(buf, len,
-					 "Hub %s got the frame on %s and had to send it to every other "
-					 "port, but no other port's link is up (or it has none). With "
-					 "nowhere to send it, the frame was dropped.", node, pname);
-			break;
-		case DROP_UNTAGGED:
-			snprintf(buf, len,
-				 "Bridge %s got an untagged frame on %s. That port is a trunk "
-				 "with no native VLAN, so the frame belongs to no VLAN and was "
-				 "dropped.",
-				 node, pname);
-			break;
-		case DROP_QINQ:
-			snprintf(buf, len,
-				 "Bridge %s got a frame with an 802.1ad (QinQ, 0x88a8) outer tag "
-				 "on %s. qnetsim's VLAN-aware bridges handle 802.1Q (0x8100) "
-				 "tags only, so it was dropped.",
-				 node, pname);
-			break;
-		case DROP_NO_PEER:
-			snprintf(buf, len,
-				 "Netdev %s has no peer to pass the frame to (%s), so it was "
-				 "dropped, as QEMU drops frames while its socket is down.",
-				 node, peer);
-			break;
-		case DROP_PEER_BACKLOG:
-			snprintf(buf, len,
-				 "Netdev %s's peer is not reading fast enough: its write queue "
-				 "(queue= frames) is full, so the frame was dropped rather than "
-				 "make the whole simulation wait.",
-				 node);
-			break;
-		case DROP_PEER_ERROR:
-			snprintf(buf, len,
-				 "Netdev %s could not send the frame to its peer (%s), so it was "
-				 "dropped.",
-				 node, peer);
-			break;
-		default:
-			snprintf(buf, len, "%s %s dropped the frame on %s: %s.", kind, node, pname,
-				 drop_reason_text(r->reason));
-		}
+		explain_dropped(&e, buf, len);
 		break;
 	default:
 		snprintf(buf, len, "%s", decision_name(r->decision));
