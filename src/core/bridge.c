@@ -183,6 +183,86 @@ static uint16_t ingress_vid(struct bridge *b, struct port *in, struct frame *f)
 	return vid;
 }
 
+/* Learning the source: counted by what it did to the FDB. */
+static void learn_source(struct bridge *b, struct port *in, uint64_t src, uint16_t vid,
+			 uint64_t now)
+{
+	switch (fdb_learn(b->fdb, src, vid, in->index, now)) {
+	case FDB_LEARNED:
+		b->st.learned++;
+		break;
+	case FDB_MOVED:
+		b->st.moved++;
+		break;
+	case FDB_TABLE_FULL:
+		b->st.table_full++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A flood: port by port when VLANs, STP or a mirror decide who gets it,
+ * else the graph's plain flood. */
+static void flood(struct bridge *b, struct port *in, struct frame *f, uint16_t vid,
+		  enum decision why)
+{
+	if (b->vlan_aware || b->stp != NULL || b->has_mirror)
+		flood_vlan(b, in, f, vid, why);
+	else
+		bridge_flood(b, in, f, why);
+}
+
+/* A unicast frame whose destination the FDB has on port out. */
+static void forward_known(struct bridge *b, struct port *in, struct frame *f, int32_t out,
+			  uint16_t vid)
+{
+	struct node *n = &b->node;
+
+	if (out == in->index) {
+		b->st.filtered++;
+		port_drop(in, f, DROP_SAME_PORT);
+		if (b->vlan_aware)
+			trace_set_vid(n->g, vid);
+		return;
+	}
+	if (!stp_forwards(b, n->ports[out])) {
+		/* An entry (a static one) on a port STP keeps from forwarding. */
+		b->st.dropped++;
+		drop_vid(n->ports[out], f, DROP_STP,
+			 (uint16_t)((struct bport *)n->ports[out]->priv)->sp.state, true);
+		return;
+	}
+	b->st.forwarded++;
+	if (((struct bport *)n->ports[out]->priv)->is_mirror) {
+		b->st.dropped++;
+		port_drop(n->ports[out], f, DROP_MIRROR_PORT);
+		return;
+	}
+	if (!b->vlan_aware) {
+		trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
+		if (b->has_mirror)
+			mirror_copy(n->ports[out], f, true);
+		port_tx(n->ports[out], f);
+		return;
+	}
+	if (!port_carries(n->ports[out], vid)) {
+		/* A static entry can point at a port outside the VLAN. */
+		b->st.dropped++;
+		drop_vid(n->ports[out], f, DROP_VLAN, vid, true);
+		return;
+	}
+	trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
+	trace_set_vid(n->g, vid);
+	{
+		struct frame *tagged = NULL, *untagged = NULL;
+
+		send_vlan(b, n->ports[out], f, vid, &tagged, &untagged);
+		release_copies(tagged, untagged);
+		frame_unref(f);
+	}
+}
+
 static void bridge_input(struct node *n, struct port *in, struct frame *f)
 {
 	struct bridge *b = container_of(n, struct bridge, node);
@@ -226,19 +306,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 		return;
 	}
 
-	switch (fdb_learn(b->fdb, src, vid, in->index, now)) {
-	case FDB_LEARNED:
-		b->st.learned++;
-		break;
-	case FDB_MOVED:
-		b->st.moved++;
-		break;
-	case FDB_TABLE_FULL:
-		b->st.table_full++;
-		break;
-	default:
-		break;
-	}
+	learn_source(b, in, src, vid, now);
 	if (stp == STP_LEARNING) {
 		b->st.dropped++;
 		drop_vid(in, f, DROP_STP, (uint16_t)stp, false);
@@ -252,63 +320,16 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 			b->st.flooded_bcast++;
 		else
 			b->st.flooded_mcast++;
-		if (b->vlan_aware || b->stp != NULL || b->has_mirror)
-			flood_vlan(b, in, f, vid, why);
-		else
-			bridge_flood(b, in, f, why);
+		flood(b, in, f, vid, why);
 		return;
 	}
 	out = fdb_lookup(b->fdb, dst, vid, now);
 	if (out < 0) {
 		b->st.flooded_unknown++;
-		if (b->vlan_aware || b->stp != NULL || b->has_mirror)
-			flood_vlan(b, in, f, vid, DEC_FLOODED_UNKNOWN);
-		else
-			bridge_flood(b, in, f, DEC_FLOODED_UNKNOWN);
+		flood(b, in, f, vid, DEC_FLOODED_UNKNOWN);
 		return;
 	}
-	if (out == in->index) {
-		b->st.filtered++;
-		port_drop(in, f, DROP_SAME_PORT);
-		if (b->vlan_aware)
-			trace_set_vid(n->g, vid);
-		return;
-	}
-	if (!stp_forwards(b, n->ports[out])) {
-		/* An entry (a static one) on a port STP keeps from forwarding. */
-		b->st.dropped++;
-		drop_vid(n->ports[out], f, DROP_STP,
-			 (uint16_t)((struct bport *)n->ports[out]->priv)->sp.state, true);
-		return;
-	}
-	b->st.forwarded++;
-	if (((struct bport *)n->ports[out]->priv)->is_mirror) {
-		b->st.dropped++;
-		port_drop(n->ports[out], f, DROP_MIRROR_PORT);
-		return;
-	}
-	if (!b->vlan_aware) {
-		trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
-		if (b->has_mirror)
-			mirror_copy(n->ports[out], f, true);
-		port_tx(n->ports[out], f);
-		return;
-	}
-	if (!port_carries(n->ports[out], vid)) {
-		/* A static entry can point at a port outside the VLAN. */
-		b->st.dropped++;
-		drop_vid(n->ports[out], f, DROP_VLAN, vid, true);
-		return;
-	}
-	trace_record(n->g, in, f, DEC_FORWARDED, n->ports[out]->gid, 0, false);
-	trace_set_vid(n->g, vid);
-	{
-		struct frame *tagged = NULL, *untagged = NULL;
-
-		send_vlan(b, n->ports[out], f, vid, &tagged, &untagged);
-		release_copies(tagged, untagged);
-		frame_unref(f);
-	}
+	forward_known(b, in, f, out, vid);
 }
 
 /* A port whose link goes down loses its learned entries, as on Linux. */
