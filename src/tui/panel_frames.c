@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define SCAN_MAX 200000u        /* hops looked at per draw when filtering */
+#define FRAMES_ROWS_MAX 512     /* list rows drawn at most */
 
 struct frames {
 	bool live;
@@ -339,14 +340,115 @@ static void frames_box_title(struct tui *t, struct frames *f, char *buf, size_t 
 		 f->following ? "Esc: all frames" : "Enter: follow this frame");
 }
 
+/* The title (live or scrolled, the filter, the frame followed) and the
+ * column heads, wide or narrow. */
+static void frames_heading(struct tui *t, struct frames *f, const struct trace *tr, uint64_t lo,
+			   struct rect r, bool focused)
+{
+	char extra[400], head[256];
+
+	{
+		char fl[300] = "", fo[64] = "";
+
+		if (f->filtering)
+			snprintf(fl, sizeof(fl), "  filter: %s", f->filter);
+		if (f->following)
+			snprintf(fo, sizeof(fo), "  following frame #%" PRIu64 " (Esc: all)",
+				 f->follow_id);
+		snprintf(extra, sizeof(extra), "%s%s%s  %" PRIu64 " hops kept",
+			 f->live ? "live" : "SCROLLED (End: live)", fl, fo, tr->total - lo);
+	}
+	tui_title(t, r, 2, "Frames", extra, focused);
+	if (r.w >= 140)
+		snprintf(head, sizeof(head), "%-11s %6s %-11s %-3s %-17s   %-17s %s", "TIME", "FRAME",
+			 "PORT", "DIR", "SOURCE", "DESTINATION", "SUMMARY");
+	else
+		snprintf(head, sizeof(head), "%-10s %-8s %-3s %-8s %-8s %s", "TIME", "PORT", "DIR",
+			 "SOURCE", "DEST", "SUMMARY");
+	tui_text(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, true, head);
+	tui_text(r.y + 1, r.x + r.w - 9, 9, A_BOLD | A_UNDERLINE, false, "DECISION ");
+}
+
+/* Which hops to show, into idx (at most rows of them); returns how many.
+ * Live: the newest `rows` matches. Scrolled: a page from `top` that holds
+ * the cursor and, when it reaches the newest hop, is filled from above,
+ * as less does at the end. */
+static int frames_page(struct frames *f, const struct trace *tr, uint64_t lo, int rows,
+		       uint64_t *idx)
+{
+	uint64_t back[FRAMES_ROWS_MAX];
+	int n, nb;
+
+	if (f->live) {
+		n = frames_collect_back(f, tr, tr->total, rows, back);
+		for (int i = 0; i < n; i++)
+			idx[i] = back[n - 1 - i];
+		f->cursor = n > 0 ? idx[n - 1] : tr->total;
+		return n;
+	}
+	f->top = MAX(f->top, lo);
+	if (f->cursor < f->top)
+		f->top = f->cursor;
+	n = frames_collect_fwd(f, tr, f->top, rows, idx);
+	if (n == rows && f->cursor > idx[n - 1]) {
+		/* The cursor went below the page: the page ends with it. */
+		n = frames_collect_back(f, tr, f->cursor + 1, rows, back);
+		for (int i = 0; i < n; i++)
+			idx[i] = back[n - 1 - i];
+	} else if (n < rows && !f->scan_cut) {
+		nb = frames_collect_back(f, tr, n > 0 ? idx[0] : f->top, rows - n, back);
+		memmove(idx + nb, idx, (size_t)n * sizeof(*idx));
+		for (int i = 0; i < nb; i++)
+			idx[i] = back[nb - 1 - i];
+		n += nb;
+	}
+	if (n > 0)
+		f->top = idx[0];
+	return n;
+}
+
+/* The box below the list, `detail` rows from y: the selected hop's trace
+ * line and its explanation (sel: one is shown and selected). */
+static void frames_detail(struct tui *t, struct frames *f, struct rect r, int y, int detail,
+			  bool sel, const char *line, const char *why)
+{
+	char hd[160];
+
+	if (sel) {
+		int fl = tui_wrap_count(r.w, line), wl = tui_wrap_count(r.w, why);
+		bool cut = 1 + fl + wl > detail;
+
+		frames_box_title(t, f, hd, sizeof(hd));
+		if (cut)
+			snprintf(hd + strlen(hd), sizeof(hd) - strlen(hd), "   e: all of it");
+		tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, hd);
+		{
+			/* When it does not all fit, the explanation keeps at
+			 * least its first rows. */
+			int used = tui_wrap(y + 1, r.x, r.w,
+					    cut ? MAX(1, MIN(fl, detail - 1 - MIN(wl, 3))) : fl,
+					    tui_attr(t, C_DIM), line);
+
+			used += tui_wrap(y + 1 + used, r.x, r.w, detail - 1 - used,
+					 tui_attr(t, C_NORMAL), why);
+			for (int i = 1 + used; i < detail; i++)
+				tui_text(y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
+		}
+	} else {
+		tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, " no hop selected");
+		for (int i = 1; i < detail; i++)
+			tui_text(y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
+	}
+}
+
 static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 {
 	struct frames *f = st;
 	struct sim *s = tui_sim(t);
 	struct trace *tr = &s->g->trace;
-	uint64_t lo = first_kept(tr), idx[512];
-	int rows, n = 0, detail;
-	char extra[400], head[256], line[512], why[768];
+	uint64_t lo = first_kept(tr), idx[FRAMES_ROWS_MAX];
+	int rows, n, detail;
+	char line[512], why[768];
 	const struct trace_rec *sel = NULL;
 	uint64_t step_first = tui_last_step_first(t);
 
@@ -380,60 +482,9 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 	}
 	rows = MIN(r.h - 2 - detail, (int)ARRAY_SIZE(idx));
 	f->rows = rows;
-	{
-		char fl[300] = "", fo[64] = "";
+	frames_heading(t, f, tr, lo, r, focused);
 
-		if (f->filtering)
-			snprintf(fl, sizeof(fl), "  filter: %s", f->filter);
-		if (f->following)
-			snprintf(fo, sizeof(fo), "  following frame #%" PRIu64 " (Esc: all)",
-				 f->follow_id);
-		snprintf(extra, sizeof(extra), "%s%s%s  %" PRIu64 " hops kept",
-			 f->live ? "live" : "SCROLLED (End: live)", fl, fo, tr->total - lo);
-	}
-	tui_title(t, r, 2, "Frames", extra, focused);
-	if (r.w >= 140)
-		snprintf(head, sizeof(head), "%-11s %6s %-11s %-3s %-17s   %-17s %s", "TIME", "FRAME",
-			 "PORT", "DIR", "SOURCE", "DESTINATION", "SUMMARY");
-	else
-		snprintf(head, sizeof(head), "%-10s %-8s %-3s %-8s %-8s %s", "TIME", "PORT", "DIR",
-			 "SOURCE", "DEST", "SUMMARY");
-	tui_text(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, true, head);
-	tui_text(r.y + 1, r.x + r.w - 9, 9, A_BOLD | A_UNDERLINE, false, "DECISION ");
-
-	/* Which hops to show. Live: the newest `rows` matches. Scrolled: a
-	 * page from `top` that holds the cursor and, when it reaches the
-	 * newest hop, is filled from above, as less does at the end. */
-	if (f->live) {
-		uint64_t back[ARRAY_SIZE(idx)];
-
-		n = frames_collect_back(f, tr, tr->total, rows, back);
-		for (int i = 0; i < n; i++)
-			idx[i] = back[n - 1 - i];
-		f->cursor = n > 0 ? idx[n - 1] : tr->total;
-	} else {
-		uint64_t back[ARRAY_SIZE(idx)];
-		int nb;
-
-		f->top = MAX(f->top, lo);
-		if (f->cursor < f->top)
-			f->top = f->cursor;
-		n = frames_collect_fwd(f, tr, f->top, rows, idx);
-		if (n == rows && f->cursor > idx[n - 1]) {
-			/* The cursor went below the page: the page ends with it. */
-			n = frames_collect_back(f, tr, f->cursor + 1, rows, back);
-			for (int i = 0; i < n; i++)
-				idx[i] = back[n - 1 - i];
-		} else if (n < rows && !f->scan_cut) {
-			nb = frames_collect_back(f, tr, n > 0 ? idx[0] : f->top, rows - n, back);
-			memmove(idx + nb, idx, (size_t)n * sizeof(*idx));
-			for (int i = 0; i < nb; i++)
-				idx[i] = back[nb - 1 - i];
-			n += nb;
-		}
-		if (n > 0)
-			f->top = idx[0];
-	}
+	n = frames_page(f, tr, lo, rows, idx);
 	f->shown_top = n > 0 ? idx[0] : lo;
 	for (int i = 0; i < rows; i++) {
 		int y = r.y + 2 + i;
@@ -451,36 +502,8 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 					"  (no hop matches)") : "");
 		}
 	}
-	if (detail > 0) {
-		int y = r.y + 2 + rows;
-		char hd[160];
-
-		if (n > 0 && sel != NULL) {
-			int fl = tui_wrap_count(r.w, line), wl = tui_wrap_count(r.w, why);
-			bool cut = 1 + fl + wl > detail;
-
-			frames_box_title(t, f, hd, sizeof(hd));
-			if (cut)
-				snprintf(hd + strlen(hd), sizeof(hd) - strlen(hd), "   e: all of it");
-			tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, hd);
-			{
-				/* When it does not all fit, the explanation keeps at
-				 * least its first rows. */
-				int used = tui_wrap(y + 1, r.x, r.w,
-						    cut ? MAX(1, MIN(fl, detail - 1 - MIN(wl, 3))) : fl,
-						    tui_attr(t, C_DIM), line);
-
-				used += tui_wrap(y + 1 + used, r.x, r.w, detail - 1 - used,
-						 tui_attr(t, C_NORMAL), why);
-				for (int i = 1 + used; i < detail; i++)
-					tui_text(y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
-			}
-		} else {
-			tui_text(y, r.x, r.w, tui_attr(t, C_HEADER), true, " no hop selected");
-			for (int i = 1; i < detail; i++)
-				tui_text(y + i, r.x, r.w, tui_attr(t, C_NORMAL), true, "");
-		}
-	}
+	if (detail > 0)
+		frames_detail(t, f, r, r.y + 2 + rows, detail, n > 0 && sel != NULL, line, why);
 }
 
 /* Leaves live mode with the page as it was last drawn. */
