@@ -358,7 +358,7 @@ static void frames_heading(struct tui *t, struct frames *f, const struct trace *
 		snprintf(extra, sizeof(extra), "%s%s%s  %" PRIu64 " hops kept",
 			 f->live ? "live" : "SCROLLED (End: live)", fl, fo, tr->total - lo);
 	}
-	tui_title(t, r, 2, "Frames", extra, focused);
+	tui_title(t, r, tui_panel_index(&panel_frames_ops) + 1, "Frames", extra, focused);
 	if (r.w >= 140)
 		snprintf(head, sizeof(head), "%-11s %6s %-11s %-3s %-17s   %-17s %s", "TIME", "FRAME",
 			 "PORT", "DIR", "SOURCE", "DESTINATION", "SUMMARY");
@@ -635,5 +635,5 @@ const struct panel_ops panel_frames_ops = {
 
 static struct frames *state(struct tui *t)
 {
-	return tui_panel_state(t, 1);
+	return tui_panel_state(t, tui_panel_index(&panel_frames_ops));
 }
