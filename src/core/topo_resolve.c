@@ -182,7 +182,8 @@ static void assign_macs(struct loader *L)
 	free(used);
 }
 
-void topo_resolve(struct loader *L)
+/* What is attached to hubs and bridges (a served VDE switch) checks itself. */
+static void check_exts(struct loader *L)
 {
 	struct sim *s = L->s;
 
@@ -195,8 +196,13 @@ void topo_resolve(struct loader *L)
 				lerr(L, line, "%s", err);
 		}
 	}
+}
 
-	assign_macs(L);
+/* Every guest has a NIC; each gets its port. */
+static void attach_nics(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < s->nguests; i++) {
 		if (s->guests[i]->nnics == 0)
 			lerr(L, s->guests[i]->node.line, "guest '%s' has no NIC (add nic = model=e1000)",
@@ -204,7 +210,12 @@ void topo_resolve(struct loader *L)
 		for (int j = 0; j < s->guests[i]->nnics; j++)
 			guest_nic_attach(s->guests[i]->nics[j]);
 	}
-	/* IP addresses, now that NIC ids are final. */
+}
+
+/* IP addresses, now that NIC ids are final: ip.nic0.10 makes an 802.1Q
+ * VLAN interface on nic0. */
+static void set_addresses(struct loader *L)
+{
 	for (int i = 0; i < L->nips; i++) {
 		struct ip_decl *d = &L->ips[i];
 		struct nic *nic = guest_nic_named(d->gu, d->nic);
@@ -272,6 +283,13 @@ void topo_resolve(struct loader *L)
 		nic->ip = d->ip;
 		nic->prefix = d->prefix;
 	}
+}
+
+/* A gateway must be on one of the guest's subnets. */
+static void check_gateways(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < s->nguests; i++) {
 		struct guest *gu = s->guests[i];
 
@@ -279,7 +297,11 @@ void topo_resolve(struct loader *L)
 			lerr(L, gu->node.line, "guest '%s': gateway is not on any NIC's subnet",
 			     gu->node.name);
 	}
-	/* Netdevs read their options now that each section is complete. */
+}
+
+/* Netdevs read their options now that each section is complete. */
+static void configure_netdevs(struct loader *L)
+{
 	for (int i = 0; i < L->nnetdevs; i++) {
 		struct netdev_decl *d = &L->netdevs[i];
 		int line = d->nd->node.line;
@@ -309,7 +331,13 @@ void topo_resolve(struct loader *L)
 			free(o);
 		}
 	}
-	/* A NIC's netdev= is a cable straight to that netdev (-device ...,netdev=). */
+}
+
+/* A NIC's netdev= is a cable straight to that netdev (-device ...,netdev=). */
+static void cable_nic_netdevs(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < L->nnicnets; i++) {
 		struct nic_netdev_decl *d = &L->nicnets[i];
 		struct netdev *nd = netdev_from_node(find_node(L, d->netdev));
@@ -334,7 +362,13 @@ void topo_resolve(struct loader *L)
 		}
 		link_new(s->g, d->nic->port, nd->port, 0, 0, 0, d->line);
 	}
-	/* Explicit links first, in file order. */
+}
+
+/* Explicit links first, in file order. */
+static void make_links(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < L->nlinks; i++) {
 		struct link_decl *d = &L->links[i];
 		struct port *a, *b;
@@ -372,7 +406,13 @@ void topo_resolve(struct loader *L)
 		if (d->down)
 			a->admin_up = b->admin_up = false;
 	}
-	/* NICs not linked go to their QEMU vlan (hub), vlan 0 by default. */
+}
+
+/* NICs not linked go to their QEMU vlan (hub), vlan 0 by default. */
+static void nics_to_vlans(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < s->nguests; i++) {
 		for (int j = 0; j < s->guests[i]->nnics; j++) {
 			struct nic *nic = s->guests[i]->nics[j];
@@ -389,7 +429,13 @@ void topo_resolve(struct loader *L)
 			link_new(s->g, nic->port, hub_add_port(h), 0, 0, 0, nic->line);
 		}
 	}
-	/* Netdevs on a QEMU vlan; every netdev must end up attached. */
+}
+
+/* Netdevs on a QEMU vlan; every netdev must end up attached. */
+static void netdevs_to_vlans(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < L->nnetdevs; i++) {
 		struct netdev *nd = L->netdevs[i].nd;
 
@@ -407,7 +453,13 @@ void topo_resolve(struct loader *L)
 				 "a NIC's netdev=, or join it with a [link]", nd->node.name);
 		}
 	}
-	/* Static FDB entries need the ports. */
+}
+
+/* Static FDB entries need the ports. */
+static void add_statics(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < L->nstatics; i++) {
 		struct static_decl *d = &L->statics[i];
 		struct node *n = &d->b->node;
@@ -428,6 +480,13 @@ void topo_resolve(struct loader *L)
 			lerr(L, d->line, "static: the MAC table of '%s' is full (max_entries)",
 			     n->name);
 	}
+}
+
+/* Each bridge checks its ports' settings (VLANs, STP, mirrors). */
+static void check_bridges(struct loader *L)
+{
+	struct sim *s = L->s;
+
 	for (int i = 0; i < s->nbridges; i++) {
 		char err[ERRLEN];
 		int line;
@@ -435,6 +494,20 @@ void topo_resolve(struct loader *L)
 		if (bridge_check_ports(s->bridges[i], &line, err) < 0)
 			lerr(L, line, "%s", err);
 	}
+}
+
+/* The passes, in the order their errors make sense: names and NICs, then
+ * addresses, then back-ends, then cables, then what needs the cables. */
+static void (*const passes[])(struct loader *L) = {
+	check_exts, assign_macs, attach_nics, set_addresses, check_gateways, configure_netdevs,
+	cable_nic_netdevs, make_links, nics_to_vlans, netdevs_to_vlans, add_statics,
+	check_bridges,
+};
+
+void topo_resolve(struct loader *L)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++)
+		passes[i](L);
 }
 
 void topo_check_scenario(struct loader *L)

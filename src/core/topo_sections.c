@@ -18,6 +18,77 @@
 
 /* ---- [guest] ---------------------------------------------------------------- */
 
+/* One key=value of a nic = line other than the model, on nic: 0, or -1
+ * reported. */
+static int nic_option(struct loader *L, struct guest *gu, struct nic *nic, const char *k,
+		      const char *val, int line)
+{
+	char err[ERRLEN];
+	uint64_t num;
+
+	if (strcmp(k, "model") == 0) {
+		return 0;       /* read first, by parse_nic */
+	} else if (strcmp(k, "macaddr") == 0 || strcmp(k, "mac") == 0) {
+		if (parse_mac(val, nic->mac) < 0) {
+			lerr(L, line, "nic: macaddr '%s' is not a MAC address "
+				      "(like 52:54:00:12:34:56)", val);
+			return -1;
+		}
+		if (mac_is_multicast(nic->mac) || mac_is_zero(nic->mac)) {
+			lerr(L, line, "nic: macaddr %s is a %s address; a NIC needs a unicast one",
+			     val, mac_is_zero(nic->mac) ? "zero" : "multicast");
+			return -1;
+		}
+		nic->mac_auto = false;
+	} else if (strcmp(k, "vlan") == 0) {
+		if (parse_u64(val, 0, 4095, &num, err) < 0) {
+			lerr(L, line, "nic: vlan: %s", err);
+			return -1;
+		}
+		nic->vlan = (int)num;
+	} else if (strcmp(k, "id") == 0 || strcmp(k, "name") == 0) {
+		if (!valid_name(val)) {
+			lerr(L, line, "nic: %s '%s' is not a valid name", k, val);
+			return -1;
+		}
+		if (guest_find_nic(gu, val) != NULL) {
+			lerr(L, line, "nic: duplicate NIC id '%s' in guest '%s'", val,
+			     gu->node.name);
+			return -1;
+		}
+		free(nic->id);
+		nic->id = xstrdup(val);
+	} else if (strcmp(k, "addr") == 0) {
+		/* PCI address, hex "slot[.func]" as QEMU reads it: accepted so
+		 * pasted QEMU lines load; there is no PCI bus to simulate. */
+		char *end;
+		unsigned long slot = strtoul(val, &end, 16), fn = 0;
+
+		if (*end == '.')
+			fn = strtoul(end + 1, &end, 16);
+		if (!isxdigit((unsigned char)val[0]) || *end != '\0' || slot > 0x1f || fn > 7) {
+			lerr(L, line, "nic: addr: '%s' is not a PCI address (slot[.function] in "
+				      "hex, slot 00..1f)", val);
+			return -1;
+		}
+	} else if (strcmp(k, "vectors") == 0) {
+		if (parse_u64(val, 0, 2048, &num, err) < 0) {
+			lerr(L, line, "nic: vectors: %s", err);
+			return -1;
+		}
+	} else if (strcmp(k, "netdev") == 0) {
+		L->nicnets = xreallocarray(L->nicnets, (size_t)L->nnicnets + 1,
+					   sizeof(*L->nicnets));
+		L->nicnets[L->nnicnets++] = (struct nic_netdev_decl){
+			.nic = nic, .netdev = xstrdup(val), .line = line };
+	} else {
+		lerr(L, line, "nic: unknown option '%s' (known: model, macaddr, vlan, netdev, "
+			      "id, name, addr, vectors)", k);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_nic(struct loader *L, struct guest *gu, const char *value, int line)
 {
 	char *copy = xstrdup(value), *v = copy;
@@ -71,7 +142,6 @@ static int parse_nic(struct loader *L, struct guest *gu, const char *value, int 
 	nic->mac_auto = true;
 	for (int i = 0; i < n; i++) {
 		const char *k = kv[i].key, *val = kv[i].val;
-		uint64_t num;
 
 		if (i == 0 && val == NULL && (strcmp(k, "nic") == 0))
 			continue;
@@ -79,66 +149,8 @@ static int parse_nic(struct loader *L, struct guest *gu, const char *value, int 
 			lerr(L, line, "nic: '%s' needs a value (%s=...)", k, k);
 			goto out;
 		}
-		if (strcmp(k, "model") == 0) {
-			continue;
-		} else if (strcmp(k, "macaddr") == 0 || strcmp(k, "mac") == 0) {
-			if (parse_mac(val, nic->mac) < 0) {
-				lerr(L, line, "nic: macaddr '%s' is not a MAC address "
-					      "(like 52:54:00:12:34:56)", val);
-				goto out;
-			}
-			if (mac_is_multicast(nic->mac) || mac_is_zero(nic->mac)) {
-				lerr(L, line, "nic: macaddr %s is a %s address; a NIC needs a unicast one",
-				     val, mac_is_zero(nic->mac) ? "zero" : "multicast");
-				goto out;
-			}
-			nic->mac_auto = false;
-		} else if (strcmp(k, "vlan") == 0) {
-			if (parse_u64(val, 0, 4095, &num, err) < 0) {
-				lerr(L, line, "nic: vlan: %s", err);
-				goto out;
-			}
-			nic->vlan = (int)num;
-		} else if (strcmp(k, "id") == 0 || strcmp(k, "name") == 0) {
-			if (!valid_name(val)) {
-				lerr(L, line, "nic: %s '%s' is not a valid name", k, val);
-				goto out;
-			}
-			if (guest_find_nic(gu, val) != NULL) {
-				lerr(L, line, "nic: duplicate NIC id '%s' in guest '%s'", val,
-				     gu->node.name);
-				goto out;
-			}
-			free(nic->id);
-			nic->id = xstrdup(val);
-		} else if (strcmp(k, "addr") == 0) {
-			/* PCI address, hex "slot[.func]" as QEMU reads it: accepted so
-			 * pasted QEMU lines load; there is no PCI bus to simulate. */
-			char *end;
-			unsigned long slot = strtoul(val, &end, 16), fn = 0;
-
-			if (*end == '.')
-				fn = strtoul(end + 1, &end, 16);
-			if (!isxdigit((unsigned char)val[0]) || *end != '\0' || slot > 0x1f || fn > 7) {
-				lerr(L, line, "nic: addr: '%s' is not a PCI address (slot[.function] in "
-					      "hex, slot 00..1f)", val);
-				goto out;
-			}
-		} else if (strcmp(k, "vectors") == 0) {
-			if (parse_u64(val, 0, 2048, &num, err) < 0) {
-				lerr(L, line, "nic: vectors: %s", err);
-				goto out;
-			}
-		} else if (strcmp(k, "netdev") == 0) {
-			L->nicnets = xreallocarray(L->nicnets, (size_t)L->nnicnets + 1,
-						   sizeof(*L->nicnets));
-			L->nicnets[L->nnicnets++] = (struct nic_netdev_decl){
-				.nic = nic, .netdev = xstrdup(val), .line = line };
-		} else {
-			lerr(L, line, "nic: unknown option '%s' (known: model, macaddr, vlan, netdev, "
-				      "id, name, addr, vectors)", k);
+		if (nic_option(L, gu, nic, k, val, line) < 0)
 			goto out;
-		}
 	}
 	rc = 0;
 out:
