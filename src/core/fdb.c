@@ -6,6 +6,7 @@
 #include "fdb.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,8 @@ struct fdb *fdb_new(uint32_t max_entries, uint64_t ageing_ns)
 	struct fdb *t = xcalloc(1, sizeof(*t));
 	uint32_t size = 16;
 
-	if (max_entries == 0 || max_entries > FDB_MAX_ENTRIES_LIMIT)
-		fatal("fdb_new: max_entries %u out of range", max_entries);
+	/* The loader refuses other values with file:line (bridge max_entries). */
+	assert(max_entries > 0 && max_entries <= FDB_MAX_ENTRIES_LIMIT);
 	while (size < 2 * max_entries)
 		size *= 2;
 	t->slots = xcalloc(size, sizeof(*t->slots));

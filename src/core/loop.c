@@ -6,6 +6,7 @@
 #include "loop.h"
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,8 +198,7 @@ void loop_timer_disarm(struct loop *l, struct timer *t)
 	if (t->idx < 0)
 		return;
 	i = (unsigned)t->idx;
-	if (i >= l->nheap || l->heap[i] != t)
-		fatal("timer heap corrupted");
+	assert(i < l->nheap && l->heap[i] == t);
 	t->idx = -1;
 	last = l->heap[--l->nheap];
 	if (last == t)

@@ -1,6 +1,6 @@
 /*
  * Small helpers every module uses: allocation that never fails visibly,
- * container_of, fatal errors for our own bugs, logging to a file.
+ * container_of, fatal() for what the environment cannot give, logging.
  *
  * Three tiers of errors (style.md): assert() for our bugs, x*alloc that die
  * on out-of-memory, and -1 plus a message buffer for anything the user or
@@ -41,7 +41,9 @@ char *path_beside(const char *file, const char *path);
 int xasprintf(char **out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Dies with a message: for the impossible and for out-of-memory. */
+/* Dies with a message: for what the environment cannot give and no one
+ * can recover from (out of memory, epoll itself failing). Our own bugs
+ * are assert()s; what a user or a peer can cause is -1 with a message. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Runs before fatal() prints: the TUI restores the terminal there. */
 void fatal_set_hook(void (*hook)(void));
