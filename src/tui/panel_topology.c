@@ -5,6 +5,7 @@
  * so nodes that appear later (backends) show up without a hook.
  */
 #include "tui.h"
+#include "../core/values.h"
 #include "../backends/netdev.h"
 #include "../guest/kernel.h"
 
@@ -93,10 +94,8 @@ static void node_line(struct node *n, char *buf, size_t len)
 static void port_line(struct port *p, char *buf, size_t len)
 {
 	struct port *peer = port_peer(p);
-	uint64_t drops = 0;
+	uint64_t drops = port_drops_total(p);
 
-	for (int r = 0; r < DROP_REASON_COUNT; r++)
-		drops += p->st.drops[r];
 	snprintf(buf, len, "  %-11s %-8s %s %-11s", p->name, tui_link_word(p),
 		 peer ? "->" : "  ", peer ? peer->name : "(not connected)");
 	if (drops > 0) {
@@ -356,15 +355,19 @@ static void details_bridge(struct detail_rows *d, struct node *n, struct bridge 
 	      fdb_max(b->fdb));
 	dline(d, a, "ageing %.0fs", (double)fdb_ageing(b->fdb) / 1e9);
 	dline(d, hd, " decisions");
-	dline(d, a, "frames in       %" PRIu64, b->st.frames);
-	dline(d, a, "forwarded       %" PRIu64, b->st.forwarded);
-	dline(d, a, "flooded unknown %" PRIu64, b->st.flooded_unknown);
-	dline(d, a, "flooded bcast   %" PRIu64, b->st.flooded_bcast);
-	dline(d, a, "flooded mcast   %" PRIu64, b->st.flooded_mcast);
-	dline(d, a, "filtered        %" PRIu64, b->st.filtered);
-	dline(d, a, "learned %" PRIu64 ", moved %" PRIu64 ", aged %" PRIu64, b->st.learned,
-	      b->st.moved, b->st.aged);
-	dline(d, a, "flushed %" PRIu64 ", table full %" PRIu64, b->st.flushed, b->st.table_full);
+	/* The bridge's counters, as the report and expectations name them. */
+	for (size_t i = 0; i < bridge_fields.n; i++) {
+		const struct field *f = &bridge_fields.f[i];
+		char label[32];
+
+		if (f->flags & FIELD_NOREPORT)
+			continue;
+		snprintf(label, sizeof(label), "%s", f->name);
+		for (char *p = label; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		dline(d, a, "%-15s %" PRIu64, label, field_u64(f, b));
+	}
 	if (b->stp != NULL)
 		details_stp(d, n, b);
 	if (b->stp != NULL || b->vlan_aware)
