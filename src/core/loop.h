@@ -54,7 +54,17 @@ static inline bool timer_armed(const struct timer *t) { return t->idx >= 0; }
 /* Number of armed timers (for tests and the status line). */
 unsigned loop_timer_count(const struct loop *l);
 
-/* File descriptors: events are EPOLLIN/EPOLLOUT. Returns -1 on error. */
+/*
+ * File descriptors: events are EPOLLIN/EPOLLOUT. Returns -1 on error.
+ *
+ * The caller owns fd: loop_fd_del only stops watching it, and the caller
+ * closes it, after loop_fd_del (closing a watched fd leaves epoll with a
+ * stale entry when the fd was duplicated). A handler may delete and close
+ * its own fd or any other; events already fetched in this pass for a
+ * deleted fd are dropped. An fd number reused by a new loop_fd_add in the
+ * same pass can get the old fd's fetched event, so a handler treats its
+ * events as hints (reads until EAGAIN) and never as proof.
+ */
 int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg);
 int loop_fd_mod(struct loop *l, int fd, uint32_t events);
 void loop_fd_del(struct loop *l, int fd);
@@ -80,7 +90,10 @@ void loop_backoff_cancel(struct loop_backoff *b);
 
 /* Queues cb(a, b) to run after the current handler, in FIFO order.
  * Returns -1 (and does not queue) when the FIFO is full: the caller owns
- * what it wanted to pass and counts the drop. */
+ * what it wanted to pass and counts the drop. a and b must stay valid
+ * until cb runs: a deferred call cannot be cancelled, so whatever it
+ * points at lives as long as the loop runs (a node or port lives as long
+ * as its graph; a frame it passes holds a reference). */
 int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b);
 uint32_t loop_defer_pending(const struct loop *l);
 
