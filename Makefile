@@ -70,6 +70,9 @@ CORE_SRCS := \
 	src/backends/user.c \
 	src/backends/userops.c \
 	src/backends/usernet.c \
+	src/backends/userframes.c \
+	src/backends/userguestfwd.c \
+	src/backends/userinfo.c \
 	src/os/tapdev.c \
 	src/backends/tap.c \
 	src/backends/vde.c \

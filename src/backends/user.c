@@ -12,8 +12,9 @@
  *   ipv4= ipv6= ipv6-prefix= ipv6-prefixlen= ipv6-host= ipv6-dns=
  *   smb=DIR smbserver=ADDR  (needs /usr/sbin/smbd)
  *
- * Run time (usernet.c): libslirp's sockets and timers on our loop, frames
- * both ways, hostfwd_add/_remove, `info usernet` and the DHCP leases.
+ * Run time (usernet.c and the files it names): libslirp's sockets and timers
+ * on our loop, frames both ways, hostfwd_add/_remove, `info usernet` and the
+ * DHCP leases.
  */
 #include "user.h"
 #include "../core/util.h"

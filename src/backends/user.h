@@ -1,6 +1,6 @@
 /*
  * The user netdev (libslirp NAT): its options (user.c) and its run time
- * (usernet.c).
+ * (usernet.c, userframes.c, userguestfwd.c, userinfo.c; usernet_internal.h).
  */
 #ifndef QNETSIM_USER_H
 #define QNETSIM_USER_H
@@ -47,7 +47,7 @@ struct user_guestfwd {
 #define USERNET_REASS_MAX 65535 /* an IPv4 datagram's most bytes, header included */
 
 /* An IPv4 datagram from the guests whose fragments are being put together
- * before libslirp sees it (usernet.c says why libslirp must not). */
+ * before libslirp sees it (userframes.c says why libslirp must not). */
 struct user_reass {
 	bool used;
 	uint32_t src, dst;
