@@ -77,6 +77,8 @@ CORE_SRCS := \
 	src/backends/tap.c \
 	src/backends/vde.c \
 	src/backends/vdeserver.c \
+	src/backends/vdectl.c \
+	src/backends/vdeport.c \
 	src/backends/hubport.c
 TUI_SRCS := \
 	src/tui/tui.c \
