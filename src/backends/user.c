@@ -264,17 +264,16 @@ static const char *find(const struct netdev_opt *o, int n, const char *k, int *l
 }
 
 
-static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
-			  char *err)
+/* ipv4= and ipv6=: giving only one of them "on" turns the other off, and the
+ * options of a family that is off are refused. */
+static int user_versions(struct usernet *u, const struct netdev_opt *o, int n, int *line, char *err)
 {
-	struct usernet *u = U(nd);
 	SlirpConfig *c = &u->cfg;
 	const char *v;
 	char e[ERRLEN];
 	bool has4 = false, has6 = false, b;
-	int l = nd->node.line;
+	int l = u->nd.node.line;
 
-	/* ipv4= / ipv6=: giving only one of them "on" turns the other off. */
 	u->ipv4 = u->ipv6 = true;
 	if ((v = find(o, n, "ipv4", line)) != NULL) {
 		if (parse_bool(v, &b, e) < 0)
@@ -316,14 +315,18 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 	c->version = 4;
 	c->in_enabled = u->ipv4;
 	c->in6_enabled = u->ipv6;
+	return 0;
+}
 
-	if ((v = find(o, n, "restrict", line)) != NULL) {
-		if (parse_bool(v, &b, e) < 0)
-			return errf(err, "restrict: %s", e);
-		c->restricted = b;
-	}
+/* The IPv4 network and the addresses in it: net= (or the legacy ip=), host=,
+ * dns=, dhcpstart=. */
+static int user_addresses(struct usernet *u, const struct netdev_opt *o, int n, int *line,
+			  char *err)
+{
+	SlirpConfig *c = &u->cfg;
+	const char *v;
+	char e[ERRLEN];
 
-	/* IPv4 network and the addresses in it. */
 	inet_aton("10.0.2.0", &c->vnetwork);
 	inet_aton("255.255.255.0", &c->vnetmask);
 	if ((v = find(o, n, "net", line)) != NULL) {
@@ -384,11 +387,19 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 
 		addr_str(c->vdhcp_start, d);
 		if (find(o, n, "dhcpstart", line) == NULL)
-			*line = l;
+			*line = u->nd.node.line;
 		return errf(err, "dhcpstart: %s must differ from the host and DNS addresses", d);
 	}
+	return 0;
+}
 
-	/* IPv6. */
+/* IPv6: ipv6-prefix= (its length after a slash, or in ipv6-prefixlen=),
+ * ipv6-host=, ipv6-dns=. */
+static int user_ipv6(struct usernet *u, const struct netdev_opt *o, int n, int *line, char *err)
+{
+	SlirpConfig *c = &u->cfg;
+	const char *v;
+
 	inet_pton(AF_INET6, "fec0::", &c->vprefix_addr6);
 	c->vprefix_len = 64;
 	if ((v = find(o, n, "ipv6-prefix", line)) != NULL) {
@@ -432,8 +443,15 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 		if (!in6_net(&c->vprefix_addr6, &c->vnameserver6, c->vprefix_len))
 			return errf(err, "ipv6-dns: %s is not in the IPv6 prefix", v);
 	}
+	return 0;
+}
 
-	/* Names. */
+/* Names: hostname=, domainname=, dnssearch= (one domain each, many). */
+static int user_names(struct usernet *u, const struct netdev_opt *o, int n, int *line, char *err)
+{
+	SlirpConfig *c = &u->cfg;
+	const char *v;
+
 	if ((v = find(o, n, "hostname", line)) != NULL) {
 		if (strlen(v) > 255)
 			return errf(err, "hostname: longer than 255 bytes");
@@ -462,12 +480,20 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 		u->dnssearch[u->ndnssearch] = NULL;
 	}
 	c->vdnssearch = (const char **)u->dnssearch;
+	return 0;
+}
 
-	/* TFTP and boot. */
+/* TFTP and boot: tftp= (a directory, beside the topology), bootfile=,
+ * tftp-server-name=. */
+static int user_boot(struct usernet *u, const struct netdev_opt *o, int n, int *line, char *err)
+{
+	SlirpConfig *c = &u->cfg;
+	const char *v;
+
 	if ((v = find(o, n, "tftp", line)) != NULL) {
 		struct stat st;
 
-		u->tftp = path_beside(nd->node.g->source, v);
+		u->tftp = path_beside(u->nd.node.g->source, v);
 		if (stat(u->tftp, &st) < 0 || !S_ISDIR(st.st_mode))
 			return errf(err, "tftp: '%s' is not a directory", u->tftp);
 		c->tftp_path = u->tftp;
@@ -485,8 +511,15 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 		u->tftp_server_name = xstrdup(v);
 		c->tftp_server_name = u->tftp_server_name;
 	}
+	return 0;
+}
 
-	/* smb=: a share served by smbd at smbserver (net|.4), ports 445 and 139. */
+/* smb=: a share served by smbd at smbserver (net|.4), ports 445 and 139. */
+static int user_smb(struct usernet *u, const struct netdev_opt *o, int n, int *line, char *err)
+{
+	SlirpConfig *c = &u->cfg;
+	const char *v;
+
 	u->smbserver.s_addr = htonl(ntohl(c->vnetwork.s_addr) | 4);
 	if ((v = find(o, n, "smbserver", line)) != NULL) {
 		int l2;
@@ -506,7 +539,7 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 
 		if (!u->ipv4)
 			return errf(err, "smb: needs IPv4");
-		rel = path_beside(nd->node.g->source, v);
+		rel = path_beside(u->nd.node.g->source, v);
 		if (stat(rel, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			errf(err, "smb: '%s' is not a directory", rel);
 			free(rel);
@@ -520,8 +553,14 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 			if (*p == '\n' || *p == '[' || *p == ']')
 				return errf(err, "smb: '%s': the path cannot go into smb.conf", v);
 	}
+	return 0;
+}
 
-	/* Forwards, in the order given. */
+/* Forwards, in the order given: hostfwd= and guestfwd=. */
+static int user_forwards(struct usernet *u, const struct netdev_opt *o, int n, int *line, char *err)
+{
+	char e[ERRLEN];
+
 	for (int i = 0; i < n; i++) {
 		*line = o[i].line;
 		if (strcmp(o[i].key, "hostfwd") == 0) {
@@ -566,7 +605,31 @@ static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, 
 			u->guestfwds[u->nguestfwds++] = g;
 		}
 	}
-	*line = l;
+	return 0;
+}
+
+/* Group by group, in this order: the first error (and the line it is
+ * reported on) depends on it. */
+static int user_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
+			  char *err)
+{
+	struct usernet *u = U(nd);
+	const char *v;
+	char e[ERRLEN];
+	bool b;
+
+	if (user_versions(u, o, n, line, err) < 0)
+		return -1;
+	if ((v = find(o, n, "restrict", line)) != NULL) {
+		if (parse_bool(v, &b, e) < 0)
+			return errf(err, "restrict: %s", e);
+		u->cfg.restricted = b;
+	}
+	if (user_addresses(u, o, n, line, err) < 0 || user_ipv6(u, o, n, line, err) < 0 ||
+	    user_names(u, o, n, line, err) < 0 || user_boot(u, o, n, line, err) < 0 ||
+	    user_smb(u, o, n, line, err) < 0 || user_forwards(u, o, n, line, err) < 0)
+		return -1;
+	*line = nd->node.line;
 	return 0;
 }
 
