@@ -26,23 +26,20 @@ struct dg_end {
 	int line;
 };
 
-static int dgram_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
-			   char *err)
+/* Reads the local.* and remote.* options into the two ends; each end's line
+ * is its first option's. */
+static void dgram_read(const struct netdev_opt *o, int n, int *line, struct dg_end *local,
+		       struct dg_end *remote)
 {
-	struct dg_end local = { 0 }, remote = { 0 };
-	struct sock_spec *sp = &socknet_of(nd)->spec;
-	bool mcast = false;
-	char e[ERRLEN];
-
 	for (int i = 0; i < n; i++) {
 		struct dg_end *end = NULL;
 		const char *k = o[i].key;
 
 		*line = o[i].line;
 		if (strncmp(k, "local.", 6) == 0)
-			end = &local;
+			end = local;
 		else if (strncmp(k, "remote.", 7) == 0)
-			end = &remote;
+			end = remote;
 		if (end != NULL) {
 			const char *f = strchr(k, '.') + 1;
 
@@ -62,6 +59,58 @@ static int dgram_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 		}
 		assert(!"netdev_configure let only dgram_opts through");
 	}
+}
+
+/* A multicast remote: local.type=inet may name the interface (local.host=). */
+static int dgram_mcast(struct netdev *nd, const struct dg_end *local, int *line, char *err)
+{
+	struct sock_spec *sp = &socknet_of(nd)->spec;
+
+	sp->kind = SK_DGRAM_MCAST;
+	sp->mcast_if.s_addr = htonl(INADDR_LOOPBACK);
+	if (local->line) {
+		*line = local->line;
+		if (strcmp(local->type, "inet") != 0)
+			return errf(err, "dgram: a multicast remote takes local.type=inet");
+		if (local->host != NULL &&
+		    inet_pton(AF_INET, local->host, &sp->mcast_if) != 1)
+			return errf(err, "dgram: local.host '%s' is not an IPv4 address",
+				    local->host);
+	}
+	inet_ntop(AF_INET, &sp->mcast_if, nd->local_desc, sizeof(nd->local_desc));
+	return 0;
+}
+
+/* local.type=fd: an inherited socket, local.str=N, and no remote. */
+static int dgram_fd(struct netdev *nd, const struct dg_end *local, const struct dg_end *remote,
+		    int *line, char *err)
+{
+	struct sock_spec *sp = &socknet_of(nd)->spec;
+	uint64_t fd;
+
+	if (remote->line) {
+		*line = remote->line;
+		return errf(err, "dgram: local.type=fd takes no remote");
+	}
+	if (local->str == NULL || parse_u64(local->str, 0, 65535, &fd, NULL) < 0)
+		return errf(err, "dgram: local.type=fd needs local.str=N, a file descriptor "
+				 "number");
+	sp->kind = SK_DGRAM_FD;
+	sp->fd = (int)fd;
+	snprintf(nd->local_desc, sizeof(nd->local_desc), "fd %d", sp->fd);
+	snprintf(nd->remote_desc, sizeof(nd->remote_desc), "its peer");
+	return 0;
+}
+
+static int dgram_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
+			   char *err)
+{
+	struct dg_end local = { 0 }, remote = { 0 };
+	struct sock_spec *sp = &socknet_of(nd)->spec;
+	bool mcast = false;
+	char e[ERRLEN];
+
+	dgram_read(o, n, line, &local, &remote);
 	*line = remote.line ? remote.line : local.line ? local.line : nd->node.line;
 	if (local.line && local.type == NULL) {
 		*line = local.line;
@@ -82,40 +131,13 @@ static int dgram_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 			return errf(err, "dgram: remote.port must not be 0");
 		sockaddr_format(&sp->remote, sp->remote_len, nd->remote_desc, sizeof(nd->remote_desc));
 	}
-	if (mcast) {
-		sp->kind = SK_DGRAM_MCAST;
-		sp->mcast_if.s_addr = htonl(INADDR_LOOPBACK);
-		if (local.line) {
-			*line = local.line;
-			if (strcmp(local.type, "inet") != 0)
-				return errf(err, "dgram: a multicast remote takes local.type=inet");
-			if (local.host != NULL &&
-			    inet_pton(AF_INET, local.host, &sp->mcast_if) != 1)
-				return errf(err, "dgram: local.host '%s' is not an IPv4 address",
-					    local.host);
-		}
-		inet_ntop(AF_INET, &sp->mcast_if, nd->local_desc, sizeof(nd->local_desc));
-		return 0;
-	}
+	if (mcast)
+		return dgram_mcast(nd, &local, line, err);
 	if (!local.line)
 		return errf(err, "dgram: needs local.* (only a multicast remote goes without)");
 	*line = local.line;
-	if (strcmp(local.type, "fd") == 0) {
-		uint64_t fd;
-
-		if (remote.line) {
-			*line = remote.line;
-			return errf(err, "dgram: local.type=fd takes no remote");
-		}
-		if (local.str == NULL || parse_u64(local.str, 0, 65535, &fd, NULL) < 0)
-			return errf(err, "dgram: local.type=fd needs local.str=N, a file descriptor "
-					 "number");
-		sp->kind = SK_DGRAM_FD;
-		sp->fd = (int)fd;
-		snprintf(nd->local_desc, sizeof(nd->local_desc), "fd %d", sp->fd);
-		snprintf(nd->remote_desc, sizeof(nd->remote_desc), "its peer");
-		return 0;
-	}
+	if (strcmp(local.type, "fd") == 0)
+		return dgram_fd(nd, &local, &remote, line, err);
 	if (!remote.line)
 		return errf(err, "dgram: needs remote.* with local.type=%s", local.type);
 	if (strcmp(local.type, remote.type) != 0)
