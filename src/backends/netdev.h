@@ -95,7 +95,8 @@ struct backend_ops {
 	/* Optional: joins the topology beyond its own port (hubport: a port on
 	 * hub N), once, after configure succeeded. -1 with err. */
 	int (*attach)(struct netdev *nd, char *err);
-	/* Run time. */
+	/* Run time: open and close are optional; output is required unless
+	 * input is given. */
 	int (*open)(struct netdev *nd, char *err);          /* -1 with err: exit 3 */
 	void (*output)(struct netdev *nd, struct frame *f); /* a frame for outside */
 	void (*close)(struct netdev *nd);
