@@ -47,6 +47,9 @@ CORE_SRCS := \
 	src/core/topo_sections.c \
 	src/core/topo_resolve.c \
 	src/core/commands.c \
+	src/core/commands_guest.c \
+	src/core/commands_link.c \
+	src/core/commands_bridge.c \
 	src/core/expect.c \
 	src/core/info.c \
 	src/core/capture.c \

@@ -5,9 +5,17 @@
  * arguments fully before acting, so the same function checks a scenario at
  * load time (check = true) and runs it later.
  *
- * To add a command: write cmd_NAME below, add one line to the table.
+ * This file has the table and its dispatch (cmd_exec, help, the guest-first
+ * form), the argument helpers every handler uses, info and its own table of
+ * subcommands, the back-ends' commands and the run's own (expect, echo,
+ * quit). The other handlers are one file per group: commands_guest.c (a
+ * guest's stack), commands_link.c (a port and its link), commands_bridge.c
+ * (a bridge's MAC table); commands_internal.h declares them.
+ *
+ * To add a command: write cmd_NAME in its group's file, declare it in
+ * commands_internal.h, add one line to the table.
  */
-#include "sim.h"
+#include "commands_internal.h"
 #include "util.h"
 #include "../backends/user.h"
 #include "../guest/kernel.h"
@@ -19,13 +27,11 @@
 
 #define MAX_ARGS 32
 
-struct cmd_ctx;
-
 /* One command, written once: its name, how many arguments it takes (after
  * the name; max -1: any), whether the first is a guest (then "GUEST cmd
  * ..." works too), the usage every error about its form prints, its help
  * line, and the handler. cmd_exec checks the count before the handler
- * runs; a handler that finds the form wrong returns usage(c). */
+ * runs, and answers a wrong one with usage(c). */
 struct cmd {
 	const char *name;
 	int min, max;
@@ -35,22 +41,13 @@ struct cmd {
 	int (*fn)(struct cmd_ctx *c, int argc, char **argv);
 };
 
-struct cmd_ctx {
-	struct sim *s;
-	FILE *out;
-	bool check;
-	char *err;
-	const char *line;       /* the command as written */
-	const struct cmd *cmd;  /* its entry */
-};
-
 /* "usage: ..." from the command's entry. */
 static int usage(struct cmd_ctx *c)
 {
 	return errf(c->err, "usage: %s", c->cmd->usage);
 }
 
-static struct port *need_port(struct cmd_ctx *c, const char *name)
+struct port *cmd_need_port(struct cmd_ctx *c, const char *name)
 {
 	struct port *p = graph_find_port(c->s->g, name);
 
@@ -65,7 +62,7 @@ static struct port *need_port(struct cmd_ctx *c, const char *name)
 	return p;
 }
 
-static struct guest *need_guest(struct cmd_ctx *c, const char *name)
+struct guest *cmd_need_guest(struct cmd_ctx *c, const char *name)
 {
 	struct guest *gu = sim_guest(c->s, name);
 
@@ -74,7 +71,7 @@ static struct guest *need_guest(struct cmd_ctx *c, const char *name)
 	return gu;
 }
 
-static struct bridge *need_bridge(struct cmd_ctx *c, const char *name)
+struct bridge *cmd_need_bridge(struct cmd_ctx *c, const char *name)
 {
 	struct bridge *b = sim_bridge(c->s, name);
 
@@ -84,8 +81,8 @@ static struct bridge *need_bridge(struct cmd_ctx *c, const char *name)
 }
 
 /* Parses trailing key=value options against a list of allowed keys. */
-static int opts(struct cmd_ctx *c, int argc, char **argv, int from, const char *const *keys,
-		char **vals)
+int cmd_opts(struct cmd_ctx *c, int argc, char **argv, int from, const char *const *keys,
+	     char **vals)
 {
 	for (int i = from; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
@@ -214,7 +211,7 @@ static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 	} else if (ic->arg == INFO_BRIDGE_OPT) {
 		struct bridge *b = NULL;
 
-		if (argc == 3 && (b = need_bridge(c, argv[2])) == NULL)
+		if (argc == 3 && (b = cmd_need_bridge(c, argv[2])) == NULL)
 			return -1;
 		if (!c->check)
 			ic->bridge(c->s, b, c->out);
@@ -223,7 +220,7 @@ static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 
 		if (argc != 3)
 			return errf(c->err, "usage: info %s GUEST", ic->word);
-		if ((gu = need_guest(c, argv[2])) == NULL)
+		if ((gu = cmd_need_guest(c, argv[2])) == NULL)
 			return -1;
 		if (ic->netns && gu->kern == NULL)
 			return errf(c->err, "guest %s is a sim guest (info %s is for kind = netns)",
@@ -236,280 +233,6 @@ static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 			info_arp(c->s, gu, c->out);
 	}
 	return 0;
-}
-
-/* `exec GUEST COMMAND...`: the rest of the line, as written, for /bin/sh. */
-static int cmd_exec_guest(struct cmd_ctx *c, int argc, char **argv)
-{
-	const char *p = c->line;
-	struct guest *gu;
-
-	(void)argc;
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	if (gu->kern == NULL)
-		return errf(c->err, "guest %s is a sim guest; exec runs commands in netns guests "
-				    "(kind = netns)", gu->node.name);
-	/* Past two words: "exec" and the guest (in either order). */
-	for (int w = 0; w < 2; w++) {
-		p += strspn(p, " \t");
-		p += strcspn(p, " \t");
-	}
-	p += strspn(p, " \t");
-	if (c->check)
-		return 0;
-	if (kguest_exec_add(gu, p, c->err) < 0)
-		return -1;
-	fprintf(c->out, "%s: exec[%d] queued: %s\n", gu->node.name, kguest_nexec(gu) - 1, p);
-	return 0;
-}
-
-static int cmd_set_link(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct port *p;
-	bool up;
-
-	(void)argc;
-	if ((p = need_port(c, argv[1])) == NULL)
-		return -1;
-	if (parse_bool(argv[2], &up, c->err) < 0)
-		return -1;
-	if (!c->check) {
-		port_set_link(p, up);
-		fprintf(c->out, "%s: link %s\n", p->name, up ? "on" : "off");
-	}
-	return 0;
-}
-
-static void print_impair(struct cmd_ctx *c, struct port *from)
-{
-	struct port *to = port_peer(from);
-	char buf[256];
-
-	impair_format(&port_out_dir(from)->im, buf, sizeof(buf));
-	fprintf(c->out, "%s -> %s: %s\n", from->name, to->name, buf[0] ? buf : "no impairments");
-}
-
-/* impair PORT [dir=out|in|both] KEY=VALUE... | clear */
-static int cmd_impair(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct impair im[2];
-	struct port *p, *ends[2];
-	int first = 2, dir = 2;      /* 0: out of PORT, 1: into PORT, 2: both */
-	bool clear = false;
-
-	if ((p = need_port(c, argv[1])) == NULL)
-		return -1;
-	if (p->link == NULL)
-		return errf(c->err, "%s has no link", p->name);
-	ends[0] = p;
-	ends[1] = port_peer(p);
-	im[0] = port_out_dir(ends[0])->im;
-	im[1] = port_out_dir(ends[1])->im;
-	if (argc > 2 && strncmp(argv[2], "dir=", 4) == 0) {
-		const char *d = argv[2] + 4;
-
-		if (strcmp(d, "out") == 0)
-			dir = 0;
-		else if (strcmp(d, "in") == 0)
-			dir = 1;
-		else if (strcmp(d, "both") != 0)
-			return errf(c->err, "impair: dir=%s: use out, in or both", d);
-		first = 3;
-	}
-	for (int i = first; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-
-		if (strcmp(argv[i], "clear") == 0) {
-			clear = true;
-			continue;
-		}
-		if (eq == NULL)
-			return errf(c->err, "impair: '%s' is not KEY=VALUE (or clear)", argv[i]);
-		*eq = '\0';
-		for (int d = 0; d < 2; d++) {
-			if (dir != 2 && dir != d)
-				continue;
-			if (impair_set(&im[d], argv[i], eq + 1, c->err) < 0) {
-				*eq = '=';
-				return -1;
-			}
-		}
-		*eq = '=';
-	}
-	if (clear)
-		for (int d = 0; d < 2; d++)
-			if (dir == 2 || dir == d)
-				memset(&im[d], 0, sizeof(im[d]));
-	if (c->check)
-		return 0;
-	for (int d = 0; d < 2; d++) {
-		if (dir != 2 && dir != d)
-			continue;
-		link_dir_set_impair(port_out_dir(ends[d]), &im[d]);
-	}
-	for (int d = 0; d < 2; d++)
-		print_impair(c, ends[d]);
-	return 0;
-}
-
-static void flap_fire(void *arg)
-{
-	struct flap *f = arg;
-	struct loop *l = f->sim->loop;
-
-	if (!f->is_down) {
-		port_set_link(f->port, false);
-		f->is_down = true;
-		loop_timer_arm(l, &f->timer, loop_now(l) + f->down);
-		return;
-	}
-	port_set_link(f->port, true);
-	f->is_down = false;
-	if (!f->forever && --f->left == 0)
-		return;
-	loop_timer_arm(l, &f->timer, loop_now(l) + (f->period - f->down));
-}
-
-/* flap PORT period=T [down=T] [count=N] | flap PORT off */
-static int cmd_flap(struct cmd_ctx *c, int argc, char **argv)
-{
-	static const char *const keys[] = { "period", "down", "count", NULL };
-	char *vals[3] = { NULL, NULL, NULL };
-	struct sim *s = c->s;
-	struct port *p;
-	struct flap *f = NULL;
-	uint64_t period = 0, down, count = 0;
-
-	if ((p = need_port(c, argv[1])) == NULL)
-		return -1;
-	for (int i = 0; i < s->nflaps; i++)
-		if (s->flaps[i]->port == p)
-			f = s->flaps[i];
-	if (argc == 3 && strcmp(argv[2], "off") == 0) {
-		if (!c->check && f != NULL && timer_armed(&f->timer)) {
-			loop_timer_disarm(s->loop, &f->timer);
-			if (f->is_down)
-				port_set_link(p, true);
-			f->is_down = false;
-		}
-		if (!c->check)
-			fprintf(c->out, "%s: flapping stopped, link on\n", p->name);
-		return 0;
-	}
-	if (opts(c, argc, argv, 2, keys, vals) < 0)
-		return -1;
-	if (vals[0] == NULL || parse_duration(vals[0], &period, c->err) < 0 || period == 0)
-		return errf(c->err, "flap: period=T is needed and must be above 0");
-	down = period / 2;
-	if (vals[1] && parse_duration(vals[1], &down, c->err) < 0)
-		return -1;
-	if (down == 0 || down >= period)
-		return errf(c->err, "flap: down must be above 0 and below the period");
-	if (vals[2] && parse_u64(vals[2], 1, 1000000, &count, c->err) < 0)
-		return -1;
-	if (c->check)
-		return 0;
-	if (f == NULL) {
-		f = xcalloc(1, sizeof(*f));
-		f->sim = s;
-		f->port = p;
-		timer_init(&f->timer, flap_fire, f);
-		s->flaps = xreallocarray(s->flaps, (size_t)s->nflaps + 1, sizeof(*s->flaps));
-		s->flaps[s->nflaps++] = f;
-	}
-	if (f->is_down)
-		port_set_link(p, true);
-	f->period = period;
-	f->down = down;
-	f->left = (uint32_t)count;
-	f->forever = count == 0;
-	f->is_down = false;
-	loop_timer_arm(s->loop, &f->timer, loop_now(s->loop));
-	{
-		char a[24], b[24];
-
-		fprintf(c->out, "%s: flapping: down %s of every %s, %s\n", p->name,
-			fmt_duration(down, a, sizeof(a)), fmt_duration(period, b, sizeof(b)),
-			count ? "for the count given" : "until flap off");
-	}
-	return 0;
-}
-
-static int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
-{
-	static const char *const keys[] = { "count", "interval", "size", NULL };
-	char *vals[3] = { NULL, NULL, NULL };
-	struct guest *gu;
-	char ip[16];
-	uint32_t dst;
-	uint64_t count = 3, interval = NS_PER_SEC, size = 56;
-
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	if (parse_ipv4(argv[2], &dst) < 0 || dst == 0)
-		return errf(c->err, "ping: '%s' is not an IPv4 address", argv[2]);
-	if (opts(c, argc, argv, 3, keys, vals) < 0)
-		return -1;
-	if (vals[0] && parse_u64(vals[0], 1, PING_MAX_COUNT, &count, c->err) < 0)
-		return -1;
-	if (vals[1] && parse_duration(vals[1], &interval, c->err) < 0)
-		return -1;
-	if (vals[1] && interval == 0)
-		return errf(c->err, "ping: interval must be more than 0");
-	if (vals[2] && parse_u64(vals[2], 0, PING_MAX_SIZE, &size, c->err) < 0)
-		return -1;
-	if (!(c->check ? guest_may_route(gu, dst) : guest_has_route(gu, dst)))
-		return errf(c->err, "ping: %s has no route to %s (no NIC on that subnet, no gw)",
-			    gu->node.name, argv[2]);
-	if (c->check)
-		return 0;
-	if (guest_ping(gu, dst, (uint32_t)count, interval, (uint32_t)size, c->err) == NULL)
-		return -1;
-	/* As ping(8) starts; replies and statistics follow as events. */
-	fprintf(c->out, "%s: PING %s (%s) %" PRIu64 "(%" PRIu64 ") bytes of data.\n", gu->node.name,
-		argv[2], fmt_ipv4(dst, ip), size, size + 28);
-	return 0;
-}
-
-static int cmd_udp(struct cmd_ctx *c, int argc, char **argv)
-{
-	static const char *const keys[] = { "count", "interval", "size", "sport", "data", NULL };
-	char *vals[5] = { NULL };
-	struct guest *gu;
-	uint32_t dst;
-	uint64_t count = 1, interval = NS_PER_SEC, size = 32, sport = 40000, dport;
-	char addr[32], *colon;
-
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	snprintf(addr, sizeof(addr), "%s", argv[2]);
-	colon = strchr(addr, ':');
-	if (colon == NULL)
-		return errf(c->err, "udp: '%s' needs a port (ADDRESS:PORT)", argv[2]);
-	*colon = '\0';
-	if (parse_ipv4(addr, &dst) < 0 || dst == 0)
-		return errf(c->err, "udp: '%s' is not an IPv4 address", addr);
-	if (parse_u64(colon + 1, 1, 65535, &dport, c->err) < 0)
-		return -1;
-	if (opts(c, argc, argv, 3, keys, vals) < 0)
-		return -1;
-	if (vals[0] && parse_u64(vals[0], 1, PING_MAX_COUNT, &count, c->err) < 0)
-		return -1;
-	if (vals[1] && parse_duration(vals[1], &interval, c->err) < 0)
-		return -1;
-	if (vals[2] && parse_u64(vals[2], 0, UDP_MAX_SIZE, &size, c->err) < 0)
-		return -1;
-	if (vals[3] && parse_u64(vals[3], 1, 65535, &sport, c->err) < 0)
-		return -1;
-	if (vals[4] && strlen(vals[4]) > UDP_MAX_SIZE)
-		return errf(c->err, "udp: data is longer than %u bytes", UDP_MAX_SIZE);
-	if (!(c->check ? guest_may_route(gu, dst) : guest_has_route(gu, dst)))
-		return errf(c->err, "udp: %s has no route to %s", gu->node.name, addr);
-	if (c->check)
-		return 0;
-	return guest_udp_send(gu, dst, (uint16_t)dport, (uint16_t)sport, (uint32_t)count, interval,
-			      (uint32_t)size, vals[4], c->err);
 }
 
 /* A back-end's command, [NETDEV] ARGS: the named netdev, or the first
@@ -536,345 +259,6 @@ static int cmd_backend(struct cmd_ctx *c, int argc, char **argv)
 				    backend_cmd_type(argv[0]));
 	}
 	return bc->run(nd, argc, argv, c->check, c->out, c->err);
-}
-
-/* ADDRESS:PORT */
-static int addr_port(struct cmd_ctx *c, const char *what, const char *s, uint32_t *ip,
-		     uint64_t *port)
-{
-	char addr[32], *colon;
-
-	snprintf(addr, sizeof(addr), "%s", s);
-	colon = strchr(addr, ':');
-	if (colon == NULL)
-		return errf(c->err, "%s: '%s' needs a port (ADDRESS:PORT)", what, s);
-	*colon = '\0';
-	if (parse_ipv4(addr, ip) < 0 || *ip == 0)
-		return errf(c->err, "%s: '%s' is not an IPv4 address", what, addr);
-	if (parse_u64(colon + 1, 1, 65535, port, c->err) < 0)
-		return errf(c->err, "%s: port '%s' is not 1..65535", what, colon + 1);
-	return 0;
-}
-
-/* A connection id. At load time (check) only its form can be checked: the
- * connection does not exist yet, and *t stays NULL. */
-static int need_conn(struct cmd_ctx *c, struct guest *gu, const char *id_s, struct tcp_conn **t)
-{
-	uint64_t id;
-
-	*t = NULL;
-	if (parse_u64(id_s, 1, 1u << 30, &id, NULL) < 0)
-		return errf(c->err, "'%s' is not a connection id (info tcp %s lists them)", id_s,
-			    gu->node.name);
-	if (c->check)
-		return 0;
-	*t = tcp_find(gu, (int)id);
-	if (*t == NULL)
-		return errf(c->err, "%s has no TCP connection %s (info tcp %s lists them)",
-			    gu->node.name, id_s, gu->node.name);
-	return 0;
-}
-
-static int cmd_tcp_connect(struct cmd_ctx *c, int argc, char **argv)
-{
-	static const char *const keys[] = { "sport", NULL };
-	char *vals[1] = { NULL };
-	struct guest *gu;
-	uint32_t dst;
-	uint64_t dport, sport = 0;
-	int id;
-
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	if (addr_port(c, "tcp_connect", argv[2], &dst, &dport) < 0)
-		return -1;
-	if (opts(c, argc, argv, 3, keys, vals) < 0)
-		return -1;
-	if (vals[0] && parse_u64(vals[0], 1, 65535, &sport, c->err) < 0)
-		return -1;
-	if (!(c->check ? guest_may_route(gu, dst) : guest_has_route(gu, dst)))
-		return errf(c->err, "tcp_connect: %s has no route to %s", gu->node.name, argv[2]);
-	if (c->check)
-		return 0;
-	id = tcp_connect(gu, dst, (uint16_t)dport, (uint16_t)sport, c->err);
-	if (id < 0)
-		return -1;
-	fprintf(c->out, "%s: tcp %d\n", gu->node.name, id);
-	return 0;
-}
-
-/* TEXT with \n, \r, \t and \\ escapes. */
-static uint32_t unescape(const char *in, char *out)
-{
-	uint32_t n = 0;
-
-	for (; *in; in++) {
-		if (*in == '\\' && in[1]) {
-			in++;
-			out[n++] = *in == 'n' ? '\n' : *in == 'r' ? '\r' : *in == 't' ? '\t' : *in;
-		} else {
-			out[n++] = *in;
-		}
-	}
-	return n;
-}
-
-static int cmd_tcp_send(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct guest *gu;
-	struct tcp_conn *t = NULL;
-	uint64_t size = 0;
-	bool sized;
-	char *buf;
-	uint32_t n;
-	int rc;
-
-	(void)argc;
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	sized = strncmp(argv[3], "size=", 5) == 0;
-	if (sized && parse_u64(argv[3] + 5, 1, 16u << 20, &size, c->err) < 0)
-		return errf(c->err, "tcp_send: size: 1..16777216 bytes");
-	if (need_conn(c, gu, argv[2], &t) < 0)
-		return -1;
-	if (c->check)
-		return 0;
-	if (sized) {
-		buf = xmalloc(size);
-		for (uint64_t i = 0; i < size; i++)
-			buf[i] = (char)('a' + i % 26);
-		n = (uint32_t)size;
-	} else {
-		buf = xmalloc(strlen(argv[3]) + 1);
-		n = unescape(argv[3], buf);
-	}
-	rc = tcp_send(t, (const uint8_t *)buf, n, c->err);
-	free(buf);
-	return rc;
-}
-
-static int cmd_tcp_close(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct guest *gu;
-	struct tcp_conn *t;
-
-	(void)argc;
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	if (need_conn(c, gu, argv[2], &t) < 0)
-		return -1;
-	if (c->check)
-		return 0;
-	return tcp_close(t, strcmp(argv[0], "tcp_abort") == 0, c->err);
-}
-
-static int cmd_tcp_listen(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct guest *gu;
-	uint64_t port;
-	enum tcp_app app = TCP_APP_SINK;
-
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	if (parse_u64(argv[2], 1, 65535, &port, c->err) < 0)
-		return -1;
-	if (argc == 4) {
-		if (strcmp(argv[3], "echo") == 0)
-			app = TCP_APP_ECHO;
-		else if (strcmp(argv[3], "discard") == 0)
-			app = TCP_APP_DISCARD;
-		else if (strcmp(argv[3], "sink") != 0)
-			return errf(c->err, "tcp_listen: '%s' is not sink, echo or discard", argv[3]);
-	}
-	if (c->check)
-		return 0;
-	return tcp_listen(gu, (uint16_t)port, app, c->err);
-}
-
-static int cmd_resolve(struct cmd_ctx *c, int argc, char **argv)
-{
-	static const char *const keys[] = { "server", NULL };
-	char *vals[1] = { NULL };
-	struct guest *gu;
-	uint32_t server = 0;
-	uint64_t port = 53;
-
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	if (opts(c, argc, argv, 3, keys, vals) < 0)
-		return -1;
-	if (vals[0] != NULL) {
-		if (strchr(vals[0], ':') != NULL) {
-			if (addr_port(c, "resolve", vals[0], &server, &port) < 0)
-				return -1;
-		} else if (parse_ipv4(vals[0], &server) < 0 || server == 0) {
-			return errf(c->err, "resolve: '%s' is not an IPv4 address", vals[0]);
-		}
-	}
-	if (c->check)
-		return strlen(argv[2]) > 253 ? errf(c->err, "resolve: the name is too long") : 0;
-	return dns_resolve(gu, argv[2], server, (uint16_t)port, c->err);
-}
-
-static int cmd_dhcp(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct guest *gu;
-	struct nic *nic = NULL;
-
-	if ((gu = need_guest(c, argv[1])) == NULL)
-		return -1;
-	if (strcmp(argv[2], "renew") != 0 && strcmp(argv[2], "release") != 0 &&
-	    strcmp(argv[2], "restart") != 0)
-		return errf(c->err, "dhcp: '%s' is not renew, release or restart", argv[2]);
-	if (argc == 4) {
-		nic = guest_find_nic(gu, argv[3]);
-		if (nic == NULL)
-			return errf(c->err, "%s has no NIC %s", gu->node.name, argv[3]);
-	} else {
-		for (int i = 0; i < gu->nnics && nic == NULL; i++)
-			if (gu->nics[i]->dhcp != NULL)
-				nic = gu->nics[i];
-		if (nic == NULL)
-			return errf(c->err, "dhcp: %s has no NIC with ip = dhcp", gu->node.name);
-	}
-	if (nic->dhcp == NULL)
-		return errf(c->err, "dhcp: %s.%s has a static address", gu->node.name, nic->id);
-	if (c->check)
-		return 0;
-	return dhcp_command(nic, argv[2], c->err);
-}
-
-static int parse_mac_vlan(struct cmd_ctx *c, const char *mac_s, const char *vlan_opt,
-			  uint8_t mac[6], uint64_t *vid)
-{
-	*vid = BRIDGE_DEFAULT_VLAN;
-	if (parse_mac(mac_s, mac) < 0)
-		return errf(c->err, "'%s' is not a MAC address", mac_s);
-	if (vlan_opt != NULL && parse_u64(vlan_opt, 1, 4094, vid, c->err) < 0)
-		return -1;
-	return 0;
-}
-
-static int cmd_mac_flush(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct bridge *b;
-	struct port *p = NULL;
-
-	if ((b = need_bridge(c, argv[1])) == NULL)
-		return -1;
-	if (argc == 3) {
-		if ((p = need_port(c, argv[2])) == NULL)
-			return -1;
-		if (p->node != &b->node)
-			return errf(c->err, "%s is not a port of %s", p->name, b->node.name);
-	}
-	if (!c->check) {
-		uint32_t n = fdb_flush(b->fdb, p ? p->index : -1, false);
-
-		b->st.flushed += n;
-		fprintf(c->out, "%s: flushed %u entries\n", b->node.name, n);
-	}
-	return 0;
-}
-
-static int cmd_mac_add(struct cmd_ctx *c, int argc, char **argv)
-{
-	static const char *const keys[] = { "vlan", NULL };
-	char *vals[1] = { NULL };
-	struct bridge *b;
-	struct port *p;
-	uint8_t mac[6];
-	uint64_t vid;
-
-	if ((b = need_bridge(c, argv[1])) == NULL || (p = need_port(c, argv[3])) == NULL)
-		return -1;
-	if (p->node != &b->node)
-		return errf(c->err, "%s is not a port of %s", p->name, b->node.name);
-	if (opts(c, argc, argv, 4, keys, vals) < 0 ||
-	    parse_mac_vlan(c, argv[2], vals[0], mac, &vid) < 0)
-		return -1;
-	if (mac_is_multicast(mac) || mac_is_zero(mac))
-		return errf(c->err, "%s is not a unicast MAC", argv[2]);
-	if (c->check)
-		return 0;
-	if (fdb_add_static(b->fdb, mac_to_u64(mac), (uint16_t)vid, p->index) < 0)
-		return errf(c->err, "%s: MAC table full", b->node.name);
-	fprintf(c->out, "%s: static %s vlan %" PRIu64 " on %s\n", b->node.name, argv[2], vid,
-		p->name);
-	return 0;
-}
-
-static int cmd_mac_del(struct cmd_ctx *c, int argc, char **argv)
-{
-	static const char *const keys[] = { "vlan", NULL };
-	char *vals[1] = { NULL };
-	struct bridge *b;
-	uint8_t mac[6];
-	uint64_t vid;
-
-	if ((b = need_bridge(c, argv[1])) == NULL)
-		return -1;
-	if (opts(c, argc, argv, 3, keys, vals) < 0 ||
-	    parse_mac_vlan(c, argv[2], vals[0], mac, &vid) < 0)
-		return -1;
-	if (c->check)
-		return 0;
-	if (fdb_del(b->fdb, mac_to_u64(mac), (uint16_t)vid) < 0)
-		return errf(c->err, "%s: no entry for %s in vlan %" PRIu64, b->node.name, argv[2],
-			    vid);
-	fprintf(c->out, "%s: removed %s vlan %" PRIu64 "\n", b->node.name, argv[2], vid);
-	return 0;
-}
-
-static int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct port *p;
-	char *filter = NULL;
-	size_t flen = 0;
-	int rc;
-
-	if ((p = need_port(c, argv[1])) == NULL)
-		return -1;
-	for (int i = 3; i < argc; i++)
-		flen += strlen(argv[i]) + 1;
-	if (flen > 0) {
-		filter = xcalloc(1, flen);
-		for (int i = 3; i < argc; i++) {
-			strcat(filter, argv[i]);
-			if (i + 1 < argc)
-				strcat(filter, " ");
-		}
-	}
-	if (c->check) {
-		/* Compile the filter now, so a typo is a load-time error. */
-		rc = capture_start(c->s, NULL, argv[2], filter, c->err);
-	} else {
-		rc = capture_start(c->s, p, argv[2], filter, c->err);
-		if (rc == 0)
-			fprintf(c->out, "%s: capturing to %s%s%s\n", p->name, argv[2],
-				filter ? " filter " : "", filter ? filter : "");
-	}
-	free(filter);
-	return rc;
-}
-
-static int cmd_capture_stop(struct cmd_ctx *c, int argc, char **argv)
-{
-	struct port *p;
-
-	(void)argc;
-	if ((p = need_port(c, argv[1])) == NULL)
-		return -1;
-	if (c->check)
-		return 0;
-	{
-		uint64_t n;
-
-		if (capture_stop(c->s, p, &n, c->err) < 0)
-			return -1;
-		fprintf(c->out, "%s: capture stopped, %" PRIu64 " frames\n", p->name, n);
-	}
-	return 0;
 }
 
 static int cmd_expect(struct cmd_ctx *c, int argc, char **argv)
