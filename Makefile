@@ -58,6 +58,8 @@ CORE_SRCS := \
 	src/os/host.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \
+	src/guest/arp.c \
+	src/guest/ip.c \
 	src/guest/dhcp.c \
 	src/guest/dns.c \
 	src/guest/ping.c \

@@ -1,6 +1,7 @@
 /*
- * Inside the sim guests' stack: what guest.c (Ethernet, ARP, IPv4, ICMP,
- * UDP) offers dhcp.c, dns.c and tcp.c, and what they offer it back.
+ * Inside the sim guests' stack: what guest.c (the node, Ethernet), arp.c
+ * (ARP, the neighbour output) and ip.c (IPv4, ICMP, UDP) offer one another
+ * and dhcp.c, dns.c and tcp.c, and what those offer them back.
  */
 #ifndef QNETSIM_GUEST_STACK_H
 #define QNETSIM_GUEST_STACK_H
@@ -36,7 +37,36 @@ static inline uint32_t prefix_mask(int prefix)
 	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 }
 
+/* ip is a broadcast on n: all ones, or its subnet's broadcast address. */
+static inline bool nic_is_bcast(const struct nic *n, uint32_t ip)
+{
+	return ip == 0xffffffffu ||
+	       (n->ip != 0 && n->prefix < 31 && ip == (n->ip | ~prefix_mask(n->prefix)));
+}
+
 /* guest.c */
+/* Prints "[time] GUEST: message" to the run's output. */
+void guest_event(struct guest *gu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A frame from nic with its Ethernet header (dst NULL: left zero) and room
+ * for payload bytes, padded to 60; NULL, counted, when the pool is empty. */
+struct frame *guest_eth_alloc(struct nic *nic, const uint8_t *dst, uint16_t type,
+			      uint32_t payload);
+/* Sends a frame out of nic (tagged, for a VLAN interface) through the
+ * loop's FIFO; takes its reference. */
+void guest_nic_send(struct nic *nic, struct frame *f);
+
+/* arp.c */
+/* An ARP frame that passed the NIC's filter; takes its reference. */
+void guest_arp_input(struct guest *gu, struct nic *nic, struct frame *f);
+/* Sends an IP frame (Ethernet destination still blank) to nexthop, or
+ * holds it until ARP answers; takes its reference. */
+void guest_neigh_output(struct guest *gu, struct nic *nic, uint32_t nexthop, struct frame *f);
+/* Forgets ARP entries learned on a NIC (its address changed). */
+void guest_arp_flush_nic(struct guest *gu, int nic);
+/* Frees the cache, pending frames dropped (the guest is going). */
+void guest_arp_free(struct guest *gu);
+
+/* ip.c */
 /* Sends an IPv4 packet (UDP and TCP checksums filled in here). src 0: the
  * route's NIC address. Returns 0, or -1 when there is no route. */
 int guest_ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_t *l4, uint32_t l4len,
@@ -53,10 +83,10 @@ struct nic *guest_route(struct guest *gu, uint32_t dst, uint32_t *nexthop);
 /* Sends an ICMP message: type, code, the 4 bytes after the checksum, data. */
 void guest_icmp_send(struct guest *gu, uint32_t dst, uint8_t type, uint8_t code,
 		     const uint8_t *rest4, const uint8_t *data, uint32_t dlen, uint32_t src);
-/* Prints "[time] GUEST: message" to the run's output. */
-void guest_event(struct guest *gu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Forgets ARP entries learned on a NIC (its address changed). */
-void guest_arp_flush_nic(struct guest *gu, int nic);
+/* An IPv4 frame that passed the NIC's filter; takes its reference. */
+void guest_ip_input(struct guest *gu, struct nic *nic, struct frame *f);
+/* Stops and frees the udp command's sends (the guest is going). */
+void guest_udp_free_all(struct guest *gu);
 
 /* ping.c: an echo reply (ICMP length len, IP TTL ttl) from `from`. */
 void guest_ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t seq, uint8_t ttl,
