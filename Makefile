@@ -66,6 +66,8 @@ CORE_SRCS := \
 	src/guest/tcp.c \
 	src/guest/tcp_input.c \
 	src/guest/kernel.c \
+	src/guest/kernel_exec.c \
+	src/guest/kernel_tap.c \
 	src/backends/netdev.c \
 	src/backends/queue.c \
 	src/backends/sockio.c \

@@ -1,64 +1,24 @@
 /*
  * Kernel guests: a network namespace behind taps; see kernel.h.
+ *
+ * This file has the guest and its namespace: its keys, the set-up (the
+ * namespace, a tap per NIC moved into it, addresses, the route, the
+ * resolver), the teardown, and what it shows (expectations' fields, info,
+ * the report). The processes that run in it are in kernel_exec.c, the
+ * frames between its NICs and their taps in kernel_tap.c.
  */
-#include "kernel.h"
-#include "guest.h"
-#include "stack.h"
-#include "../os/tapdev.h"
+#include "kernel_internal.h"
 #include "../os/host.h"
-#include "../core/util.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#define KEXEC_DEFAULT_TIMEOUT (60 * NS_PER_SEC)
-#define DHCP_TIMEOUT (20 * NS_PER_SEC)
-#define TAP_BUF (FRAME_MAX + 1)
-
-struct kexec {
-	struct kguest *k;
-	char *cmd;
-	int nic;                    /* udhcpc: the NIC; -1: an exec command */
-	enum kexec_state state;
-	int status;                 /* exit status, or 128 + signal */
-	char *out;
-	size_t outlen;
-	uint64_t dropped;           /* output bytes past KEXEC_OUTPUT_MAX */
-	pid_t pid;
-	int outfd, pidfd;
-	uint64_t started, ended;    /* loop time */
-	struct timer timer;
-};
-
-struct kguest {
-	struct guest *gu;
-	char ns[64];
-	bool ns_made, resolv_made, open;
-	char resolv_dir[96];
-	int tapfd[GUEST_MAX_NICS];
-	char tapname[GUEST_MAX_NICS][IFNAMSIZ];
-	struct kexec *exec[KEXEC_MAX];
-	int nexec, next;            /* next: the first not started */
-	struct kexec *dhcp[GUEST_MAX_NICS];
-	int dhcp_running;
-	uint64_t timeout;
-	uint8_t *buf;
-	uint64_t tap_write_errors;
-};
-
-static struct loop *LP(struct kguest *k)
-{
-	return k->gu->node.g->loop;
-}
 
 const char *kexec_state_name(enum kexec_state st)
 {
@@ -77,19 +37,6 @@ struct kguest *kguest_new(struct guest *gu)
 	for (int i = 0; i < GUEST_MAX_NICS; i++)
 		k->tapfd[i] = -1;
 	return k;
-}
-
-static struct kexec *kexec_new(struct kguest *k, const char *cmd, int nic)
-{
-	struct kexec *x = xcalloc(1, sizeof(*x));
-
-	x->k = k;
-	x->cmd = xstrdup(cmd);
-	x->nic = nic;
-	x->outfd = x->pidfd = -1;
-	x->out = xmalloc(1);
-	x->out[0] = '\0';
-	return x;
 }
 
 int kguest_key(struct kguest *k, const char *key, const char *val, char *err)
@@ -122,72 +69,6 @@ const char *kguest_netns(const struct guest *gu)
 int kguest_nexec(const struct guest *gu)
 {
 	return gu->kern->nexec;
-}
-
-/* ---- frames --------------------------------------------------------------- */
-
-static void tap_cb(void *arg, uint32_t events);
-
-static void tap_read(struct kguest *k, int i)
-{
-	struct nic *nic = k->gu->nics[i];
-
-	for (int n = 0; n < 64; n++) {
-		ssize_t len = read(k->tapfd[i], k->buf, TAP_BUF);
-		struct frame *f;
-
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (len < (ssize_t)ETH_HLEN || len > (ssize_t)FRAME_MAX)
-			continue;
-		f = frame_from_bytes(k->gu->node.g->pool, k->buf, (uint32_t)len);
-		if (f == NULL) {
-			nic->port->st.drops[DROP_NO_BUFFER]++;
-			continue;
-		}
-		f->born = loop_now(LP(k));
-		trace_record(k->gu->node.g, nic->port, f, DEC_SENT, 0, 0, true);
-		port_tx(nic->port, f);
-	}
-}
-
-static void tap_cb(void *arg, uint32_t events)
-{
-	struct nic *nic = arg;
-
-	(void)events;
-	tap_read(nic->guest->kern, nic->index);
-}
-
-void kguest_input(struct guest *gu, struct nic *nic, struct frame *f)
-{
-	struct kguest *k = gu->kern;
-	int fd = k->tapfd[nic->index];
-	ssize_t n;
-
-	/* The NIC's filter: its MAC, broadcast and multicast (the kernel's
-	 * IPv6 neighbour discovery needs multicast). */
-	if (memcmp(f->data, nic->mac, 6) != 0 && !mac_is_multicast(f->data)) {
-		port_drop(nic->port, f, DROP_NOT_FOR_US);
-		return;
-	}
-	if (fd < 0) {
-		port_drop(nic->port, f, DROP_LINK_DOWN);
-		return;
-	}
-	do
-		n = write(fd, f->data, f->len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		k->tap_write_errors++;
-		port_drop(nic->port, f, errno == EAGAIN ? DROP_PEER_BACKLOG : DROP_PEER_ERROR);
-		return;
-	}
-	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0, false);
-	frame_unref(f);
 }
 
 /* ---- set-up --------------------------------------------------------------- */
@@ -224,7 +105,7 @@ static int ip_cmd(struct kguest *k, bool in_ns, char *err, const char *what, con
 		    rc == 127 && out[0] == '\0' ? "ip (iproute2) is not installed" : out);
 }
 
-static int write_resolv(struct kguest *k, uint32_t dns, char *err)
+int kguest_write_resolv(struct kguest *k, uint32_t dns, char *err)
 {
 	char path[160], ip[16];
 	FILE *f;
@@ -283,306 +164,19 @@ int kguest_open(struct guest *gu, char *err)
 		    ip_cmd(k, true, err, "setting the address", "addr add %s/%d dev eth%d",
 			   fmt_ipv4(nic->ip, ip), nic->prefix, i) < 0)
 			return -1;
-		if (loop_fd_add(LP(k), k->tapfd[i], EPOLLIN, tap_cb, nic) < 0)
+		if (loop_fd_add(LP(k), k->tapfd[i], EPOLLIN, kguest_tap_cb, nic) < 0)
 			return errf(err, "guest %s: cannot watch the tap", gu->node.name);
 	}
 	if (gu->gateway != 0 &&
 	    ip_cmd(k, true, err, "setting the default route", "route add default via %s",
 		   fmt_ipv4(gu->gateway, ip)) < 0)
 		return -1;
-	if (gu->dns != 0 && write_resolv(k, gu->dns, err) < 0)
+	if (gu->dns != 0 && kguest_write_resolv(k, gu->dns, err) < 0)
 		return -1;
-	return 0;
-}
-
-/* ---- processes ------------------------------------------------------------ */
-
-static void kexec_run_next(struct kguest *k);
-
-static void kexec_collect(struct kexec *x)
-{
-	char buf[4096];
-
-	while (x->outfd >= 0) {
-		ssize_t n = read(x->outfd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		if (x->outlen < KEXEC_OUTPUT_MAX) {
-			size_t take = MIN((size_t)n, KEXEC_OUTPUT_MAX - x->outlen);
-
-			x->out = xrealloc(x->out, x->outlen + take + 1);
-			memcpy(x->out + x->outlen, buf, take);
-			x->outlen += take;
-			x->out[x->outlen] = '\0';
-			x->dropped += (size_t)n - take;
-		} else {
-			x->dropped += (size_t)n;
-		}
-	}
-}
-
-static void out_cb(void *arg, uint32_t events)
-{
-	(void)events;
-	kexec_collect(arg);
-}
-
-/* Reads a udhcpc lease file (KEY=VALUE lines our script wrote). */
-static void dhcp_apply(struct kexec *x)
-{
-	struct kguest *k = x->k;
-	struct guest *gu = k->gu;
-	struct nic *nic = gu->nics[x->nic];
-	char path[512], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s-eth%d.lease", host_scratch_dir(), k->ns, x->nic);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *eq = strchr(line, '=');
-		uint32_t a;
-		uint64_t bits;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		if (strcmp(line, "ip") == 0 && parse_ipv4(eq + 1, &a) == 0)
-			nic->ip = a;
-		else if (strcmp(line, "mask") == 0 && parse_u64(eq + 1, 0, 32, &bits, NULL) == 0)
-			nic->prefix = (int)bits;    /* the DHCP server's: checked */
-		else if (strcmp(line, "router") == 0 && parse_ipv4(strtok(eq + 1, " "), &a) == 0 &&
-			 !gu->gateway_static)
-			gu->gateway = a;
-		else if (strcmp(line, "dns") == 0 && parse_ipv4(strtok(eq + 1, " "), &a) == 0 &&
-			 gu->dns == 0)
-			gu->dns = a;
-	}
-	fclose(f);
-	if (nic->ip != 0) {
-		char ip[16], e[ERRLEN];
-
-		guest_event(gu, "eth%d: udhcpc got %s/%d", x->nic, fmt_ipv4(nic->ip, ip),
-			    nic->prefix);
-		if (gu->dns != 0 && write_resolv(k, gu->dns, e) < 0)
-			guest_event(gu, "%s", e);
-	}
-}
-
-/* The process has ended: its last output, then its fds and timer go. */
-static void kexec_finish(struct kexec *x, enum kexec_state st, int status)
-{
-	struct loop *l = LP(x->k);
-
-	kexec_collect(x);
-	loop_timer_disarm(l, &x->timer);
-	if (x->outfd >= 0) {
-		loop_fd_del(l, x->outfd);
-		close(x->outfd);
-		x->outfd = -1;
-	}
-	if (x->pidfd >= 0) {
-		loop_fd_del(l, x->pidfd);
-		close(x->pidfd);
-		x->pidfd = -1;
-	}
-	x->pid = 0;
-	x->state = st;
-	x->status = status;
-	x->ended = loop_now(l);
-}
-
-static void kexec_done(struct kexec *x, enum kexec_state st, int status)
-{
-	struct kguest *k = x->k;
-
-	kexec_finish(x, st, status);
-	if (x->nic >= 0) {
-		k->dhcp_running--;
-		if (st == KX_EXITED && status == 0)
-			dhcp_apply(x);
-		else
-			guest_event(k->gu, "eth%d: udhcpc got no lease (%s, status %d): %s", x->nic,
-				    kexec_state_name(st), status, x->out);
-		if (k->dhcp_running == 0)
-			kexec_run_next(k);
-		return;
-	}
-	for (int i = 0; i < k->nexec; i++)
-		if (k->exec[i] == x)
-			guest_event(k->gu, "exec[%d] %s, status %d: %s", i, kexec_state_name(st),
-				    status, x->cmd);
-	kexec_run_next(k);
-}
-
-static void pidfd_cb(void *arg, uint32_t events)
-{
-	struct kexec *x = arg;
-	int status = 0;
-
-	(void)events;
-	if (waitpid(x->pid, &status, WNOHANG) <= 0)
-		return;
-	if (WIFEXITED(status))
-		kexec_done(x, x->state == KX_TIMEOUT ? KX_TIMEOUT : KX_EXITED, WEXITSTATUS(status));
-	else
-		kexec_done(x, x->state == KX_TIMEOUT ? KX_TIMEOUT : KX_KILLED,
-			   128 + WTERMSIG(status));
-}
-
-static void timeout_cb(void *arg)
-{
-	struct kexec *x = arg;
-
-	if (x->pid <= 0)
-		return;
-	x->state = KX_TIMEOUT;
-	kill(-x->pid, SIGKILL);
-	kill(x->pid, SIGKILL);
-}
-
-static int kexec_spawn(struct kexec *x, const char *const argv[], uint64_t timeout)
-{
-	struct kguest *k = x->k;
-	struct loop *l = LP(k);
-	char e[ERRLEN];
-
-	x->started = loop_now(l);
-	x->pid = host_spawn(argv, k->ns, &x->outfd, &x->pidfd, e);
-	if (x->pid < 0) {
-		x->pid = 0;
-		free(x->out);
-		x->out = xstrdup(e);
-		x->outlen = strlen(e);
-		x->state = KX_FAILED;
-		x->status = -1;
-		x->ended = x->started;
-		return -1;
-	}
-	x->state = KX_RUNNING;
-	loop_fd_add(l, x->outfd, EPOLLIN, out_cb, x);
-	loop_fd_add(l, x->pidfd, EPOLLIN, pidfd_cb, x);
-	timer_init(&x->timer, timeout_cb, x);
-	loop_timer_arm(l, &x->timer, x->started + timeout);
-	return 0;
-}
-
-static void kexec_run_next(struct kguest *k)
-{
-	while (k->open && k->dhcp_running == 0 && k->next < k->nexec) {
-		struct kexec *x = k->exec[k->next];
-		const char *argv[] = { "/bin/sh", "-c", x->cmd, NULL };
-		int idx = k->next;
-
-		if (idx > 0 && k->exec[idx - 1]->state == KX_RUNNING)
-			return;
-		k->next++;
-		if (kexec_spawn(x, argv, k->timeout) == 0) {
-			guest_event(k->gu, "exec[%d]: %s", idx, x->cmd);
-			return;
-		}
-		guest_event(k->gu, "exec[%d] failed to start: %s", idx, x->out);
-	}
-}
-
-/* udhcpc calls this with the event as $1 and the lease in the environment. */
-static const char udhcpc_script[] =
-	"#!/bin/sh\n"
-	"# qnetsim: applies a busybox udhcpc lease and writes it down for qnetsim\n"
-	"lease=\"$QNETSIM_LEASE_DIR/$QNETSIM_NETNS-$interface.lease\"\n"
-	"case \"$1\" in\n"
-	"deconfig)\n"
-	"\tip addr flush dev \"$interface\"\n"
-	"\tip link set \"$interface\" up\n"
-	"\t;;\n"
-	"bound|renew)\n"
-	"\tip addr flush dev \"$interface\"\n"
-	"\tip addr add \"$ip/${mask:-24}\" dev \"$interface\" || exit 1\n"
-	"\tfor r in $router; do ip route replace default via \"$r\" dev \"$interface\"; break; "
-	"done\n"
-	"\tprintf 'ip=%s\\nmask=%s\\nrouter=%s\\ndns=%s\\nlease=%s\\n' \"$ip\" \"${mask:-24}\" "
-	"\"$router\" \"$dns\" \"$lease\" > \"$lease.tmp\" && mv \"$lease.tmp\" \"$lease\"\n"
-	"\t;;\n"
-	"esac\n"
-	"exit 0\n";
-
-static int write_script(char *path, size_t len)
-{
-	FILE *f;
-
-	snprintf(path, len, "%s/udhcpc.script", host_scratch_dir());
-	if (access(path, X_OK) == 0)
-		return 0;
-	f = fopen(path, "we");
-	if (f == NULL)
-		return -1;
-	fputs(udhcpc_script, f);
-	fclose(f);
-	return chmod(path, 0700);
-}
-
-void kguest_start(struct guest *gu)
-{
-	struct kguest *k = gu->kern;
-	char script[512];
-
-	if (!k->open)
-		return;
-	for (int i = 0; i < gu->nnics; i++) {
-		char ifname[16], env1[600], env2[128];
-		const char *argv[] = { "env", env1, env2, "busybox", "udhcpc", "-f", "-q", "-n",
-				       "-t", "5", "-T", "2", "-A", "1", "-i", ifname, "-s", script,
-				       NULL };
-
-		if (!gu->nics[i]->kdhcp)
-			continue;
-		if (write_script(script, sizeof(script)) < 0) {
-			guest_event(gu, "cannot write the udhcpc script %s: %s", script,
-				    strerror(errno));
-			break;
-		}
-		snprintf(ifname, sizeof(ifname), "eth%d", i);
-		snprintf(env1, sizeof(env1), "QNETSIM_LEASE_DIR=%s", host_scratch_dir());
-		snprintf(env2, sizeof(env2), "QNETSIM_NETNS=%s", k->ns);
-		k->dhcp[i] = kexec_new(k, "busybox udhcpc", i);
-		if (kexec_spawn(k->dhcp[i], argv, DHCP_TIMEOUT) == 0)
-			k->dhcp_running++;
-		else
-			guest_event(gu, "eth%d: cannot run udhcpc: %s", i, k->dhcp[i]->out);
-	}
-	kexec_run_next(k);
-}
-
-int kguest_exec_add(struct guest *gu, const char *cmd, char *err)
-{
-	struct kguest *k = gu->kern;
-
-	if (k == NULL)
-		return errf(err, "guest %s is a sim guest; exec runs commands in netns guests "
-				 "(kind = netns)", gu->node.name);
-	if (k->nexec == KEXEC_MAX)
-		return errf(err, "guest %s: at most %d commands", gu->node.name, KEXEC_MAX);
-	k->exec[k->nexec++] = kexec_new(k, cmd, -1);
-	kexec_run_next(k);
 	return 0;
 }
 
 /* ---- teardown ------------------------------------------------------------- */
-
-static void kexec_kill(struct kexec *x)
-{
-	if (x == NULL || x->pid <= 0)
-		return;
-	kill(-x->pid, SIGKILL);
-	kill(x->pid, SIGKILL);
-	waitpid(x->pid, NULL, 0);
-	kexec_finish(x, KX_KILLED, 128 + SIGKILL);
-}
 
 void kguest_close(struct guest *gu)
 {
@@ -610,15 +204,6 @@ void kguest_close(struct guest *gu)
 		host_forget(HOST_DIR, k->resolv_dir);
 		rmdir("/etc/netns");    /* only when empty */
 	}
-}
-
-static void kexec_free(struct kexec *x)
-{
-	if (x == NULL)
-		return;
-	free(x->cmd);
-	free(x->out);
-	free(x);
 }
 
 void kguest_free(struct kguest *k)
