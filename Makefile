@@ -34,6 +34,7 @@ CORE_SRCS := \
 	src/core/loop.c \
 	src/core/frame.c \
 	src/core/graph.c \
+	src/core/link.c \
 	src/core/field.c \
 	src/core/values.c \
 	src/core/trace.c \

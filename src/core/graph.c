@@ -1,19 +1,19 @@
 /*
  * Graph: nodes, ports, links and the path a frame takes between them.
  * See graph.h for the contract.
+ *
+ * This file has the graph and its nodes and ports: their life cycle and
+ * names, a port's link state and drops, a node's flood, the names of drops
+ * and decisions, events. The links (their queues, impairments and the
+ * delivery at the far end) are in link.c.
  */
-#include "graph.h"
+#include "graph_internal.h"
 #include "util.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Frames a link direction may have on the wire (after serialisation, while
- * the delay runs) beyond its queue: the bound on memory for long delays. */
-#define LINK_WIRE_MAX 65536u
 
 static const struct {
 	const char *name;               /* the counter, in expectations and the report */
@@ -120,23 +120,6 @@ void graph_set_trace_cap(struct graph *g, uint32_t cap)
 	g->trace.total = 0;
 }
 
-static void ring_flush(struct inring *q)
-{
-	while (q->count > 0) {
-		frame_unref(q->ring[q->head].f);
-		q->head = (q->head + 1) & (q->cap - 1);
-		q->count--;
-	}
-	free(q->ring);
-	q->ring = NULL;
-}
-
-static void link_dir_flush(struct link_dir *d)
-{
-	ring_flush(&d->q);
-	ring_flush(&d->fast);
-}
-
 void graph_free(struct graph *g)
 {
 	if (g == NULL)
@@ -152,15 +135,8 @@ void graph_free(struct graph *g)
 			x->ops->free(x);
 		}
 	}
-	for (int i = 0; i < g->nlinks; i++) {
-		struct link *l = g->links[i];
-
-		for (int s = 0; s < 2; s++) {
-			loop_timer_disarm(g->loop, &l->dir[s].timer);
-			link_dir_flush(&l->dir[s]);
-		}
-		free(l);
-	}
+	for (int i = 0; i < g->nlinks; i++)
+		link_free(g->links[i]);
 	for (int i = 0; i < g->nnodes; i++) {
 		struct node *n = g->nodes[i];
 		struct port **ports = n->ports;
@@ -271,53 +247,6 @@ struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32
 	return p;
 }
 
-static void link_dir_fire(void *arg);
-
-struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
-		      uint64_t delay, double loss, int line)
-{
-	struct link *l = xcalloc(1, sizeof(*l));
-
-	if (a->link != NULL || b->link != NULL || a == b)
-		fatal("link_new: port already linked");
-	l->g = g;
-	l->end[0] = a;
-	l->end[1] = b;
-	l->rate_set = rate != 0;
-	if (rate == 0) {
-		/* The slower end sets the pace, as autonegotiation would. */
-		if (a->speed == 0)
-			rate = b->speed;
-		else if (b->speed == 0)
-			rate = a->speed;
-		else
-			rate = MIN(a->speed, b->speed);
-	}
-	l->rate = rate;
-	l->line = line;
-	for (int s = 0; s < 2; s++) {
-		struct link_dir *d = &l->dir[s];
-
-		d->link = l;
-		d->side = s;
-		d->im.delay = delay;
-		d->im.loss = loss;
-		timer_init(&d->timer, link_dir_fire, d);
-		/* One stream per direction, named by its sending port. */
-		rng_seed(&d->rng, g->seed, rng_hash(l->end[s]->name));
-	}
-	a->link = l;
-	a->side = 0;
-	b->link = l;
-	b->side = 1;
-	if (g->nlinks == g->linkcap) {
-		g->linkcap = g->linkcap ? g->linkcap * 2 : 16;
-		g->links = xreallocarray(g->links, (size_t)g->linkcap, sizeof(*g->links));
-	}
-	g->links[g->nlinks++] = l;
-	return l;
-}
-
 struct port *port_peer(const struct port *p)
 {
 	return p->link != NULL ? p->link->end[!p->side] : NULL;
@@ -397,374 +326,6 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 		port_tx(p, f);
 	}
 	return ports;
-}
-
-/* The receiving half of a hop: counters, observers, then the node. */
-static void port_rx(struct port *p, struct frame *f)
-{
-	struct graph *g = p->node->g;
-
-	if (!p->admin_up) {
-		port_drop_dir(p, f, DROP_LINK_DOWN, false);
-		return;
-	}
-	p->st.rx_frames++;
-	p->st.rx_bytes += f->len;
-	g->frames_delivered++;
-	if (p->captures != NULL && g->observe != NULL)
-		g->observe(g, p, f, false);
-	p->node->ops->input(p->node, p, f);
-}
-
-static void deliver_deferred(void *port, void *frame)
-{
-	port_rx(port, frame);
-}
-
-/* Nanoseconds to put len bytes on a wire of `rate` bit/s: the frame padded
- * to 60 bytes, plus FCS (4), preamble (8) and inter-frame gap (12). */
-static uint64_t wire_time(uint32_t len, uint64_t rate)
-{
-	uint64_t bits = ((uint64_t)MAX(len, ETH_MIN_LEN) + 24) * 8;
-
-	return (bits * NS_PER_SEC + rate - 1) / rate;
-}
-
-/* Advances the "sent" mark past frames whose last bit has left. */
-static void ring_settle(struct inring *q, uint64_t now)
-{
-	while (q->sent < q->count && q->ring[(q->head + q->sent) & (q->cap - 1)].tx_end <= now)
-		q->sent++;
-}
-
-static uint32_t dir_queued(struct link_dir *d, uint64_t now)
-{
-	ring_settle(&d->q, now);
-	ring_settle(&d->fast, now);
-	return d->q.count - d->q.sent + d->fast.count - d->fast.sent;
-}
-
-uint32_t port_queue_len(struct port *p)
-{
-	if (p->link == NULL)
-		return 0;
-	return dir_queued(&p->link->dir[p->side], loop_now(p->node->g->loop));
-}
-
-struct link_dir *port_out_dir(struct port *p)
-{
-	return p->link != NULL ? &p->link->dir[p->side] : NULL;
-}
-
-/* The earliest delivery time waiting in d, UINT64_MAX when none. */
-static uint64_t dir_next(const struct link_dir *d)
-{
-	uint64_t a = d->q.count ? d->q.ring[d->q.head].deliver_at : UINT64_MAX;
-	uint64_t b = d->fast.count ? d->fast.ring[d->fast.head].deliver_at : UINT64_MAX;
-
-	return MIN(a, b);
-}
-
-static void link_dir_fire(void *arg)
-{
-	struct link_dir *d = arg;
-	struct graph *g = d->link->g;
-	struct port *to = d->link->end[!d->side];
-	uint64_t now = loop_now(g->loop), next;
-
-	/* Both rings, oldest delivery first. */
-	while ((next = dir_next(d)) <= now) {
-		struct inring *q = d->q.count && d->q.ring[d->q.head].deliver_at == next ?
-			&d->q : &d->fast;
-		struct frame *f;
-
-		f = q->ring[q->head].f;
-		q->head = (q->head + 1) & (q->cap - 1);
-		q->count--;
-		if (q->sent > 0)
-			q->sent--;
-		/* Through the FIFO, so this timer never runs a node's input. */
-		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
-			port_drop_dir(to, f, DROP_FIFO_FULL, false);
-	}
-	if (next != UINT64_MAX)
-		loop_timer_arm(g->loop, &d->timer, next);
-}
-
-static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)
-{
-	struct inflight *e;
-
-	if (q->count == q->cap) {
-		uint32_t ncap = q->cap ? q->cap * 2 : 16;
-		struct inflight *nr;
-
-		if (q->cap >= LINK_WIRE_MAX)
-			return false;
-		nr = xcalloc(ncap, sizeof(*nr));
-		for (uint32_t i = 0; i < q->count; i++)
-			nr[i] = q->ring[(q->head + i) & (q->cap - 1)];
-		free(q->ring);
-		q->ring = nr;
-		q->cap = ncap;
-		q->head = 0;
-	}
-	e = &q->ring[(q->head + q->count) & (q->cap - 1)];
-	e->f = f;
-	e->tx_end = tx_end;
-	e->deliver_at = deliver_at;
-	q->count++;
-	return true;
-}
-
-bool impair_active(const struct impair *im)
-{
-	return im->loss > 0 || im->ge_p > 0 || im->delay > 0 || im->jitter > 0 || im->rate > 0 ||
-	       im->limit > 0 || im->duplicate > 0 || im->corrupt > 0 || im->reorder > 0;
-}
-
-void link_dir_set_impair(struct link_dir *d, const struct impair *im)
-{
-	d->im = *im;
-	if (im->ge_p == 0)
-		d->ge_bad = false;
-}
-
-/* Loss decisions for one frame, in a fixed order of draws (the same seed
- * gives the same losses). Returns 0, DROP_LOSS or DROP_BURST_LOSS. */
-static int lose(struct link_dir *d)
-{
-	struct impair *im = &d->im;
-
-	if (im->ge_p > 0) {
-		double u = rng_double(&d->rng);
-
-		if (!d->ge_bad && u < im->ge_p) {
-			d->ge_bad = true;
-			d->ist.bursts++;
-		} else if (d->ge_bad && u < im->ge_r) {
-			d->ge_bad = false;
-		}
-		if (rng_double(&d->rng) < (d->ge_bad ? im->ge_bad_loss : im->ge_good_loss)) {
-			d->ist.burst_lost++;
-			return DROP_BURST_LOSS;
-		}
-	}
-	if (im->loss > 0 && rng_double(&d->rng) < im->loss) {
-		d->ist.lost++;
-		return DROP_LOSS;
-	}
-	return 0;
-}
-
-/* One frame onto the wire of d: queue check, serialisation, loss, delay,
- * jitter, reordering. Takes the reference. */
-static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool dup)
-{
-	struct link *l = d->link;
-	struct graph *g = p->node->g;
-	struct impair *im = &d->im;
-	uint64_t now = loop_now(g->loop), start, tx_end, deliver;
-	uint64_t rate = im->rate && (l->rate == 0 || im->rate < l->rate) ? im->rate : l->rate;
-	uint32_t queued = dir_queued(d, now);
-	uint32_t limit = im->limit ? im->limit : p->txqlen;
-	struct inring *q = &d->q;
-	int lost;
-
-	if (queued >= limit) {
-		port_drop(p, f, DROP_QUEUE_FULL);
-		return false;
-	}
-	start = MAX(now, d->busy_until);
-	tx_end = rate != 0 ? start + wire_time(f->len, rate) : start;
-	lost = lose(d);
-	if (lost) {
-		/* The frame still occupies the wire; it just never arrives. */
-		d->busy_until = tx_end;
-		p->st.tx_frames++;
-		p->st.tx_bytes += f->len;
-		if (p->captures != NULL && g->observe != NULL)
-			g->observe(g, p, f, true);
-		port_drop(p, f, (enum drop_reason)lost);
-		return true;
-	}
-	if (im->corrupt > 0 && rng_double(&d->rng) < im->corrupt && f->len > ETH_HLEN) {
-		uint64_t bit = rng_next(&d->rng) % ((uint64_t)(f->len - ETH_HLEN) * 8);
-
-		f = frame_make_writable(f);
-		if (f == NULL) {
-			p->st.drops[DROP_NO_BUFFER]++;
-			return false;
-		}
-		f->data[ETH_HLEN + bit / 8] ^= (uint8_t)(1u << (bit % 8));
-		d->ist.corrupted++;
-	}
-	deliver = tx_end + im->delay;
-	if (im->jitter > 0) {
-		uint64_t span = 2 * im->jitter + 1;
-		int64_t j = (int64_t)(rng_next(&d->rng) % span) - (int64_t)im->jitter;
-
-		deliver = j < 0 && (uint64_t)-j > deliver - tx_end ? tx_end : deliver + (uint64_t)j;
-	}
-	if (im->reorder > 0 && rng_double(&d->rng) < im->reorder) {
-		/* Sent at once: it overtakes the frames still in their delay. */
-		q = &d->fast;
-		deliver = tx_end;
-		d->ist.reordered++;
-	} else {
-		/* Jitter alone never reorders (as netem with a FIFO): a frame
-		 * leaves no earlier than the one before it. */
-		deliver = MAX(deliver, d->last_deliver);
-		d->last_deliver = deliver;
-	}
-	if (!ring_push(q, f, tx_end, deliver)) {
-		port_drop(p, f, DROP_LINK_FULL);
-		return false;
-	}
-	d->busy_until = tx_end;
-	if (queued + 1 > d->queue_high)
-		d->queue_high = queued + 1;
-	if (!timer_armed(&d->timer) || d->timer.when > deliver)
-		loop_timer_arm(g->loop, &d->timer, deliver);
-	p->st.tx_frames++;
-	p->st.tx_bytes += f->len;
-	if (p->captures != NULL && g->observe != NULL)
-		g->observe(g, p, f, true);
-	if (!dup && im->duplicate > 0 && rng_double(&d->rng) < im->duplicate) {
-		d->ist.duplicated++;
-		dir_send(p, d, frame_ref(f), true);
-	}
-	return true;
-}
-
-bool port_tx(struct port *p, struct frame *f)
-{
-	struct link *l = p->link;
-	struct graph *g = p->node->g;
-	struct link_dir *d;
-
-	if (l == NULL || !port_link_up(p)) {
-		port_drop(p, f, DROP_LINK_DOWN);
-		return false;
-	}
-	d = &l->dir[p->side];
-	if (l->rate == 0 && !impair_active(&d->im)) {
-		if (loop_defer(g->loop, deliver_deferred, l->end[!p->side], f) < 0) {
-			port_drop(p, f, DROP_FIFO_FULL);
-			return false;
-		}
-		p->st.tx_frames++;
-		p->st.tx_bytes += f->len;
-		if (p->captures != NULL && g->observe != NULL)
-			g->observe(g, p, f, true);
-		return true;
-	}
-	return dir_send(p, d, f, false);
-}
-
-int impair_set(struct impair *im, const char *key, const char *val, char *err)
-{
-	uint64_t n;
-
-	if (strcmp(key, "loss") == 0)
-		return parse_percent(val, &im->loss, err);
-	if (strcmp(key, "duplicate") == 0)
-		return parse_percent(val, &im->duplicate, err);
-	if (strcmp(key, "corrupt") == 0)
-		return parse_percent(val, &im->corrupt, err);
-	if (strcmp(key, "reorder") == 0)
-		return parse_percent(val, &im->reorder, err);
-	if (strcmp(key, "delay") == 0 || strcmp(key, "jitter") == 0) {
-		if (parse_duration(val, &n, err) < 0)
-			return -1;
-		if (n > 60 * NS_PER_SEC)
-			return errf(err, "%s is out of range (0..60s)", val);
-		*(strcmp(key, "delay") == 0 ? &im->delay : &im->jitter) = n;
-		return 0;
-	}
-	if (strcmp(key, "rate") == 0) {
-		if (strcmp(val, "0") == 0) {
-			im->rate = 0;
-			return 0;
-		}
-		if (parse_rate(val, &n, err) < 0)
-			return -1;
-		if (n < 1000)
-			return errf(err, "%s is too slow (at least 1k, or 0 for none)", val);
-		im->rate = n;
-		return 0;
-	}
-	if (strcmp(key, "limit") == 0) {
-		if (parse_u64(val, 0, 1000000, &n, err) < 0)
-			return -1;
-		im->limit = (uint32_t)n;
-		return 0;
-	}
-	if (strcmp(key, "burst_loss") == 0) {
-		/* p/r[/bad_loss[/good_loss]], e.g. 1%/25%: slashes, since the
-		 * command line separates options by commas. */
-		char *copy = xstrdup(val), *save = NULL, *tok;
-		double v[4] = { 0, 0, 1, 0 };
-		int i = 0;
-
-		for (tok = strtok_r(copy, "/", &save); tok != NULL && i < 4;
-		     tok = strtok_r(NULL, "/", &save), i++) {
-			if (parse_percent(tok, &v[i], err) < 0) {
-				free(copy);
-				return -1;
-			}
-		}
-		free(copy);
-		if (tok != NULL || (i != 1 && i < 2))
-			return errf(err, "burst_loss wants P/R[/BAD_LOSS[/GOOD_LOSS]] (e.g. 1%%/25%%), "
-				    "or 0 for none");
-		if (i == 1 && v[0] == 0) {
-			im->ge_p = 0;
-			return 0;
-		}
-		if (i == 1)
-			return errf(err, "burst_loss wants P/R[/BAD_LOSS[/GOOD_LOSS]] (e.g. 1%%/25%%)");
-		if (v[0] > 0 && v[1] == 0)
-			return errf(err, "burst_loss: R (bad -> good) must be above 0, or bursts never end");
-		im->ge_p = v[0];
-		im->ge_r = v[1];
-		im->ge_bad_loss = v[2];
-		im->ge_good_loss = v[3];
-		return 0;
-	}
-	return errf(err, "unknown impairment '%s' (loss, burst_loss, delay, jitter, rate, limit, "
-		    "duplicate, corrupt, reorder)", key);
-}
-
-void impair_format(const struct impair *im, char *buf, size_t len)
-{
-	size_t o = 0;
-	char t[32];
-
-#define ADD(...) do { if (o < len) o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__); } while (0)
-	buf[0] = '\0';
-	if (im->delay)
-		ADD("%sdelay=%s", o ? "," : "", fmt_duration(im->delay, t, sizeof(t)));
-	if (im->jitter)
-		ADD("%sjitter=%s", o ? "," : "", fmt_duration(im->jitter, t, sizeof(t)));
-	if (im->rate)
-		ADD("%srate=%s", o ? "," : "", fmt_rate(im->rate, t, sizeof(t)));
-	if (im->limit)
-		ADD("%slimit=%u", o ? "," : "", im->limit);
-	if (im->loss > 0)
-		ADD("%sloss=%g%%", o ? "," : "", im->loss * 100);
-	if (im->ge_p > 0) {
-		ADD("%sburst_loss=%g%%/%g%%", o ? "," : "", im->ge_p * 100, im->ge_r * 100);
-		if (im->ge_bad_loss != 1 || im->ge_good_loss != 0)
-			ADD("/%g%%/%g%%", im->ge_bad_loss * 100, im->ge_good_loss * 100);
-	}
-	if (im->duplicate > 0)
-		ADD("%sduplicate=%g%%", o ? "," : "", im->duplicate * 100);
-	if (im->corrupt > 0)
-		ADD("%scorrupt=%g%%", o ? "," : "", im->corrupt * 100);
-	if (im->reorder > 0)
-		ADD("%sreorder=%g%%", o ? "," : "", im->reorder * 100);
-#undef ADD
 }
 
 void graph_eventv(struct graph *g, const char *kind, const char *who, const char *fmt,
