@@ -72,6 +72,8 @@ CORE_SRCS := \
 	src/backends/netdev.c \
 	src/backends/queue.c \
 	src/backends/sockio.c \
+	src/backends/sockio_stream.c \
+	src/backends/sockio_dgram.c \
 	src/backends/socket.c \
 	src/backends/stream.c \
 	src/backends/dgram.c \

@@ -1,7 +1,7 @@
 /*
- * The socket family's state and I/O (sockio.c), shared by type=socket,
- * type=stream and type=dgram: each reads QEMU's options into a struct
- * sock_spec, and sockio does the rest.
+ * The socket family's state and I/O (sockio.c, sockio_stream.c and
+ * sockio_dgram.c), shared by type=socket, type=stream and type=dgram: each
+ * reads QEMU's options into a struct sock_spec, and sockio does the rest.
  *
  *  - streams (socket listen/connect/fd, stream): a 4-byte big-endian length,
  *    then the frame, as QEMU frames them. Reads run through a state machine
