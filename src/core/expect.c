@@ -62,34 +62,138 @@ static int ping_field(struct ping *p, const char *f, struct value *v, char *err)
 	return 0;
 }
 
-static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool check,
-		       struct value *v, char *err)
+/* GUEST.ping.FIELD, GUEST.ping[IP].FIELD: f is what follows "ping". */
+static int ping_value(struct guest *gu, const char *f, bool check, struct value *v, char *err)
 {
 	uint32_t ip = 0;
 
-	if (strncmp(rest, "ping", 4) == 0) {
-		const char *f = rest + 4;
+	if (*f == '[') {
+		char addr[32];
+		const char *close = strchr(f, ']');
 
-		if (*f == '[') {
-			char addr[32];
-			const char *close = strchr(f, ']');
-
-			if (close == NULL || close - f - 1 >= (long)sizeof(addr))
-				return errf(err, "expected %s.ping[ADDRESS].FIELD", gu->node.name);
-			snprintf(addr, sizeof(addr), "%.*s", (int)(close - f - 1), f + 1);
-			if (parse_ipv4(addr, &ip) < 0)
-				return errf(err, "'%s' is not an IPv4 address", addr);
-			f = close + 1;
-		}
-		if (*f != '.')
-			return errf(err, "expected %s.ping.FIELD", gu->node.name);
-		if (check) {
-			struct value dummy;
-
-			return ping_field(NULL, f + 1, &dummy, err);
-		}
-		return ping_field(guest_last_ping(gu, ip), f + 1, v, err);
+		if (close == NULL || close - f - 1 >= (long)sizeof(addr))
+			return errf(err, "expected %s.ping[ADDRESS].FIELD", gu->node.name);
+		snprintf(addr, sizeof(addr), "%.*s", (int)(close - f - 1), f + 1);
+		if (parse_ipv4(addr, &ip) < 0)
+			return errf(err, "'%s' is not an IPv4 address", addr);
+		f = close + 1;
 	}
+	if (*f != '.')
+		return errf(err, "expected %s.ping.FIELD", gu->node.name);
+	if (check) {
+		struct value dummy;
+
+		return ping_field(NULL, f + 1, &dummy, err);
+	}
+	return ping_field(guest_last_ping(gu, ip), f + 1, v, err);
+}
+
+/* GUEST.arp[IP]: rest starts with "arp[". */
+static int arp_value(struct guest *gu, const char *rest, bool check, struct value *v, char *err)
+{
+	char addr[32];
+	const char *close = strchr(rest, ']');
+	const struct arp_entry *e;
+	char mac[18];
+	uint32_t ip;
+
+	if (close == NULL || close[1] != '\0' || close - rest - 4 >= (long)sizeof(addr))
+		return errf(err, "expected %s.arp[ADDRESS]", gu->node.name);
+	snprintf(addr, sizeof(addr), "%.*s", (int)(close - rest - 4), rest + 4);
+	if (parse_ipv4(addr, &ip) < 0)
+		return errf(err, "'%s' is not an IPv4 address", addr);
+	e = check ? NULL : guest_arp_lookup(gu, ip);
+	value_str(v, e ? fmt_mac(e->mac, mac) : "none");
+	return 0;
+}
+
+/* GUEST.dhcp.FIELD, of the first NIC with ip = dhcp: f is the FIELD. */
+static int dhcp_value(struct guest *gu, const char *f, struct value *v, char *err)
+{
+	struct nic *nic = NULL;
+	char b[64];
+
+	for (int i = 0; i < gu->nnics && nic == NULL; i++)
+		if (gu->nics[i]->dhcp != NULL)
+			nic = gu->nics[i];
+	if (nic == NULL)
+		return errf(err, "%s has no NIC with ip = dhcp", gu->node.name);
+	if (dhcp_field(nic->dhcp, f, b, sizeof(b)) < 0)
+		return errf(err, "unknown dhcp field '%s' (state, lease, server, router, dns, "
+				 "acks, renewals, discovers, requests, naks, t1, t2, bootfile, tftp_server, "
+				 "next_server)", f);
+	if (isdigit((unsigned char)b[0]) && strchr(b, '.') == NULL)
+		value_num(v, strtod(b, NULL));
+	else
+		value_str(v, b);
+	return 0;
+}
+
+/* GUEST.tcp[ID].FIELD: rest starts with "tcp[". At load time (check) the
+ * connection does not exist yet: only the form and the field are checked. */
+static int tcp_value(struct guest *gu, const char *rest, bool check, struct value *v, char *err)
+{
+	const char *close = strchr(rest, ']');
+	struct tcp_conn *c;
+	uint64_t id;
+	char num[16], b[600];
+
+	if (close == NULL || close[1] != '.' || close - rest - 4 >= (long)sizeof(num))
+		return errf(err, "expected %s.tcp[ID].FIELD", gu->node.name);
+	snprintf(num, sizeof(num), "%.*s", (int)(close - rest - 4), rest + 4);
+	if (parse_u64(num, 1, 1u << 30, &id, NULL) < 0)
+		return errf(err, "'%s' is not a connection id (1, 2, ...)", num);
+	if (check) {
+		static const char *const fields[] = { "state", "rx_bytes", "tx_bytes",
+			"retransmits", "unacked", "rx", "local", "remote", "error", "rtt" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+			if (strcmp(close + 2, fields[i]) == 0)
+				return 0;
+		return errf(err, "unknown tcp field '%s' (state, rx_bytes, tx_bytes, "
+				 "retransmits, unacked, rx, local, remote, error, rtt)",
+			    close + 2);
+	}
+	c = tcp_find(gu, (int)id);
+	if (c == NULL) {
+		value_str(v, "none");
+		return 0;
+	}
+	if (tcp_field(c, close + 2, b, sizeof(b)) < 0)
+		return errf(err, "unknown tcp field '%s'", close + 2);
+	if (strcmp(close + 2, "rx") == 0) {
+		size_t bl = strlen(b);
+
+		value_str(v, bl > 63 ? b + bl - 63 : b);
+	} else if (isdigit((unsigned char)b[0]) && strchr(b, ':') == NULL) {
+		value_num(v, strtod(b, NULL));
+	} else {
+		value_str(v, b);
+	}
+	return 0;
+}
+
+/* A netns guest's own values (exec[N].FIELD, netns): 0, or -1 when rest
+ * is none of them (err untouched: the caller says what is known). */
+static int kernel_value(struct guest *gu, const char *rest, bool check, struct value *v)
+{
+	char b[KEXEC_OUTPUT_MAX + 1];
+	size_t n = strlen(rest);
+
+	if (kguest_field(gu, rest, b, sizeof(b)) != 0)
+		return -1;
+	if (!check && n > 7 && strcmp(rest + n - 7, ".status") == 0 && strcmp(b, "none") != 0)
+		value_num(v, atof(b));
+	else
+		value_str(v, check ? "none" : b);
+	return 0;
+}
+
+static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool check,
+		       struct value *v, char *err)
+{
+	if (strncmp(rest, "ping", 4) == 0)
+		return ping_value(gu, rest + 4, check, v, err);
 	if (strncmp(rest, "udp.", 4) == 0) {
 		const char *f = rest + 4;
 
@@ -103,21 +207,8 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 			return errf(err, "unknown udp field '%s' (sent, received, echoed)", f);
 		return 0;
 	}
-	if (strncmp(rest, "arp[", 4) == 0) {
-		char addr[32];
-		const char *close = strchr(rest, ']');
-		const struct arp_entry *e;
-		char mac[18];
-
-		if (close == NULL || close[1] != '\0' || close - rest - 4 >= (long)sizeof(addr))
-			return errf(err, "expected %s.arp[ADDRESS]", gu->node.name);
-		snprintf(addr, sizeof(addr), "%.*s", (int)(close - rest - 4), rest + 4);
-		if (parse_ipv4(addr, &ip) < 0)
-			return errf(err, "'%s' is not an IPv4 address", addr);
-		e = check ? NULL : guest_arp_lookup(gu, ip);
-		value_str(v, e ? fmt_mac(e->mac, mac) : "none");
-		return 0;
-	}
+	if (strncmp(rest, "arp[", 4) == 0)
+		return arp_value(gu, rest, check, v, err);
 	if (strcmp(rest, "ip") == 0 || strncmp(rest, "ip.", 3) == 0) {
 		struct nic *nic = rest[2] ? guest_nic_named(gu, rest + 3) : gu->nics[0];
 		char a[16];
@@ -134,65 +225,10 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		value_str(v, a ? fmt_ipv4(a, b) : "none");
 		return 0;
 	}
-	if (strncmp(rest, "dhcp.", 5) == 0) {
-		struct nic *nic = NULL;
-		char b[64];
-
-		for (int i = 0; i < gu->nnics && nic == NULL; i++)
-			if (gu->nics[i]->dhcp != NULL)
-				nic = gu->nics[i];
-		if (nic == NULL)
-			return errf(err, "%s has no NIC with ip = dhcp", gu->node.name);
-		if (dhcp_field(nic->dhcp, rest + 5, b, sizeof(b)) < 0)
-			return errf(err, "unknown dhcp field '%s' (state, lease, server, router, dns, "
-					 "acks, renewals, discovers, requests, naks, t1, t2, bootfile, tftp_server, "
-					 "next_server)", rest + 5);
-		if (isdigit((unsigned char)b[0]) && strchr(b, '.') == NULL)
-			value_num(v, strtod(b, NULL));
-		else
-			value_str(v, b);
-		return 0;
-	}
-	if (strncmp(rest, "tcp[", 4) == 0) {
-		const char *close = strchr(rest, ']');
-		struct tcp_conn *c;
-		uint64_t id;
-		char num[16], b[600];
-
-		if (close == NULL || close[1] != '.' || close - rest - 4 >= (long)sizeof(num))
-			return errf(err, "expected %s.tcp[ID].FIELD", gu->node.name);
-		snprintf(num, sizeof(num), "%.*s", (int)(close - rest - 4), rest + 4);
-		if (parse_u64(num, 1, 1u << 30, &id, NULL) < 0)
-			return errf(err, "'%s' is not a connection id (1, 2, ...)", num);
-		if (check) {
-			static const char *const fields[] = { "state", "rx_bytes", "tx_bytes",
-				"retransmits", "unacked", "rx", "local", "remote", "error", "rtt" };
-
-			for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-				if (strcmp(close + 2, fields[i]) == 0)
-					return 0;
-			return errf(err, "unknown tcp field '%s' (state, rx_bytes, tx_bytes, "
-					 "retransmits, unacked, rx, local, remote, error, rtt)",
-				    close + 2);
-		}
-		c = tcp_find(gu, (int)id);
-		if (c == NULL) {
-			value_str(v, "none");
-			return 0;
-		}
-		if (tcp_field(c, close + 2, b, sizeof(b)) < 0)
-			return errf(err, "unknown tcp field '%s'", close + 2);
-		if (strcmp(close + 2, "rx") == 0) {
-			size_t bl = strlen(b);
-
-			value_str(v, bl > 63 ? b + bl - 63 : b);
-		} else if (isdigit((unsigned char)b[0]) && strchr(b, ':') == NULL) {
-			value_num(v, strtod(b, NULL));
-		} else {
-			value_str(v, b);
-		}
-		return 0;
-	}
+	if (strncmp(rest, "dhcp.", 5) == 0)
+		return dhcp_value(gu, rest + 5, v, err);
+	if (strncmp(rest, "tcp[", 4) == 0)
+		return tcp_value(gu, rest, check, v, err);
 	if (strncmp(rest, "resolve[", 8) == 0) {
 		const char *close = strrchr(rest, ']');
 		char name[256], b[32];
@@ -203,20 +239,8 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		value_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
 		return 0;
 	}
-	if (gu->kern != NULL) {
-		char b[KEXEC_OUTPUT_MAX + 1];
-
-		if (kguest_field(gu, rest, b, sizeof(b)) == 0) {
-			size_t n = strlen(rest);
-
-			if (!check && n > 7 && strcmp(rest + n - 7, ".status") == 0 &&
-			    strcmp(b, "none") != 0)
-				value_num(v, atof(b));
-			else
-				value_str(v, check ? "none" : b);
-			return 0;
-		}
-	}
+	if (gu->kern != NULL && kernel_value(gu, rest, check, v) == 0)
+		return 0;
 	(void)s;
 	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP], ip, ip.N, "
 			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME]; netns guests: "
