@@ -44,18 +44,18 @@ CORE_SRCS := \
 	src/core/stp.c \
 	src/core/stp_bpdu.c \
 	src/core/stp_conf.c \
-	src/core/topo.c \
-	src/core/topo_sections.c \
-	src/core/topo_resolve.c \
-	src/core/commands.c \
-	src/core/commands_guest.c \
-	src/core/commands_link.c \
-	src/core/commands_bridge.c \
-	src/core/expect.c \
-	src/core/info.c \
-	src/core/capture.c \
-	src/core/report.c \
-	src/core/sim.c \
+	src/app/topo.c \
+	src/app/topo_sections.c \
+	src/app/topo_resolve.c \
+	src/app/commands.c \
+	src/app/commands_guest.c \
+	src/app/commands_link.c \
+	src/app/commands_bridge.c \
+	src/app/expect.c \
+	src/app/info.c \
+	src/app/capture.c \
+	src/app/report.c \
+	src/app/sim.c \
 	src/os/host.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \

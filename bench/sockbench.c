@@ -17,7 +17,7 @@
  * from the first frame to the last at the receiver.
  */
 #include "../src/backends/sockio.h"
-#include "../src/core/sim.h"
+#include "../src/app/sim.h"
 #include "../src/core/util.h"
 
 #include <arpa/inet.h>

@@ -4,7 +4,7 @@
  * Exit status: 0 ran and every expectation held; 1 an expectation failed
  * or never ran (the run ended before its time); 2 bad command line or topology; 3 a runtime resource failed.
  */
-#include "core/sim.h"
+#include "app/sim.h"
 #include "core/util.h"
 #include "nics/nic_models.h"
 #include "tui/tui.h"

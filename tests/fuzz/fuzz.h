@@ -12,7 +12,7 @@
 #ifndef QNETSIM_FUZZ_H
 #define QNETSIM_FUZZ_H
 
-#include "../../src/core/sim.h"
+#include "../../src/app/sim.h"
 #include "../../src/core/util.h"
 
 #include <stddef.h>

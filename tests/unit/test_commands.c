@@ -1,7 +1,7 @@
 /* Commands: the same functions check (at load) and run; info views in
  * QEMU's layout; set_link, MAC table commands, ping, capture, expect. */
 #include "testutil.h"
-#include "../../src/core/sim.h"
+#include "../../src/app/sim.h"
 
 static const char *topo =
 	"[bridge br0]\n"

@@ -3,7 +3,7 @@
  * operators, --check's placeholders, and errors that list the names the
  * value tables hold. */
 #include "testutil.h"
-#include "../../src/core/sim.h"
+#include "../../src/app/sim.h"
 
 static const char *topo =
 	"[bridge br0]\n"

@@ -1,7 +1,7 @@
 /* The JSON report: schema fields present, values right, identical bytes
  * for two runs with the same seed. */
 #include "testutil.h"
-#include "../../src/core/sim.h"
+#include "../../src/app/sim.h"
 
 #include <jansson.h>
 

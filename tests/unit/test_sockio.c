@@ -3,7 +3,7 @@
  * lengths of 0, below 14 and above 69632 drop the peer, counted. */
 #include "testutil.h"
 #include "../../src/backends/sockio.h"
-#include "../../src/core/sim.h"
+#include "../../src/app/sim.h"
 
 #define TOPO "[netdev n]\ntype = socket\nlisten = 127.0.0.1:1\nvlan = 0\n"
 

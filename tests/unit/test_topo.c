@@ -1,7 +1,7 @@
 /* Topology loader: what a good file builds, and that each mistake is
  * reported as file:line: message. */
 #include "testutil.h"
-#include "../../src/core/sim.h"
+#include "../../src/app/sim.h"
 
 /* Loads len bytes of text (NULs too); returns the error count and the
  * messages in errs. */

@@ -5,7 +5,7 @@
  * socketpairs. */
 #include "testutil.h"
 #include "../../src/backends/vdeserver.h"
-#include "../../src/core/sim.h"
+#include "../../src/app/sim.h"
 
 #include <errno.h>
 #include <sys/socket.h>

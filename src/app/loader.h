@@ -9,7 +9,7 @@
 #define QNETSIM_LOADER_H
 
 #include "sim.h"
-#include "util.h"
+#include "../core/util.h"
 #include "../backends/netdev.h"
 #include "../guest/kernel.h"
 

@@ -3,7 +3,7 @@
  * Each validates its arguments fully before acting (commands.c says why).
  */
 #include "commands_internal.h"
-#include "util.h"
+#include "../core/util.h"
 
 #include <inttypes.h>
 #include <stdio.h>

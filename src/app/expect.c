@@ -24,9 +24,9 @@
  * loss in %. Words (up, down, none, MACs, port names) compare with == and !=.
  */
 #include "sim.h"
-#include "field.h"
-#include "values.h"
-#include "util.h"
+#include "../core/field.h"
+#include "../core/values.h"
+#include "../core/util.h"
 #include "../backends/netdev.h"
 #include "../guest/kernel.h"
 

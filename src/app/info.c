@@ -4,8 +4,8 @@
  * they only read state.
  */
 #include "sim.h"
-#include "util.h"
-#include "values.h"
+#include "../core/util.h"
+#include "../core/values.h"
 #include "../backends/netdev.h"
 
 #include <inttypes.h>

@@ -12,7 +12,7 @@
  * to stop or count.
  */
 #include "sim.h"
-#include "util.h"
+#include "../core/util.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>

@@ -4,7 +4,7 @@
  * time run in the order they were written.
  */
 #include "sim.h"
-#include "util.h"
+#include "../core/util.h"
 #include "../os/host.h"
 #include "../backends/netdev.h"
 #include "../guest/kernel.h"

@@ -4,7 +4,7 @@
  * arguments fully before acting (commands.c says why).
  */
 #include "commands_internal.h"
-#include "util.h"
+#include "../core/util.h"
 #include "../guest/kernel.h"
 
 #include <inttypes.h>

@@ -8,10 +8,10 @@
 
 #include <stdio.h>
 
-#include "bridge.h"
-#include "graph.h"
-#include "hub.h"
-#include "loop.h"
+#include "../core/bridge.h"
+#include "../core/graph.h"
+#include "../core/hub.h"
+#include "../core/loop.h"
 #include "../guest/guest.h"
 
 #define SIM_MAX_NAME 32

@@ -16,7 +16,7 @@
  * commands_internal.h, add one line to the table.
  */
 #include "commands_internal.h"
-#include "util.h"
+#include "../core/util.h"
 #include "../backends/user.h"
 #include "../guest/kernel.h"
 

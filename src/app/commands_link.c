@@ -4,7 +4,7 @@
  * (commands.c says why).
  */
 #include "commands_internal.h"
-#include "util.h"
+#include "../core/util.h"
 
 #include <inttypes.h>
 #include <stdio.h>

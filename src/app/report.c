@@ -4,8 +4,8 @@
  * and seeded state, so two runs with the same seed give identical bytes.
  */
 #include "sim.h"
-#include "util.h"
-#include "values.h"
+#include "../core/util.h"
+#include "../core/values.h"
 #include "../backends/netdev.h"
 #include "../guest/kernel.h"
 
