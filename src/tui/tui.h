@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../core/sim.h"
+#include "../app/sim.h"
 
 struct tui;
 
