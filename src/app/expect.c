@@ -38,6 +38,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* NAME from a table of values: 0, or -1 with err listing the names
+ * (what, then extra forms the caller takes besides). */
+static int table_value(const struct field_table *t, const void *obj, const char *name,
+		       const char *what, const char *extra, struct value *v, char *err)
+{
+	const struct field *f = field_in(t, name);
+	char names[512];
+
+	if (f != NULL) {
+		field_get(f, obj, v);
+		return 0;
+	}
+	field_names(t->f, t->n, names, sizeof(names));
+	return errf(err, "unknown %s '%s' (%s%s)", what, name, names, extra);
+}
+
 static int ping_field(struct ping *p, const char *f, struct value *v, char *err)
 {
 	double avg = p && p->received ? (double)p->rtt_sum / p->received / 1e6 : 0;
@@ -194,19 +210,8 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 {
 	if (strncmp(rest, "ping", 4) == 0)
 		return ping_value(gu, rest + 4, check, v, err);
-	if (strncmp(rest, "udp.", 4) == 0) {
-		const char *f = rest + 4;
-
-		if (strcmp(f, "sent") == 0)
-			value_num(v, (double)gu->st.udp_sent);
-		else if (strcmp(f, "received") == 0)
-			value_num(v, (double)gu->st.udp_received);
-		else if (strcmp(f, "echoed") == 0)
-			value_num(v, (double)gu->st.udp_echoed);
-		else
-			return errf(err, "unknown udp field '%s' (sent, received, echoed)", f);
-		return 0;
-	}
+	if (strncmp(rest, "udp.", 4) == 0)
+		return table_value(&guest_udp_fields, gu, rest + 4, "udp field", "", v, err);
 	if (strncmp(rest, "arp[", 4) == 0)
 		return arp_value(gu, rest, check, v, err);
 	if (strcmp(rest, "ip") == 0 || strncmp(rest, "ip.", 3) == 0) {
@@ -245,22 +250,6 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP], ip, ip.N, "
 			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME]; netns guests: "
 			 "exec[N].state|status|output|cmd, netns)", rest);
-}
-
-/* NAME from a table of values: 0, or -1 with err listing the names
- * (what, then extra forms the caller takes besides). */
-static int table_value(const struct field_table *t, const void *obj, const char *name,
-		       const char *what, const char *extra, struct value *v, char *err)
-{
-	const struct field *f = field_in(t, name);
-	char names[512];
-
-	if (f != NULL) {
-		field_get(f, obj, v);
-		return 0;
-	}
-	field_names(t->f, t->n, names, sizeof(names));
-	return errf(err, "unknown %s '%s' (%s%s)", what, name, names, extra);
 }
 
 static int port_value(struct port *p, const char *f, struct value *v, char *err)

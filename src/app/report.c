@@ -262,9 +262,7 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		json_array_append_new(pings, j);
 	}
 	json_object_set_new(o, "pings", pings);
-	json_object_set_new(udp, "sent", json_integer((json_int_t)gu->st.udp_sent));
-	json_object_set_new(udp, "received", json_integer((json_int_t)gu->st.udp_received));
-	json_object_set_new(udp, "echoed", json_integer((json_int_t)gu->st.udp_echoed));
+	fields_json(udp, guest_udp_fields.f, guest_udp_fields.n, gu);
 	json_object_set_new(o, "udp", udp);
 	(void)s;
 	return o;

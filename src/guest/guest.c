@@ -252,3 +252,11 @@ struct nic *guest_nic_named(struct guest *gu, const char *name)
 		nic = gu->nics[idx];
 	return nic;
 }
+
+#define U(name, member) FIELD_U64(struct guest, name, st.member, 0)
+static const struct field udp_f[] = {
+	U("sent", udp_sent), U("received", udp_received), U("echoed", udp_echoed),
+};
+#undef U
+
+const struct field_table guest_udp_fields = { udp_f, ARRAY_SIZE(udp_f) };

@@ -24,6 +24,7 @@
 #define QNETSIM_GUEST_H
 
 #include "../core/graph.h"
+#include "../core/values.h"
 #include "../nics/nic_models.h"
 
 #define GUEST_MAX_NICS 32
@@ -150,6 +151,9 @@ struct guest {
 };
 
 struct guest *guest_new(struct graph *g, const char *name, int line);
+/* GUEST.udp.NAME and the report's "udp" object (field.h; the object is the
+ * struct guest). */
+extern const struct field_table guest_udp_fields;
 struct guest *guest_from_node(struct node *n);  /* NULL if not a guest */
 /* Adds VLAN interface vid on parent ("nic0.10"); NULL when the guest has
  * GUEST_MAX_VIFS already. Call after every NIC is added. */

@@ -79,6 +79,7 @@ static void test_values_and_operators(void **state)
 	assert_int_equal(eval("hp.state == open", false, t), 1);
 	assert_int_equal(eval("hp.1.tx_frames > 0", false, t), 1);
 	assert_int_equal(eval("a.ip contains 10.0.0", false, t), 1);
+	assert_int_equal(eval("b.udp.sent == 0", false, t), 1);
 	assert_int_equal(eval("a.ping.received != 3", false, t), 0);
 }
 
@@ -99,6 +100,8 @@ static void test_errors_list_the_tables(void **state)
 				  "connects, disconnects,"));
 	assert_int_equal(eval("br0.vde.clients == 0", false, t), -1);
 	assert_string_equal(t, "'br0.vde.clients': br0 serves no VDE switch (vde = DIR)");
+	assert_int_equal(eval("a.udp.lost == 0", false, t), -1);
+	assert_string_equal(t, "unknown udp field 'lost' (sent, received, echoed)");
 	assert_int_equal(eval("br0.1.drops.bogus == 0", false, t), -1);
 	assert_int_equal(eval("br0.1.stp.state == forwarding", false, t), -1);
 	assert_int_equal(eval("a.ping.received ~ 3", false, t), -1);
