@@ -366,6 +366,7 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 {
 	char name[SIM_MAX_NAME * 2 + 2];
 	const char *dot = strchr(lhs, '.');
+	const struct field *f;
 	struct node *n;
 
 	if (dot == NULL || (size_t)(dot - lhs) >= sizeof(name))
@@ -401,17 +402,17 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 			x = node_ext_named(n, ext);
 			if (x != NULL && x->ops->value != NULL)
 				return x->ops->value(x, dot + 1 + pl, check, v, err);
-			if (strcmp(ext, "vde") == 0)
-				return errf(err, "'%s': %s serves no VDE switch (vde = DIR)", lhs,
-					    name);
+			if (backend_node_ext_missing(ext) != NULL)
+				return errf(err, "'%s': %s %s", lhs, name,
+					    backend_node_ext_missing(ext));
 		}
 	}
 	if (bridge_from_node(n) != NULL)
 		return bridge_value(s, bridge_from_node(n), dot + 1, check, v, err);
 	if (netdev_from_node(n) != NULL)
 		return netdev_value(netdev_from_node(n), dot + 1, v, err);
-	if (hub_from_node(n) != NULL && field_in(&hub_fields, dot + 1) != NULL) {
-		field_get(field_in(&hub_fields, dot + 1), hub_from_node(n), v);
+	if (hub_from_node(n) != NULL && (f = field_in(&hub_fields, dot + 1)) != NULL) {
+		field_get(f, hub_from_node(n), v);
 		return 0;
 	}
 	return errf(err, "'%s': %s has no value '%s' (its ports: %s.1, ...)", lhs, name, dot + 1,

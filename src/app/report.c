@@ -17,9 +17,11 @@
 
 /* A table of values (field.h) into o, one key each: counters as integers,
  * text as strings ("none" as null). */
-static void fields_json(json_t *o, const struct field *t, size_t n, const void *obj)
+static void fields_json(json_t *o, const struct field_table *ft, const void *obj)
 {
-	for (size_t i = 0; i < n; i++) {
+	const struct field *t = ft->f;
+
+	for (size_t i = 0; i < ft->n; i++) {
 		struct value v;
 
 		if (t[i].flags & FIELD_NOREPORT)
@@ -63,7 +65,7 @@ static json_t *port_json(struct port *p)
 	json_object_set_new(o, "peer", peer ? json_string(peer->name) : json_null());
 	json_object_set_new(o, "link", json_string(port_link_up(p) ? "up" : "down"));
 	json_object_set_new(o, "rate_bps", json_integer(p->link ? (json_int_t)p->link->rate : 0));
-	fields_json(o, port_fields.f, port_fields.n, p);
+	fields_json(o, &port_fields, p);
 	for (int r = 0; r < DROP_REASON_COUNT; r++)
 		if (p->st.drops[r])
 			json_object_set_new(drops, drop_reason_name(r),
@@ -80,7 +82,7 @@ static json_t *port_json(struct port *p)
 			json_t *j = json_object();
 
 			json_object_set_new(j, "settings", json_string(im));
-			fields_json(j, impair_fields.f, impair_fields.n, &d->ist);
+			fields_json(j, &impair_fields, &d->ist);
 			json_object_set_new(o, "impair", j);
 		}
 	}
@@ -96,7 +98,7 @@ static json_t *port_json(struct port *p)
 		if (b != NULL && b->stp != NULL) {
 			json_t *j = json_object();
 
-			fields_json(j, stp_port_fields.f, stp_port_fields.n, &bp->sp);
+			fields_json(j, &stp_port_fields, &bp->sp);
 			json_object_set_new(o, "stp", j);
 		}
 	}
@@ -131,7 +133,7 @@ static json_t *bridge_json(struct sim *s, struct bridge *b)
 		json_object_set_new(j, "tc_count", json_integer((json_int_t)b->stp->tc_count));
 		json_object_set_new(o, "stp", j);
 	}
-	fields_json(st, bridge_fields.f, bridge_fields.n, b);
+	fields_json(st, &bridge_fields, b);
 	json_object_set_new(o, "counters", st);
 	for (uint32_t i = 0; i < n; i++) {
 		json_t *e = json_object();
@@ -262,7 +264,7 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		json_array_append_new(pings, j);
 	}
 	json_object_set_new(o, "pings", pings);
-	fields_json(udp, guest_udp_fields.f, guest_udp_fields.n, gu);
+	fields_json(udp, &guest_udp_fields, gu);
 	json_object_set_new(o, "udp", udp);
 	(void)s;
 	return o;
@@ -271,8 +273,6 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 static json_t *netdev_json(struct netdev *nd)
 {
 	json_t *o = json_object(), *c = json_object();
-	const struct field *fields;
-	size_t nfields;
 
 	json_object_set_new(o, "name", json_string(nd->node.name));
 	json_object_set_new(o, "type", json_string(nd->ops ? nd->ops->type : ""));
@@ -286,8 +286,7 @@ static json_t *netdev_json(struct netdev *nd)
 			    json_null());
 	json_object_set_new(o, "error", nd->error[0] ? json_string(nd->error) : json_null());
 	json_object_set_new(o, "since_ms", json_integer((json_int_t)(nd->since / NS_PER_MS)));
-	fields = netdev_fields(&nfields);
-	fields_json(c, fields, nfields, nd);
+	fields_json(c, &netdev_fields, nd);
 	json_object_set_new(o, "counters", c);
 	if (nd->ops != NULL && nd->ops->report != NULL)
 		nd->ops->report(nd, o);
@@ -337,7 +336,7 @@ int report_write(struct sim *s, const char *path, char *err)
 		json_object_set_new(h, "name", json_string(s->hubs[i]->node.name));
 		json_object_set_new(h, "vlan", s->hubs[i]->vlan >= 0 ? json_integer(s->hubs[i]->vlan)
 								      : json_null());
-		fields_json(h, hub_fields.f, hub_fields.n, s->hubs[i]);
+		fields_json(h, &hub_fields, s->hubs[i]);
 		for (int j = 0; j < s->hubs[i]->node.nports; j++)
 			json_array_append_new(ports, json_string(s->hubs[i]->node.ports[j]->name));
 		json_object_set_new(h, "ports", ports);

@@ -44,22 +44,34 @@ const struct backend_ops *backend_find(const char *type)
 	return NULL;
 }
 
-/* Keys of a hub or bridge section that attach an extension (a served VDE
- * switch), one line each. */
-static int (*const node_key_table[])(struct node *owner, const char *key, const char *val,
-				     int line, char *err) = {
-	vdeserver_key,
+/* What a hub or bridge section can attach (a served VDE switch), one line
+ * each: the prefix of its values, the keys that make it, and what a node
+ * without it lacks. */
+static const struct {
+	const char *prefix;
+	int (*key)(struct node *owner, const char *key, const char *val, int line, char *err);
+	const char *missing;
+} node_ext_table[] = {
+	{ "vde", vdeserver_key, "serves no VDE switch (vde = DIR)" },
 };
 
 int backend_node_key(struct node *owner, const char *key, const char *val, int line, char *err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(node_key_table); i++) {
-		int rc = node_key_table[i](owner, key, val, line, err);
+	for (size_t i = 0; i < ARRAY_SIZE(node_ext_table); i++) {
+		int rc = node_ext_table[i].key(owner, key, val, line, err);
 
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
+}
+
+const char *backend_node_ext_missing(const char *prefix)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(node_ext_table); i++)
+		if (strcmp(node_ext_table[i].prefix, prefix) == 0)
+			return node_ext_table[i].missing;
+	return NULL;
 }
 
 const char *backend_cmd_type(const char *name)
@@ -530,7 +542,7 @@ int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char 
 
 #define C(x, flags) FIELD_U64(struct netdev, #x, st.x, flags)
 static const struct field netdev_counters[] = {
-	C(connects, FIELD_GOOD), C(disconnects, FIELD_GOOD), C(peers_dropped, 0), C(refused, 0),
+	C(connects, FIELD_GOOD | FIELD_PEER), C(disconnects, FIELD_GOOD | FIELD_PEER), C(peers_dropped, 0), C(refused, 0),
 	C(connect_failures, 0), C(bad_length, 0), C(partial, 0), C(runts, 0), C(oversize, 0),
 	C(echoes, FIELD_GOOD), C(send_errors, 0), C(accept_backoffs, 0),
 	C(tags_stripped, FIELD_GOOD), C(padded, FIELD_GOOD), C(dhcp_acks, FIELD_GOOD),
@@ -538,11 +550,7 @@ static const struct field netdev_counters[] = {
 };
 #undef C
 
-const struct field *netdev_fields(size_t *n)
-{
-	*n = ARRAY_SIZE(netdev_counters);
-	return netdev_counters;
-}
+const struct field_table netdev_fields = { netdev_counters, ARRAY_SIZE(netdev_counters) };
 
 int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err)
 {
@@ -557,7 +565,7 @@ int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err
 	if (nd->ops != NULL && nd->ops->value != NULL &&
 	    (rc = nd->ops->value(nd, name, v, err)) != 0)
 		return rc < 0 ? -1 : 0;
-	if ((f = field_find(netdev_counters, ARRAY_SIZE(netdev_counters), name)) != NULL) {
+	if ((f = field_in(&netdev_fields, name)) != NULL) {
 		field_get(f, nd, v);
 		return 0;
 	}

@@ -182,6 +182,9 @@ const struct backend_ops *backend_find(const char *type);
  * vde_*): 1 taken (the node has the extension now), 0 not a back-end's,
  * -1 with err. */
 int backend_node_key(struct node *owner, const char *key, const char *val, int line, char *err);
+/* What a node lacks that has no extension with this value prefix ("serves
+ * no VDE switch (vde = DIR)" for "vde"), or NULL if no back-end has one. */
+const char *backend_node_ext_missing(const char *prefix);
 /* The type of the back-end that answers command `name` ("user"). */
 const char *backend_cmd_type(const char *name);
 /* "socket, stream, dgram" */
@@ -225,7 +228,7 @@ void netdev_describe_state(struct netdev *nd, char *buf, size_t len);
 /* The counters every netdev keeps (connects, peers_dropped, ...), one
  * table for expectations, the report, info and the UI; the object is the
  * struct netdev. FIELD_GOOD marks the ones that are not trouble. */
-const struct field *netdev_fields(size_t *n);
+extern const struct field_table netdev_fields;
 /* NETDEV.NAME for expectations: state, the counters, the back-end's own.
  * 0, or -1 with err (naming what there is). */
 int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err);

@@ -25,11 +25,6 @@
 
 static void stream_gone(struct netdev *nd, const char *why, bool dropped);
 
-static struct netdev *wq_nd(struct fqueue *q)
-{
-	return &container_of(q, struct socknet, wq)->nd;
-}
-
 static void wq_want_out(struct fqueue *q, bool on)
 {
 	struct socknet *sn = container_of(q, struct socknet, wq);
@@ -43,7 +38,7 @@ static void wq_want_out(struct fqueue *q, bool on)
 static enum fqueue_sent wq_send(struct fqueue *q)
 {
 	struct socknet *sn = container_of(q, struct socknet, wq);
-	struct netdev *nd = wq_nd(q);
+	struct netdev *nd = &sn->nd;
 
 	while (q->len > 0 && sn->fd >= 0) {
 		uint8_t hdr[WQ_BATCH][4];

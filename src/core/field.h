@@ -42,6 +42,8 @@ enum {
 	FIELD_NOINFO = 1 << 1,          /* not in info's counter line */
 	FIELD_TEXT = 1 << 2,            /* get gives text ("none" is JSON null) */
 	FIELD_GOOD = 1 << 3,            /* counts normal events, not trouble (the UI's colour) */
+	FIELD_PEER = 1 << 4,            /* about a peer: the UI shows it even at 0, unless
+					 * the object has no peers (a peerless back-end) */
 };
 
 struct field {
@@ -56,6 +58,12 @@ struct field {
 	{ name, FIELD_TYPE_U64, offsetof(type, member), NULL, flags }
 #define FIELD_FN(name, fn, flags) { name, FIELD_TYPE_GET, 0, fn, flags }
 
+/* A kind of object's table, as its owner exports it. */
+struct field_table {
+	const struct field *f;
+	size_t n;
+};
+
 /* The field named name, or NULL. */
 const struct field *field_find(const struct field *t, size_t n, const char *name);
 /* Its value for obj. */
@@ -64,5 +72,10 @@ void field_get(const struct field *f, const void *obj, struct value *v);
 uint64_t field_u64(const struct field *f, const void *obj);
 /* "a, b, c": the names, for errors and help. */
 void field_names(const struct field *t, size_t n, char *buf, size_t len);
+/* The field of t named name, or NULL. */
+static inline const struct field *field_in(const struct field_table *t, const char *name)
+{
+	return field_find(t->f, t->n, name);
+}
 
 #endif

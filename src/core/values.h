@@ -18,22 +18,11 @@
 #include "graph.h"
 #include "hub.h"
 
-struct field_table {
-	const struct field *f;
-	size_t n;
-};
-
 extern const struct field_table port_fields, impair_fields, stp_port_fields, bridge_fields,
 	hub_fields;
 
 /* The one place totals are added up. */
 uint64_t port_drops_total(const struct port *p);
 uint64_t bridge_flooded_total(const struct bridge *b);
-
-/* The field of t named name, or NULL. */
-static inline const struct field *field_in(const struct field_table *t, const char *name)
-{
-	return field_find(t->f, t->n, name);
-}
 
 #endif

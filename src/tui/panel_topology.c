@@ -379,8 +379,6 @@ static void details_netdev(struct detail_rows *d, struct node *n, struct netdev 
 	struct tui *t = d->t;
 	attr_t a = tui_attr(t, C_NORMAL), hd = tui_attr(t, C_HEADER);
 	char st[400];
-	const struct field *fields;
-	size_t nfields;
 	attr_t sa = nd->state == ND_CONNECTED || nd->state == ND_OPEN ? tui_attr(t, C_UP) :
 		    nd->state == ND_LISTENING || nd->state == ND_CONNECTING ? a :
 		    tui_attr(t, C_DOWN);
@@ -406,14 +404,14 @@ static void details_netdev(struct detail_rows *d, struct node *n, struct netdev 
 	if (nd->ops != NULL && nd->ops->lines != NULL)
 		nd->ops->lines(nd, &d->o);
 	dline(d, hd, " counters");
-	fields = netdev_fields(&nfields);
-	for (size_t i = 0; i < nfields; i++) {
-		uint64_t v = field_u64(&fields[i], nd);
-		bool always = i < 2 && !(nd->ops != NULL && nd->ops->peerless);
+	for (size_t i = 0; i < netdev_fields.n; i++) {
+		const struct field *f = &netdev_fields.f[i];
+		uint64_t v = field_u64(f, nd);
+		bool always = (f->flags & FIELD_PEER) && !(nd->ops != NULL && nd->ops->peerless);
 
 		if (v > 0 || always)
-			dline(d, fields[i].flags & FIELD_GOOD ? a : tui_attr(t, C_DROP),
-			      "%-16s %" PRIu64, fields[i].name, v);
+			dline(d, f->flags & FIELD_GOOD ? a : tui_attr(t, C_DROP), "%-16s %" PRIu64,
+			      f->name, v);
 	}
 }
 
