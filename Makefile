@@ -66,9 +66,9 @@ CORE_SRCS := \
 	src/guest/ping.c \
 	src/guest/tcp.c \
 	src/guest/tcp_input.c \
-	src/guest/kernel.c \
-	src/guest/kernel_exec.c \
-	src/guest/kernel_tap.c \
+	src/netns/kernel.c \
+	src/netns/kernel_exec.c \
+	src/netns/kernel_tap.c \
 	src/backends/netdev.c \
 	src/backends/queue.c \
 	src/backends/sockio.c \

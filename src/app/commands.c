@@ -18,7 +18,6 @@
 #include "commands_internal.h"
 #include "../core/util.h"
 #include "../backends/user.h"
-#include "../guest/kernel.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -156,30 +155,44 @@ static void info_usernet_all(struct sim *s, FILE *out)
 		fprintf(out, "no user netdevs\n");
 }
 
-/* The guest's kind is checked when the subcommand needs one. */
+/* Besides these, a kind of guest may have an info word of its own
+ * (guest.h: info_word, "kernel"). */
 static const struct info_cmd {
 	const char *word;
 	enum info_arg arg;
-	bool netns;             /* INFO_GUEST: a kind = netns guest, not a sim one */
 	void (*all)(struct sim *s, FILE *out);                 /* INFO_NONE */
 	void (*guest)(struct guest *gu, FILE *out);            /* INFO_GUEST */
 	void (*bridge)(struct sim *s, struct bridge *b, FILE *out);  /* INFO_BRIDGE_OPT */
 } info_cmds[] = {
-	{ "network", INFO_NONE, false, info_network, NULL, NULL },
-	{ "usernet", INFO_NONE, false, info_usernet_all, NULL, NULL },
-	{ "ports", INFO_NONE, false, info_ports, NULL, NULL },
-	{ "mac", INFO_BRIDGE_OPT, false, NULL, NULL, info_mac },
-	{ "arp", INFO_GUEST, false, NULL, NULL, NULL },     /* info_arp: it needs the sim */
-	{ "pings", INFO_GUEST, false, NULL, info_pings, NULL },
-	{ "tcp", INFO_GUEST, false, NULL, tcp_info, NULL },
-	{ "dhcp", INFO_GUEST, false, NULL, info_dhcp, NULL },
-	{ "dns", INFO_GUEST, false, NULL, dns_info, NULL },
-	{ "kernel", INFO_GUEST, true, NULL, kguest_info, NULL },
+	{ "network", INFO_NONE, info_network, NULL, NULL },
+	{ "usernet", INFO_NONE, info_usernet_all, NULL, NULL },
+	{ "ports", INFO_NONE, info_ports, NULL, NULL },
+	{ "mac", INFO_BRIDGE_OPT, NULL, NULL, info_mac },
+	{ "arp", INFO_GUEST, NULL, NULL, NULL },     /* info_arp: it needs the sim */
+	{ "pings", INFO_GUEST, NULL, info_pings, NULL },
+	{ "tcp", INFO_GUEST, NULL, tcp_info, NULL },
+	{ "dhcp", INFO_GUEST, NULL, info_dhcp, NULL },
+	{ "dns", INFO_GUEST, NULL, dns_info, NULL },
 };
+
+/* The kind of guest whose info word this is, or NULL. */
+static const struct guest_kind *info_kind(const char *word)
+{
+	for (int i = 0; guest_kinds[i] != NULL; i++)
+		if (guest_kinds[i]->info_word != NULL && strcmp(guest_kinds[i]->info_word, word) == 0)
+			return guest_kinds[i];
+	return NULL;
+}
 
 const char *cmd_info_word(size_t i)
 {
-	return i < ARRAY_SIZE(info_cmds) ? info_cmds[i].word : NULL;
+	if (i < ARRAY_SIZE(info_cmds))
+		return info_cmds[i].word;
+	i -= ARRAY_SIZE(info_cmds);
+	for (int k = 0; guest_kinds[k] != NULL; k++)
+		if (guest_kinds[k]->info_word != NULL && i-- == 0)
+			return guest_kinds[k]->info_word;
+	return NULL;
 }
 
 bool cmd_info_takes_guest(const char *word)
@@ -187,50 +200,62 @@ bool cmd_info_takes_guest(const char *word)
 	for (size_t i = 0; i < ARRAY_SIZE(info_cmds); i++)
 		if (strcmp(info_cmds[i].word, word) == 0)
 			return info_cmds[i].arg == INFO_GUEST;
-	return false;
+	return info_kind(word) != NULL;
+}
+
+/* info WORD GUEST */
+static int info_guest(struct cmd_ctx *c, const struct info_cmd *ic, const struct guest_kind *kind,
+		      int argc, char **argv)
+{
+	struct guest *gu;
+
+	if (argc != 3)
+		return errf(c->err, "usage: info %s GUEST", argv[1]);
+	if ((gu = cmd_need_guest(c, argv[2])) == NULL)
+		return -1;
+	if (kind != NULL && gu->kind != kind)
+		return errf(c->err, "guest %s is a %s guest (info %s is for kind = %s)",
+			    gu->node.name, gu->kind->name, argv[1], kind->name);
+	if (c->check)
+		return 0;
+	if (kind != NULL)
+		kind->info(gu, c->out);
+	else if (ic->guest != NULL)
+		ic->guest(gu, c->out);
+	else
+		info_arp(c->s, gu, c->out);
+	return 0;
 }
 
 static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 {
 	const struct info_cmd *ic = NULL;
-	char words[128] = "";
+	const struct guest_kind *kind = info_kind(argv[1]);
+	char words[160] = "";
+	const char *w;
 
-	for (size_t i = 0; i < ARRAY_SIZE(info_cmds); i++) {
+	for (size_t i = 0; (w = cmd_info_word(i)) != NULL; i++)
+		snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s",
+			 i ? ", " : "", w);
+	for (size_t i = 0; i < ARRAY_SIZE(info_cmds); i++)
 		if (strcmp(argv[1], info_cmds[i].word) == 0)
 			ic = &info_cmds[i];
-		snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s",
-			 i ? ", " : "", info_cmds[i].word);
-	}
-	if (ic == NULL)
+	if (ic == NULL && kind == NULL)
 		return errf(c->err, "unknown info '%s' (%s)", argv[1], words);
+	if (kind != NULL || ic->arg == INFO_GUEST)
+		return info_guest(c, ic, kind, argc, argv);
 	if (ic->arg == INFO_NONE) {
 		if (argc != 2)
 			return errf(c->err, "usage: info %s", ic->word);
 		if (!c->check)
 			ic->all(c->s, c->out);
-	} else if (ic->arg == INFO_BRIDGE_OPT) {
+	} else {
 		struct bridge *b = NULL;
 
 		if (argc == 3 && (b = cmd_need_bridge(c, argv[2])) == NULL)
 			return -1;
 		if (!c->check)
 			ic->bridge(c->s, b, c->out);
-	} else {
-		struct guest *gu;
-
-		if (argc != 3)
-			return errf(c->err, "usage: info %s GUEST", ic->word);
-		if ((gu = cmd_need_guest(c, argv[2])) == NULL)
-			return -1;
-		if (ic->netns && gu->kern == NULL)
-			return errf(c->err, "guest %s is a sim guest (info %s is for kind = netns)",
-				    gu->node.name, ic->word);
-		if (c->check)
-			return 0;
-		if (ic->guest != NULL)
-			ic->guest(gu, c->out);
-		else
-			info_arp(c->s, gu, c->out);
 	}
 	return 0;
 }
@@ -423,10 +448,10 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 	if (argc >= 2 && cmd_takes_guest(argv[0]) && strcmp(argv[0], "exec") != 0) {
 		struct guest *gu = sim_guest(s, argv[1]);
 
-		if (gu != NULL && gu->kern != NULL)
-			return errf(err, "guest %s runs the Linux kernel's stack (kind = netns): "
-					 "%s is for sim guests; use `exec %s COMMAND`, e.g. `exec %s "
-					 "ping -c1 ADDRESS`", argv[1], argv[0], argv[1], argv[1]);
+		if (gu != NULL && !gu->kind->sim_stack)
+			return errf(err, "guest %s runs %s (kind = %s): %s is for sim guests; use "
+					 "`exec %s COMMAND`, e.g. `exec %s ping -c1 ADDRESS`", argv[1],
+				    gu->kind->stack, gu->kind->name, argv[0], argv[1], argv[1]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[0], commands[i].name) == 0) {

@@ -5,7 +5,6 @@
  */
 #include "commands_internal.h"
 #include "../core/util.h"
-#include "../guest/kernel.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,13 +16,21 @@ int cmd_exec_guest(struct cmd_ctx *c, int argc, char **argv)
 {
 	const char *p = c->line;
 	struct guest *gu;
+	int n;
 
 	(void)argc;
 	if ((gu = cmd_need_guest(c, argv[1])) == NULL)
 		return -1;
-	if (gu->kern == NULL)
-		return errf(c->err, "guest %s is a sim guest; exec runs commands in netns guests "
-				    "(kind = netns)", gu->node.name);
+	if (gu->kind->exec == NULL) {
+		const struct guest_kind *k = NULL;
+
+		for (int i = 0; guest_kinds[i] != NULL && k == NULL; i++)
+			if (guest_kinds[i]->exec != NULL)
+				k = guest_kinds[i];
+		return errf(c->err, "guest %s is a %s guest; exec runs commands in %s guests "
+				    "(kind = %s)", gu->node.name, gu->kind->name, k ? k->name : "?",
+			    k ? k->name : "?");
+	}
 	/* Past two words: "exec" and the guest (in either order). */
 	for (int w = 0; w < 2; w++) {
 		p += strspn(p, " \t");
@@ -32,9 +39,9 @@ int cmd_exec_guest(struct cmd_ctx *c, int argc, char **argv)
 	p += strspn(p, " \t");
 	if (c->check)
 		return 0;
-	if (kguest_exec_add(gu, p, c->err) < 0)
+	if ((n = gu->kind->exec(gu, p, c->err)) < 0)
 		return -1;
-	fprintf(c->out, "%s: exec[%d] queued: %s\n", gu->node.name, kguest_nexec(gu) - 1, p);
+	fprintf(c->out, "%s: exec[%d] queued: %s\n", gu->node.name, n, p);
 	return 0;
 }
 

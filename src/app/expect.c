@@ -28,7 +28,6 @@
 #include "../core/values.h"
 #include "../core/util.h"
 #include "../backends/netdev.h"
-#include "../guest/kernel.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -189,25 +188,11 @@ static int tcp_value(struct guest *gu, const char *rest, bool check, struct valu
 	return 0;
 }
 
-/* A netns guest's own values (exec[N].FIELD, netns): 0, or -1 when rest
- * is none of them (err untouched: the caller says what is known). */
-static int kernel_value(struct guest *gu, const char *rest, bool check, struct value *v)
-{
-	char b[KEXEC_OUTPUT_MAX + 1];
-	size_t n = strlen(rest);
-
-	if (kguest_field(gu, rest, b, sizeof(b)) != 0)
-		return -1;
-	if (!check && n > 7 && strcmp(rest + n - 7, ".status") == 0 && strcmp(b, "none") != 0)
-		value_num(v, atof(b));
-	else
-		value_str(v, check ? "none" : b);
-	return 0;
-}
-
 static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool check,
 		       struct value *v, char *err)
 {
+	char kinds[256];
+
 	if (strncmp(rest, "ping", 4) == 0)
 		return ping_value(gu, rest + 4, check, v, err);
 	if (strncmp(rest, "udp.", 4) == 0)
@@ -244,12 +229,16 @@ static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool c
 		value_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
 		return 0;
 	}
-	if (gu->kern != NULL && kernel_value(gu, rest, check, v) == 0)
+	if (gu->kind->value != NULL && gu->kind->value(gu, rest, check, v) == 0)
 		return 0;
 	(void)s;
+	kinds[0] = '\0';
+	for (int i = 0; guest_kinds[i] != NULL; i++)
+		if (guest_kinds[i]->values != NULL)
+			snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "; %s guests: %s",
+				 guest_kinds[i]->name, guest_kinds[i]->values);
 	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP], ip, ip.N, "
-			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME]; netns guests: "
-			 "exec[N].state|status|output|cmd, netns)", rest);
+			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME]%s)", rest, kinds);
 }
 
 static int port_value(struct port *p, const char *f, struct value *v, char *err)

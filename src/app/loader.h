@@ -11,7 +11,6 @@
 #include "sim.h"
 #include "../core/util.h"
 #include "../backends/netdev.h"
-#include "../guest/kernel.h"
 
 #include <stdbool.h>
 #include <stdio.h>

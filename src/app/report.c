@@ -7,7 +7,6 @@
 #include "../core/util.h"
 #include "../core/values.h"
 #include "../backends/netdev.h"
-#include "../guest/kernel.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -203,10 +202,7 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		json_array_append_new(nics, j);
 	}
 	json_object_set_new(o, "nics", nics);
-	if (gu->kern != NULL)
-		kguest_report(gu, o);
-	else
-		json_object_set_new(o, "kind", json_string("sim"));
+	gu->kind->report(gu, o);
 	for (int i = 0; i < gu->narp; i++) {
 		const struct arp_entry *e = gu->arp[i];
 		json_t *j = json_object();

@@ -7,7 +7,7 @@
 #include "../core/util.h"
 #include "../os/host.h"
 #include "../backends/netdev.h"
-#include "../guest/kernel.h"
+#include "../netns/kernel.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -152,6 +152,21 @@ static void step_fire(void *arg)
 		fprintf(s->out, "%s:%d: error: %s\n", s->path, st->line, err);
 }
 
+/* The kinds of guest, one line each (guest.h). */
+const struct guest_kind *const guest_kinds[] = {
+	&guest_sim_kind,
+	&netns_guest_kind,
+	NULL,
+};
+
+const struct guest_kind *guest_kind_named(const char *name)
+{
+	for (int i = 0; guest_kinds[i] != NULL; i++)
+		if (strcmp(guest_kinds[i]->name, name) == 0)
+			return guest_kinds[i];
+	return NULL;
+}
+
 bool sim_is_real(const struct sim *s)
 {
 	for (int i = 0; i < s->nnetdevs; i++)
@@ -161,7 +176,7 @@ bool sim_is_real(const struct sim *s)
 		if (s->g->nodes[i]->ext != NULL)
 			return true;
 	for (int i = 0; i < s->nguests; i++)
-		if (s->guests[i]->kern != NULL)
+		if (s->guests[i]->kind->real)
 			return true;
 	return false;
 }
@@ -177,7 +192,9 @@ int sim_open(struct sim *s, char *err)
 		host_cleanup_stale(s->out);
 	}
 	for (int i = 0; i < s->nguests; i++) {
-		if (s->guests[i]->kern != NULL && kguest_open(s->guests[i], e) < 0)
+		const struct guest_kind *k = s->guests[i]->kind;
+
+		if (k->open != NULL && k->open(s->guests[i], e) < 0)
 			return errf(err, "%s:%d: %s", s->path, s->guests[i]->node.line, e);
 	}
 	for (int i = 0; i < s->g->nnodes; i++) {

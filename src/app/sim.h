@@ -97,6 +97,10 @@ struct flap {
 };
 
 /* Creates an empty sim with a virtual clock. */
+/* The kinds of guest (guest.h), NULL-ended: sim first, the default. */
+extern const struct guest_kind *const guest_kinds[];
+const struct guest_kind *guest_kind_named(const char *name);    /* NULL: none */
+
 struct sim *sim_new(uint64_t seed);
 void sim_free(struct sim *s);
 

@@ -235,10 +235,9 @@ static void set_addresses(struct loader *L)
 					     dot + 1);
 					continue;
 				}
-				if (d->gu->kern != NULL) {
-					lerr(L, d->line, "ip.%s: VLAN interfaces are for sim guests; a netns "
-						 "guest can make its own (exec = ip link add ... type vlan)",
-					     d->nic);
+				if (d->gu->kind->no_vifs != NULL) {
+					lerr(L, d->line, "ip.%s: VLAN interfaces are for sim guests; %s",
+					     d->nic, d->gu->kind->no_vifs);
 					continue;
 				}
 				if (d->dhcp) {
@@ -267,17 +266,15 @@ static void set_addresses(struct loader *L)
 			     d->nic);
 			continue;
 		}
-		if (nic->ip != 0 || nic->dhcp != NULL || nic->kdhcp) {
+		if (nic->ip != 0 || nic->dhcp_wanted) {
 			lerr(L, d->line, "ip: NIC %s.%s already has an address", d->gu->node.name,
 			     nic->id);
 			continue;
 		}
-		if (d->dhcp && d->gu->kern != NULL) {
-			nic->kdhcp = true;      /* busybox udhcpc, in the namespace */
-			continue;
-		}
 		if (d->dhcp) {
-			nic->dhcp = dhcp_client_new(nic);
+			nic->dhcp_wanted = true;
+			if (d->gu->kind->dhcp != NULL)
+				d->gu->kind->dhcp(nic);
 			continue;
 		}
 		nic->ip = d->ip;

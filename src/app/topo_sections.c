@@ -158,6 +158,53 @@ out:
 	return rc;
 }
 
+/* kind = NAME: a kind from guest_kinds; its state is made now, so its
+ * own keys may follow. */
+static void guest_kind_key(struct loader *L, struct guest *gu, const char *v, int line)
+{
+	const struct guest_kind *kind = guest_kind_named(v);
+	char kinds[256] = "";
+
+	if (kind == NULL) {
+		for (int i = 0; guest_kinds[i] != NULL; i++)
+			snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s: %s",
+				 i ? "; " : "", guest_kinds[i]->name, guest_kinds[i]->about);
+		lerr(L, line, "kind: '%s' is not a guest kind (%s)", v, kinds);
+		return;
+	}
+	if (kind == gu->kind)
+		return;
+	if (gu->kind->free != NULL)
+		gu->kind->free(gu);
+	gu->kind = kind;
+	if (kind->init != NULL)
+		kind->init(gu);
+}
+
+/* A key that belongs to a kind of guest: true when it is one (handled,
+ * or refused because the guest is of another kind). */
+static bool guest_kind_takes(struct loader *L, struct guest *gu, const char *k, const char *v,
+			     int line)
+{
+	char err[ERRLEN];
+
+	for (int i = 0; guest_kinds[i] != NULL; i++) {
+		const struct guest_kind *kind = guest_kinds[i];
+
+		for (int j = 0; kind->keys != NULL && kind->keys[j] != NULL; j++) {
+			if (strcmp(k, kind->keys[j]) != 0)
+				continue;
+			if (kind != gu->kind)
+				lerr(L, line, "%s: only %s guests take this key; put kind = %s before it", k,
+				     kind->name, kind->name);
+			else if (kind->key(gu, k, v, err) < 0)
+				lerr(L, line, "%s", err);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void guest_key(struct loader *L, struct guest *gu, const char *k, const char *v, int line)
 {
 	char err[ERRLEN];
@@ -189,19 +236,9 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 		if (parse_ipv4(v, &gu->dns) < 0 || gu->dns == 0)
 			lerr(L, line, "dns: '%s' is not an IPv4 address", v);
 	} else if (strcmp(k, "kind") == 0) {
-		if (strcmp(v, "netns") == 0) {
-			if (gu->kern == NULL)
-				gu->kern = kguest_new(gu);
-		} else if (strcmp(v, "sim") != 0) {
-			lerr(L, line, "kind: '%s' is not a guest kind (sim: qnetsim's own stack; "
-				      "netns: the Linux kernel's, in a network namespace)", v);
-		}
-	} else if (strcmp(k, "exec") == 0 || strcmp(k, "exec_timeout") == 0) {
-		if (gu->kern == NULL)
-			lerr(L, line, "%s: only netns guests run commands; put kind = netns before "
-				      "it", k);
-		else if (kguest_key(gu->kern, k, v, err) < 0)
-			lerr(L, line, "%s", err);
+		guest_kind_key(L, gu, v, line);
+	} else if (guest_kind_takes(L, gu, k, v, line)) {
+		/* the kind's own key (exec = for netns guests) */
 	} else if (strcmp(k, "arp_timeout") == 0) {
 		if (parse_duration(v, &gu->arp_timeout, err) < 0)
 			lerr(L, line, "arp_timeout: %s", err);

@@ -31,6 +31,7 @@
 
 #include "../core/field.h"
 #include "../core/graph.h"
+#include "../core/lines.h"
 
 struct netdev;
 struct json_t;
@@ -63,12 +64,6 @@ struct netdev_opt {
 struct backend_cmd {
 	const char *name;
 	int (*run)(struct netdev *nd, int argc, char **argv, bool check, FILE *out, char *err);
-};
-
-/* Where a back-end writes the lines of its own in the UI's details. */
-enum netdev_line_style { NL_HEADING, NL_TEXT, NL_DIM };
-struct netdev_lines {
-	void (*line)(struct netdev_lines *o, enum netdev_line_style style, const char *text);
 };
 
 /* An option a back-end takes (the key of key = value in its section). */
@@ -111,7 +106,7 @@ struct backend_ops {
 	 * lease[MAC]): 1 set, 0 not one of its, -1 with err. */
 	int (*value)(struct netdev *nd, const char *name, struct value *v, char *err);
 	/* Optional: lines of its own in the UI's details (forwards, leases). */
-	void (*lines)(struct netdev *nd, struct netdev_lines *o);
+	void (*lines)(struct netdev *nd, struct detail_lines *o);
 	/* Optional: its commands and info words, ended by a NULL name. */
 	const struct backend_cmd *cmds;
 	/* Optional: takes every frame that reaches the node, on any of its

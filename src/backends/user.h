@@ -139,7 +139,7 @@ void usernet_info(struct usernet *u, FILE *out);
 
 /* userops.c: the backend_ops hooks for values, commands and the UI. */
 int user_value(struct netdev *nd, const char *name, struct value *v, char *err);
-void user_lines(struct netdev *nd, struct netdev_lines *o);
+void user_lines(struct netdev *nd, struct detail_lines *o);
 extern const struct backend_cmd user_cmds[];
 
 #endif

@@ -74,30 +74,30 @@ const struct backend_cmd user_cmds[] = {
 };
 
 /* The UI: forwards and leases. */
-void user_lines(struct netdev *nd, struct netdev_lines *o)
+void user_lines(struct netdev *nd, struct detail_lines *o)
 {
 	struct usernet *u = U(nd);
 	char ln[160];
 
-	o->line(o, NL_HEADING, " forwards");
+	o->line(o, LINE_HEADING, " forwards");
 	if (u->nhostfwds + u->nguestfwds == 0)
-		o->line(o, NL_DIM, "(none)");
+		o->line(o, LINE_DIM, "(none)");
 	for (int i = 0; i < u->nhostfwds; i++) {
 		snprintf(ln, sizeof(ln), "host %s", u->hostfwds[i].text);
-		o->line(o, NL_TEXT, ln);
+		o->line(o, LINE_TEXT, ln);
 	}
 	for (int i = 0; i < u->nguestfwds; i++) {
 		snprintf(ln, sizeof(ln), "guest %s", u->guestfwds[i].text);
-		o->line(o, NL_TEXT, ln);
+		o->line(o, LINE_TEXT, ln);
 	}
-	o->line(o, NL_HEADING, " DHCP leases");
+	o->line(o, LINE_HEADING, " DHCP leases");
 	if (u->nleases == 0)
-		o->line(o, NL_DIM, "(none)");
+		o->line(o, LINE_DIM, "(none)");
 	for (int i = 0; i < u->nleases; i++) {
 		char m[18], ip4[16];
 
 		snprintf(ln, sizeof(ln), "%s %s", fmt_mac(u->leases[i].mac, m),
 			 inet_ntop(AF_INET, &u->leases[i].ip, ip4, sizeof(ip4)));
-		o->line(o, NL_TEXT, ln);
+		o->line(o, LINE_TEXT, ln);
 	}
 }

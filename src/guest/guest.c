@@ -11,7 +11,8 @@
  * (which owns them until they are sent or dropped).
  */
 #include "stack.h"
-#include "kernel.h"
+
+#include <jansson.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,17 +81,21 @@ struct frame *guest_eth_alloc(struct nic *nic, const uint8_t *dst, uint16_t type
 static void guest_input(struct node *n, struct port *in, struct frame *f)
 {
 	struct guest *gu = container_of(n, struct guest, node);
-	struct nic *nic = in->priv;
-	uint16_t type;
 
 	if (f->len < ETH_HLEN) {
 		port_drop(in, f, DROP_RUNT);
 		return;
 	}
-	if (gu->kern != NULL) {
-		kguest_input(gu, nic, f);
-		return;
-	}
+	gu->kind->input(gu, in->priv, f);
+}
+
+/* The sim stack's Ethernet in: a frame of at least ETH_HLEN on nic. */
+static void sim_input(struct guest *gu, struct nic *nic, struct frame *f)
+{
+	struct node *n = &gu->node;
+	struct port *in = nic->port;
+	uint16_t type;
+
 	if (f->data[12] == 0x81 && f->data[13] == 0x00 && f->len >= 18) {
 		/* 802.1Q: to the VLAN interface on this NIC, untagged. */
 		uint16_t vid = rd16(f->data + 14) & 0xfff;
@@ -140,7 +145,8 @@ static void guest_destroy(struct node *n)
 	guest_udp_free_all(gu);
 	tcp_free_all(gu);
 	dns_free_all(gu);
-	kguest_free(gu->kern);
+	if (gu->kind->free != NULL)
+		gu->kind->free(gu);
 	for (int i = 0; i < gu->nnics + gu->nvifs; i++) {
 		if (gu->nics[i]->dhcp != NULL)
 			dhcp_client_free(gu->nics[i]->dhcp);
@@ -161,6 +167,7 @@ struct guest *guest_new(struct graph *g, const char *name, int line)
 	struct guest *gu = xcalloc(1, sizeof(*gu));
 
 	node_init(&gu->node, g, &guest_ops, name, line);
+	gu->kind = &guest_sim_kind;
 	gu->arp_timeout = ARP_DEFAULT_TIMEOUT;
 	/* Ping identifiers differ between guests, deterministically. */
 	gu->ident_base = (uint16_t)(rng_hash(name) & 0xff00);
@@ -173,14 +180,40 @@ struct guest *guest_new(struct graph *g, const char *name, int line)
 
 void guest_start(struct guest *gu)
 {
-	if (gu->kern != NULL) {
-		kguest_start(gu);
-		return;
-	}
+	if (gu->kind->start != NULL)
+		gu->kind->start(gu);
+}
+
+/* ---- the sim kind ----------------------------------------------------------- */
+
+static void sim_start(struct guest *gu)
+{
 	for (int i = 0; i < gu->nnics; i++)
 		if (gu->nics[i]->dhcp != NULL)
 			dhcp_command(gu->nics[i], "start", NULL);
 }
+
+static void sim_dhcp(struct nic *nic)
+{
+	nic->dhcp = dhcp_client_new(nic);
+}
+
+static void sim_report(struct guest *gu, json_t *o)
+{
+	(void)gu;
+	json_object_set_new(o, "kind", json_string("sim"));
+}
+
+const struct guest_kind guest_sim_kind = {
+	.name = "sim",
+	.about = "qnetsim's own stack",
+	.stack = "qnetsim's stack",
+	.sim_stack = true,
+	.dhcp = sim_dhcp,
+	.start = sim_start,
+	.input = sim_input,
+	.report = sim_report,
+};
 
 struct guest *guest_from_node(struct node *n)
 {

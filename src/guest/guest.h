@@ -23,7 +23,10 @@
 #ifndef QNETSIM_GUEST_H
 #define QNETSIM_GUEST_H
 
+#include <stdio.h>
+
 #include "../core/graph.h"
+#include "../core/lines.h"
 #include "../core/values.h"
 #include "../nics/nic_models.h"
 
@@ -43,7 +46,9 @@ struct udp_flow;
 struct dhcp_client;
 struct tcp_conn;
 struct dns_query;
-struct kguest;
+struct value;
+struct detail_lines;
+struct json_t;
 
 #define GUEST_MAX_TCP 256         /* connections kept per guest, closed ones reused */
 #define GUEST_MAX_LISTEN 16
@@ -60,7 +65,7 @@ struct nic {
 	int prefix;
 	int vlan;                       /* QEMU vlan= number; -1 when not set */
 	struct dhcp_client *dhcp;       /* ip = dhcp; NULL for a static address */
-	bool kdhcp;                     /* netns guest: ip = dhcp, by udhcpc */
+	bool dhcp_wanted;               /* ip = dhcp (a sim guest's client is dhcp) */
 	struct port *port;
 	int line;
 	/* An 802.1Q VLAN interface ("nic0.10"): it sends and receives frames
@@ -147,10 +152,55 @@ struct guest {
 	struct dns_query *dnsq[GUEST_MAX_DNS];
 	int ndnsq;
 	struct guest_stats st;
-	struct kguest *kern;            /* kind = netns: the kernel's stack; NULL: sim */
+	const struct guest_kind *kind;  /* sim (guest_sim_kind) unless kind = */
+	void *kind_state;               /* the kind's own, from its init */
 };
 
+/*
+ * A kind of guest: whose stack answers its NICs. Every guest is a struct
+ * guest with NICs, addresses, a gateway and a DNS server; its kind does
+ * the rest. sim (guest_sim_kind, here) is qnetsim's own stack; netns
+ * (src/netns/) the Linux kernel's. The loader, sim, commands,
+ * expectations, the report and the UI call these and never ask which
+ * kind a guest is; the kinds are listed once, in sim.c's guest_kinds.
+ * Optional members may be NULL.
+ */
+struct guest_kind {
+	const char *name;               /* kind = NAME */
+	const char *about;              /* "the Linux kernel's, in a network namespace" */
+	const char *tag;                /* in the UI's node line ("netns, "); NULL: none */
+	const char *stack;              /* for errors: "the Linux kernel's stack" */
+	/* The sim stack's commands (ping, udp, tcp, resolve, dhcp, arp) and
+	 * values apply; false: they are refused with a pointer to exec. */
+	bool sim_stack;
+	bool real;                      /* needs the real clock */
+	/* NULL: ip.NIC.VID makes VLAN interfaces; else why not, for the error. */
+	const char *no_vifs;
+	const char *const *keys;        /* its own section keys, NULL-ended */
+	const char *values;             /* its own values, for the error listing them */
+	const char *info_word;          /* `info WORD GUEST`: info */
+	void (*init)(struct guest *gu); /* when kind = NAME is read */
+	void (*free)(struct guest *gu);
+	/* One of keys: 0, or -1 with err. */
+	int (*key)(struct guest *gu, const char *key, const char *val, char *err);
+	void (*dhcp)(struct nic *nic);  /* ip = dhcp on nic, after dhcp_wanted is set */
+	int (*open)(struct guest *gu, char *err);       /* real resources; -1: exit 3 */
+	void (*start)(struct guest *gu);                /* the run starts */
+	void (*input)(struct guest *gu, struct nic *nic, struct frame *f);
+	/* One of its values: 0, or -1 when name is none of them (err untouched). */
+	int (*value)(struct guest *gu, const char *name, bool check, struct value *v);
+	void (*report)(struct guest *gu, struct json_t *obj);   /* its keys of the guest's object */
+	void (*info)(struct guest *gu, FILE *out);
+	void (*lines)(struct guest *gu, struct detail_lines *o); /* the UI's details */
+	/* `exec GUEST CMD`: queues it; its index, or -1 with err. */
+	int (*exec)(struct guest *gu, const char *cmd, char *err);
+};
+
+extern const struct guest_kind guest_sim_kind;
+
 struct guest *guest_new(struct graph *g, const char *name, int line);
+/* Prints "[time] GUEST: message" to the run's output (any kind's). */
+void guest_event(struct guest *gu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* GUEST.udp.NAME and the report's "udp" object (field.h; the object is the
  * struct guest). */
 extern const struct field_table guest_udp_fields;

@@ -45,8 +45,6 @@ static inline bool nic_is_bcast(const struct nic *n, uint32_t ip)
 }
 
 /* guest.c */
-/* Prints "[time] GUEST: message" to the run's output. */
-void guest_event(struct guest *gu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A frame from nic with its Ethernet header (dst NULL: left zero) and room
  * for payload bytes, padded to 60; NULL, counted, when the pool is empty. */
 struct frame *guest_eth_alloc(struct nic *nic, const uint8_t *dst, uint16_t type,

@@ -7,7 +7,6 @@
 #include "tui.h"
 #include "../core/values.h"
 #include "../backends/netdev.h"
-#include "../guest/kernel.h"
 
 #include <arpa/inet.h>
 
@@ -73,11 +72,9 @@ static void node_line(struct node *n, char *buf, size_t len)
 	struct bridge *b = bridge_from_node(n);
 	struct hub *h = hub_from_node(n);
 
-	if (gu != NULL && gu->kern != NULL)
-		snprintf(buf, len, "guest %s (netns, %d NIC%s)", n->name, gu->nnics,
+	if (gu != NULL)
+		snprintf(buf, len, "guest %s (%s%d NIC%s)", n->name, gu->kind->tag ?: "", gu->nnics,
 			 gu->nnics == 1 ? "" : "s");
-	else if (gu != NULL)
-		snprintf(buf, len, "guest %s (%d NIC%s)", n->name, gu->nnics, gu->nnics == 1 ? "" : "s");
 	else if (b != NULL)
 		snprintf(buf, len, "bridge %s (%u MAC%s)", n->name, fdb_count(b->fdb),
 			 fdb_count(b->fdb) == 1 ? "" : "s");
@@ -120,7 +117,7 @@ static attr_t link_attr(struct tui *t, const struct port *p)
  * (netdev.h) come through the same place.
  */
 struct detail_rows {
-	struct netdev_lines o;
+	struct detail_lines o;
 	struct tui *t;
 	struct rect r;
 	int y, end;             /* the next row, and the first one below r */
@@ -149,18 +146,32 @@ static void dwrap(struct detail_rows *d, attr_t a, const char *text)
 	d->y += tui_wrap(d->y, d->r.x, d->r.w, d->end - d->y, a, text);
 }
 
-static void details_line(struct netdev_lines *o, enum netdev_line_style style, const char *text)
+static void details_line(struct detail_lines *o, enum line_style style, const char *text)
 {
 	struct detail_rows *d = container_of(o, struct detail_rows, o);
 
 	if (d->y >= d->end)
 		return;
-	if (style == NL_HEADING)
+	switch (style) {
+	case LINE_HEADING:
 		dline(d, tui_attr(d->t, C_HEADER), "%s", text);
-	else if (style == NL_DIM)
+		break;
+	case LINE_DIM:
 		dline(d, tui_attr(d->t, C_DIM), "%s", text);
-	else
+		break;
+	case LINE_GOOD:
+		dline(d, tui_attr(d->t, C_UP), "%s", text);
+		break;
+	case LINE_PENDING:
+		dline(d, tui_attr(d->t, C_FLOOD), "%s", text);
+		break;
+	case LINE_BAD:
+		dline(d, tui_attr(d->t, C_DOWN), "%s", text);
+		break;
+	case LINE_TEXT:
 		dwrap(d, tui_attr(d->t, C_NORMAL), text);
+		break;
+	}
 }
 
 static void details_nic(struct detail_rows *d, const struct nic *nic)
@@ -189,26 +200,6 @@ static void details_nic(struct detail_rows *d, const struct nic *nic)
 }
 
 /* A Linux guest: the kernel keeps its own ARP cache; show its commands. */
-static void details_kernel(struct detail_rows *d, struct guest *gu)
-{
-	struct tui *t = d->t;
-
-	dline(d, tui_attr(t, C_NORMAL), "Linux kernel, netns %s", kguest_netns(gu));
-	dline(d, tui_attr(t, C_HEADER), " commands (exec)");
-	if (kguest_nexec(gu) == 0)
-		dline(d, tui_attr(t, C_DIM), "(none)");
-	for (int i = 0; i < kguest_nexec(gu); i++) {
-		char line[256], st[32];
-
-		kguest_exec_line(gu, i, line, sizeof(line));
-		snprintf(st, sizeof(st), "exec[%d].status", i);
-		kguest_field(gu, st, st, sizeof(st));
-		dline(d, strcmp(st, "0") == 0 ? tui_attr(t, C_UP) :
-		      strcmp(st, "none") == 0 ? tui_attr(t, C_FLOOD) : tui_attr(t, C_DOWN),
-		      "[%d] %s", i, line);
-	}
-}
-
 static void details_arp(struct detail_rows *d, struct guest *gu)
 {
 	struct tui *t = d->t;
@@ -292,10 +283,10 @@ static bool details_guest(struct detail_rows *d, struct node *n, struct guest *g
 		fmt_ipv4(gu->dns, ip);
 		dline(d, a, "dns %s", ip);
 	}
-	if (gu->kern != NULL) {
-		details_kernel(d, gu);
+	if (gu->kind->lines != NULL)
+		gu->kind->lines(gu, &d->o);
+	if (!gu->kind->sim_stack)
 		return false;
-	}
 	details_arp(d, gu);
 	details_traffic(d, gu);
 	return true;

@@ -28,7 +28,7 @@ const char *kexec_state_name(enum kexec_state st)
 	return (unsigned)st < ARRAY_SIZE(n) ? n[st] : "?";
 }
 
-struct kguest *kguest_new(struct guest *gu)
+static void kguest_init(struct guest *gu)
 {
 	struct kguest *k = xcalloc(1, sizeof(*k));
 
@@ -36,18 +36,20 @@ struct kguest *kguest_new(struct guest *gu)
 	k->timeout = KEXEC_DEFAULT_TIMEOUT;
 	for (int i = 0; i < GUEST_MAX_NICS; i++)
 		k->tapfd[i] = -1;
-	return k;
+	gu->kind_state = k;
 }
 
-int kguest_key(struct kguest *k, const char *key, const char *val, char *err)
+static int kguest_key(struct guest *gu, const char *key, const char *val, char *err)
 {
+	struct kguest *k = KG(gu);
+
 	if (strcmp(key, "exec") == 0) {
 		if (val[0] == '\0')
 			return errf(err, "exec: needs a command (run with /bin/sh -c in the guest)");
 		if (k->nexec == KEXEC_MAX)
 			return errf(err, "exec: at most %d commands per guest", KEXEC_MAX);
 		k->exec[k->nexec++] = kexec_new(k, val, -1);
-		return 1;
+		return 0;
 	}
 	if (strcmp(key, "exec_timeout") == 0) {
 		char e[ERRLEN];
@@ -56,19 +58,9 @@ int kguest_key(struct kguest *k, const char *key, const char *val, char *err)
 			return errf(err, "exec_timeout: %s", e);
 		if (k->timeout == 0 || k->timeout > 86400 * NS_PER_SEC)
 			return errf(err, "exec_timeout: %s is out of range (1ms..86400s)", val);
-		return 1;
+		return 0;
 	}
-	return 0;
-}
-
-const char *kguest_netns(const struct guest *gu)
-{
-	return gu->kern->ns;
-}
-
-int kguest_nexec(const struct guest *gu)
-{
-	return gu->kern->nexec;
+	return errf(err, "%s: not a netns guest's key", key);
 }
 
 /* ---- set-up --------------------------------------------------------------- */
@@ -129,9 +121,9 @@ int kguest_write_resolv(struct kguest *k, uint32_t dns, char *err)
 	return 0;
 }
 
-int kguest_open(struct guest *gu, char *err)
+static int kguest_open(struct guest *gu, char *err)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 	char ip[16];
 
 	if (host_can_net_admin(err) < 0)
@@ -178,9 +170,9 @@ int kguest_open(struct guest *gu, char *err)
 
 /* ---- teardown ------------------------------------------------------------- */
 
-void kguest_close(struct guest *gu)
+static void kguest_close(struct guest *gu)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 
 	if (k == NULL || !k->open)
 		return;
@@ -206,24 +198,25 @@ void kguest_close(struct guest *gu)
 	}
 }
 
-void kguest_free(struct kguest *k)
+static void kguest_free(struct guest *gu)
 {
-	if (k == NULL)
-		return;
-	kguest_close(k->gu);
+	struct kguest *k = KG(gu);
+
+	kguest_close(gu);
 	for (int i = 0; i < k->nexec; i++)
 		kexec_free(k->exec[i]);
 	for (int i = 0; i < GUEST_MAX_NICS; i++)
 		kexec_free(k->dhcp[i]);
 	free(k->buf);
 	free(k);
+	gu->kind_state = NULL;
 }
 
 /* ---- what it shows -------------------------------------------------------- */
 
-int kguest_field(struct guest *gu, const char *field, char *buf, size_t len)
+static int kguest_field(struct guest *gu, const char *field, char *buf, size_t len)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 	const char *dot;
 	struct kexec *x;
 	char *end;
@@ -262,9 +255,9 @@ int kguest_field(struct guest *gu, const char *field, char *buf, size_t len)
 	return 0;
 }
 
-void kguest_exec_line(const struct guest *gu, int i, char *buf, size_t len)
+static void kguest_exec_line(const struct guest *gu, int i, char *buf, size_t len)
 {
-	const struct kexec *x = gu->kern->exec[i];
+	const struct kexec *x = KG(gu)->exec[i];
 
 	if (x->state == KX_PENDING || x->state == KX_RUNNING)
 		snprintf(buf, len, "%s: %s", kexec_state_name(x->state), x->cmd);
@@ -272,9 +265,9 @@ void kguest_exec_line(const struct guest *gu, int i, char *buf, size_t len)
 		snprintf(buf, len, "%s %d: %s", kexec_state_name(x->state), x->status, x->cmd);
 }
 
-void kguest_info(struct guest *gu, FILE *out)
+static void kguest_info(struct guest *gu, FILE *out)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 
 	fprintf(out, "guest %s: netns %s\n", gu->node.name, k->ns);
 	for (int i = 0; i < gu->nnics; i++) {
@@ -282,7 +275,7 @@ void kguest_info(struct guest *gu, FILE *out)
 
 		fprintf(out, "  eth%d (NIC %s, tap %s): %s/%d%s\n", i, gu->nics[i]->id,
 			k->tapname[i], fmt_ipv4(gu->nics[i]->ip, ip), gu->nics[i]->prefix,
-			gu->nics[i]->kdhcp ? " (udhcpc)" : "");
+			gu->nics[i]->dhcp_wanted ? " (udhcpc)" : "");
 	}
 	for (int i = 0; i < k->nexec; i++) {
 		struct kexec *x = k->exec[i];
@@ -323,9 +316,9 @@ static json_t *kexec_json(const struct kexec *x)
 	return o;
 }
 
-void kguest_report(struct guest *gu, json_t *obj)
+static void kguest_report(struct guest *gu, json_t *obj)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 	json_t *ex = json_array(), *dh = json_array();
 
 	json_object_set_new(obj, "kind", json_string("netns"));
@@ -339,3 +332,67 @@ void kguest_report(struct guest *gu, json_t *obj)
 	json_object_set_new(obj, "udhcpc", dh);
 	json_object_set_new(obj, "tap_write_errors", json_integer((json_int_t)k->tap_write_errors));
 }
+
+/* exec[N].FIELD and netns for expectations; a status is a number. */
+static int kguest_value(struct guest *gu, const char *name, bool check, struct value *v)
+{
+	char *b = xmalloc(KEXEC_OUTPUT_MAX + 1);
+	size_t n = strlen(name);
+
+	if (kguest_field(gu, name, b, KEXEC_OUTPUT_MAX + 1) != 0) {
+		free(b);
+		return -1;
+	}
+	if (!check && n > 7 && strcmp(name + n - 7, ".status") == 0 && strcmp(b, "none") != 0)
+		value_num(v, atof(b));
+	else
+		value_str(v, check ? "none" : b);
+	free(b);
+	return 0;
+}
+
+static void kguest_lines(struct guest *gu, struct detail_lines *o)
+{
+	struct kguest *k = KG(gu);
+	char text[300];
+
+	snprintf(text, sizeof(text), "Linux kernel, netns %s", k->ns);
+	o->line(o, LINE_TEXT, text);
+	o->line(o, LINE_HEADING, " commands (exec)");
+	if (k->nexec == 0)
+		o->line(o, LINE_DIM, "(none)");
+	for (int i = 0; i < k->nexec; i++) {
+		const struct kexec *x = k->exec[i];
+		char line[256];
+
+		kguest_exec_line(gu, i, line, sizeof(line));
+		snprintf(text, sizeof(text), "[%d] %s", i, line);
+		o->line(o, x->state == KX_PENDING || x->state == KX_RUNNING ? LINE_PENDING :
+			   x->status == 0 ? LINE_GOOD : LINE_BAD, text);
+	}
+}
+
+static const char *const kguest_keys[] = { "exec", "exec_timeout", NULL };
+
+const struct guest_kind netns_guest_kind = {
+	.name = "netns",
+	.about = "the Linux kernel's, in a network namespace",
+	.tag = "netns, ",
+	.stack = "the Linux kernel's stack",
+	.real = true,
+	.no_vifs = "a netns guest can make its own (exec = ip link add ... type vlan)",
+	.keys = kguest_keys,
+	.values = "exec[N].state|status|output|cmd, netns",
+	.info_word = "kernel",
+	.init = kguest_init,
+	.free = kguest_free,
+	.key = kguest_key,
+	.open = kguest_open,
+	.start = kguest_start,
+	.input = kguest_input,
+	.value = kguest_value,
+	.report = kguest_report,
+	.info = kguest_info,
+	.lines = kguest_lines,
+	.exec = kguest_exec_add,
+};

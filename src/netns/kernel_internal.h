@@ -3,16 +3,32 @@
  * its processes (kernel_exec.c: exec commands, udhcpc) and its frames
  * (kernel_tap.c) share. Not for use outside them; see kernel.h.
  */
-#ifndef QNETSIM_GUEST_KERNEL_INTERNAL_H
-#define QNETSIM_GUEST_KERNEL_INTERNAL_H
+#ifndef QNETSIM_NETNS_KERNEL_INTERNAL_H
+#define QNETSIM_NETNS_KERNEL_INTERNAL_H
 
 #include "kernel.h"
-#include "guest.h"
-#include "stack.h"
+#include "../guest/guest.h"
 #include "../os/tapdev.h"
 #include "../core/util.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
+
+struct json_t;
+
+#define KEXEC_OUTPUT_MAX (64 * 1024)
+#define KEXEC_MAX 64
+
+enum kexec_state { KX_PENDING, KX_RUNNING, KX_EXITED, KX_TIMEOUT, KX_KILLED, KX_FAILED };
+const char *kexec_state_name(enum kexec_state st);
+
+/* The kind's members in kernel_exec.c and kernel_tap.c (guest.h). */
+void kguest_start(struct guest *gu);
+void kguest_input(struct guest *gu, struct nic *nic, struct frame *f);
+int kguest_exec_add(struct guest *gu, const char *cmd, char *err);
 
 #define KEXEC_DEFAULT_TIMEOUT (60 * NS_PER_SEC)
 #define DHCP_TIMEOUT (20 * NS_PER_SEC)
@@ -48,6 +64,12 @@ struct kguest {
 	uint8_t *buf;
 	uint64_t tap_write_errors;
 };
+
+/* The guest's state (guest.h: kind_state). */
+static inline struct kguest *KG(const struct guest *gu)
+{
+	return gu->kind_state;
+}
 
 static inline struct loop *LP(struct kguest *k)
 {

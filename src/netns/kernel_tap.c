@@ -40,12 +40,12 @@ void kguest_tap_cb(void *arg, uint32_t events)
 	struct nic *nic = arg;
 
 	(void)events;
-	tap_read(nic->guest->kern, nic->index);
+	tap_read(KG(nic->guest), nic->index);
 }
 
 void kguest_input(struct guest *gu, struct nic *nic, struct frame *f)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 	int fd = k->tapfd[nic->index];
 	ssize_t n;
 

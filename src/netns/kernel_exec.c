@@ -260,7 +260,7 @@ static int write_script(char *path, size_t len)
 
 void kguest_start(struct guest *gu)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 	char script[512];
 
 	if (!k->open)
@@ -271,7 +271,7 @@ void kguest_start(struct guest *gu)
 				       "-t", "5", "-T", "2", "-A", "1", "-i", ifname, "-s", script,
 				       NULL };
 
-		if (!gu->nics[i]->kdhcp)
+		if (!gu->nics[i]->dhcp_wanted)
 			continue;
 		if (write_script(script, sizeof(script)) < 0) {
 			guest_event(gu, "cannot write the udhcpc script %s: %s", script,
@@ -292,16 +292,13 @@ void kguest_start(struct guest *gu)
 
 int kguest_exec_add(struct guest *gu, const char *cmd, char *err)
 {
-	struct kguest *k = gu->kern;
+	struct kguest *k = KG(gu);
 
-	if (k == NULL)
-		return errf(err, "guest %s is a sim guest; exec runs commands in netns guests "
-				 "(kind = netns)", gu->node.name);
 	if (k->nexec == KEXEC_MAX)
 		return errf(err, "guest %s: at most %d commands", gu->node.name, KEXEC_MAX);
 	k->exec[k->nexec++] = kexec_new(k, cmd, -1);
 	kexec_run_next(k);
-	return 0;
+	return k->nexec - 1;
 }
 
 void kexec_kill(struct kexec *x)
