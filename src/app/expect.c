@@ -1,7 +1,7 @@
 /*
  * Expectations: "LHS OP VALUE", evaluated when their scenario step runs.
  *
- *   GUEST.ping.FIELD, GUEST.ping[IP].FIELD   sent received loss dups rtt_min rtt_avg rtt_max
+ *   GUEST.ping.FIELD, GUEST.ping[IP].FIELD   ping_fields: sent received loss dups rtt_avg ...
  *   GUEST.udp.FIELD                          sent received echoed
  *   GUEST.arp[IP]                            a MAC, or none
  *   PORT.FIELD                               rx_frames rx_bytes tx_frames tx_bytes drops
@@ -16,8 +16,9 @@
  *   NETDEV.COUNTER                           connects disconnects peers_dropped refused ...
  *   NETDEV.leases, NETDEV.lease[MAC]         user netdevs: DHCP leases handed out
  *   GUEST.ip, GUEST.ip.N, GUEST.gateway, GUEST.dns    addresses (none when unset)
- *   GUEST.dhcp.FIELD                         state lease server router dns acks renewals ...
- *   GUEST.tcp[ID].FIELD                      state rx_bytes tx_bytes retransmits rx ...
+ *   GUEST.dhcp.FIELD                         dhcp_fields: state lease server router ...
+ *   GUEST.tcp[ID].FIELD                      tcp_fields: state rx_bytes tx_bytes rx ...
+ *   GUEST.KIND'S OWN                         the guest's kind (netns: exec[N].FIELD, netns)
  *   GUEST.resolve[NAME]                      the first address, or nxdomain/timeout/...
  *
  * OP is one of == != < <= > >= contains (a substring, for text like tcp[1].rx). Numbers may carry a unit: rtt in ms/us/s,
@@ -53,33 +54,11 @@ static int table_value(const struct field_table *t, const void *obj, const char 
 	return errf(err, "unknown %s '%s' (%s%s)", what, name, names, extra);
 }
 
-static int ping_field(struct ping *p, const char *f, struct value *v, char *err)
-{
-	double avg = p && p->received ? (double)p->rtt_sum / p->received / 1e6 : 0;
-
-	if (strcmp(f, "sent") == 0)
-		value_num(v, p ? p->sent : 0);
-	else if (strcmp(f, "received") == 0)
-		value_num(v, p ? p->received : 0);
-	else if (strcmp(f, "loss") == 0)
-		value_num(v, p && p->sent ? 100.0 * (p->sent - p->received) / p->sent : 100);
-	else if (strcmp(f, "dups") == 0)
-		value_num(v, p ? p->dups : 0);
-	else if (strcmp(f, "rtt_min") == 0)
-		value_num(v, p ? (double)p->rtt_min / 1e6 : 0);
-	else if (strcmp(f, "rtt_max") == 0)
-		value_num(v, p ? (double)p->rtt_max / 1e6 : 0);
-	else if (strcmp(f, "rtt_avg") == 0)
-		value_num(v, avg);
-	else
-		return errf(err, "unknown ping field '%s' (sent, received, loss, dups, rtt_min, "
-				 "rtt_avg, rtt_max)", f);
-	return 0;
-}
-
 /* GUEST.ping.FIELD, GUEST.ping[IP].FIELD: f is what follows "ping". */
 static int ping_value(struct guest *gu, const char *f, bool check, struct value *v, char *err)
 {
+	static const struct ping none;
+	const struct ping *p;
 	uint32_t ip = 0;
 
 	if (*f == '[') {
@@ -95,12 +74,9 @@ static int ping_value(struct guest *gu, const char *f, bool check, struct value 
 	}
 	if (*f != '.')
 		return errf(err, "expected %s.ping.FIELD", gu->node.name);
-	if (check) {
-		struct value dummy;
-
-		return ping_field(NULL, f + 1, &dummy, err);
-	}
-	return ping_field(guest_last_ping(gu, ip), f + 1, v, err);
+	/* No session (yet): nothing sent, 100 % lost. */
+	p = check ? NULL : guest_last_ping(gu, ip);
+	return table_value(&ping_fields, p ? p : &none, f + 1, "ping field", "", v, err);
 }
 
 /* GUEST.arp[IP]: rest starts with "arp[". */
@@ -126,65 +102,40 @@ static int arp_value(struct guest *gu, const char *rest, bool check, struct valu
 static int dhcp_value(struct guest *gu, const char *f, struct value *v, char *err)
 {
 	struct nic *nic = NULL;
-	char b[64];
 
 	for (int i = 0; i < gu->nnics && nic == NULL; i++)
 		if (gu->nics[i]->dhcp != NULL)
 			nic = gu->nics[i];
 	if (nic == NULL)
 		return errf(err, "%s has no NIC with ip = dhcp", gu->node.name);
-	if (dhcp_field(nic->dhcp, f, b, sizeof(b)) < 0)
-		return errf(err, "unknown dhcp field '%s' (state, lease, server, router, dns, "
-				 "acks, renewals, discovers, requests, naks, t1, t2, bootfile, tftp_server, "
-				 "next_server)", f);
-	if (isdigit((unsigned char)b[0]) && strchr(b, '.') == NULL)
-		value_num(v, strtod(b, NULL));
-	else
-		value_str(v, b);
-	return 0;
+	return table_value(&dhcp_fields, nic->dhcp, f, "dhcp field", "", v, err);
 }
 
 /* GUEST.tcp[ID].FIELD: rest starts with "tcp[". At load time (check) the
- * connection does not exist yet: only the form and the field are checked. */
+ * connection does not exist yet: only the form and the field are checked;
+ * a connection that does not exist has every value "none". */
 static int tcp_value(struct guest *gu, const char *rest, bool check, struct value *v, char *err)
 {
 	const char *close = strchr(rest, ']');
+	const struct field *f;
 	struct tcp_conn *c;
 	uint64_t id;
-	char num[16], b[600];
+	char num[16], names[256];
 
 	if (close == NULL || close[1] != '.' || close - rest - 4 >= (long)sizeof(num))
 		return errf(err, "expected %s.tcp[ID].FIELD", gu->node.name);
 	snprintf(num, sizeof(num), "%.*s", (int)(close - rest - 4), rest + 4);
 	if (parse_u64(num, 1, 1u << 30, &id, NULL) < 0)
 		return errf(err, "'%s' is not a connection id (1, 2, ...)", num);
-	if (check) {
-		static const char *const fields[] = { "state", "rx_bytes", "tx_bytes",
-			"retransmits", "unacked", "rx", "local", "remote", "error", "rtt" };
-
-		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-			if (strcmp(close + 2, fields[i]) == 0)
-				return 0;
-		return errf(err, "unknown tcp field '%s' (state, rx_bytes, tx_bytes, "
-				 "retransmits, unacked, rx, local, remote, error, rtt)",
-			    close + 2);
+	if ((f = field_in(&tcp_fields, close + 2)) == NULL) {
+		field_names(tcp_fields.f, tcp_fields.n, names, sizeof(names));
+		return errf(err, "unknown tcp field '%s' (%s)", close + 2, names);
 	}
-	c = tcp_find(gu, (int)id);
-	if (c == NULL) {
+	c = check ? NULL : tcp_find(gu, (int)id);
+	if (c == NULL)
 		value_str(v, "none");
-		return 0;
-	}
-	if (tcp_field(c, close + 2, b, sizeof(b)) < 0)
-		return errf(err, "unknown tcp field '%s'", close + 2);
-	if (strcmp(close + 2, "rx") == 0) {
-		size_t bl = strlen(b);
-
-		value_str(v, bl > 63 ? b + bl - 63 : b);
-	} else if (isdigit((unsigned char)b[0]) && strchr(b, ':') == NULL) {
-		value_num(v, strtod(b, NULL));
-	} else {
-		value_str(v, b);
-	}
+	else
+		field_get(f, c, v);
 	return 0;
 }
 
@@ -480,8 +431,10 @@ int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_
 		}
 		return holds;
 	}
-	if (op >= 2)
+	if (op >= 2 && !rv.numeric)
 		return errf(err, "'%s' is not a number; %s compares numbers", argv[2], argv[1]);
+	if (op >= 2)
+		return 0;       /* text such as none (no reply yet) is not below a bound */
 	holds = strcasecmp(lv.str, rv.str) == 0;
 	/* "on"/"off" mean "up"/"down" for links. */
 	if (!holds && (strcmp(lv.str, "up") == 0 || strcmp(lv.str, "down") == 0))

@@ -16,29 +16,6 @@
 
 /* A table of values (field.h) into o, one key each: counters as integers,
  * text as strings ("none" as null). */
-static void fields_json(json_t *o, const struct field_table *ft, const void *obj)
-{
-	const struct field *t = ft->f;
-
-	for (size_t i = 0; i < ft->n; i++) {
-		struct value v;
-
-		if (t[i].flags & FIELD_NOREPORT)
-			continue;
-		if (t[i].type == FIELD_TYPE_U64) {
-			json_object_set_new(o, t[i].name, json_integer((json_int_t)field_u64(&t[i], obj)));
-			continue;
-		}
-		field_get(&t[i], obj, &v);
-		if (v.numeric)
-			json_object_set_new(o, t[i].name, v.num == (double)(json_int_t)v.num ?
-					    json_integer((json_int_t)v.num) : json_real(v.num));
-		else
-			json_object_set_new(o, t[i].name, strcmp(v.str, "none") ?
-					    json_string(v.str) : json_null());
-	}
-}
-
 static json_t *jmac(const uint8_t mac[6])
 {
 	char buf[18];
@@ -155,7 +132,7 @@ static json_t *bridge_json(struct sim *s, struct bridge *b)
 static json_t *guest_json(struct sim *s, struct guest *gu)
 {
 	json_t *o = json_object(), *nics = json_array(), *arp = json_array(), *pings = json_array();
-	json_t *udp = json_object();
+	json_t *udp = json_object(), *tcp = json_array();
 	char buf[32];
 
 	json_object_set_new(o, "name", json_string(gu->node.name));
@@ -183,20 +160,9 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		}
 		json_object_set_new(j, "vlan", n->vlan >= 0 ? json_integer(n->vlan) : json_null());
 		if (n->dhcp != NULL) {
-			static const char *const fields[] = { "state", "server", "router", "dns",
-							      "lease", "t1", "t2", "acks", "renewals",
-							      "bootfile" };
 			json_t *d = json_object();
-			char v[160];
 
-			for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
-				dhcp_field(n->dhcp, fields[k], v, sizeof(v));
-				if (k >= 4 && k <= 8)
-					json_object_set_new(d, fields[k], json_integer(atoll(v)));
-				else
-					json_object_set_new(d, fields[k], strcmp(v, "none") ?
-							    json_string(v) : json_null());
-			}
+			fields_json(d, &dhcp_fields, n->dhcp);
 			json_object_set_new(j, "dhcp", d);
 		}
 		json_array_append_new(nics, j);
@@ -216,47 +182,17 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 	}
 	json_object_set_new(o, "arp", arp);
 	json_object_set_new(o, "dns", gu->dns ? json_string(fmt_ipv4(gu->dns, buf)) : json_null());
-	{
-		json_t *tcp = json_array();
-
-		for (int i = 0; i < tcp_count(gu); i++) {
-			static const char *const fields[] = { "state", "local", "remote", "rx_bytes",
-							      "tx_bytes", "retransmits", "error" };
-			struct tcp_conn *c = tcp_at(gu, i);
-			json_t *j = json_object();
-			char v[600];
-
-			for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
-				tcp_field(c, fields[k], v, sizeof(v));
-				if (k >= 3 && k <= 5)
-					json_object_set_new(j, fields[k], json_integer(atoll(v)));
-				else
-					json_object_set_new(j, fields[k], strcmp(v, "none") ?
-							    json_string(v) : json_null());
-			}
-			json_array_append_new(tcp, j);
-		}
-		json_object_set_new(o, "tcp", tcp);
-	}
-	for (int i = 0; i < gu->npings; i++) {
-		const struct ping *p = gu->pings[i];
+	for (int i = 0; i < tcp_count(gu); i++) {
 		json_t *j = json_object();
 
-		json_object_set_new(j, "dst", json_string(fmt_ipv4(p->dst, buf)));
-		json_object_set_new(j, "started_ms", json_integer((json_int_t)(p->started / NS_PER_MS)));
-		json_object_set_new(j, "count", json_integer(p->count));
-		json_object_set_new(j, "size", json_integer(p->size));
-		json_object_set_new(j, "sent", json_integer(p->sent));
-		json_object_set_new(j, "received", json_integer(p->received));
-		json_object_set_new(j, "duplicates", json_integer(p->dups));
-		json_object_set_new(j, "loss_pct",
-				    json_real(p->sent ? 100.0 * (p->sent - p->received) / p->sent : 0));
-		if (p->received) {
-			json_object_set_new(j, "rtt_min_us", json_integer((json_int_t)(p->rtt_min / NS_PER_US)));
-			json_object_set_new(j, "rtt_avg_us",
-					    json_integer((json_int_t)(p->rtt_sum / p->received / NS_PER_US)));
-			json_object_set_new(j, "rtt_max_us", json_integer((json_int_t)(p->rtt_max / NS_PER_US)));
-		}
+		fields_json(j, &tcp_fields, tcp_at(gu, i));
+		json_array_append_new(tcp, j);
+	}
+	json_object_set_new(o, "tcp", tcp);
+	for (int i = 0; i < gu->npings; i++) {
+		json_t *j = json_object();
+
+		fields_json(j, &ping_fields, gu->pings[i]);
 		json_array_append_new(pings, j);
 	}
 	json_object_set_new(o, "pings", pings);
@@ -365,7 +301,7 @@ int report_write(struct sim *s, const char *path, char *err)
 		json_array_append_new(arr, e);
 	}
 	json_object_set_new(root, "expectations", arr);
-	rc = json_dump_file(root, path, JSON_INDENT(2));
+	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 	json_decref(root);
 	if (rc < 0)
 		return errf(err, "cannot write report %s", path);

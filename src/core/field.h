@@ -34,6 +34,9 @@ void value_str(struct value *v, const char *s);
 
 enum field_type {
 	FIELD_TYPE_U64,         /* uint64_t at off */
+	FIELD_TYPE_U32,         /* uint32_t at off */
+	FIELD_TYPE_STR,         /* char * at off: text, NULL is "none"; the report keeps
+				 * its line breaks, expectations see one line */
 	FIELD_TYPE_GET,         /* get(obj, v) */
 };
 
@@ -56,6 +59,10 @@ struct field {
 
 #define FIELD_U64(type, name, member, flags) \
 	{ name, FIELD_TYPE_U64, offsetof(type, member), NULL, flags }
+#define FIELD_U32(type, name, member, flags) \
+	{ name, FIELD_TYPE_U32, offsetof(type, member), NULL, flags }
+#define FIELD_STR(type, name, member, flags) \
+	{ name, FIELD_TYPE_STR, offsetof(type, member), NULL, flags | FIELD_TEXT }
 #define FIELD_FN(name, fn, flags) { name, FIELD_TYPE_GET, 0, fn, flags }
 
 /* A kind of object's table, as its owner exports it. */
@@ -68,10 +75,18 @@ struct field_table {
 const struct field *field_find(const struct field *t, size_t n, const char *name);
 /* Its value for obj. */
 void field_get(const struct field *f, const void *obj, struct value *v);
-/* A counter's value (FIELD_TYPE_U64 only). */
+/* A counter's value (FIELD_TYPE_U64 or FIELD_TYPE_U32 only). */
 uint64_t field_u64(const struct field *f, const void *obj);
+/* Every field of t but FIELD_NOREPORT ones as keys of the JSON object o:
+ * counters as integers, numbers as integers when whole, text as strings,
+ * "none" as null. */
+struct json_t;
+void fields_json(struct json_t *o, const struct field_table *t, const void *obj);
 /* "a, b, c": the names, for errors and help. */
 void field_names(const struct field *t, size_t n, char *buf, size_t len);
+/* The value of obj's field name, which t must have (asserted), in a
+ * static buffer that the next call reuses. */
+const struct value *field_value(const struct field_table *t, const void *obj, const char *name);
 /* The field of t named name, or NULL. */
 static inline const struct field *field_in(const struct field_table *t, const char *name)
 {

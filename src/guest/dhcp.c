@@ -494,45 +494,6 @@ int dhcp_command(struct nic *nic, const char *what, char *err)
 	return 0;
 }
 
-int dhcp_field(const struct dhcp_client *d, const char *name, char *buf, size_t len)
-{
-	char a[16];
-
-	if (strcmp(name, "state") == 0)
-		snprintf(buf, len, "%s", dhcp_state_name(d->state));
-	else if (strcmp(name, "lease") == 0)
-		snprintf(buf, len, "%u", d->lease);
-	else if (strcmp(name, "server") == 0)
-		snprintf(buf, len, "%s", d->server ? fmt_ipv4(d->server, a) : "none");
-	else if (strcmp(name, "router") == 0)
-		snprintf(buf, len, "%s", d->router ? fmt_ipv4(d->router, a) : "none");
-	else if (strcmp(name, "dns") == 0)
-		snprintf(buf, len, "%s", d->dns ? fmt_ipv4(d->dns, a) : "none");
-	else if (strcmp(name, "acks") == 0)
-		snprintf(buf, len, "%u", d->acks);
-	else if (strcmp(name, "renewals") == 0)
-		snprintf(buf, len, "%u", d->renewals);
-	else if (strcmp(name, "discovers") == 0)
-		snprintf(buf, len, "%u", d->discovers);
-	else if (strcmp(name, "requests") == 0)
-		snprintf(buf, len, "%u", d->requests);
-	else if (strcmp(name, "naks") == 0)
-		snprintf(buf, len, "%u", d->naks);
-	else if (strcmp(name, "t1") == 0)
-		snprintf(buf, len, "%u", d->t1);
-	else if (strcmp(name, "t2") == 0)
-		snprintf(buf, len, "%u", d->t2);
-	else if (strcmp(name, "bootfile") == 0)
-		snprintf(buf, len, "%s", d->bootfile[0] ? d->bootfile : "none");
-	else if (strcmp(name, "tftp_server") == 0)
-		snprintf(buf, len, "%s", d->tftp_server[0] ? d->tftp_server : "none");
-	else if (strcmp(name, "next_server") == 0)
-		snprintf(buf, len, "%s", d->next_server ? fmt_ipv4(d->next_server, a) : "none");
-	else
-		return -1;
-	return 0;
-}
-
 void dhcp_info(const struct dhcp_client *d, FILE *out)
 {
 	char a[16], r[16], n[16], sv[16];
@@ -553,3 +514,67 @@ void dhcp_info(const struct dhcp_client *d, FILE *out)
 			d->next_server ? fmt_ipv4(d->next_server, sv) : "?",
 			d->tftp_server[0] ? ", tftp server name " : "", d->tftp_server);
 }
+
+/* ---- values (field.h) ---------------------------------------------------- */
+
+static void dhcp_state_f(const void *obj, struct value *v)
+{
+	value_str(v, dhcp_state_name(((const struct dhcp_client *)obj)->state));
+}
+
+static void addr_or_none(uint32_t a, struct value *v)
+{
+	char ip[16];
+
+	value_str(v, a ? fmt_ipv4(a, ip) : "none");
+}
+
+static void dhcp_server_f(const void *obj, struct value *v)
+{
+	addr_or_none(((const struct dhcp_client *)obj)->server, v);
+}
+
+static void dhcp_router_f(const void *obj, struct value *v)
+{
+	addr_or_none(((const struct dhcp_client *)obj)->router, v);
+}
+
+static void dhcp_dns_f(const void *obj, struct value *v)
+{
+	addr_or_none(((const struct dhcp_client *)obj)->dns, v);
+}
+
+static void dhcp_next_server_f(const void *obj, struct value *v)
+{
+	addr_or_none(((const struct dhcp_client *)obj)->next_server, v);
+}
+
+static void dhcp_bootfile_f(const void *obj, struct value *v)
+{
+	const struct dhcp_client *d = obj;
+
+	value_str(v, d->bootfile[0] ? d->bootfile : "none");
+}
+
+static void dhcp_tftp_server_f(const void *obj, struct value *v)
+{
+	const struct dhcp_client *d = obj;
+
+	value_str(v, d->tftp_server[0] ? d->tftp_server : "none");
+}
+
+#define U(name) FIELD_U32(struct dhcp_client, #name, name, 0)
+static const struct field dhcp_f[] = {
+	FIELD_FN("state", dhcp_state_f, FIELD_TEXT),
+	FIELD_FN("server", dhcp_server_f, FIELD_TEXT),
+	FIELD_FN("router", dhcp_router_f, FIELD_TEXT),
+	FIELD_FN("dns", dhcp_dns_f, FIELD_TEXT),
+	U(lease), U(t1), U(t2), U(acks), U(renewals), U(discovers), U(requests), U(offers),
+	U(naks),
+	FIELD_FN("bootfile", dhcp_bootfile_f, FIELD_TEXT),
+	FIELD_FN("tftp_server", dhcp_tftp_server_f, FIELD_TEXT),
+	FIELD_FN("next_server", dhcp_next_server_f, FIELD_TEXT),
+};
+#undef U
+
+const struct field_table dhcp_fields = { dhcp_f, ARRAY_SIZE(dhcp_f) };

@@ -218,6 +218,9 @@ struct nic *guest_nic_named(struct guest *gu, const char *name);
 /* Starts a ping session. Returns it, or NULL with err. */
 struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t interval,
 			uint32_t size, char *err);
+/* A session's values: GUEST.ping.NAME, GUEST.ping[IP].NAME and the
+ * report's "pings" (field.h; the object is the struct ping). */
+extern const struct field_table ping_fields;
 /* The latest ping session (to dst, or to anyone when dst is 0). */
 struct ping *guest_last_ping(struct guest *gu, uint32_t dst);
 /* Sends count UDP datagrams of size bytes (or data when not NULL). */
@@ -233,8 +236,9 @@ const char *dhcp_state_name(enum dhcp_state st);
 struct dhcp_client *dhcp_client_new(struct nic *nic);
 void dhcp_client_free(struct dhcp_client *d);
 enum dhcp_state dhcp_state(const struct dhcp_client *d);
-/* Fields for info, expectations and the report; -1 if unknown name. */
-int dhcp_field(const struct dhcp_client *d, const char *name, char *buf, size_t len);
+/* Its values: GUEST.dhcp.NAME, the report's "dhcp" (the object is the
+ * struct dhcp_client). */
+extern const struct field_table dhcp_fields;
 /* `dhcp GUEST renew|release|restart [NIC]` */
 int dhcp_command(struct nic *nic, const char *what, char *err);
 void dhcp_info(const struct dhcp_client *d, FILE *out);
@@ -250,9 +254,9 @@ int tcp_connect(struct guest *gu, uint32_t dst, uint16_t dport, uint16_t sport, 
 int tcp_send(struct tcp_conn *c, const uint8_t *data, uint32_t len, char *err);
 int tcp_close(struct tcp_conn *c, bool abort, char *err);
 int tcp_listen(struct guest *gu, uint16_t port, enum tcp_app app, char *err);
-/* Fields: state, rx_bytes, tx_bytes, retransmits, rx (the last bytes, as text), local,
- * remote, error. -1 if unknown name. */
-int tcp_field(const struct tcp_conn *c, const char *name, char *buf, size_t len);
+/* A connection's values: GUEST.tcp[ID].NAME, the report's "tcp" (the
+ * object is the struct tcp_conn). */
+extern const struct field_table tcp_fields;
 void tcp_info(struct guest *gu, FILE *out);
 void tcp_free_all(struct guest *gu);
 int tcp_count(const struct guest *gu);

@@ -205,3 +205,68 @@ void guest_ping_free(struct ping *p)
 	free(p->got);
 	free(p);
 }
+
+/* ---- values (field.h) ---------------------------------------------------- */
+
+static void ping_dst(const void *obj, struct value *v)
+{
+	const struct ping *p = obj;
+	char ip[16];
+
+	value_str(v, p->dst ? fmt_ipv4(p->dst, ip) : "none");
+}
+
+static void ping_started_ms(const void *obj, struct value *v)
+{
+	value_num(v, (double)(((const struct ping *)obj)->started / NS_PER_MS));
+}
+
+/* Percent of the requests sent with no reply; 100 when none was sent. */
+static void ping_loss(const void *obj, struct value *v)
+{
+	const struct ping *p = obj;
+
+	value_num(v, p->sent ? 100.0 * (p->sent - MIN(p->received, p->sent)) / p->sent : 100);
+}
+
+/* Round-trip times in ms; none before the first reply. */
+static void ping_rtt(const struct ping *p, uint64_t ns, struct value *v)
+{
+	if (p->received == 0)
+		value_str(v, "none");
+	else
+		value_num(v, (double)ns / 1e6);
+}
+
+static void ping_rtt_min(const void *obj, struct value *v)
+{
+	ping_rtt(obj, ((const struct ping *)obj)->rtt_min, v);
+}
+
+static void ping_rtt_avg(const void *obj, struct value *v)
+{
+	const struct ping *p = obj;
+
+	ping_rtt(p, p->received ? p->rtt_sum / p->received : 0, v);
+}
+
+static void ping_rtt_max(const void *obj, struct value *v)
+{
+	ping_rtt(obj, ((const struct ping *)obj)->rtt_max, v);
+}
+
+static const struct field ping_f[] = {
+	FIELD_FN("dst", ping_dst, FIELD_TEXT),
+	FIELD_FN("started_ms", ping_started_ms, 0),
+	FIELD_U32(struct ping, "count", count, 0),
+	FIELD_U32(struct ping, "size", size, 0),
+	FIELD_U32(struct ping, "sent", sent, 0),
+	FIELD_U32(struct ping, "received", received, 0),
+	FIELD_U32(struct ping, "dups", dups, 0),
+	FIELD_FN("loss", ping_loss, 0),
+	FIELD_FN("rtt_min", ping_rtt_min, 0),
+	FIELD_FN("rtt_avg", ping_rtt_avg, 0),
+	FIELD_FN("rtt_max", ping_rtt_max, 0),
+};
+
+const struct field_table ping_fields = { ping_f, ARRAY_SIZE(ping_f) };

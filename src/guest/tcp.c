@@ -401,35 +401,6 @@ void tcp_output(struct tcp_conn *c)
 
 /* ---- what it shows ------------------------------------------------------------- */
 
-int tcp_field(const struct tcp_conn *c, const char *name, char *buf, size_t len)
-{
-	char t[24];
-
-	if (strcmp(name, "state") == 0)
-		snprintf(buf, len, "%s", tcp_state_name(c->state));
-	else if (strcmp(name, "rx_bytes") == 0)
-		snprintf(buf, len, "%" PRIu64, c->rx_bytes);
-	else if (strcmp(name, "tx_bytes") == 0)
-		snprintf(buf, len, "%" PRIu64, c->tx_bytes);
-	else if (strcmp(name, "retransmits") == 0)
-		snprintf(buf, len, "%" PRIu64, c->retransmits);
-	else if (strcmp(name, "unacked") == 0)
-		snprintf(buf, len, "%u", c->slen);
-	else if (strcmp(name, "rx") == 0)
-		snprintf(buf, len, "%s", c->rx);
-	else if (strcmp(name, "local") == 0)
-		snprintf(buf, len, "%s", endpoint(c->laddr, c->lport, t));
-	else if (strcmp(name, "remote") == 0)
-		snprintf(buf, len, "%s", endpoint(c->raddr, c->rport, t));
-	else if (strcmp(name, "error") == 0)
-		snprintf(buf, len, "%s", c->error[0] ? c->error : "none");
-	else if (strcmp(name, "rtt") == 0)
-		snprintf(buf, len, "%.3f", (double)c->srtt / 1e6);
-	else
-		return -1;
-	return 0;
-}
-
 static void printable(const char *s, char *out, size_t n)
 {
 	size_t o = 0;
@@ -484,3 +455,69 @@ void tcp_free_all(struct guest *gu)
 	}
 	gu->ntcp = 0;
 }
+
+/* ---- values (field.h) ---------------------------------------------------- */
+
+static void tcp_id_f(const void *obj, struct value *v)
+{
+	value_num(v, ((const struct tcp_conn *)obj)->id);
+}
+
+static void tcp_state_f(const void *obj, struct value *v)
+{
+	value_str(v, tcp_state_name(((const struct tcp_conn *)obj)->state));
+}
+
+static void tcp_local_f(const void *obj, struct value *v)
+{
+	const struct tcp_conn *c = obj;
+	char t[24];
+
+	value_str(v, endpoint(c->laddr, c->lport, t));
+}
+
+static void tcp_remote_f(const void *obj, struct value *v)
+{
+	const struct tcp_conn *c = obj;
+	char t[24];
+
+	value_str(v, endpoint(c->raddr, c->rport, t));
+}
+
+/* The last 63 bytes received, as text. */
+static void tcp_rx_f(const void *obj, struct value *v)
+{
+	const struct tcp_conn *c = obj;
+	size_t n = strlen(c->rx);
+
+	value_str(v, n > 63 ? c->rx + n - 63 : c->rx);
+}
+
+static void tcp_error_f(const void *obj, struct value *v)
+{
+	const struct tcp_conn *c = obj;
+
+	value_str(v, c->error[0] ? c->error : "none");
+}
+
+/* The smoothed round-trip time, ms. */
+static void tcp_rtt_f(const void *obj, struct value *v)
+{
+	value_num(v, (double)((const struct tcp_conn *)obj)->srtt / 1e6);
+}
+
+static const struct field tcp_f[] = {
+	FIELD_FN("id", tcp_id_f, 0),
+	FIELD_FN("state", tcp_state_f, FIELD_TEXT),
+	FIELD_FN("local", tcp_local_f, FIELD_TEXT),
+	FIELD_FN("remote", tcp_remote_f, FIELD_TEXT),
+	FIELD_U64(struct tcp_conn, "rx_bytes", rx_bytes, 0),
+	FIELD_U64(struct tcp_conn, "tx_bytes", tx_bytes, 0),
+	FIELD_U64(struct tcp_conn, "retransmits", retransmits, 0),
+	FIELD_U32(struct tcp_conn, "unacked", slen, 0),
+	FIELD_FN("rx", tcp_rx_f, FIELD_TEXT | FIELD_NOREPORT),
+	FIELD_FN("error", tcp_error_f, FIELD_TEXT),
+	FIELD_FN("rtt", tcp_rtt_f, 0),
+};
+
+const struct field_table tcp_fields = { tcp_f, ARRAY_SIZE(tcp_f) };

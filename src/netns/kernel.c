@@ -214,44 +214,70 @@ static void kguest_free(struct guest *gu)
 
 /* ---- what it shows -------------------------------------------------------- */
 
-static int kguest_field(struct guest *gu, const char *field, char *buf, size_t len)
+static void kexec_state_f(const void *obj, struct value *v)
+{
+	value_str(v, kexec_state_name(((const struct kexec *)obj)->state));
+}
+
+/* The exit status (128 + N for signal N); none while pending or running. */
+static void kexec_status_f(const void *obj, struct value *v)
+{
+	const struct kexec *x = obj;
+
+	if (x->state == KX_PENDING || x->state == KX_RUNNING)
+		value_str(v, "none");
+	else
+		value_num(v, x->status);
+}
+
+static void kexec_started_f(const void *obj, struct value *v)
+{
+	value_num(v, (double)((const struct kexec *)obj)->started / NS_PER_SEC);
+}
+
+static void kexec_ended_f(const void *obj, struct value *v)
+{
+	value_num(v, (double)((const struct kexec *)obj)->ended / NS_PER_SEC);
+}
+
+/* A command's values: GUEST.exec[N].NAME and the report's "exec" and
+ * "udhcpc" objects. */
+static const struct field kexec_f[] = {
+	FIELD_STR(struct kexec, "cmd", cmd, 0),
+	FIELD_FN("state", kexec_state_f, FIELD_TEXT),
+	FIELD_FN("status", kexec_status_f, 0),
+	FIELD_STR(struct kexec, "output", out, 0),
+	FIELD_U64(struct kexec, "output_dropped", dropped, 0),
+	FIELD_FN("started", kexec_started_f, 0),
+	FIELD_FN("ended", kexec_ended_f, 0),
+};
+
+static const struct field_table kexec_fields = { kexec_f, ARRAY_SIZE(kexec_f) };
+
+/* exec[N].NAME and netns: 0, or -1 when name is none of them. At load
+ * time (check) and for a command not queued yet, every value is none. */
+static int kguest_value(struct guest *gu, const char *name, bool check, struct value *v)
 {
 	struct kguest *k = KG(gu);
-	const char *dot;
-	struct kexec *x;
+	const struct field *f;
 	char *end;
 	long i;
 
-	if (strcmp(field, "netns") == 0) {
-		snprintf(buf, len, "%s", k->ns);
+	if (strcmp(name, "netns") == 0) {
+		value_str(v, check ? "none" : k->ns);
 		return 0;
 	}
-	if (strncmp(field, "exec[", 5) != 0)
+	if (strncmp(name, "exec[", 5) != 0)
 		return -1;
-	i = strtol(field + 5, &end, 10);
-	if (end == field + 5 || *end != ']' || i < 0)
+	i = strtol(name + 5, &end, 10);
+	if (end == name + 5 || end[0] != ']' || end[1] != '.' || i < 0)
 		return -1;
-	dot = end + 1;
-	if (*dot != '.')
+	if ((f = field_in(&kexec_fields, end + 2)) == NULL)
 		return -1;
-	dot++;
-	if (i >= k->nexec) {
-		snprintf(buf, len, "none");
-		return strcmp(dot, "state") == 0 || strcmp(dot, "status") == 0 ||
-		       strcmp(dot, "output") == 0 || strcmp(dot, "cmd") == 0 ? 0 : -1;
-	}
-	x = k->exec[i];
-	if (strcmp(dot, "state") == 0)
-		snprintf(buf, len, "%s", kexec_state_name(x->state));
-	else if (strcmp(dot, "status") == 0)
-		snprintf(buf, len, x->state == KX_PENDING || x->state == KX_RUNNING ? "none" : "%d",
-			 x->status);
-	else if (strcmp(dot, "output") == 0)
-		snprintf(buf, len, "%s", x->out);
-	else if (strcmp(dot, "cmd") == 0)
-		snprintf(buf, len, "%s", x->cmd);
+	if (check || i >= k->nexec)
+		value_str(v, "none");
 	else
-		return -1;
+		field_get(f, k->exec[i], v);
 	return 0;
 }
 
@@ -303,16 +329,7 @@ static json_t *kexec_json(const struct kexec *x)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "cmd", json_string(x->cmd));
-	json_object_set_new(o, "state", json_string(kexec_state_name(x->state)));
-	if (x->state != KX_PENDING && x->state != KX_RUNNING)
-		json_object_set_new(o, "status", json_integer(x->status));
-	else
-		json_object_set_new(o, "status", json_null());
-	json_object_set_new(o, "output", json_stringn(x->out, x->outlen));
-	json_object_set_new(o, "output_dropped", json_integer((json_int_t)x->dropped));
-	json_object_set_new(o, "started", json_real((double)x->started / NS_PER_SEC));
-	json_object_set_new(o, "ended", json_real((double)x->ended / NS_PER_SEC));
+	fields_json(o, &kexec_fields, x);
 	return o;
 }
 
@@ -331,24 +348,6 @@ static void kguest_report(struct guest *gu, json_t *obj)
 			json_array_append_new(dh, kexec_json(k->dhcp[i]));
 	json_object_set_new(obj, "udhcpc", dh);
 	json_object_set_new(obj, "tap_write_errors", json_integer((json_int_t)k->tap_write_errors));
-}
-
-/* exec[N].FIELD and netns for expectations; a status is a number. */
-static int kguest_value(struct guest *gu, const char *name, bool check, struct value *v)
-{
-	char *b = xmalloc(KEXEC_OUTPUT_MAX + 1);
-	size_t n = strlen(name);
-
-	if (kguest_field(gu, name, b, KEXEC_OUTPUT_MAX + 1) != 0) {
-		free(b);
-		return -1;
-	}
-	if (!check && n > 7 && strcmp(name + n - 7, ".status") == 0 && strcmp(b, "none") != 0)
-		value_num(v, atof(b));
-	else
-		value_str(v, check ? "none" : b);
-	free(b);
-	return 0;
 }
 
 static void kguest_lines(struct guest *gu, struct detail_lines *o)

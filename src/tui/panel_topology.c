@@ -189,9 +189,8 @@ static void details_nic(struct detail_rows *d, const struct nic *nic)
 		dline(d, a, "  no address  link %s", tui_link_word(nic->port));
 	}
 	if (nic->dhcp != NULL) {
-		char ls[16];
+		const char *ls = field_value(&dhcp_fields, nic->dhcp, "lease")->str;
 
-		dhcp_field(nic->dhcp, "lease", ls, sizeof(ls));
 		dline(d, dhcp_state(nic->dhcp) == DHCP_BOUND ? tui_attr(t, C_UP) :
 		      tui_attr(t, C_FLOOD), "  DHCP %s%s%s%s",
 		      dhcp_state_name(dhcp_state(nic->dhcp)),
@@ -253,14 +252,14 @@ static void details_traffic(struct detail_rows *d, struct guest *gu)
 		dline(d, hd, " TCP");
 		for (int i = 0; i < tcp_count(gu); i++) {
 			struct tcp_conn *c = tcp_at(gu, i);
-			char st[24], rem[24], rx[24], tx[24];
+			char st[24], rem[24], rx[24];
 
-			tcp_field(c, "state", st, sizeof(st));
-			tcp_field(c, "remote", rem, sizeof(rem));
-			tcp_field(c, "rx_bytes", rx, sizeof(rx));
-			tcp_field(c, "tx_bytes", tx, sizeof(tx));
+			snprintf(st, sizeof(st), "%.23s", field_value(&tcp_fields, c, "state")->str);
+			snprintf(rem, sizeof(rem), "%.23s", field_value(&tcp_fields, c, "remote")->str);
+			snprintf(rx, sizeof(rx), "%.23s", field_value(&tcp_fields, c, "rx_bytes")->str);
 			dline(d, strcmp(st, "established") == 0 ? tui_attr(t, C_UP) : a,
-			      "%s %s in %s out %s", rem, st, rx, tx);
+			      "%s %s in %s out %s", rem, st, rx,
+			      field_value(&tcp_fields, c, "tx_bytes")->str);
 		}
 	}
 }

@@ -81,6 +81,13 @@ static void test_values_and_operators(void **state)
 	assert_int_equal(eval("a.ip contains 10.0.0", false, t), 1);
 	assert_int_equal(eval("b.udp.sent == 0", false, t), 1);
 	assert_int_equal(eval("a.ping.received != 3", false, t), 0);
+	assert_int_equal(eval("a.ping.dst == 10.0.0.2", false, t), 1);
+	assert_int_equal(eval("a.ping.count == 3", false, t), 1);
+	/* b pinged no one: all lost, and no round-trip time to pass a bound. */
+	assert_int_equal(eval("b.ping.loss == 100%", false, t), 1);
+	assert_int_equal(eval("b.ping.rtt_avg < 5ms", false, t), 0);
+	assert_string_equal(t, "none");
+	assert_int_equal(eval("b.tcp[1].state == none", false, t), 1);
 }
 
 static void test_errors_list_the_tables(void **state)
@@ -102,6 +109,14 @@ static void test_errors_list_the_tables(void **state)
 	assert_string_equal(t, "'br0.vde.clients': br0 serves no VDE switch (vde = DIR)");
 	assert_int_equal(eval("a.udp.lost == 0", false, t), -1);
 	assert_string_equal(t, "unknown udp field 'lost' (sent, received, echoed)");
+	assert_int_equal(eval("a.ping.rtt == 1", false, t), -1);
+	assert_string_equal(t, "unknown ping field 'rtt' (dst, started_ms, count, size, sent, "
+			       "received, dups, loss, rtt_min, rtt_avg, rtt_max)");
+	assert_int_equal(eval("a.tcp[1].bogus == 1", true, t), -1);
+	assert_non_null(strstr(t, "unknown tcp field 'bogus' (id, state, local, remote, "));
+	/* A value of another kind of guest: the error lists each kind's own. */
+	assert_int_equal(eval("a.exec[0].state == exited", false, t), -1);
+	assert_non_null(strstr(t, "; netns guests: exec[N].state|status|output|cmd, netns)"));
 	assert_int_equal(eval("br0.1.drops.bogus == 0", false, t), -1);
 	assert_int_equal(eval("br0.1.stp.state == forwarding", false, t), -1);
 	assert_int_equal(eval("a.ping.received ~ 3", false, t), -1);
