@@ -139,57 +139,92 @@ static int tcp_value(struct guest *gu, const char *rest, bool check, struct valu
 	return 0;
 }
 
+/* GUEST.ip.N (ip.ID): rest starts with "ip.". */
+static int nic_ip_value(struct guest *gu, const char *rest, bool check, struct value *v,
+			char *err)
+{
+	struct nic *nic = guest_nic_named(gu, rest + 3);
+	char a[16];
+
+	(void)check;
+	if (nic == NULL)
+		return errf(err, "%s has no NIC %s", gu->node.name, rest + 3);
+	value_str(v, nic->ip ? fmt_ipv4(nic->ip, a) : "none");
+	return 0;
+}
+
+/* GUEST.resolve[NAME]: rest starts with "resolve[". */
+static int resolve_value(struct guest *gu, const char *rest, bool check, struct value *v,
+			 char *err)
+{
+	const char *close = strrchr(rest, ']');
+	char name[256], b[32];
+
+	if (close == NULL || close[1] != '\0' || close - rest - 8 >= (long)sizeof(name))
+		return errf(err, "expected %s.resolve[NAME]", gu->node.name);
+	snprintf(name, sizeof(name), "%.*s", (int)(close - rest - 8), rest + 8);
+	value_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
+	return 0;
+}
+
+static int ping_form(struct guest *gu, const char *rest, bool check, struct value *v, char *err)
+{
+	return ping_value(gu, rest + 4, check, v, err);
+}
+
+static int udp_form(struct guest *gu, const char *rest, bool check, struct value *v, char *err)
+{
+	(void)check;
+	return table_value(&guest_udp_fields, gu, rest + 4, "udp field", "", v, err);
+}
+
+static int dhcp_form(struct guest *gu, const char *rest, bool check, struct value *v, char *err)
+{
+	(void)check;
+	return dhcp_value(gu, rest + 5, v, err);
+}
+
+/* A guest's values that take an argument or a field, by how they start;
+ * the rest are guest_fields and the kind's own. */
+static const struct guest_form {
+	const char *prefix, *shown;     /* shown: in the error's list */
+	int (*value)(struct guest *gu, const char *rest, bool check, struct value *v, char *err);
+} guest_forms[] = {
+	{ "ping", "ping.FIELD, ping[IP].FIELD", ping_form },
+	{ "udp.", "udp.FIELD", udp_form },
+	{ "arp[", "arp[IP]", arp_value },
+	{ "ip.", "ip.N", nic_ip_value },
+	{ "dhcp.", "dhcp.FIELD", dhcp_form },
+	{ "tcp[", "tcp[ID].FIELD", tcp_value },
+	{ "resolve[", "resolve[NAME]", resolve_value },
+};
+
 static int guest_value(struct sim *s, struct guest *gu, const char *rest, bool check,
 		       struct value *v, char *err)
 {
-	char kinds[256];
+	const struct field *f = field_in(&guest_fields, rest);
+	char names[512] = "";
 
-	if (strncmp(rest, "ping", 4) == 0)
-		return ping_value(gu, rest + 4, check, v, err);
-	if (strncmp(rest, "udp.", 4) == 0)
-		return table_value(&guest_udp_fields, gu, rest + 4, "udp field", "", v, err);
-	if (strncmp(rest, "arp[", 4) == 0)
-		return arp_value(gu, rest, check, v, err);
-	if (strcmp(rest, "ip") == 0 || strncmp(rest, "ip.", 3) == 0) {
-		struct nic *nic = rest[2] ? guest_nic_named(gu, rest + 3) : gu->nics[0];
-		char a[16];
-
-		if (nic == NULL)
-			return errf(err, "%s has no NIC %s", gu->node.name, rest + 3);
-		value_str(v, nic->ip ? fmt_ipv4(nic->ip, a) : "none");
-		return 0;
-	}
-	if (strcmp(rest, "gateway") == 0 || strcmp(rest, "gw") == 0 || strcmp(rest, "dns") == 0) {
-		uint32_t a = rest[0] == 'd' ? gu->dns : gu->gateway;
-		char b[16];
-
-		value_str(v, a ? fmt_ipv4(a, b) : "none");
-		return 0;
-	}
-	if (strncmp(rest, "dhcp.", 5) == 0)
-		return dhcp_value(gu, rest + 5, v, err);
-	if (strncmp(rest, "tcp[", 4) == 0)
-		return tcp_value(gu, rest, check, v, err);
-	if (strncmp(rest, "resolve[", 8) == 0) {
-		const char *close = strrchr(rest, ']');
-		char name[256], b[32];
-
-		if (close == NULL || close[1] != '\0' || close - rest - 8 >= (long)sizeof(name))
-			return errf(err, "expected %s.resolve[NAME]", gu->node.name);
-		snprintf(name, sizeof(name), "%.*s", (int)(close - rest - 8), rest + 8);
-		value_str(v, check ? "none" : (dns_result(gu, name, b, sizeof(b)) ?: "none"));
+	(void)s;
+	for (size_t i = 0; i < ARRAY_SIZE(guest_forms); i++)
+		if (strncmp(rest, guest_forms[i].prefix, strlen(guest_forms[i].prefix)) == 0)
+			return guest_forms[i].value(gu, rest, check, v, err);
+	if (f != NULL) {
+		field_get(f, gu, v);
 		return 0;
 	}
 	if (gu->kind->value != NULL && gu->kind->value(gu, rest, check, v) == 0)
 		return 0;
-	(void)s;
-	kinds[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(guest_forms); i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s, ",
+			 guest_forms[i].shown);
+	field_names(guest_fields.f, guest_fields.n, names + strlen(names),
+		    sizeof(names) - strlen(names));
 	for (int i = 0; guest_kinds[i] != NULL; i++)
 		if (guest_kinds[i]->values != NULL)
-			snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "; %s guests: %s",
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "; %s guests: %s",
 				 guest_kinds[i]->name, guest_kinds[i]->values);
-	return errf(err, "unknown guest value '%s' (ping, ping[IP], udp, arp[IP], ip, ip.N, "
-			 "gateway, dns, dhcp.FIELD, tcp[ID].FIELD, resolve[NAME]%s)", rest, kinds);
+	return errf(err, "unknown guest value '%s' (%s)", rest, names);
 }
 
 static int port_value(struct port *p, const char *f, struct value *v, char *err)

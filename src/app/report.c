@@ -181,7 +181,7 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		json_array_append_new(arp, j);
 	}
 	json_object_set_new(o, "arp", arp);
-	json_object_set_new(o, "dns", gu->dns ? json_string(fmt_ipv4(gu->dns, buf)) : json_null());
+	fields_json(o, &guest_fields, gu);
 	for (int i = 0; i < tcp_count(gu); i++) {
 		json_t *j = json_object();
 

@@ -293,3 +293,37 @@ static const struct field udp_f[] = {
 #undef U
 
 const struct field_table guest_udp_fields = { udp_f, ARRAY_SIZE(udp_f) };
+
+static void addr_value(uint32_t a, struct value *v)
+{
+	char ip[16];
+
+	value_str(v, a ? fmt_ipv4(a, ip) : "none");
+}
+
+/* The first NIC's address now (none before DHCP has bound). */
+static void guest_ip_f(const void *obj, struct value *v)
+{
+	const struct guest *gu = obj;
+
+	addr_value(gu->nnics > 0 ? gu->nics[0]->ip : 0, v);
+}
+
+static void guest_gateway_f(const void *obj, struct value *v)
+{
+	addr_value(((const struct guest *)obj)->gateway, v);
+}
+
+static void guest_dns_f(const void *obj, struct value *v)
+{
+	addr_value(((const struct guest *)obj)->dns, v);
+}
+
+static const struct field guest_f[] = {
+	FIELD_FN("ip", guest_ip_f, FIELD_TEXT | FIELD_NOREPORT),  /* the report has nics[].ip */
+	FIELD_FN("gateway", guest_gateway_f, FIELD_TEXT),
+	FIELD_FN("gw", guest_gateway_f, FIELD_TEXT | FIELD_NOREPORT),
+	FIELD_FN("dns", guest_dns_f, FIELD_TEXT),
+};
+
+const struct field_table guest_fields = { guest_f, ARRAY_SIZE(guest_f) };

@@ -204,6 +204,8 @@ void guest_event(struct guest *gu, const char *fmt, ...) __attribute__((format(p
 /* GUEST.udp.NAME and the report's "udp" object (field.h; the object is the
  * struct guest). */
 extern const struct field_table guest_udp_fields;
+/* GUEST.ip, .gateway (.gw), .dns and the report's keys of the guest. */
+extern const struct field_table guest_fields;
 struct guest *guest_from_node(struct node *n);  /* NULL if not a guest */
 /* Adds VLAN interface vid on parent ("nic0.10"); NULL when the guest has
  * GUEST_MAX_VIFS already. Call after every NIC is added. */

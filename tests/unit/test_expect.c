@@ -88,6 +88,9 @@ static void test_values_and_operators(void **state)
 	assert_int_equal(eval("b.ping.rtt_avg < 5ms", false, t), 0);
 	assert_string_equal(t, "none");
 	assert_int_equal(eval("b.tcp[1].state == none", false, t), 1);
+	assert_int_equal(eval("a.ip == 10.0.0.1", false, t), 1);
+	assert_int_equal(eval("a.ip.0 == 10.0.0.1", false, t), 1);
+	assert_int_equal(eval("a.gateway == none", false, t), 1);
 }
 
 static void test_errors_list_the_tables(void **state)
@@ -114,6 +117,10 @@ static void test_errors_list_the_tables(void **state)
 			       "received, dups, loss, rtt_min, rtt_avg, rtt_max)");
 	assert_int_equal(eval("a.tcp[1].bogus == 1", true, t), -1);
 	assert_non_null(strstr(t, "unknown tcp field 'bogus' (id, state, local, remote, "));
+	assert_int_equal(eval("a.bogus == 1", false, t), -1);
+	assert_non_null(strstr(t, "unknown guest value 'bogus' (ping.FIELD, ping[IP].FIELD, "
+				  "udp.FIELD, arp[IP], ip.N, dhcp.FIELD, tcp[ID].FIELD, "
+				  "resolve[NAME], ip, gateway, gw, dns; netns guests: "));
 	/* A value of another kind of guest: the error lists each kind's own. */
 	assert_int_equal(eval("a.exec[0].state == exited", false, t), -1);
 	assert_non_null(strstr(t, "; netns guests: exec[N].state|status|output|cmd, netns)"));
