@@ -85,235 +85,288 @@ static int write_trace(struct sim *s, const char *path)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	enum { OPT_DURATION = 256, OPT_SEED, OPT_REPORT, OPT_PCAP, OPT_TRACE, OPT_TRACE_SIZE,
-	       OPT_CHECK, OPT_HEADLESS, OPT_VERSION, OPT_NIC, OPT_COMMANDS, OPT_SPEED,
-	       OPT_PAUSED };
-	static const struct option longopts[] = {
-		{ "headless", no_argument, NULL, OPT_HEADLESS },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "report", required_argument, NULL, OPT_REPORT },
-		{ "pcap-dir", required_argument, NULL, OPT_PCAP },
-		{ "pcap", required_argument, NULL, OPT_PCAP },
-		{ "trace", required_argument, NULL, OPT_TRACE },
-		{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
-		{ "check", no_argument, NULL, OPT_CHECK },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "log", required_argument, NULL, 'v' },
-		{ "nic", required_argument, NULL, OPT_NIC },
-		{ "commands", no_argument, NULL, OPT_COMMANDS },
-		{ "speed", required_argument, NULL, OPT_SPEED },
-		{ "paused", no_argument, NULL, OPT_PAUSED },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool headless = false, check = false, quiet = false;
-	const char *report = NULL, *pcap_dir = NULL, *trace = NULL;
-	uint64_t duration = 0, seed = 1, trace_size = 65536;
-	bool duration_set = false;
-	struct tui_options uio = { .speed = 1.0 };
-	char err[ERRLEN], tally[128], *notes = NULL;
-	size_t notes_len = 0;
-	FILE *notes_f;
-	struct expect_tally t;
-	struct sim *s;
-	int c, nerr, rc = 0;
-	uint64_t wall0;
+/* What the command line asked for. */
+struct opts {
+	bool headless, check, quiet, duration_set;
+	const char *report, *pcap_dir, *trace, *topology;
+	uint64_t duration, seed, trace_size;
+	struct tui_options uio;
+};
 
-	/* QEMU spells it "-nic model=help"; accept that too. */
+/* QEMU spells it "-nic model=help"; accept that too. */
+static bool qemu_model_help(int argc, char **argv)
+{
+	static const char *const asks[] = { "model=help", "model=?", "nic,model=help",
+					    "nic,model=?" };
+
 	for (int i = 1; i + 1 < argc; i++) {
-		if ((strcmp(argv[i], "-nic") == 0 || strcmp(argv[i], "-net") == 0) &&
-		    (strcmp(argv[i + 1], "model=help") == 0 || strcmp(argv[i + 1], "model=?") == 0 ||
-		     strcmp(argv[i + 1], "nic,model=help") == 0 ||
-		     strcmp(argv[i + 1], "nic,model=?") == 0)) {
+		if (strcmp(argv[i], "-nic") != 0 && strcmp(argv[i], "-net") != 0)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(asks); k++)
+			if (strcmp(argv[i + 1], asks[k]) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int parse_speed(const char *arg, double *speed)
+{
+	char *end;
+
+	if (strcmp(arg, "max") == 0) {
+		*speed = 0;
+		return 0;
+	}
+	errno = 0;
+	*speed = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || *speed < 0.01 || *speed > 1000) {
+		fprintf(stderr, "qnetsim: --speed: '%s' is not 0.01 .. 1000 or max\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One option with its argument: -1 to go on, else the exit status. */
+static int parse_opt(int c, const char *arg, struct opts *o)
+{
+	char err[ERRLEN];
+
+	switch (c) {
+	case 'H': o->headless = true; break;
+	case 'C': o->check = true; break;
+	case 'q': o->quiet = true; break;
+	case 'R': o->report = arg; break;
+	case 'P': o->pcap_dir = arg; break;
+	case 'T': o->trace = arg; break;
+	case 'v': log_open(arg); break;
+	case 'D':
+		if (parse_duration(arg, &o->duration, err) < 0) {
+			fprintf(stderr, "qnetsim: --duration: %s\n", err);
+			return EXIT_USAGE;
+		}
+		o->duration_set = true;
+		break;
+	case 'S':
+		if (parse_u64(arg, 0, UINT64_MAX, &o->seed, err) < 0) {
+			fprintf(stderr, "qnetsim: --seed: %s\n", err);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'Z':
+		if (parse_u64(arg, 1, 1u << 24, &o->trace_size, err) < 0) {
+			fprintf(stderr, "qnetsim: --trace-size: %s\n", err);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'N':
+		if (strcmp(arg, "model=help") == 0 || strcmp(arg, "model=?") == 0) {
 			nic_model_help(stdout);
 			return 0;
 		}
+		fprintf(stderr, "qnetsim: --nic only takes model=help; NICs go in the topology\n");
+		return EXIT_USAGE;
+	case 'L':
+		cmd_help(stdout);
+		return 0;
+	case 'X':
+		return parse_speed(arg, &o->uio.speed) < 0 ? EXIT_USAGE : -1;
+	case 'W':
+		o->uio.paused = true;
+		break;
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'V':
+		printf("qnetsim 0.1.0\n");
+		return 0;
+	default:
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	while ((c = getopt_long(argc, argv, "hqv:", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_HEADLESS: headless = true; break;
-		case OPT_CHECK: check = true; break;
-		case 'q': quiet = true; break;
-		case OPT_REPORT: report = optarg; break;
-		case OPT_PCAP: pcap_dir = optarg; break;
-		case OPT_TRACE: trace = optarg; break;
-		case 'v': log_open(optarg); break;
-		case OPT_DURATION:
-			if (parse_duration(optarg, &duration, err) < 0) {
-				fprintf(stderr, "qnetsim: --duration: %s\n", err);
-				return EXIT_USAGE;
-			}
-			duration_set = true;
-			break;
-		case OPT_SEED:
-			if (parse_u64(optarg, 0, UINT64_MAX, &seed, err) < 0) {
-				fprintf(stderr, "qnetsim: --seed: %s\n", err);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_TRACE_SIZE:
-			if (parse_u64(optarg, 1, 1u << 24, &trace_size, err) < 0) {
-				fprintf(stderr, "qnetsim: --trace-size: %s\n", err);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_NIC:
-			if (strcmp(optarg, "model=help") == 0 || strcmp(optarg, "model=?") == 0) {
-				nic_model_help(stdout);
-				return 0;
-			}
-			fprintf(stderr, "qnetsim: --nic only takes model=help; NICs go in the topology\n");
-			return EXIT_USAGE;
-		case OPT_COMMANDS:
-			cmd_help(stdout);
-			return 0;
-		case OPT_SPEED:
-			if (strcmp(optarg, "max") == 0) {
-				uio.speed = 0;
-			} else {
-				char *end;
+	return -1;
+}
 
-				errno = 0;
-				uio.speed = strtod(optarg, &end);
-				if (errno != 0 || end == optarg || *end != '\0' || uio.speed < 0.01 ||
-				    uio.speed > 1000) {
-					fprintf(stderr, "qnetsim: --speed: '%s' is not 0.01 .. 1000 or max\n",
-						optarg);
-					return EXIT_USAGE;
-				}
-			}
-			break;
-		case OPT_PAUSED:
-			uio.paused = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("qnetsim 0.1.0\n");
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+/* The whole command line: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "headless", no_argument, NULL, 'H' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "report", required_argument, NULL, 'R' },
+		{ "pcap-dir", required_argument, NULL, 'P' },
+		{ "pcap", required_argument, NULL, 'P' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "trace-size", required_argument, NULL, 'Z' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "log", required_argument, NULL, 'v' },
+		{ "nic", required_argument, NULL, 'N' },
+		{ "commands", no_argument, NULL, 'L' },
+		{ "speed", required_argument, NULL, 'X' },
+		{ "paused", no_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc;
+
+	*o = (struct opts){ .seed = 1, .trace_size = 65536, .uio = { .speed = 1.0 } };
+	if (qemu_model_help(argc, argv)) {
+		nic_model_help(stdout);
+		return 0;
 	}
+	/* Only the short options the help lists; the letters above are the
+	 * long options' own. */
+	while ((c = getopt_long(argc, argv, "hqv:", longopts, NULL)) != -1)
+		if ((rc = parse_opt(c, optarg, o)) >= 0)
+			return rc;
 	if (optind != argc - 1) {
 		fprintf(stderr, "qnetsim: expected one topology file\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!headless && !check && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+	o->topology = argv[optind];
+	if (!o->headless && !o->check && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "qnetsim: the UI needs a terminal on stdin and stdout; "
 				"use --headless to run without it\n");
 		return EXIT_USAGE;
 	}
+	return -1;
+}
 
-	s = sim_new(seed);
-	if (trace_size != 65536)
-		graph_set_trace_cap(s->g, (uint32_t)trace_size);
-	/* The UI shows the loader's warnings too: they would vanish under it. */
-	notes_f = !headless && !check ? open_memstream(&notes, &notes_len) : NULL;
-	nerr = topo_load(s, argv[optind], notes_f != NULL ? notes_f : stderr);
+/* Loads the topology into a new sim: -1 to go on (*sp set), else the exit
+ * status. The UI shows the loader's warnings too, as they would vanish
+ * under it: *notes keeps them. */
+static int load(struct opts *o, struct sim **sp, char **notes)
+{
+	struct sim *s = sim_new(o->seed);
+	size_t notes_len = 0;
+	FILE *notes_f;
+	int nerr;
+
+	if (o->trace_size != 65536)
+		graph_set_trace_cap(s->g, (uint32_t)o->trace_size);
+	notes_f = !o->headless && !o->check ? open_memstream(notes, &notes_len) : NULL;
+	nerr = topo_load(s, o->topology, notes_f != NULL ? notes_f : stderr);
 	if (notes_f != NULL) {
 		fclose(notes_f);
-		fputs(notes, stderr);
-		uio.notes = notes;
+		fputs(*notes, stderr);
+		o->uio.notes = *notes;
 	}
-	if (nerr < 0) {
-		/* model=help in the file: the list was printed. */
+	if (nerr != 0 || o->check) {
+		if (nerr > 0)
+			fprintf(stderr, "%s: %d error%s\n", o->topology, nerr, nerr == 1 ? "" : "s");
+		else if (nerr == 0)
+			printf("%s: ok (%d guests, %d hubs, %d bridges, %d netdevs, %d links, "
+			       "%d steps)\n", o->topology, s->nguests, s->nhubs, s->nbridges,
+			       s->nnetdevs, s->g->nlinks, s->nsteps);
+		/* nerr < 0: model=help in the file, and the list was printed. */
 		sim_free(s);
-		free(notes);
-		return 0;
+		return nerr > 0 ? EXIT_USAGE : 0;
 	}
-	if (nerr > 0) {
-		fprintf(stderr, "%s: %d error%s\n", argv[optind], nerr, nerr == 1 ? "" : "s");
-		sim_free(s);
-		free(notes);
-		return EXIT_USAGE;
-	}
-	if (check) {
-		printf("%s: ok (%d guests, %d hubs, %d bridges, %d netdevs, %d links, %d steps)\n",
-		       argv[optind], s->nguests, s->nhubs, s->nbridges, s->nnetdevs, s->g->nlinks,
-		       s->nsteps);
-		sim_free(s);
-		free(notes);
-		return 0;
-	}
-	if (duration_set) {
-		s->duration = duration;
+	if (o->duration_set) {
+		s->duration = o->duration;
 		s->duration_set = true;
 	}
-	if (quiet) {
+	*sp = s;
+	return -1;
+}
+
+/* Opens what the run needs and runs it, in the UI or headless: -1 when
+ * it ran (*wall0: when it started), else the exit status. */
+static int run(struct opts *o, struct sim *s, uint64_t *wall0)
+{
+	char err[ERRLEN];
+
+	if (o->quiet) {
 		s->out = fopen("/dev/null", "w");
 		if (s->out == NULL)
 			s->out = stdout;
 	}
-	if (pcap_dir != NULL && capture_dir(s, pcap_dir, err) < 0) {
+	if (o->pcap_dir != NULL && capture_dir(s, o->pcap_dir, err) < 0) {
 		fprintf(stderr, "qnetsim: %s\n", err);
-		sim_free(s);
-		free(notes);
 		return EXIT_RUNTIME;
 	}
 	/* A peer that goes away must never kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	if (sim_open(s, err) < 0) {
 		fprintf(stderr, "%s\n", err);
-		sim_free(s);
-		free(notes);
 		return EXIT_RUNTIME;
 	}
-	wall0 = loop_mono_ns();
-	if (!headless) {
-		uio.quit_at_end = duration_set;
-		if (tui_run(s, &uio, err) < 0) {
+	*wall0 = loop_mono_ns();
+	if (!o->headless) {
+		o->uio.quit_at_end = o->duration_set;
+		if (tui_run(s, &o->uio, err) < 0) {
 			fprintf(stderr, "qnetsim: %s\n", err);
-			sim_free(s);
-			free(notes);
 			return EXIT_USAGE;
 		}
 		/* What happened, on the restored terminal. */
-		quiet = false;
-	} else {
-		signal_loop = s->loop;
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		sim_start(s);
-		sim_run(s);
+		o->quiet = false;
+		return -1;
 	}
+	signal_loop = s->loop;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	sim_start(s);
+	sim_run(s);
+	return -1;
+}
 
-	if (quiet && s->out != stdout) {
+/* The results, the trace and the report: the exit status. */
+static int finish(const struct opts *o, struct sim *s, uint64_t wall0)
+{
+	struct expect_tally t;
+	char err[ERRLEN], tally[128];
+	int rc = 0;
+
+	if (o->quiet && s->out != stdout) {
 		fclose(s->out);
 		s->out = stdout;
 	}
-	/* Results: failures on stdout even when quiet; expectations the run
-	 * ended before always. */
-	for (int i = 0; i < s->nresults && quiet; i++)
+	/* Failures on stdout even when quiet; expectations the run ended
+	 * before always. */
+	for (int i = 0; i < s->nresults && o->quiet; i++)
 		if (s->results[i].state == EXPECT_FAIL)
 			printf("%s:%d: FAIL: expect %s (actual %s)\n", s->path, s->results[i].line,
 			       s->results[i].text, s->results[i].actual);
 	sim_print_not_run(s, stdout);
 	sim_tally_line(s, tally, sizeof(tally));
 	printf("%s: %s; ran %.3fs simulated\n", s->path, tally, (double)loop_now(s->loop) / 1e9);
-	if (!quiet)
+	if (!o->quiet)
 		printf("%" PRIu64 " frames delivered in %.3fs of wall time\n", s->g->frames_delivered,
 		       (double)(loop_mono_ns() - wall0) / 1e9);
 	if (got_signal)
 		printf("interrupted by signal %d\n", (int)got_signal);
 	capture_close_all(s);
-	if (trace != NULL && write_trace(s, trace) < 0)
+	if (o->trace != NULL && write_trace(s, o->trace) < 0)
 		rc = EXIT_RUNTIME;
-	if (report != NULL && report_write(s, report, err) < 0) {
+	if (o->report != NULL && report_write(s, o->report, err) < 0) {
 		fprintf(stderr, "qnetsim: %s\n", err);
 		rc = EXIT_RUNTIME;
 	}
 	sim_tally(s, &t);
 	if (rc == 0 && (t.failed > 0 || t.not_run > 0))
 		rc = EXIT_EXPECT;
-	sim_free(s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct sim *s = NULL;
+	char *notes = NULL;
+	uint64_t wall0 = 0;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
+	if ((rc = load(&o, &s, &notes)) < 0) {
+		rc = run(&o, s, &wall0);
+		if (rc < 0)
+			rc = finish(&o, s, wall0);
+		sim_free(s);
+	}
 	free(notes);
 	log_close();
 	return rc;
