@@ -144,12 +144,11 @@ static int nic_ip_value(struct guest *gu, const char *rest, bool check, struct v
 			char *err)
 {
 	struct nic *nic = guest_nic_named(gu, rest + 3);
-	char a[16];
 
 	(void)check;
 	if (nic == NULL)
 		return errf(err, "%s has no NIC %s", gu->node.name, rest + 3);
-	value_str(v, nic->ip ? fmt_ipv4(nic->ip, a) : "none");
+	value_ipv4(v, nic->ip);
 	return 0;
 }
 

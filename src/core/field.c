@@ -2,6 +2,7 @@
  * Named values (field.h): lookup, reading and the list of names.
  */
 #include "field.h"
+#include "util.h"
 
 #include <assert.h>
 #include <jansson.h>
@@ -30,6 +31,13 @@ void value_str(struct value *v, const char *s)
 		n++;
 	}
 	v->str[n] = '\0';
+}
+
+void value_ipv4(struct value *v, uint32_t addr)
+{
+	char ip[16];
+
+	value_str(v, addr ? fmt_ipv4(addr, ip) : "none");
 }
 
 const struct field *field_find(const struct field *t, size_t n, const char *name)

@@ -31,6 +31,8 @@ struct value {
 
 void value_num(struct value *v, double n);
 void value_str(struct value *v, const char *s);
+/* An IPv4 address as text ("10.0.0.1"); 0 is none. */
+void value_ipv4(struct value *v, uint32_t addr);
 
 enum field_type {
 	FIELD_TYPE_U64,         /* uint64_t at off */

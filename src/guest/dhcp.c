@@ -522,31 +522,24 @@ static void dhcp_state_f(const void *obj, struct value *v)
 	value_str(v, dhcp_state_name(((const struct dhcp_client *)obj)->state));
 }
 
-static void addr_or_none(uint32_t a, struct value *v)
-{
-	char ip[16];
-
-	value_str(v, a ? fmt_ipv4(a, ip) : "none");
-}
-
 static void dhcp_server_f(const void *obj, struct value *v)
 {
-	addr_or_none(((const struct dhcp_client *)obj)->server, v);
+	value_ipv4(v, ((const struct dhcp_client *)obj)->server);
 }
 
 static void dhcp_router_f(const void *obj, struct value *v)
 {
-	addr_or_none(((const struct dhcp_client *)obj)->router, v);
+	value_ipv4(v, ((const struct dhcp_client *)obj)->router);
 }
 
 static void dhcp_dns_f(const void *obj, struct value *v)
 {
-	addr_or_none(((const struct dhcp_client *)obj)->dns, v);
+	value_ipv4(v, ((const struct dhcp_client *)obj)->dns);
 }
 
 static void dhcp_next_server_f(const void *obj, struct value *v)
 {
-	addr_or_none(((const struct dhcp_client *)obj)->next_server, v);
+	value_ipv4(v, ((const struct dhcp_client *)obj)->next_server);
 }
 
 static void dhcp_bootfile_f(const void *obj, struct value *v)

@@ -294,29 +294,22 @@ static const struct field udp_f[] = {
 
 const struct field_table guest_udp_fields = { udp_f, ARRAY_SIZE(udp_f) };
 
-static void addr_value(uint32_t a, struct value *v)
-{
-	char ip[16];
-
-	value_str(v, a ? fmt_ipv4(a, ip) : "none");
-}
-
 /* The first NIC's address now (none before DHCP has bound). */
 static void guest_ip_f(const void *obj, struct value *v)
 {
 	const struct guest *gu = obj;
 
-	addr_value(gu->nnics > 0 ? gu->nics[0]->ip : 0, v);
+	value_ipv4(v, gu->nnics > 0 ? gu->nics[0]->ip : 0);
 }
 
 static void guest_gateway_f(const void *obj, struct value *v)
 {
-	addr_value(((const struct guest *)obj)->gateway, v);
+	value_ipv4(v, ((const struct guest *)obj)->gateway);
 }
 
 static void guest_dns_f(const void *obj, struct value *v)
 {
-	addr_value(((const struct guest *)obj)->dns, v);
+	value_ipv4(v, ((const struct guest *)obj)->dns);
 }
 
 static const struct field guest_f[] = {

@@ -210,10 +210,7 @@ void guest_ping_free(struct ping *p)
 
 static void ping_dst(const void *obj, struct value *v)
 {
-	const struct ping *p = obj;
-	char ip[16];
-
-	value_str(v, p->dst ? fmt_ipv4(p->dst, ip) : "none");
+	value_ipv4(v, ((const struct ping *)obj)->dst);
 }
 
 static void ping_started_ms(const void *obj, struct value *v)
