@@ -55,6 +55,8 @@ CORE_SRCS := \
 	src/app/info.c \
 	src/app/capture.c \
 	src/app/report.c \
+	src/app/map.c \
+	src/app/export.c \
 	src/app/sim.c \
 	src/os/host.c \
 	src/nics/nic_models.c \
@@ -100,7 +102,8 @@ TUI_SRCS := \
 	src/tui/panel_topology.c \
 	src/tui/panel_frames.c \
 	src/tui/panel_mac.c \
-	src/tui/panel_counters.c
+	src/tui/panel_counters.c \
+	src/tui/panel_map.c
 MAIN_SRC := src/main.c
 
 # Unit tests: tests/unit/test_MODULE.c, one line here each.

@@ -4,6 +4,7 @@
  * Exit status: 0 ran and every expectation held; 1 an expectation failed
  * or never ran (the run ended before its time); 2 bad command line or topology; 3 a runtime resource failed.
  */
+#include "app/map.h"
 #include "app/sim.h"
 #include "core/util.h"
 #include "nics/nic_models.h"
@@ -41,6 +42,8 @@ static void usage(FILE *out)
 		"  --trace FILE        write the last decisions (one line per frame per hop)\n"
 		"  --trace-size N      decisions kept for --trace (default 65536)\n"
 		"  --check             validate the topology and exit\n"
+		"  --export FORMAT     print the topology as text (the map panel's drawing),\n"
+		"                      ascii, dot (Graphviz) or mermaid, and exit\n"
 		"  -q, --quiet         print only expectation results and errors\n"
 		"  -v, --log FILE      write a debug log to FILE\n"
 		"  -nic model=help     list the NIC models\n"
@@ -88,7 +91,7 @@ static int write_trace(struct sim *s, const char *path)
 /* What the command line asked for. */
 struct opts {
 	bool headless, check, quiet, duration_set;
-	const char *report, *pcap_dir, *trace, *topology;
+	const char *report, *pcap_dir, *trace, *topology, *export;
 	uint64_t duration, seed, trace_size;
 	struct tui_options uio;
 };
@@ -138,6 +141,7 @@ static int parse_opt(int c, const char *arg, struct opts *o)
 	case 'R': o->report = arg; break;
 	case 'P': o->pcap_dir = arg; break;
 	case 'T': o->trace = arg; break;
+	case 'E': o->export = arg; break;
 	case 'v': log_open(arg); break;
 	case 'D':
 		if (parse_duration(arg, &o->duration, err) < 0) {
@@ -199,6 +203,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "trace", required_argument, NULL, 'T' },
 		{ "trace-size", required_argument, NULL, 'Z' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "export", required_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, 'v' },
 		{ "nic", required_argument, NULL, 'N' },
@@ -227,7 +232,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	o->topology = argv[optind];
-	if (!o->headless && !o->check && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+	if (!o->headless && !o->check && o->export == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "qnetsim: the UI needs a terminal on stdin and stdout; "
 				"use --headless to run without it\n");
 		return EXIT_USAGE;
@@ -247,12 +252,21 @@ static int load(struct opts *o, struct sim **sp, char **notes)
 
 	if (o->trace_size != 65536)
 		graph_set_trace_cap(s->g, (uint32_t)o->trace_size);
-	notes_f = !o->headless && !o->check ? open_memstream(notes, &notes_len) : NULL;
+	notes_f = !o->headless && !o->check && o->export == NULL ? open_memstream(notes, &notes_len) : NULL;
 	nerr = topo_load(s, o->topology, notes_f != NULL ? notes_f : stderr);
 	if (notes_f != NULL) {
 		fclose(notes_f);
 		fputs(*notes, stderr);
 		o->uio.notes = *notes;
+	}
+	if (nerr == 0 && o->export != NULL) {
+		char err[ERRLEN];
+		int rc = map_export(s, o->export, stdout, err);
+
+		if (rc < 0)
+			fprintf(stderr, "qnetsim: %s\n", err);
+		sim_free(s);
+		return rc < 0 ? EXIT_USAGE : 0;
 	}
 	if (nerr != 0 || o->check) {
 		if (nerr > 0)

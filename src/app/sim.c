@@ -75,6 +75,9 @@ void sim_free(struct sim *s)
 		free(s->flaps[i]);
 	}
 	free(s->flaps);
+	for (int i = 0; i < s->npins; i++)
+		free(s->pins[i].name);
+	free(s->pins);
 	for (int i = 0; i < s->nsteps; i++) {
 		loop_timer_disarm(s->loop, &s->steps[i].timer);
 		free(s->steps[i].cmd);

@@ -83,6 +83,14 @@ struct sim {
 	uint64_t commands_failed;
 	struct flap **flaps;    /* ports being flapped (flap PORT ...) */
 	int nflaps;
+	struct map_pin *pins;   /* pos = COLUMN,ROW of nodes (map.h) */
+	int npins;
+};
+
+/* Where the topology pins a node on the map. */
+struct map_pin {
+	char *name;
+	int col, row;
 };
 
 /* A port whose link goes down and up on a period (the flap command). */
@@ -96,11 +104,11 @@ struct flap {
 	struct timer timer;
 };
 
-/* Creates an empty sim with a virtual clock. */
 /* The kinds of guest (guest.h), NULL-ended: sim first, the default. */
 extern const struct guest_kind *const guest_kinds[];
 const struct guest_kind *guest_kind_named(const char *name);    /* NULL: none */
 
+/* Creates an empty sim with a virtual clock. */
 struct sim *sim_new(uint64_t seed);
 void sim_free(struct sim *s);
 

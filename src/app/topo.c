@@ -14,6 +14,7 @@
  * every reference, so each error names the line that caused it.
  */
 #include "loader.h"
+#include "map.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -293,6 +294,34 @@ static bool key_given_twice(struct loader *L, struct sect *sc, const char *k, in
 	return false;
 }
 
+/* pos = COLUMN,ROW in a node's section: where the map draws it (map.h). */
+static void node_pos(struct loader *L, struct sect *sc, const char *v, int line)
+{
+	struct sim *s = L->s;
+	uint64_t col, row;
+	const char *comma = strchr(v, ',');
+	char a[16];
+
+	if (comma == NULL || comma - v >= (long)sizeof(a)) {
+		lerr(L, line, "pos: '%s' is not COLUMN,ROW (e.g. pos = 2,1)", v);
+		return;
+	}
+	snprintf(a, sizeof(a), "%.*s", (int)(comma - v), v);
+	if (parse_u64(a, 0, MAP_PIN_MAX, &col, NULL) < 0 ||
+	    parse_u64(comma + 1, 0, MAP_PIN_MAX, &row, NULL) < 0) {
+		lerr(L, line, "pos: '%s' is not COLUMN,ROW with each 0..%d", v, MAP_PIN_MAX);
+		return;
+	}
+	for (int i = 0; i < s->npins; i++) {
+		if (strcmp(s->pins[i].name, sc->name) == 0) {
+			lerr(L, line, "pos: given twice for %s", sc->name);
+			return;
+		}
+	}
+	s->pins = xreallocarray(s->pins, (size_t)s->npins + 1, sizeof(*s->pins));
+	s->pins[s->npins++] = (struct map_pin){ xstrdup(sc->name), (int)col, (int)row };
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value,
 		   int line)
 {
@@ -304,6 +333,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		value = "";
 	if (sc == NULL) {
 		lerr(L, line, "'%s' is outside any section", name);
+		return 1;
+	}
+	if (sc->kind != NULL && sc->kind->node && strcmp(name, "pos") == 0) {
+		node_pos(L, sc, value, line);
 		return 1;
 	}
 	if (key_given_twice(L, sc, name, line))

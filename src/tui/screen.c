@@ -67,26 +67,29 @@ void screen_panels_destroy(struct tui *t)
 
 /* The grid for n panels: as square as it goes, ceil(sqrt(n)) columns and
  * as many rows as they need (four panels: 2 x 2). */
+/* Two columns up to six panels, then a square; rows as they fill. */
 static void grid_shape(int n, int *cols, int *rows)
 {
-	*cols = 1;
-	while (*cols * *cols < n)
+	*cols = n <= 1 ? 1 : 2;
+	while (n > 6 && *cols * *cols < n)
 		(*cols)++;
 	*rows = (n + *cols - 1) / *cols;
 }
 
-/* Each panel gets at least 80 x 17 in the grid (four: from 160 x 34);
- * below that only the focused one is shown, over the whole area. */
+/* Each panel gets at least 80 x 15 in the grid (five: 2 x 3 from
+ * 160 x 45); below that only the focused one is shown, over the whole
+ * area. */
 bool screen_grid(int w, int h)
 {
 	int cols, rows;
 
 	grid_shape(NPANELS, &cols, &rows);
-	return w >= 80 * cols && h >= 17 * rows;
+	return w >= 80 * cols && h >= 15 * rows;
 }
 
 /* Cells in reading order; the last column and the last row take what the
- * division leaves over, and a blank column separates neighbours. */
+ * division leaves over, the last panel the rest of its row, and a blank
+ * column separates neighbours. */
 void screen_cell(int n, int i, struct rect area, struct rect *r)
 {
 	int cols, rows, cw, rh, col, row;
@@ -99,7 +102,7 @@ void screen_cell(int n, int i, struct rect area, struct rect *r)
 	r->y = area.y + row * rh;
 	r->x = area.x + col * cw;
 	r->h = row == rows - 1 ? area.h - row * rh : rh;
-	r->w = col == cols - 1 ? area.w - col * cw : cw - 1;
+	r->w = col == cols - 1 || i == n - 1 ? area.w - col * cw : cw - 1;
 }
 
 static void panel_rect(struct tui *t, int i, struct rect area, struct rect *r, bool *shown)

@@ -43,6 +43,11 @@ struct node *tui_sel_node(struct tui *t)
 	return t->sel_node;
 }
 
+struct port *tui_sel_port(struct tui *t)
+{
+	return t->sel_port;
+}
+
 void tui_select(struct tui *t, struct node *n, struct port *p)
 {
 	t->sel_node = n;

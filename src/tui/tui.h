@@ -48,7 +48,8 @@ struct panel_ops {
 	X(topology) \
 	X(frames) \
 	X(mac) \
-	X(counters)
+	X(counters) \
+	X(map)
 
 #define TUI_PANEL_DECLARE(name) extern const struct panel_ops panel_##name##_ops;
 TUI_PANELS(TUI_PANEL_DECLARE)
@@ -107,6 +108,7 @@ void tui_list_scroll(int *sel, int *top, int n, int rows);
 
 /* The shared selection: a node and maybe one of its ports. */
 struct node *tui_sel_node(struct tui *t);
+struct port *tui_sel_port(struct tui *t);       /* NULL: none */
 void tui_select(struct tui *t, struct node *n, struct port *p);
 
 /* Runs a command as if typed at the prompt; its output goes to the

@@ -145,6 +145,60 @@ for t in tests/regress/bad/*.ini; do
 	fi
 done
 
+# 4b: --export. The map's text for two topologies, byte for byte (the
+# layout is the same on every machine); every topology's DOT through
+# Graphviz and its Mermaid with a line per node and link; pos = pins.
+for f in tests/regress/export/*; do
+	name=$(basename "$f")
+	fmt=text
+	case $name in *.ascii) fmt=ascii ;; esac
+	if "$QNETSIM" --export "$fmt" "topologies/${name%.*}.ini" 2> /dev/null | cmp -s - "$f"; then
+		ok "--export $fmt topologies/${name%.*}.ini draws $f"
+	else
+		not_ok "--export $fmt topologies/${name%.*}.ini differs from $f:"
+		"$QNETSIM" --export "$fmt" "topologies/${name%.*}.ini" 2> /dev/null | diff "$f" - | sed 's/^/    /'
+	fi
+done
+if command -v dot > /dev/null; then
+	bad=""
+	for t in topologies/*.ini; do
+		"$QNETSIM" --export dot "$t" 2> /dev/null | dot -Tsvg > "$tmp/map.svg" 2> "$tmp/dot.err" &&
+			grep -q "<svg" "$tmp/map.svg" || bad="$bad $t"
+	done
+	if [ -z "$bad" ]; then
+		ok "dot -Tsvg draws --export dot of every topology"
+	else
+		not_ok "dot refused --export dot of:$bad"
+		sed 's/^/    /' "$tmp/dot.err"
+	fi
+else
+	not_ok "dot is not installed (scripts/install-deps installs graphviz)"
+fi
+"$QNETSIM" --export mermaid topologies/vlan-office.ini > "$tmp/m.txt" 2> /dev/null
+nodes=$(grep -c '^    n[0-9]*[[(]' "$tmp/m.txt")
+links=$(grep -c '^    n[0-9]* -' "$tmp/m.txt")
+if head -1 "$tmp/m.txt" | grep -qx 'graph TD' && [ "$nodes" -eq 6 ] && [ "$links" -eq 5 ] &&
+   grep -q 'n[0-9]*\[\["sw1"\]\]' "$tmp/m.txt"; then
+	ok "--export mermaid: graph TD, 6 nodes (bridges as [[...]]) and 5 links"
+else
+	not_ok "--export mermaid: wanted 6 nodes and 5 links, got $nodes and $links:"
+	sed 's/^/    /' "$tmp/m.txt"
+fi
+"$QNETSIM" --export svg topologies/bridge-basics.ini > /dev/null 2> "$tmp/e.err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "unknown format 'svg' (text, ascii, dot, mermaid)" "$tmp/e.err"; then
+	ok "--export svg: exit 2, the formats listed"
+else
+	not_ok "--export svg: wanted exit 2 and the formats, got $rc: $(cat "$tmp/e.err")"
+fi
+# pc3 pinned at the top left: its box comes first on the first row.
+sed 's/^\[guest pc3\]$/[guest pc3]\npos = 0,0/' topologies/bridge-basics.ini > "$tmp/pinned.ini"
+first=$("$QNETSIM" --export ascii "$tmp/pinned.ini" 2> /dev/null | sed -n 2p)
+case $first in
+"| pc3 |"*br0*) ok "pos = 0,0 puts pc3 first in the top row: '$first'" ;;
+*) not_ok "pos = 0,0: wanted '| pc3 |' then br0 on the second line, got '$first'" ;;
+esac
+
 # 5: exit codes.
 cat > "$tmp/failing.ini" <<'INI'
 [guest a]

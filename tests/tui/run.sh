@@ -244,8 +244,9 @@ check "the status line says STEP" "STEP"
 quit_and_check "stepper"
 
 # 5. A resize to 80x24 keeps every panel readable.
-start 170 45 tests/tui/lab.ini
-check "a big terminal shows all four panels at once" "4 Counters .*sorted by"
+start 170 56 tests/tui/lab.ini
+check "a big terminal shows all five panels at once" "4 Counters .*sorted by"
+check "... the Map across the bottom, with br0 drawn" "5 Map"
 keys :
 typeline "ping vm1 10.0.0.2 count=1"
 check "the ping's reply reaches Frames" "ICMP echo reply"
@@ -269,6 +270,43 @@ else
 	ok "80x24: no line wider than 80 columns"
 fi
 quit_and_check "resize"
+
+# 5b. The Map panel: the drawing --export text makes, at 80x24, with
+# box-drawing characters in a UTF-8 locale and ASCII without one; its
+# selection is every panel's; / finds a node; a link set off is dashed.
+sed '/^\[scenario\]/,$d' topologies/bridge-basics.ini > "$tmp/bb.ini"
+sed '/^\[scenario\]/,$d' topologies/stp-triangle.ini > "$tmp/tri.ini"
+QENV="LANG=C.UTF-8" start 80 24 --paused "$tmp/bb.ini"
+keys 5
+check "map: the bridge as a double box" "║ br0 +║"
+check "map: its ports' numbers beside the links" "│1  │2  │3"
+check "map: the guests as light boxes" "│ pc1 │   │ pc2 │   │ pc3 │"
+drawn=$(screen | sed -n '3,11p' | sed 's/ *$//')
+want=$("$QNETSIM" --export text topologies/bridge-basics.ini 2> /dev/null | sed 's/ *$//')
+if [ "$drawn" = "$want" ]; then
+	ok "map: the panel shows what --export text prints, row for row"
+else
+	not_ok "map: the panel differs from --export text"
+	diff <(echo "$want") <(echo "$drawn") | sed 's/^/    | /'
+fi
+keys /
+tm send-keys -t q -l "pc3"
+keys Enter 1
+check "map: / finds pc3 and Topology shows the same selection" "guest pc3 \\(1 NIC\\)"
+keys 5 Up
+keys 1
+check "map: Up from pc3 selects br0, in Topology too" "│ ?bridge br0"
+keys 5 :
+typeline "set_link br0.2 off"
+check "map: a link that is off is dashed" "╎"
+keys z
+check "map: z draws names only" "\\[ *br0 *\\]"
+quit_and_check "map"
+QENV="LANG=C" start 80 24 --paused "$tmp/tri.ini"
+keys 5
+check "map without UTF-8: ASCII boxes, # for bridges" "#=+#=+#"
+check "map without UTF-8: guests in +-| boxes" "\\| pc1 \\|"
+quit_and_check "map-ascii"
 
 # 6. SIGTERM and NO_COLOR: the terminal is restored on a signal too.
 start 80 24 tests/tui/lab.ini

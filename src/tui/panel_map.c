@@ -1,0 +1,315 @@
+/*
+ * Map panel: the topology drawn (app/map.h lays it out) and kept live.
+ * Nodes are boxes whose border says their kind; links are lines, dashed
+ * while down and highlighted while frames cross them; a bridge port STP
+ * keeps from forwarding is marked ×. The selection is the UI's: moving it
+ * here selects the node (and with [ and ], a port) in every panel, and a
+ * selection made elsewhere shows here.
+ *
+ * The drawing is made once and again only when the graph or the panel's
+ * width changes or z toggles names only; what changes while running (link
+ * state, load, STP) is read at every draw.
+ */
+#include "tui.h"
+#include "../app/map.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+struct mapp {
+	struct map *m;
+	bool compact;
+	int built_w, built_nodes, built_links;
+	int ox, oy;                     /* the drawing's cell at the panel's top left */
+	int sel;                        /* node index in m, or -1 */
+	uint64_t *tx;                   /* per link: frames sent by its ends at the last draw */
+	bool *busy;
+	char find[64];                  /* '/': the name being typed */
+	bool finding;
+	bool ascii;
+};
+
+static void *map_create(struct tui *t)
+{
+	struct mapp *p = xcalloc(1, sizeof(*p));
+
+	(void)t;
+	p->sel = -1;
+	p->ascii = MB_CUR_MAX == 1;     /* no UTF-8 locale: +-| */
+	return p;
+}
+
+static void map_destroy(void *st)
+{
+	struct mapp *p = st;
+
+	map_free(p->m);
+	free(p->tx);
+	free(p->busy);
+	free(p);
+}
+
+static void rebuild(struct tui *t, struct mapp *p, int w)
+{
+	struct graph *g = tui_sim(t)->g;
+
+	if (p->m != NULL && p->built_w == w && p->built_nodes == g->nnodes &&
+	    p->built_links == g->nlinks && p->m->compact == p->compact)
+		return;
+	map_free(p->m);
+	p->m = map_build(tui_sim(t), p->compact, w);
+	p->built_w = w;
+	p->built_nodes = g->nnodes;
+	p->built_links = g->nlinks;
+	free(p->tx);
+	free(p->busy);
+	p->tx = xcalloc((size_t)g->nlinks + 1, sizeof(uint64_t));
+	p->busy = xcalloc((size_t)g->nlinks + 1, sizeof(bool));
+	p->sel = -1;
+}
+
+/* A link is busy while its ends sent frames since the last draw. */
+static void load(struct tui *t, struct mapp *p)
+{
+	struct graph *g = tui_sim(t)->g;
+
+	for (int i = 0; i < g->nlinks; i++) {
+		uint64_t n = g->links[i]->end[0]->st.tx_frames + g->links[i]->end[1]->st.tx_frames;
+
+		p->busy[i] = n != p->tx[i];
+		p->tx[i] = n;
+	}
+}
+
+/* Scrolls so that the selected box is inside w x h. */
+static void follow(struct mapp *p, int w, int h)
+{
+	const struct map_node *v;
+
+	if (p->sel < 0)
+		return;
+	v = &p->m->nodes[p->sel];
+	if (v->x < p->ox)
+		p->ox = v->x;
+	else if (v->x + v->w > p->ox + w)
+		p->ox = MIN(v->x, v->x + v->w - w);
+	if (v->y - 1 < p->oy)
+		p->oy = MAX(0, v->y - 1);
+	else if (v->y + v->h + 1 > p->oy + h)
+		p->oy = v->y + v->h + 1 - h;
+	p->ox = MAX(0, p->ox);
+}
+
+static void put_cell(struct tui *t, int y, int x, uint32_t ch, enum tui_color c, bool ascii)
+{
+	attr_t a = tui_attr(t, c);
+
+	if (ascii || ch < 128) {
+		attron(a);
+		mvaddch(y, x, ch < 128 ? (chtype)ch : '?');
+		attroff(a);
+	} else {
+		wchar_t wc[2] = { (wchar_t)ch, 0 };
+		cchar_t cc;
+
+		setcchar(&cc, wc, a, 0, NULL);
+		mvadd_wch(y, x, &cc);
+	}
+}
+
+/* One cell as it is now: its character and colour. */
+static void cell_now(struct tui *t, struct mapp *p, const struct map_cell *c, uint32_t *ch,
+		     enum tui_color *col)
+{
+	struct graph *g = tui_sim(t)->g;
+	struct port *sp = tui_sel_port(t);
+
+	*ch = c->ch;
+	*col = C_NORMAL;
+	switch ((enum map_role)c->role) {
+	case MAP_BLANK:
+		*ch = ' ';
+		break;
+	case MAP_BOX:
+		*col = c->node == p->sel ? C_SELECT : C_NORMAL;
+		if (p->ascii)
+			*ch = map_ascii(*ch);
+		break;
+	case MAP_LABEL:
+		*col = sp != NULL && (int32_t)sp->gid == c->port ? C_SELECT : C_DIM;
+		break;
+	case MAP_LINE:
+	case MAP_PORT: {
+		const struct link *l = g->links[c->link];
+		bool down = map_link_down(l);
+
+		*ch = map_line_char(c->dirs, down, p->ascii);
+		*col = down ? C_DOWN : p->busy[c->link] ? C_FORWARD : C_DIM;
+		if (c->role == MAP_PORT && map_port_blocked(g->ports[c->port])) {
+			*ch = p->ascii ? 'x' : 0xD7;
+			*col = C_DROP;
+		}
+		if (c->role == MAP_PORT && sp != NULL && (int32_t)sp->gid == c->port)
+			*col = C_SELECT;
+		break;
+	}
+	}
+}
+
+static void map_draw(struct tui *t, void *st, struct rect r, bool focused)
+{
+	struct mapp *p = st;
+	struct node *seln = tui_sel_node(t);
+	char extra[128];
+	int h = r.h - 1;
+
+	rebuild(t, p, r.w - 1);
+	load(t, p);
+	if (seln != NULL && (p->sel < 0 || p->m->nodes[p->sel].n != seln))
+		p->sel = map_node_index(p->m, seln);
+	if (p->finding)
+		snprintf(extra, sizeof(extra), "find: %s_", p->find);
+	else
+		snprintf(extra, sizeof(extra), "%s%s", p->compact ? "names only  " : "",
+			 focused ? "arrows select  z zoom  / find" : "");
+	tui_title(t, r, tui_panel_index(&panel_map_ops) + 1, "Map", extra, focused);
+	if (p->m->h == 0) {
+		tui_text(r.y + 1, r.x, r.w, tui_attr(t, C_WARN), true,
+			 p->m->nnodes == 0 ? "(no nodes)" :
+			 p->compact ? "too large to draw" : "too large to draw: z shows names only");
+		return;
+	}
+	follow(p, r.w, h);
+	for (int y = 0; y < h; y++) {
+		int my = p->oy + y;
+
+		move(r.y + 1 + y, r.x);
+		for (int x = 0; x < r.w; x++) {
+			int mx = p->ox + x;
+			uint32_t ch = ' ';
+			enum tui_color col = C_NORMAL;
+
+			if (my < p->m->h && mx < p->m->w)
+				cell_now(t, p, map_at(p->m, my, mx), &ch, &col);
+			put_cell(t, r.y + 1 + y, r.x + x, ch, col, p->ascii);
+		}
+	}
+}
+
+/* The nearest node from the selected one in a direction (dx, dy). */
+static int nearest(const struct mapp *p, int dx, int dy)
+{
+	const struct map *m = p->m;
+	int best = -1;
+	long bestd = 0;
+
+	if (p->sel < 0)
+		return m->nnodes > 0 ? 0 : -1;
+	for (int i = 0; i < m->nnodes; i++) {
+		const struct map_node *a = &m->nodes[p->sel], *b = &m->nodes[i];
+		long ddx = (b->x + b->w / 2) - (a->x + a->w / 2), ddy = (b->y + b->h / 2) - (a->y + a->h / 2);
+		long along = dx ? ddx * dx : ddy * dy, across = dx ? labs(ddy) : labs(ddx);
+		long d;
+
+		if (i == p->sel || along <= 0 || across > 2 * along + 4)
+			continue;
+		d = along + 2 * across;
+		if (best < 0 || d < bestd) {
+			best = i;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+/* [ and ]: the selected node's ports in turn. */
+static void cycle_port(struct tui *t, struct mapp *p, int step)
+{
+	struct node *n = p->m->nodes[p->sel].n;
+	struct port *cur = tui_sel_port(t);
+	int i = -1;
+
+	if (n->nports == 0)
+		return;
+	for (int k = 0; k < n->nports; k++)
+		if (n->ports[k] == cur)
+			i = k;
+	i = i < 0 ? (step > 0 ? 0 : n->nports - 1) : (i + step + n->nports) % n->nports;
+	tui_select(t, n, n->ports[i]);
+}
+
+static bool find_key(struct tui *t, struct mapp *p, int ch)
+{
+	size_t n = strlen(p->find);
+
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 27) {
+		p->finding = false;
+		return true;
+	}
+	if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n > 0)
+		p->find[n - 1] = '\0';
+	else if (ch >= 32 && ch < 127 && n + 1 < sizeof(p->find))
+		p->find[n] = (char)ch, p->find[n + 1] = '\0';
+	for (int i = 0; i < p->m->nnodes && p->find[0] != '\0'; i++) {
+		if (strstr(p->m->nodes[i].n->name, p->find) != NULL) {
+			p->sel = i;
+			tui_select(t, p->m->nodes[i].n, NULL);
+			break;
+		}
+	}
+	return true;
+}
+
+static bool map_key(struct tui *t, void *st, int ch)
+{
+	struct mapp *p = st;
+	int to = -2;
+
+	if (p->m == NULL)
+		return false;
+	if (p->finding)
+		return find_key(t, p, ch);
+	switch (ch) {
+	case KEY_LEFT: to = nearest(p, -1, 0); break;
+	case KEY_RIGHT: to = nearest(p, 1, 0); break;
+	case KEY_UP: to = nearest(p, 0, -1); break;
+	case KEY_DOWN: to = nearest(p, 0, 1); break;
+	case KEY_SLEFT: p->ox = MAX(0, p->ox - 8); p->sel = -1; return true;
+	case KEY_SRIGHT: p->ox += 8; p->sel = -1; return true;
+	case KEY_PPAGE: p->oy = MAX(0, p->oy - 8); p->sel = -1; return true;
+	case KEY_NPAGE: p->oy += 8; p->sel = -1; return true;
+	case KEY_HOME: p->ox = p->oy = 0; return true;
+	case 'z':
+		p->compact = !p->compact;
+		return true;
+	case '/':
+		p->finding = true;
+		p->find[0] = '\0';
+		return true;
+	case '[': case ']':
+		if (p->sel >= 0)
+			cycle_port(t, p, ch == ']' ? 1 : -1);
+		return p->sel >= 0;
+	default:
+		return false;
+	}
+	if (to >= 0) {
+		p->sel = to;
+		tui_select(t, p->m->nodes[to].n, NULL);
+	}
+	return true;
+}
+
+const struct panel_ops panel_map_ops = {
+	.name = "Map",
+	.keys = "arrows     select the nearest node that way (every panel follows)\n"
+		"[ / ]      select the node's ports in turn\n"
+		"/          find a node by name (Enter or Esc ends)\n"
+		"z          zoom: names only, or boxes\n"
+		"Shift-Left/Right, PgUp/PgDn  pan;  Home  back to the top left",
+	.create = map_create,
+	.destroy = map_destroy,
+	.draw = map_draw,
+	.key = map_key,
+};
