@@ -123,6 +123,7 @@ TESTS := \
 	tests/unit/test_topo \
 	tests/unit/test_commands \
 	tests/unit/test_expect \
+	tests/unit/test_map \
 	tests/unit/test_report \
 	tests/unit/test_trace \
 	tests/unit/test_vdeserver

@@ -119,15 +119,22 @@ static void panel_rect(struct tui *t, int i, struct rect area, struct rect *r, b
 
 static void draw_tabs(struct tui *t)
 {
-	int x = 0;
+	int x = 0, tabs = 0;
 	char buf[64];
 	const char *file = strrchr(t->s->path, '/');
 
 	file = file ? file + 1 : t->s->path;
+	for (int i = 0; i < NPANELS; i++)
+		tabs += snprintf(buf, sizeof(buf), " %d %s ", i + 1, panel_table[i]->name);
 	tui_text(0, 0, COLS, tui_attr(t, C_HEADER), true, "");
+	/* The title, shorter when the tabs would not fit after it. */
 	snprintf(buf, sizeof(buf), " qnetsim %s ", file);
+	if ((int)strlen(buf) + 1 + tabs > COLS)
+		snprintf(buf, sizeof(buf), " %s ", file);
+	if ((int)strlen(buf) + 1 + tabs > COLS)
+		buf[0] = '\0';
 	tui_text(0, x, COLS - x, tui_attr(t, C_HEADER) | A_BOLD, false, buf);
-	x += (int)strlen(buf) + 1;
+	x += buf[0] ? (int)strlen(buf) + 1 : 0;
 	for (int i = 0; i < NPANELS && x < COLS; i++) {
 		snprintf(buf, sizeof(buf), " %d %s ", i + 1, panel_table[i]->name);
 		tui_text(0, x, COLS - x, tui_attr(t, i == t->focus ? C_TITLE : C_HEADER), false,
