@@ -235,6 +235,26 @@ const char *frames_narrowed(struct tui *t)
 
 static void frames_hold(struct frames *f);
 
+bool frames_current(struct tui *t, uint64_t *i)
+{
+	struct frames *f = state(t);
+	struct trace *tr = &tui_sim(t)->g->trace;
+	uint64_t first = tr->total > tr->cap ? tr->total - tr->cap : 0;
+
+	if (!f->live) {
+		*i = f->cursor;
+		return f->cursor >= first && f->cursor < tr->total;
+	}
+	/* The newest shown: look back a bounded way (a filter may hide many). */
+	for (uint64_t k = tr->total, n = 0; k > first && n < 4096; k--, n++) {
+		if (match(f, &tr->ring[(k - 1) % tr->cap])) {
+			*i = k - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
 void frames_select(struct tui *t, uint64_t i)
 {
 	struct frames *f = state(t);

@@ -6,6 +6,11 @@
  * here selects the node (and with [ and ], a port) in every panel, and a
  * selection made elsewhere shows here.
  *
+ * While the clock is stopped, the hop Frames has selected (in step mode,
+ * the one just taken) is shown on the map: the links it came in on and
+ * (forwarded) went out on in the decision's colour, and the decision
+ * beside the node, as the title says it in full.
+ *
  * The drawing is made once and again only when the graph or the panel's
  * width changes or z toggles names only; what changes while running (link
  * state, load, STP) is read at every draw.
@@ -13,6 +18,7 @@
 #include "tui.h"
 #include "../app/map.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -26,6 +32,13 @@ struct mapp {
 	uint64_t *tx;                   /* per link: frames sent by its ends at the last draw */
 	bool *busy;
 	char find[64];                  /* '/': the name being typed */
+	/* The hop shown (paused): its links, colour, node and words. */
+	bool hop;
+	uint64_t hop_i, hop_seen;
+	int hop_in, hop_out, hop_node;
+	enum tui_color hop_col;
+	char hop_text[160];
+	char hop_word[96];              /* beside the node */
 	bool finding;
 	bool ascii;
 };
@@ -82,14 +95,63 @@ static void load(struct tui *t, struct mapp *p)
 	}
 }
 
-/* Scrolls so that the selected box is inside w x h. */
-static void follow(struct mapp *p, int w, int h)
+static int link_index(const struct graph *g, const struct link *l)
+{
+	for (int i = 0; i < g->nlinks; i++)
+		if (g->links[i] == l)
+			return i;
+	return -1;
+}
+
+/* The hop to show: Frames' while the clock is stopped. */
+static void hop_find(struct tui *t, struct mapp *p)
+{
+	struct graph *g = tui_sim(t)->g;
+	const struct trace_rec *r;
+	struct port *in;
+	char reason[64] = "";
+
+	p->hop = tui_paused(t) && frames_current(t, &p->hop_i);
+	if (!p->hop)
+		return;
+	r = &g->trace.ring[p->hop_i % g->trace.cap];
+	in = g->ports[r->port];
+	p->hop_in = in->link != NULL ? link_index(g, in->link) : -1;
+	p->hop_out = -1;
+	p->hop_node = map_node_index(p->m, in->node);
+	switch ((enum decision)r->decision) {
+	case DEC_FORWARDED:
+		p->hop_col = C_FORWARD;
+		if (r->out_port < g->nports && g->ports[r->out_port]->link != NULL)
+			p->hop_out = link_index(g, g->ports[r->out_port]->link);
+		snprintf(reason, sizeof(reason), " to %s", r->out_port < g->nports ?
+			 g->ports[r->out_port]->name : "?");
+		break;
+	case DEC_DROPPED:
+		p->hop_col = C_DROP;
+		snprintf(reason, sizeof(reason), ": %s", drop_reason_text(r->reason));
+		break;
+	case DEC_FLOODED_UNKNOWN: case DEC_FLOODED_BCAST: case DEC_FLOODED_MCAST:
+	case DEC_FLOODED_HUB:
+		p->hop_col = C_FLOOD;
+		break;
+	default:
+		p->hop_col = C_SELECT;
+		break;
+	}
+	snprintf(p->hop_text, sizeof(p->hop_text), "#%" PRIu64 " %s %s: %s%s", r->frame_id,
+		 in->name, r->tx ? "out" : "in", decision_name(r->decision), reason);
+	snprintf(p->hop_word, sizeof(p->hop_word), "< %s%s", decision_name(r->decision), reason);
+}
+
+/* Scrolls so that node i's box is inside w x h. */
+static void follow_box(struct mapp *p, int i, int w, int h)
 {
 	const struct map_node *v;
 
-	if (p->sel < 0)
+	if (i < 0)
 		return;
-	v = &p->m->nodes[p->sel];
+	v = &p->m->nodes[i];
 	if (v->x < p->ox)
 		p->ox = v->x;
 	else if (v->x + v->w > p->ox + w)
@@ -152,8 +214,29 @@ static void cell_now(struct tui *t, struct mapp *p, const struct map_cell *c, ui
 		}
 		if (c->role == MAP_PORT && sp != NULL && (int32_t)sp->gid == c->port)
 			*col = C_SELECT;
+		if (p->hop && (c->link == p->hop_in || c->link == p->hop_out))
+			*col = p->hop_col;
 		break;
 	}
+	}
+}
+
+/* The hop's decision to the right of its node, over blank cells only. */
+static void hop_word(struct tui *t, struct mapp *p, struct rect r, int h)
+{
+	const struct map_node *v = &p->m->nodes[p->hop_node];
+	int my = v->y + v->h / 2, y = my - p->oy + r.y + 1;
+
+	if (my - p->oy < 0 || my - p->oy >= h)
+		return;
+	for (int k = 0; p->hop_word[k] != '\0'; k++) {
+		int mx = v->x + v->w + 1 + k, x = mx - p->ox;
+
+		if (x < 0 || x >= r.w)
+			continue;
+		if (mx < p->m->w && map_at(p->m, my, mx)->role != MAP_BLANK)
+			break;
+		put_cell(t, y, r.x + x, (unsigned char)p->hop_word[k], p->hop_col, true);
 	}
 }
 
@@ -161,15 +244,18 @@ static void map_draw(struct tui *t, void *st, struct rect r, bool focused)
 {
 	struct mapp *p = st;
 	struct node *seln = tui_sel_node(t);
-	char extra[128];
+	char extra[192];
 	int h = r.h - 1;
 
 	rebuild(t, p, r.w - 1);
 	load(t, p);
 	if (seln != NULL && (p->sel < 0 || p->m->nodes[p->sel].n != seln))
 		p->sel = map_node_index(p->m, seln);
+	hop_find(t, p);
 	if (p->finding)
 		snprintf(extra, sizeof(extra), "find: %s_", p->find);
+	else if (p->hop)
+		snprintf(extra, sizeof(extra), "%s", p->hop_text);
 	else
 		snprintf(extra, sizeof(extra), "%s%s", p->compact ? "names only  " : "",
 			 focused ? "arrows select  z zoom  / find" : "");
@@ -180,7 +266,12 @@ static void map_draw(struct tui *t, void *st, struct rect r, bool focused)
 			 p->compact ? "too large to draw" : "too large to draw: z shows names only");
 		return;
 	}
-	follow(p, r.w, h);
+	if (p->hop && p->hop_i != p->hop_seen) {
+		p->hop_seen = p->hop_i;         /* a new hop: bring it into view */
+		follow_box(p, p->hop_node, r.w, h);
+	} else {
+		follow_box(p, p->sel, r.w, h);
+	}
 	for (int y = 0; y < h; y++) {
 		int my = p->oy + y;
 
@@ -195,6 +286,8 @@ static void map_draw(struct tui *t, void *st, struct rect r, bool focused)
 			put_cell(t, r.y + 1 + y, r.x + x, ch, col, p->ascii);
 		}
 	}
+	if (p->hop && p->hop_node >= 0)
+		hop_word(t, p, r, h);
 }
 
 /* The nearest node from the selected one in a direction (dx, dy). */

@@ -196,6 +196,9 @@ int prompt_complete(struct sim *s, char *buf, int *len, int *cur, char *list, si
 bool frames_shows(struct tui *t, const struct trace_rec *r);
 /* What narrows Frames ("filter icmp", "frame #5"), or NULL: all hops. */
 const char *frames_narrowed(struct tui *t);
+/* The hop Frames has selected (its trace index), or the newest it shows
+ * while the list is live; false when it shows none kept. */
+bool frames_current(struct tui *t, uint64_t *i);
 /* Selects hop i (the list stays live when i is the newest shown). */
 void frames_select(struct tui *t, uint64_t i);
 /* Sets the Frames panel's filter (tcpdump syntax; "" clears). Returns -1

@@ -299,6 +299,11 @@ check "map: Up from pc3 selects br0, in Topology too" "│ ?bridge br0"
 keys 5 :
 typeline "set_link br0.2 off"
 check "map: a link that is off is dashed" "╎"
+keys :
+typeline "ping pc1 172.16.0.2 count=1"
+keys n n
+check "map: in step mode the title says the hop" "5 Map  #[0-9]+ br0\\.1 in: flooded: broadcast"
+check "map: ... and the decision is written beside the bridge" "║ br0 +║ < flooded: broadcast"
 keys z
 check "map: z draws names only" "\\[ *br0 *\\]"
 quit_and_check "map"

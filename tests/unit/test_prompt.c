@@ -5,8 +5,8 @@
  * several match, the list of candidates, and no change when nothing
  * matches.
  */
-#include "testutil.h"
 #include "../../src/tui/tui.h"
+#include "testutil.h"
 
 static const char two_guests[] =
 	"[bridge br0]\n"
@@ -17,13 +17,7 @@ static const char two_guests[] =
 
 static struct sim *load_text(const char *text)
 {
-	char *path = write_tmp(text);
-	struct sim *s = sim_new(1);
-
-	assert_int_equal(topo_load(s, path, stderr), 0);
-	unlink(path);
-	free(path);
-	return s;
+	return load_topology(text, stderr);
 }
 
 static struct sim *load(void)

@@ -88,4 +88,19 @@ static inline char *write_tmp(const char *text)
 	return path;
 }
 
+#ifdef QNETSIM_SIM_H
+/* A sim loaded from topology text that must load without errors
+ * (warnings go to errs). Include app/sim.h before this file. */
+static inline struct sim *load_topology(const char *text, FILE *errs)
+{
+	char *path = write_tmp(text);
+	struct sim *s = sim_new(1);
+
+	assert_int_equal(topo_load(s, path, errs), 0);
+	unlink(path);
+	free(path);
+	return s;
+}
+#endif
+
 #endif
