@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench, part 3: engine speed with the UI open against headless, on
 # the same topology and simulated duration in the same run. The UI runs at
-# --speed max in a 170x45 tmux window, where all four panels (Frames
-# included) are drawn together 10 times a second: the worst case.
+# --speed max in a 170x56 tmux window, where all five panels (Frames and
+# the Map included) are drawn together 10 times a second: the worst case.
 set -euo pipefail
 QNETSIM=${QNETSIM:-./qnetsim}
 TOPO=${TOPO:-topologies/bridge-loop.ini}
@@ -22,11 +22,11 @@ parse() { sed -n 's/^\([0-9]*\) frames delivered in \([0-9.]*\)s of wall time$/\
 
 rate() { awk -v f="$1" -v s="$2" 'BEGIN { printf "%.2f", f / s / 1e6 }'; }
 
-echo "== UI open vs headless: $TOPO, $DUR simulated, $RUNS runs each"
+echo "== UI open (all five panels, the Map included) vs headless: $TOPO, $DUR simulated, $RUNS runs each"
 for ((r = 1; r <= RUNS; r++)); do
 	"$QNETSIM" --headless --duration "$DUR" "$TOPO" > "$tmp/headless.out"
 	read -r hf hs < <(parse "$tmp/headless.out")
-	tmux -S "$sock" -f /dev/null new-session -d -s b -x 170 -y 45 \
+	tmux -S "$sock" -f /dev/null new-session -d -s b -x 170 -y 56 \
 		"env TERM=screen $QNETSIM --speed max --duration $DUR $TOPO > /dev/tty; sleep 0.2; tmux -S $sock capture-pane -p -S -5 -t b > $tmp/ui.out; sleep 600"
 	for ((i = 0; i < 600; i++)); do
 		[ -s "$tmp/ui.out" ] && grep -q 'frames delivered' "$tmp/ui.out" && break
