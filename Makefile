@@ -57,6 +57,7 @@ CORE_SRCS := \
 	src/app/report.c \
 	src/app/map.c \
 	src/app/export.c \
+	src/app/hopfilter.c \
 	src/app/sim.c \
 	src/os/host.c \
 	src/nics/nic_models.c \
@@ -124,6 +125,7 @@ TESTS := \
 	tests/unit/test_commands \
 	tests/unit/test_expect \
 	tests/unit/test_map \
+	tests/unit/test_hopfilter \
 	tests/unit/test_report \
 	tests/unit/test_trace \
 	tests/unit/test_vdeserver

@@ -177,7 +177,7 @@ static const char *const global_keys[] = {
 	"followed frame, to the next one shown",
 	"+ / -      clock speed (0.01x ... 1000x, max)",
 	":          command prompt (Tab completes, Up/Down history)",
-	"/          frame filter, tcpdump syntax (empty: none)",
+	"/          frame filter: dropped, reason R, node N, port P, frame N, tcpdump (empty: none)",
 	"p          ping from the selected guest",
 	"l          link on/off on the selected port",
 	"f          flush the selected bridge's MAC table",

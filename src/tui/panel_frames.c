@@ -1,8 +1,9 @@
 /*
  * Frames panel: the trace ring as a live list, one line per hop (a frame
  * arriving at or leaving a node, and what the node decided). The list
- * follows the newest hop until you move up; a filter in tcpdump syntax
- * (compiled by libpcap) and "follow this frame" narrow it. The box at the
+ * follows the newest hop until you move up; a filter (app/hopfilter.h:
+ * the decision, the reason, a node, a port, a frame number, tcpdump
+ * syntax) and "follow this frame" narrow it. The box at the
  * bottom explains the selected hop.
  *
  * The history is the trace ring: its last --trace-size hops (65536 by
@@ -10,6 +11,7 @@
  * tests on deeper bytes never match; the DHCP type is kept separately.
  */
 #include "tui.h"
+#include "../app/hopfilter.h"
 
 #include <inttypes.h>
 #include <pcap/pcap.h>
@@ -26,8 +28,9 @@ struct frames {
 	uint64_t shown_top;     /* the first hop the last draw showed */
 	bool filtering;
 	char filter[256];
-	struct bpf_program prog;
+	struct hop_filter hf;           /* while filtering */
 	pcap_t *dead;
+	struct graph *g;
 	bool following;
 	uint64_t follow_id;
 	int rows;
@@ -45,7 +48,7 @@ static void *frames_create(struct tui *t)
 {
 	struct frames *f = xcalloc(1, sizeof(*f));
 
-	(void)t;
+	f->g = tui_sim(t)->g;
 	f->live = true;
 	f->dead = pcap_open_dead(DLT_EN10MB, 65535);
 	if (f->dead == NULL)
@@ -58,7 +61,7 @@ static void frames_destroy(void *st)
 	struct frames *f = st;
 
 	if (f->filtering)
-		pcap_freecode(&f->prog);
+		hop_filter_free(&f->hf);
 	pcap_close(f->dead);
 	free(f);
 }
@@ -75,16 +78,9 @@ static const struct trace_rec *rec(const struct trace *tr, uint64_t i)
 
 static bool match(struct frames *f, const struct trace_rec *r)
 {
-	struct pcap_pkthdr h;
-
 	if (f->following && r->frame_id != f->follow_id)
 		return false;
-	if (!f->filtering)
-		return true;
-	memset(&h, 0, sizeof(h));
-	h.caplen = MIN(r->len, (uint32_t)TRACE_HDR);
-	h.len = r->len;
-	return pcap_offline_filter(&f->prog, &h, r->hdr) != 0;
+	return !f->filtering || hop_filter_match(&f->hf, f->g, r);
 }
 
 /* The nearest matching hop before `i` (exclusive), or UINT64_MAX. */
@@ -185,25 +181,26 @@ static void frames_hop_of(struct frames *f, const struct trace *tr, uint64_t *nt
 int frames_set_filter(struct tui *t, void *st, const char *expr)
 {
 	struct frames *f = st;
-	struct bpf_program prog;
+	struct hop_filter hf;
+	char err[ERRLEN];
 
 	while (*expr == ' ')
 		expr++;
 	if (*expr == '\0') {
 		if (f->filtering)
-			pcap_freecode(&f->prog);
+			hop_filter_free(&f->hf);
 		f->filtering = false;
 		f->filter[0] = '\0';
 		tui_message(t, "frame filter cleared");
 		return 0;
 	}
-	if (pcap_compile(f->dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		tui_message(t, "error: filter '%s': %s", expr, pcap_geterr(f->dead));
+	if (hop_filter_parse(&hf, f->g, f->dead, expr, err) < 0) {
+		tui_message(t, "error: filter '%s': %s", expr, err);
 		return -1;
 	}
 	if (f->filtering)
-		pcap_freecode(&f->prog);
-	f->prog = prog;
+		hop_filter_free(&f->hf);
+	f->hf = hf;
 	f->filtering = true;
 	snprintf(f->filter, sizeof(f->filter), "%s", expr);
 	f->live = true;
@@ -643,7 +640,8 @@ const struct panel_ops panel_frames_ops = {
 	.keys = "Up/Down    select a hop; the list stops following (End: live again)\n"
 		"z          freeze / unfreeze the list\n"
 		"Enter      follow the selected frame across its hops (Esc: all)\n"
-		"/          filter in tcpdump syntax (e.g. icmp, arp, ether host 52:54:00:12:34:56)\n"
+		"/          filter: dropped, flooded, reason vlan, node sw1, port br0.2, frame 18,\n"
+		"           and/or tcpdump syntax (icmp, arp, ether host 52:54:00:12:34:56)\n"
 		"x          clear the filter\n"
 		"e          the selected hop and its explanation in full, in a pop-up\n"
 		"n          step to the next hop shown here; the box explains it",

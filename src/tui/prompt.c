@@ -400,7 +400,7 @@ int prompt_key(struct tui *t, struct prompt *p, int ch)
 
 void prompt_draw(struct tui *t, struct prompt *p, int y, int w)
 {
-	const char *lead = p->mode == PROMPT_FILTER ? "filter (tcpdump syntax): " : ":";
+	const char *lead = p->mode == PROMPT_FILTER ? "filter: " : ":";
 	int lw = (int)strlen(lead);
 	int avail = w - lw - 1, off = 0;
 

@@ -190,6 +190,18 @@ else
 	ok "with filter arp, every hop shown is ARP"
 fi
 keys /
+typeline "node br0 and arp"
+check "a filter of qnetsim's words and tcpdump's" "filter: node br0 and arp"
+if screen | grep -E '^[0-9]+\.[0-9]{6} ' | grep -Evq ' br0\.[0-9]+ .*ARP'; then
+	not_ok "'node br0 and arp' let another hop through"
+	screen | sed 's/^/    | /'
+else
+	ok "with 'node br0 and arp', every hop shown is an ARP frame at a br0 port"
+fi
+keys /
+typeline "reason bogus"
+check "a bad reason is refused, naming it" "error: filter 'reason bogus': reason 'bogus': not a drop reason"
+keys /
 typeline "icmp andd arp"
 check "a bad filter is refused with libpcap's message" "error: filter 'icmp andd arp'"
 keys x Up Enter
@@ -602,7 +614,7 @@ start 120 40 tests/tui/lab.ini
 check "help at 120 columns: running" "1x RUN"
 keys 2 '?'
 check "help at 120 columns: a long key line is whole" \
-	"/ +filter in tcpdump syntax \(e\.g\. icmp, arp, ether host 52:54:00:12:34:56\)"
+	"/ +filter: dropped, flooded, reason vlan, node sw1, port br0\.2, frame 18,"
 keys Escape
 quit_and_check "help wide"
 start 80 24 tests/tui/lab.ini
