@@ -1,7 +1,8 @@
 /*
  * MAC tables panel: every bridge's table, entries sorted by MAC, with the
- * port, the VLAN and an age that counts up; static entries are marked, and
- * entries learned in the last second are highlighted. A snapshot is taken
+ * port, the VLAN, an age that counts up and the guest NIC that has the
+ * MAC; static entries are marked, and entries learned in the last second
+ * are highlighted. A snapshot is taken
  * per draw (fdb_snapshot), so entries appear and age out live.
  */
 #include "tui.h"
@@ -30,6 +31,62 @@ static void *mac_create(struct tui *t)
 static void mac_destroy(void *st)
 {
 	free(st);
+}
+
+/* Who has a MAC: the NICs of the topology's guests, sorted by MAC. */
+struct owner {
+	uint64_t mac;
+	const char *name;       /* the NIC's port: "pc1.nic0" */
+};
+
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	if (x->mac != y->mac)
+		return x->mac < y->mac ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static struct owner *owners(struct sim *s, int *n)
+{
+	struct owner *o = NULL;
+
+	*n = 0;
+	for (int i = 0; i < s->nguests; i++) {
+		struct guest *gu = s->guests[i];
+
+		o = xreallocarray(o, (size_t)*n + (size_t)gu->nnics + 1, sizeof(*o));
+		for (int k = 0; k < gu->nnics; k++) {
+			uint64_t m = 0;
+
+			for (int j = 0; j < 6; j++)
+				m = m << 8 | gu->nics[k]->mac[j];
+			o[(*n)++] = (struct owner){ m, gu->nics[k]->port->name };
+		}
+	}
+	qsort(o, (size_t)*n, sizeof(*o), cmp_owner);
+	return o;
+}
+
+/* The NIC with this MAC, "" when none (or when several have it: the
+ * first, with a +). */
+static const char *owner_of(const struct owner *o, int n, uint64_t mac, char *buf, size_t len)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (o[mid].mac < mac)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= n || o[lo].mac != mac)
+		return "";
+	snprintf(buf, len, "%s%s", o[lo].name, lo + 1 < n && o[lo + 1].mac == mac ? " +" : "");
+	return buf;
 }
 
 /* Builds the rows: for each bridge a heading and its entries. */
@@ -70,7 +127,8 @@ static void mac_draw(struct tui *t, void *stp, struct rect r, bool focused)
 	uint32_t *counts, total = 0;
 	uint64_t now = loop_now(s->loop);
 	char extra[64];
-	int list;
+	int list, nown;
+	struct owner *own = owners(s, &nown);
 
 	st->nrows = build(s, &rows, &snaps, &counts);
 	for (int i = 0; i < s->nbridges; i++)
@@ -79,13 +137,14 @@ static void mac_draw(struct tui *t, void *stp, struct rect r, bool focused)
 		 s->nbridges == 1 ? "" : "s", total, total == 1 ? "y" : "ies");
 	tui_title(t, r, tui_panel_index(&panel_mac_ops) + 1, "MAC tables", extra,
 		  focused);
-	tui_printf(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, "  %-17s  %4s  %-14s %10s  %-s%*s",
-		   "MAC", "VLAN", "PORT", "AGE", "", MAX(0, r.w - 54), "");
+	tui_printf(r.y + 1, r.x, r.w, A_BOLD | A_UNDERLINE, "  %-17s  %4s  %-14s %10s %1s  %-s%*s",
+		   "MAC", "VLAN", "PORT", "AGE", "", "OWNER", MAX(0, r.w - 60), "");
 	list = r.h - 2;
 	if (s->nbridges == 0) {
 		tui_text(r.y + 2, r.x, r.w, tui_attr(t, C_DIM), true,
 			 "  (no bridges in this topology: hubs learn nothing)");
 		release(s, rows, snaps, counts);
+		free(own);
 		return;
 	}
 	tui_list_scroll(&st->sel, &st->top, st->nrows, list);
@@ -109,7 +168,7 @@ static void mac_draw(struct tui *t, void *stp, struct rect r, bool focused)
 			struct bridge *b = rows[k].b;
 			uint64_t mac = fdb_key_mac(e->key);
 			uint8_t m[6];
-			char ms[18], age[24];
+			char ms[18], age[24], ob[80];
 			const char *pname = e->port >= 0 && e->port < b->node.nports ?
 				b->node.ports[e->port]->name : "?";
 
@@ -123,9 +182,9 @@ static void mac_draw(struct tui *t, void *stp, struct rect r, bool focused)
 			a = k == st->sel ? tui_attr(t, C_SELECT) :
 			    !e->is_static && now - e->last_seen < NS_PER_SEC ? tui_attr(t, C_FORWARD) | A_BOLD :
 			    tui_attr(t, C_NORMAL);
-			tui_printf(y, r.x, r.w, a, "  %-17s  %4u  %-14s %10s  %s%*s", ms,
+			tui_printf(y, r.x, r.w, a, "  %-17s  %4u  %-14s %10s %1s  %s%*s", ms,
 				   fdb_key_vid(e->key), pname, age, e->is_static ? "S" : "",
-				   r.w, "");
+				   owner_of(own, nown, mac, ob, sizeof(ob)), r.w, "");
 		}
 	}
 	if (focused && st->sel >= 0 && st->sel < st->nrows) {
@@ -137,6 +196,7 @@ static void mac_draw(struct tui *t, void *stp, struct rect r, bool focused)
 			tui_select(t, &rw->b->node, rw->b->node.ports[rw->e->port]);
 	}
 	release(s, rows, snaps, counts);
+	free(own);
 }
 
 static bool mac_key(struct tui *t, void *stp, int ch)
@@ -152,7 +212,8 @@ const struct panel_ops panel_mac_ops = {
 	.keys = "Up/Down    select a bridge or an entry (selects its port)\n"
 		"f          flush the selected bridge's learned entries\n"
 		"           AGE counts up from the last frame seen from that MAC;\n"
-		"           S marks a static entry; bright: learned in the last second",
+		"           S marks a static entry; bright: learned in the last second;\n"
+		"           OWNER is the guest NIC with that MAC (+: more than one has it)",
 	.create = mac_create,
 	.destroy = mac_destroy,
 	.draw = mac_draw,

@@ -162,6 +162,8 @@ check "Frames shows the echo reply" "ICMP echo reply, id [0-9]+, seq 1"
 keys 3
 check "MAC tables: vm1's MAC on br0.1" "52:54:00:00:01:01 +1 +br0\.1 +[0-9.]+s"
 check "MAC tables: vm2's MAC on br0.2" "52:54:00:00:01:02 +1 +br0\.2 +[0-9.]+s"
+check "MAC tables: ... and its owner, the NIC" "52:54:00:00:01:02 +1 +br0\\.2 +[0-9.]+s +vm2\\.nic0"
+check "MAC tables: an OWNER column" "MAC +VLAN +PORT +AGE +OWNER"
 
 # 3. set_link off: the port shows down and its drops count. vm2 still
 # knows vm1's MAC, so its echo requests die on its own port, counted.
