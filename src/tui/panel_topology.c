@@ -420,6 +420,49 @@ static void details_hub(struct detail_rows *d, struct node *n, struct hub *h)
 	dline(d, a, "copies sent    %" PRIu64, h->copies);
 }
 
+/* A port's own details: its link and peer, counters, drops by reason,
+ * VLANs and STP (a bridge port), and what its link does to what it sends. */
+static void details_port(struct detail_rows *d, struct port *p)
+{
+	struct tui *t = d->t;
+	attr_t a = tui_attr(t, C_NORMAL), hd = tui_attr(t, C_HEADER);
+	struct bridge *b = bridge_from_node(p->node);
+	struct port *peer = p->link != NULL ? p->link->end[!p->side] : NULL;
+	const struct link_dir *out = port_out_dir(p);
+	char im[256];
+
+	dline(d, hd | A_BOLD, " port %s", p->name);
+	dline(d, link_attr(t, p), "link %s%s%s", tui_link_word(p), peer ? " -> " : "",
+	      peer ? peer->name : "");
+	dline(d, hd, " counters");
+	for (size_t i = 0; i < port_fields.n; i++) {
+		struct value v;
+
+		if (port_fields.f[i].flags & FIELD_TEXT)
+			continue;
+		field_get(&port_fields.f[i], p, &v);
+		dline(d, a, "%-15s %s", port_fields.f[i].name, v.str);
+	}
+	for (int r = 0; r < DROP_REASON_COUNT; r++)
+		if (p->st.drops[r])
+			dline(d, tui_attr(t, C_DROP), "  %s: %" PRIu64,
+			      drop_reason_label((enum drop_reason)r), p->st.drops[r]);
+	if (b != NULL) {
+		struct bport *bp = p->priv;
+		char vl[128] = "";
+
+		bridge_port_vlans(b, p, vl, sizeof(vl));
+		dline(d, a, "VLANs %s", vl[0] ? vl : "all (not VLAN-aware)");
+		if (b->stp != NULL)
+			dline(d, a, "STP %s %s", stp_role_name(bp->sp.role),
+			      stp_state_name(bp->sp.state));
+	}
+	if (out != NULL) {
+		impair_format(&out->im, im, sizeof(im));
+		dline(d, a, "sends with %s", im[0] ? im : "no impairment");
+	}
+}
+
 static void details(struct tui *t, struct node *n, struct rect r)
 {
 	struct detail_rows d = { { details_line }, t, r, r.y, r.y + r.h,
@@ -437,7 +480,9 @@ static void details(struct tui *t, struct node *n, struct rect r)
 		x->ops->describe(x, vb, sizeof(vb));
 		dline(&d, tui_attr(t, C_UP), "%s", vb);
 	}
-	if (gu != NULL) {
+	if (tui_sel_port(t) != NULL && tui_sel_port(t)->node == n) {
+		details_port(&d, tui_sel_port(t));
+	} else if (gu != NULL) {
 		if (!details_guest(&d, n, gu))
 			return;
 	} else if (b != NULL) {

@@ -269,6 +269,11 @@ keys 1 Home Down Down Down Down Down
 check "80x24: Topology lists nodes" "guest vm1"
 check "80x24: Topology shows the selected guest's details" "ARP cache"
 check "80x24: ... with its ARP entry" "10\.0\.0\.2 +52:54:00:00:01:02"
+keys Home Down
+check "80x24: a selected port shows its own details" "│ ?port br0\.1"
+check "80x24: ... its link and peer" "│ ?link up -> vm1\.nic0"
+check "80x24: ... its counters" "│ ?rx_frames +[0-9]+"
+check "80x24: ... what its link does" "│ ?sends with no impairment"
 keys 2
 check "80x24: Frames has its columns" "TIME +PORT +DIR +SOURCE +DEST +SUMMARY"
 check "80x24: Frames lists hops" "ICMP echo"
