@@ -287,11 +287,43 @@ static int load(struct opts *o, struct sim **sp, char **notes)
 	return -1;
 }
 
+/* The UI's step back and restart: the same run again from its start,
+ * loaded and opened (captures too), not started. */
+static struct sim *reload(void *arg, char *err)
+{
+	const struct opts *o = arg;
+	struct sim *s = sim_new(o->seed);
+	FILE *null = fopen("/dev/null", "w");
+	int nerr;
+
+	if (o->trace_size != 65536)
+		graph_set_trace_cap(s->g, (uint32_t)o->trace_size);
+	nerr = topo_load(s, o->topology, null != NULL ? null : stderr);
+	if (null != NULL)
+		fclose(null);
+	if (nerr != 0) {
+		sim_free(s);
+		errf(err, "%s no longer loads (changed since the start?)", o->topology);
+		return NULL;
+	}
+	if (o->duration_set) {
+		s->duration = o->duration;
+		s->duration_set = true;
+	}
+	if ((o->pcap_dir != NULL && capture_dir(s, o->pcap_dir, err) < 0) || sim_open(s, err) < 0) {
+		sim_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* Opens what the run needs and runs it, in the UI or headless: -1 when
- * it ran (*wall0: when it started), else the exit status. */
-static int run(struct opts *o, struct sim *s, uint64_t *wall0)
+ * it ran (*wall0: when it started), else the exit status. The UI may
+ * replace the sim (*sp) when it steps back. */
+static int run(struct opts *o, struct sim **sp, uint64_t *wall0)
 {
 	char err[ERRLEN];
+	struct sim *s = *sp;
 
 	if (o->quiet) {
 		s->out = fopen("/dev/null", "w");
@@ -311,7 +343,9 @@ static int run(struct opts *o, struct sim *s, uint64_t *wall0)
 	*wall0 = loop_mono_ns();
 	if (!o->headless) {
 		o->uio.quit_at_end = o->duration_set;
-		if (tui_run(s, &o->uio, err) < 0) {
+		o->uio.reload = reload;
+		o->uio.reload_arg = o;
+		if (tui_run(sp, &o->uio, err) < 0) {
 			fprintf(stderr, "qnetsim: %s\n", err);
 			return EXIT_USAGE;
 		}
@@ -376,7 +410,7 @@ int main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return rc;
 	if ((rc = load(&o, &s, &notes)) < 0) {
-		rc = run(&o, s, &wall0);
+		rc = run(&o, &s, &wall0);
 		if (rc < 0)
 			rc = finish(&o, s, wall0);
 		sim_free(s);

@@ -36,6 +36,7 @@ struct loop {
 	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0: none */
 	uint32_t ticks;         /* handlers since the last deadline check */
 	uint32_t jumps;         /* virtual clock jumps since fds were polled */
+	uint64_t units;         /* deferred calls and timers run (loop_units) */
 	uint32_t fired;         /* real clock: timers run since fds were polled */
 	bool no_pwait2;         /* the kernel lacks epoll_pwait2: ms timeouts */
 	/* Real clock: one clock read serves a handler and the work it defers
@@ -340,6 +341,7 @@ static uint64_t drain(struct loop *l)
 
 		l->head = (l->head + 1) & (l->cap - 1);
 		l->count--;
+		l->units++;
 		d.cb(d.a, d.b);
 		n++;
 		tick(l);
@@ -430,6 +432,7 @@ static uint64_t run(struct loop *l, uint64_t until)
 		t = l->nheap > 0 ? l->heap[0] : NULL;
 		if (t != NULL && t->when <= now) {
 			loop_timer_disarm(l, t);
+			l->units++;
 			t->cb(t->arg);
 			n++;
 			tick(l);
@@ -487,6 +490,7 @@ bool loop_run_one(struct loop *l)
 
 		l->head = (l->head + 1) & (l->cap - 1);
 		l->count--;
+		l->units++;
 		d.cb(d.a, d.b);
 		return true;
 	}
@@ -500,8 +504,21 @@ bool loop_run_one(struct loop *l)
 		return false;
 	}
 	loop_timer_disarm(l, t);
+	l->units++;
 	t->cb(t->arg);
 	return true;
+}
+
+uint64_t loop_units(const struct loop *l)
+{
+	return l->units;
+}
+
+void loop_set_vnow(struct loop *l, uint64_t t)
+{
+	assert(l->clock == LOOP_VIRTUAL);
+	if (t > l->vnow)
+		l->vnow = t;
 }
 
 uint64_t loop_poll(struct loop *l, int timeout_ms)

@@ -117,6 +117,14 @@ bool loop_yielded(const struct loop *l);
  * next timer (a virtual clock jumps to it; a real one must have reached
  * it). Returns false when there was nothing to run. Step mode. */
 bool loop_run_one(struct loop *l);
+/* Units of work run so far: deferred calls and timers, as loop_run and
+ * loop_run_one run them (fd callbacks are not counted). A virtual-clock
+ * run is the same after the same units and the same calls between them:
+ * the UI replays a run this way to step back (docs/tui.md). */
+uint64_t loop_units(const struct loop *l);
+/* Moves a virtual clock forward to t (a replay: where loop_run left it
+ * with nothing due); never back. */
+void loop_set_vnow(struct loop *l, uint64_t t);
 /* Waits at most timeout_ms (-1: forever, 0: not at all) for fd events and
  * runs their handlers, but not the deferred calls they queue (the next
  * loop_run or loop_run_one does). Returns the number of handlers run. */

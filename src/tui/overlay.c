@@ -175,6 +175,8 @@ static const char *const global_keys[] = {
 	"space      run / pause the clock",
 	"n          step: advance exactly one hop (pauses the clock); with a filter or a "
 	"followed frame, to the next one shown",
+	"b          step back: to where the last step began (the run is replayed exactly)",
+	"r          restart the run from its start (Counters: r resets its counts)",
 	"+ / -      clock speed (0.01x ... 1000x, max)",
 	":          command prompt (Tab completes, Up/Down history)",
 	"/          frame filter: dropped, reason R, node N, port P, frame N, tcpdump (empty: none)",

@@ -294,6 +294,12 @@ static void key(struct tui *t, int ch)
 	case 'n': case '.':
 		clock_step(t);
 		break;
+	case 'b': case ',':
+		clock_step_back(t);
+		break;
+	case 'r':
+		clock_restart(t);
+		break;
 	case '+': case '=':
 		clock_speed_change(t, +1);
 		break;

@@ -133,6 +133,159 @@ static int out_drain(struct tui *t, char **collect, size_t *clen)
 	return lines;
 }
 
+/* ---- replay: step back and restart ------------------------------------------ */
+
+static void on_stdin(void *arg, uint32_t events);
+static void anchor(struct tui *t);
+
+/* Notes what drives the run now: a command line, or (NULL) a step. */
+static void replay_log(struct tui *t, const char *line)
+{
+	struct loop *l = t->s->loop;
+
+	if (t->opt->reload == NULL || loop_clock(l) != LOOP_VIRTUAL)
+		return;
+	if (t->nops == t->opcap) {
+		t->opcap = t->opcap ? 2 * t->opcap : 64;
+		t->ops = xreallocarray(t->ops, (size_t)t->opcap, sizeof(*t->ops));
+	}
+	t->ops[t->nops++] = (struct replay_op){ loop_units(l), loop_now(l),
+						line ? xstrdup(line) : NULL };
+}
+
+static void replay_truncate(struct tui *t, int n)
+{
+	while (t->nops > n)
+		free(t->ops[--t->nops].line);
+}
+
+/* Runs s's loop to `units` units, one at a time: -1 when it runs out of
+ * work first (the replay is not the run it replays). */
+static int run_to(struct sim *s, uint64_t units)
+{
+	while (loop_units(s->loop) < units)
+		if (!loop_run_one(s->loop))
+			return -1;
+	return 0;
+}
+
+/* The run again on a new sim, to the first n ops, then to units/vnow; the
+ * UI moves to it. Output of the replay is not shown again. */
+static int replay(struct tui *t, int n, uint64_t units, uint64_t vnow, char *err)
+{
+	struct sim *ns, *old = t->s;
+	struct node *sel = t->sel_node;
+	char node[256] = "", port[256] = "";
+	FILE *null;
+	int rc = 0;
+
+	if ((ns = t->opt->reload(t->opt->reload_arg, err)) == NULL)
+		return -1;
+	null = fopen("/dev/null", "w");
+	if (null == NULL)
+		fatal("cannot open /dev/null: %s", strerror(errno));
+	ns->out = null;
+	sim_start(ns);
+	for (int i = 0; i < n && rc == 0; i++) {
+		char e[ERRLEN];
+
+		rc = run_to(ns, t->ops[i].units);
+		loop_set_vnow(ns->loop, t->ops[i].vnow);
+		if (rc == 0 && t->ops[i].line != NULL)
+			cmd_exec(ns, t->ops[i].line, null, false, e);
+	}
+	if (rc == 0)
+		rc = run_to(ns, units);
+	if (rc < 0) {
+		ns->out = stdout;
+		sim_free(ns);
+		fclose(null);
+		return errf(err, "the replay did not follow the run (did the topology file change?)");
+	}
+	loop_set_vnow(ns->loop, vnow);
+	ns->out = t->out;
+	/* The UI moves over: stdin, the selection (by name), fresh panels. */
+	if (sel != NULL)
+		snprintf(node, sizeof(node), "%s", sel->name);
+	if (t->sel_port != NULL)
+		snprintf(port, sizeof(port), "%s", t->sel_port->name);
+	loop_fd_del(old->loop, STDIN_FILENO);
+	if (loop_fd_add(ns->loop, STDIN_FILENO, EPOLLIN, on_stdin, t) < 0)
+		fatal("cannot watch stdin: %s", strerror(errno));
+	screen_panels_destroy(t);
+	old->out = null;        /* what it says as it goes (ping statistics) is not news */
+	sim_free(old);
+	fclose(null);
+	t->s = ns;
+	t->sel_node = node[0] ? graph_find_node(ns->g, node) : NULL;
+	t->sel_port = NULL;
+	for (uint32_t i = 0; port[0] && i < ns->g->nports; i++)
+		if (strcmp(ns->g->ports[i]->name, port) == 0)
+			t->sel_port = ns->g->ports[i];
+	screen_panels_create(t);
+	replay_truncate(t, n);
+	t->ended = loop_now(ns->loop) >= ns->duration;
+	t->dirty = true;
+	return 0;
+}
+
+/* Why this run cannot be replayed, or NULL. */
+static const char *no_replay(struct tui *t)
+{
+	if (t->opt->reload == NULL)
+		return "this front-end cannot load the topology again";
+	if (sim_is_real(t->s))
+		return "this topology talks to the world outside (sockets, taps, VDE, "
+		       "kernel guests), and what they did cannot be run again";
+	return NULL;
+}
+
+void clock_step_back(struct tui *t)
+{
+	const char *why = no_replay(t);
+	char err[ERRLEN];
+	int k = t->nops - 1;
+
+	clock_set_paused(t, true);
+	if (why != NULL) {
+		tui_message(t, "step back is not available: %s", why);
+		return;
+	}
+	while (k >= 0 && t->ops[k].line != NULL)
+		k--;
+	if (k < 0) {
+		tui_message(t, "step back: this is where stepping began (r restarts the run)");
+		return;
+	}
+	if (replay(t, k, t->ops[k].units, t->ops[k].vnow, err) < 0) {
+		tui_message(t, "step back: %s", err);
+		return;
+	}
+	if (t->steps > 0)
+		t->steps--;
+	tui_message(t, "step back: %" PRIu64 " hop%s into the run, t=%.6fs (replayed from the "
+		    "start)", t->s->g->trace.total, t->s->g->trace.total == 1 ? "" : "s",
+		    (double)loop_now(t->s->loop) / 1e9);
+}
+
+void clock_restart(struct tui *t)
+{
+	const char *why = no_replay(t);
+	char err[ERRLEN];
+
+	if (why != NULL) {
+		tui_message(t, "restart is not available: %s", why);
+		return;
+	}
+	if (replay(t, 0, 0, 0, err) < 0) {
+		tui_message(t, "restart: %s", err);
+		return;
+	}
+	t->steps = 0;
+	anchor(t);
+	tui_message(t, "restarted: the run from its start, t=0");
+}
+
 int command_run(struct tui *t, const char *line, bool popup_if_long)
 {
 	char err[ERRLEN] = "";
@@ -142,6 +295,7 @@ int command_run(struct tui *t, const char *line, bool popup_if_long)
 
 	tui_message(t, "> %s", line);
 	out_drain(t, NULL, NULL);
+	replay_log(t, line);
 	rc = cmd_exec(t->s, line, t->out, false, err);
 	lines = out_drain(t, &text, &tlen);
 	if (rc < 0)
@@ -272,6 +426,7 @@ void clock_step(struct tui *t)
 	bool idle = false, far = false;
 
 	clock_set_paused(t, true);
+	replay_log(t, NULL);
 	while (shown == UINT64_MAX && units < STEP_UNITS_MAX) {
 		uint64_t when = loop_next_timer(l);
 
@@ -413,9 +568,10 @@ static int wait_ms(struct tui *t)
 	return (int)((wake - now + NS_PER_MS - 1) / NS_PER_MS);
 }
 
-int tui_run(struct sim *s, const struct tui_options *o, char *err)
+int tui_run(struct sim **sp, const struct tui_options *o, char *err)
 {
 	struct tui *t = xcalloc(1, sizeof(*t));
+	struct sim *s = *sp;
 	FILE *old_out = s->out;
 
 	t->s = s;
@@ -470,13 +626,14 @@ int tui_run(struct sim *s, const struct tui_options *o, char *err)
 		now = loop_mono_ns();
 		if (now - t->last_draw >= DRAW_INTERVAL && (t->dirty || !t->paused))
 			screen_draw(t);
-		loop_poll(s->loop, wait_ms(t));
+		loop_poll(t->s->loop, wait_ms(t));
 		/* A resize (SIGWINCH) interrupts the wait without making stdin
 		 * readable; ncurses reports it through getch(). */
 		screen_read_keys(t);
 		if (term_quit_signal())
 			t->quit = true;
 	}
+	s = *sp = t->s;         /* a step back may have replaced it */
 	loop_fd_del(s->loop, STDIN_FILENO);
 	out_drain(t, NULL, NULL);
 	term_restore();
@@ -488,6 +645,8 @@ int tui_run(struct sim *s, const struct tui_options *o, char *err)
 	prompt_free(&t->prompt);
 	for (int i = 0; i < MSG_MAX; i++)
 		free(t->msgs[i]);
+	replay_truncate(t, 0);
+	free(t->ops);
 	s->out = old_out;
 	fclose(t->out);
 	free(t->outbuf);

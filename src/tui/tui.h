@@ -60,12 +60,18 @@ struct tui_options {
 	bool paused;            /* start with the clock stopped */
 	bool quit_at_end;       /* quit when the clock reaches sim->duration */
 	const char *notes;      /* the loader's warnings, lines to show first */
+	/* The same run again from its start: loaded and opened, not started
+	 * (NULL with err). Step back and restart replay the run on it; NULL:
+	 * neither is offered. */
+	struct sim *(*reload)(void *arg, char *err);
+	void *reload_arg;
 };
 
-/* Runs the UI until q, quit, SIGINT/SIGTERM (or --duration with
+/* Runs the UI on *sp until q, quit, SIGINT/SIGTERM (or --duration with
  * quit_at_end). Returns 0, or -1 when the terminal could not be used (the
- * reason is in err). */
-int tui_run(struct sim *s, const struct tui_options *o, char *err);
+ * reason is in err). A step back or restart replaces the sim: *sp is the
+ * one the run ended with (the old ones are freed). */
+int tui_run(struct sim **sp, const struct tui_options *o, char *err);
 
 /* ---- for panels ---- */
 

@@ -54,6 +54,17 @@ struct tui {
 
 	uint64_t last_draw;
 	bool dirty;
+
+	/* What drove the run, for replaying it (step back, restart): the
+	 * commands typed, and where each step began (line NULL), with the
+	 * loop's units and clock at that moment. */
+	struct replay_op *ops;
+	int nops, opcap;
+};
+
+struct replay_op {
+	uint64_t units, vnow;
+	char *line;             /* a command; NULL: a step began here */
 };
 
 /* ---- tui.c ---- */
@@ -68,6 +79,10 @@ void clock_set_paused(struct tui *t, bool paused);
 void clock_speed_change(struct tui *t, int delta);
 /* Step mode: one hop Frames shows (tui.c explains how far it looks). */
 void clock_step(struct tui *t);
+/* Step back to where the last step began; restart from the beginning
+ * (tui.c: the run is replayed on a new sim). */
+void clock_step_back(struct tui *t);
+void clock_restart(struct tui *t);
 
 /* ---- screen.c: the panel table, the layout, keys ---- */
 

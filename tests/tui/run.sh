@@ -325,12 +325,55 @@ check "map: in step mode the title says the hop" "5 Map  #[0-9]+ br0\\.1 in: flo
 check "map: ... and the decision is written beside the bridge" "║ br0 +║ < flooded: broadcast"
 keys z
 check "map: z draws names only" "\\[ *br0 *\\]"
+keys z
 quit_and_check "map"
 QENV="LANG=C" start 80 24 --paused "$tmp/tri.ini"
 keys 5
 check "map without UTF-8: ASCII boxes, # for bridges" "#=+#=+#"
 check "map without UTF-8: guests in +-| boxes" "\\| pc1 \\|"
 quit_and_check "map-ascii"
+
+# 5c. Step back: three steps forward and three back give the screen of
+# before, row for row (the run is replayed on a new sim); forward again
+# gives the same three hops; r restarts; a run with real peers says why
+# it cannot.
+QENV="LANG=C.UTF-8" start 80 24 --paused "$tmp/bb.ini"
+keys 2 :
+typeline "ping pc1 172.16.0.2 count=1"
+check "step back: the ping is queued" "> ping pc1 172\\.16\\.0\\.2 count=1"
+keys b
+check "step back: before any step, b says so" "step back: this is where stepping began"
+before=$(screen | sed -n '1,18p')
+keys n n n
+check "step back: three steps" "\\| 3 hops \\|"
+after3=$(screen | sed -n '1,18p')
+keys b b b
+check "step back: three steps back reach hop 0" "step back: 0 hops into the run, t=0\\.000000s"
+if [ "$(screen | sed -n '1,18p')" = "$before" ]; then
+	ok "step back: three forward and three back give the same screen (rows 1-18)"
+else
+	not_ok "step back: the screen differs from before the steps"
+	diff <(echo "$before") <(screen | sed -n '1,18p') | sed 's/^/    | /'
+fi
+keys n n n
+check "step back: three steps again" "\\| 3 hops \\|"
+if [ "$(screen | sed -n '1,18p')" = "$after3" ]; then
+	ok "step back: the same three hops again, the same screen"
+else
+	not_ok "step back: forward again differs"
+	diff <(echo "$after3") <(screen | sed -n '1,18p') | sed 's/^/    | /'
+fi
+keys 5 b
+check "step back: the map shows the hop stepped back to" "5 Map  #[0-9]+ br0\\.1 in: flooded: broadcast"
+keys r
+check "r restarts the run" "restarted: the run from its start, t=0"
+check "... with no hops" "\\| 0 hops \\|"
+quit_and_check "step back"
+QENV="LANG=C.UTF-8" start 80 24 --paused topologies/seed002-user.ini
+keys b
+check "step back with real peers: not available, and why" "step back is not available: this topology talks to the world outside"
+keys q
+wait_for '^DONE$' > /dev/null
 
 # 6. SIGTERM and NO_COLOR: the terminal is restored on a signal too.
 start 80 24 tests/tui/lab.ini
