@@ -51,6 +51,7 @@ CORE_SRCS := \
 	src/app/commands_guest.c \
 	src/app/commands_link.c \
 	src/app/commands_bridge.c \
+	src/app/commands_lesson.c \
 	src/app/expect.c \
 	src/app/info.c \
 	src/app/capture.c \
@@ -104,7 +105,8 @@ TUI_SRCS := \
 	src/tui/panel_frames.c \
 	src/tui/panel_mac.c \
 	src/tui/panel_counters.c \
-	src/tui/panel_map.c
+	src/tui/panel_map.c \
+	src/tui/lesson.c
 MAIN_SRC := src/main.c
 
 # Unit tests: tests/unit/test_MODULE.c, one line here each.

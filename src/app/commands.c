@@ -372,6 +372,12 @@ static const struct cmd commands[] = {
 	  cmd_expect },
 	{ "echo", 0, -1, false, "echo TEXT", "prints TEXT", cmd_echo },
 	{ "quit", 0, 0, false, "quit", "ends the run", cmd_quit },
+	{ "pause", 0, 0, false, "pause", "stops the clock in the UI (a lesson's step; headless runs go on)",
+	  cmd_pause },
+	{ "say", 1, -1, false, "say TEXT...", "shows TEXT in a box in the UI, a line headless (lessons)",
+	  cmd_say },
+	{ "ask", 3, 3, false, "ask \"QUESTION\" choices=A,B,... answer=B",
+	  "asks the class; keys 1 to 9 answer in the UI (lessons: docs/teaching.md)", cmd_ask },
 };
 
 const char *cmd_name(size_t i)

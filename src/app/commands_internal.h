@@ -55,6 +55,11 @@ int cmd_flap(struct cmd_ctx *c, int argc, char **argv);
 int cmd_capture(struct cmd_ctx *c, int argc, char **argv);
 int cmd_capture_stop(struct cmd_ctx *c, int argc, char **argv);
 
+/* commands_lesson.c */
+int cmd_pause(struct cmd_ctx *c, int argc, char **argv);
+int cmd_say(struct cmd_ctx *c, int argc, char **argv);
+int cmd_ask(struct cmd_ctx *c, int argc, char **argv);
+
 /* commands_bridge.c */
 int cmd_mac_flush(struct cmd_ctx *c, int argc, char **argv);
 int cmd_mac_add(struct cmd_ctx *c, int argc, char **argv);

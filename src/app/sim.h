@@ -85,6 +85,19 @@ struct sim {
 	int nflaps;
 	struct map_pin *pins;   /* pos = COLUMN,ROW of nodes (map.h) */
 	int npins;
+	/* The front-end's part in lessons (pause, say, ask); NULL: headless. */
+	const struct sim_lesson_ops *lesson;
+	void *lesson_arg;
+};
+
+#define LESSON_CHOICES_MAX 9    /* keys 1 to 9 answer */
+
+/* What a front-end does with a lesson's steps (commands_lesson.c). */
+struct sim_lesson_ops {
+	void (*pause)(void *arg);                   /* stop the clock */
+	void (*say)(void *arg, const char *text);   /* show text (copy it) */
+	/* Ask: choices[answer] is right; the strings are the caller's. */
+	void (*ask)(void *arg, const char *question, char *const *choices, int n, int answer);
 };
 
 /* Where the topology pins a node on the map. */

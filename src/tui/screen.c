@@ -254,6 +254,8 @@ static void key(struct tui *t, int ch)
 		t->dirty = true;
 		return;
 	}
+	if (lesson_key(t, ch))
+		return;
 	if (t->popup.title != NULL) {
 		popup_key(t, ch);
 		return;

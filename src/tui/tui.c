@@ -204,6 +204,8 @@ static int replay(struct tui *t, int n, uint64_t units, uint64_t vnow, char *err
 	}
 	loop_set_vnow(ns->loop, vnow);
 	ns->out = t->out;
+	ns->lesson = &tui_lesson_ops;   /* the replay's lesson steps printed to nothing */
+	ns->lesson_arg = t;
 	/* The UI moves over: stdin, the selection (by name), fresh panels. */
 	if (sel != NULL)
 		snprintf(node, sizeof(node), "%s", sel->name);
@@ -609,6 +611,8 @@ int tui_run(struct sim **sp, const struct tui_options *o, char *err)
 		tui_message(t, "%.*s", (int)len, n);
 		n += len + (n[len] == '\n');
 	}
+	s->lesson = &tui_lesson_ops;
+	s->lesson_arg = t;
 	sim_start(s);
 	out_drain(t, NULL, NULL);
 	anchor(t);
@@ -647,6 +651,7 @@ int tui_run(struct sim **sp, const struct tui_options *o, char *err)
 		free(t->msgs[i]);
 	replay_truncate(t, 0);
 	free(t->ops);
+	lesson_free(t);
 	s->out = old_out;
 	fclose(t->out);
 	free(t->outbuf);

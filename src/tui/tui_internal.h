@@ -60,6 +60,13 @@ struct tui {
 	 * loop's units and clock at that moment. */
 	struct replay_op *ops;
 	int nops, opcap;
+
+	/* A lesson's question, while it waits for 1..n (ask, in lesson.c). */
+	struct {
+		bool active;
+		char *question, *choices[LESSON_CHOICES_MAX];
+		int n, answer;
+	} ask;
 };
 
 struct replay_op {
@@ -99,6 +106,13 @@ void screen_cell(int n, int i, struct rect area, struct rect *r);
 void screen_draw(struct tui *t);
 /* Reads every key waiting on stdin and acts on each. */
 void screen_read_keys(struct tui *t);
+
+/* ---- lesson.c: pause, say and ask in the UI ---- */
+
+extern const struct sim_lesson_ops tui_lesson_ops;
+/* A key while a question is open: true when it was for the question. */
+bool lesson_key(struct tui *t, int ch);
+void lesson_free(struct tui *t);
 
 /* ---- overlay.c: status line, message area, help, pop-up ---- */
 

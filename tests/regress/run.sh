@@ -25,7 +25,7 @@ is_real() {
 # 1 + 2: every topology, twice. Topologies with real sockets ([netdev])
 # run in real time, once, and are not byte-identical from run to run; a
 # "-a"/"-b" pair runs together (a first, it listens).
-for t in topologies/*.ini; do
+for t in topologies/*.ini topologies/lessons/*.ini; do
 	name=$(basename "$t" .ini)
 	if is_real "$t"; then
 		case $name in *-b) continue ;; esac

@@ -375,6 +375,25 @@ check "step back with real peers: not available, and why" "step back is not avai
 keys q
 wait_for '^DONE$' > /dev/null
 
+# 5d. A lesson: say stops the clock and shows its text; ask shows the
+# question and takes 1..n; a wrong answer is told the right one.
+QENV="LANG=C.UTF-8" start 100 30 topologies/lessons/01-hub-vs-bridge.ini
+check "lesson: say shows its text in a box" "Two networks: a1, a2, a3 on a hub"
+check "lesson: ... and stops the clock" "PAUSED"
+keys Enter ' '
+check "lesson: ask shows the question" "Which guests does it reach\\?"
+check "lesson: ... with numbered choices" "2 +a2\\+a3"
+keys 1
+check "lesson: a wrong answer is told the right one" "Not quite: you said a2; the answer is a2\\+a3\\."
+keys ' '
+check "lesson: the next step explains" "a2 and a3 both: a broadcast goes everywhere"
+keys Enter ' '
+check "lesson: the next question" "Does a3 get copies of them\\?"
+keys 1
+check "lesson: a right answer is said so" "Right: yes\\."
+keys q
+wait_for '^DONE$' > /dev/null
+
 # 6. SIGTERM and NO_COLOR: the terminal is restored on a signal too.
 start 80 24 tests/tui/lab.ini
 check "running" "1x RUN"
