@@ -181,25 +181,24 @@ keys :
 typeline "set_link vm2.nic0 on"
 check "Counters: vm2.nic0 up again" "vm2\.nic0 +up "
 
+# filter_shows FILTER WHAT REGEX: sets a Frames filter; every hop listed
+# then matches REGEX.
+filter_shows() {
+	keys /
+	typeline "$1"
+	check "filter '$1' is set" "filter: $1"
+	if screen | grep -E '^[0-9]+\.[0-9]{6} ' | grep -Evq -- "$3"; then
+		not_ok "filter '$1' let another hop through"
+		screen | sed 's/^/    | /'
+	else
+		ok "with filter '$1', every hop shown is $2"
+	fi
+}
+
 # Filter, follow, help and a pop-up.
-keys 2 /
-typeline "arp"
-check "a tcpdump filter narrows Frames" "filter: arp"
-if screen | grep -E '^[0-9]+\.[0-9]{6} ' | grep -vq 'ARP'; then
-	not_ok "the arp filter let a non-ARP hop through"
-	screen | sed 's/^/    | /'
-else
-	ok "with filter arp, every hop shown is ARP"
-fi
-keys /
-typeline "node br0 and arp"
-check "a filter of qnetsim's words and tcpdump's" "filter: node br0 and arp"
-if screen | grep -E '^[0-9]+\.[0-9]{6} ' | grep -Evq ' br0\.[0-9]+ .*ARP'; then
-	not_ok "'node br0 and arp' let another hop through"
-	screen | sed 's/^/    | /'
-else
-	ok "with 'node br0 and arp', every hop shown is an ARP frame at a br0 port"
-fi
+keys 2
+filter_shows "arp" "ARP" "ARP"
+filter_shows "node br0 and arp" "an ARP frame at a br0 port" " br0\.[0-9]+ .*ARP"
 keys /
 typeline "reason bogus"
 check "a bad reason is refused, naming it" "error: filter 'reason bogus': reason 'bogus': not a drop reason"
