@@ -3,9 +3,12 @@
  * as `--check` checks a scenario step, and the lines whose command only
  * acts inside the simulation (no files, sockets or programs: not capture,
  * hostfwd, exec or quit) are then run for real, with a second of
- * simulated time after each.
+ * simulated time after each. Each line is also a Frames filter (the UI's
+ * `/`: qnetsim's words, then tcpdump's), parsed and matched against every
+ * hop traced so far.
  */
 #include "fuzz.h"
+#include "../../src/app/hopfilter.h"
 
 #define TOPO \
 	"[bridge br]\nstp = on\nport.3.trunk = 10,20\n" \
@@ -26,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sim *s;
 	char *text, *line, *save = NULL;
 	char err[ERRLEN];
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
 
 	if (size > 1 << 14)
 		return 0;
@@ -39,7 +43,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		size_t w = strcspn(line, " \t");
 		bool ok = false;
+		struct hop_filter hf;
 
+		if (hop_filter_parse(&hf, s->g, dead, line, err) == 0) {
+			struct trace *tr = &s->g->trace;
+
+			for (uint64_t i = tr->total > tr->cap ? tr->total - tr->cap : 0; i < tr->total; i++)
+				hop_filter_match(&hf, s->g, &tr->ring[i % tr->cap]);
+			hop_filter_free(&hf);
+		}
 		if (cmd_exec(s, line, fuzz_null(), true, err) < 0)
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(live); i++)
@@ -51,5 +63,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(text);
 	sim_free(s);
+	pcap_close(dead);
 	return 0;
 }
