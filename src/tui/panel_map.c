@@ -394,15 +394,39 @@ static bool map_key(struct tui *t, void *st, int ch)
 	return true;
 }
 
+/* A click selects the node, or the port, under it. */
+static void map_click(struct tui *t, void *st, int y, int x)
+{
+	struct mapp *p = st;
+	const struct map_cell *c;
+	int my = p->oy + y - 1, mx = p->ox + x;
+	struct graph *g = tui_sim(t)->g;
+
+	if (p->m == NULL || y < 1 || my >= p->m->h || mx >= p->m->w)
+		return;
+	c = map_at(p->m, my, mx);
+	if (c->role == MAP_BOX && c->node >= 0) {
+		p->sel = c->node;
+		tui_select(t, p->m->nodes[c->node].n, NULL);
+	} else if ((c->role == MAP_PORT || c->role == MAP_LABEL) && c->port >= 0) {
+		struct port *port = g->ports[c->port];
+
+		p->sel = map_node_index(p->m, port->node);
+		tui_select(t, port->node, port);
+	}
+}
+
 const struct panel_ops panel_map_ops = {
 	.name = "Map",
 	.keys = "arrows     select the nearest node that way (every panel follows)\n"
 		"[ / ]      select the node's ports in turn\n"
 		"/          find a node by name (Enter or Esc ends)\n"
 		"z          zoom: names only, or boxes\n"
-		"Shift-Left/Right, PgUp/PgDn  pan;  Home  back to the top left",
+		"Shift-Left/Right, PgUp/PgDn  pan;  Home  back to the top left\n"
+		"click      select the node or port under the mouse",
 	.create = map_create,
 	.destroy = map_destroy,
 	.draw = map_draw,
 	.key = map_key,
+	.click = map_click,
 };

@@ -20,6 +20,7 @@ struct topo {
 	int sel;        /* selected row */
 	int top;        /* first row shown */
 	int nrows;
+	int list_w, list_h;     /* the list's size at the last draw (clicks) */
 };
 
 /* Row i is a node (port == NULL) or one of its ports. */
@@ -44,6 +45,25 @@ static bool row_at(struct sim *s, int i, struct node **n, struct port **p)
 		k += nd->nports;
 	}
 	return false;
+}
+
+/* The row of node n (p NULL) or of its port p; -1 if none. */
+static int row_of(struct sim *s, const struct node *n, const struct port *p)
+{
+	int k = 0;
+
+	for (int a = 0; a < s->g->nnodes; a++) {
+		struct node *nd = s->g->nodes[a];
+
+		if (nd == n) {
+			for (int i = 0; p != NULL && i < nd->nports; i++)
+				if (nd->ports[i] == p)
+					return k + 1 + i;
+			return k;
+		}
+		k += 1 + nd->nports;
+	}
+	return -1;
 }
 
 static int row_count(struct sim *s)
@@ -531,6 +551,19 @@ static void topo_draw(struct tui *t, void *stp, struct rect r, bool focused)
 		det.h = r.h - 1 - list.h;
 	}
 	rows = list.h;
+	/* The selection is every panel's: follow one made elsewhere. */
+	{
+		struct node *cn;
+		struct port *cp;
+		int k;
+
+		if (tui_sel_node(t) != NULL &&
+		    (!row_at(s, st->sel, &cn, &cp) || cn != tui_sel_node(t) || cp != tui_sel_port(t)) &&
+		    (k = row_of(s, tui_sel_node(t), tui_sel_port(t))) >= 0)
+			st->sel = k;
+	}
+	st->list_w = list.w;
+	st->list_h = list.h;
 	tui_list_scroll(&st->sel, &st->top, st->nrows, rows);
 	for (int i = 0; i < rows; i++) {
 		struct node *n;
@@ -576,6 +609,20 @@ static bool topo_key(struct tui *t, void *stp, int ch)
 	return true;
 }
 
+/* A click on a row of the list selects it. */
+static void topo_click(struct tui *t, void *stp, int y, int x)
+{
+	struct topo *st = stp;
+	struct node *n;
+	struct port *p;
+	int k = st->top + y - 1;
+
+	if (y < 1 || y > st->list_h || x >= st->list_w || !row_at(tui_sim(t), k, &n, &p))
+		return;
+	st->sel = k;
+	tui_select(t, n, p);
+}
+
 const struct panel_ops panel_topology_ops = {
 	.name = "Topology",
 	.keys = "Up/Down    select a node or a port (details on the right)\n"
@@ -586,4 +633,5 @@ const struct panel_ops panel_topology_ops = {
 	.destroy = topo_destroy,
 	.draw = topo_draw,
 	.key = topo_key,
+	.click = topo_click,
 };

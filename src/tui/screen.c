@@ -240,10 +240,40 @@ static void selection_actions(struct tui *t, int ch)
 	}
 }
 
+/* A click: the panel under it takes the focus, and the click. */
+static void click(struct tui *t)
+{
+	int mrows = messages_height(t);
+	int bottom = LINES - 1 - mrows - (t->prompt.active ? 1 : 0);
+	struct rect area = { .y = 1, .x = 0, .h = bottom - 1, .w = COLS };
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;
+	for (int i = 0; i < NPANELS; i++) {
+		struct rect r;
+		bool shown;
+
+		panel_rect(t, i, area, &r, &shown);
+		if (!shown || ev.y < r.y || ev.y >= r.y + r.h || ev.x < r.x || ev.x >= r.x + r.w)
+			continue;
+		t->focus = i;
+		if (panel_table[i]->click != NULL)
+			panel_table[i]->click(t, t->pst[i], ev.y - r.y, ev.x - r.x);
+		t->dirty = true;
+		return;
+	}
+}
+
 static void key(struct tui *t, int ch)
 {
 	if (ch == KEY_RESIZE) {
 		t->dirty = true;
+		return;
+	}
+	if (ch == KEY_MOUSE) {
+		if (t->help.title == NULL && t->popup.title == NULL && !t->prompt.active)
+			click(t);
 		return;
 	}
 	if (t->help.title != NULL) {

@@ -32,6 +32,7 @@ void term_restore(void)
 	if (!screen_up)
 		return;
 	screen_up = false;
+	mousemask(0, NULL);
 	endwin();
 	if (saved_stderr >= 0) {
 		dup2(saved_stderr, STDERR_FILENO);
@@ -143,6 +144,17 @@ int term_init(struct tui *t, char *err)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	/* Clicks select (keys alone always suffice); a crash turns the
+	 * terminal's mouse reporting off with the other resets. */
+	if (mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL) != 0) {
+		static const char off[] = "\033[?1000l\033[?1002l\033[?1006l";
+
+		mouseinterval(0);
+		if (reset_len + sizeof(off) - 1 < sizeof(reset_seq)) {
+			memcpy(reset_seq + reset_len, off, sizeof(off) - 1);
+			reset_len += sizeof(off) - 1;
+		}
+	}
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);

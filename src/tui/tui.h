@@ -36,6 +36,9 @@ struct panel_ops {
 	void (*draw)(struct tui *t, void *st, struct rect r, bool focused);
 	/* Returns true when the key was used. */
 	bool (*key)(struct tui *t, void *st, int ch);
+	/* Optional: a click at (y, x) inside the panel's rectangle (0, 0 is
+	 * its title's first cell); it is focused first. */
+	void (*click)(struct tui *t, void *st, int y, int x);
 };
 
 /*

@@ -310,7 +310,8 @@ fi
 keys /
 tm send-keys -t q -l "pc3"
 keys Enter 1
-check "map: / finds pc3 and Topology shows the same selection" "guest pc3 \\(1 NIC\\)"
+check "map: / finds pc3 and Topology shows the same selection" "│ guest pc3$"
+check "... its details (its NIC)" "│nic0 virtio-net-pci 52:54:00:00:00"
 keys 5 Up
 keys 1
 check "map: Up from pc3 selects br0, in Topology too" "│ ?bridge br0"
@@ -331,6 +332,23 @@ keys 5
 check "map without UTF-8: ASCII boxes, # for bridges" "#=+#=+#"
 check "map without UTF-8: guests in +-| boxes" "\\| pc1 \\|"
 quit_and_check "map-ascii"
+
+# 5b'. Mouse: a click on pc3's box in the Map selects it (Topology then
+# shows pc3's NIC). tmux passes no mouse reports in, so this one runs
+# under script(1) with xterm's SGR reports (press and release at column
+# 23, row 10) on its stdin.
+mouse_run() {
+	(sleep 1; printf '5'; sleep 0.5; printf '%b' "$1"; sleep 0.4; printf '1'; sleep 0.8
+	 printf 'q'; sleep 0.5) |
+		env TERM=xterm LANG=C.UTF-8 COLUMNS=80 LINES=24 \
+		script -qfec "$QNETSIM --paused $tmp/bb.ini" /dev/null 2>&1
+}
+if mouse_run '\033[<0;23;10M\033[<0;23;10m' | grep -aq "virtio-net-pci 52:54:00:00:00" &&
+   ! mouse_run '' | grep -aq "virtio-net-pci 52:54:00:00:00"; then
+	ok "mouse: a click on pc3 in the Map selects it everywhere (and without it, it is not)"
+else
+	not_ok "mouse: the click on pc3 did not select it"
+fi
 
 # 5c. Step back: three steps forward and three back give the screen of
 # before, row for row (the run is replayed on a new sim); forward again
