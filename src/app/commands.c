@@ -344,7 +344,7 @@ static const struct cmd commands[] = {
 	  "corrupt, reorder); 0 removes one", cmd_impair },
 	{ "flap", 2, -1, false, "flap PORT period=T [down=T] [count=N] | flap PORT off",
 	  "takes a port's link down and up again every period", cmd_flap },
-	{ "ping", 2, -1, true, "ping GUEST ADDRESS [count=3] [interval=1s] [size=56]",
+	{ "ping", 2, -1, true, "ping GUEST ADDRESS [count=3] [interval=1s] [size=56] [ttl=64]",
 	  "sends ICMP echo requests from a guest (also: GUEST ping ...)", cmd_ping },
 	{ "udp", 2, -1, true, "udp GUEST ADDRESS:PORT [count=1] [interval=1s] [size=32] [sport=40000] [data=TEXT]",
 	  "sends UDP datagrams; port 7 on a sim guest echoes them back", cmd_udp },

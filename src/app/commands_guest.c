@@ -47,12 +47,12 @@ int cmd_exec_guest(struct cmd_ctx *c, int argc, char **argv)
 
 int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 {
-	static const char *const keys[] = { "count", "interval", "size", NULL };
-	char *vals[3] = { NULL, NULL, NULL };
+	static const char *const keys[] = { "count", "interval", "size", "ttl", NULL };
+	char *vals[4] = { NULL, NULL, NULL, NULL };
 	struct guest *gu;
 	char ip[16];
 	uint32_t dst;
-	uint64_t count = 3, interval = NS_PER_SEC, size = 56;
+	uint64_t count = 3, interval = NS_PER_SEC, size = 56, ttl = 0;
 
 	if ((gu = cmd_need_guest(c, argv[1])) == NULL)
 		return -1;
@@ -68,12 +68,15 @@ int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 		return errf(c->err, "ping: interval must be more than 0");
 	if (vals[2] && parse_u64(vals[2], 0, PING_MAX_SIZE, &size, c->err) < 0)
 		return -1;
+	if (vals[3] && parse_u64(vals[3], 1, 255, &ttl, c->err) < 0)
+		return -1;
 	if (!(c->check ? guest_may_route(gu, dst) : guest_has_route(gu, dst)))
 		return errf(c->err, "ping: %s has no route to %s (no NIC on that subnet, no gw)",
 			    gu->node.name, argv[2]);
 	if (c->check)
 		return 0;
-	if (guest_ping(gu, dst, (uint32_t)count, interval, (uint32_t)size, c->err) == NULL)
+	if (guest_ping(gu, dst, (uint32_t)count, interval, (uint32_t)size, (uint8_t)ttl, c->err) ==
+	    NULL)
 		return -1;
 	/* As ping(8) starts; replies and statistics follow as events. */
 	fprintf(c->out, "%s: PING %s (%s) %" PRIu64 "(%" PRIu64 ") bytes of data.\n", gu->node.name,

@@ -18,6 +18,7 @@ static const struct {
 	{ "sent", 1u << DEC_SENT },
 	{ "stp", 1u << DEC_STP },
 	{ "mirrored", 1u << DEC_MIRRORED },
+	{ "routed", 1u << DEC_ROUTED },
 };
 
 /* The next word of *p (at most len - 1 bytes), *p moved past it; "" at the end. */

@@ -205,6 +205,36 @@ static bool guest_kind_takes(struct loader *L, struct guest *gu, const char *k, 
 	return false;
 }
 
+/* route = NET/LEN via GATEWAY */
+static void guest_route_key(struct loader *L, struct guest *gu, const char *v, int line)
+{
+	char net[64], via[8], gw[64], extra[8];
+	struct guest_route r = { .line = line };
+
+	if (sscanf(v, "%63s %7s %63s %7s", net, via, gw, extra) != 3 || strcmp(via, "via") != 0) {
+		lerr(L, line, "route: '%s' is not NET/LEN via GATEWAY (route = 10.0.2.0/24 via "
+			      "10.0.1.254)", v);
+		return;
+	}
+	if (parse_ipv4_prefix(net, &r.net, &r.prefix) < 0) {
+		lerr(L, line, "route: '%s' is not an IPv4 network (A.B.C.D/LEN)", net);
+		return;
+	}
+	if (parse_ipv4(gw, &r.via) < 0 || r.via == 0) {
+		lerr(L, line, "route: gateway '%s' is not an IPv4 address", gw);
+		return;
+	}
+	if (r.prefix < 32 && (r.net & ~(r.prefix ? 0xffffffffu << (32 - r.prefix) : 0u)) != 0) {
+		lerr(L, line, "route: %s has host bits set (the network of it is /%d)", net, r.prefix);
+		return;
+	}
+	if (gu->nroutes == GUEST_MAX_ROUTES) {
+		lerr(L, line, "route: at most %d routes per guest", GUEST_MAX_ROUTES);
+		return;
+	}
+	gu->routes[gu->nroutes++] = r;
+}
+
 static void guest_key(struct loader *L, struct guest *gu, const char *k, const char *v, int line)
 {
 	char err[ERRLEN];
@@ -239,6 +269,11 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 		guest_kind_key(L, gu, v, line);
 	} else if (guest_kind_takes(L, gu, k, v, line)) {
 		/* the kind's own key (exec = for netns guests) */
+	} else if (strcmp(k, "forward") == 0) {
+		if (parse_bool(v, &gu->forward, NULL) < 0)
+			lerr(L, line, "forward: '%s' is not on or off", v);
+	} else if (strcmp(k, "route") == 0) {
+		guest_route_key(L, gu, v, line);
 	} else if (strcmp(k, "arp_timeout") == 0) {
 		if (parse_duration(v, &gu->arp_timeout, err) < 0)
 			lerr(L, line, "arp_timeout: %s", err);
@@ -507,7 +542,7 @@ static void guest_sect_key(struct loader *L, struct sect *sc, const char *k, con
 /* A guest's NICs and commands. */
 static bool guest_repeats(const char *k)
 {
-	return strcmp(k, "nic") == 0 || strcmp(k, "exec") == 0;
+	return strcmp(k, "nic") == 0 || strcmp(k, "exec") == 0 || strcmp(k, "route") == 0;
 }
 
 static void hub_create(struct loader *L, struct sect *sc)

@@ -46,6 +46,7 @@ static const struct {
 	[DROP_STP] = { "stp", "STP not forwarding", "the port is not forwarding (STP)" },
 	[DROP_MIRROR_PORT] = { "mirror_port", "to a mirror port", "a mirror (SPAN) port takes no traffic" },
 	[DROP_BURST_LOSS] = { "burst_loss", "lost in a burst", "lost on the link in a loss burst (Gilbert-Elliott)" },
+	[DROP_TTL_EXCEEDED] = { "ttl_exceeded", "TTL exceeded", "TTL exceeded in transit (ICMP time exceeded sent back)" },
 };
 
 const char *drop_reason_name(enum drop_reason r)
@@ -82,6 +83,7 @@ static const char *decision_names[DEC_COUNT] = {
 	[DEC_DROPPED] = "dropped",
 	[DEC_STP] = "STP BPDU",
 	[DEC_MIRRORED] = "mirrored",
+	[DEC_ROUTED] = "routed",
 };
 
 const char *decision_name(enum decision d)

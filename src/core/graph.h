@@ -66,6 +66,7 @@ enum drop_reason {
 	DROP_STP,               /* bridge: the port is not forwarding (STP) */
 	DROP_MIRROR_PORT,       /* bridge: frames arriving on a mirror (SPAN) port */
 	DROP_BURST_LOSS,        /* link: lost in a Gilbert-Elliott burst */
+	DROP_TTL_EXCEEDED,      /* routing guest: TTL 1 or 0, ICMP time exceeded sent */
 	DROP_REASON_COUNT
 };
 
@@ -165,6 +166,8 @@ struct link_dir *port_out_dir(struct port *p);
 /* Applies *im to d from now on (frames in flight keep their times). */
 void link_dir_set_impair(struct link_dir *d, const struct impair *im);
 
+struct trace_rec;
+
 struct node_ops {
 	const char *kind;       /* "guest", "hub", "bridge" */
 	/* Takes the reference on f. */
@@ -175,6 +178,9 @@ struct node_ops {
 	/* One line on what the node is connected to outside the topology
 	 * (a backend's peer state). Optional. */
 	void (*describe)(struct node *n, char *buf, size_t len);
+	/* Optional: the explanation of a decision of its own kind (a guest's
+	 * DEC_ROUTED: which route); trace_explain's text otherwise. */
+	void (*explain)(struct node *n, const struct trace_rec *r, char *buf, size_t len);
 };
 
 /*
@@ -242,6 +248,8 @@ enum decision {
 	DEC_DROPPED,            /* see reason */
 	DEC_STP,                /* bridge: a BPDU taken by the spanning tree */
 	DEC_MIRRORED,           /* bridge: a copy sent to a mirror (SPAN) port */
+	DEC_ROUTED,             /* guest with forward = on: sent on to out_port by a route
+				 * (reason: which one; the node's explain says it) */
 	DEC_COUNT
 };
 

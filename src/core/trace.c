@@ -268,6 +268,9 @@ void trace_decision(struct graph *g, const struct trace_rec *r, char *buf, size_
 		snprintf(buf, len, "mirrored -> %s (SPAN, %s)", port_name(g, r->out_port),
 			 r->tx ? "sent" : "received");
 		break;
+	case DEC_ROUTED:
+		snprintf(buf, len, "routed -> %s%s", port_name(g, r->out_port), in_vlan);
+		break;
 	case DEC_DROPPED:
 		if (r->reason == DROP_SAME_PORT)
 			snprintf(buf, len, "filtered: same port%s", in_vlan);
@@ -609,6 +612,10 @@ void trace_explain(struct graph *g, const struct trace_rec *r, char *buf, size_t
 			 e.pname, r->vid);
 	else if (learns)
 		snprintf(e.learn, sizeof(e.learn), " It learned %s on %s.", e.src, e.pname);
+	if (p != NULL && p->node->ops->explain != NULL && r->decision == DEC_ROUTED) {
+		p->node->ops->explain(p->node, r, buf, len);
+		return;
+	}
 	switch (r->decision) {
 	case DEC_FORWARDED:
 		explain_forwarded(&e, buf, len);

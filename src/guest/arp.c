@@ -47,7 +47,8 @@ static void arp_entry_drop_pending(struct arp_entry *e, enum drop_reason why)
 
 			e->guest->st.arp_failed++;
 			if (f->len > off)
-				guest_ping_unreachable(e->guest, f->data + off, f->len - off);
+				guest_ping_error(e->guest, rd32(f->data + off + 12), f->data + off,
+						 f->len - off, "Destination Host Unreachable");
 		}
 		port_drop(nic->port, f, why);
 	}

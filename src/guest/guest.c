@@ -156,10 +156,32 @@ static void guest_destroy(struct node *n)
 	free(gu);
 }
 
+/* A routed hop (forward = on): which route sent the packet where. */
+static void guest_explain(struct node *n, const struct trace_rec *r, char *buf, size_t len)
+{
+	struct guest *gu = container_of(n, struct guest, node);
+	const uint8_t *ip = r->hdr + ETH_HLEN;
+	struct graph *g = n->g;
+	char rt[160], dst[16], vlan[24];
+
+	snprintf(vlan, sizeof(vlan), " in VLAN %u", r->vid);
+	if (r->hdr[12] == 0x81 && r->hdr[13] == 0x00)
+		ip += 4;
+	guest_route_text(gu, r->reason, rt, sizeof(rt));
+	snprintf(buf, len,
+		 "Guest %s routes (forward = on). The packet for %s came in on %s; the longest "
+		 "prefix that matches it is %s, so it went out of %s%s with its TTL one lower "
+		 "(%u), in a new frame from %s's MAC to the next hop's.",
+		 n->name, fmt_ipv4(rd32(ip + 16), dst), r->port < g->nports ? g->ports[r->port]->name : "?",
+		 rt, r->out_port < g->nports ? g->ports[r->out_port]->name : "?",
+		 r->vid ? vlan : "", ip[8] - 1u, n->name);
+}
+
 static const struct node_ops guest_ops = {
 	.kind = "guest",
 	.input = guest_input,
 	.destroy = guest_destroy,
+	.explain = guest_explain,
 };
 
 struct guest *guest_new(struct graph *g, const char *name, int line)

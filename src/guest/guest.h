@@ -41,6 +41,14 @@
 #define UDP_MAX_SIZE 1472u
 #define GUEST_MAX_UDP_PORTS 64
 
+#define GUEST_MAX_ROUTES 32
+
+/* route = NET/LEN via GW: a static route (forward = on or not). */
+struct guest_route {
+	uint32_t net, via;
+	int prefix, line;
+};
+
 struct guest;
 struct udp_flow;
 struct dhcp_client;
@@ -95,6 +103,7 @@ struct ping {
 	uint64_t interval;
 	uint64_t started;
 	uint32_t sent, received, dups, errors;
+	uint8_t ttl;                            /* of the requests; 0: 64 */
 	uint64_t rtt_min, rtt_max, rtt_sum;     /* ns */
 	double rtt_sq;                          /* sum of squared RTTs, ms^2, for mdev */
 	uint64_t *sent_at;                      /* per sequence number; 0: not sent */
@@ -111,6 +120,7 @@ struct guest_stats {
 	uint64_t no_route, arp_failed;
 	uint64_t tcp_segs_in, tcp_segs_out, tcp_retransmits, tcp_resets_sent, tcp_resets_rx;
 	uint64_t tcp_bad;
+	uint64_t ip_forwarded, ttl_exceeded, icmp_time_exceeded_rx;
 };
 
 enum tcp_app { TCP_APP_SINK, TCP_APP_ECHO, TCP_APP_DISCARD };
@@ -152,6 +162,11 @@ struct guest {
 	struct dns_query *dnsq[GUEST_MAX_DNS];
 	int ndnsq;
 	struct guest_stats st;
+	/* forward = on: IPv4 between its interfaces, by its routes (ip.c). */
+	bool forward;
+	struct guest_route routes[GUEST_MAX_ROUTES];
+	int nroutes;
+	uint8_t tx_ttl;                 /* the TTL of what it sends now; 0: 64 */
 	const struct guest_kind *kind;  /* sim (guest_sim_kind) unless kind = */
 	void *kind_state;               /* the kind's own, from its init */
 };
@@ -219,7 +234,7 @@ struct nic *guest_nic_named(struct guest *gu, const char *name);
 
 /* Starts a ping session. Returns it, or NULL with err. */
 struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t interval,
-			uint32_t size, char *err);
+			uint32_t size, uint8_t ttl, char *err);
 /* A session's values: GUEST.ping.NAME, GUEST.ping[IP].NAME and the
  * report's "pings" (field.h; the object is the struct ping). */
 extern const struct field_table ping_fields;
@@ -270,6 +285,14 @@ int dns_resolve(struct guest *gu, const char *name, uint32_t server, uint16_t po
 const char *dns_result(struct guest *gu, const char *name, char *buf, size_t len);
 void dns_info(struct guest *gu, FILE *out);
 void dns_free_all(struct guest *gu);
+
+/* The NIC and next hop for dst by the longest matching prefix: its own
+ * subnets, its routes, its gateway; NULL: none. *which: 0 a subnet of its
+ * own, 1..GUEST_MAX_ROUTES routes[which - 1], 255 the gateway. */
+struct nic *guest_route_which(struct guest *gu, uint32_t dst, uint32_t *nexthop, int *which);
+/* "10.0.2.0/24 via 10.0.1.254 (line 12)" for a route code of
+ * guest_route_which. */
+void guest_route_text(const struct guest *gu, int which, char *buf, size_t len);
 
 /* Checks whether the guest could route to dst at all (for --check). */
 bool guest_has_route(struct guest *gu, uint32_t dst);

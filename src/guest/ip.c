@@ -32,26 +32,72 @@ static bool nic_on_subnet(const struct nic *n, uint32_t ip)
 	return n->ip != 0 && ((n->ip ^ ip) & netmask(n->prefix)) == 0;
 }
 
-/* The NIC and next hop for dst, or NULL. */
+/* The NIC whose subnet has ip, or NULL. */
+static struct nic *nic_for(struct guest *gu, uint32_t ip)
+{
+	for (int i = 0; i < gu->nnics + gu->nvifs; i++)
+		if (nic_on_subnet(gu->nics[i], ip))
+			return gu->nics[i];
+	return NULL;
+}
+
+struct nic *guest_route_which(struct guest *gu, uint32_t dst, uint32_t *nexthop, int *which)
+{
+	struct nic *best = NULL;
+	int best_len = -1;
+
+	for (int i = 0; i < gu->nnics + gu->nvifs; i++) {
+		struct nic *n = gu->nics[i];
+
+		if ((nic_on_subnet(n, dst) || (dst == 0xffffffffu && n->ip)) && n->prefix > best_len) {
+			best = n;
+			best_len = n->prefix;
+			*nexthop = dst;
+			*which = 0;
+		}
+	}
+	/* Routes: the longest prefix; a subnet of its own wins a tie. */
+	for (int i = 0; i < gu->nroutes; i++) {
+		const struct guest_route *r = &gu->routes[i];
+		struct nic *n;
+
+		if (r->prefix <= best_len || ((dst ^ r->net) & netmask(r->prefix)) != 0)
+			continue;
+		if ((n = nic_for(gu, r->via)) == NULL)
+			continue;       /* its gateway is on no subnet of ours (yet: DHCP) */
+		best = n;
+		best_len = r->prefix;
+		*nexthop = r->via;
+		*which = i + 1;
+	}
+	if (best == NULL && gu->gateway != 0 && (best = nic_for(gu, gu->gateway)) != NULL) {
+		*nexthop = gu->gateway;
+		*which = 255;
+	}
+	return best;
+}
+
 struct nic *guest_route(struct guest *gu, uint32_t dst, uint32_t *nexthop)
 {
-	int n = gu->nnics + gu->nvifs;
+	int which;
 
-	for (int i = 0; i < n; i++) {
-		if (nic_on_subnet(gu->nics[i], dst) || (dst == 0xffffffffu && gu->nics[i]->ip)) {
-			*nexthop = dst;
-			return gu->nics[i];
-		}
+	return guest_route_which(gu, dst, nexthop, &which);
+}
+
+void guest_route_text(const struct guest *gu, int which, char *buf, size_t len)
+{
+	char a[16], b[16];
+
+	if (which >= 1 && which <= gu->nroutes) {
+		const struct guest_route *r = &gu->routes[which - 1];
+
+		snprintf(buf, len, "route %s/%d via %s (line %d)", fmt_ipv4(r->net, a), r->prefix,
+			 fmt_ipv4(r->via, b), r->line);
+	} else if (which == 255) {
+		snprintf(buf, len, "its default gateway %s", fmt_ipv4(gu->gateway, a));
+	} else {
+		snprintf(buf, len, "a subnet of its own interfaces");
 	}
-	if (gu->gateway != 0) {
-		for (int i = 0; i < n; i++) {
-			if (nic_on_subnet(gu->nics[i], gu->gateway)) {
-				*nexthop = gu->gateway;
-				return gu->nics[i];
-			}
-		}
-	}
-	return NULL;
 }
 
 bool guest_has_route(struct guest *gu, uint32_t dst)
@@ -95,7 +141,7 @@ int guest_ip_output(struct guest *gu, uint32_t dst, uint8_t proto, const uint8_t
 	wr16(ip + 2, (uint16_t)(IP_HLEN + l4len));
 	wr16(ip + 4, gu->ip_id++);
 	wr16(ip + 6, 0x4000);   /* DF */
-	ip[8] = 64;
+	ip[8] = gu->tx_ttl ? gu->tx_ttl : 64;
 	ip[9] = proto;
 	wr32(ip + 12, src);
 	wr32(ip + 16, dst);
@@ -153,6 +199,17 @@ static void icmp_input(struct guest *gu, uint32_t src, uint32_t dst, uint8_t ttl
 		break;
 	case 3:
 		gu->st.icmp_unreachable_rx++;
+		if (len >= ICMP_HLEN + IP_HLEN + 8)
+			guest_ping_error(gu, src, m + ICMP_HLEN, len - ICMP_HLEN,
+					 m[1] == 0 ? "Destination Net Unreachable" :
+					 m[1] == 1 ? "Destination Host Unreachable" :
+					 "Destination Unreachable");
+		break;
+	case 11:
+		gu->st.icmp_time_exceeded_rx++;
+		if (len >= ICMP_HLEN + IP_HLEN + 8)
+			guest_ping_error(gu, src, m + ICMP_HLEN, len - ICMP_HLEN,
+					 "Time to live exceeded");
 		break;
 	default:
 		break;
@@ -271,10 +328,74 @@ static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uin
 	}
 }
 
+static struct nic *guest_nic_with(struct guest *gu, uint32_t ip)
+{
+	for (int i = 0; i < gu->nnics + gu->nvifs; i++)
+		if (gu->nics[i]->ip == ip)
+			return gu->nics[i];
+	return NULL;
+}
+
+/* An ICMP error back to the packet's source: the IP header and the first
+ * 8 bytes of its payload, as RFC 792 says. */
+static void icmp_error(struct guest *gu, struct nic *in, const uint8_t *ip, uint32_t ihl,
+		       uint32_t tot, uint8_t type, uint8_t code)
+{
+	static const uint8_t unused[4];
+	uint8_t quote[60 + 8];
+	uint32_t n = MIN(tot, ihl + 8);
+
+	memcpy(quote, ip, n);
+	guest_icmp_send(gu, rd32(ip + 12), type, code, unused, quote, n, in->ip);
+}
+
+/* forward = on: the packet goes on by the longest matching route, its TTL
+ * one lower; TTL 1 gets ICMP time exceeded, no route ICMP network
+ * unreachable (both counted drops). */
+static void ip_forward(struct guest *gu, struct nic *in, struct frame *f, uint32_t ihl,
+		       uint32_t tot)
+{
+	uint8_t *ip = f->data + ETH_HLEN, copy[60 + 8];
+	uint32_t dst = rd32(ip + 16), nh = 0, qn = MIN(tot, ihl + 8);
+	struct nic *out;
+	struct frame *g;
+	int which = 0;
+
+	memcpy(copy, ip, qn);
+	if (ip[8] <= 1) {
+		gu->st.ttl_exceeded++;
+		port_drop(in->port, f, DROP_TTL_EXCEEDED);
+		icmp_error(gu, in, copy, ihl, qn, 11, 0);
+		return;
+	}
+	if ((out = guest_route_which(gu, dst, &nh, &which)) == NULL) {
+		gu->st.no_route++;
+		port_drop(in->port, f, DROP_NO_ROUTE);
+		icmp_error(gu, in, copy, ihl, qn, 3, 0);
+		return;
+	}
+	if ((g = guest_eth_alloc(out, NULL, ETH_P_IP, tot)) == NULL) {
+		port_drop(in->port, f, DROP_NO_BUFFER);
+		return;
+	}
+	trace_record(gu->node.g, in->port, f, DEC_ROUTED, out->port->gid, (uint8_t)which, false);
+	if (out->parent != NULL)
+		trace_set_vid(gu->node.g, out->vid);    /* out of a VLAN interface */
+	memcpy(g->data + ETH_HLEN, ip, tot);
+	ip = g->data + ETH_HLEN;
+	ip[8]--;
+	wr16(ip + 10, 0);
+	wr16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+	frame_unref(f);
+	gu->st.ip_forwarded++;
+	guest_neigh_output(gu, out, nh, g);
+}
+
 void guest_ip_input(struct guest *gu, struct nic *nic, struct frame *f)
 {
 	const uint8_t *ip = f->data + ETH_HLEN;
 	uint32_t avail = f->len - ETH_HLEN, ihl, tot, src, dst;
+	struct nic *to = nic;           /* the interface that has dst */
 
 	if (avail < IP_HLEN || (ip[0] >> 4) != 4 || (ihl = (uint32_t)(ip[0] & 0xf) * 4) < IP_HLEN ||
 	    (tot = rd16(ip + 2)) < ihl || tot > avail || csum_fold(csum_add(0, ip, ihl)) != 0 ||
@@ -294,9 +415,20 @@ void guest_ip_input(struct guest *gu, struct nic *nic, struct frame *f)
 		return;
 	}
 	if (nic->ip == 0 || (dst != nic->ip && !nic_is_bcast(nic, dst))) {
-		/* A host does not forward: not for this interface. */
-		port_drop(nic->port, f, DROP_NOT_FOR_US);
-		return;
+		/* A host does not forward (not for this interface); a router
+		 * (forward = on) does, unless the packet is for one of its own
+		 * addresses on another interface. */
+		struct nic *own = guest_nic_with(gu, dst);
+
+		if (gu->forward && own != NULL) {
+			to = own;       /* a router's address on another interface */
+		} else if (gu->forward && (dst >> 28) != 14 && dst != 0xffffffffu) {
+			ip_forward(gu, nic, f, ihl, tot);
+			return;
+		} else {
+			port_drop(nic->port, f, DROP_NOT_FOR_US);
+			return;
+		}
 	}
 	trace_record(gu->node.g, nic->port, f, DEC_DELIVERED, 0, 0, false);
 	gu->st.ip_rx++;
@@ -304,8 +436,8 @@ void guest_ip_input(struct guest *gu, struct nic *nic, struct frame *f)
 		icmp_input(gu, src, dst, ip[8], ip + ihl, tot - ihl, nic);
 	else if (ip[9] == 17)
 		udp_input(gu, ip, ip + ihl, tot - ihl, nic);
-	else if (ip[9] == 6 && dst == nic->ip)
-		tcp_input(gu, nic, ip, ip + ihl, tot - ihl);
+	else if (ip[9] == 6 && dst == to->ip)
+		tcp_input(gu, to, ip, ip + ihl, tot - ihl);
 	frame_unref(f);
 }
 

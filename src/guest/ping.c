@@ -80,7 +80,9 @@ static void ping_tick(void *arg)
 	wr16(rest + 2, seq);
 	p->sent_at[p->sent] = MAX(loop_now(l), 1);
 	p->sent++;
+	gu->tx_ttl = p->ttl;
 	guest_icmp_send(gu, p->dst, 8, 0, rest, data, p->size, 0);
+	gu->tx_ttl = 0;
 	free(data);
 	loop_timer_arm(l, &p->timer,
 		       loop_now(l) + (p->sent < p->count ? p->interval : ping_linger(p)));
@@ -127,7 +129,8 @@ void guest_ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t 
 	}
 }
 
-void guest_ping_unreachable(struct guest *gu, const uint8_t *ip, uint32_t len)
+void guest_ping_error(struct guest *gu, uint32_t from, const uint8_t *ip, uint32_t len,
+		      const char *what)
 {
 	uint32_t ihl;
 	const uint8_t *m;
@@ -147,8 +150,7 @@ void guest_ping_unreachable(struct guest *gu, const uint8_t *ip, uint32_t len)
 		if (p->ident != rd16(m + 4) || p->dst != rd32(ip + 16))
 			continue;
 		p->errors++;
-		guest_event(gu, "From %s icmp_seq=%u Destination Host Unreachable",
-			    fmt_ipv4(rd32(ip + 12), src), rd16(m + 6));
+		guest_event(gu, "From %s icmp_seq=%u %s", fmt_ipv4(from, src), rd16(m + 6), what);
 		if (p->received + p->errors == p->count)
 			ping_finish(p);
 		return;
@@ -156,7 +158,7 @@ void guest_ping_unreachable(struct guest *gu, const uint8_t *ip, uint32_t len)
 }
 
 struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t interval,
-			uint32_t size, char *err)
+			uint32_t size, uint8_t ttl, char *err)
 {
 	struct ping *p;
 
@@ -181,6 +183,7 @@ struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t
 	p->count = count;
 	p->size = size;
 	p->interval = interval;
+	p->ttl = ttl;
 	p->started = loop_now(gu->node.g->loop);
 	p->sent_at = xcalloc(count, sizeof(*p->sent_at));
 	p->got = xcalloc(count, 1);

@@ -89,9 +89,12 @@ void guest_udp_free_all(struct guest *gu);
 /* ping.c: an echo reply (ICMP length len, IP TTL ttl) from `from`. */
 void guest_ping_reply(struct guest *gu, uint32_t from, uint16_t ident, uint16_t seq, uint8_t ttl,
 		      uint32_t len);
-/* A packet of ours (IPv4 header first) dropped because ARP never answered:
- * when it is a ping's echo request, that ping says so. */
-void guest_ping_unreachable(struct guest *gu, const uint8_t *ip, uint32_t len);
+/* A packet of ours (IPv4 header first) that came to nothing: when it is a
+ * ping's echo request, that ping says so as ping(8) does ("From FROM
+ * icmp_seq=N WHAT"): ARP never answered (from: ourselves), or an ICMP
+ * error from a router (time exceeded, unreachable). */
+void guest_ping_error(struct guest *gu, uint32_t from, const uint8_t *ip, uint32_t len,
+		      const char *what);
 void guest_ping_free(struct ping *p);
 
 /* dhcp.c: a UDP datagram for port 68 on a NIC with a DHCP client. */

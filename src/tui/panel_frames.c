@@ -281,6 +281,9 @@ static void decision_short(struct graph *g, const struct trace_rec *r, char *buf
 	case DEC_FORWARDED:
 		snprintf(buf, n, "fwd %s", r->out_port < g->nports ? g->ports[r->out_port]->name : "?");
 		break;
+	case DEC_ROUTED:
+		snprintf(buf, n, "rtd %s", r->out_port < g->nports ? g->ports[r->out_port]->name : "?");
+		break;
 	case DEC_FLOODED_UNKNOWN: snprintf(buf, n, "flood unknown/%u", r->out_port); break;
 	case DEC_FLOODED_BCAST: snprintf(buf, n, "flood bcast/%u", r->out_port); break;
 	case DEC_FLOODED_MCAST: snprintf(buf, n, "flood mcast/%u", r->out_port); break;
@@ -299,7 +302,7 @@ static void decision_short(struct graph *g, const struct trace_rec *r, char *buf
 static attr_t decision_attr(struct tui *t, const struct trace_rec *r)
 {
 	switch (r->decision) {
-	case DEC_FORWARDED: case DEC_DELIVERED: return tui_attr(t, C_FORWARD);
+	case DEC_FORWARDED: case DEC_DELIVERED: case DEC_ROUTED: return tui_attr(t, C_FORWARD);
 	case DEC_FLOODED_UNKNOWN: case DEC_FLOODED_BCAST: case DEC_FLOODED_MCAST:
 	case DEC_FLOODED_HUB: return tui_attr(t, C_FLOOD);
 	case DEC_DROPPED:

@@ -385,7 +385,7 @@ fi
 
 # docs/teaching.md quotes trace lines ("..." for what it leaves out): each
 # is in the trace of the topologies it teaches with.
-for t in hub-vs-bridge vlan-office vlan-trunk-mismatch stp-triangle; do
+for t in hub-vs-bridge vlan-office vlan-trunk-mismatch stp-triangle router-on-a-stick; do
 	"$QNETSIM" --headless -q --trace "$tmp/teach.$t" "topologies/$t.ini" > /dev/null 2>&1
 done
 cat "$tmp"/teach.* > "$tmp/teach.all"

@@ -392,6 +392,20 @@ check "step back with real peers: not available, and why" "step back is not avai
 keys q
 wait_for '^DONE$' > /dev/null
 
+# 5e. A routed hop is explained with the route that matched.
+sed '/^\[scenario\]/,$d' topologies/router-on-a-stick.ini > "$tmp/ros.ini"
+QENV="LANG=C.UTF-8" start 100 30 --paused "$tmp/ros.ini"
+keys 2 /
+typeline "routed"
+keys :
+typeline "ping pc1 10.0.20.2 count=1"
+keys n
+check "routing: step (filter routed) stops at r1's hop" "routed -> r1\\.nic0 in VLAN 20"
+check "routing: ... explained with the route" "Guest r1 routes \\(forward = on\\)\\. The packet for 10\\.0\\.20\\.2"
+check "routing: ... the route: a subnet of its own" "a subnet of its own"
+check "routing: ... and the TTL it left with" "TTL one lower \\(63\\)"
+quit_and_check "routing"
+
 # 5d. A lesson: say stops the clock and shows its text; ask shows the
 # question and takes 1..n; a wrong answer is told the right one.
 QENV="LANG=C.UTF-8" start 100 30 topologies/lessons/01-hub-vs-bridge.ini

@@ -52,7 +52,7 @@ static void test_ping_resolves_arp(void **state)
 
 	(void)state;
 	mklan(&w);
-	p = guest_ping(w.a, 0x0a000002, 3, NS_PER_SEC, 56, err);
+	p = guest_ping(w.a, 0x0a000002, 3, NS_PER_SEC, 56, 0, err);
 	assert_non_null(p);
 	loop_run(w.l, 5 * NS_PER_SEC);
 	assert_int_equal(p->sent, 3);
@@ -69,7 +69,7 @@ static void test_ping_resolves_arp(void **state)
 	/* After the timeout the entry is gone and the next ping ARPs again. */
 	loop_run(w.l, 70 * NS_PER_SEC);
 	assert_null(guest_arp_lookup(w.a, 0x0a000002));
-	p = guest_ping(w.a, 0x0a000002, 1, NS_PER_SEC, 56, err);
+	p = guest_ping(w.a, 0x0a000002, 1, NS_PER_SEC, 56, 0, err);
 	loop_run(w.l, 75 * NS_PER_SEC);
 	assert_int_equal(p->received, 1);
 	assert_int_equal(w.a->st.arp_requests_sent, 2);
@@ -84,7 +84,7 @@ static void test_arp_failure(void **state)
 
 	(void)state;
 	mklan(&w);
-	p = guest_ping(w.a, 0x0a000009, 5, 100 * NS_PER_MS, 56, err);
+	p = guest_ping(w.a, 0x0a000009, 5, 100 * NS_PER_MS, 56, 0, err);
 	loop_run(w.l, 10 * NS_PER_SEC);
 	assert_int_equal(p->received, 0);
 	/* Three tries, one per second; three packets waited, two found the
@@ -103,9 +103,9 @@ static void test_limits(void **state)
 
 	(void)state;
 	mklan(&w);
-	assert_null(guest_ping(w.a, 0x0a000002, 1, NS_PER_SEC, PING_MAX_SIZE + 1, err));
+	assert_null(guest_ping(w.a, 0x0a000002, 1, NS_PER_SEC, PING_MAX_SIZE + 1, 0, err));
 	assert_non_null(strstr(err, "too large"));
-	assert_null(guest_ping(w.a, 0x0a000002, 0, NS_PER_SEC, 56, err));
+	assert_null(guest_ping(w.a, 0x0a000002, 0, NS_PER_SEC, 56, 0, err));
 	assert_false(guest_has_route(w.a, 0xc0a80001));
 	w.a->gateway = 0x0a0000fe;
 	assert_true(guest_has_route(w.a, 0xc0a80001));
