@@ -1,6 +1,7 @@
 /*
  * A sim guest's receive path: ARP, IPv4, ICMP, UDP, DHCP (client), DNS
- * (resolver), TCP in every state, and 802.1Q on a VLAN interface, with
+ * (resolver), TCP in every state, 802.1Q on a VLAN interface, and
+ * routing (R has forward = on, a VLAN interface and a route), with
  * the guests' own commands mixed in so there are connections, pings,
  * lookups and leases for the frames to meet.
  *
@@ -17,6 +18,8 @@
 	"[guest A]\nnic = model=e1000,vlan=1,macaddr=52:54:00:00:00:01\n" \
 	"ip = 10.0.0.1/24\nip.0.10 = 10.1.0.1/24\ngw = 10.0.0.9\ndns = 10.0.0.9\n" \
 	"[guest D]\nnic = model=e1000,vlan=1,macaddr=52:54:00:12:34:56\nip = dhcp\n" \
+	"[guest R]\nnic = model=e1000,vlan=1,macaddr=52:54:00:00:00:02\n" \
+	"ip = 10.0.0.2/24\nip.0.10 = 10.1.0.2/24\nforward = on\nroute = 10.2.0.0/16 via 10.0.0.9\n" \
 	"[guest x]\nnic = model=e1000,vlan=1,macaddr=52:54:00:00:00:99\n"
 
 static const char *const cmds[] = {
