@@ -366,20 +366,19 @@ check "step back: three steps" "\\| 3 hops \\|"
 after3=$(screen | sed -n '1,18p')
 keys b b b
 check "step back: three steps back reach hop 0" "step back: 0 hops into the run, t=0\\.000000s"
-if [ "$(screen | sed -n '1,18p')" = "$before" ]; then
-	ok "step back: three forward and three back give the same screen (rows 1-18)"
-else
-	not_ok "step back: the screen differs from before the steps"
-	diff <(echo "$before") <(screen | sed -n '1,18p') | sed 's/^/    | /'
-fi
+# same_rows NAME SAVED: rows 1-18 of the screen are SAVED, byte for byte.
+same_rows() {
+	if [ "$(screen | sed -n '1,18p')" = "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1: the screen differs"
+		diff <(echo "$2") <(screen | sed -n '1,18p') | sed 's/^/    | /'
+	fi
+}
+same_rows "step back: three forward and three back give the same screen (rows 1-18)" "$before"
 keys n n n
 check "step back: three steps again" "\\| 3 hops \\|"
-if [ "$(screen | sed -n '1,18p')" = "$after3" ]; then
-	ok "step back: the same three hops again, the same screen"
-else
-	not_ok "step back: forward again differs"
-	diff <(echo "$after3") <(screen | sed -n '1,18p') | sed 's/^/    | /'
-fi
+same_rows "step back: the same three hops again, the same screen" "$after3"
 keys 5 b
 check "step back: the map shows the hop stepped back to" "5 Map  #[0-9]+ br0\\.1 in: flooded: broadcast"
 keys r
