@@ -57,6 +57,7 @@ CORE_SRCS := \
 	src/app/capture.c \
 	src/app/report.c \
 	src/app/map.c \
+	src/app/map_draw.c \
 	src/app/export.c \
 	src/app/hopfilter.c \
 	src/app/sim.c \

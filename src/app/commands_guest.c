@@ -45,6 +45,20 @@ int cmd_exec_guest(struct cmd_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* count= (1..PING_MAX_COUNT) and interval= of ping and udp: vals[0] and
+ * vals[1]. A ping's interval must be more than 0. */
+static int count_interval(struct cmd_ctx *c, char *const *vals, bool ping, uint64_t *count,
+			  uint64_t *interval)
+{
+	if (vals[0] && parse_u64(vals[0], 1, PING_MAX_COUNT, count, c->err) < 0)
+		return -1;
+	if (vals[1] && parse_duration(vals[1], interval, c->err) < 0)
+		return -1;
+	if (ping && vals[1] && *interval == 0)
+		return errf(c->err, "ping: interval must be more than 0");
+	return 0;
+}
+
 int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 {
 	static const char *const keys[] = { "count", "interval", "size", "ttl", NULL };
@@ -58,14 +72,9 @@ int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 		return -1;
 	if (parse_ipv4(argv[2], &dst) < 0 || dst == 0)
 		return errf(c->err, "ping: '%s' is not an IPv4 address", argv[2]);
-	if (cmd_opts(c, argc, argv, 3, keys, vals) < 0)
+	if (cmd_opts(c, argc, argv, 3, keys, vals) < 0 ||
+	    count_interval(c, vals, true, &count, &interval) < 0)
 		return -1;
-	if (vals[0] && parse_u64(vals[0], 1, PING_MAX_COUNT, &count, c->err) < 0)
-		return -1;
-	if (vals[1] && parse_duration(vals[1], &interval, c->err) < 0)
-		return -1;
-	if (vals[1] && interval == 0)
-		return errf(c->err, "ping: interval must be more than 0");
 	if (vals[2] && parse_u64(vals[2], 0, PING_MAX_SIZE, &size, c->err) < 0)
 		return -1;
 	if (vals[3] && parse_u64(vals[3], 1, 255, &ttl, c->err) < 0)
@@ -104,11 +113,8 @@ int cmd_udp(struct cmd_ctx *c, int argc, char **argv)
 		return errf(c->err, "udp: '%s' is not an IPv4 address", addr);
 	if (parse_u64(colon + 1, 1, 65535, &dport, c->err) < 0)
 		return -1;
-	if (cmd_opts(c, argc, argv, 3, keys, vals) < 0)
-		return -1;
-	if (vals[0] && parse_u64(vals[0], 1, PING_MAX_COUNT, &count, c->err) < 0)
-		return -1;
-	if (vals[1] && parse_duration(vals[1], &interval, c->err) < 0)
+	if (cmd_opts(c, argc, argv, 3, keys, vals) < 0 ||
+	    count_interval(c, vals, false, &count, &interval) < 0)
 		return -1;
 	if (vals[2] && parse_u64(vals[2], 0, UDP_MAX_SIZE, &size, c->err) < 0)
 		return -1;
