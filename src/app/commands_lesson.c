@@ -6,7 +6,7 @@
  *   ask "QUESTION" choices=A,B,... answer=B
  *                               the UI stops the clock and asks, keys 1..N
  *                               answer; headless prints the question and
- *                               its answer
+ *                               its answer; _ in a choice shows as a space
  *
  * What the UI does is its own (struct sim_lesson_ops in sim.h); without
  * one, these print.
@@ -78,6 +78,12 @@ int cmd_ask(struct cmd_ctx *c, int argc, char **argv)
 		return errf(c->err, "ask: answer=%s is not one of the choices (%s)", vals[1], vals[0]);
 	if (c->check)
 		return 0;
+	/* A choice has no spaces in the step (choices=a_hub,a_bridge); it is
+	 * shown with them. */
+	for (int i = 0; i < n; i++)
+		for (char *p = choices[i]; *p != '\0'; p++)
+			if (*p == '_')
+				*p = ' ';
 	if (s->lesson != NULL) {
 		s->lesson->ask(s->lesson_arg, argv[1], choices, n, answer);
 	} else {

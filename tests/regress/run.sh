@@ -199,6 +199,18 @@ case $first in
 *) not_ok "pos = 0,0: wanted '| pc3 |' then br0 on the second line, got '$first'" ;;
 esac
 
+# 4c: a lesson headless: say and ask print, the answer marked, an _ in a
+# choice shown as a space.
+"$QNETSIM" --headless topologies/lessons/02-vlans.ini > "$tmp/lesson.out" 2>&1
+if grep -qx "say: Two switches and a trunk.*" "$tmp/lesson.out" &&
+   grep -qx "  2) an 802.1Q tag for VLAN 10  <- the answer" "$tmp/lesson.out" &&
+   grep -qx "  1) nothing" "$tmp/lesson.out"; then
+	ok "a lesson headless prints its say and ask steps, the answer marked"
+else
+	not_ok "lesson 02 headless: say/ask lines"
+	grep -A4 "^ask:\|^say:" "$tmp/lesson.out" | head -12 | sed 's/^/    /'
+fi
+
 # 5: exit codes.
 cat > "$tmp/failing.ini" <<'INI'
 [guest a]
