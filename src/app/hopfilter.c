@@ -44,14 +44,6 @@ static int reason_named(const char *name)
 	return -1;
 }
 
-static const struct port *port_named(const struct graph *g, const char *name)
-{
-	for (uint32_t i = 0; i < g->nports; i++)
-		if (strcmp(g->ports[i]->name, name) == 0)
-			return g->ports[i];
-	return NULL;
-}
-
 /* One of qnetsim's words at *p (with its argument): 1 taken, 0 not ours
  * (*p unmoved), -1 with err. */
 static int take_word(struct hop_filter *hf, const struct graph *g, const char **p, char *err)
@@ -90,7 +82,7 @@ static int take_word(struct hop_filter *hf, const struct graph *g, const char **
 			return 1;
 		}
 		/* port: ours when it names a port, tcpdump's (port 53) else. */
-		if (parse_u64(a, 0, 65535, &n, NULL) < 0 && (hf->port = port_named(g, a)) != NULL)
+		if (parse_u64(a, 0, 65535, &n, NULL) < 0 && (hf->port = graph_find_port((struct graph *)g, a)) != NULL)
 			return 1;
 		if (parse_u64(a, 0, 65535, &n, NULL) < 0)
 			return errf(err, "port '%s': no port of that name (a number is tcpdump's "

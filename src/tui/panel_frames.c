@@ -236,20 +236,13 @@ bool frames_current(struct tui *t, uint64_t *i)
 {
 	struct frames *f = state(t);
 	struct trace *tr = &tui_sim(t)->g->trace;
-	uint64_t first = tr->total > tr->cap ? tr->total - tr->cap : 0;
 
 	if (!f->live) {
 		*i = f->cursor;
-		return f->cursor >= first && f->cursor < tr->total;
+		return f->cursor >= first_kept(tr) && f->cursor < tr->total;
 	}
-	/* The newest shown: look back a bounded way (a filter may hide many). */
-	for (uint64_t k = tr->total, n = 0; k > first && n < 4096; k--, n++) {
-		if (match(f, &tr->ring[(k - 1) % tr->cap])) {
-			*i = k - 1;
-			return true;
-		}
-	}
-	return false;
+	*i = prev_match(f, tr, tr->total);      /* the newest shown */
+	return *i != UINT64_MAX;
 }
 
 void frames_select(struct tui *t, uint64_t i)

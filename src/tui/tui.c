@@ -220,10 +220,7 @@ static int replay(struct tui *t, int n, uint64_t units, uint64_t vnow, char *err
 	fclose(null);
 	t->s = ns;
 	t->sel_node = node[0] ? graph_find_node(ns->g, node) : NULL;
-	t->sel_port = NULL;
-	for (uint32_t i = 0; port[0] && i < ns->g->nports; i++)
-		if (strcmp(ns->g->ports[i]->name, port) == 0)
-			t->sel_port = ns->g->ports[i];
+	t->sel_port = port[0] ? graph_find_port(ns->g, port) : NULL;
 	screen_panels_create(t);
 	replay_truncate(t, n);
 	t->ended = loop_now(ns->loop) >= ns->duration;
