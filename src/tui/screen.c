@@ -127,12 +127,14 @@ static void draw_tabs(struct tui *t)
 	for (int i = 0; i < NPANELS; i++)
 		tabs += snprintf(buf, sizeof(buf), " %d %s ", i + 1, panel_table[i]->name);
 	tui_text(0, 0, COLS, tui_attr(t, C_HEADER), true, "");
-	/* The title, shorter when the tabs would not fit after it. */
+	/* The title, shorter when that lets every tab fit after it; when no
+	 * title would, the whole one and as many tabs as fit. */
 	snprintf(buf, sizeof(buf), " qnetsim %s ", file);
-	if ((int)strlen(buf) + 1 + tabs > COLS)
+	if ((int)strlen(buf) + 1 + tabs > COLS && tabs <= COLS) {
 		snprintf(buf, sizeof(buf), " %s ", file);
-	if ((int)strlen(buf) + 1 + tabs > COLS)
-		buf[0] = '\0';
+		if ((int)strlen(buf) + 1 + tabs > COLS)
+			buf[0] = '\0';
+	}
 	tui_text(0, x, COLS - x, tui_attr(t, C_HEADER) | A_BOLD, false, buf);
 	x += buf[0] ? (int)strlen(buf) + 1 : 0;
 	for (int i = 0; i < NPANELS && x < COLS; i++) {
