@@ -60,6 +60,9 @@ CORE_SRCS := \
 	src/app/map_draw.c \
 	src/app/export.c \
 	src/app/hopfilter.c \
+	src/app/decode.c \
+	src/app/decode_ip.c \
+	src/app/decode_app.c \
 	src/app/sim.c \
 	src/os/host.c \
 	src/nics/nic_models.c \
@@ -138,7 +141,7 @@ TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/unit/test_prompt
 HDRS := $(wildcard src/*/*.h)
 
-.PHONY: all test unit fuzz-replay fuzz-build fuzz layers regress tui interop check-asan bench run deps clean
+.PHONY: all test unit fuzz-replay fuzz-build fuzz layers regress decode tui interop check-asan bench run deps clean
 
 all: qnetsim
 
@@ -205,6 +208,14 @@ fuzz: deps
 layers: $(BUILD)/qnetsim
 	scripts/layers $(BUILD)
 
+# The frame decoder against tshark's decoding of the same frames.
+$(BUILD)/tests/decode/decode_pcap: tests/decode/decode_pcap.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS)
+
+decode: $(BUILD)/qnetsim $(BUILD)/tests/decode/decode_pcap
+	QNETSIM=$(BUILD)/qnetsim DECODE=$(BUILD)/tests/decode/decode_pcap tests/decode/run.sh
+
 regress: $(BUILD)/qnetsim
 	QNETSIM=$(BUILD)/qnetsim tests/regress/run.sh
 
@@ -224,7 +235,7 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps
-	$(MAKE) unit fuzz-replay layers regress tui interop
+	$(MAKE) unit fuzz-replay layers regress decode tui interop
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \

@@ -24,6 +24,10 @@
 #define EXIT_USAGE 2
 #define EXIT_RUNTIME 3
 
+/* The whole frames the UI keeps for its hops (Frames: o), in bytes. */
+#define FRAME_BYTES_UI (16u << 20)
+#define FRAME_BYTES_MAX (4ull << 30)
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -40,7 +44,9 @@ static void usage(FILE *out)
 		"  --report FILE       write a JSON report (docs/report.md)\n"
 		"  --pcap-dir DIR      capture every port to DIR/PORT.pcap (also --pcap)\n"
 		"  --trace FILE        write the last decisions (one line per frame per hop)\n"
-		"  --trace-size N      decisions kept for --trace (default 65536)\n"
+		"  --trace-size N      decisions kept for --trace and the UI (default 65536)\n"
+		"  --frame-bytes SIZE  UI: bytes of whole frames kept for the hops, to open\n"
+		"                      them layer by layer (default 16M; 0: first 64 bytes)\n"
 		"  --check             validate the topology and exit\n"
 		"  --export FORMAT     print the topology as text (the map panel's drawing),\n"
 		"                      ascii, dot (Graphviz) or mermaid, and exit\n"
@@ -92,7 +98,8 @@ static int write_trace(struct sim *s, const char *path)
 struct opts {
 	bool headless, check, quiet, duration_set;
 	const char *report, *pcap_dir, *trace, *topology, *export;
-	uint64_t duration, seed, trace_size;
+	uint64_t duration, seed, trace_size, frame_bytes;
+	bool frame_bytes_set;
 	struct tui_options uio;
 };
 
@@ -162,6 +169,13 @@ static int parse_opt(int c, const char *arg, struct opts *o)
 			return EXIT_USAGE;
 		}
 		break;
+	case 'B':
+		if (parse_size(arg, FRAME_BYTES_MAX, &o->frame_bytes, err) < 0) {
+			fprintf(stderr, "qnetsim: --frame-bytes: %s\n", err);
+			return EXIT_USAGE;
+		}
+		o->frame_bytes_set = true;
+		break;
 	case 'N':
 		if (strcmp(arg, "model=help") == 0 || strcmp(arg, "model=?") == 0) {
 			nic_model_help(stdout);
@@ -202,6 +216,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "pcap", required_argument, NULL, 'P' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "trace-size", required_argument, NULL, 'Z' },
+		{ "frame-bytes", required_argument, NULL, 'B' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "export", required_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -216,7 +231,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c, rc;
 
-	*o = (struct opts){ .seed = 1, .trace_size = 65536, .uio = { .speed = 1.0 } };
+	*o = (struct opts){ .seed = 1, .trace_size = 65536, .frame_bytes = FRAME_BYTES_UI,
+			    .uio = { .speed = 1.0 } };
 	if (qemu_model_help(argc, argv)) {
 		nic_model_help(stdout);
 		return 0;
@@ -232,12 +248,26 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	o->topology = argv[optind];
+	if (o->frame_bytes_set && o->headless) {
+		fprintf(stderr, "qnetsim: --frame-bytes is for the UI: a headless run keeps "
+				"only each hop's first %d bytes\n", TRACE_HDR);
+		return EXIT_USAGE;
+	}
 	if (!o->headless && !o->check && o->export == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "qnetsim: the UI needs a terminal on stdin and stdout; "
 				"use --headless to run without it\n");
 		return EXIT_USAGE;
 	}
 	return -1;
+}
+
+/* What the run keeps of the hops it makes: the UI keeps whole frames. */
+static void set_trace(const struct opts *o, struct sim *s)
+{
+	if (o->trace_size != 65536)
+		graph_set_trace_cap(s->g, (uint32_t)o->trace_size);
+	if (!o->headless && !o->check && o->export == NULL)
+		graph_set_trace_bytes(s->g, o->frame_bytes);
 }
 
 /* Loads the topology into a new sim: -1 to go on (*sp set), else the exit
@@ -250,8 +280,7 @@ static int load(struct opts *o, struct sim **sp, char **notes)
 	FILE *notes_f;
 	int nerr;
 
-	if (o->trace_size != 65536)
-		graph_set_trace_cap(s->g, (uint32_t)o->trace_size);
+	set_trace(o, s);
 	notes_f = !o->headless && !o->check && o->export == NULL ? open_memstream(notes, &notes_len) : NULL;
 	nerr = topo_load(s, o->topology, notes_f != NULL ? notes_f : stderr);
 	if (notes_f != NULL) {
@@ -296,8 +325,7 @@ static struct sim *reload(void *arg, char *err)
 	FILE *null = fopen("/dev/null", "w");
 	int nerr;
 
-	if (o->trace_size != 65536)
-		graph_set_trace_cap(s->g, (uint32_t)o->trace_size);
+	set_trace(o, s);
 	nerr = topo_load(s, o->topology, null != NULL ? null : stderr);
 	if (null != NULL)
 		fclose(null);

@@ -120,6 +120,44 @@ void graph_set_trace_cap(struct graph *g, uint32_t cap)
 	g->trace.alloc = 0;
 	g->trace.cap = cap;
 	g->trace.total = 0;
+	g->trace.bytes_head = 0;
+}
+
+void graph_set_trace_bytes(struct graph *g, uint64_t cap)
+{
+	struct trace *t = &g->trace;
+
+	free(t->bytes);
+	t->bytes = cap > 0 ? xmalloc(cap) : NULL;
+	t->bytes_cap = cap;
+	t->bytes_head = 0;
+}
+
+void trace_keep_bytes(struct trace *t, struct trace_rec *r, const uint8_t *data, uint32_t len)
+{
+	uint64_t at = t->bytes_head % t->bytes_cap, first;
+
+	if (len > t->bytes_cap)
+		return;
+	first = MIN((uint64_t)len, t->bytes_cap - at);
+	memcpy(t->bytes + at, data, first);
+	memcpy(t->bytes, data + first, len - first);
+	r->boff = t->bytes_head;
+	t->bytes_head += len;
+}
+
+uint32_t trace_bytes(const struct trace *t, const struct trace_rec *r, uint8_t *out)
+{
+	uint64_t at, first;
+
+	if (r->boff == UINT64_MAX || t->bytes_cap == 0 || t->bytes_head - r->boff > t->bytes_cap ||
+	    r->boff + r->len > t->bytes_head)
+		return 0;
+	at = r->boff % t->bytes_cap;
+	first = MIN((uint64_t)r->len, t->bytes_cap - at);
+	memcpy(out, t->bytes + at, first);
+	memcpy(out + first, t->bytes, r->len - first);
+	return r->len;
 }
 
 void graph_free(struct graph *g)
@@ -158,6 +196,7 @@ void graph_free(struct graph *g)
 	free(g->ports);
 	free(g->links);
 	free(g->trace.ring);
+	free(g->trace.bytes);
 	strmap_free(&g->node_names);
 	strmap_free(&g->port_names);
 	free(g);

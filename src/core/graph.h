@@ -270,6 +270,8 @@ struct trace_rec {
 	uint8_t hdr[TRACE_HDR]; /* the frame's first bytes, for the summary */
 	uint16_t vid;           /* VLAN-aware bridge: the frame's VLAN; 0: none;
 				 * DROP_STP: the port's STP state */
+	uint64_t boff;          /* where its whole bytes start in the byte ring
+				 * (trace_bytes); UINT64_MAX: not kept */
 };
 
 struct trace {
@@ -277,6 +279,10 @@ struct trace {
 	uint32_t cap;
 	uint32_t alloc;         /* records allocated: grows to cap as they come */
 	uint64_t total;         /* records ever written; ring holds the last cap */
+	/* The whole frames of the records, newest first to survive: a ring
+	 * of bytes_cap bytes (0: only hdr is kept), bytes_head ever written. */
+	uint8_t *bytes;
+	uint64_t bytes_cap, bytes_head;
 };
 
 struct graph {
@@ -365,6 +371,15 @@ void trace_grow(struct trace *t);
 /* Keeps the last cap hops (0: none); before the first is recorded. */
 void graph_set_trace_cap(struct graph *g, uint32_t cap);
 
+/* Keeps the whole frames of the records in a ring of cap bytes (0: only
+ * their first TRACE_HDR bytes); before the first is recorded. */
+void graph_set_trace_bytes(struct graph *g, uint64_t cap);
+/* trace_record's slow path: f's bytes into the ring, r->boff set. */
+void trace_keep_bytes(struct trace *t, struct trace_rec *r, const uint8_t *data, uint32_t len);
+/* A record's whole frame, copied into out (at least 65535 bytes): its
+ * length, or 0 when it was not kept or has since been written over. */
+uint32_t trace_bytes(const struct trace *t, const struct trace_rec *r, uint8_t *out);
+
 /* The DHCP message type of a BOOTP frame (it lies beyond TRACE_HDR). */
 uint8_t trace_dhcp_type(const uint8_t *data, uint32_t len);
 
@@ -403,6 +418,9 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 #endif
 	if (n < TRACE_HDR)
 		__builtin_memset(r->hdr + n, 0, TRACE_HDR - n);
+	r->boff = UINT64_MAX;
+	if (g->trace.bytes_cap > 0)
+		trace_keep_bytes(&g->trace, r, f->data, r->len);
 }
 
 /* Sets the VLAN of the record just written (a VLAN-aware bridge's). */

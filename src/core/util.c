@@ -273,6 +273,36 @@ int parse_rate(const char *s, uint64_t *bps, char *err)
 	return 0;
 }
 
+int parse_size(const char *s, uint64_t max, uint64_t *bytes, char *err)
+{
+	static const struct {
+		const char *name;
+		double mult;
+	} units[] = {
+		{ "", 1 }, { "b", 1 }, { "k", 1024 }, { "kib", 1024 }, { "m", 1048576 },
+		{ "mib", 1048576 }, { "g", 1073741824 }, { "gib", 1073741824 },
+	};
+	const char *suf;
+	char unit[8];
+	double v;
+	size_t n;
+
+	if (parse_scaled(s, &v, &suf) < 0)
+		return errf(err, "'%s' is not a size (e.g. 4096, 64k, 16M)", s ? s : "");
+	n = strlen(suf);
+	for (size_t i = 0; i <= n && n < sizeof(unit); i++)
+		unit[i] = (char)tolower((unsigned char)suf[i]);
+	for (size_t i = 0; n < sizeof(unit) && i < ARRAY_SIZE(units); i++) {
+		if (strcmp(unit, units[i].name) == 0) {
+			if (v * units[i].mult > (double)max)
+				return errf(err, "size '%s' is too big (at most %" PRIu64 " bytes)", s, max);
+			*bytes = (uint64_t)llround(v * units[i].mult);
+			return 0;
+		}
+	}
+	return errf(err, "'%s': unknown size unit '%s' (use k, M, G)", s, suf);
+}
+
 int parse_percent(const char *s, double *frac, char *err)
 {
 	const char *suf;

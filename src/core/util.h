@@ -65,6 +65,8 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err);
 int parse_duration(const char *s, uint64_t *ns, char *err);   /* 5ms, 2.5s, 100us, 7 (s) */
 int parse_rate(const char *s, uint64_t *bps, char *err);      /* 10M, 1G, 64k, 1500 (bit/s) */
+/* A size in bytes: 4096, 64k, 16M, 1G (powers of 1024; KiB, MiB, GiB too). */
+int parse_size(const char *s, uint64_t max, uint64_t *bytes, char *err);
 int parse_percent(const char *s, double *frac, char *err);    /* 1%, 0.5%, 0.01 */
 int parse_bool(const char *s, bool *out, char *err);          /* on/off, yes/no, true/false, 1/0 */
 int parse_mac(const char *s, uint8_t mac[6]);                 /* 52:54:00:12:34:56 or 52-54-... */

@@ -7,6 +7,7 @@
 #include "fuzz.h"
 #include "../../src/core/bridge.h"
 #include "../../src/core/hub.h"
+#include "../../src/app/decode.h"
 
 #define TOPO \
 	"[bridge br]\nport.1.trunk = 10,20\nport.2.access = 10\n" \
@@ -15,6 +16,20 @@
 	"[link]\na = a\nb = br.2\n[link]\na = br.1\nb = vlan1\n"
 
 static struct sim *s;
+static struct dline lines[DECODE_MAX_LINES];
+static uint8_t whole[65536];
+
+/* Decodes len bytes; every line within them and within the list. */
+static void decode(const uint8_t *data, uint32_t len)
+{
+	int n = frame_decode(data, len, lines, DECODE_MAX_LINES);
+
+	if (n < 0 || n > DECODE_MAX_LINES)
+		abort();
+	for (int i = 0; i < n; i++)
+		if (lines[i].pos + lines[i].size > len || memchr(lines[i].text, '\0', DECODE_TEXT) == NULL)
+			abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,12 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(hdr, data, size < TRACE_HDR ? size : TRACE_HDR);
 	frame_summary_dhcp(hdr, size < TRACE_HDR ? (uint32_t)size : TRACE_HDR, dhcp, buf,
 			   sizeof(buf));
+	decode(data, (uint32_t)size);
 	if (size < ETH_HLEN)
 		return 0;
 	if (s == NULL) {
 		s = fuzz_sim(TOPO, strlen(TOPO), NULL);
 		if (s == NULL)
 			abort();
+		/* Small, so the ring wraps and old frames are written over. */
+		graph_set_trace_bytes(s->g, 4096);
 	}
 	/* Into the hub from b: to c, and over the trunk into the bridge, then
 	 * to a; every hop is recorded, and each record formatted. */
@@ -52,6 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		trace_format(s->g, r, buf, sizeof(buf));
 		trace_decision(s->g, r, buf, sizeof(buf));
 		trace_explain(s->g, r, buf, sizeof(buf));
+		if (trace_bytes(&s->g->trace, r, whole) == r->len) {
+			/* The ring gives back what the record's summary saw. */
+			if (memcmp(whole, r->hdr, r->len < TRACE_HDR ? r->len : TRACE_HDR) != 0)
+				abort();
+			decode(whole, r->len);
+		}
 	}
 	return 0;
 }

@@ -157,6 +157,37 @@ static void test_short_frames(void **state)
 	assert_int_equal(strlen(buf), 3);
 }
 
+/* The ring of whole frames: each record gets its bytes back, across the
+ * ring's end too, until newer frames write over them; a frame larger than
+ * the ring is not kept. */
+static void test_byte_ring(void **state)
+{
+	static uint8_t out[65536];
+	struct trace t = { 0 };
+	struct trace_rec r[4] = { { .len = 100 }, { .len = 100 }, { .len = 70 }, { .len = 300 } };
+	uint8_t data[4][300];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 300; k++)
+			data[i][k] = (uint8_t)(i * 64 + k);
+	t.bytes = xmalloc(256);
+	t.bytes_cap = 256;
+	for (int i = 0; i < 4; i++) {
+		r[i].boff = UINT64_MAX;
+		trace_keep_bytes(&t, &r[i], data[i], r[i].len);
+	}
+	/* 100 + 100 + 70 = 270 bytes into 256: the first is gone, the
+	 * third wraps; the fourth never fitted. */
+	assert_int_equal(trace_bytes(&t, &r[0], out), 0);
+	assert_int_equal(trace_bytes(&t, &r[1], out), 100);
+	assert_memory_equal(out, data[1], 100);
+	assert_int_equal(trace_bytes(&t, &r[2], out), 70);
+	assert_memory_equal(out, data[2], 70);
+	assert_int_equal(trace_bytes(&t, &r[3], out), 0);
+	free(t.bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_tag),
 		cmocka_unit_test(test_kernel_stp),
 		cmocka_unit_test(test_short_frames),
+		cmocka_unit_test(test_byte_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
