@@ -102,6 +102,7 @@ TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/screen.c \
 	src/tui/overlay.c \
+	src/tui/frameview.c \
 	src/tui/term.c \
 	src/tui/text.c \
 	src/tui/prompt.c \

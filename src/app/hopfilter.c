@@ -121,6 +121,7 @@ int hop_filter_parse(struct hop_filter *hf, const struct graph *g, pcap_t *dead,
 bool hop_filter_match(const struct hop_filter *hf, const struct graph *g,
 		      const struct trace_rec *r)
 {
+	static uint8_t whole[65536];
 	struct pcap_pkthdr h;
 
 	if (hf->decisions != 0 && !(hf->decisions & (1u << r->decision)))
@@ -136,8 +137,11 @@ bool hop_filter_match(const struct hop_filter *hf, const struct graph *g,
 	if (!hf->bpf)
 		return true;
 	memset(&h, 0, sizeof(h));
-	h.caplen = MIN(r->len, (uint32_t)TRACE_HDR);
 	h.len = r->len;
+	/* The whole frame where the trace keeps it, else its first bytes. */
+	if (g->trace.bytes_cap > 0 && (h.caplen = trace_bytes(&g->trace, r, whole)) > 0)
+		return pcap_offline_filter(&hf->prog, &h, whole) != 0;
+	h.caplen = MIN(r->len, (uint32_t)TRACE_HDR);
 	return pcap_offline_filter(&hf->prog, &h, r->hdr) != 0;
 }
 

@@ -2,7 +2,8 @@
  * Which hops to show: the Frames panel's filter, and so step mode's.
  *
  * A filter is qnetsim's words first, then (after an optional "and") a
- * tcpdump expression on the frame's first TRACE_HDR bytes:
+ * tcpdump expression on the frame: the whole of it while the trace's byte
+ * ring keeps it (--frame-bytes, the UI's), else its first TRACE_HDR bytes:
  *
  *   dropped | flooded | forwarded | delivered | sent | stp | mirrored
  *                         the decision (several: any of them)

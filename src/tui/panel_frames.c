@@ -7,7 +7,8 @@
  * bottom explains the selected hop.
  *
  * The history is the trace ring: its last --trace-size hops (65536 by
- * default). Filters see the first TRACE_HDR (64) bytes of each frame, so
+ * default). Filters see each frame whole while the trace's byte ring
+ * (--frame-bytes) keeps it, then its first TRACE_HDR (64) bytes, where
  * tests on deeper bytes never match; the DHCP type is kept separately.
  */
 #include "tui.h"
@@ -243,6 +244,34 @@ bool frames_current(struct tui *t, uint64_t *i)
 	}
 	*i = prev_match(f, tr, tr->total);      /* the newest shown */
 	return *i != UINT64_MAX;
+}
+
+static void frames_box_title(struct tui *t, struct frames *f, char *buf, size_t len);
+
+bool frames_open_current(struct tui *t)
+{
+	struct frames *f = state(t);
+	struct graph *g = tui_sim(t)->g;
+	const struct trace_rec *r;
+	char title[160], dec[160], full[400], *cut;
+	uint64_t i;
+
+	if (!frames_current(t, &i)) {
+		tui_message(t, "o opens a hop's frame: there is none in Frames yet");
+		return false;
+	}
+	/* The title names the hop as the box under the list does. */
+	f->cursor = i;
+	r = rec(&g->trace, i);
+	frames_box_title(t, f, title, sizeof(title));
+	cut = strstr(title, "   ");
+	if (cut != NULL)
+		*cut = '\0';
+	trace_decision(g, r, dec, sizeof(dec));
+	snprintf(full, sizeof(full), "%s: %s %s", title,
+		 r->port < g->nports ? g->ports[r->port]->name : "?", dec);
+	tui_frame_open(t, r, full);
+	return true;
 }
 
 void frames_select(struct tui *t, uint64_t i)
@@ -613,6 +642,9 @@ static bool frames_key(struct tui *t, void *st, int ch)
 	case 'x':
 		frames_set_filter(t, f, "");
 		return true;
+	case 'o':
+		frames_open_current(t);
+		return true;
 	case 'e':
 		/* The selected hop in full, in a pop-up: for when the box is
 		 * too small to hold all of its explanation. */
@@ -640,6 +672,7 @@ const struct panel_ops panel_frames_ops = {
 		"           and/or tcpdump syntax (icmp, arp, ether host 52:54:00:12:34:56)\n"
 		"x          clear the filter\n"
 		"e          the selected hop and its explanation in full, in a pop-up\n"
+		"o          open the selected hop's frame: its layers and its bytes\n"
 		"n          step to the next hop shown here; the box explains it",
 	.create = frames_create,
 	.destroy = frames_destroy,

@@ -380,6 +380,9 @@ static bool map_key(struct tui *t, void *st, int ch)
 		p->finding = true;
 		p->find[0] = '\0';
 		return true;
+	case 'o':
+		frames_open_current(t);
+		return true;
 	case '[': case ']':
 		if (p->sel >= 0)
 			cycle_port(t, p, ch == ']' ? 1 : -1);
@@ -422,6 +425,7 @@ const struct panel_ops panel_map_ops = {
 		"[ / ]      select the node's ports in turn\n"
 		"/          find a node by name (Enter or Esc ends)\n"
 		"z          zoom: names only, or boxes\n"
+		"o          open the hop drawn (Frames' selected one): its layers and bytes\n"
 		"Shift-Left/Right, PgUp/PgDn  pan;  Home  back to the top left\n"
 		"click      select the node or port under the mouse",
 	.create = map_create,

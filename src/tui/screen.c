@@ -176,9 +176,11 @@ void screen_draw(struct tui *t)
 	status_draw(t);
 	if (t->popup.title != NULL)
 		popup_draw(t);
+	if (t->fv.title != NULL)
+		frameview_draw(t);
 	if (t->help.title != NULL)
 		help_draw(t);
-	if (t->prompt.active && t->popup.title == NULL && t->help.title == NULL) {
+	if (t->prompt.active && t->popup.title == NULL && t->help.title == NULL && t->fv.title == NULL) {
 		curs_set(1);
 		prompt_draw(t, &t->prompt, LINES - 2, COLS);
 	} else {
@@ -274,7 +276,8 @@ static void key(struct tui *t, int ch)
 		return;
 	}
 	if (ch == KEY_MOUSE) {
-		if (t->help.title == NULL && t->popup.title == NULL && !t->prompt.active)
+		if (t->help.title == NULL && t->popup.title == NULL && t->fv.title == NULL &&
+		    !t->prompt.active)
 			click(t);
 		return;
 	}
@@ -290,6 +293,10 @@ static void key(struct tui *t, int ch)
 		return;
 	if (t->popup.title != NULL) {
 		popup_key(t, ch);
+		return;
+	}
+	if (t->fv.title != NULL) {
+		frameview_key(t, ch);
 		return;
 	}
 	if (t->prompt.active) {

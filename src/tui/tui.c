@@ -642,6 +642,7 @@ int tui_run(struct sim **sp, const struct tui_options *o, char *err)
 	term_attach(NULL);
 	screen_panels_destroy(t);
 	tui_view_close(&t->popup);
+	frameview_close(t);
 	tui_view_close(&t->help);
 	prompt_free(&t->prompt);
 	for (int i = 0; i < MSG_MAX; i++)

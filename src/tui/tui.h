@@ -129,6 +129,9 @@ void tui_message(struct tui *t, const char *fmt, ...) __attribute__((format(prin
 void tui_prompt_open(struct tui *t, const char *text);
 /* Shows lines in a scrollable pop-up (takes a copy). */
 void tui_popup(struct tui *t, const char *title, const char *text);
+/* Opens a hop's whole frame over the panels, layer by layer and in hex,
+ * under the title given. */
+void tui_frame_open(struct tui *t, const struct trace_rec *r, const char *title);
 
 /* Step mode and the clock. */
 bool tui_paused(struct tui *t);
@@ -208,6 +211,8 @@ const char *frames_narrowed(struct tui *t);
 /* The hop Frames has selected (its trace index), or the newest it shows
  * while the list is live; false when it shows none kept. */
 bool frames_current(struct tui *t, uint64_t *i);
+/* Opens the hop frames_current gives, layer by layer (tui_frame_open). */
+bool frames_open_current(struct tui *t);
 /* Selects hop i (the list stays live when i is the newest shown). */
 void frames_select(struct tui *t, uint64_t i);
 /* Sets the Frames panel's filter (tcpdump syntax; "" clears). Returns -1

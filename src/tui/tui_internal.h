@@ -8,9 +8,19 @@
 #define QNETSIM_TUI_INTERNAL_H
 
 #include "tui.h"
+#include "../app/decode.h"
 
 #define MSG_MAX 500             /* lines kept in the message log */
 #define PANEL_KEYS_MAX 9        /* 1 to 9 focus the first panels; Tab reaches all */
+
+/* A hop's frame, opened layer by layer (frameview.c). */
+struct frameview {
+	char *title;            /* NULL: closed */
+	uint8_t *bytes;
+	uint32_t len, full_len; /* len < full_len: only the first bytes kept */
+	struct dline *lines;
+	int n, sel, top, hex_top;
+};
 
 struct tui {
 	struct sim *s;
@@ -51,6 +61,7 @@ struct tui {
 	struct prompt prompt;
 	struct view help;
 	struct view popup;
+	struct frameview fv;
 
 	uint64_t last_draw;
 	bool dirty;
@@ -126,6 +137,12 @@ void help_open(struct tui *t);
 void help_draw(struct tui *t);
 void popup_draw(struct tui *t);
 void popup_key(struct tui *t, int ch);
+
+/* ---- frameview.c: a hop's frame, layer by layer (tui_frame_open) ---- */
+
+void frameview_draw(struct tui *t);
+void frameview_key(struct tui *t, int ch);
+void frameview_close(struct tui *t);
 
 /* ---- term.c: the terminal ---- */
 
