@@ -94,6 +94,11 @@ static inline struct map_cell *map_at(const struct map *m, int y, int x)
 uint32_t map_line_char(unsigned dirs, bool dashed, bool ascii);
 /* A box cell's character in ASCII (the UI without a UTF-8 locale). */
 uint32_t map_ascii(uint32_t ch);
+/* The cells (y * w + x) of a link's line in order, from the port cell at
+ * `start` to the port cell of port gid `to`, through junctions and
+ * straight over crossings: their count (at most max), 0 when the line
+ * does not lead there. The map panel moves frames along it. */
+int map_line_path(const struct map *m, uint32_t start, int32_t to, uint32_t *cells, int max);
 /* The map as text, a line a row, trailing blanks cut (UTF-8 unless ascii). */
 void map_print(const struct map *m, FILE *out, bool ascii);
 /* What is written beside a link's end at p: a bridge's or hub's port

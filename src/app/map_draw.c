@@ -120,6 +120,60 @@ static void end_cell(struct map *m, const struct attach *e, int y, bool below_bo
 	}
 }
 
+/* ---- following a line ------------------------------------------------------- */
+
+static const int dir_dy[9] = { [MAP_N] = -1, [MAP_S] = 1 };
+static const int dir_dx[9] = { [MAP_E] = 1, [MAP_W] = -1 };
+
+static unsigned dir_back(unsigned d)
+{
+	return d == MAP_N ? MAP_S : d == MAP_S ? MAP_N : d == MAP_E ? MAP_W : MAP_E;
+}
+
+/* Whether the cell d from (y, x) is a line cell that joins back. */
+static bool joins(const struct map *m, int y, int x, unsigned d)
+{
+	const struct map_cell *c;
+
+	y += dir_dy[d];
+	x += dir_dx[d];
+	if (y < 0 || x < 0 || y >= m->h || x >= m->w)
+		return false;
+	c = map_at(m, y, x);
+	return (c->role == MAP_LINE || c->role == MAP_PORT) && (c->dirs & dir_back(d));
+}
+
+int map_line_path(const struct map *m, uint32_t start, int32_t to, uint32_t *cells, int max)
+{
+	int y = (int)(start / (uint32_t)m->w), x = (int)(start % (uint32_t)m->w), n = 0;
+	unsigned came = 0;      /* the direction travelled into this cell */
+
+	if (start >= (uint32_t)m->w * (uint32_t)m->h)
+		return 0;
+	while (n < max) {
+		const struct map_cell *c = map_at(m, y, x);
+		unsigned out = 0;
+
+		cells[n++] = (uint32_t)y * (uint32_t)m->w + (uint32_t)x;
+		if (n > 1 && c->role == MAP_PORT && c->port == to)
+			return n;
+		if (c->dirs == (MAP_N | MAP_E | MAP_S | MAP_W) && came != 0) {
+			out = came;     /* a crossing: straight on */
+		} else {
+			for (unsigned d = MAP_N; d <= MAP_W && out == 0; d <<= 1)
+				if ((c->dirs & d) && (came == 0 || d != dir_back(came)) &&
+				    joins(m, y, x, d))
+					out = d;
+		}
+		if (out == 0 || !joins(m, y, x, out))
+			return 0;
+		y += dir_dy[out];
+		x += dir_dx[out];
+		came = out;
+	}
+	return 0;
+}
+
 void map_draw_link(struct lay *L, int li, const int *gap_y, int track)
 {
 	struct map *m = L->m;

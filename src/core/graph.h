@@ -161,6 +161,18 @@ int impair_set(struct impair *im, const char *key, const char *val, char *err);
 /* "delay=20ms,jitter=5ms,loss=1%" or "" when nothing is set. */
 void impair_format(const struct impair *im, char *buf, size_t len);
 bool impair_active(const struct impair *im);
+/* A frame on its way across a link now: sent by `from`, on the wire or
+ * queued from `left` (when its last bit leaves; in the future while it
+ * waits in the queue) until it `arrives` at the other end. A link without
+ * rate or impairments hands frames on at once: left == arrives == now. */
+struct flight {
+	struct port *from;
+	const struct frame *f;
+	uint64_t left, arrives;
+};
+/* Calls fn for every frame in flight on any link, until fn returns false;
+ * changes nothing (the map draws them). */
+void graph_flights(struct graph *g, bool (*fn)(void *ctx, const struct flight *fl), void *ctx);
 /* The direction of p's link that p sends on (NULL when unlinked). */
 struct link_dir *port_out_dir(struct port *p);
 /* Applies *im to d from now on (frames in flight keep their times). */

@@ -141,6 +141,57 @@ uint32_t port_queue_len(struct port *p)
 	return dir_queued(&p->link->dir[p->side], loop_now(p->node->g->loop));
 }
 
+struct flights_ctx {
+	bool (*fn)(void *ctx, const struct flight *fl);
+	void *ctx;
+	uint64_t now;
+	bool stopped;
+};
+
+/* The loop's FIFO: the deliveries of links that hand frames on at once. */
+static bool flight_of_defer(void *arg, loop_defer_cb cb, void *a, void *b)
+{
+	struct flights_ctx *c = arg;
+	struct port *to = a;
+	struct flight fl;
+
+	if (cb != deliver_deferred || to->link == NULL)
+		return true;
+	fl.from = to->link->end[!to->side];
+	fl.f = b;
+	fl.left = fl.arrives = c->now;
+	c->stopped = !c->fn(c->ctx, &fl);
+	return !c->stopped;
+}
+
+static bool flights_of_ring(struct flights_ctx *c, struct port *from, const struct inring *q)
+{
+	for (uint32_t i = 0; i < q->count; i++) {
+		const struct inflight *e = &q->ring[(q->head + i) & (q->cap - 1)];
+		struct flight fl = { .from = from, .f = e->f, .left = e->tx_end,
+				     .arrives = e->deliver_at };
+
+		if (!c->fn(c->ctx, &fl))
+			return false;
+	}
+	return true;
+}
+
+void graph_flights(struct graph *g, bool (*fn)(void *ctx, const struct flight *fl), void *ctx)
+{
+	struct flights_ctx c = { .fn = fn, .ctx = ctx, .now = loop_now(g->loop) };
+
+	for (int i = 0; i < g->nlinks; i++)
+		for (int s = 0; s < 2; s++) {
+			struct link_dir *d = &g->links[i]->dir[s];
+
+			if (!flights_of_ring(&c, g->links[i]->end[s], &d->q) ||
+			    !flights_of_ring(&c, g->links[i]->end[s], &d->fast))
+				return;
+		}
+	loop_defer_each(g->loop, flight_of_defer, &c);
+}
+
 struct link_dir *port_out_dir(struct port *p)
 {
 	return p->link != NULL ? &p->link->dir[p->side] : NULL;

@@ -323,6 +323,17 @@ uint32_t loop_defer_pending(const struct loop *l)
 	return l->count;
 }
 
+void loop_defer_each(const struct loop *l, bool (*fn)(void *ctx, loop_defer_cb cb, void *a, void *b),
+		     void *ctx)
+{
+	for (uint32_t i = 0; i < l->count; i++) {
+		const struct defer *d = &l->ring[(l->head + i) & (l->cap - 1)];
+
+		if (!fn(ctx, d->cb, d->a, d->b))
+			return;
+	}
+}
+
 /* Checks the wall-clock deadline every 1024 handlers: a clock read per
  * handler would cost more than a hop. */
 static inline void tick(struct loop *l)

@@ -96,6 +96,10 @@ void loop_backoff_cancel(struct loop_backoff *b);
  * as its graph; a frame it passes holds a reference). */
 int loop_defer(struct loop *l, loop_defer_cb cb, void *a, void *b);
 uint32_t loop_defer_pending(const struct loop *l);
+/* Calls fn for each deferred call waiting, oldest first, until fn returns
+ * false (for a reader such as the map; nothing runs or changes). */
+void loop_defer_each(const struct loop *l, bool (*fn)(void *ctx, loop_defer_cb cb, void *a, void *b),
+		     void *ctx);
 
 /* Runs until loop_stop() or until the clock reaches `until` (UINT64_MAX:
  * forever). In virtual time, a loop with no timers and no fds jumps

@@ -9,7 +9,12 @@
  * While the clock is stopped, the hop Frames has selected (in step mode,
  * the one just taken) is shown on the map: the links it came in on and
  * (forwarded) went out on in the decision's colour, and the decision
- * beside the node, as the title says it in full.
+ * beside the node, as the title says it in full. Every copy of that frame
+ * still on its way across a link (all of a flood's) is a mark on its
+ * link, as far along as its time on the wire has gone, and lights the
+ * link too. Otherwise, while the clock is stopped or runs at real time or
+ * slower, every frame on a link is a mark there: frames move along
+ * delayed links as they travel (graph_flights).
  *
  * The drawing is made once and again only when the graph or the panel's
  * width changes or z toggles names only; what changes while running (link
@@ -22,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+
+#define MAP_MARKS 256                   /* frames marked on links at most */
 
 struct mapp {
 	struct map *m;
@@ -41,7 +48,18 @@ struct mapp {
 	char hop_word[96];              /* beside the node */
 	bool finding;
 	bool ascii;
+	/* Frames on their way (graph_flights): a mark each, on a cell of
+	 * its link's line; lit: links a copy of the hop's frame is on. */
+	int32_t *port_cell;             /* per port gid: its line's port cell, -1 */
+	int32_t *port_link;             /* per port gid: its link's index, -1 */
+	uint32_t **path;                /* per link: its line's cells, end 0 to 1 */
+	int *pathlen;                   /* per link: -1 until followed */
+	bool *lit;
+	uint32_t marks[MAP_MARKS];
+	int nmarks, nflights;
 };
+
+static void free_paths(struct mapp *p);
 
 static void *map_create(struct tui *t)
 {
@@ -60,7 +78,48 @@ static void map_destroy(void *st)
 	map_free(p->m);
 	free(p->tx);
 	free(p->busy);
+	free_paths(p);
 	free(p);
+}
+
+static void free_paths(struct mapp *p)
+{
+	for (int i = 0; p->path != NULL && i < p->built_links; i++)
+		free(p->path[i]);
+	free(p->path);
+	free(p->pathlen);
+	free(p->lit);
+	free(p->port_cell);
+	free(p->port_link);
+	p->path = NULL;
+	p->pathlen = NULL;
+	p->lit = NULL;
+	p->port_cell = p->port_link = NULL;
+}
+
+/* Where each port's line starts, and which link each port is on. */
+static void index_ports(struct graph *g, struct mapp *p)
+{
+	size_t ncells = (size_t)p->m->w * (size_t)p->m->h;
+
+	p->port_cell = xmalloc(((size_t)g->nports + 1) * sizeof(int32_t));
+	p->port_link = xmalloc(((size_t)g->nports + 1) * sizeof(int32_t));
+	for (uint32_t i = 0; i < g->nports; i++)
+		p->port_cell[i] = p->port_link[i] = -1;
+	for (size_t k = 0; k < ncells; k++) {
+		const struct map_cell *c = &p->m->cells[k];
+
+		if (c->role == MAP_PORT && c->port >= 0 && (uint32_t)c->port < g->nports)
+			p->port_cell[c->port] = (int32_t)k;
+	}
+	for (int i = 0; i < g->nlinks; i++)
+		for (int s = 0; s < 2; s++)
+			p->port_link[g->links[i]->end[s]->gid] = i;
+	p->path = xcalloc((size_t)g->nlinks + 1, sizeof(*p->path));
+	p->pathlen = xmalloc(((size_t)g->nlinks + 1) * sizeof(int));
+	for (int i = 0; i < g->nlinks; i++)
+		p->pathlen[i] = -1;
+	p->lit = xcalloc((size_t)g->nlinks + 1, sizeof(bool));
 }
 
 static void rebuild(struct tui *t, struct mapp *p, int w)
@@ -71,7 +130,9 @@ static void rebuild(struct tui *t, struct mapp *p, int w)
 	    p->built_links == g->nlinks && p->m->compact == p->compact)
 		return;
 	map_free(p->m);
+	free_paths(p);
 	p->m = map_build(tui_sim(t), p->compact, w);
+	index_ports(g, p);
 	p->built_w = w;
 	p->built_nodes = g->nnodes;
 	p->built_links = g->nlinks;
@@ -144,6 +205,74 @@ static void hop_find(struct tui *t, struct mapp *p)
 	snprintf(p->hop_word, sizeof(p->hop_word), "< %s%s", decision_name(r->decision), reason);
 }
 
+struct flights_want {
+	struct tui *t;
+	struct mapp *p;
+	uint64_t now, id;       /* id: only this frame's copies; 0: all frames */
+};
+
+/* A frame on a link: a mark as far along its line as its time has gone. */
+static bool flight_mark(void *ctx, const struct flight *fl)
+{
+	struct flights_want *w = ctx;
+	struct mapp *p = w->p;
+	struct graph *g = tui_sim(w->t)->g;
+	int li = p->port_link[fl->from->gid], len, k;
+	const struct link *l;
+	double frac;
+
+	if (w->id != 0 && fl->f->id != w->id)
+		return true;
+	if (li < 0)
+		return true;
+	l = g->links[li];
+	p->nflights++;
+	p->lit[li] = true;
+	if (p->pathlen[li] < 0) {
+		uint32_t cells[4096];
+		int32_t start = p->port_cell[l->end[0]->gid];
+
+		len = start >= 0 ? map_line_path(p->m, (uint32_t)start, (int32_t)l->end[1]->gid, cells,
+						 (int)ARRAY_SIZE(cells)) : 0;
+		if (len > 0) {
+			p->path[li] = xmalloc((size_t)len * sizeof(*cells));
+			memcpy(p->path[li], cells, (size_t)len * sizeof(*cells));
+		}
+		p->pathlen[li] = len;
+	}
+	len = p->pathlen[li];
+	if (len <= 0 || p->nmarks == MAP_MARKS)
+		return p->nmarks < MAP_MARKS || w->id != 0;
+	/* Queued: at the sender; on the wire: along; handed on at once: at
+	 * the far end, where it arrives next. */
+	frac = fl->arrives <= fl->left ? 1.0 : w->now <= fl->left ? 0.0 :
+	       (double)(w->now - fl->left) / (double)(fl->arrives - fl->left);
+	k = (int)(MIN(frac, 1.0) * (len - 1) + 0.5);
+	if (fl->from != l->end[0])
+		k = len - 1 - k;
+	p->marks[p->nmarks++] = p->path[li][k];
+	return true;
+}
+
+/* The frames on links to mark: the hop's frame's copies while a hop is
+ * shown, else every frame while the clock is stopped or slow. */
+static void flights_find(struct tui *t, struct mapp *p)
+{
+	struct graph *g = tui_sim(t)->g;
+	struct flights_want w = { .t = t, .p = p, .now = loop_now(g->loop) };
+	double v = tui_speed(t);
+
+	p->nmarks = p->nflights = 0;
+	memset(p->lit, 0, ((size_t)g->nlinks + 1) * sizeof(bool));
+	if (p->m->h == 0 || p->m->compact)
+		return;
+	if (p->hop)
+		w.id = g->trace.ring[p->hop_i % g->trace.cap].frame_id;
+	else if (!tui_paused(t) && !(v > 0 && v <= 1.0))
+		return;
+	graph_flights(g, flight_mark, &w);
+}
+
 /* Scrolls so that node i's box is inside w x h. */
 static void follow_box(struct mapp *p, int i, int w, int h)
 {
@@ -214,7 +343,7 @@ static void cell_now(struct tui *t, struct mapp *p, const struct map_cell *c, ui
 		}
 		if (c->role == MAP_PORT && sp != NULL && (int32_t)sp->gid == c->port)
 			*col = C_SELECT;
-		if (p->hop && (c->link == p->hop_in || c->link == p->hop_out))
+		if (p->hop && (c->link == p->hop_in || c->link == p->hop_out || p->lit[c->link]))
 			*col = p->hop_col;
 		break;
 	}
@@ -252,8 +381,12 @@ static void map_draw(struct tui *t, void *st, struct rect r, bool focused)
 	if (seln != NULL && (p->sel < 0 || p->m->nodes[p->sel].n != seln))
 		p->sel = map_node_index(p->m, seln);
 	hop_find(t, p);
+	flights_find(t, p);
 	if (p->finding)
 		snprintf(extra, sizeof(extra), "find: %s_", p->find);
+	else if (p->hop && p->nflights > 0)
+		snprintf(extra, sizeof(extra), "%s; %d cop%s on the way", p->hop_text, p->nflights,
+			 p->nflights == 1 ? "y" : "ies");
 	else if (p->hop)
 		snprintf(extra, sizeof(extra), "%s", p->hop_text);
 	else
@@ -288,6 +421,14 @@ static void map_draw(struct tui *t, void *st, struct rect r, bool focused)
 	}
 	if (p->hop && p->hop_node >= 0)
 		hop_word(t, p, r, h);
+	for (int i = 0; i < p->nmarks; i++) {
+		int my = (int)(p->marks[i] / (uint32_t)p->m->w) - p->oy;
+		int mx = (int)(p->marks[i] % (uint32_t)p->m->w) - p->ox;
+
+		if (my >= 0 && my < h && mx >= 0 && mx < r.w)
+			put_cell(t, r.y + 1 + my, r.x + mx, p->ascii ? '*' : 0x25CF,
+				 p->hop ? p->hop_col : C_FORWARD, p->ascii);
+	}
 }
 
 /* The nearest node from the selected one in a direction (dx, dy). */

@@ -59,6 +59,11 @@ bool tui_paused(struct tui *t)
 	return t->paused;
 }
 
+double tui_speed(struct tui *t)
+{
+	return loop_clock(t->s->loop) == LOOP_REAL ? 1.0 : clock_speed(t);
+}
+
 uint64_t tui_last_step_first(struct tui *t)
 {
 	return t->steps > 0 ? t->step_first : UINT64_MAX;

@@ -135,6 +135,9 @@ void tui_frame_open(struct tui *t, const struct trace_rec *r, const char *title)
 
 /* Step mode and the clock. */
 bool tui_paused(struct tui *t);
+/* The clock's speed, a factor of real time (real-time runs: 1); 0: as
+ * fast as it goes. */
+double tui_speed(struct tui *t);
 uint64_t tui_last_step_first(struct tui *t);  /* first trace record of the last step */
 
 /* Human numbers: "12.3k", "1.5M". */

@@ -878,5 +878,44 @@ check_rows "deep filter: with whole frames kept, it shows the DHCP hops" 10
 check "deep filter: ... and they are DHCP's" "255\\.255\\.255\\.255\\.6[78]: DHCP"
 quit_and_check "deep filter"
 
+# 18. Frames on their way across links, on the map. A hub's flood: every
+# copy is a mark on its link, and the title counts them; each hop taken
+# delivers one. A slow clock on a delayed link: the mark moves along it.
+QENV="LANG=C.UTF-8" start 100 30 --paused topologies/hub-vs-bridge.ini
+check "flights: paused" "PAUSED"
+keys 5 n n n
+check "flights: the hub's flood, with its 2 copies on the way" "^ 5 Map  #2 lan\.1 in: flooded: hub; 2 copies on the way"
+marks=$(screen | grep -o '●' | wc -l)
+if [ "$marks" -eq 2 ]; then
+	ok "flights: 2 marks on the map, one a copy"
+else
+	not_ok "flights: $marks marks on the map, not 2"; screen | sed 's/^/    | /'
+fi
+keys n n
+check "flights: a copy delivered, 1 still on the way" "delivered; 1 copy on the way"
+keys q
+wait_for '^DONE$' > /dev/null
+sanitizers_clean "flights"
+QENV="LANG=C.UTF-8" start 100 30 --speed 0.1 topologies/wan-lossy.ini
+check "flights: wan-lossy runs slowly" "0\.1x RUN"
+keys 5
+# Where the marks are, sampled for a while: a mark seen at 2 places or
+# more moved (the WAN's 40 ms take 0.4 s at 0.1x).
+for ((i = 0; i < WAIT * 10; i++)); do
+	screen | grep -n '●' | while IFS=: read -r row rest; do
+		echo "$row:${rest%%●*}" | wc -c | sed "s/^/$row /"
+	done >> "$tmp/marks"
+	[ "$(sort -u "$tmp/marks" | wc -l)" -ge 3 ] && break
+	sleep 0.1
+done
+if [ "$(sort -u "$tmp/marks" | wc -l)" -ge 3 ]; then
+	ok "flights: a frame's mark moves along the WAN link ($(sort -u "$tmp/marks" | wc -l) places)"
+else
+	not_ok "flights: the marks stayed put: $(sort -u "$tmp/marks" | tr '\n' ' ')"
+fi
+keys q
+wait_for '^DONE$' > /dev/null
+sanitizers_clean "flights moving"
+
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
