@@ -41,6 +41,9 @@ struct frames {
 	 * come, so a redraw does not rescan the ring. */
 	uint64_t hop_cursor, hop_first_kept, hop_nth, hop_after, hop_scanned;
 	bool hop_valid;
+	/* The hops the last draw listed, row by row (a click selects one). */
+	uint64_t shown[FRAMES_ROWS_MAX];
+	int nshown;
 };
 
 static struct frames *state(struct tui *t);
@@ -528,6 +531,8 @@ static void frames_draw(struct tui *t, void *st, struct rect r, bool focused)
 
 	n = frames_page(f, tr, lo, rows, idx);
 	f->shown_top = n > 0 ? idx[0] : lo;
+	memcpy(f->shown, idx, (size_t)n * sizeof(*idx));
+	f->nshown = n;
 	for (int i = 0; i < rows; i++) {
 		int y = r.y + 2 + i;
 
@@ -663,6 +668,29 @@ static bool frames_key(struct tui *t, void *st, int ch)
 	}
 }
 
+/* A click on a row of the list selects its hop (the list stops
+ * following the newest, as Up does); a second click on it opens it. */
+static void frames_click(struct tui *t, void *st, int y, int x)
+{
+	struct frames *f = st;
+	struct trace *tr = &tui_sim(t)->g->trace;
+	int row = y - 2;
+	uint64_t k;
+
+	(void)x;
+	if (row < 0 || row >= f->nshown)
+		return;
+	k = f->shown[row];
+	if (k < first_kept(tr) || k >= tr->total)
+		return;
+	if (!f->live && f->cursor == k) {
+		frames_open_current(t);
+		return;
+	}
+	frames_hold(f);
+	f->cursor = k;
+}
+
 const struct panel_ops panel_frames_ops = {
 	.name = "Frames",
 	.keys = "Up/Down    select a hop; the list stops following (End: live again)\n"
@@ -673,11 +701,13 @@ const struct panel_ops panel_frames_ops = {
 		"x          clear the filter\n"
 		"e          the selected hop and its explanation in full, in a pop-up\n"
 		"o          open the selected hop's frame: its layers and its bytes\n"
-		"n          step to the next hop shown here; the box explains it",
+		"n          step to the next hop shown here; the box explains it\n"
+		"click      select the hop under the mouse; click it again to open it",
 	.create = frames_create,
 	.destroy = frames_destroy,
 	.draw = frames_draw,
 	.key = frames_key,
+	.click = frames_click,
 };
 
 static struct frames *state(struct tui *t)

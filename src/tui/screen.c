@@ -252,7 +252,8 @@ static void click(struct tui *t)
 	struct rect area = { .y = 1, .x = 0, .h = bottom - 1, .w = COLS };
 	MEVENT ev;
 
-	if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+	if (getmouse(&ev) != OK ||
+	    !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
 		return;
 	for (int i = 0; i < NPANELS; i++) {
 		struct rect r;
@@ -262,8 +263,11 @@ static void click(struct tui *t)
 		if (!shown || ev.y < r.y || ev.y >= r.y + r.h || ev.x < r.x || ev.x >= r.x + r.w)
 			continue;
 		t->focus = i;
-		if (panel_table[i]->click != NULL)
-			panel_table[i]->click(t, t->pst[i], ev.y - r.y, ev.x - r.x);
+		/* A double click is two clicks: Frames opens the hop on the
+		 * second. */
+		for (int k = 0; k < (ev.bstate & BUTTON1_DOUBLE_CLICKED ? 2 : 1); k++)
+			if (panel_table[i]->click != NULL && t->fv.title == NULL)
+				panel_table[i]->click(t, t->pst[i], ev.y - r.y, ev.x - r.x);
 		t->dirty = true;
 		return;
 	}

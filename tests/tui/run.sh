@@ -350,6 +350,23 @@ else
 	not_ok "mouse: the click on pc3 did not select it"
 fi
 
+# A click on a Frames row selects that hop, a second opens it: three
+# steps, then two clicks on the first row (row 4: tabs, title, heads)
+# open a1's hop, the first.
+mouse_frames() {
+	(sleep 1; printf '2nnn'; sleep 0.6; printf '%b' "$1"; sleep 0.3; printf '%b' "$2"; sleep 0.8
+	 printf 'qq'; sleep 0.5) |
+		env TERM=xterm LANG=C.UTF-8 COLUMNS=80 LINES=24 \
+		script -qfec "$QNETSIM --paused topologies/hub-vs-bridge.ini" /dev/null 2>&1
+}
+click='\033[<0;10;4M\033[<0;10;4m'
+if mouse_frames "$click" "$click" | grep -aq ': a1\.nic0 sent' &&
+   ! mouse_frames "$click" "" | grep -aq ': a1\.nic0 sent'; then
+	ok "mouse: a click selects a Frames row, a second on it opens its frame (one does not)"
+else
+	not_ok "mouse: two clicks on Frames' first row did not open a1.nic0's hop"
+fi
+
 # 5c. Step back: three steps forward and three back give the screen of
 # before, row for row (the run is replayed on a new sim); forward again
 # gives the same three hops; r restarts; a run with real peers says why
