@@ -58,6 +58,7 @@ CORE_SRCS := \
 	src/app/report.c \
 	src/app/map.c \
 	src/app/map_draw.c \
+	src/app/map_fan.c \
 	src/app/export.c \
 	src/app/hopfilter.c \
 	src/app/decode.c \

@@ -447,6 +447,8 @@ static void place_attachments(struct lay *L)
 		for (int b = 0; b < 2; b++) {
 			int cnt = 0, k = 0, start;
 
+			if (b == 1 && map_fan_attach(L, i))
+				continue;
 			for (int a = 0; a < L->natt[i]; a++)
 				cnt += L->att[i][a].bottom == b;
 			start = mn[i].x + (mn[i].w - (cnt - 1) * sp) / 2;
@@ -637,6 +639,7 @@ struct map *map_build(struct sim *s, bool compact, int width)
 	order_rows(&L, bfs_order);
 	attachments(&L);
 	place_columns(&L, bfs_order);
+	map_fan_widen(&L);
 	band_row = place_parts(&L, bfs_order, &nrows);
 	place_attachments(&L);
 	gapn = assign_tracks(&L, nrows, track);

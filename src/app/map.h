@@ -19,6 +19,9 @@
  *    the lower node's top edge (both ends on the bottom edge for a link
  *    within a row). Links whose horizontal runs would touch get different
  *    tracks, so the gap is as tall as its busiest stretch needs.
+ *  - A node with 8 links or more down to the next row (a hub with a room of
+ *    guests) gets a box as wide as those children, and each link drops
+ *    straight from it (map_fan.c).
  * The same topology gives the same picture: nothing depends on time,
  * addresses or hash order.
  *
@@ -68,6 +71,7 @@ struct map_node {
 	int row, order;         /* layer and place in it */
 	int x, y, w, h;         /* the box, in cells */
 	bool pinned;
+	bool fan;               /* its box spans its children (map_fan.c) */
 };
 
 struct map {

@@ -143,35 +143,63 @@ static bool joins(const struct map *m, int y, int x, unsigned d)
 	return (c->role == MAP_LINE || c->role == MAP_PORT) && (c->dirs & dir_back(d));
 }
 
+struct walk {
+	const struct map *m;
+	int32_t to;
+	uint32_t *cells;
+	int max, n;
+	long budget;            /* cells entered at most, over every branch */
+};
+
+static bool on_path(const struct walk *w, uint32_t cell)
+{
+	for (int k = 0; k < w->n; k++)
+		if (w->cells[k] == cell)
+			return true;
+	return false;
+}
+
+/* Depth first from (y, x), entered going `came`: straight on first, then
+ * the turns. Lines may share a stretch (a junction of three), so a branch
+ * that does not reach `to` is taken back. */
+static bool walk(struct walk *w, int y, int x, unsigned came)
+{
+	const struct map_cell *c = map_at(w->m, y, x);
+	uint32_t cell = (uint32_t)y * (uint32_t)w->m->w + (uint32_t)x;
+	unsigned order[4];
+	int no = 0;
+
+	if (w->n == w->max || --w->budget < 0 || on_path(w, cell))
+		return false;
+	w->cells[w->n++] = cell;
+	if (w->n > 1 && c->role == MAP_PORT && c->port == w->to)
+		return true;
+	if (came != 0)
+		order[no++] = came;
+	for (unsigned d = MAP_N; d <= MAP_W; d <<= 1)
+		if (d != came && (came == 0 || d != dir_back(came)))
+			order[no++] = d;
+	for (int k = 0; k < no; k++) {
+		unsigned d = order[k];
+
+		/* Over a crossing, only straight on. */
+		if (c->dirs == (MAP_N | MAP_E | MAP_S | MAP_W) && came != 0 && d != came)
+			break;
+		if ((c->dirs & d) && joins(w->m, y, x, d) &&
+		    walk(w, y + dir_dy[d], x + dir_dx[d], d))
+			return true;
+	}
+	w->n--;
+	return false;
+}
+
 int map_line_path(const struct map *m, uint32_t start, int32_t to, uint32_t *cells, int max)
 {
-	int y = (int)(start / (uint32_t)m->w), x = (int)(start % (uint32_t)m->w), n = 0;
-	unsigned came = 0;      /* the direction travelled into this cell */
+	struct walk w = { .m = m, .to = to, .cells = cells, .max = max, .budget = 65536 };
 
-	if (start >= (uint32_t)m->w * (uint32_t)m->h)
+	if (m->w <= 0 || start >= (uint32_t)m->w * (uint32_t)m->h)
 		return 0;
-	while (n < max) {
-		const struct map_cell *c = map_at(m, y, x);
-		unsigned out = 0;
-
-		cells[n++] = (uint32_t)y * (uint32_t)m->w + (uint32_t)x;
-		if (n > 1 && c->role == MAP_PORT && c->port == to)
-			return n;
-		if (c->dirs == (MAP_N | MAP_E | MAP_S | MAP_W) && came != 0) {
-			out = came;     /* a crossing: straight on */
-		} else {
-			for (unsigned d = MAP_N; d <= MAP_W && out == 0; d <<= 1)
-				if ((c->dirs & d) && (came == 0 || d != dir_back(came)) &&
-				    joins(m, y, x, d))
-					out = d;
-		}
-		if (out == 0 || !joins(m, y, x, out))
-			return 0;
-		y += dir_dy[out];
-		x += dir_dx[out];
-		came = out;
-	}
-	return 0;
+	return walk(&w, (int)(start / (uint32_t)m->w), (int)(start % (uint32_t)m->w), 0) ? w.n : 0;
 }
 
 void map_draw_link(struct lay *L, int li, const int *gap_y, int track)

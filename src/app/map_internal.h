@@ -44,6 +44,12 @@ enum box_style map_style_of(const struct node *n);
 void map_link_ends(const struct lay *L, int li, const struct attach **a,
 		   const struct attach **b);
 
+/* map_fan.c: boxes of a wide fan-out span their children. */
+void map_fan_widen(struct lay *L);
+/* Places node i's bottom ends over its children: false when it is not a
+ * fan (or they do not fit), and nothing changed. */
+bool map_fan_attach(struct lay *L, int i);
+
 /* map_draw.c */
 void map_draw_box(struct map *m, int i);
 /* Link li through its gap's track: lines, port cells, labels, tees. */

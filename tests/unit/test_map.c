@@ -163,6 +163,66 @@ static void test_characters(void **state)
 	assert_int_equal(map_ascii('a'), 'a');
 }
 
+/* The column of p's port cell (under or over its box), or -1. */
+static int port_col(const struct map *m, const struct port *p)
+{
+	const struct map_node *v = &m->nodes[map_node_index(m, p->node)];
+
+	for (int x = v->x; x < v->x + v->w; x++)
+		for (int y = v->y - 1; y <= v->y + v->h; y += v->h + 1)
+			if (y >= 0 && y < m->h && map_at(m, y, x)->role == MAP_PORT &&
+			    map_at(m, y, x)->port == (int32_t)p->gid)
+				return x;
+	return -1;
+}
+
+/* A hub with 12 guests: its box spans them, and each link drops straight
+ * from it (both ends in one column, the line from the hub's end to the
+ * guest's as long as the gap). 7 guests keep a box of the hub's own size,
+ * narrower than their row. The line is followed end to end either way. */
+static void test_fan_out(void **state)
+{
+	char text[4096];
+	size_t k;
+
+	(void)state;
+	for (int n = 7; n <= 12; n += 5) {
+		struct sim *s;
+		struct map *m;
+		const struct map_node *hub;
+
+		k = (size_t)snprintf(text, sizeof(text), "[hub h]\n");
+		for (int i = 1; i <= n; i++)
+			k += (size_t)snprintf(text + k, sizeof(text) - k,
+					      "[guest g%d]\nnic = model=e1000\n[link]\na = g%d\nb = h\n", i, i);
+		s = load(text);
+		m = map_build(s, false, 0);
+		hub = &m->nodes[map_node_index(m, s->g->links[0]->end[1]->node)];
+		assert_int_equal(hub->fan, n == 12);
+		if (n == 7)
+			assert_true(hub->w < 7 * 6);
+		for (int li = 0; li < s->g->nlinks; li++) {
+			struct link *l = s->g->links[li];
+			const struct map_node *g = &m->nodes[map_node_index(m, l->end[0]->node)];
+			int a = port_col(m, l->end[0]), b = port_col(m, l->end[1]);
+			uint32_t cells[256];
+			int len;
+
+			assert_true(a >= 0 && b >= 0);
+			len = map_line_path(m, (uint32_t)(hub->y + hub->h) * (uint32_t)m->w + (uint32_t)b,
+					    (int32_t)l->end[0]->gid, cells, 256);
+			assert_true(len > 0);
+			assert_int_equal(cells[len - 1], (uint32_t)(g->y - 1) * (uint32_t)m->w + (uint32_t)a);
+			if (n == 12) {
+				assert_int_equal(a, b);
+				assert_int_equal(len, g->y - 1 - (hub->y + hub->h) + 1);
+			}
+		}
+		map_free(m);
+		unload(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_same_every_time),
 		cmocka_unit_test(test_roots_rows_and_pins),
 		cmocka_unit_test(test_characters),
+		cmocka_unit_test(test_fan_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
