@@ -148,7 +148,8 @@ static json_t *guest_json(struct sim *s, struct guest *gu)
 		json_object_set_new(j, "port", json_string(n->port->name));
 		json_object_set_new(j, "model", json_string(n->model->name));
 		snprintf(buf, sizeof(buf), "%04x:%04x", n->model->vendor, n->model->device);
-		json_object_set_new(j, "pci_id", json_string(buf));
+		/* An ISA card has no PCI id: null. */
+		json_object_set_new(j, "pci_id", n->model->vendor != 0 ? json_string(buf) : json_null());
 		json_object_set_new(j, "mac", jmac(n->mac));
 		if (n->ip) {
 			char ip[16];

@@ -9,6 +9,7 @@
 #include "nic_models.h"
 #include "../core/util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define M 1000000ULL
@@ -32,6 +33,8 @@ const struct nic_model nic_models[] = {
 	{ "i82559er", 0x8086, 0x1209, 100 * M, 128, "Intel i82559ER Ethernet (eepro100)" },
 	{ "i82562", 0x8086, 0x1209, 100 * M, 128, "Intel i82562 Ethernet (eepro100)" },
 	{ "i82801", 0x8086, 0x2449, 100 * M, 128, "Intel i82801 Ethernet (eepro100)" },
+	{ "igb", 0x8086, 0x10c9, 1 * G, 256, "Intel 82576 Gigabit Ethernet (QEMU 8.0)" },
+	{ "ne2k_isa", 0, 0, 10 * M, 2, "NE2000 on the ISA bus (no PCI id)" },
 	{ "ne2k_pci", 0x10ec, 0x8029, 10 * M, 2, "Realtek RTL8029 (NE2000 PCI)" },
 	{ "pcnet", 0x1022, 0x2000, 10 * M, 16, "AMD Am79C970A PCnet-PCI II" },
 	{ "pvrdma", 0x15ad, 0x0820, 10 * G, 512, "VMware paravirtual RDMA (Ethernet function)" },
@@ -71,7 +74,11 @@ void nic_model_help(FILE *out)
 	for (unsigned i = 0; i < nic_model_count; i++) {
 		const struct nic_model *m = &nic_models[i];
 
-		fprintf(out, "%-32s %04x:%04x %10s  txq %3u  %s\n", m->name, m->vendor, m->device,
+		char id[16] = "ISA";
+
+		if (m->vendor != 0)
+			snprintf(id, sizeof(id), "%04x:%04x", m->vendor, m->device);
+		fprintf(out, "%-32s %-9s %10s  txq %3u  %s\n", m->name, id,
 			fmt_rate(m->speed, rate, sizeof(rate)), m->txqlen, m->desc);
 	}
 }

@@ -378,8 +378,9 @@ else
 fi
 out=$("$QNETSIM" -nic model=help)
 if echo "$out" | head -1 | grep -q "Supported NIC models:" && echo "$out" | grep -q "^ne2k_pci .*10ec:8029 .*10Mbit/s" &&
-   [ "$(echo "$out" | wc -l)" -eq 27 ]; then
-	ok "-nic model=help lists 26 models"
+   echo "$out" | grep -q "^ne2k_isa .*ISA .*10Mbit/s" && echo "$out" | grep -q "^igb .*8086:10c9 .*1Gbit/s" &&
+   [ "$(echo "$out" | wc -l)" -eq 29 ]; then
+	ok "-nic model=help lists 28 models (QEMU 7.2's 26, ne2k_isa and igb)"
 else
 	not_ok "-nic model=help"
 fi
