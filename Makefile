@@ -61,6 +61,8 @@ CORE_SRCS := \
 	src/app/map_fan.c \
 	src/app/export.c \
 	src/app/hopfilter.c \
+	src/app/qemu.c \
+	src/app/qemu_emit.c \
 	src/app/decode.c \
 	src/app/decode_ip.c \
 	src/app/decode_app.c \

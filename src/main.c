@@ -5,6 +5,7 @@
  * or never ran (the run ended before its time); 2 bad command line or topology; 3 a runtime resource failed.
  */
 #include "app/map.h"
+#include "app/qemu.h"
 #include "app/sim.h"
 #include "core/util.h"
 #include "nics/nic_models.h"
@@ -32,6 +33,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: qnetsim [options] TOPOLOGY.ini\n"
+		"       qnetsim [options] --qemu 'QEMU-ARGS'\n"
+		"       qnetsim import qemu [--] QEMU-ARGS... | FILE\n"
 		"\n"
 		"Without --headless or --check, opens the interactive UI (press ? in it).\n"
 		"\n"
@@ -48,6 +51,8 @@ static void usage(FILE *out)
 		"  --frame-bytes SIZE  UI: bytes of whole frames kept for the hops, to open\n"
 		"                      them layer by layer (default 16M; 0: first 64 bytes)\n"
 		"  --check             validate the topology and exit\n"
+		"  --qemu 'ARGS'       the network of a QEMU command line (qnetsim import\n"
+		"                      qemu prints it as a topology file), instead of a file\n"
 		"  --export FORMAT     print the topology as text (the map panel's drawing),\n"
 		"                      ascii, dot (Graphviz) or mermaid, and exit\n"
 		"  -q, --quiet         print only expectation results and errors\n"
@@ -97,7 +102,9 @@ static int write_trace(struct sim *s, const char *path)
 /* What the command line asked for. */
 struct opts {
 	bool headless, check, quiet, duration_set;
-	const char *report, *pcap_dir, *trace, *topology, *export;
+	const char *report, *pcap_dir, *trace, *topology, *export, *qemu;
+	char *qemu_text;        /* --qemu's topology, imported */
+	size_t qemu_len;
 	uint64_t duration, seed, trace_size, frame_bytes;
 	bool frame_bytes_set;
 	struct tui_options uio;
@@ -149,6 +156,7 @@ static int parse_opt(int c, const char *arg, struct opts *o)
 	case 'P': o->pcap_dir = arg; break;
 	case 'T': o->trace = arg; break;
 	case 'E': o->export = arg; break;
+	case 'Q': o->qemu = arg; break;
 	case 'v': log_open(arg); break;
 	case 'D':
 		if (parse_duration(arg, &o->duration, err) < 0) {
@@ -219,6 +227,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "frame-bytes", required_argument, NULL, 'B' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "export", required_argument, NULL, 'E' },
+		{ "qemu", required_argument, NULL, 'Q' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, 'v' },
 		{ "nic", required_argument, NULL, 'N' },
@@ -242,12 +251,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "hqv:", longopts, NULL)) != -1)
 		if ((rc = parse_opt(c, optarg, o)) >= 0)
 			return rc;
-	if (optind != argc - 1) {
-		fprintf(stderr, "qnetsim: expected one topology file\n");
+	if (o->qemu != NULL && optind == argc) {
+		o->topology = "--qemu";
+	} else if (optind != argc - 1 || o->qemu != NULL) {
+		fprintf(stderr, "qnetsim: expected one topology file%s\n",
+			o->qemu != NULL ? ", or --qemu, not both" : "");
 		usage(stderr);
 		return EXIT_USAGE;
+	} else {
+		o->topology = argv[optind];
 	}
-	o->topology = argv[optind];
 	if (o->frame_bytes_set && o->headless) {
 		fprintf(stderr, "qnetsim: --frame-bytes is for the UI: a headless run keeps "
 				"only each hop's first %d bytes\n", TRACE_HDR);
@@ -270,6 +283,40 @@ static void set_trace(const struct opts *o, struct sim *s)
 		graph_set_trace_bytes(s->g, o->frame_bytes);
 }
 
+/* --qemu: the command line imported, once, as topology text. */
+static int import_arg(struct opts *o)
+{
+	char err[ERRLEN], **words;
+	FILE *mem = open_memstream(&o->qemu_text, &o->qemu_len);
+	int n = qemu_split(o->qemu, &words, err), rc = -1;
+
+	if (n > 0)
+		rc = qemu_import(&words, &n, 1, mem, stderr, err);
+	else if (n == 0)
+		errf(err, "the command line is empty");
+	fclose(mem);
+	if (n > 0) {
+		free(words[0]);
+	}
+	if (n >= 0)
+		free(words);
+	if (rc < 0) {
+		fprintf(stderr, "qnetsim: --qemu: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The topology file, or --qemu's. */
+static int topo_of(struct opts *o, struct sim *s, FILE *errs)
+{
+	if (o->qemu == NULL)
+		return topo_load(s, o->topology, errs);
+	if (o->qemu_text == NULL && import_arg(o) < 0)
+		return 1;
+	return topo_load_text(s, "--qemu", o->qemu_text, o->qemu_len, errs);
+}
+
 /* Loads the topology into a new sim: -1 to go on (*sp set), else the exit
  * status. The UI shows the loader's warnings too, as they would vanish
  * under it: *notes keeps them. */
@@ -282,7 +329,7 @@ static int load(struct opts *o, struct sim **sp, char **notes)
 
 	set_trace(o, s);
 	notes_f = !o->headless && !o->check && o->export == NULL ? open_memstream(notes, &notes_len) : NULL;
-	nerr = topo_load(s, o->topology, notes_f != NULL ? notes_f : stderr);
+	nerr = topo_of(o, s, notes_f != NULL ? notes_f : stderr);
 	if (notes_f != NULL) {
 		fclose(notes_f);
 		fputs(*notes, stderr);
@@ -326,7 +373,7 @@ static struct sim *reload(void *arg, char *err)
 	int nerr;
 
 	set_trace(o, s);
-	nerr = topo_load(s, o->topology, null != NULL ? null : stderr);
+	nerr = topo_of((struct opts *)o, s, null != NULL ? null : stderr);
 	if (null != NULL)
 		fclose(null);
 	if (nerr != 0) {
@@ -427,6 +474,50 @@ static int finish(const struct opts *o, struct sim *s, uint64_t wall0)
 	return rc;
 }
 
+/* qnetsim import qemu [--] ARGS... | FILE: the topology to stdout. */
+static int import_cmd(int argc, char **argv)
+{
+	char err[ERRLEN];
+	int rc;
+
+	if (argc < 3 || strcmp(argv[2], "qemu") != 0) {
+		fprintf(stderr, "qnetsim: import: usage: qnetsim import qemu [--] QEMU-ARGS... | FILE\n");
+		return EXIT_USAGE;
+	}
+	argv += 3;
+	argc -= 3;
+	if (argc > 0 && strcmp(argv[0], "--") == 0) {
+		argv++;
+		argc--;
+	}
+	if (argc == 0) {
+		fprintf(stderr, "qnetsim: import qemu: give a QEMU command line or a file of them\n");
+		return EXIT_USAGE;
+	}
+	if (argc == 1 && argv[0][0] != '-' && access(argv[0], F_OK) == 0) {
+		FILE *f = fopen(argv[0], "r");
+		size_t len = 0;
+		char *text = f != NULL ? topo_read(f, &len) : NULL;
+
+		if (f != NULL)
+			fclose(f);
+		if (text == NULL) {
+			fprintf(stderr, "qnetsim: import qemu: %s: cannot read: %s\n", argv[0],
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+		rc = qemu_import_text(text, stdout, stderr, err);
+		free(text);
+	} else {
+		rc = qemu_import(&argv, &argc, 1, stdout, stderr, err);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "qnetsim: import qemu: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -435,6 +526,8 @@ int main(int argc, char **argv)
 	uint64_t wall0 = 0;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_cmd(argc, argv);
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return rc;
 	if ((rc = load(&o, &s, &notes)) < 0) {
@@ -444,6 +537,7 @@ int main(int argc, char **argv)
 		sim_free(s);
 	}
 	free(notes);
+	free(o.qemu_text);
 	log_close();
 	return rc;
 }

@@ -128,6 +128,12 @@ void sim_free(struct sim *s);
 /* Loads a topology. On errors prints "file:line: message" lines to errs
  * and returns the number of errors (0: loaded). */
 int topo_load(struct sim *s, const char *path, FILE *errs);
+/* A whole file, at most TOPO_MAX_BYTES (errno EFBIG beyond): NULL on
+ * error. */
+char *topo_read(FILE *f, size_t *len);
+/* The same from text in memory (--qemu's import); path names it in
+ * messages ("--qemu:3: ..."). */
+int topo_load_text(struct sim *s, const char *path, const char *text, size_t len, FILE *errs);
 
 
 /* Lookups by name. */

@@ -382,7 +382,7 @@ static void loader_free(struct loader *L)
 }
 
 /* Reads the whole file; NULL with errno set, or EFBIG past TOPO_MAX_BYTES. */
-static char *read_whole(FILE *f, size_t *len)
+char *topo_read(FILE *f, size_t *len)
 {
 	size_t cap = 65536, n = 0, got;
 	char *buf = xmalloc(cap);
@@ -410,19 +410,17 @@ static char *read_whole(FILE *f, size_t *len)
 
 int topo_load(struct sim *s, const char *path, FILE *errs)
 {
-	struct loader L = { .s = s, .path = path, .errs = errs };
 	FILE *f;
 	char *text;
+	size_t len;
 	int rc;
 
-	s->path = xstrdup(path);
-	s->g->source = s->path;
 	f = fopen(path, "r");
 	if (f == NULL) {
 		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
 		return 1;
 	}
-	text = read_whole(f, &L.textlen);
+	text = topo_read(f, &len);
 	fclose(f);
 	if (text == NULL) {
 		if (errno == EFBIG)
@@ -432,7 +430,22 @@ int topo_load(struct sim *s, const char *path, FILE *errs)
 			fprintf(errs, "%s: cannot read: %s\n", path, strerror(errno));
 		return 1;
 	}
-	L.text = text;
+	rc = topo_load_text(s, path, text, len, errs);
+	free(text);
+	return rc;
+}
+
+int topo_load_text(struct sim *s, const char *path, const char *text, size_t len, FILE *errs)
+{
+	struct loader L = { .s = s, .path = path, .errs = errs, .text = text, .textlen = len };
+	int rc;
+
+	if (len > TOPO_MAX_BYTES) {
+		fprintf(errs, "%s: too big: a topology is at most %u MiB\n", path, TOPO_MAX_BYTES >> 20);
+		return 1;
+	}
+	s->path = xstrdup(path);
+	s->g->source = s->path;
 	/* Debian's libinih exposes its options as globals (reference §4). */
 	ini_allow_multiline = false;
 	ini_use_stack = false;
@@ -442,7 +455,6 @@ int topo_load(struct sim *s, const char *path, FILE *errs)
 	ini_stop_on_first_error = false;
 	rc = ini_parse_stream(reader, &L, handler, &L);
 	section_end(&L);
-	free(text);
 	if (rc > 0) {
 		/* The reader turns every line inih would refuse into a comment
 		 * and reports it; this is a line it did not foresee. */
