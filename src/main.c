@@ -508,6 +508,18 @@ static int import_cmd(int argc, char **argv)
 		}
 		rc = qemu_import_text(text, stdout, stderr, err);
 		free(text);
+	} else if (argc == 1 && strchr(argv[0], ' ') != NULL) {
+		/* One quoted line: its words, as a shell would split them. */
+		char **words;
+		int n = qemu_split(argv[0], &words, err);
+
+		rc = n > 0 ? qemu_import(&words, &n, 1, stdout, stderr, err) : -1;
+		if (n == 0)
+			errf(err, "the command line is empty");
+		if (n > 0)
+			free(words[0]);
+		if (n >= 0)
+			free(words);
 	} else {
 		rc = qemu_import(&argv, &argc, 1, stdout, stderr, err);
 	}

@@ -582,11 +582,19 @@ static int read_vm(struct qvm *vm, int argc, char **argv, FILE *warn, char *err)
 			clean_name(vm->name, sizeof(vm->name), nm, "vm");
 			continue;
 		}
+		if (strcmp(o, "redir") == 0) {
+			/* After the rest: it may be the default network's. */
+			if (vm->nredir < (int)ARRAY_SIZE(vm->redir))
+				vm->redir[vm->nredir++] = qemu_keep(vm, v);
+			else
+				warnf(warn, "%s: more than %d -redir: -redir %s left out", vm->name,
+				      (int)ARRAY_SIZE(vm->redir), v);
+			continue;
+		}
 		rc = strcmp(o, "net") == 0 ? opt_net(vm, v, src, warn, err) :
 		     strcmp(o, "netdev") == 0 ? opt_netdev(vm, v, src, warn, err) :
 		     strcmp(o, "nic") == 0 ? opt_nic(vm, v, src, warn, err) :
-		     strcmp(o, "device") == 0 ? opt_device(vm, v, src, warn, err) :
-		     opt_redir(vm, v, warn);
+		     opt_device(vm, v, src, warn, err);
 		if (rc < 0)
 			return -1;
 		if (rc > 0)
@@ -614,6 +622,8 @@ static int read_vm(struct qvm *vm, int argc, char **argv, FILE *warn, char *err)
 		nic->hub = 0;
 		nd->hub = 0;
 	}
+	for (int k = 0; k < vm->nredir; k++)
+		opt_redir(vm, vm->redir[k], warn);
 	return 0;
 }
 

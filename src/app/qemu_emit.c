@@ -48,6 +48,19 @@ static bool backend_knows(const struct backend_ops *ops, const char *key)
 	return false;
 }
 
+/* Options qnetsim's back-ends know but a command line's value cannot
+ * mean here: why, or NULL. */
+static const char *refused(const char *key, const char *val)
+{
+	if ((strcmp(key, "vhost") == 0 || strcmp(key, "vhostforce") == 0) &&
+	    (strcmp(val, "on") == 0 || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0))
+		return "vhost moves frames inside the kernel, past qnetsim (it stays off)";
+	if (strcmp(key, "fd") == 0 || strcmp(key, "fds") == 0)
+		return "a file descriptor the program that started QEMU (libvirt) passed it, "
+		       "which qnetsim does not have";
+	return NULL;
+}
+
 /* The hub's name: vlanN for one VM, VM-vlanN for several. */
 static void hub_name(const struct qvm *vm, bool multi, int hub, char *buf, size_t len)
 {
@@ -188,7 +201,14 @@ static void emit_netdev(const struct qvm *vm, bool multi, int i, FILE *out, FILE
 		fprintf(out, "vlan = %d\n", nd->hub);
 	for (int k = 0; k < nd->opts.n; k++) {
 		const char *key = nd->opts.key[k], *val = nd->opts.val[k] ? nd->opts.val[k] : "on";
+		const char *why = refused(key, val);
 
+		if (why != NULL) {
+			fprintf(out, "; %s=%s: %s: left out\n", key, val, why);
+			fprintf(warn, "import: %s: %s=%s (%s) is left out: %s\n", vm->name, key, val,
+				nd->src, why);
+			continue;
+		}
 		if (!backend_knows(ops, key) || unsafe(val)) {
 			fprintf(out, "; %s=%s: %s: left out\n", key, val, unsafe(val) ?
 				"a value a topology line cannot hold" : "QEMU's, not modelled by qnetsim");

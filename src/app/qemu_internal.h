@@ -58,6 +58,8 @@ struct qvm {
 	int nomac;                      /* NICs given QEMU's default MAC so far */
 	bool nodefault;                 /* -nodefaults, -nic none, -net none */
 	bool has_net;                   /* any network option */
+	const char *redir[8];           /* -redir, applied once all is read */
+	int nredir;
 	char cmdline[1024];             /* for the header */
 	char ignored[512];              /* options not about the network */
 	char **owned;                   /* what src and opts point to */

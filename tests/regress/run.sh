@@ -211,6 +211,56 @@ else
 	grep -A4 "^ask:\|^say:" "$tmp/lesson.out" | head -12 | sed 's/^/    /'
 fi
 
+# 4d: QEMU's command lines. Every line of tests/regress/qemu/texts.sh
+# imports into a topology that passes --check; the texts' classic line
+# imports to the same file as always; --qemu runs QEMU's default network,
+# whose guest gets its lease; a file of two VMs sharing QEMU's default MAC
+# is warned about.
+n=0
+while IFS= read -r line; do
+	case $line in "#"* | "") continue ;; esac
+	n=$((n + 1))
+	# One word per argument, as a shell would split it.
+	eval "set -- $line"
+	"$QNETSIM" import qemu -- "$@" > "$tmp/q$n.ini" 2> "$tmp/q$n.err"
+	if "$QNETSIM" --check "$tmp/q$n.ini" > "$tmp/q$n.out" 2>&1; then
+		ok "import qemu: $line"
+	else
+		not_ok "import qemu: $line"; show "$tmp/q$n.out"; show "$tmp/q$n.err"
+	fi
+done < tests/regress/qemu/texts.sh
+[ "$n" -ge 30 ] || not_ok "import qemu: only $n command lines read"
+"$QNETSIM" import qemu -- qemu-system-x86_64 -m 1024 rhel7.img -net nic,vlan=0,macaddr=52:54:00:12:34:22,model=e1000,addr=08 \
+	–net user > "$tmp/classic.ini" 2> "$tmp/classic.err"
+if cmp -s "$tmp/classic.ini" tests/regress/qemu/classic.ini &&
+   grep -q "typographic dash" "$tmp/classic.err"; then
+	ok "import qemu: the classic line gives tests/regress/qemu/classic.ini, and the dash is told"
+else
+	not_ok "import qemu: the classic line"; diff "$tmp/classic.ini" tests/regress/qemu/classic.ini | head -20
+fi
+"$QNETSIM" --headless --duration 2s --qemu 'qemu-system-x86_64 -m 512 disk.img' > "$tmp/default.out" 2>&1
+if grep -q "vm1: DHCP nic0: bound 10.0.2.15/24, router 10.0.2.2" "$tmp/default.out"; then
+	ok "--qemu: QEMU's default network (-net nic -net user): the guest gets 10.0.2.15"
+else
+	not_ok "--qemu: default network"; show "$tmp/default.out"
+fi
+printf '%s\n' '$ qemu -net nic -net socket,listen=:8010 a.img' \
+	'$ qemu -net nic,vlan=2 -net socket,vlan=2,connect=127.0.0.1:8010 b.img' > "$tmp/two.sh"
+# One quoted argument is split as the shell would have.
+"$QNETSIM" import qemu 'qemu -net nic,model=rtl8139 -net user' > "$tmp/quoted.ini" 2>&1
+if grep -q "^nic = model=rtl8139" "$tmp/quoted.ini"; then
+	ok "import qemu 'ONE LINE': split into its words"
+else
+	not_ok "import qemu 'ONE LINE'"; show "$tmp/quoted.ini"
+fi
+if "$QNETSIM" import qemu "$tmp/two.sh" > "$tmp/two.ini" 2> "$tmp/two.err" &&
+   grep -q "vm1's NIC 0 and vm2's NIC 0 both have MAC 52:54:00:12:34:56" "$tmp/two.err" &&
+   "$QNETSIM" --check "$tmp/two.ini" > /dev/null 2>&1; then
+	ok "import qemu FILE: two VMs, the MAC they share told, the topology loads"
+else
+	not_ok "import qemu FILE: two VMs"; show "$tmp/two.err"
+fi
+
 # 5: exit codes.
 cat > "$tmp/failing.ini" <<'INI'
 [guest a]
