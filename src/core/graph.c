@@ -121,6 +121,7 @@ void graph_set_trace_cap(struct graph *g, uint32_t cap)
 	g->trace.cap = cap;
 	g->trace.total = 0;
 	g->trace.bytes_head = 0;
+	g->trace.bytes_at = 0;
 }
 
 void graph_set_trace_bytes(struct graph *g, uint64_t cap)
@@ -131,32 +132,45 @@ void graph_set_trace_bytes(struct graph *g, uint64_t cap)
 	t->bytes = cap > 0 ? xmalloc(cap) : NULL;
 	t->bytes_cap = cap;
 	t->bytes_head = 0;
+	t->bytes_at = 0;
 }
 
 void trace_keep_bytes(struct trace *t, struct trace_rec *r, const uint8_t *data, uint32_t len)
 {
-	uint64_t at = t->bytes_head % t->bytes_cap, first;
+	uint64_t at = t->bytes_at, room = t->bytes_cap - at;
 
-	if (len > t->bytes_cap)
+	/* The first TRACE_HDR bytes are in the record already. */
+	if (len <= TRACE_HDR || len - TRACE_HDR > t->bytes_cap)
 		return;
-	first = MIN((uint64_t)len, t->bytes_cap - at);
-	memcpy(t->bytes + at, data, first);
-	memcpy(t->bytes, data + first, len - first);
+	data += TRACE_HDR;
+	len -= TRACE_HDR;
 	r->boff = t->bytes_head;
 	t->bytes_head += len;
+	if (len < room) {
+		memcpy(t->bytes + at, data, len);
+		t->bytes_at = at + len;
+		return;
+	}
+	memcpy(t->bytes + at, data, room);
+	memcpy(t->bytes, data + room, len - room);
+	t->bytes_at = len - room;
 }
 
 uint32_t trace_bytes(const struct trace *t, const struct trace_rec *r, uint8_t *out)
 {
-	uint64_t at, first;
+	uint64_t at, first, tail;
 
+	memcpy(out, r->hdr, MIN((uint32_t)r->len, (uint32_t)TRACE_HDR));
+	if (r->len <= TRACE_HDR)
+		return r->len;
+	tail = r->len - TRACE_HDR;
 	if (r->boff == UINT64_MAX || t->bytes_cap == 0 || t->bytes_head - r->boff > t->bytes_cap ||
-	    r->boff + r->len > t->bytes_head)
+	    r->boff + tail > t->bytes_head)
 		return 0;
 	at = r->boff % t->bytes_cap;
-	first = MIN((uint64_t)r->len, t->bytes_cap - at);
-	memcpy(out, t->bytes + at, first);
-	memcpy(out + first, t->bytes, r->len - first);
+	first = MIN(tail, t->bytes_cap - at);
+	memcpy(out + TRACE_HDR, t->bytes + at, first);
+	memcpy(out + TRACE_HDR + first, t->bytes, tail - first);
 	return r->len;
 }
 

@@ -291,10 +291,12 @@ struct trace {
 	uint32_t cap;
 	uint32_t alloc;         /* records allocated: grows to cap as they come */
 	uint64_t total;         /* records ever written; ring holds the last cap */
-	/* The whole frames of the records, newest first to survive: a ring
-	 * of bytes_cap bytes (0: only hdr is kept), bytes_head ever written. */
+	/* The rest of the records' frames, past the TRACE_HDR bytes hdr
+	 * holds, newest first to survive: a ring of bytes_cap bytes (0: only
+	 * hdr is kept), bytes_head ever written. */
 	uint8_t *bytes;
 	uint64_t bytes_cap, bytes_head;
+	uint64_t bytes_at;      /* bytes_head % bytes_cap, kept without dividing */
 };
 
 struct graph {
@@ -386,10 +388,12 @@ void graph_set_trace_cap(struct graph *g, uint32_t cap);
 /* Keeps the whole frames of the records in a ring of cap bytes (0: only
  * their first TRACE_HDR bytes); before the first is recorded. */
 void graph_set_trace_bytes(struct graph *g, uint64_t cap);
-/* trace_record's slow path: f's bytes into the ring, r->boff set. */
+/* trace_record's slow path: the frame's bytes past TRACE_HDR into the
+ * ring, r->boff set. */
 void trace_keep_bytes(struct trace *t, struct trace_rec *r, const uint8_t *data, uint32_t len);
 /* A record's whole frame, copied into out (at least 65535 bytes): its
- * length, or 0 when it was not kept or has since been written over. */
+ * length; 0 when its bytes past TRACE_HDR were not kept or have since
+ * been written over. A frame of at most TRACE_HDR bytes is always whole. */
 uint32_t trace_bytes(const struct trace *t, const struct trace_rec *r, uint8_t *out);
 
 /* The DHCP message type of a BOOTP frame (it lies beyond TRACE_HDR). */
@@ -431,8 +435,20 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 	if (n < TRACE_HDR)
 		__builtin_memset(r->hdr + n, 0, TRACE_HDR - n);
 	r->boff = UINT64_MAX;
-	if (g->trace.bytes_cap > 0)
-		trace_keep_bytes(&g->trace, r, f->data, r->len);
+	if (g->trace.bytes_cap > 0 && r->len > TRACE_HDR) {
+		struct trace *t = &g->trace;
+		uint64_t tail = r->len - TRACE_HDR;
+
+		/* The usual case inline: the rest fits before the ring's end. */
+		if (tail < t->bytes_cap - t->bytes_at) {
+			__builtin_memcpy(t->bytes + t->bytes_at, f->data + TRACE_HDR, tail);
+			r->boff = t->bytes_head;
+			t->bytes_head += tail;
+			t->bytes_at += tail;
+		} else {
+			trace_keep_bytes(t, r, f->data, r->len);
+		}
+	}
 }
 
 /* Sets the VLAN of the record just written (a VLAN-aware bridge's). */

@@ -157,34 +157,41 @@ static void test_short_frames(void **state)
 	assert_int_equal(strlen(buf), 3);
 }
 
-/* The ring of whole frames: each record gets its bytes back, across the
- * ring's end too, until newer frames write over them; a frame larger than
- * the ring is not kept. */
+/* The ring of whole frames: it keeps what the record's first TRACE_HDR
+ * bytes do not, and each record gets its frame back, across the ring's
+ * end too, until newer frames write over it; a frame whose rest is larger
+ * than the ring is not kept; one of TRACE_HDR bytes or fewer is whole
+ * from its record alone. */
 static void test_byte_ring(void **state)
 {
 	static uint8_t out[65536];
 	struct trace t = { 0 };
-	struct trace_rec r[4] = { { .len = 100 }, { .len = 100 }, { .len = 70 }, { .len = 300 } };
-	uint8_t data[4][300];
+	struct trace_rec r[5] = { { .len = 100 }, { .len = 100 }, { .len = 130 }, { .len = 300 },
+				  { .len = 60 } };
+	uint8_t data[5][300];
 
 	(void)state;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++) {
 		for (int k = 0; k < 300; k++)
 			data[i][k] = (uint8_t)(i * 64 + k);
-	t.bytes = xmalloc(256);
-	t.bytes_cap = 256;
-	for (int i = 0; i < 4; i++) {
+		memcpy(r[i].hdr, data[i], TRACE_HDR);
+	}
+	t.bytes = xmalloc(110);
+	t.bytes_cap = 110;
+	for (int i = 0; i < 5; i++) {
 		r[i].boff = UINT64_MAX;
 		trace_keep_bytes(&t, &r[i], data[i], r[i].len);
 	}
-	/* 100 + 100 + 70 = 270 bytes into 256: the first is gone, the
-	 * third wraps; the fourth never fitted. */
+	/* Rests of 36 + 36 + 66 = 138 bytes in 110: the first is gone, the
+	 * third wraps; the fourth's 236 never fitted. */
 	assert_int_equal(trace_bytes(&t, &r[0], out), 0);
 	assert_int_equal(trace_bytes(&t, &r[1], out), 100);
 	assert_memory_equal(out, data[1], 100);
-	assert_int_equal(trace_bytes(&t, &r[2], out), 70);
-	assert_memory_equal(out, data[2], 70);
+	assert_int_equal(trace_bytes(&t, &r[2], out), 130);
+	assert_memory_equal(out, data[2], 130);
 	assert_int_equal(trace_bytes(&t, &r[3], out), 0);
+	assert_int_equal(trace_bytes(&t, &r[4], out), 60);
+	assert_memory_equal(out, data[4], 60);
 	free(t.bytes);
 }
 
