@@ -47,6 +47,7 @@ CORE_SRCS := \
 	src/app/topo.c \
 	src/app/topo_sections.c \
 	src/app/topo_resolve.c \
+	src/app/topo_qemu.c \
 	src/app/commands.c \
 	src/app/commands_guest.c \
 	src/app/commands_link.c \

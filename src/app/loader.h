@@ -136,6 +136,18 @@ void lwarn(struct loader *L, int line, const char *fmt, ...) __attribute__((form
 /* lerr for a callback that already has the message. */
 void report_err(void *arg, int line, const char *msg);
 struct node *find_node(struct loader *L, const char *name);
+
+/* topo_sections.c: a nic = value (of qnetsim's words, or QEMU's, which
+ * go to topo_nic_fragment); a [netdev] key. */
+int topo_nic(struct loader *L, struct guest *gu, const char *value, int line);
+void topo_netdev_key(struct loader *L, struct netdev_decl *d, const char *k, const char *v,
+		     int line);
+/* topo_qemu.c: QEMU's fragments in a nic = line (-net, -nic, -netdev,
+ * -device); a [netdev]'s netdev = TYPE,... or type = TYPE,...: true when
+ * it was one. */
+void topo_nic_fragment(struct loader *L, struct guest *gu, const char *value, int line);
+bool topo_netdev_value(struct loader *L, struct netdev_decl *d, const char *k, const char *v,
+		       int line);
 /* A node's name: up to SIM_MAX_NAME letters, digits, '_' or '-', a letter first. */
 bool valid_name(const char *n);
 void push_node(void ***arr, int *n, void *item);

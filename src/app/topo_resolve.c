@@ -428,7 +428,7 @@ static void nics_to_vlans(struct loader *L)
 	}
 }
 
-/* Netdevs on a QEMU vlan; every netdev must end up attached. */
+/* Netdevs on a QEMU vlan; one attached nowhere goes on vlan0, as in QEMU. */
 static void netdevs_to_vlans(struct loader *L)
 {
 	struct sim *s = L->s;
@@ -446,8 +446,12 @@ static void netdevs_to_vlans(struct loader *L)
 			link_new(s->g, nd->port, hub_add_port(sim_vlan_hub(s, nd->vlan, nd->node.line)),
 				 0, 0, 0, L->netdevs[i].vlan_line);
 		} else if (nd->port->link == NULL) {
-			lerr(L, nd->node.line, "netdev %s is not attached: give it vlan=N, name it in "
-				 "a NIC's netdev=, or join it with a [link]", nd->node.name);
+			/* QEMU puts -net TYPE without vlan= on hub 0; say so. */
+			lwarn(L, nd->node.line, "netdev %s has no vlan=, no NIC's netdev= and no [link]: "
+			      "it goes on hub vlan0, as QEMU puts -net %s (write vlan = 0 to say so)",
+			      nd->node.name, L->netdevs[i].type != NULL ? L->netdevs[i].type : "TYPE");
+			link_new(s->g, nd->port, hub_add_port(sim_vlan_hub(s, 0, nd->node.line)), 0, 0, 0,
+				 nd->node.line);
 		}
 	}
 }

@@ -89,7 +89,7 @@ static int nic_option(struct loader *L, struct guest *gu, struct nic *nic, const
 	return 0;
 }
 
-static int parse_nic(struct loader *L, struct guest *gu, const char *value, int line)
+int topo_nic(struct loader *L, struct guest *gu, const char *value, int line)
 {
 	char *copy = xstrdup(value), *v = copy;
 	struct kv kv[MAX_KV];
@@ -105,13 +105,16 @@ static int parse_nic(struct loader *L, struct guest *gu, const char *value, int 
 		free(copy);
 		return -1;
 	}
-	/* Accept a pasted "-net nic,..." or "nic,..." argument. */
+	/* A pasted "nic,..." argument; "-net ...", "-nic ...", "-device
+	 * ...", "-netdev ...", several of them, are QEMU's (topo_qemu.c). */
 	while (isspace((unsigned char)*v))
 		v++;
-	if (strncmp(v, "-net ", 5) == 0 || strncmp(v, "-nic ", 5) == 0)
-		v += 5;
-	while (isspace((unsigned char)*v))
-		v++;
+	if (*v == '-') {
+		L->nnics--;
+		topo_nic_fragment(L, gu, v, line);
+		free(copy);
+		return 0;
+	}
 	n = kv_split(v, kv, MAX_KV, err);
 	if (n < 0) {
 		lerr(L, line, "nic: %s", err);
@@ -240,7 +243,7 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 	char err[ERRLEN];
 
 	if (strcmp(k, "nic") == 0) {
-		parse_nic(L, gu, v, line);
+		topo_nic(L, gu, v, line);
 	} else if (strcmp(k, "ip") == 0 || strncmp(k, "ip.", 3) == 0) {
 		struct ip_decl d = { .gu = gu, .line = line };
 
@@ -455,12 +458,14 @@ static void link_key(struct loader *L, struct link_decl *d, const char *k, const
 
 /* [netdev NAME]: type=, vlan=, id= here; the rest is the backend's, read
  * in resolve() once the section is complete. */
-static void netdev_key(struct loader *L, struct netdev_decl *d, const char *k, const char *v,
-		       int line)
+void topo_netdev_key(struct loader *L, struct netdev_decl *d, const char *k, const char *v,
+		     int line)
 {
 	char err[ERRLEN];
 	uint64_t num;
 
+	if (topo_netdev_value(L, d, k, v, line))
+		return;
 	if (strcmp(k, "type") == 0) {
 		d->type = xstrdup(v);
 		d->type_line = line;
@@ -591,7 +596,7 @@ static void netdev_create(struct loader *L, struct sect *sc)
 static void netdev_sect_key(struct loader *L, struct sect *sc, const char *k, const char *v,
 			    int line)
 {
-	netdev_key(L, &L->netdevs[sc->idx], k, v, line);
+	topo_netdev_key(L, &L->netdevs[sc->idx], k, v, line);
 }
 
 /* A netdev's own options are checked once the back-end is known (it may

@@ -330,6 +330,60 @@ static void test_all_errors(void **state)
 	sim_free(s);
 }
 
+/* The peer of port p: the node at the other end of its link. */
+static const char *peer_node(struct port *p)
+{
+	struct link *l = p->link;
+
+	assert_non_null(l);
+	return l->end[l->end[0] == p]->node->name;
+}
+
+/* QEMU's fragments pasted: -net nic and -net TYPE on hub 0, -nic making
+ * its back-end, -netdev then -device wired, a [netdev] taking QEMU's
+ * whole value; an unattached netdev goes on vlan0 with a warning. */
+static void test_qemu_fragments(void **state)
+{
+	char errs[4096];
+	struct sim *s;
+	struct guest *a, *b, *c;
+
+	(void)state;
+	assert_int_equal(load("[guest a]\nnic = -net nic,model=rtl8139 -net user\n"
+			      "[guest b]\nnic = -nic user,model=virtio-net-pci,net=10.0.9.0/24\n"
+			      "nic = -netdev socket,id=s0,listen=:8010 -device e1000,netdev=s0,bus=pci.0,id=lan\n"
+			      "[guest c]\nnic = -device e1000,netdev=up,mac=52:54:00:aa:00:01\n"
+			      "[netdev up]\nnetdev = socket,id=up,listen=:8011\n"
+			      "[netdev alone]\ntype = socket,connect=127.0.0.1:8012\n",
+			      &s, errs, sizeof(errs)), 0);
+	a = sim_guest(s, "a");
+	b = sim_guest(s, "b");
+	c = sim_guest(s, "c");
+	assert_string_equal(a->nics[0]->model->name, "rtl8139");
+	assert_string_equal(peer_node(a->nics[0]->port), "vlan0");
+	assert_non_null(graph_find_node(s->g, "a-user"));
+	assert_string_equal(peer_node(graph_find_node(s->g, "a-user")->ports[0]), "vlan0");
+	assert_string_equal(b->nics[0]->model->name, "virtio-net-pci");
+	assert_string_equal(peer_node(b->nics[0]->port), "b-user");
+	assert_string_equal(peer_node(b->nics[1]->port), "s0");
+	assert_string_equal(b->nics[1]->port->name, "b.lan");
+	assert_string_equal(peer_node(c->nics[0]->port), "up");
+	assert_string_equal(peer_node(graph_find_node(s->g, "alone")->ports[0]), "vlan0");
+	assert_non_null(strstr(errs, ":10: warning: netdev alone has no vlan=, no NIC's netdev= and "
+				     "no [link]: it goes on hub vlan0"));
+	assert_null(strstr(errs, "a.nic0 has no vlan="));
+	sim_free(s);
+
+	/* The line, then the guest left with no NIC. */
+	assert_int_equal(load("[guest a]\nnic = -foo bar\n", &s, errs, sizeof(errs)), 2);
+	assert_non_null(strstr(errs, ":2: nic: '-foo' is not one of QEMU's network options"));
+	sim_free(s);
+	assert_int_equal(load("[guest a]\nnic = -netdev user -device e1000\n", &s, errs,
+			      sizeof(errs)), 1);
+	assert_non_null(strstr(errs, ":2: nic: -netdev user needs id=NAME"));
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_line_endings),
 		cmocka_unit_test(test_keys_twice),
 		cmocka_unit_test(test_all_errors),
+		cmocka_unit_test(test_qemu_fragments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
