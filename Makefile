@@ -64,6 +64,7 @@ CORE_SRCS := \
 	src/app/hopfilter.c \
 	src/app/qemu.c \
 	src/app/qemu_emit.c \
+	src/app/qemu_args.c \
 	src/app/decode.c \
 	src/app/decode_ip.c \
 	src/app/decode_app.c \
@@ -86,6 +87,7 @@ CORE_SRCS := \
 	src/backends/sockio.c \
 	src/backends/sockio_stream.c \
 	src/backends/sockio_dgram.c \
+	src/backends/sockio_peer.c \
 	src/backends/socket.c \
 	src/backends/stream.c \
 	src/backends/dgram.c \

@@ -35,6 +35,7 @@ static void usage(FILE *out)
 		"usage: qnetsim [options] TOPOLOGY.ini\n"
 		"       qnetsim [options] --qemu 'QEMU-ARGS'\n"
 		"       qnetsim import qemu [--] QEMU-ARGS... | FILE\n"
+		"       qnetsim qemu-args TOPOLOGY [NETDEV]\n"
 		"\n"
 		"Without --headless or --check, opens the interactive UI (press ? in it).\n"
 		"\n"
@@ -530,6 +531,32 @@ static int import_cmd(int argc, char **argv)
 	return 0;
 }
 
+/* qnetsim qemu-args TOPOLOGY [NODE]: how a real VM joins it. */
+static int qemu_args_cmd(int argc, char **argv)
+{
+	struct sim *s;
+	char err[ERRLEN];
+	int nerr, rc;
+
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "qnetsim: qemu-args: usage: qnetsim qemu-args TOPOLOGY [NETDEV]\n");
+		return EXIT_USAGE;
+	}
+	s = sim_new(1);
+	nerr = topo_load(s, argv[2], stderr);
+	if (nerr != 0) {
+		if (nerr > 0)
+			fprintf(stderr, "%s: %d error%s\n", argv[2], nerr, nerr == 1 ? "" : "s");
+		sim_free(s);
+		return EXIT_USAGE;
+	}
+	rc = qemu_args_print(s, argc == 4 ? argv[3] : NULL, stdout, err);
+	if (rc < 0)
+		fprintf(stderr, "qnetsim: qemu-args: %s\n", err);
+	sim_free(s);
+	return rc < 0 ? EXIT_USAGE : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -540,6 +567,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "import") == 0)
 		return import_cmd(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "qemu-args") == 0)
+		return qemu_args_cmd(argc, argv);
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return rc;
 	if ((rc = load(&o, &s, &notes)) < 0) {

@@ -447,7 +447,7 @@ static int opt_device(struct qvm *vm, const char *val, const char *src, FILE *wa
 				 unused[0] ? ", " : "", o.key[i]);
 	}
 	if (unused[0] != '\0' && nic->note[0] == '\0')
-		snprintf(nic->note, sizeof(nic->note), "%s: accepted, no effect here", unused);
+		snprintf(nic->note, sizeof(nic->note), "%.120s: accepted, no effect here", unused);
 	return 0;
 }
 

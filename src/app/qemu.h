@@ -50,4 +50,15 @@ int qemu_split(const char *line, char ***words, char *err);
  * kvm; after an optional prompt or sudo) is a VM. Imports them. */
 int qemu_import_text(const char *text, FILE *out, FILE *warn, char *err);
 
+/* qnetsim qemu-args (qemu_args.c): for every node of s a real VM can join
+ * (or only the one named), a comment and the qemu-system-x86_64 arguments
+ * that join it, each with a MAC no NIC of the topology has. -1 with err
+ * when `only` names no node. */
+struct sim;
+struct node;
+int qemu_args_print(struct sim *s, const char *only, FILE *out, char *err);
+/* The arguments for node n ("-netdev ... -device ..."), the MAC the nth
+ * free one: 0; -1 with why no VM can join it, in buf. */
+int qemu_args_for(struct sim *s, struct node *n, int nth, char *buf, size_t len);
+
 #endif

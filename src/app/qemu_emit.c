@@ -107,7 +107,7 @@ static void find_dups(struct qvm *vms, int n, FILE *warn)
 	for (int v = 0; v < n; v++)
 		for (int k = 0; k < vms[v].nnics; k++) {
 			struct qnic *a = &vms[v].nics[k];
-			char mac[18];
+			char mac[18], other[QEMU_NAME_MAX];
 
 			for (int w = 0; w <= v && !a->mac_dup; w++)
 				for (int j = 0; j < (w == v ? k : vms[w].nnics) && !a->mac_dup; j++) {
@@ -117,9 +117,10 @@ static void find_dups(struct qvm *vms, int n, FILE *warn)
 						continue;
 					a->mac_dup = true;
 					fmt_mac(a->mac, mac);
+					snprintf(other, sizeof(other), "%s", vms[w].name);
 					snprintf(a->note, sizeof(a->note), "QEMU gives it %s, as %s's NIC %d: "
 						 "on one network they collide; qnetsim gives it a free MAC",
-						 mac, vms[w].name, j);
+						 mac, other, j);
 					fprintf(warn, "import: %s's NIC %d and %s's NIC %d both have MAC %s%s: "
 						"on one network they collide (give each its own mac=); "
 						"qnetsim gives the second a free MAC\n", vms[w].name, j,

@@ -44,7 +44,7 @@ struct qnetdev {
 	int hub;                        /* -1: a NIC names it, or nothing */
 	bool supported;
 	struct qopts opts;              /* the rest, as given */
-	char fwd[8][80];                /* -redir, as hostfwd */
+	char fwd[8][112];               /* -redir, as hostfwd */
 	int nfwd;
 	const char *src;
 };

@@ -72,12 +72,12 @@ static const char *kv_get(const struct kv *kv, int n, const char *key)
 static struct netdev_decl *netdev_made(struct loader *L, const char *want, const char *type,
 				       int vlan, int line)
 {
-	char name[SIM_MAX_NAME + 1];
+	char name[SIM_MAX_NAME + 16];
 	struct netdev_decl *d;
 
 	snprintf(name, sizeof(name), "%s", want);
 	for (int k = 2; find_node(L, name) != NULL && k < 1000; k++)
-		snprintf(name, sizeof(name), "%.*s%d", SIM_MAX_NAME - 3, want, k);
+		snprintf(name, sizeof(name), "%.*s%d", SIM_MAX_NAME - 3, want, k % 1000);
 	L->netdevs = xreallocarray(L->netdevs, (size_t)L->nnetdevs + 1, sizeof(*L->netdevs));
 	d = &L->netdevs[L->nnetdevs++];
 	*d = (struct netdev_decl){ .name = xstrdup(name), .line = line, .vlan = vlan,

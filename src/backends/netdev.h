@@ -112,6 +112,10 @@ struct backend_ops {
 	/* Optional: takes every frame that reaches the node, on any of its
 	 * ports, instead of output (hubport, which has a port on a hub too). */
 	void (*input)(struct netdev *nd, struct port *in, struct frame *f);
+	/* Optional: what a real QEMU VM gives -netdev to join it, without
+	 * id= ("socket,connect=127.0.0.1:8010"), in buf (ERRLEN at least):
+	 * 0; or -1 with why it cannot, in buf (qnetsim qemu-args). */
+	int (*qemu_peer)(struct netdev *nd, char *buf, size_t len);
 	/* No peer connects to it (user): the UI leaves connects and
 	 * disconnects out while they are 0. */
 	bool peerless;

@@ -481,6 +481,19 @@ static const struct backend_opt tap_opts[] = {
 
 static const struct backend_opt bridge_opts[] = { { "br" }, { "helper" }, { NULL } };
 
+/* A VM joins the host bridge the tap is on, with QEMU's bridge helper; a
+ * tap on no bridge is qnetsim's own end, which nothing else can open. */
+static int tap_qemu_peer(struct netdev *nd, char *buf, size_t len)
+{
+	struct tapnet *t = container_of(nd, struct tapnet, nd);
+
+	if (t->br == NULL)
+		return errf(buf, "a VM cannot open qnetsim's own tap; give the netdev br= (a host "
+			    "bridge), and the VM joins the bridge");
+	snprintf(buf, len, "bridge,br=%s", t->br);
+	return 0;
+}
+
 const struct backend_ops backend_tap = {
 	.type = "tap",
 	.size = sizeof(struct tapnet),
@@ -491,6 +504,7 @@ const struct backend_ops backend_tap = {
 	.output = tap_output,
 	.close = tap_nd_close,
 	.describe = tap_describe,
+	.qemu_peer = tap_qemu_peer,
 	.free = tap_free,
 };
 
@@ -504,5 +518,6 @@ const struct backend_ops backend_bridge = {
 	.output = tap_output,
 	.close = tap_nd_close,
 	.describe = tap_describe,
+	.qemu_peer = tap_qemu_peer,
 	.free = tap_free,
 };

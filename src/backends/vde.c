@@ -285,6 +285,20 @@ static const struct backend_opt vde_opts[] = {
 	{ "sock" }, { "port" }, { "group" }, { "mode" }, { "reconnect" }, { NULL },
 };
 
+/* A VM joins the same switch. */
+static int vde_qemu_peer(struct netdev *nd, char *buf, size_t len)
+{
+	struct vdenet *v = container_of(nd, struct vdenet, nd);
+
+	if (v->sock == NULL || v->sock[0] == '\0')
+		snprintf(buf, len, "vde");
+	else if (strchr(v->sock, ',') != NULL)
+		return errf(buf, "its switch's name has a comma, which a -netdev value cannot hold");
+	else
+		snprintf(buf, len, "vde,sock=%s", v->sock);
+	return 0;
+}
+
 const struct backend_ops backend_vde = {
 	.type = "vde",
 	.size = sizeof(struct vdenet),
@@ -295,5 +309,6 @@ const struct backend_ops backend_vde = {
 	.output = vde_output,
 	.close = vde_nd_close,
 	.describe = vde_describe,
+	.qemu_peer = vde_qemu_peer,
 	.free = vde_free,
 };

@@ -229,6 +229,17 @@ static int vdeserver_value(struct node_ext *x, const char *name, bool check, str
 	return 0;
 }
 
+/* A VM joins the switch served here as vde_switch's clients do. */
+static int vdeserver_qemu_peer(struct node_ext *x, char *buf, size_t len)
+{
+	struct vdeserver *v = container_of(x, struct vdeserver, x);
+
+	if (strchr(v->dir, ',') != NULL)
+		return errf(buf, "its directory's name has a comma, which a -netdev value cannot hold");
+	snprintf(buf, len, "vde,sock=%s", v->dir);
+	return 0;
+}
+
 static const struct node_ext_ops vdeserver_ext = {
 	.name = "vde",
 	.check = vdeserver_check,
@@ -238,4 +249,5 @@ static const struct node_ext_ops vdeserver_ext = {
 	.describe = vdeserver_describe,
 	.report = vdeserver_report,
 	.value = vdeserver_value,
+	.qemu_peer = vdeserver_qemu_peer,
 };

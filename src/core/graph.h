@@ -217,6 +217,9 @@ struct node_ext_ops {
 	void (*describe)(struct node_ext *x, char *buf, size_t len);
 	/* Its keys in the owner's object of the report. */
 	void (*report)(struct node_ext *x, struct json_t *obj);
+	/* Optional: what a QEMU VM gives -netdev to join it (see
+	 * backend_ops.qemu_peer): 0, or -1 with why not in buf. */
+	int (*qemu_peer)(struct node_ext *x, char *buf, size_t len);
 	/* A value named after the prefix ("clients", "[2].state"); check: the
 	 * name's form only, with a placeholder of the right type. 0, or -1
 	 * with err. */

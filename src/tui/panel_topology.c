@@ -6,6 +6,7 @@
  */
 #include "tui.h"
 #include "../core/values.h"
+#include "../app/qemu.h"
 #include "../backends/netdev.h"
 
 #include <arpa/inet.h>
@@ -406,6 +407,16 @@ static void details_netdev(struct detail_rows *d, struct node *n, struct netdev 
 		dline(d, a, "last:");
 		dwrap(d, tui_attr(t, C_DIM), nd->error);
 	}
+	{
+		/* How a real VM joins it: qnetsim qemu-args's line. */
+		char q[2 * ERRLEN];
+
+		if (nd->ops != NULL && nd->ops->qemu_peer != NULL &&
+		    qemu_args_for(tui_sim(t), n, 0, q, sizeof(q)) == 0) {
+			dline(d, hd, " a QEMU VM joins with");
+			dwrap(d, tui_attr(t, C_DIM), q);
+		}
+	}
 	dline(d, hd, " frames");
 	dline(d, a, "from outside %" PRIu64, nd->port->st.tx_frames);
 	dline(d, a, "to outside   %" PRIu64, nd->port->st.rx_frames);
@@ -499,6 +510,14 @@ static void details(struct tui *t, struct node *n, struct rect r)
 			continue;
 		x->ops->describe(x, vb, sizeof(vb));
 		dline(&d, tui_attr(t, C_UP), "%s", vb);
+		if (x->ops->qemu_peer != NULL) {
+			char q[2 * ERRLEN];
+
+			if (qemu_args_for(tui_sim(t), n, 0, q, sizeof(q)) == 0) {
+				dline(&d, tui_attr(t, C_HEADER), " a QEMU VM joins with");
+				dwrap(&d, tui_attr(t, C_DIM), q);
+			}
+		}
 	}
 	if (tui_sel_port(t) != NULL && tui_sel_port(t)->node == n) {
 		details_port(&d, tui_sel_port(t));

@@ -436,6 +436,35 @@ at 21.5s = expect q.state == connected" 22s
 	qemu_result dgram "over unix dgram: bridge learns its MAC"
 	qemu_result stream "as stream server (unix): we connect, bridge learns its MAC"
 	qemu_result listen "as socket listen=: we connect, and reconnect after QEMU is killed and restarted"
+	# f: the round trip: a QEMU command line imported (a NIC, user
+	# networking and a socket listener on hub 0), qemu-args' printed
+	# arguments run by a real QEMU, whose iPXE gets the next lease from the
+	# imported user network, through the socket.
+	P4=$(port)
+	d="$tmp/qemu-trip"
+	mkdir -p "$d"
+	"$QNETSIM" import qemu -- qemu-system-x86_64 -m 512 -net nic -net user \
+		-net "socket,listen=127.0.0.1:$P4" > "$d/t.ini" 2> "$d/import.err"
+	printf '[scenario]\nduration = 14s\n%s\n%s\n' \
+		"at 13.5s = expect user.lease[52:54:00:12:34:56] == 10.0.2.15" \
+		"at 13.5s = expect user.lease[52:54:00:12:34:57] == 10.0.2.16" >> "$d/t.ini"
+	"$QNETSIM" qemu-args "$d/t.ini" socket > "$d/args" 2>&1
+	args=$(sed -n 's/^qemu-system-x86_64 //p' "$d/args")
+	if [ "$args" = "-netdev socket,connect=127.0.0.1:$P4,id=socket -device e1000,netdev=socket,mac=52:54:00:12:34:57" ]; then
+		ok "qemu-args: the imported socket listener is joined with connect=, a free MAC"
+	else
+		not_ok "qemu-args: printed '$args'"; sed 's/^/    | /' "$d/args"
+	fi
+	( "$QNETSIM" --headless "$d/t.ini" > "$d/out" 2>&1; echo $? > "$d/rc" ) &
+	sleep 0.5
+	# shellcheck disable=SC2086 # the printed arguments, word by word
+	timeout 15 "$QEMU" -display none -boot n $args > /dev/null 2>&1
+	wait
+	if [ "$(cat "$d/rc")" = 0 ] && grep -q "52:54:00:12:34:57 gets 10.0.2.16" "$d/out"; then
+		ok "round trip: import qemu -> qemu-args -> real QEMU: its iPXE gets 10.0.2.16 from the imported user network"
+	else
+		not_ok "round trip: import qemu -> qemu-args -> real QEMU"; sed 's/^/    | /' "$d/out" | tail -20
+	fi
 else
 	not_ok "qemu-system-x86_64 is not installed (scripts/install-deps installs it)"
 fi

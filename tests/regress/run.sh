@@ -261,6 +261,29 @@ else
 	not_ok "import qemu FILE: two VMs"; show "$tmp/two.err"
 fi
 
+# 4e: qemu-args: how a real VM joins each netdev a VM can join; a node
+# that does not exist is refused (exit 2).
+"$QNETSIM" qemu-args topologies/mcast-bus.ini > "$tmp/qa.out" 2>&1
+if grep -qx "qemu-system-x86_64 -netdev socket,mcast=230.0.0.1:1234,id=busA -device e1000,netdev=busA,mac=52:54:00:12:34:56" "$tmp/qa.out" &&
+   grep -qx "qemu-system-x86_64 -netdev socket,mcast=230.0.0.1:1234,id=busB -device e1000,netdev=busB,mac=52:54:00:12:34:57" "$tmp/qa.out"; then
+	ok "qemu-args: both multicast buses, each with its own free MAC"
+else
+	not_ok "qemu-args mcast-bus"; show "$tmp/qa.out"
+fi
+"$QNETSIM" qemu-args topologies/seed004-guest-b.ini s2 > "$tmp/qa.out" 2>&1
+if grep -qx "qemu-system-x86_64 -netdev socket,listen=127.0.0.1:8010,id=s2 -device e1000,netdev=s2,mac=52:54:00:12:34:56" "$tmp/qa.out"; then
+	ok "qemu-args: a connector is joined by a VM that listens"
+else
+	not_ok "qemu-args seed004-guest-b"; show "$tmp/qa.out"
+fi
+"$QNETSIM" qemu-args topologies/mcast-bus.ini nosuch > "$tmp/qa.out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "qemu-args: no node 'nosuch' in the topology" "$tmp/qa.out"; then
+	ok "qemu-args: an unknown node is refused, exit 2"
+else
+	not_ok "qemu-args unknown node: exit $rc"; show "$tmp/qa.out"
+fi
+
 # 5: exit codes.
 cat > "$tmp/failing.ini" <<'INI'
 [guest a]
