@@ -83,6 +83,7 @@ CORE_SRCS := \
 	src/netns/kernel_exec.c \
 	src/netns/kernel_tap.c \
 	src/backends/netdev.c \
+	src/backends/netdev_mac.c \
 	src/backends/queue.c \
 	src/backends/sockio.c \
 	src/backends/sockio_stream.c \

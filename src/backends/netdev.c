@@ -139,6 +139,7 @@ void netdev_set_state(struct netdev *nd, enum netdev_state st)
 void netdev_enter(struct netdev *nd, struct frame *f)
 {
 	nd->last_rx = loop_now(nd->loop);
+	netdev_mac_check(nd, f);
 	trace_record(nd->node.g, nd->port, f, DEC_SENT, 0, 0, true);
 	port_tx(nd->port, f);
 }
@@ -207,6 +208,7 @@ static void netdev_destroy(struct node *n)
 	netdev_close(nd);
 	if (nd->ops != NULL && nd->ops->free != NULL)
 		nd->ops->free(nd);
+	netdev_mac_free(nd);
 	free(nd->options);
 	free(nd);
 }
@@ -546,7 +548,7 @@ static const struct field netdev_counters[] = {
 	C(connect_failures, 0), C(bad_length, 0), C(partial, 0), C(runts, 0), C(oversize, 0),
 	C(echoes, FIELD_GOOD), C(send_errors, 0), C(accept_backoffs, 0),
 	C(tags_stripped, FIELD_GOOD), C(padded, FIELD_GOOD), C(dhcp_acks, FIELD_GOOD),
-	C(pings_lost, 0), C(guest_errors, 0),
+	C(pings_lost, 0), C(guest_errors, 0), C(mac_clashes, 0),
 };
 #undef C
 

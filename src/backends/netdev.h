@@ -34,6 +34,7 @@
 #include "../core/lines.h"
 
 struct netdev;
+struct mac_side;
 struct json_t;
 
 #define NETDEV_QUEUE_DEFAULT 1024u   /* frames waiting for a slow stream peer */
@@ -143,6 +144,7 @@ struct netdev_stats {
 	uint64_t dhcp_acks;         /* DHCP ACKs libslirp sent */
 	uint64_t pings_lost;        /* echo requests the host cannot send on */
 	uint64_t guest_errors;      /* libslirp's guest_error reports */
+	uint64_t mac_clashes;       /* frames from outside with a NIC's MAC of this side */
 };
 
 /* The part of every netdev that the layers above and every back-end share.
@@ -173,6 +175,7 @@ struct netdev {
 	uint32_t queue;             /* frames waiting for a slow peer, at most */
 	bool tuned_reconnect, tuned_queue;  /* given in the topology */
 	struct timer timer;         /* reconnect */
+	struct mac_side *macs;      /* the NICs on its side (netdev_mac.c), on first use */
 };
 
 /* The backend for a type= value, NULL if unknown. */
@@ -264,5 +267,9 @@ char *sockaddr_format(const struct sockaddr_storage *ss, socklen_t len, char *bu
 
 /* Prints "[  time] NAME: message" to the run's output and the log. */
 void netdev_event(struct netdev *nd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A frame from outside: told once per MAC, and counted, when its source
+ * is the MAC of a NIC on the netdev's side (netdev_mac.c). */
+void netdev_mac_check(struct netdev *nd, const struct frame *f);
+void netdev_mac_free(struct netdev *nd);
 
 #endif

@@ -352,6 +352,28 @@ else
 fi
 
 # ---- 3. real QEMU ------------------------------------------------------------
+# A peer whose frames carry the MAC of a NIC of ours (two VMs with QEMU's
+# default MAC): the netdev says so once, and counts each frame.
+P=$(port)
+d="$tmp/clash"
+mkdir -p "$d"
+{ guest A 56 10.0.0.1
+  printf '[netdev s]\ntype = socket\nvlan = 0\nlisten = 127.0.0.1:%s\n\n' "$P"
+  printf '[scenario]\nduration = 3s\nat 2.5s = expect s.mac_clashes == 2\n'
+} > "$d/t.ini"
+"$QNETSIM" --headless "$d/t.ini" > "$d/out" 2>&1 &
+qpid=$!
+waitlog "$d/out" "s: listening" 5
+frame="0000003cffffffffffff5254000000560806$(printf '00%.0s' $(seq 46))"
+"$QPEER" "tcp:127.0.0.1:$P" "hex:$frame" "hex:$frame" sleep:300 > "$d/peer.out" 2>&1
+wait "$qpid"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(grep -c "a frame from outside comes from 52:54:00:00:00:56, the MAC of A.nic0" "$d/out")" -eq 1 ]; then
+	ok "a peer with our NIC's MAC: told once, counted twice (mac_clashes)"
+else
+	not_ok "MAC clash: exit $rc"; sed 's/^/    | /' "$d/out"
+fi
+
 # qemu-system-x86_64 with no disk boots its e1000's iPXE ROM (-boot n), which
 # sends DHCP from 52:54:00:12:34:56. Our bridge must learn that MAC on the
 # netdev's port and count the frames. QEMU 7.2's socket/stream clients never
