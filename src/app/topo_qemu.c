@@ -255,8 +255,12 @@ bool topo_netdev_value(struct loader *L, struct netdev_decl *d, const char *k, c
 	struct kv kv[MAX_KV];
 	int n;
 
-	/* netdev = TYPE,...; type = TYPE,...: QEMU's -netdev value. */
+	/* netdev = TYPE,...; type = TYPE,...: QEMU's -netdev value. After a
+	 * type, a netdev = without a comma is the back-end's own option
+	 * (hubport's netdev=, which it refuses with a reason). */
 	if (strcmp(k, "netdev") != 0 && !(strcmp(k, "type") == 0 && strchr(v, ',') != NULL))
+		return false;
+	if (strcmp(k, "netdev") == 0 && d->type != NULL && strchr(v, ',') == NULL)
 		return false;
 	buf = xmalloc(strlen(v) + 1);
 	n = qemu_kv(v, "type", buf, kv, MAX_KV, err);
