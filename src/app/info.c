@@ -33,9 +33,18 @@ static void describe_peer(struct port *p, FILE *out)
 		struct netdev *nd = netdev_from_node(peer->node);
 		char st[400];
 
+		char q[256] = "";
+
+		/* QEMU's own fields where the back-end has them, else the
+		 * options as written. */
+		if (nd->ops != NULL && nd->ops->qemu_info != NULL)
+			nd->ops->qemu_info(nd, q, sizeof(q));
+		else if (nd->options != NULL)
+			snprintf(q, sizeof(q), "%s", nd->options);
+		/* A netdev by its name, as QEMU names it (its id). */
 		netdev_describe(nd, st, sizeof(st));
-		fprintf(out, "%s: type=%s%s%s (%s)", peer->name, nd->ops ? nd->ops->type : "?",
-			nd->options && nd->options[0] ? "," : "", nd->options ? nd->options : "", st);
+		fprintf(out, "%s: type=%s%s%s (%s)", nd->node.name, nd->ops ? nd->ops->type : "?",
+			q[0] ? "," : "", q, st);
 	} else {
 		fprintf(out, "%s: type=%s", peer->name, peer->node->ops->kind);
 	}
@@ -128,7 +137,18 @@ void info_network(struct sim *s, FILE *out)
 			if (!loose)
 				fprintf(out, "Devices not on any hub or bridge:\n");
 			loose = true;
-			fprintf(out, " %s -> ", p->name);
+			/* QEMU's layout: the NIC, then what it is wired to. */
+			{
+				struct nic *nic = s->guests[i]->nics[j];
+				char mac[18], ip[16];
+
+				fprintf(out, "%s: type=nic,model=%s,macaddr=%s", p->name, nic->model->name,
+					fmt_mac(nic->mac, mac));
+				if (nic->ip)
+					fprintf(out, ",ip=%s/%d", fmt_ipv4(nic->ip, ip), nic->prefix);
+				fputc('\n', out);
+			}
+			fprintf(out, " \\ ");
 			describe_peer(p, out);
 		}
 	}

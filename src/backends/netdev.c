@@ -530,6 +530,14 @@ int netdev_tuning_opt(struct netdev *nd, const char *key, const char *val, char 
 		nd->tuned_reconnect = true;
 		return 1;
 	}
+	if (strcmp(key, "reconnect-ms") == 0) {
+		/* QEMU 9.2's spelling: milliseconds, a whole number. */
+		if (parse_u64(val, 0, 3600000, &num, err) < 0)
+			return errf(err, "reconnect-ms: %s", err);
+		nd->reconnect = num * 1000000;
+		nd->tuned_reconnect = true;
+		return 1;
+	}
 	if (strcmp(key, "queue") == 0) {
 		if (parse_u64(val, 1, 65536, &num, err) < 0)
 			return errf(err, "queue: %s", err);

@@ -113,6 +113,10 @@ struct backend_ops {
 	/* Optional: takes every frame that reaches the node, on any of its
 	 * ports, instead of output (hubport, which has a port on a hub too). */
 	void (*input)(struct netdev *nd, struct port *in, struct frame *f);
+	/* Optional: the fields QEMU 7.2's `info network` shows for this
+	 * back-end, after type= ("net=10.0.2.0,restrict=off"); without it,
+	 * the options as the topology wrote them. */
+	void (*qemu_info)(struct netdev *nd, char *buf, size_t len);
 	/* Optional: what a real QEMU VM gives -netdev to join it, without
 	 * id= ("socket,connect=127.0.0.1:8010"), in buf (ERRLEN at least):
 	 * 0; or -1 with why it cannot, in buf (qnetsim qemu-args). */

@@ -7,7 +7,8 @@
  *                   [addr.ipv6=on|off] [addr.numeric=on|off] [addr.keep-alive=on|off]
  *   addr.type=unix  addr.path=PATH [addr.abstract=on|off] [addr.tight=on|off]
  *   addr.type=fd    addr.str=N
- *   reconnect=SECONDS (client; default 1, 0: never), queue=FRAMES
+ *   reconnect=SECONDS (client; default 1, 0: never) or reconnect-ms=MS
+ *   (QEMU 9.2's spelling), queue=FRAMES
  */
 #include "sockio.h"
 #include "../core/util.h"
@@ -85,8 +86,12 @@ static int stream_read(struct netdev *nd, const struct netdev_opt *o, int n, int
 		} else if ((rc = netdev_tuning_opt(nd, k, o[i].val, e)) != 0) {
 			if (rc < 0)
 				return errf(err, "%s", e);
-			if (strcmp(k, "reconnect") == 0)
+			if (strcmp(k, "reconnect") == 0 || strcmp(k, "reconnect-ms") == 0) {
+				if (so->reconnect != NULL)
+					return errf(err, "%s= and %s= say the same; give one",
+						    so->reconnect->key, k);
 				so->reconnect = &o[i];
+			}
 		} else {
 			assert(!"netdev_configure let only stream_opts through");
 		}
@@ -156,7 +161,7 @@ static int stream_configure(struct netdev *nd, const struct netdev_opt *o, int n
 		return errf(err, "stream: needs addr.type=inet, unix or fd");
 	if (so.reconnect != NULL && so.server) {
 		*line = so.reconnect->line;
-		return errf(err, "stream: reconnect= is for a client (server=off)");
+		return errf(err, "stream: %s= is for a client (server=off)", so.reconnect->key);
 	}
 	if (so.to_opt != NULL && !so.server) {
 		*line = so.to_opt->line;
@@ -196,7 +201,7 @@ static const struct backend_opt stream_opts[] = {
 	{ "server" }, { "addr.type" }, { "addr.host" }, { "addr.port" }, { "addr.to" },
 	{ "addr.ipv4" }, { "addr.ipv6" }, { "addr.numeric" }, { "addr.keep-alive" },
 	{ "addr.path" }, { "addr.abstract" }, { "addr.tight" }, { "addr.str" },
-	{ "reconnect" }, { "queue" }, { NULL },
+	{ "reconnect" }, { "reconnect-ms" }, { "queue" }, { NULL },
 };
 
 const struct backend_ops backend_stream = {

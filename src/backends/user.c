@@ -641,6 +641,16 @@ static const struct backend_opt user_opts[] = {
 	{ "smb" }, { "smbserver" }, { NULL },
 };
 
+/* As QEMU 7.2 shows a user netdev: its network and restrict=. */
+static void user_qemu_info(struct netdev *nd, char *buf, size_t len)
+{
+	struct usernet *u = container_of(nd, struct usernet, nd);
+	char net[16];
+
+	snprintf(buf, len, "net=%s,restrict=%s", inet_ntop(AF_INET, &u->cfg.vnetwork, net, sizeof(net)),
+		 u->cfg.restricted ? "on" : "off");
+}
+
 const struct backend_ops backend_user = {
 	.type = "user",
 	.size = sizeof(struct usernet),
@@ -652,6 +662,7 @@ const struct backend_ops backend_user = {
 	.close = usernet_close,
 	.describe = usernet_describe,
 	.info = usernet_info_network,
+	.qemu_info = user_qemu_info,
 	.report = usernet_report,
 	.free = usernet_free,
 	.value = user_value,

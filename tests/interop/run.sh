@@ -458,6 +458,31 @@ at 21.5s = expect q.state == connected" 22s
 	qemu_result dgram "over unix dgram: bridge learns its MAC"
 	qemu_result stream "as stream server (unix): we connect, bridge learns its MAC"
 	qemu_result listen "as socket listen=: we connect, and reconnect after QEMU is killed and restarted"
+	# info network against a real QEMU's monitor, for the same command
+	# line: every "type=..." QEMU shows (after its index=0,) is in
+	# qnetsim's lines for the imported topology.
+	for line in "-net nic -net user" "-netdev user,id=n0 -device e1000,netdev=n0" \
+		    "-net nic,model=rtl8139 -net user,net=192.168.76.0/24,restrict=on" \
+		    "-nic user,model=virtio-net-pci"; do
+		# shellcheck disable=SC2086 # the line, word by word
+		(sleep 2; echo "info network"; sleep 1; echo quit) |
+			timeout 10 "$QEMU" -display none -S -monitor stdio $line 2>&1 | tr -d '\r' |
+			sed -n 's/.*: index=0,\(type=[^ ]*\).*/\1/p' | sort > "$tmp/qemu-info"
+		# shellcheck disable=SC2086
+		"$QNETSIM" import qemu -- $line > "$tmp/info.ini" 2> /dev/null
+		printf '[scenario]\nduration = 0.2s\nat 0.1s = info network\n' >> "$tmp/info.ini"
+		"$QNETSIM" --headless "$tmp/info.ini" > "$tmp/info.out" 2>&1
+		miss=""
+		while IFS= read -r want; do
+			grep -qF -- "$want" "$tmp/info.out" || miss="$miss $want"
+		done < "$tmp/qemu-info"
+		if [ -s "$tmp/qemu-info" ] && [ -z "$miss" ]; then
+			ok "info network as QEMU 7.2's monitor has it for '$line' ($(wc -l < "$tmp/qemu-info") devices)"
+		else
+			not_ok "info network for '$line': QEMU's$miss missing (QEMU: $(tr '\n' ' ' < "$tmp/qemu-info"))"
+			sed -n '/> info network/,/^netdev/p' "$tmp/info.out" | sed 's/^/    | /'
+		fi
+	done
 	# f: the round trip: a QEMU command line imported (a NIC, user
 	# networking and a socket listener on hub 0), qemu-args' printed
 	# arguments run by a real QEMU, whose iPXE gets the next lease from the

@@ -284,6 +284,16 @@ else
 	not_ok "qemu-args unknown node: exit $rc"; show "$tmp/qa.out"
 fi
 
+# 4f: QEMU 9.2's reconnect-ms: a stream client with nothing to reach tries
+# every 200 ms, so 4 times or more in a second (1 s apart by default).
+printf '[guest a]\nnic = model=e1000,netdev=up\n[netdev up]\ntype = stream\naddr.type = unix\naddr.path = %s\nreconnect-ms = 200\n[scenario]\nduration = 1s\nat 0.95s = expect up.connect_failures >= 4\n' \
+	"$tmp/nosuch.sock" > "$tmp/rms.ini"
+if "$QNETSIM" --headless -q "$tmp/rms.ini" > "$tmp/rms.out" 2>&1; then
+	ok "stream reconnect-ms = 200: a try every 200 ms"
+else
+	not_ok "stream reconnect-ms"; show "$tmp/rms.out"
+fi
+
 # 5: exit codes.
 cat > "$tmp/failing.ini" <<'INI'
 [guest a]
