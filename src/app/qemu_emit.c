@@ -292,6 +292,37 @@ static void emit_unplugged(const struct qvm *vm, FILE *out, FILE *warn)
 	}
 }
 
+/* Hubs with NICs and no back-end: QEMU warns "hub N is not connected to
+ * host network"; their NICs reach only each other (the texts' vlan 1,
+ * which cannot see vlan 0). A comment and a warning each. */
+static void isolated_hubs(const struct qvm *vm, FILE *out, FILE *warn)
+{
+	for (int k = 0; k < vm->nnics; k++) {
+		int h = nic_hub(vm, &vm->nics[k]), nics = 0;
+		bool first = true, wired = false;
+
+		if (h < 0 || nic_wired(vm, &vm->nics[k]) || vm->nics[k].nopeer)
+			continue;
+		for (int j = 0; j < vm->nnics; j++) {
+			if (nic_hub(vm, &vm->nics[j]) != h || nic_wired(vm, &vm->nics[j]) ||
+			    vm->nics[j].nopeer)
+				continue;
+			first = first && j >= k;
+			nics++;
+		}
+		for (int i = 0; i < vm->nnds; i++)
+			wired = wired || (vm->nds[i].hub == h && vm->nds[i].supported &&
+					  strcmp(vm->nds[i].type, "hubport") != 0);
+		if (!first || wired)
+			continue;
+		fprintf(out, "; QEMU: \"hub %d is not connected to host network\": its %d NIC%s "
+			"reach%s only each other\n", h, nics, nics == 1 ? "" : "s", nics == 1 ? "es" : "");
+		fprintf(warn, "import: %s: hub %d is not connected to host network (as QEMU warns): "
+			"its %d NIC%s reach%s nothing outside it\n", vm->name, h, nics, nics == 1 ? "" : "s",
+			nics == 1 ? "es" : "");
+	}
+}
+
 void qemu_emit(struct qvm *vms, int n, FILE *out, FILE *warn)
 {
 	bool multi = n > 1;
@@ -317,6 +348,7 @@ void qemu_emit(struct qvm *vms, int n, FILE *out, FILE *warn)
 			continue;
 		}
 		fprintf(out, "\n[guest %s]\n", vm->name);
+		isolated_hubs(vm, out, warn);
 		for (int k = 0; k < vm->nnics; k++)
 			emit_nic(vm, multi, &vm->nics[k], k, out, warn);
 		for (int k = 0; k < vm->nnics; k++) {

@@ -160,6 +160,26 @@ static void test_defaults_and_refusals(void **state)
 
 /* Two VMs in a file: each its own hubs; both get QEMU's first default MAC,
  * which the import says, and the second gets a free one. */
+/* The texts' three NICs on two vlans, user networking on vlan 0: vlan 1
+ * reaches nothing outside, as QEMU warns. */
+static void test_isolated_hub(void **state)
+{
+	char *topo, *warn;
+	struct sim *s;
+
+	(void)state;
+	assert_int_equal(import("qemu -net nic,model=pcnet -net nic,model=rtl8139,vlan=1 "
+				"-net nic,model=ne2k_pci,vlan=1 -net user", &topo, &warn), 0);
+	assert_non_null(strstr(warn, "vm1: hub 1 is not connected to host network"));
+	assert_null(strstr(warn, "hub 0 is not connected"));
+	assert_non_null(strstr(topo, "its 2 NICs reach only each other"));
+	s = loads(topo);
+	assert_int_equal(vm(s, "vm1")->nnics, 3);
+	sim_free(s);
+	free(topo);
+	free(warn);
+}
+
 static void test_two_vms(void **state)
 {
 	char *topo = NULL, *warn = NULL, err[ERRLEN];
@@ -195,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_net_nic_user),
 		cmocka_unit_test(test_device_netdev_nic),
 		cmocka_unit_test(test_defaults_and_refusals),
+		cmocka_unit_test(test_isolated_hub),
 		cmocka_unit_test(test_two_vms),
 	};
 
