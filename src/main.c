@@ -284,15 +284,16 @@ static void set_trace(const struct opts *o, struct sim *s)
 		graph_set_trace_bytes(s->g, o->frame_bytes);
 }
 
-/* --qemu: the command line imported, once, as topology text. */
-static int import_arg(struct opts *o)
+/* --qemu: the command line imported, once, as topology text; its
+ * warnings go where the loader's go (the UI shows them). */
+static int import_arg(struct opts *o, FILE *warn)
 {
 	char err[ERRLEN], **words;
 	FILE *mem = open_memstream(&o->qemu_text, &o->qemu_len);
 	int n = qemu_split(o->qemu, &words, err), rc = -1;
 
 	if (n > 0)
-		rc = qemu_import(&words, &n, 1, mem, stderr, err);
+		rc = qemu_import(&words, &n, 1, mem, warn, err);
 	else if (n == 0)
 		errf(err, "the command line is empty");
 	fclose(mem);
@@ -313,7 +314,7 @@ static int topo_of(struct opts *o, struct sim *s, FILE *errs)
 {
 	if (o->qemu == NULL)
 		return topo_load(s, o->topology, errs);
-	if (o->qemu_text == NULL && import_arg(o) < 0)
+	if (o->qemu_text == NULL && import_arg(o, errs) < 0)
 		return 1;
 	return topo_load_text(s, "--qemu", o->qemu_text, o->qemu_len, errs);
 }

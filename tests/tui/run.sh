@@ -971,5 +971,12 @@ check "join: up's details say how a VM joins" "a QEMU VM joins with"
 check "join: ... stream, as the client of our server" "stream,server=off,addr.type=unix"
 quit_and_check "join"
 
+# 20. --qemu in the UI: the network of a QEMU command line, its problems told.
+start 120 30 --qemu "'-net nic -net nic,vlan=1 -net user'"
+check "--qemu: the imported network runs" "--qemu: 1 guests, 2 hubs"
+check "--qemu: the isolated vlan is told" "hub 1 is not connected to host network"
+check "--qemu: the guest gets its lease" "vm1: DHCP nic0: bound 10.0.2.15"
+quit_and_check "--qemu"
+
 echo "# tui: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
