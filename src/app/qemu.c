@@ -546,7 +546,7 @@ static int read_vm(struct qvm *vm, int argc, char **argv, FILE *warn, char *err)
 		c += (size_t)snprintf(vm->cmdline + c, sizeof(vm->cmdline) - c, "%s%s", k ? " " : "",
 				      argv[k]);
 	for (; i < argc; i++) {
-		const char *w = fix_dash(vm, argv[i], warn), *o = w + (w[1] == '-' ? 2 : 1);
+		const char *w = fix_dash(vm, argv[i], warn), *o;
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL, *src;
 		int rc;
 
@@ -554,6 +554,7 @@ static int read_vm(struct qvm *vm, int argc, char **argv, FILE *warn, char *err)
 			note_ignored(vm, w, NULL);
 			continue;
 		}
+		o = w + (w[1] == '-' ? 2 : 1);
 		if (strcmp(o, "nodefaults") == 0) {
 			vm->nodefault = true;
 			continue;
@@ -683,11 +684,13 @@ int qemu_import_text(const char *text, FILE *out, FILE *warn, char *err)
 				warnf(warn, "a line is not read: %s", err);
 			continue;
 		}
-		/* A prompt ("$", "#", "[root@host ~]#"), sudo, VAR=value. */
-		while (s < c && (strcmp(w[s], "$") == 0 || strcmp(w[s], "#") == 0 ||
-				 w[s][strlen(w[s]) - 1] == '#' || w[s][strlen(w[s]) - 1] == ']' ||
-				 w[s][0] == '[' || strcmp(w[s], "sudo") == 0 ||
-				 (strchr(w[s], '=') != NULL && w[s][0] != '-')))
+		/* A prompt ("$", "#", "[root@host ~]#"), sudo, VAR=value; an
+		 * empty word ('') is none of them. */
+		while (s < c && w[s][0] != '\0' &&
+		       (strcmp(w[s], "$") == 0 || strcmp(w[s], "#") == 0 ||
+			w[s][strlen(w[s]) - 1] == '#' || w[s][strlen(w[s]) - 1] == ']' ||
+			w[s][0] == '[' || strcmp(w[s], "sudo") == 0 ||
+			(strchr(w[s], '=') != NULL && w[s][0] != '-')))
 			s++;
 		if (s >= c || !is_qemu(w[s]) || n == QEMU_MAX_VMS) {
 			free(w[0] == NULL ? NULL : w[0]);
