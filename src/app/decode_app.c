@@ -10,7 +10,8 @@
 
 /* ---- DHCP ---- */
 
-/* DHCP options by code, in the words Wireshark 4.0 names them. */
+/* DHCP options by code, in the words Wireshark 4.0 names them (without
+ * the editorial notes in brackets some of its names carry). */
 static const char *const dhcp_opt_names[256] = {
 	[0] = "Padding", [1] = "Subnet Mask", [2] = "Time Offset", [3] = "Router",
 	[4] = "Time Server", [5] = "Name Server", [6] = "Domain Name Server", [7] = "Log Server",
@@ -47,13 +48,13 @@ static const char *const dhcp_opt_names[256] = {
 	[81] = "Client Fully Qualified Domain Name", [82] = "Agent Information Option",
 	[83] = "iSNS", [84] = "Removed/Unassigned", [85] = "Novell Directory Services Servers",
 	[86] = "Novell Directory Services Tree Name", [87] = "Novell Directory Services Context",
-	[88] = "BCMCS Controller Domain Name [TODO:RFC4280]",
-	[89] = "BCMCS Controller IPv4 address [TODO:RFC4280]", [90] = "Authentication",
+	[88] = "BCMCS Controller Domain Name",
+	[89] = "BCMCS Controller IPv4 address", [90] = "Authentication",
 	[91] = "Client last transaction time", [92] = "Associated IP option",
 	[93] = "Client System Architecture", [94] = "Client Network Device Interface",
-	[95] = "LDAP [TODO:RFC3679]", [96] = "Removed/Unassigned",
+	[95] = "LDAP", [96] = "Removed/Unassigned",
 	[97] = "UUID/GUID-based Client Identifier",
-	[98] = "Open Group's User Authentication [TODO:RFC2485]",
+	[98] = "Open Group's User Authentication",
 	[99] = "Civic Addresses Configuration", [100] = "PCode", [101] = "TCode",
 	[102] = "Removed/unassigned", [103] = "Removed/unassigned", [104] = "Removed/unassigned",
 	[105] = "Removed/unassigned", [106] = "Removed/unassigned", [107] = "Removed/unassigned",
@@ -63,10 +64,10 @@ static const char *const dhcp_opt_names[256] = {
 	[115] = "Removed/Unassigned", [116] = "DHCP Auto-Configuration",
 	[117] = "Name Service Search", [118] = "Subnet Selection Option", [119] = "Domain Search",
 	[120] = "SIP Servers", [121] = "Classless Static Route",
-	[122] = "CableLabs Client Configuration [TODO:RFC3495]",
+	[122] = "CableLabs Client Configuration",
 	[123] = "Coordinate-based Location Configuration", [124] = "V-I Vendor Class",
 	[125] = "V-I Vendor-specific Information", [126] = "Removed/Unassigned",
-	[127] = "Removed/Unassigned", [128] = "DOCSIS full security server IP [TODO]",
+	[127] = "Removed/Unassigned", [128] = "DOCSIS full security server IP",
 	[129] = "PXE - undefined (vendor specific)", [130] = "PXE - undefined (vendor specific)",
 	[131] = "PXE - undefined (vendor specific)", [132] = "PXE - undefined (vendor specific)",
 	[133] = "PXE - undefined (vendor specific)", [134] = "PXE - undefined (vendor specific)",
@@ -74,8 +75,8 @@ static const char *const dhcp_opt_names[256] = {
 	[137] = "LoST Server Domain Name", [138] = "CAPWAP Access Controllers",
 	[139] = "IPv4 Address-MoS", [140] = "IPv4 FQDN-MoS", [141] = "SIP UA Configuration Domains",
 	[142] = "IPv4 Address ANDSF",
-	[143] = "Zerotouch Redirect [TODO: draft-ietf-netconf-zerotouch]",
-	[144] = "Geospatial Location [TODO:RFC6225]", [145] = "Forcerenew Nonce Capable",
+	[143] = "Zerotouch Redirect",
+	[144] = "Geospatial Location", [145] = "Forcerenew Nonce Capable",
 	[146] = "RDNSS Selection", [147] = "Unassigned", [148] = "Unassigned", [149] = "Unassigned",
 	[150] = "TFTP Server Address", [151] = "Leasequery Status code",
 	[152] = "Leasequery Base Time", [153] = "Leasequery Start Time of State",
