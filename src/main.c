@@ -288,20 +288,11 @@ static void set_trace(const struct opts *o, struct sim *s)
  * warnings go where the loader's go (the UI shows them). */
 static int import_arg(struct opts *o, FILE *warn)
 {
-	char err[ERRLEN], **words;
+	char err[ERRLEN];
 	FILE *mem = open_memstream(&o->qemu_text, &o->qemu_len);
-	int n = qemu_split(o->qemu, &words, err), rc = -1;
+	int rc = qemu_import_line(o->qemu, mem, warn, err);
 
-	if (n > 0)
-		rc = qemu_import(&words, &n, 1, mem, warn, err);
-	else if (n == 0)
-		errf(err, "the command line is empty");
 	fclose(mem);
-	if (n > 0) {
-		free(words[0]);
-	}
-	if (n >= 0)
-		free(words);
 	if (rc < 0) {
 		fprintf(stderr, "qnetsim: --qemu: %s\n", err);
 		return -1;
@@ -512,16 +503,7 @@ static int import_cmd(int argc, char **argv)
 		free(text);
 	} else if (argc == 1 && strchr(argv[0], ' ') != NULL) {
 		/* One quoted line: its words, as a shell would split them. */
-		char **words;
-		int n = qemu_split(argv[0], &words, err);
-
-		rc = n > 0 ? qemu_import(&words, &n, 1, stdout, stderr, err) : -1;
-		if (n == 0)
-			errf(err, "the command line is empty");
-		if (n > 0)
-			free(words[0]);
-		if (n >= 0)
-			free(words);
+		rc = qemu_import_line(argv[0], stdout, stderr, err);
 	} else {
 		rc = qemu_import(&argv, &argc, 1, stdout, stderr, err);
 	}

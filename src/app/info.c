@@ -12,11 +12,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* A NIC as QEMU shows one: "NAME: type=nic,model=...,macaddr=...", then
+ * its address. */
+static void describe_nic(const struct nic *nic, FILE *out)
+{
+	char mac[18], ip[16];
+
+	fprintf(out, "%s: type=nic,model=%s,macaddr=%s", nic->port->name, nic->model->name,
+		fmt_mac(nic->mac, mac));
+	if (nic->ip)
+		fprintf(out, ",ip=%s/%d", fmt_ipv4(nic->ip, ip), nic->prefix);
+}
+
 /* One line describing what sits behind port p (the far end of its link). */
 static void describe_peer(struct port *p, FILE *out)
 {
 	struct port *peer = port_peer(p);
-	char mac[18], ip[16], rate[24];
+	char rate[24];
 	struct nic *nic;
 
 	if (peer == NULL) {
@@ -25,10 +37,7 @@ static void describe_peer(struct port *p, FILE *out)
 	}
 	nic = guest_from_node(peer->node) != NULL ? peer->priv : NULL;
 	if (nic != NULL) {
-		fprintf(out, "%s: type=nic,model=%s,macaddr=%s", peer->name, nic->model->name,
-			fmt_mac(nic->mac, mac));
-		if (nic->ip)
-			fprintf(out, ",ip=%s/%d", fmt_ipv4(nic->ip, ip), nic->prefix);
+		describe_nic(nic, out);
 	} else if (netdev_from_node(peer->node) != NULL) {
 		struct netdev *nd = netdev_from_node(peer->node);
 		char st[400];
@@ -138,17 +147,8 @@ void info_network(struct sim *s, FILE *out)
 				fprintf(out, "Devices not on any hub or bridge:\n");
 			loose = true;
 			/* QEMU's layout: the NIC, then what it is wired to. */
-			{
-				struct nic *nic = s->guests[i]->nics[j];
-				char mac[18], ip[16];
-
-				fprintf(out, "%s: type=nic,model=%s,macaddr=%s", p->name, nic->model->name,
-					fmt_mac(nic->mac, mac));
-				if (nic->ip)
-					fprintf(out, ",ip=%s/%d", fmt_ipv4(nic->ip, ip), nic->prefix);
-				fputc('\n', out);
-			}
-			fprintf(out, " \\ ");
+			describe_nic(s->guests[i]->nics[j], out);
+			fprintf(out, "\n \\ ");
 			describe_peer(p, out);
 		}
 	}

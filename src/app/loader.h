@@ -140,6 +140,10 @@ struct node *find_node(struct loader *L, const char *name);
 /* topo_sections.c: a nic = value (of qnetsim's words, or QEMU's, which
  * go to topo_nic_fragment); a [netdev] key. */
 int topo_nic(struct loader *L, struct guest *gu, const char *value, int line);
+/* A [netdev]'s declaration (vlan -1), and its node, made once its type is
+ * known (at the section's end, or at once for a fragment's). */
+struct netdev_decl *topo_netdev_decl(struct loader *L, const char *name, int line);
+void topo_netdev_make(struct loader *L, struct netdev_decl *d);
 void topo_netdev_key(struct loader *L, struct netdev_decl *d, const char *k, const char *v,
 		     int line);
 /* topo_qemu.c: QEMU's fragments in a nic = line (-net, -nic, -netdev,

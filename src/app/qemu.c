@@ -111,53 +111,54 @@ many:
 
 /* ---- QEMU's option values --------------------------------------------------- */
 
-/* "type,key=val,..." into o, the first part under first_key when it has
- * no "=" (-net's type, -device's driver); ",," is a comma. The strings
- * are kept by vm. */
-static int qopts_parse(struct qvm *vm, const char *text, const char *first_key, struct qopts *o,
-		       char *err)
+int qemu_opts_split(const char *v, const char *first_key, char *buf, struct kv *kv, int max,
+		    char *err)
 {
-	char *buf = xmalloc(strlen(text) + 1);
-	const char *p = text;
+	char *w = buf;
+	int n = 0;
 
-	o->n = 0;
-	while (*p != '\0' || o->n == 0) {
-		char *w = buf, *eq;
+	for (const char *p = v;;) {
+		char *start = w, *eq;
 
-		while (*p != '\0') {
-			if (*p == ',' && p[1] == ',') {
-				*w++ = ',';
-				p += 2;
-			} else if (*p == ',') {
-				break;
-			} else {
-				*w++ = *p++;
-			}
+		while (*p != '\0' && !(*p == ',' && p[1] != ',')) {
+			if (*p == ',')
+				p++;    /* ",," */
+			*w++ = *p++;
 		}
-		*w = '\0';
-		if (o->n == QEMU_MAX_OPTS) {
-			free(buf);
-			return errf(err, "more than %d options in '%s'", QEMU_MAX_OPTS, text);
-		}
-		eq = strchr(buf, '=');
-		if (o->n == 0 && eq == NULL && first_key != NULL) {
-			o->key[0] = (char *)qemu_keep(vm, first_key);
-			o->val[0] = (char *)qemu_keep(vm, buf);
-		} else if (eq != NULL) {
+		*w++ = '\0';
+		if (n == max)
+			return errf(err, "more than %d options", max);
+		eq = strchr(start, '=');
+		if (eq != NULL) {
 			*eq = '\0';
-			o->key[o->n] = (char *)qemu_keep(vm, buf);
-			o->val[o->n] = (char *)qemu_keep(vm, eq + 1);
-		} else {
-			o->key[o->n] = (char *)qemu_keep(vm, buf);
-			o->val[o->n] = NULL;
+			kv[n++] = (struct kv){ start, eq + 1 };
+		} else if (n == 0 && first_key != NULL) {
+			kv[n++] = (struct kv){ (char *)first_key, start };
+		} else if (*start != '\0') {
+			kv[n++] = (struct kv){ start, NULL };
 		}
-		o->n++;
 		if (*p == '\0')
 			break;
 		p++;
 	}
+	return n;
+}
+
+/* "type,key=val,..." into o (qemu_opts_split), its strings kept by vm. */
+static int qopts_parse(struct qvm *vm, const char *text, const char *first_key, struct qopts *o,
+		       char *err)
+{
+	char *buf = xmalloc(strlen(text) + 1);
+	struct kv kv[QEMU_MAX_OPTS];
+	int n = qemu_opts_split(text, first_key, buf, kv, QEMU_MAX_OPTS, err);
+
+	for (int i = 0; i < n; i++) {
+		o->key[i] = (char *)qemu_keep(vm, kv[i].key);
+		o->val[i] = kv[i].val != NULL ? (char *)qemu_keep(vm, kv[i].val) : NULL;
+	}
+	o->n = MAX(n, 0);
 	free(buf);
-	return 0;
+	return n < 0 ? -1 : 0;
 }
 
 static const char *qget(const struct qopts *o, const char *key)
@@ -653,6 +654,21 @@ int qemu_import(char ***argvs, const int *argcs, int nvms, FILE *out, FILE *warn
 		free(vms[k].owned);
 	}
 	free(vms);
+	return rc;
+}
+
+int qemu_import_line(const char *line, FILE *out, FILE *warn, char *err)
+{
+	char **words;
+	int n = qemu_split(line, &words, err), rc;
+
+	if (n < 0)
+		return -1;
+	rc = n > 0 ? qemu_import(&words, &n, 1, out, warn, err) :
+	     errf(err, "the command line is empty");
+	if (n > 0)
+		free(words[0]);
+	free(words);
 	return rc;
 }
 

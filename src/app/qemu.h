@@ -31,6 +31,8 @@
 
 #include <stdio.h>
 
+#include "../core/util.h"
+
 #define QEMU_MAX_VMS 64
 #define QEMU_MAX_ARGS 4096      /* words of one command line */
 
@@ -39,11 +41,23 @@
  * can be read (e.g. an option's value is missing). */
 int qemu_import(char ***argvs, const int *argcs, int nvms, FILE *out, FILE *warn, char *err);
 
+/* Splits one of QEMU's option values, "type,key=val,..." (",," is a
+ * comma), into kv, whose keys and values point into buf (a buffer as long
+ * as v): the first part goes under first_key when it has no "=", a part
+ * without "=" has a NULL value, an empty part is skipped. Returns the
+ * count, or -1 with err past max. */
+int qemu_opts_split(const char *v, const char *first_key, char *buf, struct kv *kv, int max,
+		    char *err);
+
 /* Splits a command line as a shell would split words: quotes ('...',
  * "..."), backslash escapes, and a backslash before a newline joins
  * lines. No expansion. The words are in one allocation (*words, free it);
  * their count, or -1 with err (an open quote, too many words). */
 int qemu_split(const char *line, char ***words, char *err);
+
+/* One VM's command line as one string (--qemu 'ARGS', a quoted argument):
+ * its words (qemu_split), imported. */
+int qemu_import_line(const char *line, FILE *out, FILE *warn, char *err);
 
 /* The command lines in a file or shell script: every line (backslash
  * continuations joined) whose first word names QEMU (qemu, qemu-system-*,

@@ -23,42 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Splits a QEMU option value at its commas (",," is a comma) into kv
- * (keys and values point into buf, a copy). The first part goes under
- * first_key when it has no "=". Returns the count, -1 with err. */
-static int qemu_kv(const char *v, const char *first_key, char *buf, struct kv *kv, int max,
-		   char *err)
-{
-	char *w = buf;
-	int n = 0;
-
-	for (const char *p = v;;) {
-		char *start = w, *eq;
-
-		while (*p != '\0' && !(*p == ',' && p[1] != ',')) {
-			if (*p == ',')
-				p++;    /* ",," */
-			*w++ = *p++;
-		}
-		*w++ = '\0';
-		if (n == max)
-			return errf(err, "more than %d options", max);
-		eq = strchr(start, '=');
-		if (eq != NULL) {
-			*eq = '\0';
-			kv[n++] = (struct kv){ start, eq + 1 };
-		} else if (n == 0 && first_key != NULL) {
-			kv[n++] = (struct kv){ (char *)first_key, start };
-		} else if (*start != '\0') {
-			kv[n++] = (struct kv){ start, NULL };
-		}
-		if (*p == '\0')
-			break;
-		p++;
-	}
-	return n;
-}
-
 static const char *kv_get(const struct kv *kv, int n, const char *key)
 {
 	for (int i = 0; i < n; i++)
@@ -78,12 +42,11 @@ static struct netdev_decl *netdev_made(struct loader *L, const char *want, const
 	snprintf(name, sizeof(name), "%s", want);
 	for (int k = 2; find_node(L, name) != NULL && k < 1000; k++)
 		snprintf(name, sizeof(name), "%.*s%d", SIM_MAX_NAME - 3, want, k % 1000);
-	L->netdevs = xreallocarray(L->netdevs, (size_t)L->nnetdevs + 1, sizeof(*L->netdevs));
-	d = &L->netdevs[L->nnetdevs++];
-	*d = (struct netdev_decl){ .name = xstrdup(name), .line = line, .vlan = vlan,
-				   .type = xstrdup(type), .type_line = line, .vlan_line = line };
-	d->nd = netdev_new(L->s->g, backend_find(type), d->name, line);
-	d->nd->vlan = vlan;
+	d = topo_netdev_decl(L, name, line);
+	d->type = xstrdup(type);
+	d->type_line = d->vlan_line = line;
+	d->vlan = vlan;
+	topo_netdev_make(L, d);
 	return d;
 }
 
@@ -108,7 +71,7 @@ static void device(struct loader *L, struct guest *gu, const char *v, int line)
 					     NULL };
 	char *buf = xmalloc(strlen(v) + 1), err[ERRLEN], *nic = NULL;
 	struct kv kv[MAX_KV];
-	int n = qemu_kv(v, "driver", buf, kv, MAX_KV, err);
+	int n = qemu_opts_split(v, "driver", buf, kv, MAX_KV, err);
 
 	if (n < 0) {
 		lerr(L, line, "nic: -device %s: %s", v, err);
@@ -227,7 +190,7 @@ void topo_nic_fragment(struct loader *L, struct guest *gu, const char *value, in
 			continue;
 		}
 		buf = xmalloc(strlen(v) + 1);
-		n = qemu_kv(v, "type", buf, kv, MAX_KV, err);
+		n = qemu_opts_split(v, "type", buf, kv, MAX_KV, err);
 		if (n < 0)
 			lerr(L, line, "nic: %s %s: %s", opt, v, err);
 		else if (strcmp(opt, "-net") == 0 && kv_get(kv, n, "type") != NULL &&
@@ -263,7 +226,7 @@ bool topo_netdev_value(struct loader *L, struct netdev_decl *d, const char *k, c
 	if (strcmp(k, "netdev") == 0 && d->type != NULL && strchr(v, ',') == NULL)
 		return false;
 	buf = xmalloc(strlen(v) + 1);
-	n = qemu_kv(v, "type", buf, kv, MAX_KV, err);
+	n = qemu_opts_split(v, "type", buf, kv, MAX_KV, err);
 	if (n < 0)
 		lerr(L, line, "%s: %s", k, err);
 	for (int i = 0; i < n; i++)

@@ -585,12 +585,27 @@ static bool bridge_repeats(const char *k)
 	return strcmp(k, "static") == 0;
 }
 
-static void netdev_create(struct loader *L, struct sect *sc)
+struct netdev_decl *topo_netdev_decl(struct loader *L, const char *name, int line)
 {
 	L->netdevs = xreallocarray(L->netdevs, (size_t)L->nnetdevs + 1, sizeof(*L->netdevs));
-	L->netdevs[L->nnetdevs] = (struct netdev_decl){ .name = xstrdup(sc->name),
-							.line = sc->line, .vlan = -1 };
-	sc->idx = L->nnetdevs++;
+	L->netdevs[L->nnetdevs] = (struct netdev_decl){ .name = xstrdup(name), .line = line,
+							.vlan = -1 };
+	return &L->netdevs[L->nnetdevs++];
+}
+
+void topo_netdev_make(struct loader *L, struct netdev_decl *d)
+{
+	if (d->nd != NULL)
+		return;
+	d->nd = netdev_new(L->s->g, d->type != NULL ? backend_find(d->type) : NULL, d->name,
+			   d->line);
+	d->nd->vlan = d->vlan;
+}
+
+static void netdev_create(struct loader *L, struct sect *sc)
+{
+	topo_netdev_decl(L, sc->name, sc->line);
+	sc->idx = L->nnetdevs - 1;
 }
 
 static void netdev_sect_key(struct loader *L, struct sect *sc, const char *k, const char *v,
@@ -611,13 +626,7 @@ static bool netdev_repeats(const char *k)
  * came. */
 static void netdev_end(struct loader *L, struct sect *sc)
 {
-	struct netdev_decl *d = &L->netdevs[sc->idx];
-
-	if (d->nd != NULL)
-		return;
-	d->nd = netdev_new(L->s->g, d->type != NULL ? backend_find(d->type) : NULL, d->name,
-			   d->line);
-	d->nd->vlan = d->vlan;
+	topo_netdev_make(L, &L->netdevs[sc->idx]);
 }
 
 static void link_create(struct loader *L, struct sect *sc)

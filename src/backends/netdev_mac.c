@@ -17,16 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct mac_side {
-	int n;
-	uint64_t *mac;          /* sorted */
-	const char **port;      /* the NIC's port name, for the message */
-	bool *told;
+struct side_nic {
+	uint64_t mac;
+	const char *port;       /* the NIC's port name, for the message */
+	bool told;
 };
 
-static int cmp_u64(const void *a, const void *b)
+struct mac_side {
+	int n;
+	struct side_nic *nic;   /* sorted by MAC */
+};
+
+static int cmp_mac(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct side_nic *)a)->mac, y = ((const struct side_nic *)b)->mac;
 
 	return x < y ? -1 : x > y;
 }
@@ -44,10 +48,9 @@ static struct mac_side *side_of(struct netdev *nd)
 	/* A node is seen when its first port is: every node here has one. */
 	struct node **queue = xcalloc((size_t)g->nports + 1, sizeof(*queue));
 	bool *seen = xcalloc((size_t)g->nports + 1, sizeof(*seen));
-	uint64_t *pairs;
 	int head = 0, tail = 0, cap = 16;
 
-	pairs = xcalloc((size_t)cap, 2 * sizeof(uint64_t));
+	s->nic = xcalloc((size_t)cap, sizeof(*s->nic));
 	/* From the node at the other end of the netdev's cable. */
 	if (nd->port->link != NULL) {
 		struct port *p = nd->port->link->end[nd->port->link->end[0] == nd->port];
@@ -65,11 +68,10 @@ static struct mac_side *side_of(struct netdev *nd)
 			for (int k = 0; k < gu->nnics; k++) {
 				if (s->n == cap) {
 					cap *= 2;
-					pairs = xreallocarray(pairs, (size_t)cap, 2 * sizeof(uint64_t));
+					s->nic = xreallocarray(s->nic, (size_t)cap, sizeof(*s->nic));
 				}
-				pairs[2 * s->n] = mac_to_u64(gu->nics[k]->mac);
-				pairs[2 * s->n + 1] = (uint64_t)(uintptr_t)gu->nics[k]->port->name;
-				s->n++;
+				s->nic[s->n++] = (struct side_nic){ mac_to_u64(gu->nics[k]->mac),
+								    gu->nics[k]->port->name, false };
 			}
 			continue;
 		}
@@ -82,15 +84,7 @@ static struct mac_side *side_of(struct netdev *nd)
 				queue[tail++] = l->end[l->end[0] == n->ports[k]]->node;
 		}
 	}
-	qsort(pairs, (size_t)s->n, 2 * sizeof(uint64_t), cmp_u64);
-	s->mac = xcalloc((size_t)s->n + 1, sizeof(*s->mac));
-	s->port = xcalloc((size_t)s->n + 1, sizeof(*s->port));
-	s->told = xcalloc((size_t)s->n + 1, sizeof(*s->told));
-	for (int i = 0; i < s->n; i++) {
-		s->mac[i] = pairs[2 * i];
-		s->port[i] = (const char *)(uintptr_t)pairs[2 * i + 1];
-	}
-	free(pairs);
+	qsort(s->nic, (size_t)s->n, sizeof(*s->nic), cmp_mac);
 	free(queue);
 	free(seen);
 	return s;
@@ -98,45 +92,31 @@ static struct mac_side *side_of(struct netdev *nd)
 
 void netdev_mac_check(struct netdev *nd, const struct frame *f)
 {
-	uint64_t m;
-	int lo = 0, hi;
+	struct side_nic key, *hit;
+	char mac[18];
 
 	/* A hubport's frames are the topology's own. */
 	if (f->len < ETH_HLEN || nd->ops == NULL || nd->ops->internal)
 		return;
 	if (nd->macs == NULL)
 		nd->macs = side_of(nd);
-	m = mac_to_u64(f->data + 6);
-	hi = nd->macs->n - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-
-		if (nd->macs->mac[mid] < m) {
-			lo = mid + 1;
-		} else if (nd->macs->mac[mid] > m) {
-			hi = mid - 1;
-		} else {
-			char mac[18];
-
-			nd->st.mac_clashes++;
-			if (!nd->macs->told[mid])
-				netdev_event(nd, "a frame from outside comes from %s, the MAC of %s: two "
-					     "machines with one MAC lose frames to each other (two VMs "
-					     "with QEMU's default MAC?); give each its own mac=",
-					     fmt_mac(f->data + 6, mac), nd->macs->port[mid]);
-			nd->macs->told[mid] = true;
-			return;
-		}
-	}
+	key.mac = mac_to_u64(f->data + 6);
+	hit = bsearch(&key, nd->macs->nic, (size_t)nd->macs->n, sizeof(key), cmp_mac);
+	if (hit == NULL)
+		return;
+	nd->st.mac_clashes++;
+	if (!hit->told)
+		netdev_event(nd, "a frame from outside comes from %s, the MAC of %s: two machines "
+			     "with one MAC lose frames to each other (two VMs with QEMU's default "
+			     "MAC?); give each its own mac=", fmt_mac(f->data + 6, mac), hit->port);
+	hit->told = true;
 }
 
 void netdev_mac_free(struct netdev *nd)
 {
 	if (nd->macs == NULL)
 		return;
-	free(nd->macs->mac);
-	free(nd->macs->port);
-	free(nd->macs->told);
+	free(nd->macs->nic);
 	free(nd->macs);
 	nd->macs = NULL;
 }

@@ -385,6 +385,17 @@ static void details_bridge(struct detail_rows *d, struct node *n, struct bridge 
 		details_bports(d, n, b);
 }
 
+/* How a real VM joins node n (qnetsim qemu-args's line), when one can. */
+static void details_join(struct detail_rows *d, struct node *n)
+{
+	char q[2 * ERRLEN];
+
+	if (qemu_args_for(tui_sim(d->t), n, 0, q, sizeof(q)) < 0)
+		return;
+	dline(d, tui_attr(d->t, C_HEADER), " a QEMU VM joins with");
+	dwrap(d, tui_attr(d->t, C_DIM), q);
+}
+
 static void details_netdev(struct detail_rows *d, struct node *n, struct netdev *nd)
 {
 	struct tui *t = d->t;
@@ -407,16 +418,7 @@ static void details_netdev(struct detail_rows *d, struct node *n, struct netdev 
 		dline(d, a, "last:");
 		dwrap(d, tui_attr(t, C_DIM), nd->error);
 	}
-	{
-		/* How a real VM joins it: qnetsim qemu-args's line. */
-		char q[2 * ERRLEN];
-
-		if (nd->ops != NULL && nd->ops->qemu_peer != NULL &&
-		    qemu_args_for(tui_sim(t), n, 0, q, sizeof(q)) == 0) {
-			dline(d, hd, " a QEMU VM joins with");
-			dwrap(d, tui_attr(t, C_DIM), q);
-		}
-	}
+	details_join(d, n);
 	dline(d, hd, " frames");
 	dline(d, a, "from outside %" PRIu64, nd->port->st.tx_frames);
 	dline(d, a, "to outside   %" PRIu64, nd->port->st.rx_frames);
@@ -510,14 +512,8 @@ static void details(struct tui *t, struct node *n, struct rect r)
 			continue;
 		x->ops->describe(x, vb, sizeof(vb));
 		dline(&d, tui_attr(t, C_UP), "%s", vb);
-		if (x->ops->qemu_peer != NULL) {
-			char q[2 * ERRLEN];
-
-			if (qemu_args_for(tui_sim(t), n, 0, q, sizeof(q)) == 0) {
-				dline(&d, tui_attr(t, C_HEADER), " a QEMU VM joins with");
-				dwrap(&d, tui_attr(t, C_DIM), q);
-			}
-		}
+		if (x->ops->qemu_peer != NULL)
+			details_join(&d, n);
 	}
 	if (tui_sel_port(t) != NULL && tui_sel_port(t)->node == n) {
 		details_port(&d, tui_sel_port(t));

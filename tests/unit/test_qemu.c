@@ -8,17 +8,13 @@
  * *topo and the warnings in *warn (free both). */
 static int import(const char *line, char **topo, char **warn)
 {
-	char err[ERRLEN], **w;
+	char err[ERRLEN];
 	size_t tl = 0, wl = 0;
 	FILE *out = open_memstream(topo, &tl), *wf = open_memstream(warn, &wl);
-	int n = qemu_split(line, &w, err), rc;
+	int rc = qemu_import_line(line, out, wf, err);
 
-	assert_true(n > 0);
-	rc = qemu_import(&w, &n, 1, out, wf, err);
 	fclose(out);
 	fclose(wf);
-	free(w[0]);
-	free(w);
 	return rc;
 }
 
