@@ -467,6 +467,11 @@ void topo_netdev_key(struct loader *L, struct netdev_decl *d, const char *k, con
 	if (topo_netdev_value(L, d, k, v, line))
 		return;
 	if (strcmp(k, "type") == 0) {
+		/* Once: type = and a netdev = value may each give one. */
+		if (d->type != NULL) {
+			lerr(L, line, "type: netdev %s has type %s already", d->name, d->type);
+			return;
+		}
 		d->type = xstrdup(v);
 		d->type_line = line;
 		return;
