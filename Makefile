@@ -104,7 +104,8 @@ CORE_SRCS := \
 	src/backends/vdeserver.c \
 	src/backends/vdectl.c \
 	src/backends/vdeport.c \
-	src/backends/hubport.c
+	src/backends/hubport.c \
+	src/backends/passt.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/screen.c \
@@ -241,6 +242,7 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/user.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/host.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/hostile.sh
+	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/passt.sh
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench, part 4: TCP throughput from a host client through a user
 # netdev's hostfwd into a sim guest (MTU 1500: the guest's MSS is 1460),
-# beside the same client writing to a plain TCP sink on loopback in the
-# same run. The client is nc; the guest discards (port 9), the baseline
+# and through a passt netdev's port forward (tcp-ports=) into the same
+# guest, beside the same client writing to a plain TCP sink on loopback in
+# the same run. The client is nc; the guest discards (port 9), the baseline
 # sink is nc -l > /dev/null. Three runs each of BYTES (default 256 MiB).
 # The guest's NIC is virtio-net-pci, modelled at 10 Gbit/s (an e1000 is
 # modelled at 1 Gbit/s and caps the transfer there).
@@ -30,7 +31,7 @@ send() { # PORT: seconds to push BYTES through nc to 127.0.0.1:PORT
 mbits() { awk -v b="$BYTES" -v t="$1" 'BEGIN { printf "%.0f\n", b * 8 / t / 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b / a }'; }
 
-declare -a via base
+declare -a via viap base
 for ((r = 0; r < RUNS; r++)); do
 	P=$(free_port)
 	cat > "$tmp/t.ini" <<INI
@@ -47,6 +48,21 @@ INI
 	sleep 0.5
 	via[r]=$(send "$P")
 	kill "$q"; wait "$q" 2>/dev/null || true
+	P=$(free_port)
+	cat > "$tmp/p.ini" <<INI
+[guest A]
+nic = model=virtio-net-pci,netdev=net0
+ip  = dhcp
+
+[netdev net0]
+type      = passt
+tcp-ports = 127.0.0.1/$P:9
+INI
+	"$QNETSIM" --headless -q "$tmp/p.ini" > "$tmp/p.out" 2>&1 &
+	q=$!
+	sleep 0.5
+	viap[r]=$(send "$P")
+	kill "$q"; wait "$q" 2>/dev/null || true
 	B=$(free_port)
 	nc -l 127.0.0.1 "$B" > /dev/null &
 	n=$!
@@ -56,7 +72,8 @@ INI
 done
 echo "usernet: $((BYTES >> 20)) MiB from nc on the host, $RUNS runs"
 for ((r = 0; r < RUNS; r++)); do
-	printf '  run %d: through qnetsim hostfwd -> guest:9  %7.0f Mbit/s;  nc -> nc on loopback  %7.0f Mbit/s;  qnetsim/loopback %.2fx\n' \
-		$((r + 1)) "$(mbits "${via[r]}")" "$(mbits "${base[r]}")" \
-		"$(ratio "${via[r]}" "${base[r]}")"
+	printf '  run %d: user hostfwd -> guest:9  %7.0f Mbit/s;  passt tcp-ports -> guest:9  %7.0f Mbit/s;  nc -> nc on loopback  %7.0f Mbit/s;  user/loopback %.2fx  passt/loopback %.2fx  passt/user %.2fx\n' \
+		$((r + 1)) "$(mbits "${via[r]}")" "$(mbits "${viap[r]}")" "$(mbits "${base[r]}")" \
+		"$(ratio "${via[r]}" "${base[r]}")" "$(ratio "${viap[r]}" "${base[r]}")" \
+		"$(ratio "${viap[r]}" "${via[r]}")"
 done

@@ -55,6 +55,10 @@ static const char *refused(const char *key, const char *val)
 	if ((strcmp(key, "vhost") == 0 || strcmp(key, "vhostforce") == 0) &&
 	    (strcmp(val, "on") == 0 || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0))
 		return "vhost moves frames inside the kernel, past qnetsim (it stays off)";
+	if (strcmp(key, "vhost-user") == 0 &&
+	    (strcmp(val, "on") == 0 || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0))
+		return "passt would then move frames to the VM's memory, past qnetsim (it stays "
+		       "off)";
 	if (strcmp(key, "fd") == 0 || strcmp(key, "fds") == 0)
 		return "a file descriptor the program that started QEMU (libvirt) passed it, "
 		       "which qnetsim does not have";

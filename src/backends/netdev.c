@@ -24,6 +24,7 @@ extern const struct backend_ops backend_vde;
 extern const struct backend_ops backend_tap;
 extern const struct backend_ops backend_bridge;
 extern const struct backend_ops backend_hubport;
+extern const struct backend_ops backend_passt;
 
 static const struct backend_ops *const backend_table[] = {
 	&backend_socket,
@@ -34,6 +35,7 @@ static const struct backend_ops *const backend_table[] = {
 	&backend_tap,
 	&backend_bridge,
 	&backend_hubport,
+	&backend_passt,
 };
 
 const struct backend_ops *backend_find(const char *type)

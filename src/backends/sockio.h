@@ -50,6 +50,9 @@ struct socknet {
 	socklen_t self_len;
 	struct loop_backoff accept_backoff;  /* lfd, while out of descriptors */
 	bool unlink_at_close;       /* a unix path we bound */
+	/* Frames leave unpadded, cut to the IPv4 or IPv6 packet they carry
+	 * (passt, which drops a frame longer than its IP packet). */
+	bool cut_to_ip;
 
 	/* stream reassembly */
 	uint8_t lenbuf[4];

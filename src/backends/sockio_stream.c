@@ -33,8 +33,33 @@ static void wq_want_out(struct fqueue *q, bool on)
 		loop_fd_mod(sn->nd.loop, sn->fd, EPOLLIN | (on ? EPOLLOUT : 0));
 }
 
+/* The bytes of f that go on the stream: padded to 60 as QEMU sends them,
+ * or with cut_to_ip the Ethernet and VLAN headers and the IP packet their
+ * length field gives, nothing after it (a length past the frame: all). */
+static uint32_t wire_len(const struct socknet *sn, const struct frame *f)
+{
+	uint32_t off = 12, type;
+
+	if (!sn->cut_to_ip)
+		return MAX(f->len, (uint32_t)ETH_MIN_LEN);
+	for (;;) {
+		if (off + 2 > f->len)
+			return f->len;
+		type = rd16(f->data + off);
+		off += 2;
+		if (type != 0x8100 && type != 0x88a8)
+			break;
+		off += 2;
+	}
+	if (type == 0x0800 && off + 20 <= f->len)
+		return MIN(f->len, MAX(off + rd16(f->data + off + 2), off + 20));
+	if (type == 0x86dd && off + 40 <= f->len)
+		return MIN(f->len, off + 40 + rd16(f->data + off + 4));
+	return f->len;
+}
+
 /* Writes as much of the queue as the socket takes: each frame as QEMU
- * frames it, a 4-byte big-endian length and the frame padded to 60. */
+ * frames it, a 4-byte big-endian length and the frame (wire_len). */
 static enum fqueue_sent wq_send(struct fqueue *q)
 {
 	struct socknet *sn = container_of(q, struct socknet, wq);
@@ -50,12 +75,13 @@ static enum fqueue_sent wq_send(struct fqueue *q)
 
 		for (uint32_t i = 0; i < q->len && i < WQ_BATCH; i++) {
 			struct frame *f = fqueue_peek(q, i);
+			uint32_t wl = wire_len(sn, f);
 			struct { const void *p; size_t n; } part[3] = {
-				{ hdr[i], 4 }, { f->data, f->len },
-				{ zeros, f->len < ETH_MIN_LEN ? ETH_MIN_LEN - f->len : 0 },
+				{ hdr[i], 4 }, { f->data, MIN(f->len, wl) },
+				{ zeros, wl > f->len ? wl - f->len : 0 },
 			};
 
-			wr32(hdr[i], MAX(f->len, (uint32_t)ETH_MIN_LEN));
+			wr32(hdr[i], wl);
 			for (int k = 0; k < 3; k++) {
 				if (skip >= part[k].n) {
 					skip -= (uint32_t)part[k].n;
@@ -80,7 +106,7 @@ static enum fqueue_sent wq_send(struct fqueue *q)
 		}
 		while (n > 0) {
 			struct frame *f = fqueue_peek(q, 0);
-			uint32_t left = 4 + MAX(f->len, (uint32_t)ETH_MIN_LEN) - sn->woff;
+			uint32_t left = 4 + wire_len(sn, f) - sn->woff;
 
 			if ((size_t)n < left) {
 				sn->woff += (uint32_t)n;

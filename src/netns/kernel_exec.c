@@ -185,7 +185,7 @@ static int kexec_spawn(struct kexec *x, const char *const argv[], uint64_t timeo
 	char e[ERRLEN];
 
 	x->started = loop_now(l);
-	x->pid = host_spawn(argv, k->ns, &x->outfd, &x->pidfd, e);
+	x->pid = host_spawn(argv, k->ns, -1, &x->outfd, &x->pidfd, e);
 	if (x->pid < 0) {
 		x->pid = 0;
 		free(x->out);

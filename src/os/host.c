@@ -294,9 +294,11 @@ static int child_enter_netns(const char *netns)
 	return 0;
 }
 
-static void child_exec(const char *const argv[], const char *netns, int outfd, pid_t parent)
+static void child_exec(const char *const argv[], const char *netns, int outfd, int keepfd,
+		       pid_t parent)
 {
 	int null = open("/dev/null", O_RDONLY);
+	int keep = keepfd >= 0 ? fcntl(keepfd, F_DUPFD, 10) : -1;  /* clear of 0..3 */
 
 	if (parent > 0) {
 		setpgid(0, 0);          /* its own group: a timeout kills all of it */
@@ -311,7 +313,9 @@ static void child_exec(const char *const argv[], const char *netns, int outfd, p
 		dup2(null, 0);
 	dup2(outfd, 1);
 	dup2(outfd, 2);
-	syscall(SYS_close_range, 3U, ~0U, 0U);
+	if (keep >= 0 && dup2(keep, 3) < 0)
+		_exit(126);
+	syscall(SYS_close_range, keep >= 0 ? 4U : 3U, ~0U, 0U);
 	if (netns != NULL && child_enter_netns(netns) < 0)
 		_exit(126);
 	execvp(argv[0], (char *const *)argv);
@@ -336,7 +340,7 @@ int host_run(const char *const argv[], const char *netns, char *out, size_t outl
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(argv, netns, p[1], 0);
+		child_exec(argv, netns, p[1], -1, 0);
 	close(p[1]);
 	for (;;) {
 		char buf[512];
@@ -369,8 +373,8 @@ int host_run(const char *const argv[], const char *netns, char *out, size_t outl
 	return 128 + WTERMSIG(status);
 }
 
-pid_t host_spawn(const char *const argv[], const char *netns, int *outfd, int *pidfd,
-		 char *err)
+pid_t host_spawn(const char *const argv[], const char *netns, int keepfd, int *outfd,
+		 int *pidfd, char *err)
 {
 	pid_t parent = getpid(), pid;
 	int p[2];
@@ -390,7 +394,7 @@ pid_t host_spawn(const char *const argv[], const char *netns, int *outfd, int *p
 		int fl = fcntl(p[1], F_GETFL);
 
 		fcntl(p[1], F_SETFL, fl & ~O_NONBLOCK);
-		child_exec(argv, netns, p[1], parent);
+		child_exec(argv, netns, p[1], keepfd, parent);
 	}
 	close(p[1]);
 	*outfd = p[0];

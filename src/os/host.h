@@ -45,10 +45,12 @@ int host_run(const char *const argv[], const char *netns, char *out, size_t outl
 
 /* Starts argv as a child, stdin from /dev/null, stdout+stderr into the
  * returned pipe (*outfd, non-blocking), and a pidfd (*pidfd) that becomes
- * readable when it exits. The child dies with us (PR_SET_PDEATHSIG).
- * Returns the pid or -1 with err. */
-pid_t host_spawn(const char *const argv[], const char *netns, int *outfd, int *pidfd,
-		 char *err);
+ * readable when it exits. keepfd (-1: none) is the child's descriptor 3,
+ * without close-on-exec; every other descriptor is closed. The child dies
+ * with us (PR_SET_PDEATHSIG) unless it changes its user. Returns the pid
+ * or -1 with err. */
+pid_t host_spawn(const char *const argv[], const char *netns, int keepfd, int *outfd,
+		 int *pidfd, char *err);
 
 /* Whether this process may create taps and namespaces (CAP_NET_ADMIN and
  * /dev/net/tun). Returns 0, or -1 with the reason in err. */

@@ -152,6 +152,22 @@ static void test_defaults_and_refusals(void **state)
 	assert_int_equal(import("qemu -netdev user", &topo, &warn), -1);
 	free(topo);
 	free(warn);
+
+	/* QEMU 10.1's passt, with its lists repeated as QEMU takes them;
+	 * vhost-user=on is left out with a warning (qnetsim refuses it). */
+	assert_int_equal(import("qemu -netdev passt,id=p0,tcp-ports=2222:22,tcp-ports=8080,"
+				"param=--no-map-gw,vhost-user=on -device virtio-net-pci,netdev=p0",
+				&topo, &warn), 0);
+	assert_non_null(strstr(topo, "[netdev p0]"));
+	assert_non_null(strstr(topo, "type = passt\ntcp-ports = 2222:22\ntcp-ports = 8080\n"
+				     "param = --no-map-gw\n"));
+	assert_non_null(strstr(warn, "vhost-user=on"));
+	assert_null(strstr(topo, "\nvhost-user = on"));
+	s = loads(topo);
+	assert_int_equal(s->nnetdevs, 1);
+	sim_free(s);
+	free(topo);
+	free(warn);
 }
 
 /* Two VMs in a file: each its own hubs; both get QEMU's first default MAC,

@@ -34,3 +34,7 @@ qemu -net nic -net user -redir tcp:5555::22
 /usr/bin/qemu-system-x86_64 -name guest=demo,debug-threads=on -S -machine pc-q35-7.2,usb=off -m 1024 -netdev user,id=hostnet0 -device virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:6d:90:02,bus=pci.1,addr=0x0
 /usr/bin/qemu-system-x86_64 -name guest=demo -netdev tap,fd=33,id=hostnet0,vhost=on,vhostfd=35 -device virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:6d:90:03,bus=pci.0,addr=0x3
 /usr/bin/qemu-system-x86_64 -name guest=demo -netdev socket,listen=127.0.0.1:5558,id=hostnet0 -device e1000,netdev=hostnet0,id=net0,mac=52:54:00:6d:90:04,bus=pci.0,addr=0x4
+# QEMU 10.1's passt back-end, from its documentation
+qemu -nic passt
+qemu -net nic -net passt,param=--tcp-ports=10001,param=--udp-ports=10001
+qemu -netdev passt,id=n0,tcp-ports=2222:22,udp-ports=5353,mtu=1500,dhcp-dns=off -device virtio-net-pci,netdev=n0
