@@ -1,6 +1,6 @@
 /*
- * The JSON report (schema in docs/report.md), built with jansson. Objects
- * keep insertion order, and everything in it comes from the virtual clock
+ * The JSON report (schema in docs/report.md), built with jansson and
+ * written one piece at a time (report_write). Objects keep insertion order, and everything in it comes from the virtual clock
  * and seeded state, so two runs with the same seed give identical bytes.
  */
 #include "sim.h"
@@ -8,6 +8,7 @@
 #include "../core/values.h"
 #include "../backends/netdev.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,43 +227,106 @@ static json_t *netdev_json(struct netdev *nd)
 	return o;
 }
 
+/*
+ * The report is written as it is made: the top-level keys one after the
+ * other, and each element of the big arrays (ports, guests, ...) built,
+ * written and freed before the next, so a report of 100,000 guests never
+ * holds more than one guest's objects. The bytes are those json_dump_file
+ * would write for the whole tree with JSON_INDENT(2): an element dumped on
+ * its own is indented 4 more, jansson escaping every newline inside strings.
+ */
+#define REPORT_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(12))
+
+struct jout {
+	FILE *f;
+	int nkeys;              /* top-level keys written */
+	int nelems;             /* elements of the open array */
+	bool failed;
+};
+
+/* v (reference taken) at depth `indent` spaces, after what is written. */
+static void jout_value(struct jout *o, json_t *v, int indent)
+{
+	char *text = json_dumps(v, REPORT_FLAGS | JSON_ENCODE_ANY);
+
+	json_decref(v);
+	if (text == NULL) {
+		o->failed = true;
+		return;
+	}
+	for (const char *c = text; *c != '\0'; c++) {
+		fputc(*c, o->f);
+		if (*c == '\n')
+			fprintf(o->f, "%*s", indent, "");
+	}
+	free(text);
+}
+
+static void jout_key(struct jout *o, const char *key)
+{
+	fprintf(o->f, "%s\n  ", o->nkeys++ ? "," : "{");
+	jout_value(o, json_string(key), 2);
+	fputs(": ", o->f);
+}
+
+static void jout_set(struct jout *o, const char *key, json_t *v)
+{
+	jout_key(o, key);
+	jout_value(o, v, 2);
+}
+
+static void jout_array(struct jout *o, const char *key)
+{
+	jout_key(o, key);
+	fputc('[', o->f);
+	o->nelems = 0;
+}
+
+static void jout_elem(struct jout *o, json_t *v)
+{
+	fputs(o->nelems++ ? ",\n    " : "\n    ", o->f);
+	jout_value(o, v, 4);
+}
+
+static void jout_array_end(struct jout *o)
+{
+	fputs(o->nelems ? "\n  ]" : "]", o->f);
+}
+
 int report_write(struct sim *s, const char *path, char *err)
 {
-	json_t *root = json_object(), *arr;
 	static const char *const expect_state_name[] = {
 		[EXPECT_NOT_RUN] = "not_run", [EXPECT_PASS] = "pass", [EXPECT_FAIL] = "fail",
 	};
+	struct jout o = { .f = fopen(path, "w") };
 	struct frame_pool_stats fs;
 	struct expect_tally tally;
-	int rc;
+	json_t *fr;
 
-	json_object_set_new(root, "qnetsim", json_string(QNETSIM_VERSION_STR));
-	json_object_set_new(root, "topology", json_string(s->path ? s->path : ""));
-	json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));
-	json_object_set_new(root, "clock", json_string(loop_clock(s->loop) == LOOP_VIRTUAL ?
-						       "virtual" : "real"));
-	json_object_set_new(root, "end_ms", json_integer((json_int_t)(loop_now(s->loop) / NS_PER_MS)));
+	if (o.f == NULL)
+		return errf(err, "cannot write report %s: %s", path, strerror(errno));
+	jout_set(&o, "qnetsim", json_string(QNETSIM_VERSION_STR));
+	jout_set(&o, "topology", json_string(s->path ? s->path : ""));
+	jout_set(&o, "seed", json_integer((json_int_t)s->seed));
+	jout_set(&o, "clock", json_string(loop_clock(s->loop) == LOOP_VIRTUAL ? "virtual" : "real"));
+	jout_set(&o, "end_ms", json_integer((json_int_t)(loop_now(s->loop) / NS_PER_MS)));
 	sim_tally(s, &tally);
-	json_object_set_new(root, "result", json_string(tally.failed || tally.not_run ? "fail" : "pass"));
-	json_object_set_new(root, "summary", json_pack("{s:i, s:i, s:i, s:i}", "expectations",
-						       tally.total, "passed", tally.passed,
-						       "failed", tally.failed, "not_run",
-						       tally.not_run));
+	jout_set(&o, "result", json_string(tally.failed || tally.not_run ? "fail" : "pass"));
+	jout_set(&o, "summary", json_pack("{s:i, s:i, s:i, s:i}", "expectations", tally.total,
+					  "passed", tally.passed, "failed", tally.failed,
+					  "not_run", tally.not_run));
 	frame_pool_stats(s->pool, &fs);
-	{
-		json_t *fr = json_object();
-
-		json_object_set_new(fr, "delivered", json_integer((json_int_t)s->g->frames_delivered));
-		json_object_set_new(fr, "allocated", json_integer((json_int_t)fs.allocated));
-		json_object_set_new(fr, "pool_high_water", json_integer((json_int_t)fs.high_water));
-		json_object_set_new(fr, "pool_exhausted", json_integer((json_int_t)fs.exhausted));
-		json_object_set_new(root, "frames", fr);
-	}
-	arr = json_array();
+	fr = json_object();
+	json_object_set_new(fr, "delivered", json_integer((json_int_t)s->g->frames_delivered));
+	json_object_set_new(fr, "allocated", json_integer((json_int_t)fs.allocated));
+	json_object_set_new(fr, "pool_high_water", json_integer((json_int_t)fs.high_water));
+	json_object_set_new(fr, "pool_exhausted", json_integer((json_int_t)fs.exhausted));
+	jout_set(&o, "frames", fr);
+	jout_array(&o, "ports");
 	for (uint32_t i = 0; i < s->g->nports; i++)
-		json_array_append_new(arr, port_json(s->g->ports[i]));
-	json_object_set_new(root, "ports", arr);
-	arr = json_array();
+		jout_elem(&o, port_json(s->g->ports[i]));
+	jout_array_end(&o);
+	jout_array(&o, "hubs");
 	for (int i = 0; i < s->nhubs; i++) {
 		json_t *h = json_object(), *ports = json_array();
 
@@ -274,22 +338,22 @@ int report_write(struct sim *s, const char *path, char *err)
 			json_array_append_new(ports, json_string(s->hubs[i]->node.ports[j]->name));
 		json_object_set_new(h, "ports", ports);
 		report_ext(&s->hubs[i]->node, h);
-		json_array_append_new(arr, h);
+		jout_elem(&o, h);
 	}
-	json_object_set_new(root, "hubs", arr);
-	arr = json_array();
+	jout_array_end(&o);
+	jout_array(&o, "bridges");
 	for (int i = 0; i < s->nbridges; i++)
-		json_array_append_new(arr, bridge_json(s, s->bridges[i]));
-	json_object_set_new(root, "bridges", arr);
-	arr = json_array();
+		jout_elem(&o, bridge_json(s, s->bridges[i]));
+	jout_array_end(&o);
+	jout_array(&o, "guests");
 	for (int i = 0; i < s->nguests; i++)
-		json_array_append_new(arr, guest_json(s, s->guests[i]));
-	json_object_set_new(root, "guests", arr);
-	arr = json_array();
+		jout_elem(&o, guest_json(s, s->guests[i]));
+	jout_array_end(&o);
+	jout_array(&o, "netdevs");
 	for (int i = 0; i < s->nnetdevs; i++)
-		json_array_append_new(arr, netdev_json(s->netdevs[i]));
-	json_object_set_new(root, "netdevs", arr);
-	arr = json_array();
+		jout_elem(&o, netdev_json(s->netdevs[i]));
+	jout_array_end(&o);
+	jout_array(&o, "expectations");
 	for (int i = 0; i < s->nresults; i++) {
 		json_t *e = json_object();
 
@@ -299,12 +363,15 @@ int report_write(struct sim *s, const char *path, char *err)
 		json_object_set_new(e, "result", json_string(expect_state_name[s->results[i].state]));
 		json_object_set_new(e, "actual", s->results[i].actual != NULL ?
 					 json_string(s->results[i].actual) : json_null());
-		json_array_append_new(arr, e);
+		jout_elem(&o, e);
 	}
-	json_object_set_new(root, "expectations", arr);
-	rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
-	json_decref(root);
-	if (rc < 0)
+	jout_array_end(&o);
+	fputs("\n}", o.f);
+	if (ferror(o.f) || o.failed) {
+		fclose(o.f);
 		return errf(err, "cannot write report %s", path);
+	}
+	if (fclose(o.f) != 0)
+		return errf(err, "cannot write report %s: %s", path, strerror(errno));
 	return 0;
 }
