@@ -235,6 +235,7 @@ static void guest_route_key(struct loader *L, struct guest *gu, const char *v, i
 		lerr(L, line, "route: at most %d routes per guest", GUEST_MAX_ROUTES);
 		return;
 	}
+	VEC_RESERVE(gu->routes, gu->nroutes, gu->routescap);
 	gu->routes[gu->nroutes++] = r;
 }
 

@@ -1,6 +1,7 @@
 /*
  * Frame pool. Slab frames are carved from chunks of FRAME_CHUNK buffers and
- * recycled through a free list; they are only given back to malloc when the
+ * recycled through a free list, one list per size: FRAME_SMALL bytes (ARP,
+ * pings, TCP ACKs, BPDUs: most frames of a large topology) and FRAME_SLAB; they are only given back to malloc when the
  * pool is freed. Large frames are malloc'ed and freed singly, and listed
  * in `single` so that the pool's end frees those still in flight (in the
  * loop's FIFO, say) too.
@@ -16,10 +17,14 @@
 #include <string.h>
 
 #define FRAME_CHUNK 256u
-#define SLAB_SIZE (sizeof(struct frame) + FRAME_SLAB)
+#define FRAME_SMALL 128u
+
+/* The two slab sizes; cap tells a slab frame's class. */
+enum { CLASS_SMALL, CLASS_SLAB, NCLASSES };
+static const uint32_t class_cap[NCLASSES] = { FRAME_SMALL, FRAME_SLAB };
 
 struct frame_pool {
-	struct frame *free_list;
+	struct frame *free_list[NCLASSES];
 	void **chunks;
 	unsigned nchunks, chunkcap;
 	uint64_t next_id;
@@ -55,9 +60,10 @@ void frame_pool_stats(const struct frame_pool *p, struct frame_pool_stats *st)
 	*st = p->st;
 }
 
-static __attribute__((unused)) void pool_grow(struct frame_pool *p)
+static __attribute__((unused)) void pool_grow(struct frame_pool *p, int c)
 {
-	char *chunk = xmalloc(FRAME_CHUNK * SLAB_SIZE);
+	size_t size = sizeof(struct frame) + class_cap[c];
+	char *chunk = xmalloc(FRAME_CHUNK * size);
 
 	if (p->nchunks == p->chunkcap) {
 		p->chunkcap = p->chunkcap ? p->chunkcap * 2 : 16;
@@ -65,11 +71,11 @@ static __attribute__((unused)) void pool_grow(struct frame_pool *p)
 	}
 	p->chunks[p->nchunks++] = chunk;
 	for (unsigned i = FRAME_CHUNK; i-- > 0;) {
-		struct frame *f = (struct frame *)(void *)(chunk + i * SLAB_SIZE);
+		struct frame *f = (struct frame *)(void *)(chunk + i * size);
 
-		f->cap = FRAME_SLAB;
-		f->next_free = p->free_list;
-		p->free_list = f;
+		f->cap = class_cap[c];
+		f->next_free = p->free_list[c];
+		p->free_list[c] = f;
 	}
 }
 
@@ -101,13 +107,15 @@ static struct frame *frame_take(struct frame_pool *p, uint32_t len)
 	f->cap = 0;     /* never FRAME_SLAB: frame_release frees it */
 #else
 	if (len <= FRAME_SLAB) {
-		if (p->free_list == NULL)
-			pool_grow(p);
-		f = p->free_list;
-		p->free_list = f->next_free;
+		int c = len <= FRAME_SMALL ? CLASS_SMALL : CLASS_SLAB;
+
+		if (p->free_list[c] == NULL)
+			pool_grow(p, c);
+		f = p->free_list[c];
+		p->free_list[c] = f->next_free;
 	} else {
 		f = take_single(p, len);
-		f->cap = len;
+		f->cap = len;   /* over FRAME_SLAB: never a slab class's */
 	}
 #endif
 	f->refcnt = 1;
@@ -144,9 +152,11 @@ void frame_release(struct frame *f)
 	struct frame_pool *p = f->pool;
 
 	p->st.in_use--;
-	if (f->cap == FRAME_SLAB) {
-		f->next_free = p->free_list;
-		p->free_list = f;
+	if (f->cap == FRAME_SLAB || f->cap == FRAME_SMALL) {
+		int c = f->cap == FRAME_SMALL ? CLASS_SMALL : CLASS_SLAB;
+
+		f->next_free = p->free_list[c];
+		p->free_list[c] = f;
 	} else {
 		/* The last listed frame takes f's place in the list. */
 		p->single[f->slot] = p->single[--p->nsingle];

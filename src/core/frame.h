@@ -11,8 +11,9 @@
  *    written. frame_make_writable() copies it when needed (VLAN tag push or
  *    pop later), so a copy is made only when a frame is changed.
  *
- * The pool hands out fixed-size buffers for frames up to FRAME_SLAB bytes
- * and allocates larger ones (up to FRAME_MAX, QEMU's jumbo limit) singly.
+ * The pool hands out fixed-size buffers (128 or FRAME_SLAB bytes) for
+ * frames up to FRAME_SLAB bytes and allocates larger ones (up to
+ * FRAME_MAX, QEMU's jumbo limit) singly.
  * At most `limit` frames exist at once; beyond that frame_alloc() returns
  * NULL and the caller counts a "no buffer" drop.
  */

@@ -72,6 +72,7 @@ static void ring_flush(struct inring *q)
 	}
 	free(q->ring);
 	q->ring = NULL;
+	q->cap = q->head = q->sent = 0;
 }
 
 static void link_dir_flush(struct link_dir *d)
@@ -228,8 +229,14 @@ static void link_dir_fire(void *arg)
 		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
 			port_drop_dir(to, f, DROP_FIFO_FULL, false);
 	}
-	if (next != UINT64_MAX)
+	if (next != UINT64_MAX) {
 		loop_timer_arm(g->loop, &d->timer, next);
+	} else {
+		/* Idle: the direction gives its rings back (a burst's room is not
+		 * kept by every link of a large topology). */
+		ring_flush(&d->q);
+		ring_flush(&d->fast);
+	}
 }
 
 static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)

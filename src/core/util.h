@@ -129,6 +129,17 @@ int kv_split(char *s, struct kv *kv, int max, char *err);
  * "double quotes" group). Returns argc, or -1 when over max. */
 int split_words(char *s, char **argv, int max);
 
+/* Room for one more element in a growing array: arr holds cap elements,
+ * n used; it doubles (from 4) when full. Idle parts of a topology then
+ * hold no room they do not use. */
+#define VEC_RESERVE(arr, n, cap)                                                    \
+	do {                                                                        \
+		if ((n) >= (cap)) {                                                 \
+			(cap) = (cap) ? (cap) * 2 : 4;                              \
+			(arr) = xreallocarray((arr), (size_t)(cap), sizeof(*(arr)));\
+		}                                                                   \
+	} while (0)
+
 /* A string -> pointer hash map (open addressing). Keys are not copied:
  * they must live as long as the map (node and port names do). */
 struct strmap {

@@ -164,6 +164,7 @@ int dns_resolve(struct guest *gu, const char *name, uint32_t server, uint16_t po
 	q->id = (uint16_t)(rng_hash(nm) ^ gu->ip_id ^ (uint16_t)gu->ndnsq);
 	q->sport = (uint16_t)(DNS_PORT_BASE + (gu->ip_id + gu->ndnsq) % 1000);
 	timer_init(&q->timer, retry_cb, q);
+	VEC_RESERVE(gu->dnsq, gu->ndnsq, gu->dnsqcap);
 	gu->dnsq[gu->ndnsq++] = q;
 	send_query(q);
 	loop_timer_arm(l, &q->timer, loop_now(l) + DNS_RETRY);

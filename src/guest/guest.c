@@ -153,6 +153,14 @@ static void guest_destroy(struct node *n)
 		free(gu->nics[i]->id);
 		free(gu->nics[i]);
 	}
+	free(gu->nics);
+	free(gu->pings);
+	free(gu->udp_ports);
+	free(gu->flows);
+	free(gu->tcp);
+	free(gu->listen);
+	free(gu->dnsq);
+	free(gu->routes);
 	free(gu);
 }
 
@@ -195,7 +203,9 @@ struct guest *guest_new(struct graph *g, const char *name, int line)
 	gu->ident_base = (uint16_t)(rng_hash(name) & 0xff00);
 	gu->ip_id = (uint16_t)(rng_hash(name) >> 16);
 	gu->tcp_next_port = (uint16_t)(49152 + (rng_hash(name) >> 24) % 1024);
+	VEC_RESERVE(gu->listen, gu->nlisten, gu->listencap);
 	gu->listen[gu->nlisten++] = (struct tcp_listener){ .port = 7, .app = TCP_APP_ECHO };
+	VEC_RESERVE(gu->listen, gu->nlisten, gu->listencap);
 	gu->listen[gu->nlisten++] = (struct tcp_listener){ .port = 9, .app = TCP_APP_DISCARD };
 	return gu;
 }
@@ -257,6 +267,7 @@ struct nic *guest_add_nic(struct guest *gu, const struct nic_model *model, int l
 	nic->model = model;
 	nic->vlan = -1;
 	nic->line = line;
+	VEC_RESERVE(gu->nics, gu->nnics + gu->nvifs, gu->nicscap);
 	gu->nics[gu->nnics++] = nic;
 	return nic;
 }
@@ -285,6 +296,7 @@ struct nic *guest_add_vif(struct nic *parent, uint16_t vid)
 	v->port = parent->port;
 	v->parent = parent;
 	v->vid = vid;
+	VEC_RESERVE(gu->nics, gu->nnics + gu->nvifs, gu->nicscap);
 	gu->nics[gu->nnics + gu->nvifs++] = v;
 	return v;
 }

@@ -136,36 +136,39 @@ struct tcp_listener {
 struct guest {
 	struct node node;
 	/* [0, nnics): NICs; [nnics, nnics + nvifs): VLAN interfaces. */
-	struct nic *nics[GUEST_MAX_NICS + GUEST_MAX_VIFS];
+	struct nic **nics;
 	int nnics;
 	int nvifs;
+	int nicscap;
 	uint32_t gateway;               /* 0: none */
 	uint64_t arp_timeout;
 	struct arp_entry **arp;
 	int narp, arpcap;
-	struct ping *pings[GUEST_MAX_PINGS];
-	int npings;
-	uint16_t udp_ports[GUEST_MAX_UDP_PORTS]; /* source ports we sent from */
-	int nudp_ports;
-	struct udp_flow *flows[GUEST_MAX_UDP_PORTS];
-	int nflows;
+	/* The growing arrays (VEC_RESERVE) below hold at most their
+	 * GUEST_MAX_*; a guest that does nothing holds none of them. */
+	struct ping **pings;
+	int npings, pingscap;
+	uint16_t *udp_ports;            /* source ports we sent from */
+	int nudp_ports, udp_portscap;
+	struct udp_flow **flows;
+	int nflows, flowscap;
 	uint16_t ip_id;
 	uint16_t ident_base;
 	uint32_t dns;                   /* DNS server: dns = or from DHCP; 0: none */
 	bool gateway_static;            /* gw = given: DHCP's router does not replace it */
-	struct tcp_conn *tcp[GUEST_MAX_TCP];
-	int ntcp;
+	struct tcp_conn **tcp;
+	int ntcp, tcpcap;
 	int tcp_next_id;
 	uint16_t tcp_next_port;
-	struct tcp_listener listen[GUEST_MAX_LISTEN];
-	int nlisten;
-	struct dns_query *dnsq[GUEST_MAX_DNS];
-	int ndnsq;
+	struct tcp_listener *listen;
+	int nlisten, listencap;
+	struct dns_query **dnsq;
+	int ndnsq, dnsqcap;
 	struct guest_stats st;
 	/* forward = on: IPv4 between its interfaces, by its routes (ip.c). */
 	bool forward;
-	struct guest_route routes[GUEST_MAX_ROUTES];
-	int nroutes;
+	struct guest_route *routes;
+	int nroutes, routescap;
 	uint8_t tx_ttl;                 /* the TTL of what it sends now; 0: 64 */
 	const struct guest_kind *kind;  /* sim (guest_sim_kind) unless kind = */
 	void *kind_state;               /* the kind's own, from its init */

@@ -487,10 +487,13 @@ int guest_udp_send(struct guest *gu, uint32_t dst, uint16_t dport, uint16_t spor
 			return errf(err, "%s has %d UDP sends running, the most it keeps",
 				    gu->node.name, GUEST_MAX_UDP_PORTS);
 		fl = xcalloc(1, sizeof(*fl));
+		VEC_RESERVE(gu->flows, gu->nflows, gu->flowscap);
 		gu->flows[gu->nflows++] = fl;
 	}
-	if (!udp_port_open(gu, sport) && gu->nudp_ports < GUEST_MAX_UDP_PORTS)
+	if (!udp_port_open(gu, sport) && gu->nudp_ports < GUEST_MAX_UDP_PORTS) {
+		VEC_RESERVE(gu->udp_ports, gu->nudp_ports, gu->udp_portscap);
 		gu->udp_ports[gu->nudp_ports++] = sport;
+	}
 	fl->guest = gu;
 	fl->dst = dst;
 	fl->dport = dport;

@@ -188,6 +188,7 @@ struct ping *guest_ping(struct guest *gu, uint32_t dst, uint32_t count, uint64_t
 	p->sent_at = xcalloc(count, sizeof(*p->sent_at));
 	p->got = xcalloc(count, 1);
 	timer_init(&p->timer, ping_tick, p);
+	VEC_RESERVE(gu->pings, gu->npings, gu->pingscap);
 	gu->pings[gu->npings++] = p;
 	ping_tick(p);
 	return p;

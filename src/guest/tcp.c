@@ -217,6 +217,7 @@ struct tcp_conn *tcp_conn_new(struct guest *gu, char *err)
 	/* The initial sequence number: from the guest, the clock and the id. */
 	c->iss = (uint32_t)(rng_hash(gu->node.name) ^ (c->opened / 4000) ^
 			    ((uint64_t)c->id * 0x9e3779b9u));
+	VEC_RESERVE(gu->tcp, gu->ntcp, gu->tcpcap);
 	gu->tcp[gu->ntcp++] = c;
 	return c;
 }
@@ -351,6 +352,7 @@ int tcp_listen(struct guest *gu, uint16_t port, enum tcp_app app, char *err)
 	}
 	if (gu->nlisten == GUEST_MAX_LISTEN)
 		return errf(err, "%s already listens on %d ports", gu->node.name, GUEST_MAX_LISTEN);
+	VEC_RESERVE(gu->listen, gu->nlisten, gu->listencap);
 	gu->listen[gu->nlisten++] = (struct tcp_listener){ .port = port, .app = app };
 	return 0;
 }
