@@ -1,7 +1,7 @@
 /*
  * Event loop: epoll + timer heap + deferred-call FIFO. See loop.h for the
- * ordering contract. The heap is a plain array-backed binary heap keyed by
- * (when, seq); arm/disarm are O(log n).
+ * ordering contract. The heap is an array-backed 4-ary heap keyed by
+ * (when, seq), the keys kept in the array; arm/disarm are O(log n).
  */
 #include "loop.h"
 #include "util.h"
@@ -26,6 +26,12 @@ struct defer {
 	void *a, *b;
 };
 
+/* A heap entry: the timer and its key (when, seq), kept beside it. */
+struct hent {
+	uint64_t when, seq;
+	struct timer *t;
+};
+
 struct loop {
 	enum loop_clock clock;
 	uint64_t vnow;          /* virtual time, or the offset added to real time */
@@ -46,7 +52,7 @@ struct loop {
 	bool now_cached;
 	int running;            /* inside loop_run/loop_run_one: cache allowed */
 
-	struct timer **heap;
+	struct hent *heap;
 	unsigned nheap, heapcap;
 
 	int epfd;
@@ -90,7 +96,7 @@ void loop_free(struct loop *l)
 	if (l == NULL)
 		return;
 	for (unsigned i = 0; i < l->nheap; i++)
-		l->heap[i]->idx = -1;
+		l->heap[i].t->idx = -1;
 	close(l->epfd);
 	free(l->heap);
 	free(l->fds);
@@ -146,67 +152,72 @@ void timer_init(struct timer *t, void (*cb)(void *), void *arg)
 	t->arg = arg;
 }
 
-static bool timer_before(const struct timer *a, const struct timer *b)
+/* The heap is 4-ary, and each entry carries its timer's key: comparing
+ * two entries reads the array only, not the timers (a topology's tens of
+ * thousands of link timers are far apart in memory). (when, seq) is a total
+ * order, so timers fire in the same order with any heap shape. */
+static bool hent_before(const struct hent *a, const struct hent *b)
 {
 	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
-static void heap_set(struct loop *l, unsigned i, struct timer *t)
+static void heap_set(struct loop *l, unsigned i, struct hent e)
 {
-	l->heap[i] = t;
-	t->idx = (int)i;
+	l->heap[i] = e;
+	e.t->idx = (int)i;
 }
 
 static void heap_up(struct loop *l, unsigned i)
 {
-	struct timer *t = l->heap[i];
+	struct hent e = l->heap[i];
 
 	while (i > 0) {
-		unsigned p = (i - 1) / 2;
+		unsigned p = (i - 1) / 4;
 
-		if (!timer_before(t, l->heap[p]))
+		if (!hent_before(&e, &l->heap[p]))
 			break;
 		heap_set(l, i, l->heap[p]);
 		i = p;
 	}
-	heap_set(l, i, t);
+	heap_set(l, i, e);
 }
 
 static void heap_down(struct loop *l, unsigned i)
 {
-	struct timer *t = l->heap[i];
+	struct hent e = l->heap[i];
 
 	for (;;) {
-		unsigned c = 2 * i + 1;
+		unsigned c = 4 * i + 1, best = c, end = MIN(c + 4, l->nheap);
 
 		if (c >= l->nheap)
 			break;
-		if (c + 1 < l->nheap && timer_before(l->heap[c + 1], l->heap[c]))
-			c++;
-		if (!timer_before(l->heap[c], t))
+		for (unsigned k = c + 1; k < end; k++)
+			if (hent_before(&l->heap[k], &l->heap[best]))
+				best = k;
+		if (!hent_before(&l->heap[best], &e))
 			break;
-		heap_set(l, i, l->heap[c]);
-		i = c;
+		heap_set(l, i, l->heap[best]);
+		i = best;
 	}
-	heap_set(l, i, t);
+	heap_set(l, i, e);
 }
 
 void loop_timer_disarm(struct loop *l, struct timer *t)
 {
 	unsigned i;
-	struct timer *last;
+	struct hent last;
 
 	if (t->idx < 0)
 		return;
 	i = (unsigned)t->idx;
-	assert(i < l->nheap && l->heap[i] == t);
+	assert(i < l->nheap && l->heap[i].t == t);
 	t->idx = -1;
 	last = l->heap[--l->nheap];
-	if (last == t)
+	if (last.t == t)
 		return;
 	heap_set(l, i, last);
 	heap_up(l, i);
-	heap_down(l, (unsigned)last->idx);
+	heap_down(l, (unsigned)last.t->idx);
 }
 
 void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when)
@@ -219,7 +230,7 @@ void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when)
 	}
 	t->when = when;
 	t->seq = l->seq++;
-	heap_set(l, l->nheap++, t);
+	heap_set(l, l->nheap++, (struct hent){ .when = t->when, .seq = t->seq, .t = t });
 	heap_up(l, l->nheap - 1);
 }
 
@@ -437,10 +448,10 @@ static uint64_t run(struct loop *l, uint64_t until)
 
 		/* At or past `until`, timers due by then still run (in real
 		 * time, `until` may be "now" when the caller comes back). */
-		if (now >= until && !(l->nheap > 0 && l->heap[0]->when <= until))
+		if (now >= until && !(l->nheap > 0 && l->heap[0].when <= until))
 			break;
 		/* Fire every timer that is due, in order. */
-		t = l->nheap > 0 ? l->heap[0] : NULL;
+		t = l->nheap > 0 ? l->heap[0].t : NULL;
 		if (t != NULL && t->when <= now) {
 			loop_timer_disarm(l, t);
 			l->units++;
@@ -507,7 +518,7 @@ bool loop_run_one(struct loop *l)
 	}
 	if (l->nheap == 0)
 		return false;
-	t = l->heap[0];
+	t = l->heap[0].t;
 	if (l->clock == LOOP_VIRTUAL) {
 		if (t->when > l->vnow)
 			l->vnow = t->when;
@@ -541,7 +552,7 @@ uint64_t loop_poll(struct loop *l, int timeout_ms)
 
 uint64_t loop_next_timer(const struct loop *l)
 {
-	return l->nheap > 0 ? l->heap[0]->when : UINT64_MAX;
+	return l->nheap > 0 ? l->heap[0].when : UINT64_MAX;
 }
 
 void loop_set_deadline(struct loop *l, uint64_t mono_ns)
