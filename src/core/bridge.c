@@ -38,7 +38,7 @@ static bool port_carries(const struct port *p, uint16_t vid)
 {
 	const struct bport *bp = p->priv;
 
-	return bp != NULL && vid_test(bp->member, vid);
+	return bp != NULL && bport_member(bp, vid);
 }
 
 static bool stp_forwards(const struct bridge *b, const struct port *p)
@@ -80,7 +80,7 @@ static struct frame *egress_frame(const struct bridge *b, struct port *p, struct
 
 	if (!b->vlan_aware)
 		return frame_ref(f);
-	bool want_tag = !vid_test(bp->untagged, vid);
+	bool want_tag = !bport_untagged(bp, vid);
 	uint16_t tci;
 	bool has = frame_has_ctag(f, &tci);
 	struct frame **slot;
@@ -175,7 +175,7 @@ static uint16_t ingress_vid(struct bridge *b, struct port *in, struct frame *f)
 		}
 		vid = bp->pvid;
 	}
-	if (vid == 4095 || !vid_test(bp->member, vid)) {
+	if (vid == 4095 || !bport_member(bp, vid)) {
 		b->st.dropped++;
 		drop_vid(in, f, DROP_VLAN, vid, false);
 		return 0;
@@ -370,8 +370,13 @@ static void bridge_destroy(struct node *n)
 	free(b->stp);
 	free(b->stp_conf);
 	fdb_free(b->fdb);
-	for (int i = 0; b->bp != NULL && i <= b->nbp; i++)
+	for (int i = 0; b->bp != NULL && i <= b->nbp; i++) {
+		if (b->bp[i] != NULL) {
+			free(b->bp[i]->member);
+			free(b->bp[i]->mirror_from);
+		}
 		free(b->bp[i]);
+	}
 	free(b->bp);
 	free(b);
 }
@@ -412,8 +417,6 @@ static struct bport *bport_get(struct bridge *b, int num)
 		bp = xcalloc(1, sizeof(*bp));
 		bp->num = num;
 		bp->pvid = BRIDGE_DEFAULT_VLAN;
-		vid_set(bp->member, BRIDGE_DEFAULT_VLAN);
-		vid_set(bp->untagged, BRIDGE_DEFAULT_VLAN);
 		b->bp[num] = bp;
 	}
 	return b->bp[num];
@@ -497,11 +500,7 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 			return errf(err, "port %d: access and trunk are given twice or both", num);
 		if (parse_u64(val, 1, 4094, &x, err) < 0)
 			return -1;
-		memset(bp->member, 0, sizeof(bp->member));
-		memset(bp->untagged, 0, sizeof(bp->untagged));
-		bp->pvid = (uint16_t)x;
-		vid_set(bp->member, bp->pvid);
-		vid_set(bp->untagged, bp->pvid);
+		bp->pvid = (uint16_t)x;     /* member is NULL: pvid alone */
 		bp->vlan_set = true;
 	} else if (strcmp(key, "trunk") == 0) {
 		uint8_t set[VID_BYTES] = { 0 };
@@ -513,12 +512,10 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 		/* A native VLAN given first stays. */
 		if (bp->trunk && bp->pvid != 0)
 			vid_set(set, bp->pvid);
-		memcpy(bp->member, set, sizeof(set));
-		memset(bp->untagged, 0, sizeof(bp->untagged));
-		if (bp->trunk && bp->pvid != 0)
-			vid_set(bp->untagged, bp->pvid);
 		else
 			bp->pvid = 0;
+		bp->member = xmalloc(VID_BYTES);
+		memcpy(bp->member, set, sizeof(set));
 		bp->trunk = true;
 		bp->vlan_set = true;
 	} else if (strcmp(key, "native") == 0) {
@@ -529,16 +526,11 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 		}
 		if (bp->vlan_set && !bp->trunk)
 			return errf(err, "port %d: native is for trunk ports (this one is access)", num);
-		if (!bp->vlan_set) {
-			memset(bp->member, 0, sizeof(bp->member));
+		if (!bp->vlan_set)
 			bp->trunk = true;   /* trunk= must follow */
-		}
-		memset(bp->untagged, 0, sizeof(bp->untagged));
+		if (bp->member != NULL && x != 0)  /* after trunk= */
+			vid_set(bp->member, (uint16_t)x);
 		bp->pvid = (uint16_t)x;
-		if (x != 0) {
-			vid_set(bp->member, bp->pvid);
-			vid_set(bp->untagged, bp->pvid);
-		}
 	} else if (strcmp(key, "mirror") == 0) {
 		uint8_t set[VID_BYTES] = { 0 };
 
@@ -546,6 +538,8 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 			return -1;
 		if (vid_test(set, (uint16_t)num))
 			return errf(err, "port %d cannot mirror itself", num);
+		if (bp->mirror_from == NULL)
+			bp->mirror_from = xmalloc(VID_BYTES);
 		memcpy(bp->mirror_from, set, sizeof(set));
 		bp->is_mirror = true;
 		if (!bp->mirror_in && !bp->mirror_out)
@@ -646,7 +640,7 @@ void bridge_port_vlans(const struct bridge *b, const struct port *p, char *buf, 
 	}
 	o += (size_t)snprintf(buf, len, "trunk ");
 	for (int v = 1; v <= 4095 && o < len; v++) {
-		bool in = v < 4095 && vid_test(bp->member, (uint16_t)v) &&
+		bool in = v < 4095 && bport_member(bp, (uint16_t)v) &&
 			!(v == bp->pvid);
 		if (in && first < 0)
 			first = v;

@@ -51,14 +51,16 @@ struct bport {
 	bool vlan_set;                  /* access= or trunk= given */
 	bool trunk;
 	uint16_t pvid;                  /* 0: untagged frames are dropped */
-	uint8_t member[VID_BYTES];
-	uint8_t untagged[VID_BYTES];
+	/* The VLANs it carries: a trunk's set (VID_BYTES, allocated), or
+	 * NULL: pvid alone (an access port, or the default VLAN 1). A port
+	 * sends untagged exactly its pvid (bport_untagged). */
+	uint8_t *member;
 	struct port *port;              /* NULL until the link makes it */
 	struct stp_port sp;
 	/* SPAN: this port gets copies of the traffic of the ports in
 	 * mirror_from (by number), in `mirror_dir` ("in", "out" or both). */
 	bool is_mirror;
-	uint8_t mirror_from[VID_BYTES];
+	uint8_t *mirror_from;           /* VID_BYTES, allocated by mirror = */
 	bool mirror_in, mirror_out;
 	struct port *mirror_to;         /* a source port: where its copies go */
 };
@@ -85,6 +87,17 @@ static inline bool vid_test(const uint8_t *set, uint16_t vid)
 static inline void vid_set(uint8_t *set, uint16_t vid)
 {
 	set[vid >> 3] |= (uint8_t)(1u << (vid & 7));
+}
+
+/* Whether port bp carries VLAN vid, and whether it sends it untagged. */
+static inline bool bport_member(const struct bport *bp, uint16_t vid)
+{
+	return bp->member != NULL ? vid_test(bp->member, vid) : bp->pvid != 0 && vid == bp->pvid;
+}
+
+static inline bool bport_untagged(const struct bport *bp, uint16_t vid)
+{
+	return bp->pvid != 0 && vid == bp->pvid;
 }
 
 /* A port's key (`port.N.KEY = VALUE` in the topology): access, trunk,
