@@ -388,6 +388,8 @@ void graph_eventv(struct graph *g, const char *kind, const char *who, const char
 {
 	char msg[512];
 
+	if (g->event == NULL && log_path() == NULL)
+		return;         /* no one reads it (--quiet): not even formatted */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	log_debug("%s %s: %s", kind, who, msg);
 	if (g->event != NULL)
