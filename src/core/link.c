@@ -63,6 +63,8 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 	return l;
 }
 
+#define RING_FIRST 16u  /* a ring's first size, in frames */
+
 static void ring_flush(struct inring *q)
 {
 	while (q->count > 0) {
@@ -229,14 +231,8 @@ static void link_dir_fire(void *arg)
 		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
 			port_drop_dir(to, f, DROP_FIFO_FULL, false);
 	}
-	if (next != UINT64_MAX) {
+	if (next != UINT64_MAX)
 		loop_timer_arm(g->loop, &d->timer, next);
-	} else {
-		/* Idle: the direction gives its rings back (a burst's room is not
-		 * kept by every link of a large topology). */
-		ring_flush(&d->q);
-		ring_flush(&d->fast);
-	}
 }
 
 static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)
@@ -244,7 +240,7 @@ static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64
 	struct inflight *e;
 
 	if (q->count == q->cap) {
-		uint32_t ncap = q->cap ? q->cap * 2 : 16;
+		uint32_t ncap = q->cap ? q->cap * 2 : RING_FIRST;
 		struct inflight *nr;
 
 		if (q->cap >= LINK_WIRE_MAX)
