@@ -254,10 +254,14 @@ static void jout_value(struct jout *o, json_t *v, int indent)
 		o->failed = true;
 		return;
 	}
-	for (const char *c = text; *c != '\0'; c++) {
-		fputc(*c, o->f);
-		if (*c == '\n')
-			fprintf(o->f, "%*s", indent, "");
+	for (const char *c = text, *nl; *c != '\0'; c = nl + 1) {
+		nl = strchr(c, '\n');
+		if (nl == NULL) {
+			fputs(c, o->f);
+			break;
+		}
+		fwrite(c, 1, (size_t)(nl - c) + 1, o->f);
+		fprintf(o->f, "%*s", indent, "");
 	}
 	free(text);
 }
