@@ -273,8 +273,12 @@ static void jout_key(struct jout *o, const char *key)
 	fputs(": ", o->f);
 }
 
+/* A NULL v (a string that is not UTF-8) leaves the key out, as
+ * json_object_set_new does. */
 static void jout_set(struct jout *o, const char *key, json_t *v)
 {
+	if (v == NULL)
+		return;
 	jout_key(o, key);
 	jout_value(o, v, 2);
 }
@@ -288,6 +292,8 @@ static void jout_array(struct jout *o, const char *key)
 
 static void jout_elem(struct jout *o, json_t *v)
 {
+	if (v == NULL)
+		return;
 	fputs(o->nelems++ ? ",\n    " : "\n    ", o->f);
 	jout_value(o, v, 4);
 }

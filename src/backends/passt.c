@@ -533,6 +533,8 @@ static void passt_qemu_info(struct netdev *nd, char *buf, size_t len)
 {
 	if (P(nd)->pid > 0)
 		snprintf(buf, len, "stream,connected to pid %d", (int)P(nd)->pid);
+	else if (nd->state == ND_ERROR)
+		snprintf(buf, len, "stream,passt has exited");
 	else
 		snprintf(buf, len, "stream,connecting to passt");
 }

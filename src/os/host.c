@@ -313,8 +313,11 @@ static void child_exec(const char *const argv[], const char *netns, int outfd, i
 		dup2(null, 0);
 	dup2(outfd, 1);
 	dup2(outfd, 2);
-	if (keep >= 0 && dup2(keep, 3) < 0)
+	if (keepfd >= 0 && (keep < 0 || dup2(keep, 3) < 0)) {
+		dprintf(2, "qnetsim: cannot give %s its descriptor 3: %s\n", argv[0],
+			strerror(errno));
 		_exit(126);
+	}
 	syscall(SYS_close_range, keep >= 0 ? 4U : 3U, ~0U, 0U);
 	if (netns != NULL && child_enter_netns(netns) < 0)
 		_exit(126);
@@ -379,6 +382,7 @@ pid_t host_spawn(const char *const argv[], const char *netns, int keepfd, int *o
 	pid_t parent = getpid(), pid;
 	int p[2];
 
+	*outfd = *pidfd = -1;
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
 		errf(err, "pipe: %s", strerror(errno));
 		return -1;
@@ -397,15 +401,16 @@ pid_t host_spawn(const char *const argv[], const char *netns, int keepfd, int *o
 		child_exec(argv, netns, p[1], keepfd, parent);
 	}
 	close(p[1]);
-	*outfd = p[0];
 	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (*pidfd < 0) {
 		errf(err, "pidfd_open: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(p[0]);
+		*outfd = *pidfd = -1;
 		return -1;
 	}
+	*outfd = p[0];
 	return pid;
 }
 
