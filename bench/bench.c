@@ -64,6 +64,27 @@ static struct sink *sink_new(struct graph *g, const char *name)
 static uint64_t src_mac(uint32_t i) { return 0x020000000000ULL | (i % NMACS); }
 static uint64_t dst_mac(uint32_t i) { return 0x020000010000ULL | ((i * 7) % NMACS); }
 
+/* n 64-byte frames with MACs in a shuffled order (seed x). */
+static void fill_frames(uint8_t (*frames)[64], uint32_t n, uint64_t x)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		u64_to_mac(dst_mac((uint32_t)(x >> 33)), frames[i]);
+		u64_to_mac(src_mac((uint32_t)(x >> 45)), frames[i] + 6);
+	}
+}
+
+/* The slot of key in an open-addressing table of size (a power of 2):
+ * where it is, or the empty slot where it goes. */
+static inline uint32_t probe(const uint64_t *keys, uint32_t size, uint64_t key)
+{
+	uint32_t h = (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 52) & (size - 1);
+
+	while (keys[h] != 0 && keys[h] != key)
+		h = (h + 1) & (size - 1);
+	return h;
+}
+
 /* The baseline: a bare learning-table loop over real frame bytes. 65,536
  * pre-built 64-byte frames (4 MiB, more than the caches) with MACs in a
  * shuffled order; per frame: read both MACs out of the bytes, learn the
@@ -80,25 +101,17 @@ static double bench_baseline(uint64_t n)
 	double t0;
 
 	memset(keys, 0, sizeof(keys));
-	for (uint32_t i = 0; i < NFRAMES; i++) {
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		u64_to_mac(dst_mac((uint32_t)(x >> 33)), frames[i]);
-		u64_to_mac(src_mac((uint32_t)(x >> 45)), frames[i] + 6);
-	}
+	fill_frames(frames, NFRAMES, x);
 	t0 = now_s();
 	for (uint64_t i = 0; i < n; i++) {
 		const uint8_t *f = frames[i % NFRAMES];
 		uint64_t s = mac_to_u64(f + 6), d = mac_to_u64(f);
-		uint32_t h = (uint32_t)((s * 0x9e3779b97f4a7c15ULL) >> 52) & (SIZE - 1);
+		uint32_t h = probe(keys, SIZE, s);
 
-		while (keys[h] != 0 && keys[h] != s)
-			h = (h + 1) & (SIZE - 1);
 		keys[h] = s;
 		ports[h] = (int32_t)(i & 1);
 		seen[h] = i;
-		h = (uint32_t)((d * 0x9e3779b97f4a7c15ULL) >> 52) & (SIZE - 1);
-		while (keys[h] != 0 && keys[h] != d)
-			h = (h + 1) & (SIZE - 1);
+		h = probe(keys, SIZE, d);
 		/* A hit must also be fresh, as in a real table. */
 		per_port[keys[h] == d && i - seen[h] < n ? ports[h] : 1]++;
 	}
@@ -125,26 +138,18 @@ static double bench_switch(uint64_t n)
 	double t0;
 
 	memset(keys, 0, sizeof(keys));
-	for (uint32_t i = 0; i < NFRAMES; i++) {
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		u64_to_mac(dst_mac((uint32_t)(x >> 33)), frames[i]);
-		u64_to_mac(src_mac((uint32_t)(x >> 45)), frames[i] + 6);
-	}
+	fill_frames(frames, NFRAMES, x);
 	t0 = now_s();
 	for (uint64_t i = 0; i < n; i++) {
 		const uint8_t *f = frames[i % NFRAMES];
 		uint64_t s = mac_to_u64(f + 6), d = mac_to_u64(f);
 		int32_t in = (int32_t)(i & 1), eg;
-		uint32_t h = (uint32_t)((s * 0x9e3779b97f4a7c15ULL) >> 52) & (SIZE - 1);
+		uint32_t h = probe(keys, SIZE, s);
 
-		while (keys[h] != 0 && keys[h] != s)
-			h = (h + 1) & (SIZE - 1);
 		keys[h] = s;
 		ports[h] = in;
 		seen[h] = i;
-		h = (uint32_t)((d * 0x9e3779b97f4a7c15ULL) >> 52) & (SIZE - 1);
-		while (keys[h] != 0 && keys[h] != d)
-			h = (h + 1) & (SIZE - 1);
+		h = probe(keys, SIZE, d);
 		eg = keys[h] == d && i - seen[h] < n ? ports[h] : 2 + in;   /* unknown: flood port */
 		memcpy(ring[eg][head[eg]++ & (RING - 1)], f, 64);
 		out[eg]++;

@@ -31,38 +31,25 @@ send() { # PORT: seconds to push BYTES through nc to 127.0.0.1:PORT
 mbits() { awk -v b="$BYTES" -v t="$1" 'BEGIN { printf "%.0f\n", b * 8 / t / 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b / a }'; }
 
+# through TYPE 'NETDEV KEYS' PORT: seconds to push BYTES into a sim guest's
+# port 9 through a netdev of that type forwarding 127.0.0.1:PORT.
+through() {
+	printf '[guest A]\nnic = model=virtio-net-pci,netdev=net0\nip  = dhcp\n\n[netdev net0]\ntype = %s\n%s\n' \
+		"$1" "$2" > "$tmp/$1.ini"
+	"$QNETSIM" --headless -q "$tmp/$1.ini" > "$tmp/$1.out" 2>&1 &
+	local q=$!
+	sleep 0.5
+	send "$3"
+	kill "$q"
+	wait "$q" 2>/dev/null || true
+}
+
 declare -a via viap base
 for ((r = 0; r < RUNS; r++)); do
 	P=$(free_port)
-	cat > "$tmp/t.ini" <<INI
-[guest A]
-nic = model=virtio-net-pci,netdev=nat
-ip  = dhcp
-
-[netdev nat]
-type    = user
-hostfwd = tcp:127.0.0.1:$P-:9
-INI
-	"$QNETSIM" --headless -q "$tmp/t.ini" > "$tmp/q.out" 2>&1 &
-	q=$!
-	sleep 0.5
-	via[r]=$(send "$P")
-	kill "$q"; wait "$q" 2>/dev/null || true
+	via[r]=$(through user "hostfwd = tcp:127.0.0.1:$P-:9" "$P")
 	P=$(free_port)
-	cat > "$tmp/p.ini" <<INI
-[guest A]
-nic = model=virtio-net-pci,netdev=net0
-ip  = dhcp
-
-[netdev net0]
-type      = passt
-tcp-ports = 127.0.0.1/$P:9
-INI
-	"$QNETSIM" --headless -q "$tmp/p.ini" > "$tmp/p.out" 2>&1 &
-	q=$!
-	sleep 0.5
-	viap[r]=$(send "$P")
-	kill "$q"; wait "$q" 2>/dev/null || true
+	viap[r]=$(through passt "tcp-ports = 127.0.0.1/$P:9" "$P")
 	B=$(free_port)
 	nc -l 127.0.0.1 "$B" > /dev/null &
 	n=$!

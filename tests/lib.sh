@@ -10,6 +10,12 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 show() { sed 's/^/    | /' "$1"; }
+# check_run WHAT COMMAND...: ok if the command succeeds.
+check_run() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
 # A free TCP port on 127.0.0.1.
 port() { "$QPEER" freeport; }
 # waitlog FILE TEXT [SECONDS]: true once FILE has TEXT (within 5 s, or SECONDS).

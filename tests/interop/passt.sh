@@ -20,11 +20,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-check() { # WHAT COMMAND...: ok if the command succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 if ! command -v passt > /dev/null; then
 	echo "not ok - passt is not installed (bash scripts/install-deps installs it)"
@@ -72,11 +67,11 @@ else
 	not_ok "passt's DHCP: no lease of $hostip"
 	show "$tmp/ok.out"
 fi
-check "the guest's TCP through passt to a server on the host: 100000 bytes arrive" \
+check_run "the guest's TCP through passt to a server on the host: 100000 bytes arrive" \
 	test "$(wc -c < "$tmp/host.got")" = 100000
-check "tcp-ports: nc on the host reaches the guest's echo service and gets its line back" \
+check_run "tcp-ports: nc on the host reaches the guest's echo service and gets its line back" \
 	test "$(cat "$tmp/tcp.echo")" = "hello through passt"
-check "udp-ports: a datagram from the host comes back from the guest's echo" \
+check_run "udp-ports: a datagram from the host comes back from the guest's echo" \
 	test "$(cat "$tmp/udp.echo")" = "udp through passt"
 if [ "$(cat "$tmp/ok.rc")" = 0 ] &&
    grep -q "type=passt,stream,connected to pid" "$tmp/ok.out" &&

@@ -21,11 +21,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-check() { # WHAT COMMAND...: ok if the command succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 # ---- 1. hostfwd ---------------------------------------------------------------
 PT=$(port); PU=$(port)
@@ -140,11 +135,11 @@ fi
 seq 1 1500 > "$tmp/in.txt"
 sleep 0.8
 timeout 3 nc -N 127.0.0.1 "$PT" < "$tmp/in.txt" > "$tmp/echo.txt"
-check "hostfwd tcp: nc through 127.0.0.1:$PT gets its 6393 bytes echoed by the guest" \
+check_run "hostfwd tcp: nc through 127.0.0.1:$PT gets its 6393 bytes echoed by the guest" \
 	cmp -s "$tmp/in.txt" "$tmp/echo.txt"
 sleep 0.7
 printf 'udp hello\n' | timeout 2 nc -u -w1 127.0.0.1 "$PU" > "$tmp/uecho.txt"
-check "hostfwd_add udp at run time: a datagram through 127.0.0.1:$PU comes back echoed" \
+check_run "hostfwd_add udp at run time: a datagram through 127.0.0.1:$PU comes back echoed" \
 	grep -qx 'udp hello' "$tmp/uecho.txt"
 sleep 1.8
 if timeout 2 nc -z 127.0.0.1 "$PT" 2> /dev/null; then
@@ -153,7 +148,7 @@ else
 	ok "hostfwd_remove tcp: port $PT refuses connections afterwards"
 fi
 printf 'udp again\n' | timeout 2 nc -u -w1 127.0.0.1 "$PU" > "$tmp/uecho2.txt"
-check "hostfwd_remove udp: no echo comes back afterwards" test ! -s "$tmp/uecho2.txt"
+check_run "hostfwd_remove udp: no echo comes back afterwards" test ! -s "$tmp/uecho2.txt"
 wait "$fwd_pid"
 if [ "$(cat "$tmp/fwd.rc")" = 0 ] && grep -q 'host forwarding rule for tcp:127.0.0.1' "$tmp/fwd.out"; then
 	ok "hostfwd run: expectations pass, removal reported"
@@ -170,14 +165,14 @@ else
 	show "$tmp/out.out"
 fi
 wait
-check "the host server got the guest's bytes" grep -qx 'from the guest' "$tmp/host.got"
-check "the guestfwd host port got the guest's bytes" grep -qx 'to the host port' "$tmp/gfwd.got"
-check "the DNS server on the host saw both queries" grep -qx 'queries 2' "$tmp/dns.out"
+check_run "the host server got the guest's bytes" grep -qx 'from the guest' "$tmp/host.got"
+check_run "the guestfwd host port got the guest's bytes" grep -qx 'to the host port' "$tmp/gfwd.got"
+check_run "the DNS server on the host saw both queries" grep -qx 'queries 2' "$tmp/dns.out"
 if [ $ping_allowed = yes ]; then
-	check "ping past the NAT comes back (uid $(id -u), ping_group_range $range), nothing blamed" \
+	check_run "ping past the NAT comes back (uid $(id -u), ping_group_range $range), nothing blamed" \
 		sh -c "! grep -q 'cannot leave' '$tmp/out.out'"
 else
-	check "ping past the NAT: lost, and the run says why (ping_group_range $range)" \
+	check_run "ping past the NAT: lost, and the run says why (ping_group_range $range)" \
 		grep -q "ping 127.0.0.1 cannot leave this host: net.ipv4.ping_group_range" "$tmp/out.out"
 fi
 # As root, the same run as nobody, outside ping_group_range: neither socket
@@ -238,7 +233,7 @@ printf '[guest A]\nnic = model=e1000,netdev=nat\nip = dhcp\n[netdev nat]\ntype =
 "$QNETSIM" --headless --duration 1s "$tmp/smb.ini" > "$tmp/smb.out" 2>&1
 rc=$?
 if [ -x /usr/sbin/smbd ]; then
-	check "smb= with smbd installed: the run starts and ends cleanly" test "$rc" -eq 0
+	check_run "smb= with smbd installed: the run starts and ends cleanly" test "$rc" -eq 0
 else
 	if [ "$rc" -eq 3 ] && grep -q 'smb: /usr/sbin/smbd is not installed; smb= needs Samba' "$tmp/smb.out"; then
 		ok "smb= without smbd: exit 3, naming what is missing"
