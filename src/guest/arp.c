@@ -22,7 +22,7 @@ bool guest_arp_live(const struct guest *gu, const struct arp_entry *e)
 static struct arp_entry *arp_find(struct guest *gu, uint32_t ip)
 {
 	for (int i = 0; i < gu->narp; i++)
-		if (gu->arp[i]->ip == ip)
+		if (gu->arp_ip[i] == ip)
 			return gu->arp[i];
 	return NULL;
 }
@@ -63,6 +63,7 @@ static void arp_remove(struct guest *gu, int idx)
 	arp_entry_drop_pending(e, DROP_ARP_FAILED);
 	free(e);
 	gu->arp[idx] = gu->arp[--gu->narp];
+	gu->arp_ip[idx] = gu->arp_ip[gu->narp];
 }
 
 static void arp_send(struct nic *nic, uint16_t op, const uint8_t *tha, uint32_t tpa,
@@ -129,12 +130,14 @@ static struct arp_entry *arp_new_entry(struct guest *gu, uint32_t ip, int nic)
 	if (gu->narp == gu->arpcap) {
 		gu->arpcap = gu->arpcap ? gu->arpcap * 2 : 4;
 		gu->arp = xreallocarray(gu->arp, (size_t)gu->arpcap, sizeof(*gu->arp));
+		gu->arp_ip = xreallocarray(gu->arp_ip, (size_t)gu->arpcap, sizeof(*gu->arp_ip));
 	}
 	e = xcalloc(1, sizeof(*e));
 	e->guest = gu;
 	e->ip = ip;
 	e->nic = nic;
 	timer_init(&e->retry, arp_retry, e);
+	gu->arp_ip[gu->narp] = ip;
 	gu->arp[gu->narp++] = e;
 	return e;
 }
@@ -236,4 +239,5 @@ void guest_arp_free(struct guest *gu)
 	while (gu->narp > 0)
 		arp_remove(gu, gu->narp - 1);
 	free(gu->arp);
+	free(gu->arp_ip);
 }

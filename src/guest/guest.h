@@ -143,6 +143,7 @@ struct guest {
 	uint32_t gateway;               /* 0: none */
 	uint64_t arp_timeout;
 	struct arp_entry **arp;
+	uint32_t *arp_ip;               /* arp[i]->ip, searched without reading the entries */
 	int narp, arpcap;
 	/* The growing arrays (VEC_RESERVE) below hold at most their
 	 * GUEST_MAX_*; a guest that does nothing holds none of them. */
