@@ -52,11 +52,11 @@ static bool backend_knows(const struct backend_ops *ops, const char *key)
  * mean here: why, or NULL. */
 static const char *refused(const char *key, const char *val)
 {
-	if ((strcmp(key, "vhost") == 0 || strcmp(key, "vhostforce") == 0) &&
-	    (strcmp(val, "on") == 0 || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0))
+	bool on = strcmp(val, "on") == 0 || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0;
+
+	if ((strcmp(key, "vhost") == 0 || strcmp(key, "vhostforce") == 0) && on)
 		return "vhost moves frames inside the kernel, past qnetsim (it stays off)";
-	if (strcmp(key, "vhost-user") == 0 &&
-	    (strcmp(val, "on") == 0 || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0))
+	if (strcmp(key, "vhost-user") == 0 && on)
 		return "passt would then move frames to the VM's memory, past qnetsim (it stays "
 		       "off)";
 	if (strcmp(key, "fd") == 0 || strcmp(key, "fds") == 0)

@@ -74,6 +74,42 @@ enum pkind {
 
 enum pcheck { PC_NONE, PC_IP, PC_NETMASK, PC_MAC, PC_IFNAME, PC_MTU, PC_IP_OR_NONE };
 
+/* Every QEMU key that becomes a passt option: key, kind, passt's flag, the
+ * check of its value, the list separator. popts and passt_opts are made
+ * from it. */
+#define PASST_KEYS(X) \
+	X("mtu", PK_VALUE, "--mtu", PC_MTU, 0) \
+	X("address", PK_VALUE, "--address", PC_IP, 0) \
+	X("netmask", PK_VALUE, "--netmask", PC_NETMASK, 0) \
+	X("mac", PK_VALUE, "--mac-addr", PC_MAC, 0) \
+	X("gateway", PK_VALUE, "--gateway", PC_IP, 0) \
+	X("interface", PK_VALUE, "--interface", PC_IFNAME, 0) \
+	X("outbound", PK_VALUE, "--outbound", PC_IP, 0) \
+	X("outbound-if4", PK_VALUE, "--outbound-if4", PC_IFNAME, 0) \
+	X("outbound-if6", PK_VALUE, "--outbound-if6", PC_IFNAME, 0) \
+	X("dns", PK_VALUE, "--dns", PC_IP, 0) \
+	X("fqdn", PK_VALUE, "--fqdn", PC_NONE, 0) \
+	X("dhcp-dns", PK_OFF, "--no-dhcp-dns", PC_NONE, 0) \
+	X("dhcp-search", PK_OFF, "--no-dhcp-search", PC_NONE, 0) \
+	X("map-host-loopback", PK_VALUE, "--map-host-loopback", PC_IP_OR_NONE, 0) \
+	X("map-guest-addr", PK_VALUE, "--map-guest-addr", PC_IP_OR_NONE, 0) \
+	X("dns-forward", PK_VALUE, "--dns-forward", PC_IP, 0) \
+	X("dns-host", PK_VALUE, "--dns-host", PC_IP, 0) \
+	X("tcp", PK_OFF, "--no-tcp", PC_NONE, 0) \
+	X("udp", PK_OFF, "--no-udp", PC_NONE, 0) \
+	X("icmp", PK_OFF, "--no-icmp", PC_NONE, 0) \
+	X("dhcp", PK_OFF, "--no-dhcp", PC_NONE, 0) \
+	X("ndp", PK_OFF, "--no-ndp", PC_NONE, 0) \
+	X("dhcpv6", PK_OFF, "--no-dhcpv6", PC_NONE, 0) \
+	X("ra", PK_OFF, "--no-ra", PC_NONE, 0) \
+	X("freebind", PK_ON, "--freebind", PC_NONE, 0) \
+	X("ipv4", PK_OFF, "--ipv6-only", PC_NONE, 0) \
+	X("ipv6", PK_OFF, "--ipv4-only", PC_NONE, 0) \
+	X("search", PK_LIST, "--search", PC_NONE, ' ') \
+	X("tcp-ports", PK_LIST, "--tcp-ports", PC_NONE, ',') \
+	X("udp-ports", PK_LIST, "--udp-ports", PC_NONE, ',') \
+	X("param", PK_PARAM, NULL, PC_NONE, 0)
+
 static const struct popt {
 	const char *key;
 	enum pkind kind;
@@ -81,37 +117,8 @@ static const struct popt {
 	enum pcheck check;
 	char sep;
 } popts[] = {
-	{ "mtu", PK_VALUE, "--mtu", PC_MTU },
-	{ "address", PK_VALUE, "--address", PC_IP },
-	{ "netmask", PK_VALUE, "--netmask", PC_NETMASK },
-	{ "mac", PK_VALUE, "--mac-addr", PC_MAC },
-	{ "gateway", PK_VALUE, "--gateway", PC_IP },
-	{ "interface", PK_VALUE, "--interface", PC_IFNAME },
-	{ "outbound", PK_VALUE, "--outbound", PC_IP },
-	{ "outbound-if4", PK_VALUE, "--outbound-if4", PC_IFNAME },
-	{ "outbound-if6", PK_VALUE, "--outbound-if6", PC_IFNAME },
-	{ "dns", PK_VALUE, "--dns", PC_IP },
-	{ "fqdn", PK_VALUE, "--fqdn", PC_NONE },
-	{ "dhcp-dns", PK_OFF, "--no-dhcp-dns" },
-	{ "dhcp-search", PK_OFF, "--no-dhcp-search" },
-	{ "map-host-loopback", PK_VALUE, "--map-host-loopback", PC_IP_OR_NONE },
-	{ "map-guest-addr", PK_VALUE, "--map-guest-addr", PC_IP_OR_NONE },
-	{ "dns-forward", PK_VALUE, "--dns-forward", PC_IP },
-	{ "dns-host", PK_VALUE, "--dns-host", PC_IP },
-	{ "tcp", PK_OFF, "--no-tcp" },
-	{ "udp", PK_OFF, "--no-udp" },
-	{ "icmp", PK_OFF, "--no-icmp" },
-	{ "dhcp", PK_OFF, "--no-dhcp" },
-	{ "ndp", PK_OFF, "--no-ndp" },
-	{ "dhcpv6", PK_OFF, "--no-dhcpv6" },
-	{ "ra", PK_OFF, "--no-ra" },
-	{ "freebind", PK_ON, "--freebind" },
-	{ "ipv4", PK_OFF, "--ipv6-only" },
-	{ "ipv6", PK_OFF, "--ipv4-only" },
-	{ "search", PK_LIST, "--search", PC_NONE, ' ' },
-	{ "tcp-ports", PK_LIST, "--tcp-ports", PC_NONE, ',' },
-	{ "udp-ports", PK_LIST, "--udp-ports", PC_NONE, ',' },
-	{ "param", PK_PARAM, NULL },
+#define AS_POPT(key, kind, flag, check, sep) { key, kind, flag, check, sep },
+	PASST_KEYS(AS_POPT)
 };
 
 static const struct popt *popt_find(const char *key)
@@ -548,13 +555,10 @@ static int passt_qemu_peer(struct netdev *nd, char *buf, size_t len)
 }
 
 static const struct backend_opt passt_opts[] = {
-	{ "path" }, { "quiet" }, { "vhost-user" }, { "mtu" }, { "address" }, { "netmask" },
-	{ "mac" }, { "gateway" }, { "interface" }, { "outbound" }, { "outbound-if4" },
-	{ "outbound-if6" }, { "dns" }, { "fqdn" }, { "dhcp-dns" }, { "dhcp-search" },
-	{ "map-host-loopback" }, { "map-guest-addr" }, { "dns-forward" }, { "dns-host" },
-	{ "tcp" }, { "udp" }, { "icmp" }, { "dhcp" }, { "ndp" }, { "dhcpv6" }, { "ra" },
-	{ "freebind" }, { "ipv4" }, { "ipv6" }, { "search", true }, { "tcp-ports", true },
-	{ "udp-ports", true }, { "param", true }, { "queue" }, { NULL },
+	{ "path" }, { "quiet" }, { "vhost-user" },
+#define AS_BOPT(key, kind, flag, check, sep) { key, kind == PK_LIST || kind == PK_PARAM },
+	PASST_KEYS(AS_BOPT)
+	{ "queue" }, { NULL },
 };
 
 const struct backend_ops backend_passt = {

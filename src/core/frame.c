@@ -1,8 +1,8 @@
 /*
  * Frame pool. Slab frames are carved from chunks of FRAME_CHUNK buffers and
  * recycled through a free list, one list per size: FRAME_SMALL bytes (ARP,
- * pings, TCP ACKs, BPDUs: most frames of a large topology) and FRAME_SLAB; they are only given back to malloc when the
- * pool is freed. Large frames are malloc'ed and freed singly, and listed
+ * pings, TCP ACKs, BPDUs: most frames of a large topology) and FRAME_SLAB.
+ * They are only given back to malloc when the pool is freed. Large frames are malloc'ed and freed singly, and listed
  * in `single` so that the pool's end frees those still in flight (in the
  * loop's FIFO, say) too.
  *
@@ -22,6 +22,12 @@
 /* The two slab sizes; cap tells a slab frame's class. */
 enum { CLASS_SMALL, CLASS_SLAB, NCLASSES };
 static const uint32_t class_cap[NCLASSES] = { FRAME_SMALL, FRAME_SLAB };
+
+/* A slab frame's class by its cap; -1: a frame of its own allocation. */
+static int slab_class(uint32_t cap)
+{
+	return cap == FRAME_SMALL ? CLASS_SMALL : cap == FRAME_SLAB ? CLASS_SLAB : -1;
+}
 
 struct frame_pool {
 	struct frame *free_list[NCLASSES];
@@ -150,11 +156,10 @@ struct frame *frame_from_bytes(struct frame_pool *p, const void *bytes, uint32_t
 void frame_release(struct frame *f)
 {
 	struct frame_pool *p = f->pool;
+	int c = slab_class(f->cap);
 
 	p->st.in_use--;
-	if (f->cap == FRAME_SLAB || f->cap == FRAME_SMALL) {
-		int c = f->cap == FRAME_SMALL ? CLASS_SMALL : CLASS_SLAB;
-
+	if (c >= 0) {
 		f->next_free = p->free_list[c];
 		p->free_list[c] = f;
 	} else {

@@ -63,8 +63,6 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 	return l;
 }
 
-#define RING_FIRST 16u  /* a ring's first size, in frames */
-
 static void ring_flush(struct inring *q)
 {
 	while (q->count > 0) {
@@ -74,7 +72,6 @@ static void ring_flush(struct inring *q)
 	}
 	free(q->ring);
 	q->ring = NULL;
-	q->cap = q->head = q->sent = 0;
 }
 
 static void link_dir_flush(struct link_dir *d)
@@ -240,7 +237,7 @@ static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64
 	struct inflight *e;
 
 	if (q->count == q->cap) {
-		uint32_t ncap = q->cap ? q->cap * 2 : RING_FIRST;
+		uint32_t ncap = q->cap ? q->cap * 2 : 16;
 		struct inflight *nr;
 
 		if (q->cap >= LINK_WIRE_MAX)
