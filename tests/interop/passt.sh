@@ -11,6 +11,10 @@
 #     and passt's own words;
 #  3. passt killed while the run goes on: the netdev's state is error and
 #     the event says how passt ended.
+#
+# passt always sandboxes itself in a new user namespace, and the kernel
+# refuses one inside a chroot (as on a CI machine that builds in one). There
+# the run must stop with exit 3 and passt's own words; 1 and 3 are skipped.
 set -u
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d /tmp/qnetsim-passt.XXXXXX)
@@ -25,6 +29,27 @@ if ! command -v passt > /dev/null; then
 	echo "not ok - passt is not installed (bash scripts/install-deps installs it)"
 	exit 1
 fi
+userns=yes
+if ! unshare --user true 2> /dev/null; then
+	userns=no
+	cat > "$tmp/nouserns.ini" <<'EOF2'
+[guest A]
+nic = model=e1000,netdev=p
+
+[netdev p]
+type = passt
+EOF2
+	"$QNETSIM" --headless --duration 1s "$tmp/nouserns.ini" > "$tmp/nouserns.out" 2>&1
+	rc=$?
+	if [ "$rc" = 3 ] && grep -q "nouserns.ini:4: netdev p: passt (pid [0-9]*) exited with status 1: Couldn't create user namespace: " "$tmp/nouserns.out"; then
+		ok "no user namespace here: passt cannot start, and the run stops with exit 3 and passt's own words"
+	else
+		not_ok "no user namespace here, yet the run did not stop with passt's words (rc $rc)"
+		show "$tmp/nouserns.out"
+	fi
+	echo "ok - passt's DHCP, TCP and UDP forwards, and passt stopped mid-run: not checked (the kernel refuses a user namespace here, as in a chroot) # skip"
+fi
+if [ "$userns" = yes ]; then
 # passt gives the guest the address and gateway of the host's default route.
 read -r gw dev < <(ip -4 route show default | awk '{ print $3, $5; exit }')
 hostip=$(ip -4 -o addr show dev "${dev:-lo}" | awk '{ sub("/.*", "", $4); print $4; exit }')
@@ -81,6 +106,7 @@ else
 	not_ok "passt run (rc $(cat "$tmp/ok.rc"))"
 	show "$tmp/ok.out"
 fi
+fi
 
 # ---- 2. an option passt refuses ---------------------------------------------------
 cat > "$tmp/bad.ini" <<'EOF'
@@ -100,6 +126,7 @@ else
 	show "$tmp/bad.out"
 fi
 
+if [ "$userns" = yes ]; then
 # ---- 3. passt goes away during the run --------------------------------------------
 cat > "$tmp/kill.ini" <<EOF
 [guest A]
@@ -126,6 +153,7 @@ if [ "$(cat "$tmp/kill.rc")" = 0 ] &&
 else
 	not_ok "passt killed mid-run"
 	show "$tmp/kill.out"
+fi
 fi
 
 echo "# interop (passt): $pass passed, $fail failed"
