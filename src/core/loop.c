@@ -1,7 +1,15 @@
 /*
- * Event loop: epoll + timer heap + deferred-call FIFO. See loop.h for the
- * ordering contract. The heap is an array-backed 4-ary heap keyed by
- * (when, seq), the keys kept in the array; arm/disarm are O(log n).
+ * Event loop: epoll + timer queue + deferred-call FIFO. See loop.h for the
+ * ordering contract.
+ *
+ * The timer queue: timers due at the same instant share a bucket, which
+ * lists them in the order they were armed; a 4-ary heap orders the
+ * buckets by time, and a hash table finds a time's bucket. Arming and
+ * disarming a timer whose instant already has a bucket, and firing one
+ * that is not its bucket's last, are O(1); the heap moves once per
+ * distinct instant. A topology's links run in step (every port of a hub
+ * gets a flood's copies at the same nanoseconds), so a 100,000-guest run
+ * has a few timers per instant where it had one heap move per timer.
  */
 #include "loop.h"
 #include "util.h"
@@ -26,17 +34,26 @@ struct defer {
 	void *a, *b;
 };
 
-/* A heap entry: the timer and its key (when, seq), kept beside it. */
-struct hent {
-	uint64_t when, seq;
-	struct timer *t;
+/* The timers due at one instant, in the order they were armed. */
+struct tbucket {
+	uint64_t when;
+	struct timer *head, *tail;  /* while free: head links the free list */
+	unsigned hidx;              /* place in the heap */
 };
+
+/* A heap entry: a bucket and its time, kept beside it so that comparing
+ * two entries reads the array only. */
+struct hent {
+	uint64_t when;
+	struct tbucket *b;
+};
+
+#define BUCKET_CHUNK 256
 
 struct loop {
 	enum loop_clock clock;
 	uint64_t vnow;          /* virtual time, or the offset added to real time */
 	uint64_t real_base;     /* CLOCK_MONOTONIC ns when the real clock started */
-	uint64_t seq;
 	bool stop;
 	bool yield;             /* the wall-clock deadline passed: return early */
 	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0: none */
@@ -54,6 +71,12 @@ struct loop {
 
 	struct hent *heap;
 	unsigned nheap, heapcap;
+	unsigned ntimers;
+	struct tbucket **tab;   /* time -> bucket, open addressing */
+	unsigned tabmask, tabcount;
+	struct tbucket *bfree;
+	struct tbucket **chunks;
+	unsigned nchunks;
 
 	int epfd;
 	struct fdent *fds;      /* indexed by fd */
@@ -96,9 +119,14 @@ void loop_free(struct loop *l)
 	if (l == NULL)
 		return;
 	for (unsigned i = 0; i < l->nheap; i++)
-		l->heap[i].t->idx = -1;
+		for (struct timer *t = l->heap[i].b->head; t != NULL; t = t->next)
+			t->bucket = NULL;
 	close(l->epfd);
 	free(l->heap);
+	free(l->tab);
+	for (unsigned i = 0; i < l->nchunks; i++)
+		free(l->chunks[i]);
+	free(l->chunks);
 	free(l->fds);
 	free(l->ring);
 	free(l);
@@ -147,26 +175,18 @@ enum loop_clock loop_clock(const struct loop *l)
 void timer_init(struct timer *t, void (*cb)(void *), void *arg)
 {
 	memset(t, 0, sizeof(*t));
-	t->idx = -1;
+	t->bucket = NULL;
 	t->cb = cb;
 	t->arg = arg;
-}
-
-/* The heap is 4-ary, and each entry carries its timer's key: comparing
- * two entries reads the array only, not the timers (a topology's tens of
- * thousands of link timers are far apart in memory). (when, seq) is a total
- * order, so timers fire in the same order with any heap shape. */
-static bool hent_before(const struct hent *a, const struct hent *b)
-{
-	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
 static void heap_set(struct loop *l, unsigned i, struct hent e)
 {
 	l->heap[i] = e;
-	e.t->idx = (int)i;
+	e.b->hidx = i;
 }
 
+/* Bucket times are distinct: the heap needs no tie-break. */
 static void heap_up(struct loop *l, unsigned i)
 {
 	struct hent e = l->heap[i];
@@ -174,7 +194,7 @@ static void heap_up(struct loop *l, unsigned i)
 	while (i > 0) {
 		unsigned p = (i - 1) / 4;
 
-		if (!hent_before(&e, &l->heap[p]))
+		if (e.when >= l->heap[p].when)
 			break;
 		heap_set(l, i, l->heap[p]);
 		i = p;
@@ -192,9 +212,9 @@ static void heap_down(struct loop *l, unsigned i)
 		if (c >= l->nheap)
 			break;
 		for (unsigned k = c + 1; k < end; k++)
-			if (hent_before(&l->heap[k], &l->heap[best]))
+			if (l->heap[k].when < l->heap[best].when)
 				best = k;
-		if (!hent_before(&l->heap[best], &e))
+		if (l->heap[best].when >= e.when)
 			break;
 		heap_set(l, i, l->heap[best]);
 		i = best;
@@ -202,41 +222,164 @@ static void heap_down(struct loop *l, unsigned i)
 	heap_set(l, i, e);
 }
 
-void loop_timer_disarm(struct loop *l, struct timer *t)
+static unsigned tab_home(const struct loop *l, uint64_t when)
 {
-	unsigned i;
-	struct hent last;
-
-	if (t->idx < 0)
-		return;
-	i = (unsigned)t->idx;
-	assert(i < l->nheap && l->heap[i].t == t);
-	t->idx = -1;
-	last = l->heap[--l->nheap];
-	if (last.t == t)
-		return;
-	heap_set(l, i, last);
-	heap_up(l, i);
-	heap_down(l, (unsigned)last.t->idx);
+	when ^= when >> 31;
+	when *= 0x9e3779b97f4a7c15ull;
+	return (unsigned)(when >> 32) & l->tabmask;
 }
 
-void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when)
+static struct tbucket *tab_find(const struct loop *l, uint64_t when)
 {
-	if (t->idx >= 0)
-		loop_timer_disarm(l, t);
+	if (l->tab == NULL)
+		return NULL;
+	for (unsigned i = tab_home(l, when);; i = (i + 1) & l->tabmask) {
+		struct tbucket *b = l->tab[i];
+
+		if (b == NULL || b->when == when)
+			return b;
+	}
+}
+
+static void tab_put(struct loop *l, struct tbucket *b)
+{
+	unsigned i;
+
+	if ((l->tabcount + 1) * 2 > l->tabmask + 1) {
+		struct tbucket **old = l->tab;
+		unsigned oldmask = l->tabmask;
+
+		l->tabmask = old != NULL ? oldmask * 2 + 1 : 63;
+		l->tab = xcalloc((size_t)l->tabmask + 1, sizeof(*l->tab));
+		for (unsigned j = 0; old != NULL && j <= oldmask; j++)
+			if (old[j] != NULL) {
+				for (i = tab_home(l, old[j]->when); l->tab[i] != NULL;)
+					i = (i + 1) & l->tabmask;
+				l->tab[i] = old[j];
+			}
+		free(old);
+	}
+	for (i = tab_home(l, b->when); l->tab[i] != NULL;)
+		i = (i + 1) & l->tabmask;
+	l->tab[i] = b;
+	l->tabcount++;
+}
+
+/* Linear probing's deletion: later entries of the run move back into the
+ * hole when their home allows, so no search ever stops short. */
+static void tab_del(struct loop *l, const struct tbucket *b)
+{
+	unsigned i = tab_home(l, b->when), j, k;
+
+	while (l->tab[i] != b)
+		i = (i + 1) & l->tabmask;
+	for (j = i;;) {
+		l->tab[i] = NULL;
+		for (;;) {
+			j = (j + 1) & l->tabmask;
+			if (l->tab[j] == NULL) {
+				l->tabcount--;
+				return;
+			}
+			k = tab_home(l, l->tab[j]->when);
+			/* Stays when its home lies cyclically in (i, j]. */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		l->tab[i] = l->tab[j];
+		i = j;
+	}
+}
+
+static struct tbucket *bucket_new(struct loop *l, uint64_t when)
+{
+	struct tbucket *b = l->bfree;
+
+	if (b == NULL) {
+		struct tbucket *c = xcalloc(BUCKET_CHUNK, sizeof(*c));
+
+		l->chunks = xreallocarray(l->chunks, l->nchunks + 1, sizeof(*l->chunks));
+		l->chunks[l->nchunks++] = c;
+		for (unsigned i = 0; i < BUCKET_CHUNK; i++) {
+			c[i].head = (struct timer *)l->bfree;
+			l->bfree = &c[i];
+		}
+		b = l->bfree;
+	}
+	l->bfree = (struct tbucket *)b->head;
+	b->when = when;
+	b->head = b->tail = NULL;
+	tab_put(l, b);
 	if (l->nheap == l->heapcap) {
 		l->heapcap = l->heapcap ? l->heapcap * 2 : 64;
 		l->heap = xreallocarray(l->heap, l->heapcap, sizeof(*l->heap));
 	}
-	t->when = when;
-	t->seq = l->seq++;
-	heap_set(l, l->nheap++, (struct hent){ .when = t->when, .seq = t->seq, .t = t });
+	heap_set(l, l->nheap++, (struct hent){ .when = when, .b = b });
 	heap_up(l, l->nheap - 1);
+	return b;
+}
+
+static void bucket_free(struct loop *l, struct tbucket *b)
+{
+	unsigned i = b->hidx;
+	struct hent last = l->heap[--l->nheap];
+
+	if (last.b != b) {
+		heap_set(l, i, last);
+		heap_up(l, i);
+		heap_down(l, last.b->hidx);
+	}
+	tab_del(l, b);
+	b->head = (struct timer *)l->bfree;
+	l->bfree = b;
+}
+
+void loop_timer_disarm(struct loop *l, struct timer *t)
+{
+	struct tbucket *b = t->bucket;
+
+	if (b == NULL)
+		return;
+	assert(l->heap[b->hidx].b == b);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		b->head = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		b->tail = t->prev;
+	t->bucket = NULL;
+	l->ntimers--;
+	if (b->head == NULL)
+		bucket_free(l, b);
+}
+
+void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when)
+{
+	struct tbucket *b;
+
+	if (t->bucket != NULL)
+		loop_timer_disarm(l, t);
+	b = tab_find(l, when);
+	if (b == NULL)
+		b = bucket_new(l, when);
+	t->when = when;
+	t->next = NULL;
+	t->prev = b->tail;
+	if (b->tail != NULL)
+		b->tail->next = t;
+	else
+		b->head = t;
+	b->tail = t;
+	t->bucket = b;
+	l->ntimers++;
 }
 
 unsigned loop_timer_count(const struct loop *l)
 {
-	return l->nheap;
+	return l->ntimers;
 }
 
 int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg)
@@ -440,7 +583,7 @@ static uint64_t run(struct loop *l, uint64_t until)
 	l->yield = false;
 	n += drain(l);
 	while (!l->stop && !l->yield) {
-		uint64_t now;
+		uint64_t now, when;
 		struct timer *t;
 
 		now_expire(l);
@@ -451,8 +594,9 @@ static uint64_t run(struct loop *l, uint64_t until)
 		if (now >= until && !(l->nheap > 0 && l->heap[0].when <= until))
 			break;
 		/* Fire every timer that is due, in order. */
-		t = l->nheap > 0 ? l->heap[0].t : NULL;
-		if (t != NULL && t->when <= now) {
+		t = l->nheap > 0 ? l->heap[0].b->head : NULL;
+		when = t != NULL ? l->heap[0].when : UINT64_MAX;
+		if (when <= now) {
 			loop_timer_disarm(l, t);
 			l->units++;
 			t->cb(t->arg);
@@ -473,14 +617,14 @@ static uint64_t run(struct loop *l, uint64_t until)
 				n += poll_fds(l, 0, true);
 			if (l->count > 0)
 				continue;
-			if (t != NULL && t->when <= until)
-				l->vnow = t->when;
+			if (t != NULL && when <= until)
+				l->vnow = when;
 			else
 				l->vnow = until == UINT64_MAX ? l->vnow : until;
 			if (t == NULL && until == UINT64_MAX)
 				break;
 		} else {
-			uint64_t next = t != NULL ? MIN(t->when, until) : until;
+			uint64_t next = MIN(when, until);
 			int64_t timeout = -1;
 
 			if (next != UINT64_MAX)
@@ -518,7 +662,7 @@ bool loop_run_one(struct loop *l)
 	}
 	if (l->nheap == 0)
 		return false;
-	t = l->heap[0].t;
+	t = l->heap[0].b->head;
 	if (l->clock == LOOP_VIRTUAL) {
 		if (t->when > l->vnow)
 			l->vnow = t->when;

@@ -1,5 +1,5 @@
 /*
- * The event loop: epoll for file descriptors, a binary heap for timers, and
+ * The event loop: epoll for file descriptors, a queue of timers, and
  * a bounded FIFO of deferred calls (frame delivery uses it, so forwarding
  * never recurses). One clock API covers both clocks:
  *
@@ -20,14 +20,16 @@
 #define QNETSIM_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct loop;
+struct tbucket;
 
 struct timer {
 	uint64_t when;          /* ns on the loop clock */
-	uint64_t seq;           /* insertion order, breaks ties */
-	int idx;                /* position in the heap, -1 when disarmed */
+	struct tbucket *bucket; /* the loop's bucket of its instant; NULL: disarmed */
+	struct timer *prev, *next; /* in the bucket, in the order armed */
 	void (*cb)(void *arg);
 	void *arg;
 };
@@ -50,7 +52,7 @@ void timer_init(struct timer *t, void (*cb)(void *), void *arg);
 /* Arms (or re-arms) t to fire at absolute time when. */
 void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when);
 void loop_timer_disarm(struct loop *l, struct timer *t);
-static inline bool timer_armed(const struct timer *t) { return t->idx >= 0; }
+static inline bool timer_armed(const struct timer *t) { return t->bucket != NULL; }
 /* Number of armed timers (for tests and the status line). */
 unsigned loop_timer_count(const struct loop *l);
 
