@@ -97,6 +97,65 @@ static void test_heap_order(void **state)
 	loop_free(L);
 }
 
+/* Timers at a few instants, armed, re-armed and disarmed at random: they
+ * fire by time, and at one instant in the order of their last arming (the
+ * buckets' lists, the hash's deletions and the heap of instants together). */
+static int fired_id[600];
+
+static void record_id(void *arg)
+{
+	fired_id[nfired++] = (int)(intptr_t)arg;
+}
+
+static void test_same_instant_order(void **state)
+{
+	static struct timer t[600];
+	uint64_t when[600], armed_at[600], x = 99, seq = 0;
+	bool on[600] = { false };
+	int want[600], nwant = 0;
+
+	(void)state;
+	L = loop_new(LOOP_VIRTUAL, 16);
+	nfired = 0;
+	for (int i = 0; i < 600; i++)
+		timer_init(&t[i], record_id, (void *)(intptr_t)i);
+	for (int op = 0; op < 5000; op++) {
+		int i;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		i = (int)((x >> 33) % 600);
+		if ((x >> 20) % 4 == 0) {
+			loop_timer_disarm(L, &t[i]);
+			on[i] = false;
+		} else {
+			when[i] = 1 + (x >> 50) % 7;   /* 7 instants: many ties */
+			loop_timer_arm(L, &t[i], when[i]);
+			armed_at[i] = seq++;
+			on[i] = true;
+		}
+	}
+	/* The expected order: by time, then by last arming. */
+	for (int i = 0; i < 600; i++)
+		if (on[i])
+			want[nwant++] = i;
+	for (int a = 1; a < nwant; a++)
+		for (int b = a; b > 0; b--) {
+			int p = want[b - 1], q = want[b];
+
+			if (when[p] < when[q] || (when[p] == when[q] && armed_at[p] < armed_at[q]))
+				break;
+			want[b - 1] = q;
+			want[b] = p;
+		}
+	assert_int_equal(loop_timer_count(L), nwant);
+	loop_run(L, UINT64_MAX);
+	assert_int_equal(nfired, nwant);
+	for (int k = 0; k < nwant; k++)
+		assert_int_equal(fired_id[k], want[k]);
+	assert_int_equal(loop_timer_count(L), 0);
+	loop_free(L);
+}
+
 static int seen[8];
 static int nseen;
 
@@ -297,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_virtual_jumps_and_ties),
 		cmocka_unit_test(test_rearm_moves_timer),
 		cmocka_unit_test(test_heap_order),
+		cmocka_unit_test(test_same_instant_order),
 		cmocka_unit_test(test_defer_fifo_bounded),
 		cmocka_unit_test(test_real_clock_fd),
 		cmocka_unit_test(test_run_one),
