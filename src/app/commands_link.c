@@ -33,7 +33,7 @@ static void print_impair(struct cmd_ctx *c, struct port *from)
 	struct port *to = port_peer(from);
 	char buf[256];
 
-	impair_format(&port_out_dir(from)->im, buf, sizeof(buf));
+	impair_format(link_dir_impair(port_out_dir(from)), buf, sizeof(buf));
 	fprintf(c->out, "%s -> %s: %s\n", from->name, to->name, buf[0] ? buf : "no impairments");
 }
 
@@ -51,8 +51,8 @@ int cmd_impair(struct cmd_ctx *c, int argc, char **argv)
 		return errf(c->err, "%s has no link", p->name);
 	ends[0] = p;
 	ends[1] = port_peer(p);
-	im[0] = port_out_dir(ends[0])->im;
-	im[1] = port_out_dir(ends[1])->im;
+	im[0] = *link_dir_impair(port_out_dir(ends[0]));
+	im[1] = *link_dir_impair(port_out_dir(ends[1]));
 	if (argc > 2 && strncmp(argv[2], "dir=", 4) == 0) {
 		const char *d = argv[2] + 4;
 

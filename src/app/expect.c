@@ -245,7 +245,7 @@ static int port_value(struct port *p, const char *f, struct value *v, char *err)
 				   "port STP value", "", v, err);
 	}
 	if (strncmp(f, "impair.", 7) == 0 && p->link != NULL)
-		return table_value(&impair_fields, &port_out_dir(p)->ist, f + 7,
+		return table_value(&impair_fields, link_dir_istats(port_out_dir(p)), f + 7,
 				   "impairment counter", "", v, err);
 	return table_value(&port_fields, p, f, "port field", ", drops.REASON, impair.COUNTER, "
 			   "stp.VALUE", v, err);

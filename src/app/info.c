@@ -62,8 +62,8 @@ static void describe_peer(struct port *p, FILE *out)
 	{
 		char o[256], i[256];
 
-		impair_format(&p->link->dir[p->side].im, o, sizeof(o));
-		impair_format(&p->link->dir[!p->side].im, i, sizeof(i));
+		impair_format(link_dir_impair(&p->link->dir[p->side]), o, sizeof(o));
+		impair_format(link_dir_impair(&p->link->dir[!p->side]), i, sizeof(i));
 		if (strcmp(o, i) == 0 && o[0] != '\0')
 			fprintf(out, ",%s", o);
 		else if (o[0] != '\0' || i[0] != '\0')

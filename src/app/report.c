@@ -53,13 +53,15 @@ static json_t *port_json(struct port *p)
 		char im[256];
 
 		json_object_set_new(o, "queue_max", json_integer((json_int_t)d->queue_high));
-		impair_format(&d->im, im, sizeof(im));
-		if (im[0] != '\0' || d->ist.lost || d->ist.burst_lost || d->ist.duplicated ||
-		    d->ist.corrupted || d->ist.reordered) {
+		const struct impair_stats *ist = link_dir_istats(d);
+
+		impair_format(link_dir_impair(d), im, sizeof(im));
+		if (im[0] != '\0' || ist->lost || ist->burst_lost || ist->duplicated ||
+		    ist->corrupted || ist->reordered) {
 			json_t *j = json_object();
 
 			json_object_set_new(j, "settings", json_string(im));
-			fields_json(j, &impair_fields, &d->ist);
+			fields_json(j, &impair_fields, ist);
 			json_object_set_new(o, "impair", j);
 		}
 	}

@@ -130,6 +130,15 @@ struct inring {
 	uint32_t sent;          /* entries at the head whose tx_end has passed */
 };
 
+/* A direction's impairments, their counters and random stream: made the
+ * first time the direction is impaired (most links never are). */
+struct dir_impair {
+	struct impair im;
+	struct impair_stats ist;
+	struct rng rng;
+	bool ge_bad;            /* Gilbert-Elliott state */
+};
+
 struct link_dir {
 	struct link *link;
 	int side;               /* frames go from end[side] to end[!side] */
@@ -139,10 +148,7 @@ struct link_dir {
 	uint64_t busy_until;
 	uint64_t last_deliver;  /* keeps jittered frames in order */
 	uint64_t queue_high;    /* most frames ever waiting to be sent */
-	struct rng rng;
-	struct impair im;
-	struct impair_stats ist;
-	bool ge_bad;            /* Gilbert-Elliott state */
+	struct dir_impair *imp; /* NULL: never impaired */
 };
 
 struct link {
@@ -177,6 +183,9 @@ void graph_flights(struct graph *g, bool (*fn)(void *ctx, const struct flight *f
 struct link_dir *port_out_dir(struct port *p);
 /* Applies *im to d from now on (frames in flight keep their times). */
 void link_dir_set_impair(struct link_dir *d, const struct impair *im);
+/* d's impairments and their counters (all zero when never impaired). */
+const struct impair *link_dir_impair(const struct link_dir *d);
+const struct impair_stats *link_dir_istats(const struct link_dir *d);
 
 struct trace_rec;
 

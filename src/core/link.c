@@ -45,11 +45,13 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 
 		d->link = l;
 		d->side = s;
-		d->im.delay = delay;
-		d->im.loss = loss;
 		timer_init(&d->timer, link_dir_fire, d);
-		/* One stream per direction, named by its sending port. */
-		rng_seed(&d->rng, g->seed, rng_hash(l->end[s]->name));
+	}
+	if (delay != 0 || loss > 0) {
+		struct impair im = { .delay = delay, .loss = loss };
+
+		link_dir_set_impair(&l->dir[0], &im);
+		link_dir_set_impair(&l->dir[1], &im);
 	}
 	a->link = l;
 	a->side = 0;
@@ -85,6 +87,7 @@ void link_free(struct link *l)
 	for (int s = 0; s < 2; s++) {
 		loop_timer_disarm(l->g->loop, &l->dir[s].timer);
 		link_dir_flush(&l->dir[s]);
+		free(l->dir[s].imp);
 	}
 	free(l);
 }
@@ -264,35 +267,59 @@ bool impair_active(const struct impair *im)
 	       im->limit > 0 || im->duplicate > 0 || im->corrupt > 0 || im->reorder > 0;
 }
 
+static const struct impair no_impair;
+static const struct impair_stats no_istats;
+
 void link_dir_set_impair(struct link_dir *d, const struct impair *im)
 {
-	d->im = *im;
+	if (d->imp == NULL) {
+		struct link *l = d->link;
+
+		if (!impair_active(im))
+			return;
+		d->imp = xcalloc(1, sizeof(*d->imp));
+		/* One stream per direction, named by its sending port. Nothing
+		 * draws from it before the first impairment, so making it now
+		 * gives the draws a stream made with the link would. */
+		rng_seed(&d->imp->rng, l->g->seed, rng_hash(l->end[d->side]->name));
+	}
+	d->imp->im = *im;
 	if (im->ge_p == 0)
-		d->ge_bad = false;
+		d->imp->ge_bad = false;
+}
+
+const struct impair *link_dir_impair(const struct link_dir *d)
+{
+	return d->imp != NULL ? &d->imp->im : &no_impair;
+}
+
+const struct impair_stats *link_dir_istats(const struct link_dir *d)
+{
+	return d->imp != NULL ? &d->imp->ist : &no_istats;
 }
 
 /* Loss decisions for one frame, in a fixed order of draws (the same seed
  * gives the same losses). Returns 0, DROP_LOSS or DROP_BURST_LOSS. */
-static int lose(struct link_dir *d)
+static int lose(struct dir_impair *x)
 {
-	struct impair *im = &d->im;
+	struct impair *im = &x->im;
 
 	if (im->ge_p > 0) {
-		double u = rng_double(&d->rng);
+		double u = rng_double(&x->rng);
 
-		if (!d->ge_bad && u < im->ge_p) {
-			d->ge_bad = true;
-			d->ist.bursts++;
-		} else if (d->ge_bad && u < im->ge_r) {
-			d->ge_bad = false;
+		if (!x->ge_bad && u < im->ge_p) {
+			x->ge_bad = true;
+			x->ist.bursts++;
+		} else if (x->ge_bad && u < im->ge_r) {
+			x->ge_bad = false;
 		}
-		if (rng_double(&d->rng) < (d->ge_bad ? im->ge_bad_loss : im->ge_good_loss)) {
-			d->ist.burst_lost++;
+		if (rng_double(&x->rng) < (x->ge_bad ? im->ge_bad_loss : im->ge_good_loss)) {
+			x->ist.burst_lost++;
 			return DROP_BURST_LOSS;
 		}
 	}
-	if (im->loss > 0 && rng_double(&d->rng) < im->loss) {
-		d->ist.lost++;
+	if (im->loss > 0 && rng_double(&x->rng) < im->loss) {
+		x->ist.lost++;
 		return DROP_LOSS;
 	}
 	return 0;
@@ -304,7 +331,10 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 {
 	struct link *l = d->link;
 	struct graph *g = p->node->g;
-	struct impair *im = &d->im;
+	/* A never-impaired direction reads the zeros of no_impair, and
+	 * every draw below is behind a non-zero setting, so x is there. */
+	struct dir_impair *x = d->imp;
+	const struct impair *im = x != NULL ? &x->im : &no_impair;
 	uint64_t now = loop_now(g->loop), start, tx_end, deliver;
 	uint64_t rate = im->rate && (l->rate == 0 || im->rate < l->rate) ? im->rate : l->rate;
 	uint32_t queued = dir_queued(d, now);
@@ -318,7 +348,7 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 	}
 	start = MAX(now, d->busy_until);
 	tx_end = rate != 0 ? start + wire_time(f->len, rate) : start;
-	lost = lose(d);
+	lost = x != NULL ? lose(x) : 0;
 	if (lost) {
 		/* The frame still occupies the wire; it just never arrives. */
 		d->busy_until = tx_end;
@@ -329,8 +359,8 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 		port_drop(p, f, (enum drop_reason)lost);
 		return true;
 	}
-	if (im->corrupt > 0 && rng_double(&d->rng) < im->corrupt && f->len > ETH_HLEN) {
-		uint64_t bit = rng_next(&d->rng) % ((uint64_t)(f->len - ETH_HLEN) * 8);
+	if (im->corrupt > 0 && rng_double(&x->rng) < im->corrupt && f->len > ETH_HLEN) {
+		uint64_t bit = rng_next(&x->rng) % ((uint64_t)(f->len - ETH_HLEN) * 8);
 
 		f = frame_make_writable(f);
 		if (f == NULL) {
@@ -338,20 +368,20 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 			return false;
 		}
 		f->data[ETH_HLEN + bit / 8] ^= (uint8_t)(1u << (bit % 8));
-		d->ist.corrupted++;
+		x->ist.corrupted++;
 	}
 	deliver = tx_end + im->delay;
 	if (im->jitter > 0) {
 		uint64_t span = 2 * im->jitter + 1;
-		int64_t j = (int64_t)(rng_next(&d->rng) % span) - (int64_t)im->jitter;
+		int64_t j = (int64_t)(rng_next(&x->rng) % span) - (int64_t)im->jitter;
 
 		deliver = j < 0 && (uint64_t)-j > deliver - tx_end ? tx_end : deliver + (uint64_t)j;
 	}
-	if (im->reorder > 0 && rng_double(&d->rng) < im->reorder) {
+	if (im->reorder > 0 && rng_double(&x->rng) < im->reorder) {
 		/* Sent at once: it overtakes the frames still in their delay. */
 		q = &d->fast;
 		deliver = tx_end;
-		d->ist.reordered++;
+		x->ist.reordered++;
 	} else {
 		/* Jitter alone never reorders (as netem with a FIFO): a frame
 		 * leaves no earlier than the one before it. */
@@ -371,8 +401,8 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 	p->st.tx_bytes += f->len;
 	if (p->captures != NULL && g->observe != NULL)
 		g->observe(g, p, f, true);
-	if (!dup && im->duplicate > 0 && rng_double(&d->rng) < im->duplicate) {
-		d->ist.duplicated++;
+	if (!dup && im->duplicate > 0 && rng_double(&x->rng) < im->duplicate) {
+		x->ist.duplicated++;
 		dir_send(p, d, frame_ref(f), true);
 	}
 	return true;
@@ -389,7 +419,7 @@ bool port_tx(struct port *p, struct frame *f)
 		return false;
 	}
 	d = &l->dir[p->side];
-	if (l->rate == 0 && !impair_active(&d->im)) {
+	if (l->rate == 0 && (d->imp == NULL || !impair_active(&d->imp->im))) {
 		if (loop_defer(g->loop, deliver_deferred, l->end[!p->side], f) < 0) {
 			port_drop(p, f, DROP_FIFO_FULL);
 			return false;

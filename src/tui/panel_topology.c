@@ -491,7 +491,7 @@ static void details_port(struct detail_rows *d, struct port *p)
 			      stp_state_name(bp->sp.state));
 	}
 	if (out != NULL) {
-		impair_format(&out->im, im, sizeof(im));
+		impair_format(link_dir_impair(out), im, sizeof(im));
 		dline(d, a, "sends with %s", im[0] ? im : "no impairment");
 	}
 }

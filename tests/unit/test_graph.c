@@ -242,7 +242,7 @@ static void test_impair_loss(void **state)
 	/* sd = sqrt(n p (1-p)) = 95: 10000 +- 380 */
 	print_message("loss=10%%: %u of %u arrived\n", w.b->n, NFRAMES);
 	assert_near(w.b->n, NFRAMES * 0.9, 380);
-	assert_int_equal(w.lk->dir[0].ist.lost, NFRAMES - w.b->n);
+	assert_int_equal(link_dir_istats(&w.lk->dir[0])->lost, NFRAMES - w.b->n);
 	assert_int_equal(w.pa->st.drops[DROP_LOSS], NFRAMES - w.b->n);
 	iw_free(&w);
 }
@@ -256,7 +256,8 @@ static void test_impair_burst_loss(void **state)
 	/* p = 1 %, r = 25 %: bad 1/26 of the time (3.85 %), bursts of 4. */
 	impaired_run(&w, "burst_loss=1%/25%", 5, NFRAMES, 10000);
 	lost = (double)(NFRAMES - w.b->n) / NFRAMES;
-	mean_burst = (double)w.lk->dir[0].ist.burst_lost / (double)w.lk->dir[0].ist.bursts;
+	mean_burst = (double)link_dir_istats(&w.lk->dir[0])->burst_lost /
+		     (double)link_dir_istats(&w.lk->dir[0])->bursts;
 	print_message("burst_loss=1%%/25%%: %.2f%% lost, mean burst %.2f frames\n", lost * 100,
 		      mean_burst);
 	assert_near(lost, 1.0 / 26, 0.006);
@@ -272,14 +273,14 @@ static void test_impair_duplicate_corrupt(void **state)
 	(void)state;
 	impaired_run(&w, "duplicate=5% corrupt=2%", 5, NFRAMES, 10000);
 	print_message("duplicate=5%% corrupt=2%%: %u arrived of %u, %llu corrupted\n", w.b->n,
-		      NFRAMES, (unsigned long long)w.lk->dir[0].ist.corrupted);
+		      NFRAMES, (unsigned long long)link_dir_istats(&w.lk->dir[0])->corrupted);
 	assert_near(w.b->n, NFRAMES * 1.05, 280);
-	assert_int_equal(w.b->n, NFRAMES + w.lk->dir[0].ist.duplicated);
+	assert_int_equal(w.b->n, NFRAMES + link_dir_istats(&w.lk->dir[0])->duplicated);
 	/* Duplicates are sent, and may be corrupted, like any frame. */
-	assert_near(w.lk->dir[0].ist.corrupted, w.b->n * 0.02, 180);
+	assert_near(link_dir_istats(&w.lk->dir[0])->corrupted, w.b->n * 0.02, 180);
 	/* Every corrupted frame arrives corrupted (its duplicate too, if any). */
-	assert_true(w.b->corrupt >= w.lk->dir[0].ist.corrupted);
-	assert_true(w.b->corrupt <= w.lk->dir[0].ist.corrupted + w.lk->dir[0].ist.duplicated);
+	assert_true(w.b->corrupt >= link_dir_istats(&w.lk->dir[0])->corrupted);
+	assert_true(w.b->corrupt <= link_dir_istats(&w.lk->dir[0])->corrupted + link_dir_istats(&w.lk->dir[0])->duplicated);
 	iw_free(&w);
 }
 
@@ -320,8 +321,8 @@ static void test_impair_reorder(void **state)
 	impaired_run(&w, "delay=10ms reorder=25%", 5, 20000, 100000);
 	assert_int_equal(w.b->n, 20000);
 	print_message("reorder=25%%: %llu of 20000 reordered, %u arrived out of order\n",
-		      (unsigned long long)w.lk->dir[0].ist.reordered, out_of_order(w.b));
-	assert_near(w.lk->dir[0].ist.reordered, 5000, 250);
+		      (unsigned long long)link_dir_istats(&w.lk->dir[0])->reordered, out_of_order(w.b));
+	assert_near(link_dir_istats(&w.lk->dir[0])->reordered, 5000, 250);
 	assert_true(out_of_order(w.b) > 1000);
 	iw_free(&w);
 }

@@ -91,9 +91,9 @@ static void test_links_and_ports(void **state)
 	p = graph_find_port(s->g, "br0.3");
 	assert_non_null(p);
 	assert_int_equal(sim_bridge(s, "br0")->node.nports, 4);
-	assert_int_equal(p->link->dir[0].im.delay, 5 * NS_PER_MS);
+	assert_int_equal(link_dir_impair(&p->link->dir[0])->delay, 5 * NS_PER_MS);
 	assert_int_equal(p->link->rate, 64000);
-	assert_true(p->link->dir[1].im.loss > 0.0099 && p->link->dir[1].im.loss < 0.0101);
+	assert_true(link_dir_impair(&p->link->dir[1])->loss > 0.0099 && link_dir_impair(&p->link->dir[1])->loss < 0.0101);
 	p = graph_find_port(s->g, "br0.4");
 	assert_false(port_link_up(p));
 	assert_string_equal(port_peer(p)->name, "br1.1");
