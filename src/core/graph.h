@@ -99,7 +99,6 @@ struct port {
 struct inflight {
 	struct frame *f;
 	uint64_t tx_end;        /* last bit leaves the sender */
-	uint64_t deliver_at;    /* tx_end + delay */
 };
 
 /* What one direction of a link does to frames (netem's words). Zero is
@@ -124,8 +123,15 @@ struct impair_stats {
 	uint64_t bursts;        /* good -> bad transitions */
 };
 
+/* A frame arrives at its tx_end plus the ring's delta, while every frame
+ * in the ring has the same delay (a link without jitter, not changed while
+ * frames fly); otherwise dl holds each frame's arrival, beside ring, until
+ * the ring empties. A burst of floods fills many rings at once: 16 bytes
+ * a frame where 24 were. */
 struct inring {
 	struct inflight *ring;
+	uint64_t *dl;           /* NULL: ring[i].tx_end + delta */
+	uint64_t delta;
 	uint32_t cap, head, count;
 	uint32_t sent;          /* entries at the head whose tx_end has passed */
 };

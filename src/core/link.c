@@ -74,6 +74,16 @@ static void ring_flush(struct inring *q)
 	}
 	free(q->ring);
 	q->ring = NULL;
+	free(q->dl);
+	q->dl = NULL;
+}
+
+/* When the frame at position i (from the head) arrives. */
+static uint64_t ring_deliver(const struct inring *q, uint32_t i)
+{
+	uint32_t k = (q->head + i) & (q->cap - 1);
+
+	return q->dl != NULL ? q->dl[k] : q->ring[k].tx_end + q->delta;
 }
 
 static void link_dir_flush(struct link_dir *d)
@@ -172,7 +182,7 @@ static bool flights_of_ring(struct flights_ctx *c, struct port *from, const stru
 	for (uint32_t i = 0; i < q->count; i++) {
 		const struct inflight *e = &q->ring[(q->head + i) & (q->cap - 1)];
 		struct flight fl = { .from = from, .f = e->f, .left = e->tx_end,
-				     .arrives = e->deliver_at };
+				     .arrives = ring_deliver(q, i) };
 
 		if (!c->fn(c->ctx, &fl))
 			return false;
@@ -203,8 +213,8 @@ struct link_dir *port_out_dir(struct port *p)
 /* The earliest delivery time waiting in d, UINT64_MAX when none. */
 static uint64_t dir_next(const struct link_dir *d)
 {
-	uint64_t a = d->q.count ? d->q.ring[d->q.head].deliver_at : UINT64_MAX;
-	uint64_t b = d->fast.count ? d->fast.ring[d->fast.head].deliver_at : UINT64_MAX;
+	uint64_t a = d->q.count ? ring_deliver(&d->q, 0) : UINT64_MAX;
+	uint64_t b = d->fast.count ? ring_deliver(&d->fast, 0) : UINT64_MAX;
 
 	return MIN(a, b);
 }
@@ -218,8 +228,7 @@ static void link_dir_fire(void *arg)
 
 	/* Both rings, oldest delivery first. */
 	while ((next = dir_next(d)) <= now) {
-		struct inring *q = d->q.count && d->q.ring[d->q.head].deliver_at == next ?
-			&d->q : &d->fast;
+		struct inring *q = d->q.count && ring_deliver(&d->q, 0) == next ? &d->q : &d->fast;
 		struct frame *f;
 
 		f = q->ring[q->head].f;
@@ -227,6 +236,10 @@ static void link_dir_fire(void *arg)
 		q->count--;
 		if (q->sent > 0)
 			q->sent--;
+		if (q->count == 0 && q->dl != NULL) {
+			free(q->dl);
+			q->dl = NULL;
+		}
 		/* Through the FIFO, so this timer never runs a node's input. */
 		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
 			port_drop_dir(to, f, DROP_FIFO_FULL, false);
@@ -237,26 +250,48 @@ static void link_dir_fire(void *arg)
 
 static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)
 {
-	struct inflight *e;
+	uint32_t k;
 
 	if (q->count == q->cap) {
 		uint32_t ncap = q->cap ? q->cap * 2 : 16;
 		struct inflight *nr;
+		uint64_t *nd = NULL;
 
 		if (q->cap >= LINK_WIRE_MAX)
 			return false;
 		nr = xcalloc(ncap, sizeof(*nr));
-		for (uint32_t i = 0; i < q->count; i++)
-			nr[i] = q->ring[(q->head + i) & (q->cap - 1)];
+		if (q->dl != NULL)
+			nd = xcalloc(ncap, sizeof(*nd));
+		for (uint32_t i = 0; i < q->count; i++) {
+			uint32_t o = (q->head + i) & (q->cap - 1);
+
+			nr[i] = q->ring[o];
+			if (nd != NULL)
+				nd[i] = q->dl[o];
+		}
 		free(q->ring);
+		free(q->dl);
 		q->ring = nr;
+		q->dl = nd;
 		q->cap = ncap;
 		q->head = 0;
 	}
-	e = &q->ring[(q->head + q->count) & (q->cap - 1)];
-	e->f = f;
-	e->tx_end = tx_end;
-	e->deliver_at = deliver_at;
+	if (q->count == 0) {
+		q->delta = deliver_at - tx_end;
+	} else if (q->dl == NULL && deliver_at - tx_end != q->delta) {
+		/* A delay of its own: every frame's arrival from now on. */
+		q->dl = xcalloc(q->cap, sizeof(*q->dl));
+		for (uint32_t i = 0; i < q->count; i++) {
+			uint32_t o = (q->head + i) & (q->cap - 1);
+
+			q->dl[o] = q->ring[o].tx_end + q->delta;
+		}
+	}
+	k = (q->head + q->count) & (q->cap - 1);
+	q->ring[k].f = f;
+	q->ring[k].tx_end = tx_end;
+	if (q->dl != NULL)
+		q->dl[k] = deliver_at;
 	q->count++;
 	return true;
 }
