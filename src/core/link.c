@@ -44,7 +44,9 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		struct link_dir *d = &l->dir[s];
 
 		d->link = l;
+		d->g = g;
 		d->side = s;
+		d->to = s == 0 ? b : a;
 		timer_init(&d->timer, link_dir_fire, d);
 	}
 	if (delay != 0 || loss > 0) {
@@ -222,8 +224,8 @@ static uint64_t dir_next(const struct link_dir *d)
 static void link_dir_fire(void *arg)
 {
 	struct link_dir *d = arg;
-	struct graph *g = d->link->g;
-	struct port *to = d->link->end[!d->side];
+	struct graph *g = d->g;
+	struct port *to = d->to;
 	uint64_t now = loop_now(g->loop), next;
 
 	/* Both rings, oldest delivery first. */
