@@ -45,7 +45,7 @@ extern const struct section_kind topo_sections[];
 extern const size_t topo_nsections;
 
 struct seen_key {
-	char *key;
+	const char *key;        /* interned in the loader's key_names */
 	int line;
 };
 
@@ -56,7 +56,7 @@ struct sect {
 	struct node *node;      /* guest, hub, bridge */
 	int idx;                /* link, netdev: index into the loader's declarations */
 	struct seen_key *keys;  /* keys given so far, for "given twice" */
-	int nkeys;
+	int nkeys, keycap;
 };
 
 /* A netdev is made when its section ends, with the state its type needs;
@@ -115,6 +115,7 @@ struct loader {
 	int lineno;             /* lines the reader handed out */
 	struct sect *sects;
 	int nsects, sectcap;
+	struct strmap key_names; /* one copy of each key name the sections gave */
 	struct link_decl *links;
 	int nlinks;
 	struct ip_decl *ips;

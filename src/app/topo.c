@@ -275,6 +275,19 @@ static const char *key_canonical(const char *k)
 	return k;
 }
 
+/* A 100,000-section topology gives a handful of key names 200,000 times:
+ * one copy each. */
+static const char *intern_key(struct loader *L, const char *k)
+{
+	char *copy = strmap_get(&L->key_names, k);
+
+	if (copy == NULL) {
+		copy = xstrdup(k);
+		strmap_put(&L->key_names, copy, copy);
+	}
+	return copy;
+}
+
 /* Reports a key the section already has; true if it was given before. */
 static bool key_given_twice(struct loader *L, struct sect *sc, const char *k, int line)
 {
@@ -289,8 +302,8 @@ static bool key_given_twice(struct loader *L, struct sect *sc, const char *k, in
 			return true;
 		}
 	}
-	sc->keys = xreallocarray(sc->keys, (size_t)sc->nkeys + 1, sizeof(*sc->keys));
-	sc->keys[sc->nkeys++] = (struct seen_key){ .key = xstrdup(c), .line = line };
+	VEC_RESERVE(sc->keys, sc->nkeys, sc->keycap);
+	sc->keys[sc->nkeys++] = (struct seen_key){ .key = intern_key(L, c), .line = line };
 	return false;
 }
 
@@ -350,11 +363,12 @@ static void loader_free(struct loader *L)
 {
 	for (int i = 0; i < L->nsects; i++) {
 		free(L->sects[i].name);
-		for (int j = 0; j < L->sects[i].nkeys; j++)
-			free(L->sects[i].keys[j].key);
 		free(L->sects[i].keys);
 	}
 	free(L->sects);
+	for (uint32_t i = 0; i <= L->key_names.mask; i++)
+		free(L->key_names.vals[i]);
+	strmap_free(&L->key_names);
 	for (int i = 0; i < L->nlinks; i++) {
 		free(L->links[i].a);
 		free(L->links[i].b);
@@ -446,6 +460,7 @@ int topo_load_text(struct sim *s, const char *path, const char *text, size_t len
 	}
 	s->path = xstrdup(path);
 	s->g->source = s->path;
+	strmap_init(&L.key_names);
 	/* Debian's libinih exposes its options as globals (reference §4). */
 	ini_allow_multiline = false;
 	ini_use_stack = false;
