@@ -263,7 +263,7 @@ static void jout_value(struct jout *o, json_t *v, int indent)
 			break;
 		}
 		fwrite(c, 1, (size_t)(nl - c) + 1, o->f);
-		fprintf(o->f, "%*s", indent, "");
+		fwrite("        ", 1, (size_t)MIN(indent, 8), o->f);
 	}
 	free(text);
 }
