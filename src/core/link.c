@@ -17,6 +17,7 @@
 #define LINK_WIRE_MAX 65536u
 
 static void link_dir_fire(void *arg);
+static void link_dir_warm(const void *arg);
 
 struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
 		      uint64_t delay, double loss, int line)
@@ -48,6 +49,7 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		d->side = s;
 		d->to = s == 0 ? b : a;
 		timer_init(&d->timer, link_dir_fire, d);
+		d->timer.warm = link_dir_warm;
 	}
 	if (delay != 0 || loss > 0) {
 		struct impair im = { .delay = delay, .loss = loss };
@@ -219,6 +221,17 @@ static uint64_t dir_next(const struct link_dir *d)
 	uint64_t b = d->fast.count ? ring_deliver(&d->fast, 0) : UINT64_MAX;
 
 	return MIN(a, b);
+}
+
+/* What link_dir_fire reads first: the receiving port and the next frame's
+ * place in the ring. */
+static void link_dir_warm(const void *arg)
+{
+	const struct link_dir *d = arg;
+
+	__builtin_prefetch(d->to);
+	if (d->q.count > 0)
+		__builtin_prefetch(&d->q.ring[d->q.head]);
 }
 
 static void link_dir_fire(void *arg)

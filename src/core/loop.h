@@ -32,6 +32,10 @@ struct timer {
 	struct timer *prev, *next; /* in the bucket, in the order armed */
 	void (*cb)(void *arg);
 	void *arg;
+	/* Optional: called a timer ahead of cb (when both are due at one
+	 * instant), to fetch into the cache what cb will read. It only reads:
+	 * the loop may call it and then not run cb. */
+	void (*warm)(const void *arg);
 };
 
 enum loop_clock { LOOP_VIRTUAL, LOOP_REAL };
