@@ -29,24 +29,27 @@ if ! command -v passt > /dev/null; then
 	echo "not ok - passt is not installed (bash scripts/install-deps installs it)"
 	exit 1
 fi
+# refused NAME 'KEY LINE' 'PASST'S WORDS (a grep pattern)' 'WHAT IS CHECKED':
+# a run of a passt netdev with that extra key stops at start with exit 3
+# and passt's words on the section's line.
+refused() {
+	local rc
+	printf '[guest A]\nnic = model=e1000,netdev=p\n\n[netdev p]\ntype = passt\n%s\n' "$2" > "$tmp/$1.ini"
+	"$QNETSIM" --headless --duration 1s "$tmp/$1.ini" > "$tmp/$1.out" 2>&1
+	rc=$?
+	if [ "$rc" = 3 ] && grep -q "$1.ini:4: netdev p: passt (pid [0-9]*) exited with status 1: $3" "$tmp/$1.out"; then
+		ok "$4"
+	else
+		not_ok "$4 (rc $rc)"
+		show "$tmp/$1.out"
+	fi
+}
+
 userns=yes
 if ! unshare --user true 2> /dev/null; then
 	userns=no
-	cat > "$tmp/nouserns.ini" <<'EOF2'
-[guest A]
-nic = model=e1000,netdev=p
-
-[netdev p]
-type = passt
-EOF2
-	"$QNETSIM" --headless --duration 1s "$tmp/nouserns.ini" > "$tmp/nouserns.out" 2>&1
-	rc=$?
-	if [ "$rc" = 3 ] && grep -q "nouserns.ini:4: netdev p: passt (pid [0-9]*) exited with status 1: Couldn't create user namespace: " "$tmp/nouserns.out"; then
-		ok "no user namespace here: passt cannot start, and the run stops with exit 3 and passt's own words"
-	else
-		not_ok "no user namespace here, yet the run did not stop with passt's words (rc $rc)"
-		show "$tmp/nouserns.out"
-	fi
+	refused nouserns "" "Couldn't create user namespace: " \
+		"no user namespace here: passt cannot start, and the run stops with exit 3 and passt's own words"
 	echo "ok - passt's DHCP, TCP and UDP forwards, and passt stopped mid-run: not checked (the kernel refuses a user namespace here, as in a chroot) # skip"
 fi
 if [ "$userns" = yes ]; then
@@ -109,22 +112,8 @@ fi
 fi
 
 # ---- 2. an option passt refuses ---------------------------------------------------
-cat > "$tmp/bad.ini" <<'EOF'
-[guest A]
-nic = model=e1000,netdev=p
-
-[netdev p]
-type  = passt
-param = --bogus
-EOF
-"$QNETSIM" --headless --duration 1s "$tmp/bad.ini" > "$tmp/bad.out" 2>&1
-rc=$?
-if [ "$rc" = 3 ] && grep -q "bad.ini:4: netdev p: passt (pid [0-9]*) exited with status 1: passt: unrecognized option '--bogus'$" "$tmp/bad.out"; then
-	ok "an option passt refuses: exit 3 with passt's own words, without its usage text"
-else
-	not_ok "refused option (rc $rc)"
-	show "$tmp/bad.out"
-fi
+refused bad "param = --bogus" "passt: unrecognized option '--bogus'$" \
+	"an option passt refuses: exit 3 with passt's own words, without its usage text"
 
 if [ "$userns" = yes ]; then
 # ---- 3. passt goes away during the run --------------------------------------------
