@@ -16,18 +16,25 @@ struct fdb {
 	uint32_t mask;
 	uint32_t count;
 	uint32_t max;
+	uint32_t full;          /* the slots max entries need: the table doubles
+				 * up to it as entries come (a bridge that learns
+				 * ten MACs holds a table for ten) */
 	uint64_t ageing;
 };
+
+#define FDB_FIRST_SLOTS 16u
 
 struct fdb *fdb_new(uint32_t max_entries, uint64_t ageing_ns)
 {
 	struct fdb *t = xcalloc(1, sizeof(*t));
-	uint32_t size = 16;
+	uint32_t size = FDB_FIRST_SLOTS;
 
 	/* The loader refuses other values with file:line (bridge max_entries). */
 	assert(max_entries > 0 && max_entries <= FDB_MAX_ENTRIES_LIMIT);
 	while (size < 2 * max_entries)
 		size *= 2;
+	t->full = size;
+	size = MIN(size, FDB_FIRST_SLOTS);
 	t->slots = xcalloc(size, sizeof(*t->slots));
 	t->mask = size - 1;
 	t->max = max_entries;
@@ -51,6 +58,30 @@ uint32_t fdb_count(const struct fdb *t) { return t->count; }
 static inline uint32_t slot_of(const struct fdb *t, uint64_t key)
 {
 	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & t->mask;
+}
+
+/* Room for one more entry: the table doubles while it is over half full
+ * and below its full size. The order of the slots changes; nothing shows
+ * it (fdb_snapshot sorts). */
+static void make_room(struct fdb *t)
+{
+	uint32_t size = t->mask + 1;
+	struct fdb_entry *old = t->slots;
+
+	if ((t->count + 1) * 2 <= size || size >= t->full)
+		return;
+	t->slots = xcalloc((size_t)size * 2, sizeof(*t->slots));
+	t->mask = size * 2 - 1;
+	for (uint32_t i = 0; i < size; i++) {
+		uint32_t j;
+
+		if (old[i].key == 0)
+			continue;
+		for (j = slot_of(t, old[i].key); t->slots[j].key != 0; j = (j + 1) & t->mask)
+			;
+		t->slots[j] = old[i];
+	}
+	free(old);
 }
 
 /* Index of key, or of the empty slot where it would go. */
@@ -117,6 +148,8 @@ enum fdb_learn_result fdb_learn(struct fdb *t, uint64_t mac, uint16_t vid, int32
 	}
 	if (t->count >= t->max)
 		return FDB_TABLE_FULL;
+	make_room(t);
+	e = &t->slots[probe(t, key)];
 	e->key = key;
 	e->port = port;
 	e->last_seen = now;
@@ -158,6 +191,8 @@ int fdb_add_static(struct fdb *t, uint64_t mac, uint16_t vid, int32_t port)
 	if (t->slots[i].key != key) {
 		if (t->count >= t->max)
 			return -ENOSPC;
+		make_room(t);
+		i = probe(t, key);
 		t->count++;
 	}
 	t->slots[i] = (struct fdb_entry){ .key = key, .port = port, .is_static = 1 };
