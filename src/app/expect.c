@@ -233,7 +233,7 @@ static int port_value(struct port *p, const char *f, struct value *v, char *err)
 
 		if (r < 0)
 			return errf(err, "unknown drop reason '%s'", f + 6);
-		value_num(v, (double)p->st.drops[r]);
+		value_num(v, (double)port_drops(p, r));
 		return 0;
 	}
 	if (strncmp(f, "stp.", 4) == 0) {

@@ -169,8 +169,8 @@ void info_ports(struct sim *s, FILE *out)
 			p->name, port_link_up(p) ? "up" : "down", p->st.rx_frames, p->st.rx_bytes,
 			p->st.tx_frames, p->st.tx_bytes, drops);
 		for (int r = 0; r < DROP_REASON_COUNT; r++)
-			if (p->st.drops[r])
-				fprintf(out, " %s=%" PRIu64, drop_reason_name(r), p->st.drops[r]);
+			if (port_drops(p, r))
+				fprintf(out, " %s=%" PRIu64, drop_reason_name(r), port_drops(p, r));
 		fputc('\n', out);
 	}
 }

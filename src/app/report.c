@@ -44,9 +44,9 @@ static json_t *port_json(struct port *p)
 	json_object_set_new(o, "rate_bps", json_integer(p->link ? (json_int_t)p->link->rate : 0));
 	fields_json(o, &port_fields, p);
 	for (int r = 0; r < DROP_REASON_COUNT; r++)
-		if (p->st.drops[r])
+		if (port_drops(p, r))
 			json_object_set_new(drops, drop_reason_name(r),
-					    json_integer((json_int_t)p->st.drops[r]));
+					    json_integer((json_int_t)port_drops(p, r)));
 	json_object_set_new(o, "drops", drops);
 	if (p->link != NULL) {
 		const struct link_dir *d = &p->link->dir[p->side];

@@ -152,17 +152,17 @@ void netdev_rx_bytes(struct netdev *nd, const void *buf, size_t n)
 
 	if (n > FRAME_MAX) {
 		nd->st.oversize++;
-		nd->port->st.drops[DROP_OVERSIZE]++;
+		port_count_drop(nd->port, DROP_OVERSIZE);
 		return;
 	}
 	if (n < ETH_HLEN) {
 		nd->st.runts++;
-		nd->port->st.drops[DROP_RUNT]++;
+		port_count_drop(nd->port, DROP_RUNT);
 		return;
 	}
 	f = frame_from_bytes(nd->node.g->pool, buf, (uint32_t)n);
 	if (f == NULL) {
-		nd->port->st.drops[DROP_NO_BUFFER]++;
+		port_count_drop(nd->port, DROP_NO_BUFFER);
 		return;
 	}
 	netdev_enter(nd, f);

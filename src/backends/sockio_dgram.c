@@ -55,17 +55,17 @@ static void dgram_cb(void *arg, uint32_t events)
 		}
 		if (n > (ssize_t)FRAME_MAX) {
 			nd->st.oversize++;
-			nd->port->st.drops[DROP_OVERSIZE]++;
+			port_count_drop(nd->port, DROP_OVERSIZE);
 			continue;
 		}
 		if (n < (ssize_t)ETH_HLEN) {
 			nd->st.runts++;
-			nd->port->st.drops[DROP_RUNT]++;
+			port_count_drop(nd->port, DROP_RUNT);
 			continue;
 		}
 		f = frame_from_bytes(nd->node.g->pool, SN(nd)->rbuf, (uint32_t)n);
 		if (f == NULL) {
-			nd->port->st.drops[DROP_NO_BUFFER]++;
+			port_count_drop(nd->port, DROP_NO_BUFFER);
 			continue;
 		}
 		/* Kept raw: formatting per datagram would cost more than the hop. */

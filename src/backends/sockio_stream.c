@@ -175,7 +175,7 @@ int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n)
 					 SN(nd)->need < ETH_HLEN ? "shorter than an Ethernet header, 14" :
 					 "over QEMU's limit of 69632");
 				nd->st.bad_length++;
-				nd->port->st.drops[DROP_BAD_LENGTH]++;
+				port_count_drop(nd->port, DROP_BAD_LENGTH);
 				stream_gone(nd, why, true);
 				return -1;
 			}
@@ -196,7 +196,7 @@ int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n)
 			if (f != NULL)
 				enter_topology(nd, f);
 			else
-				nd->port->st.drops[DROP_NO_BUFFER]++;
+				port_count_drop(nd->port, DROP_NO_BUFFER);
 		}
 	}
 	return 0;

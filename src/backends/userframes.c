@@ -86,13 +86,13 @@ ssize_t usernet_send_packet(const void *buf, size_t len, void *opaque)
 	struct frame *f;
 
 	if (len > FRAME_MAX || len < ETH_HLEN) {
-		nd->port->st.drops[DROP_BAD_PACKET]++;
+		port_count_drop(nd->port, DROP_BAD_PACKET);
 		return (ssize_t)len;
 	}
 	snoop_dhcp(u, buf, len);
 	f = frame_alloc(nd->node.g->pool, flen);
 	if (f == NULL) {
-		nd->port->st.drops[DROP_NO_BUFFER]++;
+		port_count_drop(nd->port, DROP_NO_BUFFER);
 		return (ssize_t)len;    /* libslirp's TCP sends again */
 	}
 	f->born = loop_now(L(u));

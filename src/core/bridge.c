@@ -99,7 +99,7 @@ static void send_vlan(struct bridge *b, struct port *out, struct frame *f, uint1
 	struct frame *e = egress_frame(b, out, f, vid, tagged, untagged);
 
 	if (e == NULL) {
-		out->st.drops[DROP_NO_BUFFER]++;
+		port_count_drop(out, DROP_NO_BUFFER);
 		return;
 	}
 	if (b->has_mirror)
@@ -148,7 +148,7 @@ static void flood_vlan(struct bridge *b, struct port *in, struct frame *f, uint1
 static void drop_vid(struct port *p, struct frame *f, enum drop_reason why, uint16_t vid,
 		     bool tx)
 {
-	p->st.drops[why]++;
+	port_count_drop(p, why);
 	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
 	trace_set_vid(p->node->g, vid);
 	frame_unref(f);

@@ -201,6 +201,7 @@ void graph_free(struct graph *g)
 			n->ops->destroy(n);
 		for (int p = 0; p < np; p++) {
 			free(ports[p]->name);
+			free(ports[p]->st.drops);
 			free(ports[p]);
 		}
 		free(ports);
@@ -307,6 +308,11 @@ struct port *port_peer(const struct port *p)
 	return p->link != NULL ? p->link->end[!p->side] : NULL;
 }
 
+void port_drops_make(struct port *p)
+{
+	p->st.drops = xcalloc(DROP_REASON_COUNT, sizeof(*p->st.drops));
+}
+
 bool port_link_up(const struct port *p)
 {
 	return p->link != NULL && p->link->end[0]->admin_up && p->link->end[1]->admin_up;
@@ -346,7 +352,7 @@ bool drop_reason_tx(enum drop_reason r)
 
 void port_drop_dir(struct port *p, struct frame *f, enum drop_reason why, bool tx)
 {
-	p->st.drops[why]++;
+	port_count_drop(p, why);
 	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
 	frame_unref(f);
 }

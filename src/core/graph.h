@@ -78,7 +78,9 @@ int drop_reason_parse(const char *s);              /* -1 if unknown */
 struct port_stats {
 	uint64_t rx_frames, rx_bytes;
 	uint64_t tx_frames, tx_bytes;
-	uint64_t drops[DROP_REASON_COUNT];
+	/* By reason, made at the port's first drop (most ports of a large
+	 * topology never drop): port_drops() and port_count_drop(). */
+	uint64_t *drops;
 };
 
 struct port {
@@ -382,6 +384,18 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		      uint64_t delay, double loss, int line);
 struct port *port_peer(const struct port *p);
 bool port_link_up(const struct port *p);
+/* A port's drops for one reason; counting one. */
+static inline uint64_t port_drops(const struct port *p, int why)
+{
+	return p->st.drops != NULL ? p->st.drops[why] : 0;
+}
+void port_drops_make(struct port *p);
+static inline void port_count_drop(struct port *p, int why)
+{
+	if (p->st.drops == NULL)
+		port_drops_make(p);
+	p->st.drops[why]++;
+}
 /* set_link: changes the port's admin state and tells both nodes. */
 void port_set_link(struct port *p, bool up);
 

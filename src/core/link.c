@@ -414,7 +414,7 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 
 		f = frame_make_writable(f);
 		if (f == NULL) {
-			p->st.drops[DROP_NO_BUFFER]++;
+			port_count_drop(p, DROP_NO_BUFFER);
 			return false;
 		}
 		f->data[ETH_HLEN + bit / 8] ^= (uint8_t)(1u << (bit % 8));

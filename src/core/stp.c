@@ -538,7 +538,7 @@ bool stp_input(struct bridge *b, struct port *in, struct frame *f)
 			receive_config(st, in, &bp);
 		}
 	} else {
-		in->st.drops[DROP_BAD_PACKET]++;
+		port_count_drop(in, DROP_BAD_PACKET);
 	}
 	frame_unref(f);
 	return true;

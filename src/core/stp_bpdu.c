@@ -19,7 +19,7 @@ void stp_send_bpdu(struct stp *st, struct port *p, const struct bpdu *bp)
 	uint16_t blen = bp->type == BPDU_TCN ? 4 : 35;
 
 	if (f == NULL) {
-		p->st.drops[DROP_NO_BUFFER]++;
+		port_count_drop(p, DROP_NO_BUFFER);
 		return;
 	}
 	d = f->data;

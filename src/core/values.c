@@ -10,7 +10,7 @@ uint64_t port_drops_total(const struct port *p)
 	uint64_t t = 0;
 
 	for (int i = 0; i < DROP_REASON_COUNT; i++)
-		t += p->st.drops[i];
+		t += port_drops(p, i);
 	return t;
 }
 

@@ -43,7 +43,7 @@ static struct frame *vif_tag(struct nic *nic, struct frame *f)
 
 	frame_unref(f);
 	if (t == NULL)
-		nic->port->st.drops[DROP_NO_BUFFER]++;
+		port_count_drop(nic->port, DROP_NO_BUFFER);
 	return t;
 }
 
@@ -66,7 +66,7 @@ struct frame *guest_eth_alloc(struct nic *nic, const uint8_t *dst, uint16_t type
 	struct frame *f = frame_alloc(nic->guest->node.g->pool, len);
 
 	if (f == NULL) {
-		nic->port->st.drops[DROP_NO_BUFFER]++;
+		port_count_drop(nic->port, DROP_NO_BUFFER);
 		return NULL;
 	}
 	f->born = loop_now(nic->guest->node.g->loop);
@@ -113,7 +113,7 @@ static void sim_input(struct guest *gu, struct nic *nic, struct frame *f)
 		u = frame_untagged_copy(f);
 		frame_unref(f);
 		if (u == NULL) {
-			in->st.drops[DROP_NO_BUFFER]++;
+			port_count_drop(in, DROP_NO_BUFFER);
 			return;
 		}
 		f = u;

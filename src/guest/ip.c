@@ -183,7 +183,7 @@ static void icmp_input(struct guest *gu, uint32_t src, uint32_t dst, uint8_t ttl
 		       const uint8_t *m, uint32_t len, struct nic *nic)
 {
 	if (len < ICMP_HLEN || csum_fold(csum_add(0, m, len)) != 0) {
-		nic->port->st.drops[DROP_BAD_PACKET]++;
+		port_count_drop(nic->port, DROP_BAD_PACKET);
 		return;
 	}
 	switch (m[0]) {
@@ -287,14 +287,14 @@ static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uin
 	uint16_t sport, dport, ulen;
 
 	if (len < UDP_HLEN || (ulen = rd16(u + 4)) < UDP_HLEN || ulen > len) {
-		nic->port->st.drops[DROP_BAD_PACKET]++;
+		port_count_drop(nic->port, DROP_BAD_PACKET);
 		return;
 	}
 	if (rd16(u + 6) != 0) {
 		uint32_t sum = csum_add(0, ip + 12, 8) + 17 + ulen;
 
 		if (csum_fold(csum_add(sum, u, ulen)) != 0) {
-			nic->port->st.drops[DROP_BAD_PACKET]++;
+			port_count_drop(nic->port, DROP_BAD_PACKET);
 			return;
 		}
 	}
@@ -317,7 +317,7 @@ static void udp_input(struct guest *gu, const uint8_t *ip, const uint8_t *u, uin
 		return;
 	if (!udp_port_open(gu, dport)) {
 		gu->st.udp_received--;
-		nic->port->st.drops[DROP_UNREACHABLE_PORT]++;
+		port_count_drop(nic->port, DROP_UNREACHABLE_PORT);
 		if (!nic_is_bcast(nic, dst)) {
 			/* ICMP port unreachable quotes the IP header and 8 bytes. */
 			static const uint8_t unused[4];

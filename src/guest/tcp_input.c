@@ -331,7 +331,7 @@ void tcp_input(struct guest *gu, struct nic *nic, const uint8_t *ip, const uint8
 	if (len < TCP_HLEN || (s.hl = (uint32_t)(seg[12] >> 4) * 4) < TCP_HLEN || s.hl > len ||
 	    csum_fold(csum_add(sum, seg, len)) != 0) {
 		gu->st.tcp_bad++;
-		nic->port->st.drops[DROP_BAD_PACKET]++;
+		port_count_drop(nic->port, DROP_BAD_PACKET);
 		return;
 	}
 	gu->st.tcp_segs_in++;

@@ -26,7 +26,7 @@ static void tap_read(struct kguest *k, int i)
 			continue;
 		f = frame_from_bytes(k->gu->node.g->pool, k->buf, (uint32_t)len);
 		if (f == NULL) {
-			nic->port->st.drops[DROP_NO_BUFFER]++;
+			port_count_drop(nic->port, DROP_NO_BUFFER);
 			continue;
 		}
 		f->born = loop_now(LP(k));

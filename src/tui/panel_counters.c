@@ -39,11 +39,18 @@ struct sample {
 	uint64_t rx_frames, tx_frames, rx_bytes, tx_bytes;
 };
 
+/* A port's counters when the panel's were reset: a copy, drops included. */
+struct cbase {
+	uint64_t rx_frames, rx_bytes;
+	uint64_t tx_frames, tx_bytes;
+	uint64_t drops[DROP_REASON_COUNT];
+};
+
 struct counters {
 	int sel, top, nrows;
 	int sort;               /* column */
 	bool reverse;
-	struct port_stats *base;        /* baseline per port gid (reset) */
+	struct cbase *base;             /* baseline per port gid (reset) */
 	uint32_t nbase;
 	struct sample *prev;
 	double *rx_fps, *tx_fps, *bps;
@@ -129,7 +136,7 @@ static uint64_t drops_of(const struct counters *c, const struct port *p, int *to
 
 	*top = -1;
 	for (int r = 0; r < DROP_REASON_COUNT; r++) {
-		uint64_t d = p->st.drops[r] - c->base[p->gid].drops[r];
+		uint64_t d = port_drops(p, r) - c->base[p->gid].drops[r];
 
 		sum += d;
 		if (d > best) {
@@ -142,7 +149,7 @@ static uint64_t drops_of(const struct counters *c, const struct port *p, int *to
 
 static double value(const struct counters *c, const struct port *p, int col)
 {
-	const struct port_stats *b = &c->base[p->gid];
+	const struct cbase *b = &c->base[p->gid];
 	int top;
 
 	switch (col) {
@@ -347,7 +354,7 @@ static void counters_draw(struct tui *t, void *st, struct rect r, bool focused)
 		bool any = false;
 
 		for (int rr = 0; rr < DROP_REASON_COUNT; rr++) {
-			uint64_t d = p->st.drops[rr] - c->base[p->gid].drops[rr];
+			uint64_t d = port_drops(p, rr) - c->base[p->gid].drops[rr];
 
 			if (d == 0)
 				continue;
@@ -391,8 +398,17 @@ static bool counters_key(struct tui *t, void *st, int ch)
 		return true;
 	case 'r':
 		fit(c, s->g->nports);
-		for (uint32_t i = 0; i < s->g->nports; i++)
-			c->base[i] = s->g->ports[i]->st;
+		for (uint32_t i = 0; i < s->g->nports; i++) {
+			const struct port *q = s->g->ports[i];
+			struct cbase *b = &c->base[i];
+
+			b->rx_frames = q->st.rx_frames;
+			b->rx_bytes = q->st.rx_bytes;
+			b->tx_frames = q->st.tx_frames;
+			b->tx_bytes = q->st.tx_bytes;
+			for (int r = 0; r < DROP_REASON_COUNT; r++)
+				b->drops[r] = port_drops(q, r);
+		}
 		c->reset_at = loop_now(s->loop);
 		c->reset_done = true;
 		tui_message(t, "counters reset at t=%.3fs (this panel only; expectations and the "

@@ -477,9 +477,9 @@ static void details_port(struct detail_rows *d, struct port *p)
 		dline(d, a, "%-15s %s", port_fields.f[i].name, v.str);
 	}
 	for (int r = 0; r < DROP_REASON_COUNT; r++)
-		if (p->st.drops[r])
+		if (port_drops(p, r))
 			dline(d, tui_attr(t, C_DROP), "  %s: %" PRIu64,
-			      drop_reason_label((enum drop_reason)r), p->st.drops[r]);
+			      drop_reason_label((enum drop_reason)r), port_drops(p, r));
 	if (b != NULL) {
 		struct bport *bp = p->priv;
 		char vl[128] = "";

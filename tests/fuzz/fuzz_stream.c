@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	frames0 = nd->port->st.tx_frames;
 	bytes0 = nd->port->st.tx_bytes;
-	lost0 = nd->port->st.drops[DROP_NO_BUFFER] + nd->port->st.drops[DROP_FIFO_FULL];
+	lost0 = port_drops(nd->port, DROP_NO_BUFFER) + port_drops(nd->port, DROP_FIFO_FULL);
 	bad0 = nd->st.bad_length;
 	while (off < size && !bad) {
 		size_t take = nchunks > 0 ? (size_t)chunks[ci++ % nchunks] + 1 : size - off;
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (want.bad != bad || nd->st.bad_length - bad0 != (uint64_t)want.bad)
 		abort();
-	lost = nd->port->st.drops[DROP_NO_BUFFER] + nd->port->st.drops[DROP_FIFO_FULL] - lost0;
+	lost = port_drops(nd->port, DROP_NO_BUFFER) + port_drops(nd->port, DROP_FIFO_FULL) - lost0;
 	if (nd->port->st.tx_frames - frames0 + lost != want.frames)
 		abort();
 	if (lost == 0 && nd->port->st.tx_bytes - bytes0 != want.bytes)

@@ -125,7 +125,7 @@ static uint64_t port_read(int num)
 	nd = netdev_from_node(graph_find_node(s->g, name));
 	CHECK(nd != NULL);
 	return nd->port->st.tx_frames + nd->st.runts + nd->st.oversize +
-	       nd->port->st.drops[DROP_NO_BUFFER] + nd->port->st.drops[DROP_FIFO_FULL];
+	       port_drops(nd->port, DROP_NO_BUFFER) + port_drops(nd->port, DROP_FIFO_FULL);
 }
 
 /* Datagrams sent but not read by the switch yet (it is paused). */
@@ -399,7 +399,7 @@ static void turn(uint64_t ns)
 
 		snprintf(name, sizeof(name), "h-vde%d", i);
 		nd = netdev_from_node(graph_find_node(s->g, name));
-		CHECK(nd == NULL || nd->port->st.drops[DROP_PEER_BACKLOG] == 0);
+		CHECK(nd == NULL || port_drops(nd->port, DROP_PEER_BACKLOG) == 0);
 	}
 	if (!deaf) {
 		CHECK(in_flight() == 0);

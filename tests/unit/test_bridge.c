@@ -77,7 +77,7 @@ static void test_learn_then_forward(void **state)
 	/* Destination on the ingress port: filtered and counted there. */
 	send(&w, 1, B, 0x525400000003ULL);
 	assert_int_equal(w.b->st.filtered, 1);
-	assert_int_equal(w.b->node.ports[1]->st.drops[DROP_SAME_PORT], 1);
+	assert_int_equal(port_drops(w.b->node.ports[1], DROP_SAME_PORT), 1);
 	teardown(&w);
 }
 
@@ -243,19 +243,19 @@ static void test_vlan_drops_counted(void **state)
 	setup_vlans(&w);
 	/* VLAN 30 is not on trunk br0.3. */
 	send_frame(&w, 2, mktagged(&w, 0xffffffffffffULL, B, 0x8100, 30));
-	assert_int_equal(w.b->node.ports[2]->st.drops[DROP_VLAN], 1);
+	assert_int_equal(port_drops(w.b->node.ports[2], DROP_VLAN), 1);
 	r = &w.g->trace.ring[(w.g->trace.total - 1) % w.g->trace.cap];
 	trace_decision(w.g, r, line, sizeof(line));
 	assert_string_equal(line, "dropped: VLAN 30 not allowed on br0.3");
 	/* Untagged on a trunk without a native VLAN. */
 	send(&w, 2, 0xffffffffffffULL, B);
-	assert_int_equal(w.b->node.ports[2]->st.drops[DROP_UNTAGGED], 1);
+	assert_int_equal(port_drops(w.b->node.ports[2], DROP_UNTAGGED), 1);
 	/* A tagged frame of another VLAN on an access port. */
 	send_frame(&w, 0, mktagged(&w, 0xffffffffffffULL, A, 0x8100, 20));
-	assert_int_equal(w.b->node.ports[0]->st.drops[DROP_VLAN], 1);
+	assert_int_equal(port_drops(w.b->node.ports[0], DROP_VLAN), 1);
 	/* QinQ (802.1ad) outer tags are refused by name. */
 	send_frame(&w, 2, mktagged(&w, 0xffffffffffffULL, B, 0x88a8, 10));
-	assert_int_equal(w.b->node.ports[2]->st.drops[DROP_QINQ], 1);
+	assert_int_equal(port_drops(w.b->node.ports[2], DROP_QINQ), 1);
 	assert_int_equal(counts(&w, 0) + counts(&w, 1) + counts(&w, 3), 0);
 	teardown(&w);
 }
@@ -288,7 +288,7 @@ static void test_explanations_say_what_happened(void **state)
 	r = last_rec(&w);
 	assert_int_equal(r->decision, DEC_DROPPED);
 	assert_int_equal(r->reason, DROP_NO_PORT);
-	assert_int_equal(w.b->node.ports[3]->st.drops[DROP_NO_PORT], 1);
+	assert_int_equal(port_drops(w.b->node.ports[3], DROP_NO_PORT), 1);
 	trace_decision(w.g, r, line, sizeof(line));
 	assert_string_equal(line, "dropped: no other port in VLAN 30 to send to");
 	trace_explain(w.g, r, line, sizeof(line));

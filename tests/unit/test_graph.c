@@ -55,7 +55,7 @@ static void test_queue_bound(void **state)
 	mkpair(&w, 10000000, 0, 0, 4, 1);
 	for (int i = 0; i < 10; i++)
 		port_tx(w.a->node.ports[0], mkframe(w.p, 2, 1, 1500));
-	assert_int_equal(w.a->node.ports[0]->st.drops[DROP_QUEUE_FULL], 6);
+	assert_int_equal(port_drops(w.a->node.ports[0], DROP_QUEUE_FULL), 6);
 	assert_int_equal(w.a->node.ports[0]->st.tx_frames, 4);
 	loop_run(w.l, UINT64_MAX);
 	assert_int_equal(w.b->count, 4);
@@ -76,7 +76,7 @@ static int lost_with_seed(uint64_t seed)
 			loop_run(w.l, UINT64_MAX);
 	}
 	loop_run(w.l, UINT64_MAX);
-	lost = (int)w.a->node.ports[0]->st.drops[DROP_LOSS];
+	lost = (int)port_drops(w.a->node.ports[0], DROP_LOSS);
 	assert_int_equal(lost + w.b->count, 10000);
 	freepair(&w);
 	return lost;
@@ -103,7 +103,7 @@ static void test_link_state(void **state)
 	port_set_link(w.b->node.ports[0], false);
 	assert_false(port_link_up(w.a->node.ports[0]));
 	assert_false(port_tx(w.a->node.ports[0], mkframe(w.p, 2, 1, 60)));
-	assert_int_equal(w.a->node.ports[0]->st.drops[DROP_LINK_DOWN], 1);
+	assert_int_equal(port_drops(w.a->node.ports[0], DROP_LINK_DOWN), 1);
 	port_set_link(w.b->node.ports[0], true);
 	assert_true(port_tx(w.a->node.ports[0], mkframe(w.p, 2, 1, 60)));
 	loop_run(w.l, UINT64_MAX);
@@ -243,7 +243,7 @@ static void test_impair_loss(void **state)
 	print_message("loss=10%%: %u of %u arrived\n", w.b->n, NFRAMES);
 	assert_near(w.b->n, NFRAMES * 0.9, 380);
 	assert_int_equal(link_dir_istats(&w.lk->dir[0])->lost, NFRAMES - w.b->n);
-	assert_int_equal(w.pa->st.drops[DROP_LOSS], NFRAMES - w.b->n);
+	assert_int_equal(port_drops(w.pa, DROP_LOSS), NFRAMES - w.b->n);
 	iw_free(&w);
 }
 
@@ -262,7 +262,7 @@ static void test_impair_burst_loss(void **state)
 		      mean_burst);
 	assert_near(lost, 1.0 / 26, 0.006);
 	assert_near(mean_burst, 4.0, 0.4);
-	assert_int_equal(w.pa->st.drops[DROP_BURST_LOSS], NFRAMES - w.b->n);
+	assert_int_equal(port_drops(w.pa, DROP_BURST_LOSS), NFRAMES - w.b->n);
 	iw_free(&w);
 }
 
@@ -338,7 +338,7 @@ static void test_impair_rate_limit(void **state)
 	 * (100 + 24) * 8 bits = 992 us. */
 	impaired_run(&w, "rate=1M limit=50", 5, 200, 0);
 	assert_int_equal(w.b->n, 50);
-	assert_int_equal(w.pa->st.drops[DROP_QUEUE_FULL], 150);
+	assert_int_equal(port_drops(w.pa, DROP_QUEUE_FULL), 150);
 	assert_int_equal(w.b->at[1] - w.b->at[0], 992000);
 	iw_free(&w);
 }

@@ -90,8 +90,8 @@ static void test_arp_failure(void **state)
 	/* Three tries, one per second; three packets waited, two found the
 	 * queue full, then the waiting ones were dropped. */
 	assert_int_equal(w.a->st.arp_requests_sent, 3 + 0);
-	assert_int_equal(w.a->nics[0]->port->st.drops[DROP_ARP_QUEUE_FULL], 2);
-	assert_int_equal(w.a->nics[0]->port->st.drops[DROP_ARP_FAILED], 3);
+	assert_int_equal(port_drops(w.a->nics[0]->port, DROP_ARP_QUEUE_FULL), 2);
+	assert_int_equal(port_drops(w.a->nics[0]->port, DROP_ARP_FAILED), 3);
 	assert_int_equal(w.a->narp, 0);
 	freelan(&w);
 }
@@ -128,7 +128,7 @@ static void test_udp_echo_and_unreachable(void **state)
 	/* A closed port answers ICMP port unreachable. */
 	assert_int_equal(guest_udp_send(w.a, 0x0a000002, 4444, 5001, 1, NS_PER_SEC, 8, NULL, err), 0);
 	loop_run(w.l, 10 * NS_PER_SEC);
-	assert_int_equal(w.b->nics[0]->port->st.drops[DROP_UNREACHABLE_PORT], 1);
+	assert_int_equal(port_drops(w.b->nics[0]->port, DROP_UNREACHABLE_PORT), 1);
 	assert_int_equal(w.a->st.icmp_unreachable_rx, 1);
 	freelan(&w);
 }
@@ -157,9 +157,9 @@ static void test_nic_filter_and_bad_packets(void **state)
 	f->len = 10;
 	port_tx(w.a->nics[0]->port, f);
 	loop_run(w.l, NS_PER_SEC);
-	assert_int_equal(bp->st.drops[DROP_NOT_FOR_US], 1);
-	assert_int_equal(bp->st.drops[DROP_BAD_PACKET], 1);
-	assert_int_equal(bp->st.drops[DROP_RUNT], 1);
+	assert_int_equal(port_drops(bp, DROP_NOT_FOR_US), 1);
+	assert_int_equal(port_drops(bp, DROP_BAD_PACKET), 1);
+	assert_int_equal(port_drops(bp, DROP_RUNT), 1);
 	assert_int_equal(w.b->st.ip_rx, 0);
 	freelan(&w);
 }

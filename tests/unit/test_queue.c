@@ -123,7 +123,7 @@ static void test_full_queue_drops_and_blocked_peer_waits(void **state)
 
 	(void)state;
 	push(w, 10);                                /* 8 fit, 2 are backlog drops */
-	assert_int_equal(w->port->st.drops[DROP_PEER_BACKLOG], 2);
+	assert_int_equal(port_drops(w->port, DROP_PEER_BACKLOG), 2);
 	loop_run(w->l, 0);
 	assert_int_equal(w->peer.sent, 3);
 	assert_int_equal(w->peer.want_out_on, 1);   /* blocked: EPOLLOUT asked for */
@@ -169,12 +169,12 @@ static void test_peer_gone_counts_no_peer(void **state)
 	push(w, 9);
 	assert_int_equal(w->peer.overs, 1);
 	assert_int_equal(fqueue_clear(&w->peer.q), 9);
-	assert_int_equal(w->port->st.drops[DROP_NO_PEER], 9);
+	assert_int_equal(port_drops(w->port, DROP_NO_PEER), 9);
 	assert_int_equal(w->peer.q.len, 0);
 	assert_int_equal(w->peer.unders, 1);        /* a gone peer pauses no one */
 	push(w, 2);                                 /* a new peer: queueing again */
 	fqueue_free(&w->peer.q);                    /* at exit: released, not counted */
-	assert_int_equal(w->port->st.drops[DROP_NO_PEER], 9);
+	assert_int_equal(port_drops(w->port, DROP_NO_PEER), 9);
 	fqueue_init(&w->peer.q, &paused_ops, w->l, w->port, 16);
 	world_free(w);
 }

@@ -84,7 +84,7 @@ static void test_bad_lengths_drop_the_peer(void **state)
 		assert_int_equal(sockio_stream_input(w->nd, word, 4), -1);
 		assert_int_equal(w->nd->st.bad_length, 1);
 		assert_int_equal(w->nd->st.peers_dropped, 1);
-		assert_int_equal(w->nd->port->st.drops[DROP_BAD_LENGTH], 1);
+		assert_int_equal(port_drops(w->nd->port, DROP_BAD_LENGTH), 1);
 		assert_int_equal(w->nd->state, ND_LISTENING);   /* waiting for the next peer */
 		assert_int_equal(w->nd->port->st.tx_frames, 0);
 		world_free(w);

@@ -221,7 +221,7 @@ static void test_bpdu_times_checked(void **state)
 		wr16(d + 48, (uint16_t)(bad[i][0] * 256));
 		wr16(d + 50, (uint16_t)(bad[i][2] * 256));
 		assert_true(stp_input(t.b[1], in, f));
-		assert_int_equal(in->st.drops[DROP_BAD_PACKET], i + 1);
+		assert_int_equal(port_drops(in, DROP_BAD_PACKET), i + 1);
 	}
 	/* The tree is unchanged, and time goes on (no same-instant loop). */
 	assert_int_equal(t.b[1]->stp->root_id, t.b[0]->stp->bridge_id);
