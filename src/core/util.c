@@ -539,22 +539,25 @@ void strmap_init(struct strmap *m)
 	m->count = 0;
 	m->keys = xcalloc(m->mask + 1, sizeof(*m->keys));
 	m->vals = xcalloc(m->mask + 1, sizeof(*m->vals));
+	m->hashes = xcalloc(m->mask + 1, sizeof(*m->hashes));
 }
 
 void strmap_free(struct strmap *m)
 {
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	m->keys = NULL;
 	m->vals = NULL;
+	m->hashes = NULL;
 }
 
 void *strmap_get(const struct strmap *m, const char *key)
 {
-	uint32_t i = str_hash(key) & m->mask;
+	uint32_t h = str_hash(key), i = h & m->mask;
 
 	while (m->keys[i] != NULL) {
-		if (strcmp(m->keys[i], key) == 0)
+		if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0)
 			return m->vals[i];
 		i = (i + 1) & m->mask;
 	}
@@ -563,24 +566,33 @@ void *strmap_get(const struct strmap *m, const char *key)
 
 void strmap_put(struct strmap *m, const char *key, void *val)
 {
-	uint32_t i;
+	uint32_t h = str_hash(key), i;
 
 	if ((m->count + 1) * 2 > m->mask + 1) {
-		struct strmap big = { .mask = m->mask * 2 + 1 };
+		struct strmap big = { .mask = m->mask * 2 + 1, .count = m->count };
 
 		big.keys = xcalloc(big.mask + 1, sizeof(*big.keys));
 		big.vals = xcalloc(big.mask + 1, sizeof(*big.vals));
-		for (uint32_t j = 0; j <= m->mask; j++)
-			if (m->keys[j] != NULL)
-				strmap_put(&big, m->keys[j], m->vals[j]);
+		big.hashes = xcalloc(big.mask + 1, sizeof(*big.hashes));
+		/* The keys are distinct: each goes to the first free slot. */
+		for (uint32_t j = 0; j <= m->mask; j++) {
+			if (m->keys[j] == NULL)
+				continue;
+			for (i = m->hashes[j] & big.mask; big.keys[i] != NULL; i = (i + 1) & big.mask)
+				;
+			big.keys[i] = m->keys[j];
+			big.vals[i] = m->vals[j];
+			big.hashes[i] = m->hashes[j];
+		}
 		strmap_free(m);
 		*m = big;
 	}
-	i = str_hash(key) & m->mask;
-	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+	i = h & m->mask;
+	while (m->keys[i] != NULL && !(m->hashes[i] == h && strcmp(m->keys[i], key) == 0))
 		i = (i + 1) & m->mask;
 	if (m->keys[i] == NULL)
 		m->count++;
 	m->keys[i] = key;
 	m->vals[i] = val;
+	m->hashes[i] = h;
 }

@@ -145,6 +145,8 @@ int split_words(char *s, char **argv, int max);
 struct strmap {
 	const char **keys;
 	void **vals;
+	uint32_t *hashes;       /* each key's: a probe compares strings only when
+				 * hashes match (a miss reads no other key) */
 	uint32_t mask, count;
 };
 void strmap_init(struct strmap *m);
