@@ -186,7 +186,8 @@ check "Counters: vm2.nic0 up again" "vm2\.nic0 +up "
 filter_shows() {
 	keys /
 	typeline "$1"
-	check "filter '$1' is set" "filter: $1"
+	# The panel's own line, not the message line: the list is redrawn with it.
+	check "filter '$1' is set" "Frames +live +filter: $1  "
 	if screen | grep -E '^[0-9]+\.[0-9]{6} ' | grep -Evq -- "$3"; then
 		not_ok "filter '$1' let another hop through"
 		screen | sed 's/^/    | /'
