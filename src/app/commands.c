@@ -106,7 +106,7 @@ static int cmd_help_fn(struct cmd_ctx *c, int argc, char **argv);
 
 /* ---- info: one table of what it shows ------------------------------------ */
 
-enum info_arg { INFO_NONE, INFO_GUEST, INFO_BRIDGE_OPT };
+enum info_arg { INFO_NONE, INFO_GUEST, INFO_GUEST_OPT, INFO_BRIDGE_OPT };
 
 static void info_dhcp(struct guest *gu, FILE *out)
 {
@@ -163,16 +163,18 @@ static const struct info_cmd {
 	void (*all)(struct sim *s, FILE *out);                 /* INFO_NONE */
 	void (*guest)(struct guest *gu, FILE *out);            /* INFO_GUEST */
 	void (*bridge)(struct sim *s, struct bridge *b, FILE *out);  /* INFO_BRIDGE_OPT */
+	/* INFO_GUEST, or INFO_GUEST_OPT (gu NULL: none given): with the sim */
+	void (*sim_guest)(struct sim *s, struct guest *gu, FILE *out);
 } info_cmds[] = {
-	{ "network", INFO_NONE, info_network, NULL, NULL },
-	{ "usernet", INFO_NONE, info_usernet_all, NULL, NULL },
-	{ "ports", INFO_NONE, info_ports, NULL, NULL },
-	{ "mac", INFO_BRIDGE_OPT, NULL, NULL, info_mac },
-	{ "arp", INFO_GUEST, NULL, NULL, NULL },     /* info_arp: it needs the sim */
-	{ "pings", INFO_GUEST, NULL, info_pings, NULL },
-	{ "tcp", INFO_GUEST, NULL, tcp_info, NULL },
-	{ "dhcp", INFO_GUEST, NULL, info_dhcp, NULL },
-	{ "dns", INFO_GUEST, NULL, dns_info, NULL },
+	{ "network", INFO_GUEST_OPT, NULL, NULL, NULL, info_network },
+	{ "usernet", INFO_NONE, info_usernet_all, NULL, NULL, NULL },
+	{ "ports", INFO_NONE, info_ports, NULL, NULL, NULL },
+	{ "mac", INFO_BRIDGE_OPT, NULL, NULL, info_mac, NULL },
+	{ "arp", INFO_GUEST, NULL, NULL, NULL, info_arp },
+	{ "pings", INFO_GUEST, NULL, info_pings, NULL, NULL },
+	{ "tcp", INFO_GUEST, NULL, tcp_info, NULL, NULL },
+	{ "dhcp", INFO_GUEST, NULL, info_dhcp, NULL, NULL },
+	{ "dns", INFO_GUEST, NULL, dns_info, NULL, NULL },
 };
 
 /* The kind of guest whose info word this is, or NULL. */
@@ -199,7 +201,7 @@ bool cmd_info_takes_guest(const char *word)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(info_cmds); i++)
 		if (strcmp(info_cmds[i].word, word) == 0)
-			return info_cmds[i].arg == INFO_GUEST;
+			return info_cmds[i].arg == INFO_GUEST || info_cmds[i].arg == INFO_GUEST_OPT;
 	return info_kind(word) != NULL;
 }
 
@@ -207,11 +209,12 @@ bool cmd_info_takes_guest(const char *word)
 static int info_guest(struct cmd_ctx *c, const struct info_cmd *ic, const struct guest_kind *kind,
 		      int argc, char **argv)
 {
-	struct guest *gu;
+	struct guest *gu = NULL;
+	bool opt = ic != NULL && ic->arg == INFO_GUEST_OPT;
 
-	if (argc != 3)
-		return errf(c->err, "usage: info %s GUEST", argv[1]);
-	if ((gu = cmd_need_guest(c, argv[2])) == NULL)
+	if (argc != 3 && !(opt && argc == 2))
+		return errf(c->err, "usage: info %s %s", argv[1], opt ? "[GUEST]" : "GUEST");
+	if (argc == 3 && (gu = cmd_need_guest(c, argv[2])) == NULL)
 		return -1;
 	if (kind != NULL && gu->kind != kind)
 		return errf(c->err, "guest %s is a %s guest (info %s is for kind = %s)",
@@ -223,7 +226,7 @@ static int info_guest(struct cmd_ctx *c, const struct info_cmd *ic, const struct
 	else if (ic->guest != NULL)
 		ic->guest(gu, c->out);
 	else
-		info_arp(c->s, gu, c->out);
+		ic->sim_guest(c->s, gu, c->out);
 	return 0;
 }
 
@@ -242,7 +245,7 @@ static int cmd_info(struct cmd_ctx *c, int argc, char **argv)
 			ic = &info_cmds[i];
 	if (ic == NULL && kind == NULL)
 		return errf(c->err, "unknown info '%s' (%s)", argv[1], words);
-	if (kind != NULL || ic->arg == INFO_GUEST)
+	if (kind != NULL || ic->arg == INFO_GUEST || ic->arg == INFO_GUEST_OPT)
 		return info_guest(c, ic, kind, argc, argv);
 	if (ic->arg == INFO_NONE) {
 		if (argc != 2)

@@ -87,9 +87,144 @@ static void info_vde(struct sim *s, struct node *n, FILE *out)
 	}
 }
 
-void info_network(struct sim *s, FILE *out)
+/* ---- QEMU's view of one guest ---------------------------------------------- */
+
+/* The NIC as QEMU 7.2 names it: its id= if given, else MODEL.N, N counting
+ * the guest's NICs of that model before it (QEMU's assign_name). */
+static void qemu_nic_name(const struct nic *nic, char *buf, size_t len)
+{
+	const struct guest *gu = nic->guest;
+	int n = 0;
+
+	if (nic->id_given) {
+		snprintf(buf, len, "%s", nic->id);
+		return;
+	}
+	for (int i = 0; i < gu->nnics && gu->nics[i] != nic; i++)
+		n += gu->nics[i]->model == nic->model;
+	snprintf(buf, len, "%s.%d", nic->model->name, n);
+}
+
+/* "NAME: index=0,type=nic,model=...,macaddr=..." (QEMU's print_net_client) */
+static void qemu_nic_line(const struct nic *nic, FILE *out)
+{
+	char name[80], mac[18];
+
+	qemu_nic_name(nic, name, sizeof(name));
+	fprintf(out, "%s: index=0,type=nic,model=%s,macaddr=%s\n", name, nic->model->name,
+		fmt_mac(nic->mac, mac));
+}
+
+static void qemu_netdev_line(struct netdev *nd, FILE *out)
+{
+	char q[256] = "";
+
+	if (nd->ops != NULL && nd->ops->qemu_info != NULL)
+		nd->ops->qemu_info(nd, q, sizeof(q));
+	else if (nd->options != NULL)
+		snprintf(q, sizeof(q), "%s", nd->options);
+	fprintf(out, "%s: index=0,type=%s,%s\n", nd->node.name, nd->ops ? nd->ops->type : "?", q);
+}
+
+/* A netdev with a second port (a hubport): what is behind its first. */
+static struct port *through(struct netdev *nd)
+{
+	return nd->node.nports > 1 ? port_peer(nd->node.ports[0]) : NULL;
+}
+
+static struct nic *nic_at(struct port *p)
+{
+	return p != NULL && guest_from_node(p->node) != NULL ? p->priv : NULL;
+}
+
+/* Whether the hub port p shows in gu's QEMU: one of gu's NICs, on it or
+ * through a hubport; a netdev; a hubport no NIC uses. Other guests' NICs
+ * are other QEMU processes. */
+static bool qemu_port_shown(struct port *p, struct guest *gu)
+{
+	struct port *peer = port_peer(p);
+	struct netdev *nd = peer != NULL ? netdev_from_node(peer->node) : NULL;
+	struct nic *nic = nic_at(peer);
+
+	if (nd != NULL && nd->node.nports > 1)
+		nic = nic_at(through(nd));
+	return nic != NULL ? nic->guest == gu : nd != NULL;
+}
+
+static void info_network_qemu(struct sim *s, struct guest *gu, FILE *out)
+{
+	/* QEMU lists hubs, and a hub's ports, newest first. */
+	for (int i = s->nhubs - 1; i >= 0; i--) {
+		struct hub *h = s->hubs[i];
+		struct node *n = &h->node;
+		bool mine = false;
+
+		for (int j = 0; j < n->nports; j++) {
+			struct nic *nic = nic_at(port_peer(n->ports[j]));
+			struct netdev *nd = port_peer(n->ports[j]) ?
+					    netdev_from_node(port_peer(n->ports[j])->node) : NULL;
+
+			if (nd != NULL && nd->node.nports > 1)
+				nic = nic_at(through(nd));
+			mine = mine || (nic != NULL && nic->guest == gu);
+		}
+		if (h->vlan < 0 || !mine)
+			continue;
+		fprintf(out, "hub %d\n", h->vlan);
+		for (int j = n->nports - 1; j >= 0; j--) {
+			struct port *peer = port_peer(n->ports[j]);
+			struct netdev *nd = peer != NULL ? netdev_from_node(peer->node) : NULL;
+
+			if (!qemu_port_shown(n->ports[j], gu))
+				continue;
+			if (nd != NULL && nd->node.nports > 1) {
+				struct port *t = through(nd);
+				struct netdev *behind = t != NULL ? netdev_from_node(t->node) : NULL;
+
+				fprintf(out, " \\ %s%s", nd->node.name, t != NULL ? ": " : "\n");
+				if (nic_at(t) != NULL)
+					qemu_nic_line(nic_at(t), out);
+				else if (behind != NULL)
+					qemu_netdev_line(behind, out);
+				continue;
+			}
+			fprintf(out, " \\ hub%dport%d: ", h->vlan, j);
+			if (nd != NULL)
+				qemu_netdev_line(nd, out);
+			else
+				qemu_nic_line(nic_at(peer), out);
+		}
+	}
+	/* Then each NIC not on a hub, and the netdev it is wired to. */
+	for (int i = 0; i < gu->nnics; i++) {
+		struct nic *nic = gu->nics[i];
+		struct port *peer = port_peer(nic->port);
+		struct hub *h = peer != NULL ? hub_from_node(peer->node) : NULL;
+		struct netdev *nd = peer != NULL ? netdev_from_node(peer->node) : NULL;
+
+		if (nic->parent != NULL || (h != NULL && h->vlan >= 0) ||
+		    (nd != NULL && nd->node.nports > 1))
+			continue;
+		qemu_nic_line(nic, out);
+		if (nd != NULL) {
+			fputs(" \\ ", out);
+			qemu_netdev_line(nd, out);
+		} else if (peer != NULL && !(h != NULL && peer->node->nports == 1)) {
+			/* A hub of its own is QEMU's "no peer"; the rest QEMU has not. */
+			fprintf(out, " \\ %s: on %s %s, which QEMU has no equivalent of\n", peer->name,
+				peer->node->ops->kind, peer->node->name);
+		}
+	}
+}
+
+void info_network(struct sim *s, struct guest *gu, FILE *out)
 {
 	bool loose = false;
+
+	if (gu != NULL) {
+		info_network_qemu(s, gu, out);
+		return;
+	}
 
 	for (int i = 0; i < s->nhubs; i++) {
 		struct node *n = &s->hubs[i]->node;

@@ -229,7 +229,7 @@ static struct qnetdev *add_netdev(struct qvm *vm, const char *type, const char *
 	nd = &vm->nds[vm->nnds++];
 	memset(nd, 0, sizeof(*nd));
 	snprintf(nd->type, sizeof(nd->type), "%s", type);
-	nd->hub = -1;
+	nd->hub = nd->via = -1;
 	nd->src = src;
 	nd->supported = backend_find(type) != NULL;
 	snprintf(nd->qid, sizeof(nd->qid), "%s", qid != NULL ? qid : type);
@@ -266,7 +266,8 @@ static struct qnic *add_nic(struct qvm *vm, const char *model, const char *src, 
 	return nic;
 }
 
-/* mac= or macaddr=, into nic; else QEMU's default for the VM's next NIC. */
+/* mac= or macaddr=, into nic; else QEMU's default, given once the NICs are
+ * in QEMU's order (qemu_macs). */
 static void nic_mac(struct qvm *vm, struct qnic *nic, const char *mac, FILE *warn)
 {
 	if (mac != NULL && parse_mac(mac, nic->mac) == 0) {
@@ -276,9 +277,36 @@ static void nic_mac(struct qvm *vm, struct qnic *nic, const char *mac, FILE *war
 	if (mac != NULL)
 		warnf(warn, "%s: '%s' is not a MAC address (%s): QEMU's default instead", vm->name,
 		      mac, nic->src);
-	/* QEMU: 52:54:00:12:34:56, then 57, ... for each NIC without one. */
-	parse_mac("52:54:00:12:34:56", nic->mac);
-	nic->mac[5] = (uint8_t)(0x56 + vm->nomac++);
+}
+
+/* QEMU makes the NICs of -nic, then of -net nic, with the machine, then
+ * each -device in turn (read off QEMU 7.2), and gives each without a MAC the first of
+ * 52:54:00:12:34:56..fe that no NIC made before it has (its mac_table). */
+static void qemu_macs(struct qvm *vm)
+{
+	struct qnic sorted[QEMU_MAX_NICS];
+	bool used[256] = { false };
+	int n = 0;
+
+	for (int pass = 0; pass < 3; pass++)
+		for (int i = 0; i < vm->nnics; i++)
+			if (vm->nics[i].realize == pass)
+				sorted[n++] = vm->nics[i];
+	memcpy(vm->nics, sorted, (size_t)n * sizeof(sorted[0]));
+	for (int i = 0; i < vm->nnics; i++) {
+		struct qnic *nic = &vm->nics[i];
+		static const uint8_t base[5] = { 0x52, 0x54, 0x00, 0x12, 0x34 };
+		int k = 0x56;
+
+		if (!nic->mac_given) {
+			while (k < 0xff && used[k])
+				k++;
+			memcpy(nic->mac, base, sizeof(base));
+			nic->mac[5] = (uint8_t)k;
+		}
+		if (memcmp(nic->mac, base, sizeof(base)) == 0)
+			used[nic->mac[5]] = true;
+	}
 }
 
 /* addr=, vectors=, name=/id= of a NIC. */
@@ -331,6 +359,7 @@ static int opt_net(struct qvm *vm, const char *val, const char *src, FILE *warn,
 
 		if (nic == NULL)
 			return 0;
+		nic->realize = 1;
 		nic_mac(vm, nic, qget(&o, "macaddr") ? qget(&o, "macaddr") : qget(&o, "mac"), warn);
 		nic_extras(nic, &o);
 		nic->netdev_qid = qget(&o, "netdev");
@@ -374,6 +403,7 @@ static int opt_netdev(struct qvm *vm, const char *val, const char *src, FILE *wa
 
 		nd->hub = h != NULL ? atoi(h) : 0;
 		nd->supported = true;
+		nd->hub_netdev = qget(&o, "netdev");
 	}
 	qdrop(&o, "type");
 	qdrop(&o, "id");
@@ -432,6 +462,7 @@ static int opt_device(struct qvm *vm, const char *val, const char *src, FILE *wa
 	nic = add_nic(vm, drv, src, warn);
 	if (nic == NULL)
 		return 0;
+	nic->realize = 2;
 	nic_mac(vm, nic, qget(&o, "mac"), warn);
 	nic_extras(nic, &o);
 	/* The netdev may come later on the line: QEMU makes them all first. */
@@ -614,16 +645,34 @@ static int read_vm(struct qvm *vm, int argc, char **argv, FILE *warn, char *err)
 			nic->nopeer = true;
 		}
 	}
+	/* A hubport's netdev= puts that netdev on the hub. */
+	for (int k = 0; k < vm->nnds; k++) {
+		int t;
+
+		if (vm->nds[k].hub_netdev == NULL)
+			continue;
+		t = find_netdev(vm, vm->nds[k].hub_netdev);
+		if (t < 0 || strcmp(vm->nds[t].type, "hubport") == 0 || vm->nds[t].via >= 0) {
+			warnf(warn, "%s: %s names netdev '%s', which no -netdev defines or another "
+			      "hubport took: QEMU refuses that; here it is left out", vm->name,
+			      vm->nds[k].src, vm->nds[k].hub_netdev);
+			vm->nds[k].hub_netdev = NULL;
+		} else {
+			vm->nds[t].hub = vm->nds[k].hub;
+			vm->nds[t].via = k;
+		}
+	}
 	if (!vm->has_net && !vm->nodefault) {
 		/* QEMU's default network: -net nic -net user. */
 		const char *src = qemu_keep(vm, "(no network option: QEMU's default, -net nic -net user)");
 		struct qnic *nic = add_nic(vm, NULL, src, warn);
 		struct qnetdev *nd = add_netdev(vm, "user", "user", src, warn);
 
-		nic_mac(vm, nic, NULL, warn);
+		nic->realize = 1;
 		nic->hub = 0;
 		nd->hub = 0;
 	}
+	qemu_macs(vm);
 	for (int k = 0; k < vm->nredir; k++)
 		opt_redir(vm, vm->redir[k], warn);
 	return 0;

@@ -149,6 +149,8 @@ static void emit_nic(const struct qvm *vm, bool multi, const struct qnic *nic, i
 	if (nic_wired(vm, nic)) {
 		netdev_name(vm, multi, &vm->nds[nic->netdev], dev, sizeof(dev));
 		snprintf(where, sizeof(where), ",netdev=%s", dev);
+	} else if (nic->netdev >= 0 && !multi && strcmp(vm->nds[nic->netdev].type, "hubport") == 0) {
+		snprintf(where, sizeof(where), ",netdev=%s", vm->nds[nic->netdev].id);
 	} else if (nic->netdev >= 0 && !vm->nds[nic->netdev].supported) {
 		fprintf(out, "; its back-end, %s, is not one qnetsim has: it has no peer, as in QEMU "
 			"without that back-end\n", vm->nds[nic->netdev].type);
@@ -182,9 +184,27 @@ static void emit_netdev(const struct qvm *vm, bool multi, int i, FILE *out, FILE
 	const struct backend_ops *ops = backend_find(nd->type);
 	char name[64], hub[48];
 
+	if (strcmp(nd->type, "hubport") == 0 && !multi &&
+	    (netdev_used(vm, i) || nd->hub_netdev != NULL)) {
+		/* One VM: its hubs are the topology's vlanN, as QEMU's are. */
+		line(out, nd->src, "[netdev %s]", nd->id);
+		fprintf(out, "type = hubport\nhubid = %d\n", nd->hub);
+		for (int k = 0; k < vm->nnds; k++)
+			if (vm->nds[k].via == i && vm->nds[k].supported)
+				fprintf(out, "netdev = %s\n", vm->nds[k].id);
+		fputc('\n', out);
+		return;
+	}
 	if (strcmp(nd->type, "hubport") == 0) {
-		fprintf(out, "; %s: %s's hub %d, which the NIC on it joins\n\n", nd->src, vm->name,
-			nd->hub);
+		if (nd->hub_netdev != NULL)
+			fprintf(out, "; %s: puts %s on %s's hub %d (vlan = %d there)\n\n", nd->src,
+				nd->hub_netdev, vm->name, nd->hub, nd->hub);
+		else if (netdev_used(vm, i))
+			fprintf(out, "; %s: %s's hub %d, which the NIC on it joins\n\n", nd->src,
+				vm->name, nd->hub);
+		else
+			fprintf(out, "; %s: a port of %s's hub %d with nothing on it: left out\n\n",
+				nd->src, vm->name, nd->hub);
 		return;
 	}
 	if (!nd->supported) {
@@ -202,7 +222,7 @@ static void emit_netdev(const struct qvm *vm, bool multi, int i, FILE *out, FILE
 	netdev_name(vm, multi, nd, name, sizeof(name));
 	line(out, nd->src, "[netdev %s]", name);
 	fprintf(out, "type = %s\n", nd->type);
-	if (nd->hub >= 0 && !multi)
+	if (nd->hub >= 0 && !multi && nd->via < 0)
 		fprintf(out, "vlan = %d\n", nd->hub);
 	for (int k = 0; k < nd->opts.n; k++) {
 		const char *key = nd->opts.key[k], *val = nd->opts.val[k] ? nd->opts.val[k] : "on";

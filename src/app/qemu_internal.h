@@ -26,6 +26,7 @@ struct qnic {
 	char model[48];
 	uint8_t mac[6];
 	bool mac_given;                 /* in the command line (else QEMU's default) */
+	int realize;                    /* QEMU makes -nic's (0), -net nic's (1), then -device's (2) */
 	bool mac_dup;                   /* another NIC has it: qnetsim picks one */
 	int hub;                        /* the VM's hub N, or -1 */
 	int netdev;                     /* index in the VM's netdevs, or -1 */
@@ -42,6 +43,8 @@ struct qnetdev {
 	char qid[64];                   /* QEMU's id= (or -net's name=) */
 	char id[QEMU_NAME_MAX];         /* its name in the topology */
 	int hub;                        /* -1: a NIC names it, or nothing */
+	const char *hub_netdev;         /* hubport: netdev=, put on its hub */
+	int via;                        /* the hubport whose netdev= it is, or -1 */
 	bool supported;
 	struct qopts opts;              /* the rest, as given */
 	char fwd[8][112];               /* -redir, as hostfwd */
@@ -55,7 +58,6 @@ struct qvm {
 	int nnics;
 	struct qnetdev nds[QEMU_MAX_NETDEVS];
 	int nnds;
-	int nomac;                      /* NICs given QEMU's default MAC so far */
 	bool nodefault;                 /* -nodefaults, -nic none, -net none */
 	bool has_net;                   /* any network option */
 	const char *redir[8];           /* -redir, applied once all is read */

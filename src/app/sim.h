@@ -202,7 +202,10 @@ void capture_close_all(struct sim *s);
 int report_write(struct sim *s, const char *path, char *err);
 
 /* "info network" and friends, used by commands and the TUI. */
-void info_network(struct sim *s, FILE *out);
+/* Every hub, bridge and netdev in qnetsim's words; with a guest, what
+ * that guest's QEMU monitor shows (QEMU 7.2's `info network`, byte for
+ * byte where QEMU has the same thing). */
+void info_network(struct sim *s, struct guest *gu, FILE *out);
 void info_ports(struct sim *s, FILE *out);
 void info_mac(struct sim *s, struct bridge *b, FILE *out);
 void info_arp(struct sim *s, struct guest *gu, FILE *out);

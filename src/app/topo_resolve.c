@@ -353,7 +353,7 @@ static void cable_nic_netdevs(struct loader *L)
 			continue;
 		}
 		if (nd->port->link != NULL) {
-			lerr(L, d->line, "nic: netdev %s already has a NIC (line %d)", d->netdev,
+			lerr(L, d->line, "nic: netdev %s already has its peer (line %d)", d->netdev,
 			     nd->port->link->line);
 			continue;
 		}

@@ -58,6 +58,7 @@ static int nic_option(struct loader *L, struct guest *gu, struct nic *nic, const
 		}
 		free(nic->id);
 		nic->id = xstrdup(val);
+		nic->id_given = true;
 	} else if (strcmp(k, "addr") == 0) {
 		/* PCI address, hex "slot[.func]" as QEMU reads it: accepted so
 		 * pasted QEMU lines load; there is no PCI bus to simulate. */

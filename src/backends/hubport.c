@@ -15,20 +15,24 @@
  * repeats each frame to the other side. Nothing outside the process is
  * involved, so a topology of hubports keeps the virtual clock.
  *
- * QEMU's hubport also takes netdev=, to put another netdev on the hub;
- * qnetsim refuses it with a pointer to vlan=, which does the same.
+ * netdev=OTHER puts another netdev on the hub through it, as QEMU's
+ * hubport does (-netdev user,id=u -netdev hubport,id=h,hubid=1,netdev=u):
+ * OTHER's port is linked to hp0.0 instead of a NIC.
  */
 #include "netdev.h"
 #include "../core/hub.h"
 #include "../core/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct hubport {
 	struct netdev nd;
 	int hubid;
 	int line;               /* of hubid= */
+	char *other;            /* netdev=, or NULL */
+	int other_line;
 };
 
 static struct hubport *H(struct netdev *nd)
@@ -46,9 +50,12 @@ static int hubport_configure(struct netdev *nd, const struct netdev_opt *o, int 
 	h->hubid = -1;
 	for (int i = 0; i < n; i++) {
 		*line = o[i].line;
-		if (strcmp(o[i].key, "netdev") == 0)
-			return errf(err, "hubport: netdev= is not supported; give netdev %s "
-					 "vlan=N to put it on hub N", o[i].val);
+		if (strcmp(o[i].key, "netdev") == 0) {
+			free(h->other);
+			h->other = xstrdup(o[i].val);
+			h->other_line = o[i].line;
+			continue;
+		}
 		if (parse_u64(o[i].val, 0, 4095, &num, e) < 0)
 			return errf(err, "hubport: hubid: %s", e);
 		h->hubid = (int)num;
@@ -67,10 +74,26 @@ static int hubport_attach(struct netdev *nd, char *err)
 	struct graph *g = nd->node.g;
 	struct hub *hub = hub_from_node(g->vlan_hub(g->vlan_hub_ctx, H(nd)->hubid, H(nd)->line));
 	struct port *p = port_new(&nd->node, "1", 0, 1000);
+	struct netdev *o;
 
-	(void)err;
 	link_new(g, p, hub_add_port(hub), 0, 0, 0, H(nd)->line);
+	if (H(nd)->other == NULL)
+		return 0;
+	o = netdev_from_node(graph_find_node(g, H(nd)->other));
+	if (o == NULL || o == nd || o->ops == nd->ops)
+		return errf(err, "hubport: netdev=%s: %s", H(nd)->other,
+			    o == NULL ? "no such netdev" : "not a hubport (it would go nowhere)");
+	if (o->port->link != NULL || nd->port->link != NULL)
+		return errf(err, "hubport: netdev=%s: %s is already connected", H(nd)->other,
+			    o->port->link != NULL ? H(nd)->other : nd->node.name);
+	link_new(g, nd->port, o->port, 0, 0, 0, H(nd)->other_line);
 	return 0;
+}
+
+static void hubport_free(struct netdev *nd)
+{
+	free(H(nd)->other);
+	H(nd)->other = NULL;
 }
 
 /* A port of a hub: every frame goes on to the other side. */
@@ -102,5 +125,6 @@ const struct backend_ops backend_hubport = {
 	.input = hubport_input,
 	.open = hubport_open,
 	.describe = hubport_describe,
+	.free = hubport_free,
 	.internal = true,
 };

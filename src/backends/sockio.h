@@ -77,8 +77,9 @@ void sockio_output(struct netdev *nd, struct frame *f);
 void sockio_close(struct netdev *nd);
 void sockio_free(struct netdev *nd);
 void sockio_describe(struct netdev *nd, char *buf, size_t len);
-/* backend_ops.qemu_peer of the three (sockio_peer.c). */
+/* backend_ops.qemu_peer and qemu_info of the three (sockio_peer.c). */
 int sockio_qemu_peer(struct netdev *nd, char *buf, size_t len);
+void sockio_qemu_info(struct netdev *nd, char *buf, size_t len);
 /* Bytes a stream peer sent, in any split: QEMU's 4-byte big-endian length
  * and the frame, each complete frame into the topology. A length of 0, below
  * 14 or above 69632 drops the peer (counted): returns -1, and the caller
@@ -89,6 +90,7 @@ int sockio_stream_input(struct netdev *nd, const uint8_t *p, size_t n);
 #define SOCKIO_OPS                                                               \
 	.size = sizeof(struct socknet), .init = sockio_init, .open = sockio_open,      \
 	.output = sockio_output, .close = sockio_close, .free = sockio_free,         \
-	.describe = sockio_describe, .qemu_peer = sockio_qemu_peer
+	.describe = sockio_describe, .qemu_peer = sockio_qemu_peer,       \
+	.qemu_info = sockio_qemu_info
 
 #endif

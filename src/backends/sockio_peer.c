@@ -115,3 +115,68 @@ int sockio_qemu_peer(struct netdev *nd, char *buf, size_t len)
 		return errf(buf, "it uses an inherited descriptor (fd=), which a VM cannot name");
 	}
 }
+
+/* An address as QEMU's info strings print it: HOST:PORT, or a unix path. */
+static const char *bare(const char *desc)
+{
+	return strncmp(desc, "unix:", 5) == 0 ? desc + 5 : desc;
+}
+
+/* What QEMU 7.2's `info network` shows after type= for the same socket,
+ * stream or dgram (its info_str), read off a real QEMU 7.2: a stream shows
+ * its peer only once one is there, as QEMU's does, and a stream client
+ * never shows it. */
+void sockio_qemu_info(struct netdev *nd, char *buf, size_t len)
+{
+	const struct sock_spec *sp = &socknet_of(nd)->spec;
+	bool socket = strcmp(nd->ops->type, "socket") == 0;
+	bool up = nd->state == ND_CONNECTED;
+	const char *pre = socket ? "socket: " : "";
+
+	buf[0] = '\0';
+	switch (sp->kind) {
+	case SK_STREAM_SERVER:
+		if (!up)
+			break;
+		if (socket)
+			snprintf(buf, len, "socket: connection from %s", nd->peer);
+		else if (sp->local.ss_family == AF_UNIX)
+			snprintf(buf, len, "%s", nd->local_desc);
+		else
+			snprintf(buf, len, "tcp:%s", nd->peer);
+		break;
+	case SK_STREAM_CLIENT:
+		if (up && socket)
+			snprintf(buf, len, "socket: connect to %s", nd->remote_desc);
+		else if (!socket && (nd->state == ND_RECONNECTING || nd->state == ND_ERROR))
+			snprintf(buf, len, "connection error");
+		break;
+	case SK_STREAM_FD:
+		if (socket)
+			snprintf(buf, len, "socket: fd=%d", sp->fd);
+		else if (up && strncmp(nd->peer, "fd ", 3) != 0)
+			snprintf(buf, len, "tcp:%s", nd->peer);
+		break;
+	case SK_DGRAM:
+		if (socket)
+			snprintf(buf, len, "socket: udp=%s", nd->remote_desc);
+		else
+			snprintf(buf, len, "udp=%s%s%s", bare(nd->local_desc),
+				 sp->remote.ss_family == AF_UNIX ? ":" : "/", bare(nd->remote_desc));
+		break;
+	case SK_DGRAM_MCAST:
+		snprintf(buf, len, "%smcast=%s", pre, nd->remote_desc);
+		break;
+	case SK_DGRAM_FD: {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		ss.ss_family = AF_INET;
+		(void)getsockname(sp->fd, (struct sockaddr *)&ss, &sl);
+		snprintf(buf, len, "%sfd=%d %s", pre, sp->fd, ss.ss_family == AF_UNIX ? "unix" : "inet");
+		break;
+	}
+	default:
+		break;
+	}
+}

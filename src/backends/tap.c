@@ -456,6 +456,23 @@ static void tap_describe(struct netdev *nd, char *buf, size_t len)
 		snprintf(buf, len, "%s: tap %s", st, t->ifname);
 }
 
+/* What QEMU 7.2's `info network` shows after type= for the same tap. */
+static void tap_qemu_info(struct netdev *nd, char *buf, size_t len)
+{
+	struct tapnet *t = T(nd);
+
+	if (t->bridge_type)
+		snprintf(buf, len, "helper=%s,br=%s", t->helper, t->br);
+	else if (t->fd_opt >= 0)
+		snprintf(buf, len, "fd=%d", t->fd_opt);
+	else if (t->helper != NULL)
+		snprintf(buf, len, "helper=%s", t->helper);
+	else
+		snprintf(buf, len, "ifname=%s,script=%s,downscript=%s",
+			 t->ifname[0] ? t->ifname : t->ifname_opt ? t->ifname_opt : "",
+			 t->script ? t->script : "no", t->downscript ? t->downscript : "no");
+}
+
 static void tap_free(struct netdev *nd)
 {
 	struct tapnet *t = T(nd);
@@ -504,6 +521,7 @@ const struct backend_ops backend_tap = {
 	.output = tap_output,
 	.close = tap_nd_close,
 	.describe = tap_describe,
+	.qemu_info = tap_qemu_info,
 	.qemu_peer = tap_qemu_peer,
 	.free = tap_free,
 };
@@ -518,6 +536,7 @@ const struct backend_ops backend_bridge = {
 	.output = tap_output,
 	.close = tap_nd_close,
 	.describe = tap_describe,
+	.qemu_info = tap_qemu_info,
 	.qemu_peer = tap_qemu_peer,
 	.free = tap_free,
 };

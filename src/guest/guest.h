@@ -66,6 +66,7 @@ struct nic {
 	struct guest *guest;
 	int index;
 	char *id;                       /* "nic0" or the id= given */
+	bool id_given;                  /* id= was given (QEMU names it so) */
 	const struct nic_model *model;
 	uint8_t mac[6];
 	bool mac_auto;                  /* assigned by qnetsim, not macaddr= */

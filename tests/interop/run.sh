@@ -458,29 +458,51 @@ at 21.5s = expect q.state == connected" 22s
 	qemu_result dgram "over unix dgram: bridge learns its MAC"
 	qemu_result stream "as stream server (unix): we connect, bridge learns its MAC"
 	qemu_result listen "as socket listen=: we connect, and reconnect after QEMU is killed and restarted"
-	# info network against a real QEMU's monitor, for the same command
-	# line: every "type=..." QEMU shows (after its index=0,) is in
-	# qnetsim's lines for the imported topology.
-	for line in "-net nic -net user" "-netdev user,id=n0 -device e1000,netdev=n0" \
-		    "-net nic,model=rtl8139 -net user,net=192.168.76.0/24,restrict=on" \
-		    "-nic user,model=virtio-net-pci"; do
+	# info network VM against a real QEMU 7.2's monitor, for the same
+	# command line: the same bytes, but for QEMU's name for a back-end
+	# given none ("#net" and a counter and two random digits), where
+	# qnetsim's is the import's name for it.
+	Pm=$(port); Pd1=$(port); Pd2=$(port); Pu1=$(port); Pu2=$(port); Ps=$(port)
+	lines=("-net nic -net user"
+	       "-netdev user,id=n0 -device e1000,netdev=n0"
+	       "-net nic,model=rtl8139 -net user,net=192.168.76.0/24,restrict=on"
+	       "-nic user,model=virtio-net-pci"
+	       "-net nic,macaddr=52:54:00:12:34:56 -net nic -device e1000,netdev=h9 -netdev hubport,id=h9,hubid=9"
+	       "-netdev hubport,id=a,hubid=5 -device e1000,netdev=a -net nic -net user -netdev hubport,id=b,hubid=3 -device e1000,netdev=b -netdev user,id=u9 -netdev hubport,id=c,hubid=5,netdev=u9 -nic user,model=virtio-net-pci -device rtl8139,id=foo,netdev=u1 -netdev user,id=u1"
+	       "-netdev socket,id=m,mcast=230.0.0.1:$Pm -device rtl8139,netdev=m -netdev dgram,id=d,local.type=inet,local.host=127.0.0.1,local.port=$Pd1,remote.type=inet,remote.host=127.0.0.1,remote.port=$Pd2 -device e1000,netdev=d,mac=52:54:00:12:34:5a -nic socket,udp=127.0.0.1:$Pu1,localaddr=127.0.0.1:$Pu2"
+	       "-netdev stream,id=s,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=$Ps -device virtio-net-pci,netdev=s -netdev dgram,id=du,local.type=unix,local.path=$tmp/du1,remote.type=unix,remote.path=$tmp/du2 -device pcnet,netdev=du")
+	for i in "${!lines[@]}"; do
 		# shellcheck disable=SC2086 # the line, word by word
 		(sleep 2; echo "info network"; sleep 1; echo quit) |
-			timeout 10 "$QEMU" -display none -S -monitor stdio $line 2>&1 | tr -d '\r' |
-			sed -n 's/.*: index=0,\(type=[^ ]*\).*/\1/p' | sort > "$tmp/qemu-info"
+			timeout 10 "$QEMU" -display none -S -monitor stdio ${lines[$i]} 2>&1 | tr -d '\r' |
+			sed 's/\x1b\[[0-9]*[A-Z]//g' | sed -n '/info network$/,/^(qemu)/p' |
+			sed '1d;$d' > "$tmp/qemu-info$i"
+	done
+	for i in "${!lines[@]}"; do
+		line=${lines[$i]}
+		rm -f "$tmp/du1" "$tmp/du2"
 		# shellcheck disable=SC2086
 		"$QNETSIM" import qemu -- $line > "$tmp/info.ini" 2> /dev/null
-		printf '[scenario]\nduration = 0.2s\nat 0.1s = info network\n' >> "$tmp/info.ini"
-		"$QNETSIM" --headless "$tmp/info.ini" > "$tmp/info.out" 2>&1
-		miss=""
-		while IFS= read -r want; do
-			grep -qF -- "$want" "$tmp/info.out" || miss="$miss $want"
-		done < "$tmp/qemu-info"
-		if [ -s "$tmp/qemu-info" ] && [ -z "$miss" ]; then
-			ok "info network as QEMU 7.2's monitor has it for '$line' ($(wc -l < "$tmp/qemu-info") devices)"
+		printf '[scenario]\nduration = 0.2s\nat 0.1s = info network vm1\n' >> "$tmp/info.ini"
+		"$QNETSIM" --headless "$tmp/info.ini" 2>&1 | sed -n '/> info network vm1/,/^\//p' |
+			sed '1d;$d' > "$tmp/info.out"
+		if [ -s "$tmp/qemu-info$i" ] && awk '
+			NR == FNR { q[FNR] = $0; n = FNR; next }
+			{ o[FNR] = $0; m = FNR }
+			END {
+				if (n != m) exit 1
+				for (i = 1; i <= n; i++) {
+					p = index(q[i], "#net")
+					if (p == 0) { if (q[i] != o[i]) exit 1; continue }
+					a = substr(q[i], p + 4); sub(/^[0-9]+/, "", a)
+					b = substr(o[i], p); sub(/^[A-Za-z0-9_-]+/, "", b)
+					if (substr(q[i], 1, p - 1) != substr(o[i], 1, p - 1) || a != b) exit 1
+				}
+			}' "$tmp/qemu-info$i" "$tmp/info.out"; then
+			ok "info network vm1 is QEMU 7.2's monitor's, byte for byte, for '${line:0:60}...' ($(wc -l < "$tmp/info.out") lines)"
 		else
-			not_ok "info network for '$line': QEMU's$miss missing (QEMU: $(tr '\n' ' ' < "$tmp/qemu-info"))"
-			sed -n '/> info network/,/^netdev/p' "$tmp/info.out" | sed 's/^/    | /'
+			not_ok "info network vm1 for '$line' differs from QEMU 7.2's"
+			diff "$tmp/qemu-info$i" "$tmp/info.out" | sed 's/^/    | /'
 		fi
 	done
 	# f: the round trip: a QEMU command line imported (a NIC, user

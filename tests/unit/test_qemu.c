@@ -97,15 +97,46 @@ static void test_device_netdev_nic(void **state)
 	s = loads(topo);
 	g = vm(s, "vm1");
 	assert_int_equal(g->nnics, 3);
+	/* QEMU makes -nic's NIC first, then each -device in turn. */
 	assert_string_equal(fmt_mac(g->nics[0]->mac, mac), "52:54:00:12:34:56");
 	assert_string_equal(fmt_mac(g->nics[1]->mac, mac), "52:54:00:12:34:57");
 	assert_string_equal(fmt_mac(g->nics[2]->mac, mac), "52:54:00:12:34:58");
-	assert_string_equal(g->nics[1]->model->name, "virtio-net-pci");
-	assert_int_equal(s->nnetdevs, 3);
+	assert_string_equal(g->nics[0]->model->name, "virtio-net-pci");
+	assert_string_equal(g->nics[1]->model->name, "e1000");
+	assert_int_equal(s->nnetdevs, 4);       /* with the hubport */
 	assert_non_null(strstr(topo, "hostfwd = tcp::5555-:22"));
 	assert_non_null(strstr(topo, "listen = :8010"));
-	assert_non_null(strstr(topo, "model=rtl8139,macaddr=52:54:00:12:34:58,vlan=1"));
+	assert_non_null(strstr(topo, "model=rtl8139,macaddr=52:54:00:12:34:58,netdev=h1"));
 	assert_non_null(strstr(topo, "bus: accepted, no effect here"));
+	sim_free(s);
+	free(topo);
+	free(warn);
+}
+
+/* QEMU's default MACs go to the NICs in the order QEMU makes them (-nic,
+ * -net nic, -device), skipping one an earlier NIC was given; a hubport's
+ * netdev= puts that netdev on the hub. */
+static void test_qemu_order(void **state)
+{
+	char *topo, *warn;
+	struct sim *s;
+	struct guest *g;
+	char mac[18];
+
+	(void)state;
+	assert_int_equal(import("-net nic,macaddr=52:54:00:12:34:57 -device e1000,netdev=u "
+				"-netdev user,id=u -net nic -netdev user,id=u9 "
+				"-netdev hubport,id=c,hubid=0,netdev=u9", &topo, &warn), 0);
+	s = loads(topo);
+	g = vm(s, "vm1");
+	assert_int_equal(g->nnics, 3);
+	assert_string_equal(fmt_mac(g->nics[0]->mac, mac), "52:54:00:12:34:57");
+	assert_string_equal(fmt_mac(g->nics[1]->mac, mac), "52:54:00:12:34:56");
+	assert_string_equal(fmt_mac(g->nics[2]->mac, mac), "52:54:00:12:34:58");
+	assert_non_null(strstr(topo, "[netdev c]"));
+	assert_non_null(strstr(topo, "netdev = u9\n"));
+	assert_null(strstr(warn, "u9: no NIC uses it"));
+	assert_int_equal(s->nnetdevs, 3);
 	sim_free(s);
 	free(topo);
 	free(warn);
@@ -142,7 +173,7 @@ static void test_defaults_and_refusals(void **state)
 	assert_non_null(strstr(warn, "poll-us=50"));
 	assert_non_null(strstr(topo, "; poll-us=50: QEMU's, not modelled by qnetsim: left out"));
 	/* The NIC on vhost-user has no peer: alone on a hub. */
-	assert_non_null(strstr(topo, "[hub vm1-nopeer0]"));
+	assert_non_null(strstr(topo, "[hub vm1-nopeer1]"));
 	s = loads(topo);
 	assert_int_equal(vm(s, "vm1")->nnics, 2);
 	sim_free(s);
@@ -226,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_net_nic_user),
 		cmocka_unit_test(test_device_netdev_nic),
+		cmocka_unit_test(test_qemu_order),
 		cmocka_unit_test(test_defaults_and_refusals),
 		cmocka_unit_test(test_isolated_hub),
 		cmocka_unit_test(test_two_vms),
