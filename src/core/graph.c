@@ -357,6 +357,13 @@ void port_drop_dir(struct port *p, struct frame *f, enum drop_reason why, bool t
 	frame_unref(f);
 }
 
+void port_set_rx_filter(struct port *p, const uint8_t *mac)
+{
+	p->rx_filter = mac != NULL;
+	if (mac != NULL)
+		memcpy(p->rx_mac, mac, 6);
+}
+
 void port_drop(struct port *p, struct frame *f, enum drop_reason why)
 {
 	port_drop_dir(p, f, why, drop_reason_tx(why));

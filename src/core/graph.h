@@ -93,6 +93,12 @@ struct port {
 	int side;               /* which end of the link this port is */
 	uint32_t txqlen;        /* transmit queue limit in frames */
 	bool admin_up;          /* set_link on|off */
+	/* A NIC's receive filter, which its node may set (port_set_rx_filter):
+	 * an untagged frame of at least 14 bytes for neither rx_mac nor
+	 * broadcast is dropped as not_for_us before the node's input, as the
+	 * node would drop it, without reading the node. */
+	bool rx_filter;
+	uint8_t rx_mac[6];
 	struct port_stats st;
 	char *name;             /* "br0.2", "vm1.nic0": unique in the graph */
 	uint32_t gid;           /* index in graph->ports */
@@ -398,6 +404,10 @@ static inline void port_count_drop(struct port *p, int why)
 }
 /* set_link: changes the port's admin state and tells both nodes. */
 void port_set_link(struct port *p, bool up);
+
+/* A NIC's receive filter on p (struct port: rx_filter): its MAC, or NULL
+ * for none. */
+void port_set_rx_filter(struct port *p, const uint8_t *mac);
 
 /* Sends f (reference passes) out of p. Returns true when queued, false when
  * dropped (the drop is counted and traced). */

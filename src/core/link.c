@@ -120,6 +120,11 @@ static void port_rx(struct port *p, struct frame *f)
 	g->frames_delivered++;
 	if (p->captures != NULL && g->observe != NULL)
 		g->observe(g, p, f, false);
+	if (p->rx_filter && f->len >= ETH_HLEN && !(f->data[12] == 0x81 && f->data[13] == 0x00) &&
+	    memcmp(f->data, p->rx_mac, 6) != 0 && !mac_is_broadcast(f->data)) {
+		port_drop(p, f, DROP_NOT_FOR_US);
+		return;
+	}
 	p->node->ops->input(p->node, p, f);
 }
 

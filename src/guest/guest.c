@@ -220,6 +220,10 @@ void guest_start(struct guest *gu)
 
 static void sim_start(struct guest *gu)
 {
+	/* sim_input's MAC filter, in the port: a frame for another NIC is
+	 * dropped without reading the guest. */
+	for (int i = 0; i < gu->nnics; i++)
+		port_set_rx_filter(gu->nics[i]->port, gu->nics[i]->mac);
 	for (int i = 0; i < gu->nnics; i++)
 		if (gu->nics[i]->dhcp != NULL)
 			dhcp_command(gu->nics[i], "start", NULL);
