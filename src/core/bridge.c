@@ -66,7 +66,7 @@ static void mirror_copy(struct port *p, struct frame *f, bool out)
 	tb = to->priv;
 	if (!(out ? tb->mirror_out : tb->mirror_in) || !port_link_up(to))
 		return;
-	trace_record(p->node->g, p, f, DEC_MIRRORED, to->gid, 0, out);
+	trace_record(p->g, p, f, DEC_MIRRORED, to->gid, 0, out);
 	port_tx(to, frame_ref(f));
 }
 
@@ -149,8 +149,8 @@ static void drop_vid(struct port *p, struct frame *f, enum drop_reason why, uint
 		     bool tx)
 {
 	port_count_drop(p, why);
-	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
-	trace_set_vid(p->node->g, vid);
+	trace_record(p->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
+	trace_set_vid(p->g, vid);
 	frame_unref(f);
 }
 

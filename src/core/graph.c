@@ -202,11 +202,13 @@ void graph_free(struct graph *g)
 		for (int p = 0; p < np; p++) {
 			free(ports[p]->name);
 			free(ports[p]->st.drops);
-			free(ports[p]);
 		}
 		free(ports);
 		free(name);
 	}
+	for (int i = 0; i < g->nslabs; i++)
+		free(g->port_slabs[i]);
+	free(g->port_slabs);
 	free(g->nodes);
 	free(g->ports);
 	free(g->links);
@@ -278,9 +280,20 @@ struct port *graph_find_port(struct graph *g, const char *name)
 struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32_t txqlen)
 {
 	struct graph *g = n->g;
-	struct port *p = xcalloc(1, sizeof(*p));
+	struct port *p;
 
+	if (g->nports % PORT_SLAB == 0) {
+		struct port *slab;
+
+		if (posix_memalign((void **)&slab, PORT_ALIGN, PORT_SLAB * sizeof(*slab)) != 0)
+			fatal("out of memory allocating ports");
+		VEC_RESERVE(g->port_slabs, g->nslabs, g->slabcap);
+		g->port_slabs[g->nslabs++] = slab;
+	}
+	p = &g->port_slabs[g->nslabs - 1][g->nports % PORT_SLAB];
+	memset(p, 0, sizeof(*p));
 	xasprintf(&p->name, "%s.%s", n->name, suffix);
+	p->g = g;
 	p->node = n;
 	p->admin_up = true;
 	p->speed = speed;
@@ -353,7 +366,7 @@ bool drop_reason_tx(enum drop_reason r)
 void port_drop_dir(struct port *p, struct frame *f, enum drop_reason why, bool tx)
 {
 	port_count_drop(p, why);
-	trace_record(p->node->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
+	trace_record(p->g, p, f, DEC_DROPPED, 0, (uint8_t)why, tx);
 	frame_unref(f);
 }
 

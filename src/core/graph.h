@@ -79,19 +79,24 @@ struct port_stats {
 	uint64_t rx_frames, rx_bytes;
 	uint64_t tx_frames, tx_bytes;
 	/* By reason, made at the port's first drop (most ports of a large
-	 * topology never drop): port_drops() and port_count_drop(). */
+	 * topology never drop): port_drops() and port_count_drop(). A NIC's
+	 * not_for_us, the usual lot of a port on a hub, is counted apart. */
 	uint64_t *drops;
 };
 
+/* A port's memory: 128 bytes, aligned to 64, made in slabs of PORT_SLAB
+ * and freed with the graph. */
+#define PORT_ALIGN 64
+#define PORT_SLAB 64
+
 struct port {
 	/* What every frame arriving reads and counts: the first cache line
-	 * (a 100,000-guest run is a cache miss per port it touches). */
+	 * (a 100,000-guest run is a cache miss per port it touches), so that
+	 * a frame a NIC's filter drops reads nothing else of its node. */
+	struct graph *g;        /* the node's */
 	struct node *node;
 	struct link *link;      /* NULL when unconnected */
 	struct capture *captures;
-	uint64_t speed;         /* bit/s this port can do; 0 = unlimited */
-	int side;               /* which end of the link this port is */
-	uint32_t txqlen;        /* transmit queue limit in frames */
 	bool admin_up;          /* set_link on|off */
 	/* A NIC's receive filter, which its node may set (port_set_rx_filter):
 	 * an untagged frame of at least 14 bytes for neither rx_mac nor
@@ -99,12 +104,16 @@ struct port {
 	 * node would drop it, without reading the node. */
 	bool rx_filter;
 	uint8_t rx_mac[6];
+	uint64_t not_for_us;    /* drops for that reason (port_drops) */
 	struct port_stats st;
+	uint64_t speed;         /* bit/s this port can do; 0 = unlimited */
+	int side;               /* which end of the link this port is */
+	uint32_t txqlen;        /* transmit queue limit in frames */
 	char *name;             /* "br0.2", "vm1.nic0": unique in the graph */
 	uint32_t gid;           /* index in graph->ports */
 	int index;              /* index in node->ports */
 	void *priv;             /* the node's own per-port data */
-};
+} __attribute__((aligned(PORT_ALIGN)));
 
 struct inflight {
 	struct frame *f;
@@ -339,6 +348,8 @@ struct graph {
 	int nnodes, nodecap;
 	struct port **ports;
 	uint32_t nports, portcap;
+	struct port **port_slabs;       /* ports are made PORT_SLAB at a time */
+	int nslabs, slabcap;
 	struct link **links;
 	int nlinks, linkcap;
 	struct trace trace;
@@ -393,11 +404,17 @@ bool port_link_up(const struct port *p);
 /* A port's drops for one reason; counting one. */
 static inline uint64_t port_drops(const struct port *p, int why)
 {
+	if (why == DROP_NOT_FOR_US)
+		return p->not_for_us;
 	return p->st.drops != NULL ? p->st.drops[why] : 0;
 }
 void port_drops_make(struct port *p);
 static inline void port_count_drop(struct port *p, int why)
 {
+	if (why == DROP_NOT_FOR_US) {
+		p->not_for_us++;
+		return;
+	}
 	if (p->st.drops == NULL)
 		port_drops_make(p);
 	p->st.drops[why]++;

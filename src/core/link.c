@@ -109,7 +109,7 @@ void link_free(struct link *l)
 /* The receiving half of a hop: counters, observers, then the node. */
 static void port_rx(struct port *p, struct frame *f)
 {
-	struct graph *g = p->node->g;
+	struct graph *g = p->g;
 
 	if (!p->admin_up) {
 		port_drop_dir(p, f, DROP_LINK_DOWN, false);
@@ -160,7 +160,7 @@ uint32_t port_queue_len(struct port *p)
 {
 	if (p->link == NULL)
 		return 0;
-	return dir_queued(&p->link->dir[p->side], loop_now(p->node->g->loop));
+	return dir_queued(&p->link->dir[p->side], loop_now(p->g->loop));
 }
 
 struct flights_ctx {
@@ -385,7 +385,7 @@ static int lose(struct dir_impair *x)
 static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool dup)
 {
 	struct link *l = d->link;
-	struct graph *g = p->node->g;
+	struct graph *g = p->g;
 	/* A never-impaired direction reads the zeros of no_impair, and
 	 * every draw below is behind a non-zero setting, so x is there. */
 	struct dir_impair *x = d->imp;
@@ -466,7 +466,7 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 bool port_tx(struct port *p, struct frame *f)
 {
 	struct link *l = p->link;
-	struct graph *g = p->node->g;
+	struct graph *g = p->g;
 	struct link_dir *d;
 
 	if (l == NULL || !port_link_up(p)) {
