@@ -115,11 +115,6 @@ struct port {
 	void *priv;             /* the node's own per-port data */
 } __attribute__((aligned(PORT_ALIGN)));
 
-struct inflight {
-	struct frame *f;
-	uint64_t tx_end;        /* last bit leaves the sender */
-};
-
 /* What one direction of a link does to frames (netem's words). Zero is
  * "off" for every field: an impairment set back to 0 is gone. */
 struct impair {
@@ -142,15 +137,20 @@ struct impair_stats {
 	uint64_t bursts;        /* good -> bad transitions */
 };
 
-/* A frame arrives at its tx_end plus the ring's delta, while every frame
- * in the ring has the same delay (a link without jitter, not changed while
- * frames fly); otherwise dl holds each frame's arrival, beside ring, until
- * the ring empties. A burst of floods fills many rings at once: 16 bytes
- * a frame where 24 were. */
+/* The frames in flight on a link direction, oldest first, and when each
+ * one's last bit leaves the sender (tx_end, never decreasing along the
+ * ring): as an offset from base, 12 bytes a frame where the ring spans
+ * less than 2^32 ns, else every tx_end whole (wide, until the ring
+ * empties). A frame arrives at its tx_end plus the ring's delta, while
+ * every frame in the ring has the same delay (a link without jitter, not
+ * changed while frames fly); otherwise dl holds each frame's arrival until
+ * the ring empties. A burst of floods fills many rings at once. */
 struct inring {
-	struct inflight *ring;
-	uint64_t *dl;           /* NULL: ring[i].tx_end + delta */
-	uint64_t delta;
+	struct frame **f;       /* cap entries, then off's cap */
+	uint32_t *off;          /* tx_end - base */
+	uint64_t *wide;         /* NULL: base + off[i] */
+	uint64_t *dl;           /* NULL: tx_end + delta */
+	uint64_t base, delta;
 	uint32_t cap, head, count;
 	uint32_t sent;          /* entries at the head whose tx_end has passed */
 };

@@ -69,25 +69,52 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 	return l;
 }
 
+/* The slot of the frame at position i from the head. */
+static inline uint32_t ring_slot(const struct inring *q, uint32_t i)
+{
+	uint32_t k = q->head + i;
+
+	return k >= q->cap ? k - q->cap : k;
+}
+
+static inline uint64_t ring_tx_end(const struct inring *q, uint32_t k)
+{
+	return q->wide != NULL ? q->wide[k] : q->base + q->off[k];
+}
+
+/* The head frame out; what was made for the ring while it held frames
+ * (dl, wide) goes once it is empty. */
+static struct frame *ring_pop(struct inring *q)
+{
+	struct frame *f = q->f[q->head];
+
+	q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
+	q->count--;
+	if (q->sent > 0)
+		q->sent--;
+	if (q->count == 0) {
+		free(q->dl);
+		free(q->wide);
+		q->dl = q->wide = NULL;
+	}
+	return f;
+}
+
 static void ring_flush(struct inring *q)
 {
-	while (q->count > 0) {
-		frame_unref(q->ring[q->head].f);
-		q->head = (q->head + 1) & (q->cap - 1);
-		q->count--;
-	}
-	free(q->ring);
-	q->ring = NULL;
-	free(q->dl);
-	q->dl = NULL;
+	while (q->count > 0)
+		frame_unref(ring_pop(q));
+	free(q->f);
+	q->f = NULL;
+	q->off = NULL;
 }
 
 /* When the frame at position i (from the head) arrives. */
 static uint64_t ring_deliver(const struct inring *q, uint32_t i)
 {
-	uint32_t k = (q->head + i) & (q->cap - 1);
+	uint32_t k = ring_slot(q, i);
 
-	return q->dl != NULL ? q->dl[k] : q->ring[k].tx_end + q->delta;
+	return q->dl != NULL ? q->dl[k] : ring_tx_end(q, k) + q->delta;
 }
 
 static void link_dir_flush(struct link_dir *d)
@@ -145,7 +172,7 @@ static uint64_t wire_time(uint32_t len, uint64_t rate)
 /* Advances the "sent" mark past frames whose last bit has left. */
 static void ring_settle(struct inring *q, uint64_t now)
 {
-	while (q->sent < q->count && q->ring[(q->head + q->sent) & (q->cap - 1)].tx_end <= now)
+	while (q->sent < q->count && ring_tx_end(q, ring_slot(q, q->sent)) <= now)
 		q->sent++;
 }
 
@@ -189,8 +216,8 @@ static bool flight_of_defer(void *arg, loop_defer_cb cb, void *a, void *b)
 static bool flights_of_ring(struct flights_ctx *c, struct port *from, const struct inring *q)
 {
 	for (uint32_t i = 0; i < q->count; i++) {
-		const struct inflight *e = &q->ring[(q->head + i) & (q->cap - 1)];
-		struct flight fl = { .from = from, .f = e->f, .left = e->tx_end,
+		uint32_t k = ring_slot(q, i);
+		struct flight fl = { .from = from, .f = q->f[k], .left = ring_tx_end(q, k),
 				     .arrives = ring_deliver(q, i) };
 
 		if (!c->fn(c->ctx, &fl))
@@ -235,8 +262,10 @@ static void link_dir_warm(const void *arg)
 	const struct link_dir *d = arg;
 
 	__builtin_prefetch(d->to);
-	if (d->q.count > 0)
-		__builtin_prefetch(&d->q.ring[d->q.head]);
+	if (d->q.count > 0) {
+		__builtin_prefetch(&d->q.f[d->q.head]);
+		__builtin_prefetch(&d->q.off[d->q.head]);
+	}
 }
 
 static void link_dir_fire(void *arg)
@@ -249,17 +278,8 @@ static void link_dir_fire(void *arg)
 	/* Both rings, oldest delivery first. */
 	while ((next = dir_next(d)) <= now) {
 		struct inring *q = d->q.count && ring_deliver(&d->q, 0) == next ? &d->q : &d->fast;
-		struct frame *f;
+		struct frame *f = ring_pop(q);
 
-		f = q->ring[q->head].f;
-		q->head = (q->head + 1) & (q->cap - 1);
-		q->count--;
-		if (q->sent > 0)
-			q->sent--;
-		if (q->count == 0 && q->dl != NULL) {
-			free(q->dl);
-			q->dl = NULL;
-		}
 		/* Through the FIFO, so this timer never runs a node's input. */
 		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
 			port_drop_dir(to, f, DROP_FIFO_FULL, false);
@@ -268,48 +288,94 @@ static void link_dir_fire(void *arg)
 		loop_timer_arm(g->loop, &d->timer, next);
 }
 
+/* A ring's next size: doubling to 128 frames, then a quarter more each
+ * time (a burst that queues 197 frames gets 200 places, not 256). */
+static uint32_t ring_grown(uint32_t cap)
+{
+	uint32_t n = cap == 0 ? 16 : cap < 128 ? cap * 2 : cap + cap / 4;
+
+	return MIN(n, LINK_WIRE_MAX);
+}
+
+static void ring_grow(struct inring *q)
+{
+	uint32_t ncap = ring_grown(q->cap);
+	struct frame **nf = xmalloc((size_t)ncap * (sizeof(*nf) + sizeof(*q->off)));
+	uint32_t *noff = (uint32_t *)(nf + ncap);
+	uint64_t *nd = q->dl != NULL ? xmalloc((size_t)ncap * sizeof(*nd)) : NULL;
+	uint64_t *nw = q->wide != NULL ? xmalloc((size_t)ncap * sizeof(*nw)) : NULL;
+
+	for (uint32_t i = 0; i < q->count; i++) {
+		uint32_t o = ring_slot(q, i);
+
+		nf[i] = q->f[o];
+		noff[i] = q->off[o];
+		if (nd != NULL)
+			nd[i] = q->dl[o];
+		if (nw != NULL)
+			nw[i] = q->wide[o];
+	}
+	free(q->f);
+	free(q->dl);
+	free(q->wide);
+	q->f = nf;
+	q->off = noff;
+	q->dl = nd;
+	q->wide = nw;
+	q->cap = ncap;
+	q->head = 0;
+}
+
+/* tx_end past base + 2^32 ns: the offsets start again from the head's
+ * tx_end, or, where the ring spans more than that, every tx_end is kept
+ * whole until it empties. */
+static void ring_rebase(struct inring *q, uint64_t tx_end)
+{
+	uint64_t nb = ring_tx_end(q, q->head);
+
+	if (tx_end - nb <= UINT32_MAX) {
+		for (uint32_t i = 0; i < q->count; i++)
+			q->off[ring_slot(q, i)] -= (uint32_t)(nb - q->base);
+		q->base = nb;
+		return;
+	}
+	q->wide = xmalloc((size_t)q->cap * sizeof(*q->wide));
+	for (uint32_t i = 0; i < q->count; i++) {
+		uint32_t o = ring_slot(q, i);
+
+		q->wide[o] = q->base + q->off[o];
+	}
+}
+
 static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)
 {
 	uint32_t k;
 
 	if (q->count == q->cap) {
-		uint32_t ncap = q->cap ? q->cap * 2 : 16;
-		struct inflight *nr;
-		uint64_t *nd = NULL;
-
 		if (q->cap >= LINK_WIRE_MAX)
 			return false;
-		nr = xcalloc(ncap, sizeof(*nr));
-		if (q->dl != NULL)
-			nd = xcalloc(ncap, sizeof(*nd));
-		for (uint32_t i = 0; i < q->count; i++) {
-			uint32_t o = (q->head + i) & (q->cap - 1);
-
-			nr[i] = q->ring[o];
-			if (nd != NULL)
-				nd[i] = q->dl[o];
-		}
-		free(q->ring);
-		free(q->dl);
-		q->ring = nr;
-		q->dl = nd;
-		q->cap = ncap;
-		q->head = 0;
+		ring_grow(q);
 	}
 	if (q->count == 0) {
 		q->delta = deliver_at - tx_end;
+		q->base = tx_end;
 	} else if (q->dl == NULL && deliver_at - tx_end != q->delta) {
 		/* A delay of its own: every frame's arrival from now on. */
-		q->dl = xcalloc(q->cap, sizeof(*q->dl));
+		q->dl = xmalloc((size_t)q->cap * sizeof(*q->dl));
 		for (uint32_t i = 0; i < q->count; i++) {
-			uint32_t o = (q->head + i) & (q->cap - 1);
+			uint32_t o = ring_slot(q, i);
 
-			q->dl[o] = q->ring[o].tx_end + q->delta;
+			q->dl[o] = ring_tx_end(q, o) + q->delta;
 		}
 	}
-	k = (q->head + q->count) & (q->cap - 1);
-	q->ring[k].f = f;
-	q->ring[k].tx_end = tx_end;
+	if (q->wide == NULL && tx_end - q->base > UINT32_MAX)
+		ring_rebase(q, tx_end);
+	k = ring_slot(q, q->count);
+	q->f[k] = f;
+	if (q->wide != NULL)
+		q->wide[k] = tx_end;
+	else
+		q->off[k] = (uint32_t)(tx_end - q->base);
 	if (q->dl != NULL)
 		q->dl[k] = deliver_at;
 	q->count++;

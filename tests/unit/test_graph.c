@@ -313,6 +313,34 @@ static void test_impair_delay_jitter_keeps_order(void **state)
 	iw_free(&w);
 }
 
+/* A ring keeps tx_end as a 32-bit offset while it spans under 2^32 ns:
+ * frames in flight for longer (a 10 s delay, one every 0.5 s), and a ring
+ * never empty for longer than that (a 3 s delay, one every 0.1 s for
+ * 60 s), still arrive exactly at their time, in order. */
+static void test_ring_long_spans(void **state)
+{
+	static const struct { const char *spec; uint64_t gap, delay; uint32_t n; } runs[] = {
+		{ "delay=10s", NS_PER_SEC / 2, 10 * NS_PER_SEC, 40 },
+		{ "delay=3s", NS_PER_SEC / 10, 3 * NS_PER_SEC, 600 },
+	};
+
+	(void)state;
+	for (size_t r = 0; r < ARRAY_SIZE(runs); r++) {
+		struct iw w;
+
+		impaired_run(&w, runs[r].spec, 1, runs[r].n, runs[r].gap);
+		assert_int_equal(w.b->n, runs[r].n);
+		for (uint32_t i = 0; i < w.b->n; i++) {
+			/* 100 bytes and 24 of framing at 1 Gbit/s: 992 ns on the wire. */
+			uint64_t want = (uint64_t)i * runs[r].gap + 992 + runs[r].delay;
+
+			assert_int_equal(w.b->id[i], w.b->id[0] + i);
+			assert_int_equal(w.b->at[i], want);
+		}
+		iw_free(&w);
+	}
+}
+
 static void test_impair_reorder(void **state)
 {
 	struct iw w;
@@ -389,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_impair_burst_loss),
 		cmocka_unit_test(test_impair_duplicate_corrupt),
 		cmocka_unit_test(test_impair_delay_jitter_keeps_order),
+		cmocka_unit_test(test_ring_long_spans),
 		cmocka_unit_test(test_impair_reorder),
 		cmocka_unit_test(test_impair_rate_limit),
 		cmocka_unit_test(test_impair_same_seed_same_result),
