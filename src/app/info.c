@@ -186,6 +186,9 @@ static void info_network_qemu(struct sim *s, struct guest *gu, FILE *out)
 					qemu_nic_line(nic_at(t), out);
 				else if (behind != NULL)
 					qemu_netdev_line(behind, out);
+				else if (t != NULL)
+					fprintf(out, "%s: on %s %s, which QEMU has no equivalent of\n",
+						t->name, t->node->ops->kind, t->node->name);
 				continue;
 			}
 			fprintf(out, " \\ hub%dport%d: ", h->vlan, j);

@@ -82,7 +82,8 @@ static int hubport_attach(struct netdev *nd, char *err)
 	o = netdev_from_node(graph_find_node(g, H(nd)->other));
 	if (o == NULL || o == nd || o->ops == nd->ops)
 		return errf(err, "hubport: netdev=%s: %s", H(nd)->other,
-			    o == NULL ? "no such netdev" : "not a hubport (it would go nowhere)");
+			    o == NULL ? "no such netdev" :
+			    o == nd ? "a hubport cannot name itself" : "another hubport (it would go nowhere)");
 	if (o->port->link != NULL || nd->port->link != NULL)
 		return errf(err, "hubport: netdev=%s: %s is already connected", H(nd)->other,
 			    o->port->link != NULL ? H(nd)->other : nd->node.name);

@@ -35,9 +35,13 @@ static int cmp_mac(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool is_l2(const struct node *n)
+/* Hubs, bridges and what passes frames on inside the process (a hubport). */
+static bool is_l2(struct node *n)
 {
-	return strcmp(n->ops->kind, "hub") == 0 || strcmp(n->ops->kind, "bridge") == 0;
+	struct netdev *nd = netdev_from_node(n);
+
+	return strcmp(n->ops->kind, "hub") == 0 || strcmp(n->ops->kind, "bridge") == 0 ||
+	       (nd != NULL && nd->ops != NULL && nd->ops->internal);
 }
 
 /* The NICs on nd's side, found once: the topology's NICs do not change. */
