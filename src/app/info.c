@@ -24,6 +24,17 @@ static void describe_nic(const struct nic *nic, FILE *out)
 		fprintf(out, ",ip=%s/%d", fmt_ipv4(nic->ip, ip), nic->prefix);
 }
 
+/* QEMU's own fields for nd where the back-end has them, else its options
+ * as written ("" when none). */
+static void qemu_fields(struct netdev *nd, char *q, size_t len)
+{
+	q[0] = '\0';
+	if (nd->ops != NULL && nd->ops->qemu_info != NULL)
+		nd->ops->qemu_info(nd, q, len);
+	else if (nd->options != NULL)
+		snprintf(q, len, "%s", nd->options);
+}
+
 /* One line describing what sits behind port p (the far end of its link). */
 static void describe_peer(struct port *p, FILE *out)
 {
@@ -42,14 +53,9 @@ static void describe_peer(struct port *p, FILE *out)
 		struct netdev *nd = netdev_from_node(peer->node);
 		char st[400];
 
-		char q[256] = "";
+		char q[256];
 
-		/* QEMU's own fields where the back-end has them, else the
-		 * options as written. */
-		if (nd->ops != NULL && nd->ops->qemu_info != NULL)
-			nd->ops->qemu_info(nd, q, sizeof(q));
-		else if (nd->options != NULL)
-			snprintf(q, sizeof(q), "%s", nd->options);
+		qemu_fields(nd, q, sizeof(q));
 		/* A netdev by its name, as QEMU names it (its id). */
 		netdev_describe(nd, st, sizeof(st));
 		fprintf(out, "%s: type=%s%s%s (%s)", nd->node.name, nd->ops ? nd->ops->type : "?",
@@ -117,12 +123,9 @@ static void qemu_nic_line(const struct nic *nic, FILE *out)
 
 static void qemu_netdev_line(struct netdev *nd, FILE *out)
 {
-	char q[256] = "";
+	char q[256];
 
-	if (nd->ops != NULL && nd->ops->qemu_info != NULL)
-		nd->ops->qemu_info(nd, q, sizeof(q));
-	else if (nd->options != NULL)
-		snprintf(q, sizeof(q), "%s", nd->options);
+	qemu_fields(nd, q, sizeof(q));
 	fprintf(out, "%s: index=0,type=%s,%s\n", nd->node.name, nd->ops ? nd->ops->type : "?", q);
 }
 
