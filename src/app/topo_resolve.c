@@ -401,7 +401,7 @@ static void make_links(struct loader *L)
 		link_dir_set_impair(&lk->dir[0], &d->im[0]);
 		link_dir_set_impair(&lk->dir[1], &d->im[1]);
 		if (d->down)
-			a->admin_up = b->admin_up = false;
+			link_set_down(lk);
 	}
 }
 

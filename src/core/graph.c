@@ -328,7 +328,13 @@ void port_drops_make(struct port *p)
 
 bool port_link_up(const struct port *p)
 {
-	return p->link != NULL && p->link->end[0]->admin_up && p->link->end[1]->admin_up;
+	return p->link != NULL && p->link->up;
+}
+
+void link_set_down(struct link *l)
+{
+	l->end[0]->admin_up = l->end[1]->admin_up = false;
+	l->up = false;
 }
 
 void port_set_link(struct port *p, bool up)
@@ -337,6 +343,8 @@ void port_set_link(struct port *p, bool up)
 	bool was = port_link_up(p);
 
 	p->admin_up = up;
+	if (p->link != NULL)
+		p->link->up = p->link->end[0]->admin_up && p->link->end[1]->admin_up;
 	if (port_link_up(p) == was)
 		return;
 	if (p->node->ops->link_change != NULL)

@@ -153,6 +153,10 @@ struct inring {
 	uint64_t base, delta;
 	uint32_t cap, head, count;
 	uint32_t sent;          /* entries at the head whose tx_end has passed */
+	/* The tx_end of the entry at `sent` (while sent < count): a send
+	 * asks how many frames wait, and reading the ring for it was a cache
+	 * miss per copy of a flood. */
+	uint64_t sent_end;
 };
 
 /* A direction's impairments, their counters and random stream: made the
@@ -183,6 +187,10 @@ struct link_dir {
 struct link {
 	struct graph *g;
 	struct port *end[2];
+	/* Both ends admin_up, kept by port_set_link and link_set_down: a
+	 * flood asks it of every port, and reading the far port for it was a
+	 * cache miss per copy in a large topology. */
+	bool up;
 	uint64_t rate;          /* line rate, bit/s, 0 = unlimited */
 	bool rate_set;          /* rate given explicitly (else min of the ends) */
 	struct link_dir dir[2];
@@ -401,6 +409,9 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		      uint64_t delay, double loss, int line);
 struct port *port_peer(const struct port *p);
 bool port_link_up(const struct port *p);
+/* Both ends administratively down, as a topology's `down` link starts:
+ * for the loader, before anything runs (no node is told). */
+void link_set_down(struct link *l);
 /* A port's drops for one reason; counting one. */
 static inline uint64_t port_drops(const struct port *p, int why)
 {

@@ -57,6 +57,7 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		link_dir_set_impair(&l->dir[0], &im);
 		link_dir_set_impair(&l->dir[1], &im);
 	}
+	l->up = a->admin_up && b->admin_up;
 	a->link = l;
 	a->side = 0;
 	b->link = l;
@@ -92,6 +93,8 @@ static struct frame *ring_pop(struct inring *q)
 	q->count--;
 	if (q->sent > 0)
 		q->sent--;
+	else if (q->count > 0)
+		q->sent_end = ring_tx_end(q, q->head);
 	if (q->count == 0) {
 		free(q->dl);
 		free(q->wide);
@@ -133,6 +136,13 @@ void link_free(struct link *l)
 	free(l);
 }
 
+/* A frame p's receive filter drops (port_set_rx_filter). */
+static inline bool port_filters(const struct port *p, const struct frame *f)
+{
+	return p->rx_filter && f->len >= ETH_HLEN && !(f->data[12] == 0x81 && f->data[13] == 0x00) &&
+	       memcmp(f->data, p->rx_mac, 6) != 0 && !mac_is_broadcast(f->data);
+}
+
 /* The receiving half of a hop: counters, observers, then the node. */
 static void port_rx(struct port *p, struct frame *f)
 {
@@ -147,8 +157,7 @@ static void port_rx(struct port *p, struct frame *f)
 	g->frames_delivered++;
 	if (p->captures != NULL && g->observe != NULL)
 		g->observe(g, p, f, false);
-	if (p->rx_filter && f->len >= ETH_HLEN && !(f->data[12] == 0x81 && f->data[13] == 0x00) &&
-	    memcmp(f->data, p->rx_mac, 6) != 0 && !mac_is_broadcast(f->data)) {
+	if (port_filters(p, f)) {
 		port_drop(p, f, DROP_NOT_FOR_US);
 		return;
 	}
@@ -172,8 +181,9 @@ static uint64_t wire_time(uint32_t len, uint64_t rate)
 /* Advances the "sent" mark past frames whose last bit has left. */
 static void ring_settle(struct inring *q, uint64_t now)
 {
-	while (q->sent < q->count && ring_tx_end(q, ring_slot(q, q->sent)) <= now)
-		q->sent++;
+	while (q->sent < q->count && q->sent_end <= now)
+		if (++q->sent < q->count)
+			q->sent_end = ring_tx_end(q, ring_slot(q, q->sent));
 }
 
 static uint32_t dir_queued(struct link_dir *d, uint64_t now)
@@ -274,13 +284,23 @@ static void link_dir_fire(void *arg)
 	struct graph *g = d->g;
 	struct port *to = d->to;
 	uint64_t now = loop_now(g->loop), next;
+	bool deferred = false;
 
 	/* Both rings, oldest delivery first. */
 	while ((next = dir_next(d)) <= now) {
 		struct inring *q = d->q.count && ring_deliver(&d->q, 0) == next ? &d->q : &d->fast;
 		struct frame *f = ring_pop(q);
 
-		/* Through the FIFO, so this timer never runs a node's input. */
+		/* Through the FIFO, so this timer never runs a node's input.
+		 * A frame the port's filter drops (most of a hub's copies)
+		 * reaches no node: it is received at once, unless a frame
+		 * before it waits in the FIFO (the FIFO is empty when a timer
+		 * starts, so the order of arrivals stays the same). */
+		if (!deferred && port_filters(to, f)) {
+			port_rx(to, f);
+			continue;
+		}
+		deferred = true;
 		if (loop_defer(g->loop, deliver_deferred, to, f) < 0)
 			port_drop_dir(to, f, DROP_FIFO_FULL, false);
 	}
@@ -378,6 +398,8 @@ static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64
 		q->off[k] = (uint32_t)(tx_end - q->base);
 	if (q->dl != NULL)
 		q->dl[k] = deliver_at;
+	if (q->sent == q->count)
+		q->sent_end = tx_end;
 	q->count++;
 	return true;
 }
@@ -444,6 +466,50 @@ static int lose(struct dir_impair *x)
 		return DROP_LOSS;
 	}
 	return 0;
+}
+
+/* The end of a send, once the frame is in its ring. */
+static void dir_sent(struct port *p, struct link_dir *d, struct frame *f, uint64_t tx_end,
+		     uint64_t deliver, uint32_t queued)
+{
+	struct graph *g = p->g;
+
+	d->busy_until = tx_end;
+	if (queued + 1 > d->queue_high)
+		d->queue_high = queued + 1;
+	if (!timer_armed(&d->timer) || d->timer.when > deliver)
+		loop_timer_arm(g->loop, &d->timer, deliver);
+	p->st.tx_frames++;
+	p->st.tx_bytes += f->len;
+	if (p->captures != NULL && g->observe != NULL)
+		g->observe(g, p, f, true);
+}
+
+/* dir_send for a direction never impaired (most of them): what it does
+ * with every impairment zero, without reading them. Its reorder ring is
+ * empty and its frames' delays are all 0. */
+static bool dir_send_plain(struct port *p, struct link_dir *d, struct frame *f)
+{
+	uint64_t now = loop_now(p->g->loop), rate = d->link->rate, tx_end, deliver;
+	uint32_t queued;
+
+	ring_settle(&d->q, now);
+	queued = d->q.count - d->q.sent;
+	if (queued >= p->txqlen) {
+		port_drop(p, f, DROP_QUEUE_FULL);
+		return false;
+	}
+	tx_end = MAX(now, d->busy_until);
+	if (rate != 0)
+		tx_end += wire_time(f->len, rate);
+	deliver = MAX(tx_end, d->last_deliver);
+	d->last_deliver = deliver;
+	if (!ring_push(&d->q, f, tx_end, deliver)) {
+		port_drop(p, f, DROP_LINK_FULL);
+		return false;
+	}
+	dir_sent(p, d, f, tx_end, deliver, queued);
+	return true;
 }
 
 /* One frame onto the wire of d: queue check, serialisation, loss, delay,
@@ -513,15 +579,7 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 		port_drop(p, f, DROP_LINK_FULL);
 		return false;
 	}
-	d->busy_until = tx_end;
-	if (queued + 1 > d->queue_high)
-		d->queue_high = queued + 1;
-	if (!timer_armed(&d->timer) || d->timer.when > deliver)
-		loop_timer_arm(g->loop, &d->timer, deliver);
-	p->st.tx_frames++;
-	p->st.tx_bytes += f->len;
-	if (p->captures != NULL && g->observe != NULL)
-		g->observe(g, p, f, true);
+	dir_sent(p, d, f, tx_end, deliver, queued);
 	if (!dup && im->duplicate > 0 && rng_double(&x->rng) < im->duplicate) {
 		x->ist.duplicated++;
 		dir_send(p, d, frame_ref(f), true);
@@ -551,7 +609,7 @@ bool port_tx(struct port *p, struct frame *f)
 			g->observe(g, p, f, true);
 		return true;
 	}
-	return dir_send(p, d, f, false);
+	return d->imp == NULL ? dir_send_plain(p, d, f) : dir_send(p, d, f, false);
 }
 
 int impair_set(struct impair *im, const char *key, const char *val, char *err)
