@@ -137,26 +137,35 @@ struct impair_stats {
 	uint64_t bursts;        /* good -> bad transitions */
 };
 
-/* The frames in flight on a link direction, oldest first, and when each
- * one's last bit leaves the sender (tx_end, never decreasing along the
- * ring): as an offset from base, 12 bytes a frame where the ring spans
- * less than 2^32 ns, else every tx_end whole (wide, until the ring
- * empties). A frame arrives at its tx_end plus the ring's delta, while
- * every frame in the ring has the same delay (a link without jitter, not
- * changed while frames fly); otherwise dl holds each frame's arrival until
- * the ring empties. A burst of floods fills many rings at once. */
+/* A frame in flight and when its last bit leaves the sender (tx_end), as
+ * an offset from its ring's base: 12 bytes, one cache line read for both. */
+struct inslot {
+	struct frame *f;
+	uint32_t off;
+} __attribute__((packed));
+
+/* What a ring needs beyond base + off, made the first time it does: a
+ * delay (delta), frames with delays of their own (dl, until the ring
+ * empties) or a span of more than 2^32 ns (wide, until it empties). */
+struct inring_x {
+	uint64_t delta;         /* every frame arrives at tx_end + delta */
+	uint64_t *wide;         /* NULL: tx_end is base + off */
+	uint64_t *dl;           /* NULL: a frame arrives at tx_end + delta */
+};
+
+/* The frames in flight on a link direction, oldest first, with tx_end
+ * never decreasing along the ring. Without x (a link never delayed), a
+ * frame arrives at its tx_end. A burst of floods fills many rings at
+ * once: 48 bytes, beside the fields a send reads. */
 struct inring {
-	struct frame **f;       /* cap entries, then off's cap */
-	uint32_t *off;          /* tx_end - base */
-	uint64_t *wide;         /* NULL: base + off[i] */
-	uint64_t *dl;           /* NULL: tx_end + delta */
-	uint64_t base, delta;
+	struct inslot *s;       /* cap slots */
+	uint64_t base;
 	uint32_t cap, head, count;
 	uint32_t sent;          /* entries at the head whose tx_end has passed */
 	/* The tx_end of the entry at `sent` (while sent < count): a send
-	 * asks how many frames wait, and reading the ring for it was a cache
-	 * miss per copy of a flood. */
+	 * asks how many frames wait without reading the ring. */
 	uint64_t sent_end;
+	struct inring_x *x;     /* NULL: delta 0, offsets only */
 };
 
 /* A direction's impairments, their counters and random stream: made the
@@ -168,22 +177,25 @@ struct dir_impair {
 	bool ge_bad;            /* Gilbert-Elliott state */
 };
 
+/* Three cache lines: a delivery reads the first (the timer and the
+ * receiving port) and the second (the ring); a send the second, the
+ * timer and queue_high. */
 struct link_dir {
-	/* A delivery reads the timer, the receiving port and the queue: the
-	 * first two cache lines. */
 	struct timer timer;
 	struct port *to;        /* end[!side] */
-	struct link *link;
 	struct inring q;        /* in order */
+	uint64_t busy_until;
+	struct dir_impair *imp; /* NULL: never impaired */
+	uint64_t queue_high;    /* most frames ever waiting to be sent */
+	uint64_t last_deliver;  /* keeps jittered frames in order */
+	struct inring *fast;    /* reordered frames: no delay, in order among
+				 * them; NULL until the first */
+	struct link *link;
 	struct graph *g;
 	int side;               /* frames go from end[side] to end[!side] */
-	struct inring fast;     /* reordered frames: no delay, in order among them */
-	uint64_t busy_until;
-	uint64_t last_deliver;  /* keeps jittered frames in order */
-	uint64_t queue_high;    /* most frames ever waiting to be sent */
-	struct dir_impair *imp; /* NULL: never impaired */
-};
+} __attribute__((aligned(64)));
 
+/* Aligned to 64 (link_new): a direction's lines are its own. */
 struct link {
 	struct graph *g;
 	struct port *end[2];
@@ -191,10 +203,10 @@ struct link {
 	 * flood asks it of every port, and reading the far port for it was a
 	 * cache miss per copy in a large topology. */
 	bool up;
-	uint64_t rate;          /* line rate, bit/s, 0 = unlimited */
 	bool rate_set;          /* rate given explicitly (else min of the ends) */
-	struct link_dir dir[2];
 	int line;
+	uint64_t rate;          /* line rate, bit/s, 0 = unlimited */
+	struct link_dir dir[2];
 };
 
 /* Sets one impairment of a direction by name (loss, burst_loss, delay,

@@ -22,8 +22,11 @@ static void link_dir_warm(const void *arg);
 struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
 		      uint64_t delay, double loss, int line)
 {
-	struct link *l = xcalloc(1, sizeof(*l));
+	struct link *l;
 
+	if (posix_memalign((void **)&l, 64, sizeof(*l)) != 0)
+		fatal("out of memory");
+	memset(l, 0, sizeof(*l));
 	if (a->link != NULL || b->link != NULL || a == b)
 		fatal("link_new: port already linked");
 	l->g = g;
@@ -80,14 +83,14 @@ static inline uint32_t ring_slot(const struct inring *q, uint32_t i)
 
 static inline uint64_t ring_tx_end(const struct inring *q, uint32_t k)
 {
-	return q->wide != NULL ? q->wide[k] : q->base + q->off[k];
+	return q->x != NULL && q->x->wide != NULL ? q->x->wide[k] : q->base + q->s[k].off;
 }
 
 /* The head frame out; what was made for the ring while it held frames
  * (dl, wide) goes once it is empty. */
 static struct frame *ring_pop(struct inring *q)
 {
-	struct frame *f = q->f[q->head];
+	struct frame *f = q->s[q->head].f;
 
 	q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
 	q->count--;
@@ -95,10 +98,10 @@ static struct frame *ring_pop(struct inring *q)
 		q->sent--;
 	else if (q->count > 0)
 		q->sent_end = ring_tx_end(q, q->head);
-	if (q->count == 0) {
-		free(q->dl);
-		free(q->wide);
-		q->dl = q->wide = NULL;
+	if (q->count == 0 && q->x != NULL) {
+		free(q->x->dl);
+		free(q->x->wide);
+		q->x->dl = q->x->wide = NULL;
 	}
 	return f;
 }
@@ -107,9 +110,10 @@ static void ring_flush(struct inring *q)
 {
 	while (q->count > 0)
 		frame_unref(ring_pop(q));
-	free(q->f);
-	q->f = NULL;
-	q->off = NULL;
+	free(q->s);
+	free(q->x);
+	q->s = NULL;
+	q->x = NULL;
 }
 
 /* When the frame at position i (from the head) arrives. */
@@ -117,13 +121,19 @@ static uint64_t ring_deliver(const struct inring *q, uint32_t i)
 {
 	uint32_t k = ring_slot(q, i);
 
-	return q->dl != NULL ? q->dl[k] : ring_tx_end(q, k) + q->delta;
+	if (q->x == NULL)
+		return q->base + q->s[k].off;
+	return q->x->dl != NULL ? q->x->dl[k] : ring_tx_end(q, k) + q->x->delta;
 }
 
 static void link_dir_flush(struct link_dir *d)
 {
 	ring_flush(&d->q);
-	ring_flush(&d->fast);
+	if (d->fast != NULL) {
+		ring_flush(d->fast);
+		free(d->fast);
+		d->fast = NULL;
+	}
 }
 
 void link_free(struct link *l)
@@ -189,8 +199,10 @@ static void ring_settle(struct inring *q, uint64_t now)
 static uint32_t dir_queued(struct link_dir *d, uint64_t now)
 {
 	ring_settle(&d->q, now);
-	ring_settle(&d->fast, now);
-	return d->q.count - d->q.sent + d->fast.count - d->fast.sent;
+	if (d->fast == NULL)
+		return d->q.count - d->q.sent;
+	ring_settle(d->fast, now);
+	return d->q.count - d->q.sent + d->fast->count - d->fast->sent;
 }
 
 uint32_t port_queue_len(struct port *p)
@@ -227,7 +239,7 @@ static bool flights_of_ring(struct flights_ctx *c, struct port *from, const stru
 {
 	for (uint32_t i = 0; i < q->count; i++) {
 		uint32_t k = ring_slot(q, i);
-		struct flight fl = { .from = from, .f = q->f[k], .left = ring_tx_end(q, k),
+		struct flight fl = { .from = from, .f = q->s[k].f, .left = ring_tx_end(q, k),
 				     .arrives = ring_deliver(q, i) };
 
 		if (!c->fn(c->ctx, &fl))
@@ -245,7 +257,7 @@ void graph_flights(struct graph *g, bool (*fn)(void *ctx, const struct flight *f
 			struct link_dir *d = &g->links[i]->dir[s];
 
 			if (!flights_of_ring(&c, g->links[i]->end[s], &d->q) ||
-			    !flights_of_ring(&c, g->links[i]->end[s], &d->fast))
+			    (d->fast != NULL && !flights_of_ring(&c, g->links[i]->end[s], d->fast)))
 				return;
 		}
 	loop_defer_each(g->loop, flight_of_defer, &c);
@@ -260,7 +272,7 @@ struct link_dir *port_out_dir(struct port *p)
 static uint64_t dir_next(const struct link_dir *d)
 {
 	uint64_t a = d->q.count ? ring_deliver(&d->q, 0) : UINT64_MAX;
-	uint64_t b = d->fast.count ? ring_deliver(&d->fast, 0) : UINT64_MAX;
+	uint64_t b = d->fast != NULL && d->fast->count ? ring_deliver(d->fast, 0) : UINT64_MAX;
 
 	return MIN(a, b);
 }
@@ -273,8 +285,7 @@ static void link_dir_warm(const void *arg)
 
 	__builtin_prefetch(d->to);
 	if (d->q.count > 0) {
-		__builtin_prefetch(&d->q.f[d->q.head]);
-		__builtin_prefetch(&d->q.off[d->q.head]);
+		__builtin_prefetch(&d->q.s[d->q.head]);
 	}
 }
 
@@ -288,7 +299,7 @@ static void link_dir_fire(void *arg)
 
 	/* Both rings, oldest delivery first. */
 	while ((next = dir_next(d)) <= now) {
-		struct inring *q = d->q.count && ring_deliver(&d->q, 0) == next ? &d->q : &d->fast;
+		struct inring *q = d->q.count && ring_deliver(&d->q, 0) == next ? &d->q : d->fast;
 		struct frame *f = ring_pop(q);
 
 		/* Through the FIFO, so this timer never runs a node's input.
@@ -320,30 +331,37 @@ static uint32_t ring_grown(uint32_t cap)
 static void ring_grow(struct inring *q)
 {
 	uint32_t ncap = ring_grown(q->cap);
-	struct frame **nf = xmalloc((size_t)ncap * (sizeof(*nf) + sizeof(*q->off)));
-	uint32_t *noff = (uint32_t *)(nf + ncap);
-	uint64_t *nd = q->dl != NULL ? xmalloc((size_t)ncap * sizeof(*nd)) : NULL;
-	uint64_t *nw = q->wide != NULL ? xmalloc((size_t)ncap * sizeof(*nw)) : NULL;
+	struct inslot *ns = xmalloc((size_t)ncap * sizeof(*ns));
+	struct inring_x *x = q->x;
+	uint64_t *nd = x != NULL && x->dl != NULL ? xmalloc((size_t)ncap * sizeof(*nd)) : NULL;
+	uint64_t *nw = x != NULL && x->wide != NULL ? xmalloc((size_t)ncap * sizeof(*nw)) : NULL;
 
 	for (uint32_t i = 0; i < q->count; i++) {
 		uint32_t o = ring_slot(q, i);
 
-		nf[i] = q->f[o];
-		noff[i] = q->off[o];
+		ns[i] = q->s[o];
 		if (nd != NULL)
-			nd[i] = q->dl[o];
+			nd[i] = x->dl[o];
 		if (nw != NULL)
-			nw[i] = q->wide[o];
+			nw[i] = x->wide[o];
 	}
-	free(q->f);
-	free(q->dl);
-	free(q->wide);
-	q->f = nf;
-	q->off = noff;
-	q->dl = nd;
-	q->wide = nw;
+	free(q->s);
+	q->s = ns;
+	if (x != NULL) {
+		free(x->dl);
+		free(x->wide);
+		x->dl = nd;
+		x->wide = nw;
+	}
 	q->cap = ncap;
 	q->head = 0;
+}
+
+static struct inring_x *ring_x(struct inring *q)
+{
+	if (q->x == NULL)
+		q->x = xcalloc(1, sizeof(*q->x));
+	return q->x;
 }
 
 /* tx_end past base + 2^32 ns: the offsets start again from the head's
@@ -352,23 +370,27 @@ static void ring_grow(struct inring *q)
 static void ring_rebase(struct inring *q, uint64_t tx_end)
 {
 	uint64_t nb = ring_tx_end(q, q->head);
+	struct inring_x *x;
 
 	if (tx_end - nb <= UINT32_MAX) {
 		for (uint32_t i = 0; i < q->count; i++)
-			q->off[ring_slot(q, i)] -= (uint32_t)(nb - q->base);
+			q->s[ring_slot(q, i)].off -= (uint32_t)(nb - q->base);
 		q->base = nb;
 		return;
 	}
-	q->wide = xmalloc((size_t)q->cap * sizeof(*q->wide));
+	x = ring_x(q);
+	x->wide = xmalloc((size_t)q->cap * sizeof(*x->wide));
 	for (uint32_t i = 0; i < q->count; i++) {
 		uint32_t o = ring_slot(q, i);
 
-		q->wide[o] = q->base + q->off[o];
+		x->wide[o] = q->base + q->s[o].off;
 	}
 }
 
 static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)
 {
+	uint64_t delta = deliver_at - tx_end;
+	struct inring_x *x;
 	uint32_t k;
 
 	if (q->count == q->cap) {
@@ -376,28 +398,32 @@ static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64
 			return false;
 		ring_grow(q);
 	}
+	x = q->x;
 	if (q->count == 0) {
-		q->delta = deliver_at - tx_end;
 		q->base = tx_end;
-	} else if (q->dl == NULL && deliver_at - tx_end != q->delta) {
+		if (delta != 0 || x != NULL)
+			ring_x(q)->delta = delta;
+	} else if ((x == NULL || x->dl == NULL) && delta != (x != NULL ? x->delta : 0)) {
 		/* A delay of its own: every frame's arrival from now on. */
-		q->dl = xmalloc((size_t)q->cap * sizeof(*q->dl));
+		x = ring_x(q);
+		x->dl = xmalloc((size_t)q->cap * sizeof(*x->dl));
 		for (uint32_t i = 0; i < q->count; i++) {
 			uint32_t o = ring_slot(q, i);
 
-			q->dl[o] = ring_tx_end(q, o) + q->delta;
+			x->dl[o] = ring_tx_end(q, o) + x->delta;
 		}
 	}
-	if (q->wide == NULL && tx_end - q->base > UINT32_MAX)
+	if ((q->x == NULL || q->x->wide == NULL) && tx_end - q->base > UINT32_MAX)
 		ring_rebase(q, tx_end);
+	x = q->x;
 	k = ring_slot(q, q->count);
-	q->f[k] = f;
-	if (q->wide != NULL)
-		q->wide[k] = tx_end;
+	q->s[k].f = f;
+	if (x != NULL && x->wide != NULL)
+		x->wide[k] = tx_end;
 	else
-		q->off[k] = (uint32_t)(tx_end - q->base);
-	if (q->dl != NULL)
-		q->dl[k] = deliver_at;
+		q->s[k].off = (uint32_t)(tx_end - q->base);
+	if (x != NULL && x->dl != NULL)
+		x->dl[k] = deliver_at;
 	if (q->sent == q->count)
 		q->sent_end = tx_end;
 	q->count++;
@@ -566,7 +592,9 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 	}
 	if (im->reorder > 0 && rng_double(&x->rng) < im->reorder) {
 		/* Sent at once: it overtakes the frames still in their delay. */
-		q = &d->fast;
+		if (d->fast == NULL)
+			d->fast = xcalloc(1, sizeof(*d->fast));
+		q = d->fast;
 		deliver = tx_end;
 		x->ist.reordered++;
 	} else {
