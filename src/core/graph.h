@@ -175,21 +175,20 @@ struct dir_impair {
 	struct impair_stats ist;
 	struct rng rng;
 	bool ge_bad;            /* Gilbert-Elliott state */
+	struct inring fast;     /* reordered frames: no delay, in order among them */
 };
 
-/* Three cache lines: a delivery reads the first (the timer and the
- * receiving port) and the second (the ring); a send the second, the
- * timer and queue_high. */
+/* Three cache lines: a delivery and a send read the first two (the
+ * timer, the receiving port, the ring), a send of an impaired direction
+ * the third too. */
 struct link_dir {
 	struct timer timer;
 	struct port *to;        /* end[!side] */
+	struct dir_impair *imp; /* NULL: never impaired */
 	struct inring q;        /* in order */
 	uint64_t busy_until;
-	struct dir_impair *imp; /* NULL: never impaired */
 	uint64_t queue_high;    /* most frames ever waiting to be sent */
 	uint64_t last_deliver;  /* keeps jittered frames in order */
-	struct inring *fast;    /* reordered frames: no delay, in order among
-				 * them; NULL until the first */
 	struct link *link;
 	struct graph *g;
 	int side;               /* frames go from end[side] to end[!side] */

@@ -17,7 +17,7 @@
 #define LINK_WIRE_MAX 65536u
 
 static void link_dir_fire(void *arg);
-static void link_dir_warm(const void *arg);
+static void link_dir_warm(const void *arg, int stage);
 
 struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
 		      uint64_t delay, double loss, int line)
@@ -129,11 +129,8 @@ static uint64_t ring_deliver(const struct inring *q, uint32_t i)
 static void link_dir_flush(struct link_dir *d)
 {
 	ring_flush(&d->q);
-	if (d->fast != NULL) {
-		ring_flush(d->fast);
-		free(d->fast);
-		d->fast = NULL;
-	}
+	if (d->imp != NULL)
+		ring_flush(&d->imp->fast);
 }
 
 void link_free(struct link *l)
@@ -199,10 +196,10 @@ static void ring_settle(struct inring *q, uint64_t now)
 static uint32_t dir_queued(struct link_dir *d, uint64_t now)
 {
 	ring_settle(&d->q, now);
-	if (d->fast == NULL)
+	if (d->imp == NULL)
 		return d->q.count - d->q.sent;
-	ring_settle(d->fast, now);
-	return d->q.count - d->q.sent + d->fast->count - d->fast->sent;
+	ring_settle(&d->imp->fast, now);
+	return d->q.count - d->q.sent + d->imp->fast.count - d->imp->fast.sent;
 }
 
 uint32_t port_queue_len(struct port *p)
@@ -257,7 +254,7 @@ void graph_flights(struct graph *g, bool (*fn)(void *ctx, const struct flight *f
 			struct link_dir *d = &g->links[i]->dir[s];
 
 			if (!flights_of_ring(&c, g->links[i]->end[s], &d->q) ||
-			    (d->fast != NULL && !flights_of_ring(&c, g->links[i]->end[s], d->fast)))
+			    (d->imp != NULL && !flights_of_ring(&c, g->links[i]->end[s], &d->imp->fast)))
 				return;
 		}
 	loop_defer_each(g->loop, flight_of_defer, &c);
@@ -272,34 +269,37 @@ struct link_dir *port_out_dir(struct port *p)
 static uint64_t dir_next(const struct link_dir *d)
 {
 	uint64_t a = d->q.count ? ring_deliver(&d->q, 0) : UINT64_MAX;
-	uint64_t b = d->fast != NULL && d->fast->count ? ring_deliver(d->fast, 0) : UINT64_MAX;
+	uint64_t b = d->imp != NULL && d->imp->fast.count ? ring_deliver(&d->imp->fast, 0) : UINT64_MAX;
 
 	return MIN(a, b);
 }
 
 /* What link_dir_fire reads first: the receiving port and the next frame's
- * place in the ring. */
-static void link_dir_warm(const void *arg)
+ * place in the ring (stage 0), then the frame, for the port's filter. */
+static void link_dir_warm(const void *arg, int stage)
 {
 	const struct link_dir *d = arg;
 
-	__builtin_prefetch(d->to);
-	if (d->q.count > 0) {
-		__builtin_prefetch(&d->q.s[d->q.head]);
+	if (stage == 0) {
+		__builtin_prefetch(d->to);
+		if (d->q.count > 0)
+			__builtin_prefetch(&d->q.s[d->q.head]);
+	} else if (d->q.count > 0) {
+		__builtin_prefetch(d->q.s[d->q.head].f);
 	}
 }
 
 static void link_dir_fire(void *arg)
 {
 	struct link_dir *d = arg;
-	struct graph *g = d->g;
 	struct port *to = d->to;
+	struct graph *g = to->g;
 	uint64_t now = loop_now(g->loop), next;
 	bool deferred = false;
 
 	/* Both rings, oldest delivery first. */
 	while ((next = dir_next(d)) <= now) {
-		struct inring *q = d->q.count && ring_deliver(&d->q, 0) == next ? &d->q : d->fast;
+		struct inring *q = d->q.count && ring_deliver(&d->q, 0) == next ? &d->q : &d->imp->fast;
 		struct frame *f = ring_pop(q);
 
 		/* Through the FIFO, so this timer never runs a node's input.
@@ -393,6 +393,17 @@ static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64
 	struct inring_x *x;
 	uint32_t k;
 
+	/* Most pushes: a ring with room, no delay, offsets only. */
+	if (q->x == NULL && delta == 0 && q->count - 1 < q->cap - 1 &&
+	    tx_end - q->base <= UINT32_MAX) {
+		k = ring_slot(q, q->count);
+		q->s[k].f = f;
+		q->s[k].off = (uint32_t)(tx_end - q->base);
+		if (q->sent == q->count)
+			q->sent_end = tx_end;
+		q->count++;
+		return true;
+	}
 	if (q->count == q->cap) {
 		if (q->cap >= LINK_WIRE_MAX)
 			return false;
@@ -592,9 +603,7 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 	}
 	if (im->reorder > 0 && rng_double(&x->rng) < im->reorder) {
 		/* Sent at once: it overtakes the frames still in their delay. */
-		if (d->fast == NULL)
-			d->fast = xcalloc(1, sizeof(*d->fast));
-		q = d->fast;
+		q = &x->fast;
 		deliver = tx_end;
 		x->ist.reordered++;
 	} else {

@@ -2,8 +2,10 @@
  * Event loop: epoll + timer queue + deferred-call FIFO. See loop.h for the
  * ordering contract.
  *
- * The timer queue: timers due at the same instant share a bucket, which
- * lists them in the order they were armed; a 4-ary heap orders the
+ * The timer queue: timers due at the same instant share a bucket, an
+ * array of them in the order they were armed (a disarmed one leaves a
+ * hole), so the loop reads the timers to come without chasing pointers
+ * and fetches them into the cache well ahead; a 4-ary heap orders the
  * buckets by time, and a hash table finds a time's bucket. Arming and
  * disarming a timer whose instant already has a bucket, and firing one
  * that is not its bucket's last, are O(1); the heap moves once per
@@ -37,9 +39,18 @@ struct defer {
 /* The timers due at one instant, in the order they were armed. */
 struct tbucket {
 	uint64_t when;
-	struct timer *head, *tail;  /* while free: head links the free list */
-	unsigned hidx;              /* place in the heap */
+	struct timer **v;       /* NULL where a timer was disarmed */
+	uint32_t n, cap;        /* slots used, slots made */
+	uint32_t first;         /* v[first] fires next (while live > 0) */
+	uint32_t live;          /* timers armed */
+	unsigned hidx;          /* place in the heap */
+	struct tbucket *free;   /* the free list */
 };
+
+/* A free bucket keeps slots up to this many; the loop keeps one larger
+ * array aside for the next instant that needs it (a large topology's
+ * links fire in step: 100,000 timers an instant). */
+#define BUCKET_KEEP 1024
 
 /* A heap entry: a bucket and its time, kept beside it so that comparing
  * two entries reads the array only. */
@@ -51,8 +62,7 @@ struct hent {
 #define BUCKET_CHUNK 256
 
 struct loop {
-	enum loop_clock clock;
-	uint64_t vnow;          /* virtual time, or the offset added to real time */
+	struct loop_head h;     /* first: loop_now() reads it inline */
 	uint64_t real_base;     /* CLOCK_MONOTONIC ns when the real clock started */
 	bool stop;
 	bool yield;             /* the wall-clock deadline passed: return early */
@@ -75,6 +85,9 @@ struct loop {
 	struct tbucket **tab;   /* time -> bucket, open addressing */
 	unsigned tabmask, tabcount;
 	struct tbucket *bfree;
+	struct tbucket *lastb;  /* the last armed: a wave of links re-arms for one instant */
+	struct timer **spare;   /* a freed bucket's slots, more than BUCKET_KEEP */
+	uint32_t sparecap;
 	struct tbucket **chunks;
 	unsigned nchunks;
 
@@ -109,7 +122,7 @@ struct loop *loop_new(enum loop_clock clock, uint32_t defer_capacity)
 	l->cap = 1024;
 	l->limit = defer_capacity ? defer_capacity : 1u << 20;
 	l->ring = xcalloc(l->cap, sizeof(*l->ring));
-	l->clock = LOOP_VIRTUAL;
+	l->h.clock = LOOP_VIRTUAL;
 	loop_set_clock(l, clock);
 	return l;
 }
@@ -118,9 +131,17 @@ void loop_free(struct loop *l)
 {
 	if (l == NULL)
 		return;
-	for (unsigned i = 0; i < l->nheap; i++)
-		for (struct timer *t = l->heap[i].b->head; t != NULL; t = t->next)
-			t->bucket = NULL;
+	for (unsigned i = 0; i < l->nheap; i++) {
+		struct tbucket *b = l->heap[i].b;
+
+		for (uint32_t k = b->first; k < b->n; k++)
+			if (b->v[k] != NULL)
+				b->v[k]->bucket = NULL;
+	}
+	for (unsigned i = 0; i < l->nchunks; i++)
+		for (unsigned k = 0; k < BUCKET_CHUNK; k++)
+			free(l->chunks[i][k].v);
+	free(l->spare);
 	close(l->epfd);
 	free(l->heap);
 	free(l->tab);
@@ -132,16 +153,16 @@ void loop_free(struct loop *l)
 	free(l);
 }
 
-uint64_t loop_now(const struct loop *l)
+uint64_t loop_now_real(const struct loop *l)
 {
 	struct loop *m = (struct loop *)l; /* only the cache changes */
 
-	if (l->clock == LOOP_VIRTUAL)
-		return l->vnow;
+	if (l->h.clock == LOOP_VIRTUAL)
+		return l->h.vnow;
 	if (!l->running)
-		return l->vnow + (loop_mono_ns() - l->real_base);
+		return l->h.vnow + (loop_mono_ns() - l->real_base);
 	if (!l->now_cached) {
-		m->now_cache = l->vnow + (loop_mono_ns() - l->real_base);
+		m->now_cache = l->h.vnow + (loop_mono_ns() - l->real_base);
 		m->now_cached = true;
 	}
 	return l->now_cache;
@@ -155,21 +176,21 @@ static inline void now_expire(struct loop *l)
 
 void loop_set_clock(struct loop *l, enum loop_clock clock)
 {
-	if (clock == l->clock)
+	if (clock == l->h.clock)
 		return;
 	if (clock == LOOP_REAL) {
 		l->real_base = loop_mono_ns();
 	} else {
 		now_expire(l);
-		l->vnow = loop_now(l);
+		l->h.vnow = loop_now(l);
 	}
 	now_expire(l);
-	l->clock = clock;
+	l->h.clock = clock;
 }
 
 enum loop_clock loop_clock(const struct loop *l)
 {
-	return l->clock;
+	return l->h.clock;
 }
 
 void timer_init(struct timer *t, void (*cb)(void *), void *arg)
@@ -302,14 +323,14 @@ static struct tbucket *bucket_new(struct loop *l, uint64_t when)
 		l->chunks = xreallocarray(l->chunks, l->nchunks + 1, sizeof(*l->chunks));
 		l->chunks[l->nchunks++] = c;
 		for (unsigned i = 0; i < BUCKET_CHUNK; i++) {
-			c[i].head = (struct timer *)l->bfree;
+			c[i].free = l->bfree;
 			l->bfree = &c[i];
 		}
 		b = l->bfree;
 	}
-	l->bfree = (struct tbucket *)b->head;
+	l->bfree = b->free;
 	b->when = when;
-	b->head = b->tail = NULL;
+	b->n = b->first = b->live = 0;
 	tab_put(l, b);
 	if (l->nheap == l->heapcap) {
 		l->heapcap = l->heapcap ? l->heapcap * 2 : 64;
@@ -331,7 +352,20 @@ static void bucket_free(struct loop *l, struct tbucket *b)
 		heap_down(l, last.b->hidx);
 	}
 	tab_del(l, b);
-	b->head = (struct timer *)l->bfree;
+	if (l->lastb == b)
+		l->lastb = NULL;
+	if (b->cap > BUCKET_KEEP) {
+		if (b->cap > l->sparecap) {
+			free(l->spare);
+			l->spare = b->v;
+			l->sparecap = b->cap;
+		} else {
+			free(b->v);
+		}
+		b->v = NULL;
+		b->cap = 0;
+	}
+	b->free = l->bfree;
 	l->bfree = b;
 }
 
@@ -341,19 +375,16 @@ void loop_timer_disarm(struct loop *l, struct timer *t)
 
 	if (b == NULL)
 		return;
-	assert(l->heap[b->hidx].b == b);
-	if (t->prev != NULL)
-		t->prev->next = t->next;
-	else
-		b->head = t->next;
-	if (t->next != NULL)
-		t->next->prev = t->prev;
-	else
-		b->tail = t->prev;
+	assert(l->heap[b->hidx].b == b && b->v[t->slot] == t);
+	b->v[t->slot] = NULL;
 	t->bucket = NULL;
 	l->ntimers--;
-	if (b->head == NULL)
+	if (--b->live == 0) {
 		bucket_free(l, b);
+		return;
+	}
+	while (b->v[b->first] == NULL)
+		b->first++;
 }
 
 void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when)
@@ -362,17 +393,29 @@ void loop_timer_arm(struct loop *l, struct timer *t, uint64_t when)
 
 	if (t->bucket != NULL)
 		loop_timer_disarm(l, t);
-	b = tab_find(l, when);
+	b = l->lastb != NULL && l->lastb->when == when ? l->lastb : tab_find(l, when);
 	if (b == NULL)
 		b = bucket_new(l, when);
+	l->lastb = b;
+	if (b->n == b->cap) {
+		uint32_t ncap = b->cap ? b->cap * 2 : 4;
+
+		if (ncap > BUCKET_KEEP && l->sparecap >= ncap) {
+			memcpy(l->spare, b->v, (size_t)b->n * sizeof(*b->v));
+			free(b->v);
+			b->v = l->spare;
+			ncap = l->sparecap;
+			l->spare = NULL;
+			l->sparecap = 0;
+		} else {
+			b->v = xreallocarray(b->v, ncap, sizeof(*b->v));
+		}
+		b->cap = ncap;
+	}
 	t->when = when;
-	t->next = NULL;
-	t->prev = b->tail;
-	if (b->tail != NULL)
-		b->tail->next = t;
-	else
-		b->head = t;
-	b->tail = t;
+	t->slot = b->n;
+	b->v[b->n++] = t;
+	b->live++;
 	t->bucket = b;
 	l->ntimers++;
 }
@@ -564,6 +607,10 @@ static uint64_t poll_fds(struct loop *l, int64_t timeout_ns, bool then_drain)
 
 static uint64_t run(struct loop *l, uint64_t until);
 
+/* How many timers ahead run() calls a timer's warm (stage 0; stage 1 at
+ * half as far); it fetches the first lines of the one twice as far. */
+#define WARM_AHEAD 4
+
 uint64_t loop_run(struct loop *l, uint64_t until)
 {
 	uint64_t n;
@@ -585,6 +632,7 @@ static uint64_t run(struct loop *l, uint64_t until)
 	while (!l->stop && !l->yield) {
 		uint64_t now, when;
 		struct timer *t;
+		struct tbucket *b;
 
 		now_expire(l);
 		now = loop_now(l);
@@ -594,23 +642,29 @@ static uint64_t run(struct loop *l, uint64_t until)
 		if (now >= until && !(l->nheap > 0 && l->heap[0].when <= until))
 			break;
 		/* Fire every timer that is due, in order. */
-		t = l->nheap > 0 ? l->heap[0].b->head : NULL;
+		b = l->nheap > 0 ? l->heap[0].b : NULL;
+		t = b != NULL ? b->v[b->first] : NULL;
 		when = t != NULL ? l->heap[0].when : UINT64_MAX;
 		if (when <= now) {
-			struct timer *n1 = t->next, *n2 = n1 != NULL ? n1->next : NULL;
+			uint32_t i = b->first;
+			struct timer *far = i + WARM_AHEAD * 2 < b->n ? b->v[i + WARM_AHEAD * 2] : NULL;
+			struct timer *mid = i + WARM_AHEAD < b->n ? b->v[i + WARM_AHEAD] : NULL;
+			struct timer *near = i + WARM_AHEAD / 2 < b->n ? b->v[i + WARM_AHEAD / 2] : NULL;
 
-			/* The instant's next timers are read soon: fetch them while
-			 * this one runs, in stages (a large topology's timers are
-			 * cache misses one after another): the timer after next
-			 * and the first two lines of its object, then the next
-			 * one's warm, which reads those lines and fetches on. */
-			if (n2 != NULL) {
-				__builtin_prefetch(n2->next);
-				__builtin_prefetch(n2->arg);
-				__builtin_prefetch((const char *)n2->arg + 64);
+			/* The instant's timers to come are read soon: fetch them
+			 * while this one runs, in stages (a large topology's
+			 * timers are cache misses one after another): the first
+			 * two lines of a timer further on, then the warms of
+			 * nearer ones, which read what the stage before fetched
+			 * and fetch on. */
+			if (far != NULL) {
+				__builtin_prefetch(far);
+				__builtin_prefetch((const char *)far + 64);
 			}
-			if (n1 != NULL && n1->warm != NULL)
-				n1->warm(n1->arg);
+			if (mid != NULL && mid->warm != NULL)
+				mid->warm(mid->arg, 0);
+			if (near != NULL && near->warm != NULL)
+				near->warm(near->arg, 1);
 			loop_timer_disarm(l, t);
 			l->units++;
 			t->cb(t->arg);
@@ -619,11 +673,11 @@ static uint64_t run(struct loop *l, uint64_t until)
 			n += drain(l);
 			/* Behind in real time, timers are always due: still let
 			 * the fds in now and then. */
-			if (l->clock == LOOP_REAL && (++l->fired & 63) == 0)
+			if (l->h.clock == LOOP_REAL && (++l->fired & 63) == 0)
 				n += poll_fds(l, 0, true);
 			continue;
 		}
-		if (l->clock == LOOP_VIRTUAL) {
+		if (l->h.clock == LOOP_VIRTUAL) {
 			/* Nothing due now: look at fds without waiting (every 1024th
 			 * jump: a system call per jump would dominate a busy run;
 			 * whoever paces a virtual run polls between runs), then jump. */
@@ -632,9 +686,9 @@ static uint64_t run(struct loop *l, uint64_t until)
 			if (l->count > 0)
 				continue;
 			if (t != NULL && when <= until)
-				l->vnow = when;
+				l->h.vnow = when;
 			else
-				l->vnow = until == UINT64_MAX ? l->vnow : until;
+				l->h.vnow = until == UINT64_MAX ? l->h.vnow : until;
 			if (t == NULL && until == UINT64_MAX)
 				break;
 		} else {
@@ -676,10 +730,10 @@ bool loop_run_one(struct loop *l)
 	}
 	if (l->nheap == 0)
 		return false;
-	t = l->heap[0].b->head;
-	if (l->clock == LOOP_VIRTUAL) {
-		if (t->when > l->vnow)
-			l->vnow = t->when;
+	t = l->heap[0].b->v[l->heap[0].b->first];
+	if (l->h.clock == LOOP_VIRTUAL) {
+		if (t->when > l->h.vnow)
+			l->h.vnow = t->when;
 	} else if (t->when > loop_now(l)) {
 		return false;
 	}
@@ -696,9 +750,9 @@ uint64_t loop_units(const struct loop *l)
 
 void loop_set_vnow(struct loop *l, uint64_t t)
 {
-	assert(l->clock == LOOP_VIRTUAL);
-	if (t > l->vnow)
-		l->vnow = t;
+	assert(l->h.clock == LOOP_VIRTUAL);
+	if (t > l->h.vnow)
+		l->h.vnow = t;
 }
 
 uint64_t loop_poll(struct loop *l, int timeout_ms)

@@ -29,13 +29,15 @@ struct tbucket;
 struct timer {
 	uint64_t when;          /* ns on the loop clock */
 	struct tbucket *bucket; /* the loop's bucket of its instant; NULL: disarmed */
-	struct timer *prev, *next; /* in the bucket, in the order armed */
+	uint32_t slot;          /* its place in the bucket */
 	void (*cb)(void *arg);
 	void *arg;
-	/* Optional: called a timer ahead of cb (when both are due at one
-	 * instant), to fetch into the cache what cb will read. It only reads:
-	 * the loop may call it and then not run cb. */
-	void (*warm)(const void *arg);
+	/* Optional: called some timers ahead of cb (when they are due at one
+	 * instant), to fetch into the cache what cb will read: stage 0, then
+	 * stage 1 a few timers later, which may read what stage 0 fetched.
+	 * It only reads: the loop may call it and then not run cb. The loop
+	 * fetches a timer's own first two cache lines before stage 0. */
+	void (*warm)(const void *arg, int stage);
 };
 
 enum loop_clock { LOOP_VIRTUAL, LOOP_REAL };
@@ -50,7 +52,19 @@ void loop_free(struct loop *l);
  * virtual time is kept as the offset, so time never goes backwards. */
 void loop_set_clock(struct loop *l, enum loop_clock clock);
 enum loop_clock loop_clock(const struct loop *l);
-uint64_t loop_now(const struct loop *l);
+/* The first member of every loop: what loop_now() reads inline (a frame's
+ * hop asks the time several times). */
+struct loop_head {
+	enum loop_clock clock;
+	uint64_t vnow;          /* virtual time, or the offset added to real time */
+};
+uint64_t loop_now_real(const struct loop *l);
+static inline uint64_t loop_now(const struct loop *l)
+{
+	const struct loop_head *h = (const struct loop_head *)(const void *)l;
+
+	return h->clock == LOOP_VIRTUAL ? h->vnow : loop_now_real(l);
+}
 
 void timer_init(struct timer *t, void (*cb)(void *), void *arg);
 /* Arms (or re-arms) t to fire at absolute time when. */
