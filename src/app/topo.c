@@ -81,9 +81,12 @@ struct node *find_node(struct loader *L, const char *name)
 	return graph_find_node(L->s->g, name);
 }
 
+/* The array's room doubles when its count reaches a power of two (it
+ * grew by one a time: 100,000 guests copied it 100,000 times). */
 void push_node(void ***arr, int *n, void *item)
 {
-	*arr = xreallocarray(*arr, (size_t)*n + 1, sizeof(void *));
+	if ((*n & (*n - 1)) == 0)
+		*arr = xreallocarray(*arr, *n ? (size_t)*n * 2 : 1, sizeof(void *));
 	(*arr)[(*n)++] = item;
 }
 

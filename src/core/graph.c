@@ -394,9 +394,13 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 {
 	uint32_t ports = 0, left;
 
+	/* Counting reads each port's link: fetch its direction's lines too,
+	 * for port_tx below (a large topology's are cache misses). */
 	for (int i = 0; i < n->nports; i++)
-		if (n->ports[i] != in && port_link_up(n->ports[i]))
+		if (n->ports[i] != in && port_link_up(n->ports[i])) {
+			port_tx_warm(n->ports[i], 0);
 			ports++;
+		}
 	if (ports == 0) {
 		/* A flood to no port is a drop, and is shown as one. */
 		port_drop_dir(in, f, DROP_NO_PORT, false);
@@ -409,6 +413,8 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 
 		if (p == in || !port_link_up(p))
 			continue;
+		if (i + 2 < n->nports)
+			port_tx_warm(n->ports[i + 2], 1);
 		/* The last port takes the caller's reference. */
 		if (--left > 0)
 			frame_ref(f);

@@ -420,6 +420,9 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		      uint64_t delay, double loss, int line);
 struct port *port_peer(const struct port *p);
 bool port_link_up(const struct port *p);
+/* Fetches into the cache what port_tx(p) will read: stage 0 the link's
+ * direction (p linked), stage 1 (a while after) the ring's next slot. */
+void port_tx_warm(const struct port *p, int stage);
 /* Both ends administratively down, as a topology's `down` link starts:
  * for the loader, before anything runs (no node is told). */
 void link_set_down(struct link *l);

@@ -624,6 +624,21 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 	return true;
 }
 
+void port_tx_warm(const struct port *p, int stage)
+{
+	const struct link_dir *d;
+
+	if (p->link == NULL)
+		return;
+	d = &p->link->dir[p->side];
+	if (stage == 0) {
+		__builtin_prefetch(d);
+		__builtin_prefetch((const char *)d + 64);
+	} else if (d->q.s != NULL) {
+		__builtin_prefetch(&d->q.s[ring_slot(&d->q, d->q.count)], 1);
+	}
+}
+
 bool port_tx(struct port *p, struct frame *f)
 {
 	struct link *l = p->link;
