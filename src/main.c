@@ -444,6 +444,7 @@ static int finish(const struct opts *o, struct sim *s, uint64_t wall0)
 	char err[ERRLEN], tally[128];
 	int rc = 0;
 
+	graph_settle(s->g, false);
 	if (o->quiet && s->out != stdout) {
 		fclose(s->out);
 		s->out = stdout;

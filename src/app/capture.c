@@ -114,6 +114,7 @@ static int start(struct sim *s, struct port *p, const char *path, const char *fi
 		return -1;
 	}
 	c->path = xstrdup(path);
+	graph_settle(s->g, true);       /* a capture sees what comes from now */
 	c->next = p->captures;
 	p->captures = c;
 	c->all_next = s->all_captures;
@@ -151,6 +152,7 @@ int capture_stop(struct sim *s, struct port *p, uint64_t *frames, char *err)
 
 	if (!capture_running(p))
 		return errf(err, "%s is not capturing", p->name);
+	graph_settle(s->g, true);
 	*frames = 0;
 	while (*cp != NULL) {
 		struct capture *c = *cp, **pp;
@@ -213,6 +215,7 @@ void capture_close_all(struct sim *s)
 		struct capture *c = s->all_captures;
 
 		s->all_captures = c->all_next;
+		graph_settle(s->g, true);
 		c->port->captures = NULL;
 		capture_close(c);
 	}

@@ -438,6 +438,8 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 
 	if (strlen(line) > SIM_MAX_LINE)
 		return errf(err, "command is too long");
+	/* A command may read any counter (graph_settle). */
+	graph_settle(s->g, false);
 	strcpy(buf, line);
 	argc = split_words(buf, argv, MAX_ARGS);
 	if (argc < 0)

@@ -425,6 +425,7 @@ int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_
 	int argc, op = -1;
 	bool holds;
 
+	graph_settle(s->g, false);      /* it may read a port's counters */
 	snprintf(buf, sizeof(buf), "%s", expr);
 	argc = split_words(buf, argv, 4);
 	if (argc != 3)

@@ -317,6 +317,7 @@ int report_write(struct sim *s, const char *path, char *err)
 
 	if (o.f == NULL)
 		return errf(err, "cannot write report %s: %s", path, strerror(errno));
+	graph_settle(s->g, false);
 	jout_set(&o, "qnetsim", json_string(QNETSIM_VERSION_STR));
 	jout_set(&o, "topology", json_string(s->path ? s->path : ""));
 	jout_set(&o, "seed", json_integer((json_int_t)s->seed));

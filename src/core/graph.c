@@ -191,6 +191,7 @@ void graph_free(struct graph *g)
 	}
 	for (int i = 0; i < g->nlinks; i++)
 		link_free(g->links[i]);
+	free(g->lag);
 	for (int i = 0; i < g->nnodes; i++) {
 		struct node *n = g->nodes[i];
 		struct port **ports = n->ports;
@@ -331,10 +332,21 @@ bool port_link_up(const struct port *p)
 	return p->link != NULL && p->link->up;
 }
 
+/* Keeps the ends' nodes' counts of ports up as l->up changes. */
+static void link_up_changed(struct link *l, bool up)
+{
+	int d = up ? 1 : -1;
+
+	l->up = up;
+	l->end[0]->node->nup += d;
+	l->end[1]->node->nup += d;
+}
+
 void link_set_down(struct link *l)
 {
 	l->end[0]->admin_up = l->end[1]->admin_up = false;
-	l->up = false;
+	if (l->up)
+		link_up_changed(l, false);
 }
 
 void port_set_link(struct port *p, bool up)
@@ -342,9 +354,10 @@ void port_set_link(struct port *p, bool up)
 	struct port *peer = port_peer(p);
 	bool was = port_link_up(p);
 
+	graph_settle(p->g, true);
 	p->admin_up = up;
-	if (p->link != NULL)
-		p->link->up = p->link->end[0]->admin_up && p->link->end[1]->admin_up;
+	if (p->link != NULL && p->link->up != (p->link->end[0]->admin_up && p->link->end[1]->admin_up))
+		link_up_changed(p->link, !p->link->up);
 	if (port_link_up(p) == was)
 		return;
 	if (p->node->ops->link_change != NULL)
@@ -380,6 +393,7 @@ void port_drop_dir(struct port *p, struct frame *f, enum drop_reason why, bool t
 
 void port_set_rx_filter(struct port *p, const uint8_t *mac)
 {
+	graph_settle(p->g, true);
 	p->rx_filter = mac != NULL;
 	if (mac != NULL)
 		memcpy(p->rx_mac, mac, 6);
@@ -392,15 +406,8 @@ void port_drop(struct port *p, struct frame *f, enum drop_reason why)
 
 uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decision why)
 {
-	uint32_t ports = 0, left;
+	uint32_t ports = (uint32_t)n->nup - (in != NULL && in->node == n && port_link_up(in)), left;
 
-	/* Counting reads each port's link: fetch its direction's lines too,
-	 * for port_tx below (a large topology's are cache misses). */
-	for (int i = 0; i < n->nports; i++)
-		if (n->ports[i] != in && port_link_up(n->ports[i])) {
-			port_tx_warm(n->ports[i], 0);
-			ports++;
-		}
 	if (ports == 0) {
 		/* A flood to no port is a drop, and is shown as one. */
 		port_drop_dir(in, f, DROP_NO_PORT, false);
@@ -413,6 +420,11 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 
 		if (p == in || !port_link_up(p))
 			continue;
+		/* Ahead, in stages: the port, its link's direction, its ring. */
+		if (i + 8 < n->nports)
+			__builtin_prefetch(n->ports[i + 8]);
+		if (i + 4 < n->nports)
+			port_tx_warm(n->ports[i + 4], 0);
 		if (i + 2 < n->nports)
 			port_tx_warm(n->ports[i + 2], 1);
 		/* The last port takes the caller's reference. */

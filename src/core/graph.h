@@ -192,6 +192,8 @@ struct link_dir {
 	struct link *link;
 	struct graph *g;
 	int side;               /* frames go from end[side] to end[!side] */
+	uint32_t lag_pos;       /* place in g->lag + 1; 0: not there */
+	struct timer quiet;     /* a watched port's silent frames (link.c) */
 } __attribute__((aligned(64)));
 
 /* Aligned to 64 (link_new): a direction's lines are its own. */
@@ -298,6 +300,7 @@ struct node {
 	int line;               /* where the topology declared it */
 	struct port **ports;
 	int nports, portcap;
+	int nup;                /* ports whose link is up (a flood's count) */
 	struct node_ext *ext;   /* attached extensions, in the order they came */
 };
 
@@ -372,6 +375,10 @@ struct graph {
 	struct link **links;
 	int nlinks, linkcap;
 	struct trace trace;
+	/* Link directions whose timer waits for a frame behind copies their
+	 * port's filter drops unseen (link.c): graph_settle receives those. */
+	struct link_dir **lag;
+	uint32_t nlag, lagcap;
 	struct strmap node_names, port_names;
 	const char *source;     /* the topology file (its owner's), for paths in it */
 	/* Observers told about every frame a port sends or receives. */
@@ -420,6 +427,22 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		      uint64_t delay, double loss, int line);
 struct port *port_peer(const struct port *p);
 bool port_link_up(const struct port *p);
+/*
+ * Silent frames: a frame a NIC's filter drops reaches no node (most of a
+ * hub's copies). A link direction arms its timer for the next frame its
+ * port's node will read, not for each silent one before it; the same
+ * whether anyone watches, so that a trace or a capture changes no order.
+ * A watched port (a trace kept, or a capture on it) still receives each
+ * silent frame at its time, by a second timer. An unwatched one changes
+ * only counters (its rx and not_for_us, frames_delivered): it receives
+ * them when the direction fires, or in graph_settle. Whoever reads those
+ * counters, or changes what decides (a port's link, capture or filter),
+ * calls graph_settle first: it receives every silent frame due by now,
+ * and with `rearm`, makes every direction fire for its next frame again,
+ * as the changed state will decide. Commands, the report and the
+ * summary do.
+ */
+void graph_settle(struct graph *g, bool rearm);
 /* Fetches into the cache what port_tx(p) will read: stage 0 the link's
  * direction (p linked), stage 1 (a while after) the ring's next slot. */
 void port_tx_warm(const struct port *p, int stage);

@@ -386,6 +386,7 @@ static void advance(struct tui *t)
 		target = t->s->duration;
 	loop_run(l, target);
 	loop_set_deadline(l, 0);
+	graph_settle(t->s->g, false);  /* the panels read the counters */
 	if (loop_stopped(l) && !loop_yielded(l))
 		t->quit = true;     /* a scenario's quit */
 	if (sp != 0 && loop_yielded(l)) {
