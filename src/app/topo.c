@@ -294,19 +294,22 @@ static const char *intern_key(struct loader *L, const char *k)
 /* Reports a key the section already has; true if it was given before. */
 static bool key_given_twice(struct loader *L, struct sect *sc, const char *k, int line)
 {
-	const char *c = key_canonical(k);
+	const char *c;
 
 	if (sc->kind == NULL || (sc->kind->repeats != NULL && sc->kind->repeats(k)))
 		return false;
+	/* Interned: one string per key, compared by address (a bridge of
+	 * 100 ports has 100 keys to compare each new one with). */
+	c = intern_key(L, key_canonical(k));
 	for (int i = 0; i < sc->nkeys; i++) {
-		if (strcmp(sc->keys[i].key, c) == 0) {
+		if (sc->keys[i].key == c) {
 			lerr(L, line, "%s: given twice (first at line %d); give each key once", k,
 			     sc->keys[i].line);
 			return true;
 		}
 	}
 	VEC_RESERVE(sc->keys, sc->nkeys, sc->keycap);
-	sc->keys[sc->nkeys++] = (struct seen_key){ .key = intern_key(L, c), .line = line };
+	sc->keys[sc->nkeys++] = (struct seen_key){ .key = c, .line = line };
 	return false;
 }
 
