@@ -32,9 +32,12 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 CORE_SRCS := \
 	src/core/util.c \
 	src/core/loop.c \
+	src/core/timerq.c \
 	src/core/frame.c \
 	src/core/graph.c \
 	src/core/link.c \
+	src/core/ring.c \
+	src/core/impair.c \
 	src/core/field.c \
 	src/core/values.c \
 	src/core/trace.c \

@@ -3,18 +3,17 @@
  * rate, the frames in flight while the delay runs), its impairments (loss
  * and burst loss, delay and jitter, rate, limit, duplication, corruption,
  * reordering, drawn from the direction's own random stream), and delivery
- * at the far end through the loop's FIFO. See graph.h for the contract.
+ * at the far end through the loop's FIFO, silent frames in batches. See
+ * graph.h for the contract; the ring is ring.h and ring.c, the
+ * impairments' text form impair.c.
  */
 #include "graph_internal.h"
+#include "ring.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Frames a link direction may have on the wire (after serialisation, while
- * the delay runs) beyond its queue: the bound on memory for long delays. */
-#define LINK_WIRE_MAX 65536u
 
 static void link_dir_fire(void *arg);
 static void link_dir_warm(const void *arg, int stage);
@@ -77,59 +76,6 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 	}
 	g->links[g->nlinks++] = l;
 	return l;
-}
-
-/* The slot of the frame at position i from the head. */
-static inline uint32_t ring_slot(const struct inring *q, uint32_t i)
-{
-	uint32_t k = q->head + i;
-
-	return k >= q->cap ? k - q->cap : k;
-}
-
-static inline uint64_t ring_tx_end(const struct inring *q, uint32_t k)
-{
-	return q->x != NULL && q->x->wide != NULL ? q->x->wide[k] : q->base + q->s[k].off;
-}
-
-/* The head frame out; what was made for the ring while it held frames
- * (dl, wide) goes once it is empty. */
-static struct frame *ring_pop(struct inring *q)
-{
-	struct frame *f = q->s[q->head].f;
-
-	q->head = q->head + 1 == q->cap ? 0 : q->head + 1;
-	q->count--;
-	if (q->sent > 0)
-		q->sent--;
-	else if (q->count > 0)
-		q->sent_end = ring_tx_end(q, q->head);
-	if (q->count == 0 && q->x != NULL) {
-		free(q->x->dl);
-		free(q->x->wide);
-		q->x->dl = q->x->wide = NULL;
-	}
-	return f;
-}
-
-static void ring_flush(struct inring *q)
-{
-	while (q->count > 0)
-		frame_unref(ring_pop(q));
-	free(q->s);
-	free(q->x);
-	q->s = NULL;
-	q->x = NULL;
-}
-
-/* When the frame at position i (from the head) arrives. */
-static uint64_t ring_deliver(const struct inring *q, uint32_t i)
-{
-	uint32_t k = ring_slot(q, i);
-
-	if (q->x == NULL)
-		return q->base + q->s[k].off;
-	return q->x->dl != NULL ? q->x->dl[k] : ring_tx_end(q, k) + q->x->delta;
 }
 
 static void link_dir_flush(struct link_dir *d)
@@ -247,14 +193,6 @@ static uint64_t wire_time(uint32_t len, uint64_t rate)
 	uint64_t bits = ((uint64_t)MAX(len, ETH_MIN_LEN) + 24) * 8;
 
 	return (bits * NS_PER_SEC + rate - 1) / rate;
-}
-
-/* Advances the "sent" mark past frames whose last bit has left. */
-static void ring_settle(struct inring *q, uint64_t now)
-{
-	while (q->sent < q->count && q->sent_end <= now)
-		if (++q->sent < q->count)
-			q->sent_end = ring_tx_end(q, ring_slot(q, q->sent));
 }
 
 static uint32_t dir_queued(struct link_dir *d, uint64_t now)
@@ -427,134 +365,6 @@ void graph_settle(struct graph *g, bool rearm)
 	}
 	if (rearm)
 		g->nlag = 0;
-}
-
-/* A ring's next size: doubling to 128 frames, then a quarter more each
- * time (a burst that queues 197 frames gets 200 places, not 256). */
-static uint32_t ring_grown(uint32_t cap)
-{
-	uint32_t n = cap == 0 ? 16 : cap < 128 ? cap * 2 : cap + cap / 4;
-
-	return MIN(n, LINK_WIRE_MAX);
-}
-
-static void ring_grow(struct inring *q)
-{
-	uint32_t ncap = ring_grown(q->cap);
-	struct inslot *ns = xmalloc((size_t)ncap * sizeof(*ns));
-	struct inring_x *x = q->x;
-	uint64_t *nd = x != NULL && x->dl != NULL ? xmalloc((size_t)ncap * sizeof(*nd)) : NULL;
-	uint64_t *nw = x != NULL && x->wide != NULL ? xmalloc((size_t)ncap * sizeof(*nw)) : NULL;
-
-	for (uint32_t i = 0; i < q->count; i++) {
-		uint32_t o = ring_slot(q, i);
-
-		ns[i] = q->s[o];
-		if (nd != NULL)
-			nd[i] = x->dl[o];
-		if (nw != NULL)
-			nw[i] = x->wide[o];
-	}
-	free(q->s);
-	q->s = ns;
-	if (x != NULL) {
-		free(x->dl);
-		free(x->wide);
-		x->dl = nd;
-		x->wide = nw;
-	}
-	q->cap = ncap;
-	q->head = 0;
-}
-
-static struct inring_x *ring_x(struct inring *q)
-{
-	if (q->x == NULL)
-		q->x = xcalloc(1, sizeof(*q->x));
-	return q->x;
-}
-
-/* tx_end past base + 2^32 ns: the offsets start again from the head's
- * tx_end, or, where the ring spans more than that, every tx_end is kept
- * whole until it empties. */
-static void ring_rebase(struct inring *q, uint64_t tx_end)
-{
-	uint64_t nb = ring_tx_end(q, q->head);
-	struct inring_x *x;
-
-	if (tx_end - nb <= UINT32_MAX) {
-		for (uint32_t i = 0; i < q->count; i++)
-			q->s[ring_slot(q, i)].off -= (uint32_t)(nb - q->base);
-		q->base = nb;
-		return;
-	}
-	x = ring_x(q);
-	x->wide = xmalloc((size_t)q->cap * sizeof(*x->wide));
-	for (uint32_t i = 0; i < q->count; i++) {
-		uint32_t o = ring_slot(q, i);
-
-		x->wide[o] = q->base + q->s[o].off;
-	}
-}
-
-static bool ring_push(struct inring *q, struct frame *f, uint64_t tx_end, uint64_t deliver_at)
-{
-	uint64_t delta = deliver_at - tx_end;
-	struct inring_x *x;
-	uint32_t k;
-
-	/* Most pushes: a ring with room, no delay, offsets only. */
-	if (q->x == NULL && delta == 0 && q->count - 1 < q->cap - 1 &&
-	    tx_end - q->base <= UINT32_MAX) {
-		k = ring_slot(q, q->count);
-		q->s[k].f = f;
-		q->s[k].off = (uint32_t)(tx_end - q->base);
-		if (q->sent == q->count)
-			q->sent_end = tx_end;
-		q->count++;
-		return true;
-	}
-	if (q->count == q->cap) {
-		if (q->cap >= LINK_WIRE_MAX)
-			return false;
-		ring_grow(q);
-	}
-	x = q->x;
-	if (q->count == 0) {
-		q->base = tx_end;
-		if (delta != 0 || x != NULL)
-			ring_x(q)->delta = delta;
-	} else if ((x == NULL || x->dl == NULL) && delta != (x != NULL ? x->delta : 0)) {
-		/* A delay of its own: every frame's arrival from now on. */
-		x = ring_x(q);
-		x->dl = xmalloc((size_t)q->cap * sizeof(*x->dl));
-		for (uint32_t i = 0; i < q->count; i++) {
-			uint32_t o = ring_slot(q, i);
-
-			x->dl[o] = ring_tx_end(q, o) + x->delta;
-		}
-	}
-	if ((q->x == NULL || q->x->wide == NULL) && tx_end - q->base > UINT32_MAX)
-		ring_rebase(q, tx_end);
-	x = q->x;
-	k = ring_slot(q, q->count);
-	q->s[k].f = f;
-	if (x != NULL && x->wide != NULL)
-		x->wide[k] = tx_end;
-	else
-		q->s[k].off = (uint32_t)(tx_end - q->base);
-	if (x != NULL && x->dl != NULL)
-		x->dl[k] = deliver_at;
-	if (q->sent == q->count)
-		q->sent_end = tx_end;
-	q->count++;
-	return true;
-}
-
-bool impair_active(const struct impair *im)
-{
-	return im->loss > 0 || im->ge_p > 0 || im->delay > 0 || im->jitter > 0 || im->rate > 0 ||
-	       im->limit > 0 || im->duplicate > 0 || im->corrupt > 0 || im->reorder > 0;
 }
 
 static const struct impair no_impair;
@@ -782,109 +592,4 @@ bool port_tx(struct port *p, struct frame *f)
 		return true;
 	}
 	return d->imp == NULL ? dir_send_plain(p, d, f) : dir_send(p, d, f, false);
-}
-
-int impair_set(struct impair *im, const char *key, const char *val, char *err)
-{
-	uint64_t n;
-
-	if (strcmp(key, "loss") == 0)
-		return parse_percent(val, &im->loss, err);
-	if (strcmp(key, "duplicate") == 0)
-		return parse_percent(val, &im->duplicate, err);
-	if (strcmp(key, "corrupt") == 0)
-		return parse_percent(val, &im->corrupt, err);
-	if (strcmp(key, "reorder") == 0)
-		return parse_percent(val, &im->reorder, err);
-	if (strcmp(key, "delay") == 0 || strcmp(key, "jitter") == 0) {
-		if (parse_duration(val, &n, err) < 0)
-			return -1;
-		if (n > 60 * NS_PER_SEC)
-			return errf(err, "%s is out of range (0..60s)", val);
-		*(strcmp(key, "delay") == 0 ? &im->delay : &im->jitter) = n;
-		return 0;
-	}
-	if (strcmp(key, "rate") == 0) {
-		if (strcmp(val, "0") == 0) {
-			im->rate = 0;
-			return 0;
-		}
-		if (parse_rate(val, &n, err) < 0)
-			return -1;
-		if (n < 1000)
-			return errf(err, "%s is too slow (at least 1k, or 0 for none)", val);
-		im->rate = n;
-		return 0;
-	}
-	if (strcmp(key, "limit") == 0) {
-		if (parse_u64(val, 0, 1000000, &n, err) < 0)
-			return -1;
-		im->limit = (uint32_t)n;
-		return 0;
-	}
-	if (strcmp(key, "burst_loss") == 0) {
-		/* p/r[/bad_loss[/good_loss]], e.g. 1%/25%: slashes, since the
-		 * command line separates options by commas. */
-		char *copy = xstrdup(val), *save = NULL, *tok;
-		double v[4] = { 0, 0, 1, 0 };
-		int i = 0;
-
-		for (tok = strtok_r(copy, "/", &save); tok != NULL && i < 4;
-		     tok = strtok_r(NULL, "/", &save), i++) {
-			if (parse_percent(tok, &v[i], err) < 0) {
-				free(copy);
-				return -1;
-			}
-		}
-		free(copy);
-		if (tok != NULL || (i != 1 && i < 2))
-			return errf(err, "burst_loss wants P/R[/BAD_LOSS[/GOOD_LOSS]] (e.g. 1%%/25%%), "
-				    "or 0 for none");
-		if (i == 1 && v[0] == 0) {
-			im->ge_p = 0;
-			return 0;
-		}
-		if (i == 1)
-			return errf(err, "burst_loss wants P/R[/BAD_LOSS[/GOOD_LOSS]] (e.g. 1%%/25%%)");
-		if (v[0] > 0 && v[1] == 0)
-			return errf(err, "burst_loss: R (bad -> good) must be above 0, or bursts never end");
-		im->ge_p = v[0];
-		im->ge_r = v[1];
-		im->ge_bad_loss = v[2];
-		im->ge_good_loss = v[3];
-		return 0;
-	}
-	return errf(err, "unknown impairment '%s' (loss, burst_loss, delay, jitter, rate, limit, "
-		    "duplicate, corrupt, reorder)", key);
-}
-
-void impair_format(const struct impair *im, char *buf, size_t len)
-{
-	size_t o = 0;
-	char t[32];
-
-#define ADD(...) do { if (o < len) o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__); } while (0)
-	buf[0] = '\0';
-	if (im->delay)
-		ADD("%sdelay=%s", o ? "," : "", fmt_duration(im->delay, t, sizeof(t)));
-	if (im->jitter)
-		ADD("%sjitter=%s", o ? "," : "", fmt_duration(im->jitter, t, sizeof(t)));
-	if (im->rate)
-		ADD("%srate=%s", o ? "," : "", fmt_rate(im->rate, t, sizeof(t)));
-	if (im->limit)
-		ADD("%slimit=%u", o ? "," : "", im->limit);
-	if (im->loss > 0)
-		ADD("%sloss=%g%%", o ? "," : "", im->loss * 100);
-	if (im->ge_p > 0) {
-		ADD("%sburst_loss=%g%%/%g%%", o ? "," : "", im->ge_p * 100, im->ge_r * 100);
-		if (im->ge_bad_loss != 1 || im->ge_good_loss != 0)
-			ADD("/%g%%/%g%%", im->ge_bad_loss * 100, im->ge_good_loss * 100);
-	}
-	if (im->duplicate > 0)
-		ADD("%sduplicate=%g%%", o ? "," : "", im->duplicate * 100);
-	if (im->corrupt > 0)
-		ADD("%scorrupt=%g%%", o ? "," : "", im->corrupt * 100);
-	if (im->reorder > 0)
-		ADD("%sreorder=%g%%", o ? "," : "", im->reorder * 100);
-#undef ADD
 }
