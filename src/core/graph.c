@@ -404,9 +404,13 @@ void port_drop(struct port *p, struct frame *f, enum drop_reason why)
 	port_drop_dir(p, f, why, drop_reason_tx(why));
 }
 
+/* Floods past this many ports fetch their ports ahead. */
+#define FLOOD_WARM_PORTS 8
+
 uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decision why)
 {
 	uint32_t ports = (uint32_t)n->nup - (in != NULL && in->node == n && port_link_up(in)), left;
+	bool warm;
 
 	if (ports == 0) {
 		/* A flood to no port is a drop, and is shown as one. */
@@ -415,17 +419,19 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 	}
 	trace_record(n->g, in, f, why, ports, 0, false);
 	left = ports;
+	/* A small node's ports are in the cache already. */
+	warm = n->nports > FLOOD_WARM_PORTS;
 	for (int i = 0; i < n->nports && left > 0; i++) {
 		struct port *p = n->ports[i];
 
 		if (p == in || !port_link_up(p))
 			continue;
 		/* Ahead, in stages: the port, its link's direction, its ring. */
-		if (i + 8 < n->nports)
+		if (warm && i + 8 < n->nports)
 			__builtin_prefetch(n->ports[i + 8]);
-		if (i + 4 < n->nports)
+		if (warm && i + 4 < n->nports)
 			port_tx_warm(n->ports[i + 4], 0);
-		if (i + 2 < n->nports)
+		if (warm && i + 2 < n->nports)
 			port_tx_warm(n->ports[i + 2], 1);
 		/* The last port takes the caller's reference. */
 		if (--left > 0)
