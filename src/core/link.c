@@ -175,6 +175,7 @@ static void link_dir_quiet(void *arg)
 {
 	struct link_dir *d = arg;
 	struct port *to = d->to;
+
 	dir_settle(d, loop_now(to->g->loop));
 	if (d->q.count > 0 && port_silent(to, d->q.s[d->q.head].f) &&
 	    (!timer_armed(&d->timer) || d->timer.when > ring_deliver(&d->q, 0)))
