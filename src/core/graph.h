@@ -193,7 +193,8 @@ struct link_dir {
 	struct graph *g;
 	int side;               /* frames go from end[side] to end[!side] */
 	uint32_t lag_pos;       /* place in g->lag + 1; 0: not there */
-	struct timer quiet;     /* a watched port's silent frames (link.c) */
+	struct timer *quiet;    /* a watched port's silent frames (link.c);
+				 * made when first needed */
 } __attribute__((aligned(64)));
 
 /* Aligned to 64 (link_new): a direction's lines are its own. */

@@ -53,7 +53,6 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		d->to = s == 0 ? b : a;
 		timer_init(&d->timer, link_dir_fire, d);
 		d->timer.warm = link_dir_warm;
-		timer_init(&d->quiet, link_dir_quiet, d);
 	}
 	if (delay != 0 || loss > 0) {
 		struct impair im = { .delay = delay, .loss = loss };
@@ -89,7 +88,10 @@ void link_free(struct link *l)
 {
 	for (int s = 0; s < 2; s++) {
 		loop_timer_disarm(l->g->loop, &l->dir[s].timer);
-		loop_timer_disarm(l->g->loop, &l->dir[s].quiet);
+		if (l->dir[s].quiet != NULL) {
+			loop_timer_disarm(l->g->loop, l->dir[s].quiet);
+			free(l->dir[s].quiet);
+		}
 		link_dir_flush(&l->dir[s]);
 		free(l->dir[s].imp);
 	}
@@ -179,7 +181,7 @@ static void link_dir_quiet(void *arg)
 	dir_settle(d, loop_now(to->g->loop));
 	if (d->q.count > 0 && port_silent(to, d->q.s[d->q.head].f) &&
 	    (!timer_armed(&d->timer) || d->timer.when > ring_deliver(&d->q, 0)))
-		loop_timer_arm(to->g->loop, &d->quiet, ring_deliver(&d->q, 0));
+		loop_timer_arm(to->g->loop, d->quiet, ring_deliver(&d->q, 0));
 }
 
 static void deliver_deferred(void *port, void *frame)
@@ -338,8 +340,13 @@ static void link_dir_fire(void *arg)
 		if (i > 0) {
 			next = ring_deliver(&d->q, i);
 			lag_add(g, d);
-			if (!port_unwatched(g, to))
-				loop_timer_arm(g->loop, &d->quiet, ring_deliver(&d->q, 0));
+			if (!port_unwatched(g, to)) {
+				if (d->quiet == NULL) {
+					d->quiet = xmalloc(sizeof(*d->quiet));
+					timer_init(d->quiet, link_dir_quiet, d);
+				}
+				loop_timer_arm(g->loop, d->quiet, ring_deliver(&d->q, 0));
+			}
 		} else {
 			lag_remove(g, d);
 		}
@@ -359,7 +366,8 @@ void graph_settle(struct graph *g, bool rearm)
 		dir_settle(d, now);
 		if (!rearm)
 			continue;
-		loop_timer_disarm(g->loop, &d->quiet);
+		if (d->quiet != NULL)
+			loop_timer_disarm(g->loop, d->quiet);
 		if (d->q.count > 0)
 			loop_timer_arm(g->loop, &d->timer, ring_deliver(&d->q, 0));
 		d->lag_pos = 0;
