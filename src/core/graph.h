@@ -190,7 +190,6 @@ struct link_dir {
 	uint64_t queue_high;    /* most frames ever waiting to be sent */
 	uint64_t last_deliver;  /* keeps jittered frames in order */
 	struct link *link;
-	struct graph *g;
 	int side;               /* frames go from end[side] to end[!side] */
 	uint32_t lag_pos;       /* place in g->lag + 1; 0: not there */
 	struct timer *quiet;    /* a watched port's silent frames (link.c);

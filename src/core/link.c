@@ -48,7 +48,6 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 		struct link_dir *d = &l->dir[s];
 
 		d->link = l;
-		d->g = g;
 		d->side = s;
 		d->to = s == 0 ? b : a;
 		timer_init(&d->timer, link_dir_fire, d);
