@@ -179,19 +179,20 @@ struct dir_impair {
 };
 
 /* Three cache lines: a delivery and a send read the first two (the
- * timer, the receiving port, the ring), a send of an impaired direction
- * the third too. */
+ * timer, the receiving port, the ring, the send's state), a send of an
+ * impaired direction the third too. */
 struct link_dir {
 	struct timer timer;
 	struct port *to;        /* end[!side] */
 	struct dir_impair *imp; /* NULL: never impaired */
 	struct inring q;        /* in order */
 	uint64_t busy_until;
-	uint64_t queue_high;    /* most frames ever waiting to be sent */
-	uint64_t last_deliver;  /* keeps jittered frames in order */
+	uint32_t queue_high;    /* most frames ever waiting to be sent */
+	uint32_t lag_pos;       /* place in g->lag + 1; 0: not there */
+	uint64_t last_deliver;  /* keeps jittered frames in order; kept
+				 * once impaired (until then, busy_until) */
 	struct link *link;
 	int side;               /* frames go from end[side] to end[!side] */
-	uint32_t lag_pos;       /* place in g->lag + 1; 0: not there */
 	struct timer *quiet;    /* a watched port's silent frames (link.c);
 				 * made when first needed */
 } __attribute__((aligned(64)));
