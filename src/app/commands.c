@@ -388,12 +388,21 @@ const char *cmd_name(size_t i)
 	return i < ARRAY_SIZE(commands) ? commands[i].name : NULL;
 }
 
-const char *cmd_usage(const char *name)
+/* The table's entry for a command's name; NULL if none. A scenario of
+ * 100,000 steps looks up 300,000 words: most differ in the first letter. */
+static const struct cmd *find_command(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return commands[i].usage;
+		if (commands[i].name[0] == name[0] && strcmp(commands[i].name, name) == 0)
+			return &commands[i];
 	return NULL;
+}
+
+const char *cmd_usage(const char *name)
+{
+	const struct cmd *cmd = find_command(name);
+
+	return cmd != NULL ? cmd->usage : NULL;
 }
 
 void cmd_help(FILE *out)
@@ -423,10 +432,9 @@ const char *cmd_guest_name(size_t i)
 
 bool cmd_takes_guest(const char *w)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (commands[i].guest_first && strcmp(w, commands[i].name) == 0)
-			return true;
-	return false;
+	const struct cmd *cmd = find_command(w);
+
+	return cmd != NULL && cmd->guest_first;
 }
 
 int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
@@ -464,20 +472,16 @@ int cmd_exec(struct sim *s, const char *line, FILE *out, bool check, char *err)
 					 "`exec %s COMMAND`, e.g. `exec %s ping -c1 ADDRESS`", argv[1],
 				    gu->kind->stack, gu->kind->name, argv[0], argv[1], argv[1]);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (strcmp(argv[0], commands[i].name) == 0) {
-			int r;
+	if ((c.cmd = find_command(argv[0])) != NULL) {
+		int r;
 
-			c.cmd = &commands[i];
-			if (argc - 1 < c.cmd->min || (c.cmd->max >= 0 && argc - 1 > c.cmd->max))
-				r = usage(&c);
-			else
-				r = c.cmd->fn(&c, argc, argv);
-
-			if (r < 0 && !check)
-				s->commands_failed++;
-			return r < 0 ? -1 : r;
-		}
+		if (argc - 1 < c.cmd->min || (c.cmd->max >= 0 && argc - 1 > c.cmd->max))
+			r = usage(&c);
+		else
+			r = c.cmd->fn(&c, argc, argv);
+		if (r < 0 && !check)
+			s->commands_failed++;
+		return r < 0 ? -1 : r;
 	}
 	return errf(err, "unknown command '%s' (help lists them)", argv[0]);
 }

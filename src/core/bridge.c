@@ -429,8 +429,7 @@ struct port *bridge_add_port(struct bridge *b)
 	struct port *p;
 	struct bport *bp = bport_get(b, num);
 
-	snprintf(suffix, sizeof(suffix), "%d", num);
-	p = port_new(&b->node, suffix, b->speed, 1000);
+	p = port_new(&b->node, name_num(suffix, "", (uint32_t)num), b->speed, 1000);
 	p->priv = bp;
 	bp->port = p;
 	return p;

@@ -293,7 +293,7 @@ struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32
 	}
 	p = &g->port_slabs[g->nslabs - 1][g->nports % PORT_SLAB];
 	memset(p, 0, sizeof(*p));
-	xasprintf(&p->name, "%s.%s", n->name, suffix);
+	p->name = name_join(n->name, suffix);
 	p->g = g;
 	p->node = n;
 	p->admin_up = true;

@@ -73,6 +73,34 @@ void *xreallocarray(void *p, size_t nmemb, size_t n)
 	return q;
 }
 
+char *name_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = xmalloc(la + lb + 2);
+
+	memcpy(p, a, la);
+	p[la] = '.';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
+char *name_num(char *buf, const char *prefix, uint32_t v)
+{
+	char digits[10];
+	size_t lp = strlen(prefix);
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(buf, prefix, lp);
+	while (n > 0)
+		buf[lp++] = digits[--n];
+	buf[lp] = '\0';
+	return buf;
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);

@@ -34,6 +34,12 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t nmemb, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* "a.b", a copy: a port's name from its node's and its own (a loader of
+ * 100,000 guests makes 200,000; xasprintf costs ten times as much). */
+char *name_join(const char *a, const char *b);
+/* v in decimal after prefix, into buf (at least strlen(prefix) + 11
+ * bytes): "nic0", "12", without a printf per port. Returns buf. */
+char *name_num(char *buf, const char *prefix, uint32_t v);
 /* path, relative to the directory `file` is in (a copy): a path from a
  * topology is relative to the topology's file. Absolute paths, and any path
  * when file has no directory part, are returned as they are. */

@@ -266,8 +266,7 @@ struct nic *guest_add_nic(struct guest *gu, const struct nic_model *model, int l
 	nic = xcalloc(1, sizeof(*nic));
 	nic->guest = gu;
 	nic->index = gu->nnics;
-	snprintf(id, sizeof(id), "nic%d", gu->nnics);
-	nic->id = xstrdup(id);
+	nic->id = xstrdup(name_num(id, "nic", (uint32_t)gu->nnics));
 	nic->model = model;
 	nic->vlan = -1;
 	nic->line = line;

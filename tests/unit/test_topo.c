@@ -262,6 +262,13 @@ static void test_line_endings(void **state)
 			fail_msg("eol %zu: %s", i, errs);
 		sim_free(s);
 	}
+	/* Mixed in one file: a CR before the next LF still ends its line. */
+	assert_int_equal(load("[guest a]\rnic = model=e1000,vlan=1\n[guest b]\r\n"
+			      "nic = model=e1000,vlan=1\rip = 10.0.0.2/24\n\rfoo = 1",
+			      &s, errs, sizeof(errs)), 1);
+	if (strstr(errs, ":7: [guest b] unknown key 'foo'") == NULL)
+		fail_msg("mixed: %s", errs);
+	sim_free(s);
 }
 
 /* A key given twice is an error with both lines; keys meant to repeat

@@ -126,6 +126,23 @@ static void test_split_words_and_path(void **state)
 	free(p);
 }
 
+/* Port names: "node.suffix", suffixes "nic0" and "12". */
+static void test_names(void **state)
+{
+	char buf[32], *p;
+
+	(void)state;
+	assert_string_equal(name_num(buf, "nic", 0), "nic0");
+	assert_string_equal(name_num(buf, "", 12), "12");
+	assert_string_equal(name_num(buf, "p", UINT32_MAX), "p4294967295");
+	p = name_join("sw1", name_num(buf, "", 100));
+	assert_string_equal(p, "sw1.100");
+	free(p);
+	p = name_join("", "");
+	assert_string_equal(p, ".");
+	free(p);
+}
+
 struct counted {
 	uint64_t a, b;
 };
@@ -183,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_parse_percent_bool),
 		cmocka_unit_test(test_parse_mac_ip),
 		cmocka_unit_test(test_split_words_and_path),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_fields),
 	};
 
