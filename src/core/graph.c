@@ -327,11 +327,6 @@ void port_drops_make(struct port *p)
 	p->st.drops = xcalloc(DROP_REASON_COUNT, sizeof(*p->st.drops));
 }
 
-bool port_link_up(const struct port *p)
-{
-	return p->link != NULL && p->link->up;
-}
-
 /* Keeps the ends' nodes' counts of ports up as l->up changes. */
 static void link_up_changed(struct link *l, bool up)
 {

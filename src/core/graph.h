@@ -208,6 +208,11 @@ struct link {
 	bool rate_set;          /* rate given explicitly (else min of the ends) */
 	int line;
 	uint64_t rate;          /* line rate, bit/s, 0 = unlimited */
+	/* Nanoseconds a bit takes at rate ns_rate, when that divides a
+	 * second (every NIC model's speed): a send multiplies, where a
+	 * division took tens of cycles. Made again when rate changes. */
+	uint64_t ns_rate;
+	uint32_t ns_per_bit;    /* 0: rate does not divide a second */
 	struct link_dir dir[2];
 };
 
@@ -427,7 +432,10 @@ struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32
 struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t rate,
 		      uint64_t delay, double loss, int line);
 struct port *port_peer(const struct port *p);
-bool port_link_up(const struct port *p);
+static inline bool port_link_up(const struct port *p)
+{
+	return p->link != NULL && p->link->up;
+}
 /*
  * Silent frames: a frame a NIC's filter drops reaches no node (most of a
  * hub's copies). A link direction arms its timer for the next frame its

@@ -101,7 +101,7 @@ void link_free(struct link *l)
 static inline bool port_filters(const struct port *p, const struct frame *f)
 {
 	return p->rx_filter && f->len >= ETH_HLEN && !(f->data[12] == 0x81 && f->data[13] == 0x00) &&
-	       memcmp(f->data, p->rx_mac, 6) != 0 && !mac_is_broadcast(f->data);
+	       !mac_equal(f->data, p->rx_mac) && !mac_is_broadcast(f->data);
 }
 
 /* The receiving half of a hop: counters, observers, then the node. */
@@ -190,11 +190,25 @@ static void deliver_deferred(void *port, void *frame)
 
 /* Nanoseconds to put len bytes on a wire of `rate` bit/s: the frame padded
  * to 60 bytes, plus FCS (4), preamble (8) and inter-frame gap (12). */
+static uint64_t wire_bits(uint32_t len)
+{
+	return ((uint64_t)MAX(len, ETH_MIN_LEN) + 24) * 8;
+}
+
 static uint64_t wire_time(uint32_t len, uint64_t rate)
 {
-	uint64_t bits = ((uint64_t)MAX(len, ETH_MIN_LEN) + 24) * 8;
+	return (wire_bits(len) * NS_PER_SEC + rate - 1) / rate;
+}
 
-	return (bits * NS_PER_SEC + rate - 1) / rate;
+/* wire_time at l's rate (not 0): a product when the rate divides a
+ * second, and then exactly the same. */
+static uint64_t link_wire_time(struct link *l, uint32_t len)
+{
+	if (l->ns_rate != l->rate) {
+		l->ns_rate = l->rate;
+		l->ns_per_bit = NS_PER_SEC % l->rate == 0 ? (uint32_t)(NS_PER_SEC / l->rate) : 0;
+	}
+	return l->ns_per_bit != 0 ? wire_bits(len) * l->ns_per_bit : wire_time(len, l->rate);
 }
 
 static uint32_t dir_queued(struct link_dir *d, uint64_t now)
@@ -458,7 +472,7 @@ static void dir_sent(struct port *p, struct link_dir *d, struct frame *f, uint64
  * last bit leaves: last_deliver is busy_until, and is not kept (set when
  * the direction is first impaired). It reads the direction's first two
  * cache lines only (graph.h). */
-static bool dir_send_plain(struct port *p, struct link_dir *d, uint64_t rate, struct frame *f)
+static bool dir_send_plain(struct port *p, struct link_dir *d, struct link *l, struct frame *f)
 {
 	uint64_t now = loop_now(p->g->loop), tx_end;
 	uint32_t queued = 0;
@@ -476,8 +490,8 @@ static bool dir_send_plain(struct port *p, struct link_dir *d, uint64_t rate, st
 		}
 	}
 	tx_end = MAX(now, d->busy_until);
-	if (rate != 0)
-		tx_end += wire_time(f->len, rate);
+	if (l->rate != 0)
+		tx_end += link_wire_time(l, f->len);
 	/* A full ring receives its silent frames due by now before it grows
 	 * (an unwatched port's wait for the next fire). */
 	if (d->q.count == d->q.cap && d->lag_pos != 0)
@@ -605,5 +619,5 @@ bool port_tx(struct port *p, struct frame *f)
 			g->observe(g, p, f, true);
 		return true;
 	}
-	return d->imp == NULL ? dir_send_plain(p, d, l->rate, f) : dir_send(p, d, f, false);
+	return d->imp == NULL ? dir_send_plain(p, d, l, f) : dir_send(p, d, f, false);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <string.h>
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
@@ -103,6 +104,19 @@ static inline bool mac_is_multicast(const uint8_t m[6]) { return m[0] & 1; }
 static inline bool mac_is_broadcast(const uint8_t m[6])
 {
 	return (m[0] & m[1] & m[2] & m[3] & m[4] & m[5]) == 0xff;
+}
+/* Two MACs the same: two loads each, not a call to memcmp (a hub's
+ * flood asks it of every receiving port). */
+static inline bool mac_equal(const uint8_t a[6], const uint8_t b[6])
+{
+	uint32_t a4, b4;
+	uint16_t a2, b2;
+
+	memcpy(&a4, a, 4);
+	memcpy(&b4, b, 4);
+	memcpy(&a2, a + 4, 2);
+	memcpy(&b2, b + 4, 2);
+	return a4 == b4 && a2 == b2;
 }
 static inline bool mac_is_zero(const uint8_t m[6])
 {

@@ -120,7 +120,7 @@ static void sim_input(struct guest *gu, struct nic *nic, struct frame *f)
 		nic = vif;
 	}
 	/* The NIC's receive filter: our MAC or broadcast; no multicast groups. */
-	if (memcmp(f->data, nic->mac, 6) != 0 && !mac_is_broadcast(f->data)) {
+	if (!mac_equal(f->data, nic->mac) && !mac_is_broadcast(f->data)) {
 		port_drop(in, f, DROP_NOT_FOR_US);
 		return;
 	}
