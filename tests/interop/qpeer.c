@@ -21,7 +21,9 @@
  *   rcvbuf:BYTES    shrink the receive buffer (a peer that fills up fast)
  *   closed:MS       wait up to MS for the other side to close; fail if not
  *   open:MS         fail if the other side closes within MS
- *   count:MS        read for MS; print "frames N min LEN" (the shortest)
+ *   count:MS        read for MS, or until the other side closes; print
+ *                   "frames N min LEN udp U min LEN" (the shortest of all,
+ *                   and of the IPv4 UDP frames among them)
  *   bpdus:N:MS      send N 802.1D BPDUs to 01:80:c2:00:00:00, spread evenly
  *                   over MS, reading (and dropping) what comes back; they
  *                   cycle through six kinds: a superior root claim
@@ -126,7 +128,8 @@ static int wait_closed(long ms)
 	}
 }
 
-static uint32_t min_len = UINT32_MAX;
+static uint32_t min_len = UINT32_MAX, udp_min_len = UINT32_MAX;
+static long udp_frames;
 
 static long count_frames(long ms)
 {
@@ -163,6 +166,13 @@ static long count_frames(long ms)
 			frames++;
 			if (len < min_len)
 				min_len = len;
+			/* IPv4 (ethertype 0x0800), protocol 17. */
+			if (len >= 34 && buf[4 + 12] == 0x08 && buf[4 + 13] == 0x00 &&
+			    buf[4 + 23] == 17) {
+				udp_frames++;
+				if (len < udp_min_len)
+					udp_min_len = len;
+			}
 			memmove(buf, buf + 4 + len, have - 4 - len);
 			have -= 4 + len;
 		}
@@ -569,7 +579,8 @@ int main(int argc, char **argv)
 		} else if (sscanf(s, "count:%lu", &a) == 1) {
 			long n = count_frames((long)a);
 
-			printf("frames %ld min %u\n", n, n ? min_len : 0);
+			printf("frames %ld min %u udp %ld min %u\n", n, n ? min_len : 0, udp_frames,
+			       udp_frames ? udp_min_len : 0);
 		} else if (sscanf(s, "bpdus:%lu:%lu", &a, &b) == 2) {
 			bpdu_storm(a, (long)b, buf, sizeof(buf));
 		} else if (sscanf(s, "macflood:%lu", &a) == 1) {
