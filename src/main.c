@@ -446,6 +446,8 @@ static int run(struct opts *o, struct sim **sp, uint64_t *wall0)
 	signal_loop = s->loop;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* Headless, commands come from the scenario alone. */
+	s->scripted = true;
 	sim_start(s);
 	sim_run(s);
 	return -1;

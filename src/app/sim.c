@@ -83,6 +83,7 @@ void sim_free(struct sim *s)
 		free(s->steps[i].cmd);
 	}
 	free(s->steps);
+	free(s->command_at);
 	for (int i = 0; i < s->nresults; i++) {
 		free(s->results[i].text);
 		free(s->results[i].actual);
@@ -127,6 +128,21 @@ static void print_time(struct sim *s)
 			(t % NS_PER_SEC) / NS_PER_US);
 }
 
+/* The next command step's time, for a scripted run; UINT64_MAX: none. */
+static void commands_from(struct sim *s)
+{
+	if (s->scripted)
+		s->g->commands_from = s->commands_run < s->ncommands ? s->command_at[s->commands_run]
+								   : UINT64_MAX;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void step_fire(void *arg)
 {
 	struct step *st = arg;
@@ -149,6 +165,9 @@ static void step_fire(void *arg)
 			r->state == EXPECT_PASS ? "PASS" : "FAIL", r->text, r->actual);
 		return;
 	}
+	/* Steps run in time order: this is the earliest one left. */
+	s->commands_run++;
+	commands_from(s);
 	print_time(s);
 	fprintf(s->out, "> %s\n", c);
 	if (cmd_exec(s, c, s->out, false, err) < 0)
@@ -233,11 +252,19 @@ void sim_start(struct sim *s)
 			s->results[st->result] = (struct expect_result){
 				.line = st->line, .at = st->at, .text = xstrdup(c + 7),
 				.state = EXPECT_NOT_RUN };
+		} else if (s->scripted) {
+			if (s->command_at == NULL)
+				s->command_at = xreallocarray(NULL, (size_t)s->nsteps,
+							      sizeof(*s->command_at));
+			s->command_at[s->ncommands++] = st->at;
 		}
 		timer_init(&s->steps[i].timer, step_fire, &s->steps[i]);
 		loop_timer_arm(s->loop, &s->steps[i].timer, s->steps[i].at);
 		last = MAX(last, s->steps[i].at);
 	}
+	if (s->ncommands > 0)
+		qsort(s->command_at, (size_t)s->ncommands, sizeof(*s->command_at), cmp_u64);
+	commands_from(s);
 	if (!s->duration_set) {
 		if (s->nsteps > 0)
 			s->duration = last + SIM_SETTLE;

@@ -70,6 +70,12 @@ struct sim {
 
 	struct step *steps;
 	int nsteps;
+	/* Commands come from the scenario alone (headless): the times of
+	 * its command steps, sorted, and how many have run, keep the graph's
+	 * commands_from (graph.h, "Silent frames"). */
+	bool scripted;
+	uint64_t *command_at;
+	int ncommands, commands_run;
 	uint64_t duration;      /* when the run ends */
 	bool duration_set;      /* [scenario] duration= or --duration */
 

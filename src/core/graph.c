@@ -422,12 +422,12 @@ uint32_t node_flood(struct node *n, struct port *in, struct frame *f, enum decis
 		if (p == in || !port_link_up(p))
 			continue;
 		/* Ahead, in stages: the port, its link's direction, its ring. */
+		if (warm && i + 16 < n->nports)
+			__builtin_prefetch(n->ports[i + 16]);
 		if (warm && i + 8 < n->nports)
-			__builtin_prefetch(n->ports[i + 8]);
+			port_tx_warm(n->ports[i + 8], 0);
 		if (warm && i + 4 < n->nports)
-			port_tx_warm(n->ports[i + 4], 0);
-		if (warm && i + 2 < n->nports)
-			port_tx_warm(n->ports[i + 2], 1);
+			port_tx_warm(n->ports[i + 4], 1);
 		/* The last port takes the caller's reference. */
 		if (--left > 0)
 			frame_ref(f);

@@ -381,10 +381,14 @@ struct graph {
 	struct link **links;
 	int nlinks, linkcap;
 	struct trace trace;
-	/* Link directions whose timer waits for a frame behind copies their
-	 * port's filter drops unseen (link.c): graph_settle receives those. */
+	/* Link directions with silent frames no timer waits for (link.c):
+	 * graph_settle receives those. */
 	struct link_dir **lag;
 	uint32_t nlag, lagcap;
+	/* No command runs before this time ("Silent frames"): the scenario's
+	 * next command, kept by a headless run; 0 (the default) where one may
+	 * come at any time, as in the UI. */
+	uint64_t commands_from;
 	struct strmap node_names, port_names;
 	const char *source;     /* the topology file (its owner's), for paths in it */
 	/* Observers told about every frame a port sends or receives. */
@@ -443,13 +447,19 @@ static inline bool port_link_up(const struct port *p)
  * whether anyone watches, so that a trace or a capture changes no order.
  * A watched port (a trace kept, or a capture on it) still receives each
  * silent frame at its time, by a second timer. An unwatched one changes
- * only counters (its rx and not_for_us, frames_delivered): it receives
- * them when the direction fires, or in graph_settle. Whoever reads those
- * counters, or changes what decides (a port's link, capture or filter),
- * calls graph_settle first: it receives every silent frame due by now,
- * and with `rearm`, makes every direction fire for its next frame again,
- * as the changed state will decide. Commands, the report and the
- * summary do.
+ * only counters (its rx and not_for_us, or link_down, frames_delivered):
+ * it receives them when the direction fires, or in graph_settle. Whoever
+ * reads those counters, or changes what decides (a port's link, capture
+ * or filter), calls graph_settle first: it receives every silent frame
+ * due by now, and with `rearm`, makes every direction fire for its next
+ * frame again, as the changed state will decide. Commands, the report
+ * and the summary do.
+ *
+ * A silent frame to an unwatched port that arrives before commands_from
+ * (no command can make the port watched before then) is settled at its
+ * send: its ring keeps its length and time, not the frame, and no timer
+ * waits for it. A port's filter is set before frames flow to it
+ * (sim_start); whether its link is up is asked at the arrival.
  */
 void graph_settle(struct graph *g, bool rearm);
 /* Fetches into the cache what port_tx(p) will read: stage 0 the link's

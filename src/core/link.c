@@ -138,6 +138,35 @@ static inline bool port_unwatched(const struct graph *g, const struct port *to)
 	return g->trace.cap == 0 && to->captures == NULL;
 }
 
+/* A slot's frame no node will read: settled at its send, or silent. */
+static inline bool slot_silent(const struct port *to, const struct frame *f)
+{
+	return slot_settled(f) || port_silent(to, f);
+}
+
+/* A frame settled at its send, at its arrival: what port_rx does with a
+ * silent frame to an unwatched port, from its length. */
+static void receive_settled(struct port *p, uint32_t len)
+{
+	if (!p->admin_up) {
+		port_count_drop(p, DROP_LINK_DOWN);
+		return;
+	}
+	p->st.rx_frames++;
+	p->st.rx_bytes += len;
+	p->g->frames_delivered++;
+	port_count_drop(p, DROP_NOT_FOR_US);
+}
+
+/* A slot at its arrival: a settled mark or a frame. */
+static void receive_slot(struct port *p, struct frame *f)
+{
+	if (slot_settled(f))
+		receive_settled(p, settled_len(f));
+	else
+		port_rx(p, f);
+}
+
 static void lag_add(struct graph *g, struct link_dir *d)
 {
 	if (d->lag_pos != 0)
@@ -166,8 +195,8 @@ static void lag_remove(struct graph *g, struct link_dir *d)
 static void dir_settle(struct link_dir *d, uint64_t now)
 {
 	while (d->q.count > 0 && ring_deliver(&d->q, 0) <= now &&
-	       port_silent(d->to, d->q.s[d->q.head].f))
-		port_rx(d->to, ring_pop(&d->q));
+	       slot_silent(d->to, d->q.s[d->q.head].f))
+		receive_slot(d->to, ring_pop(&d->q));
 }
 
 /* A watched port's silent frames, each at its time, while the direction's
@@ -178,14 +207,14 @@ static void link_dir_quiet(void *arg)
 	struct port *to = d->to;
 
 	dir_settle(d, loop_now(to->g->loop));
-	if (d->q.count > 0 && port_silent(to, d->q.s[d->q.head].f) &&
+	if (d->q.count > 0 && slot_silent(to, d->q.s[d->q.head].f) &&
 	    (!timer_armed(&d->timer) || d->timer.when > ring_deliver(&d->q, 0)))
 		loop_timer_arm(to->g->loop, d->quiet, ring_deliver(&d->q, 0));
 }
 
 static void deliver_deferred(void *port, void *frame)
 {
-	port_rx(port, frame);
+	receive_slot(port, frame);
 }
 
 /* Nanoseconds to put len bytes on a wire of `rate` bit/s: the frame padded
@@ -241,7 +270,7 @@ static bool flight_of_defer(void *arg, loop_defer_cb cb, void *a, void *b)
 	struct port *to = a;
 	struct flight fl;
 
-	if (cb != deliver_deferred || to->link == NULL)
+	if (cb != deliver_deferred || to->link == NULL || slot_settled(b))
 		return true;
 	fl.from = to->link->end[!to->side];
 	fl.f = b;
@@ -257,6 +286,8 @@ static bool flights_of_ring(struct flights_ctx *c, struct port *from, const stru
 		struct flight fl = { .from = from, .f = q->s[k].f, .left = ring_tx_end(q, k),
 				     .arrives = ring_deliver(q, i) };
 
+		if (slot_settled(fl.f))
+			continue;       /* no frame to show */
 		if (!c->fn(c->ctx, &fl))
 			return false;
 	}
@@ -302,7 +333,7 @@ static void link_dir_warm(const void *arg, int stage)
 		__builtin_prefetch(d->to);
 		if (d->q.count > 0)
 			__builtin_prefetch(&d->q.s[d->q.head]);
-	} else if (d->q.count > 0) {
+	} else if (d->q.count > 0 && !slot_settled(d->q.s[d->q.head].f)) {
 		__builtin_prefetch(d->q.s[d->q.head].f);
 	}
 }
@@ -325,8 +356,8 @@ static void link_dir_fire(void *arg)
 		 * reaches no node: it is received at once, unless a frame
 		 * before it waits in the FIFO (the FIFO is empty when a timer
 		 * starts, so the order of arrivals stays the same). */
-		if (!deferred && port_filters(to, f)) {
-			port_rx(to, f);
+		if (!deferred && (slot_settled(f) || port_filters(to, f))) {
+			receive_slot(to, f);
 			continue;
 		}
 		deferred = true;
@@ -344,11 +375,21 @@ static void link_dir_fire(void *arg)
 		 * A watched port gets the silent ones at their times all the
 		 * same, by the quiet timer. */
 		uint32_t i = 0;
+		bool marks = true;      /* all settled at their sends so far */
 
-		while (i + 1 < d->q.count && port_silent(to, d->q.s[ring_slot(&d->q, i)].f)) {
-			if (i + 4 < d->q.count)
-				__builtin_prefetch((const void *)d->q.s[ring_slot(&d->q, i + 4)].f);
+		while (i + 1 < d->q.count && slot_silent(to, d->q.s[ring_slot(&d->q, i)].f)) {
+			const struct frame *ahead;
+
+			marks = marks && slot_settled(d->q.s[ring_slot(&d->q, i)].f);
+			if (i + 4 < d->q.count &&
+			    !slot_settled(ahead = d->q.s[ring_slot(&d->q, i + 4)].f))
+				__builtin_prefetch(ahead);
 			i++;
+		}
+		if (marks && slot_settled(d->q.s[ring_slot(&d->q, i)].f)) {
+			/* Only settled frames are left: no timer waits for them. */
+			lag_add(g, d);
+			return;
 		}
 		if (i > 0) {
 			next = ring_deliver(&d->q, i);
@@ -372,6 +413,7 @@ static void link_dir_fire(void *arg)
 void graph_settle(struct graph *g, bool rearm)
 {
 	uint64_t now = loop_now(g->loop);
+	uint32_t n = 0;
 
 	for (uint32_t k = 0; k < g->nlag; k++) {
 		struct link_dir *d = g->lag[k];
@@ -385,8 +427,23 @@ void graph_settle(struct graph *g, bool rearm)
 			loop_timer_arm(g->loop, &d->timer, ring_deliver(&d->q, 0));
 		d->lag_pos = 0;
 	}
-	if (rearm)
+	if (rearm) {
 		g->nlag = 0;
+		return;
+	}
+	/* Directions left empty leave the list (the rest keep their order),
+	 * so that a run of many commands does not settle them each time. */
+	for (uint32_t k = 0; k < g->nlag; k++) {
+		struct link_dir *d = g->lag[k];
+
+		if (d->q.count == 0) {
+			d->lag_pos = 0;
+		} else {
+			g->lag[n++] = d;
+			d->lag_pos = n;
+		}
+	}
+	g->nlag = n;
 }
 
 static const struct impair no_impair;
@@ -449,21 +506,27 @@ static int lose(struct dir_impair *x)
 	return 0;
 }
 
-/* The end of a send, once the frame is in its ring. */
+/* The end of a send, once the frame is in its ring. A frame settled at
+ * its send (its ring holds its mark) needs no timer: graph_settle or the
+ * direction's next fire receives it; the reference goes now. */
 static void dir_sent(struct port *p, struct link_dir *d, struct frame *f, uint64_t tx_end,
-		     uint64_t deliver, uint32_t queued)
+		     uint64_t deliver, uint32_t queued, bool settled)
 {
 	struct graph *g = p->g;
 
 	d->busy_until = tx_end;
 	if (queued + 1 > d->queue_high)
 		d->queue_high = queued + 1;
-	if (!timer_armed(&d->timer) || d->timer.when > deliver)
+	if (settled)
+		lag_add(g, d);
+	else if (!timer_armed(&d->timer) || d->timer.when > deliver)
 		loop_timer_arm(g->loop, &d->timer, deliver);
 	p->st.tx_frames++;
 	p->st.tx_bytes += f->len;
 	if (p->captures != NULL && g->observe != NULL)
 		g->observe(g, p, f, true);
+	if (settled)
+		frame_unref(f);
 }
 
 /* dir_send for a direction never impaired (most of them): what it does
@@ -474,8 +537,10 @@ static void dir_sent(struct port *p, struct link_dir *d, struct frame *f, uint64
  * cache lines only (graph.h). */
 static bool dir_send_plain(struct port *p, struct link_dir *d, struct link *l, struct frame *f)
 {
-	uint64_t now = loop_now(p->g->loop), tx_end;
+	struct graph *g = p->g;
+	uint64_t now = loop_now(g->loop), tx_end;
 	uint32_t queued = 0;
+	bool settled;
 
 	/* How many frames wait only matters when there could be enough to
 	 * fill the queue or set a new high: counting them reads the ring
@@ -496,11 +561,14 @@ static bool dir_send_plain(struct port *p, struct link_dir *d, struct link *l, s
 	 * (an unwatched port's wait for the next fire). */
 	if (d->q.count == d->q.cap && d->lag_pos != 0)
 		dir_settle(d, now);
-	if (!ring_push(&d->q, f, tx_end, tx_end)) {
+	/* Silent where it arrives, before anyone can come to watch it:
+	 * settled now (graph.h, "Silent frames"). */
+	settled = tx_end < g->commands_from && port_unwatched(g, d->to) && port_silent(d->to, f);
+	if (!ring_push(&d->q, settled ? settled_mark(f->len) : f, tx_end, tx_end)) {
 		port_drop(p, f, DROP_LINK_FULL);
 		return false;
 	}
-	dir_sent(p, d, f, tx_end, tx_end, queued);
+	dir_sent(p, d, f, tx_end, tx_end, queued, settled);
 	return true;
 }
 
@@ -571,7 +639,7 @@ static bool dir_send(struct port *p, struct link_dir *d, struct frame *f, bool d
 		port_drop(p, f, DROP_LINK_FULL);
 		return false;
 	}
-	dir_sent(p, d, f, tx_end, deliver, queued);
+	dir_sent(p, d, f, tx_end, deliver, queued, false);
 	if (!dup && im->duplicate > 0 && rng_double(&x->rng) < im->duplicate) {
 		x->ist.duplicated++;
 		dir_send(p, d, frame_ref(f), true);
@@ -587,9 +655,14 @@ void port_tx_warm(const struct port *p, int stage)
 		return;
 	d = &p->link->dir[p->side];
 	if (stage == 0) {
+		__builtin_prefetch(p->link);    /* up, rate */
 		__builtin_prefetch(d);
 		__builtin_prefetch((const char *)d + 64);
-	} else if (d->q.s != NULL) {
+		return;
+	}
+	/* The receiving port, whose filter may settle the frame. */
+	__builtin_prefetch(d->to);
+	if (d->q.s != NULL) {
 		__builtin_prefetch(&d->q.s[ring_slot(&d->q, d->q.count)], 1);
 		/* The oldest frame not yet sent, if a send counts the queue. */
 		if (d->q.sent < d->q.count)

@@ -27,8 +27,12 @@ struct frame *ring_pop(struct inring *q)
 
 void ring_flush(struct inring *q)
 {
-	while (q->count > 0)
-		frame_unref(ring_pop(q));
+	while (q->count > 0) {
+		struct frame *f = ring_pop(q);
+
+		if (!slot_settled(f))
+			frame_unref(f);
+	}
 	free(q->s);
 	free(q->x);
 	q->s = NULL;

@@ -13,8 +13,26 @@
  * the delay runs) beyond its queue: the bound on memory for long delays. */
 #define LINK_WIRE_MAX 65536u
 
-/* The head frame out; what was made for the ring while it held frames
- * (dl, wide) goes once it is empty. */
+/* A silent frame settled at its send (graph.h, "Silent frames") holds
+ * its place in the ring by its length, not the frame: an odd "pointer"
+ * (frames are aligned), never dereferenced or unreferenced. */
+static inline struct frame *settled_mark(uint32_t len)
+{
+	return (struct frame *)(uintptr_t)((uintptr_t)len << 1 | 1);
+}
+
+static inline bool slot_settled(const struct frame *f)
+{
+	return ((uintptr_t)f & 1) != 0;
+}
+
+static inline uint32_t settled_len(const struct frame *f)
+{
+	return (uint32_t)((uintptr_t)f >> 1);
+}
+
+/* The head frame (or settled mark) out; what was made for the ring
+ * while it held frames (dl, wide) goes once it is empty. */
 struct frame *ring_pop(struct inring *q);
 /* Every frame unreferenced and the ring's memory freed. */
 void ring_flush(struct inring *q);
