@@ -55,8 +55,6 @@ struct sect {
 	int line;
 	struct node *node;      /* guest, hub, bridge */
 	int idx;                /* link, netdev: index into the loader's declarations */
-	struct seen_key *keys;  /* keys given so far, for "given twice" */
-	int nkeys, keycap;
 };
 
 /* A netdev is made when its section ends, with the state its type needs;
@@ -116,6 +114,11 @@ struct loader {
 	struct sect *sects;
 	int nsects, sectcap;
 	struct strmap key_names; /* one copy of each key name the sections gave */
+	/* The keys the section being read has given so far, for "given
+	 * twice" (one list, emptied at each header: no section needs its
+	 * keys once it ends). */
+	struct seen_key *keys;
+	int nkeys, keycap;
 	struct link_decl *links;
 	int nlinks;
 	struct ip_decl *ips;

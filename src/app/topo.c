@@ -156,6 +156,7 @@ static void section_header(struct loader *L, char *text, int line)
 	char *close = strchr(text, ']');
 
 	section_end(L);
+	L->nkeys = 0;
 	if (close == NULL)
 		goto push;      /* inih reports this one itself */
 	*close = '\0';
@@ -315,15 +316,15 @@ static bool key_given_twice(struct loader *L, struct sect *sc, const char *k, in
 	/* Interned: one string per key, compared by address (a bridge of
 	 * 100 ports has 100 keys to compare each new one with). */
 	c = intern_key(L, key_canonical(k));
-	for (int i = 0; i < sc->nkeys; i++) {
-		if (sc->keys[i].key == c) {
+	for (int i = 0; i < L->nkeys; i++) {
+		if (L->keys[i].key == c) {
 			lerr(L, line, "%s: given twice (first at line %d); give each key once", k,
-			     sc->keys[i].line);
+			     L->keys[i].line);
 			return true;
 		}
 	}
-	VEC_RESERVE(sc->keys, sc->nkeys, sc->keycap);
-	sc->keys[sc->nkeys++] = (struct seen_key){ .key = c, .line = line };
+	VEC_RESERVE(L->keys, L->nkeys, L->keycap);
+	L->keys[L->nkeys++] = (struct seen_key){ .key = c, .line = line };
 	return false;
 }
 
@@ -383,9 +384,9 @@ static void loader_free(struct loader *L)
 {
 	for (int i = 0; i < L->nsects; i++) {
 		free(L->sects[i].name);
-		free(L->sects[i].keys);
 	}
 	free(L->sects);
+	free(L->keys);
 	for (uint32_t i = 0; i <= L->key_names.mask; i++)
 		free(L->key_names.vals[i]);
 	strmap_free(&L->key_names);

@@ -225,6 +225,22 @@ static int parse_scaled(const char *s, double *val, const char **suffix)
 
 	if (s == NULL || !(isdigit((unsigned char)*s) || *s == '.'))
 		return -1;
+	/* Whole numbers ("1s", "250ms": a scenario of 100,000 steps has
+	 * 200,000) without strtod, where that gives the same. */
+	for (uint64_t n = 0, i = 0;; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isdigit(c) && i < 15) {
+			n = n * 10 + (c - '0');
+			continue;
+		}
+		if (i == 0 || isdigit(c) || c == '.' || c == 'e' || c == 'E' || c == 'x' ||
+		    c == 'X')
+			break;  /* a fraction, an exponent, hex, or long: strtod */
+		*val = (double)n;
+		*suffix = s + i;
+		return 0;
+	}
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno != 0 || end == s || !isfinite(v) || v < 0)

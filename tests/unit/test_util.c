@@ -45,6 +45,20 @@ static void test_parse_duration(void **state)
 	assert_int_equal(parse_duration("1e30s", &ns, err), -1);
 	assert_string_equal(err, "duration '1e30s' is too long");
 	assert_int_equal(parse_duration("nan", &ns, err), -1);
+	/* Whole numbers are read without strtod; the rest with it, the same. */
+	assert_int_equal(parse_duration("250ms", &ns, err), 0);
+	assert_int_equal(ns, 250 * NS_PER_MS);
+	assert_int_equal(parse_duration("007us", &ns, err), 0);
+	assert_int_equal(ns, 7000);
+	assert_int_equal(parse_duration("1e3ms", &ns, err), 0);
+	assert_int_equal(ns, NS_PER_SEC);
+	assert_int_equal(parse_duration("0x10s", &ns, err), 0);
+	assert_int_equal(ns, 16 * NS_PER_SEC);
+	assert_int_equal(parse_duration("1234567890123456ns", &ns, err), 0);
+	assert_int_equal(ns, 1234567890123456ULL);
+	assert_int_equal(parse_duration(".5s", &ns, err), 0);
+	assert_int_equal(ns, 500 * NS_PER_MS);
+	assert_int_equal(parse_duration("12 s", &ns, err), -1);
 }
 
 static void test_parse_rate(void **state)
