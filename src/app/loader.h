@@ -82,7 +82,9 @@ struct link_decl {
 	char *a, *b;
 	int a_line, b_line;
 	uint64_t rate;
-	struct impair im[2];    /* [0]: frames from a to b, [1]: from b to a */
+	/* [0]: frames from a to b, [1]: from b to a; made at the first
+	 * impairment key (most links have none). */
+	struct impair *im;
 	bool down;
 };
 

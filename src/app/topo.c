@@ -393,6 +393,7 @@ static void loader_free(struct loader *L)
 	for (int i = 0; i < L->nlinks; i++) {
 		free(L->links[i].a);
 		free(L->links[i].b);
+		free(L->links[i].im);
 	}
 	free(L->links);
 	for (int i = 0; i < L->nips; i++)

@@ -398,8 +398,10 @@ static void make_links(struct loader *L)
 			lerr(L, d->b_line, "%s has vlan=%d and is also linked here; choose one",
 			     b->name, ((struct nic *)b->priv)->vlan);
 		lk = link_new(s->g, a, b, d->rate, 0, 0, d->line);
-		link_dir_set_impair(&lk->dir[0], &d->im[0]);
-		link_dir_set_impair(&lk->dir[1], &d->im[1]);
+		if (d->im != NULL) {
+			link_dir_set_impair(&lk->dir[0], &d->im[0]);
+			link_dir_set_impair(&lk->dir[1], &d->im[1]);
+		}
 		if (d->down)
 			link_set_down(lk);
 	}

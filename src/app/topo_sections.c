@@ -436,12 +436,16 @@ static void link_key(struct loader *L, struct link_decl *d, const char *k, const
 		else if (d->rate < 1000)
 			lerr(L, line, "rate: %s is too slow (at least 1k)", v);
 	} else if (strncmp(k, "a>b.", 4) == 0 || strncmp(k, "b>a.", 4) == 0) {
+		if (d->im == NULL)
+			d->im = xcalloc(2, sizeof(*d->im));
 		if (impair_set(&d->im[k[0] == 'b'], k + 4, v, err) < 0)
 			lerr(L, line, "%s: %s", k, err);
 	} else if (strcmp(k, "delay") == 0 || strcmp(k, "loss") == 0 || strcmp(k, "jitter") == 0 ||
 		   strcmp(k, "burst_loss") == 0 || strcmp(k, "duplicate") == 0 ||
 		   strcmp(k, "corrupt") == 0 || strcmp(k, "reorder") == 0 ||
 		   strcmp(k, "limit") == 0) {
+		if (d->im == NULL)
+			d->im = xcalloc(2, sizeof(*d->im));
 		if (impair_set(&d->im[0], k, v, err) < 0 || impair_set(&d->im[1], k, v, err) < 0)
 			lerr(L, line, "%s: %s", k, err);
 	} else if (strcmp(k, "state") == 0) {

@@ -210,6 +210,9 @@ void graph_free(struct graph *g)
 	for (int i = 0; i < g->nslabs; i++)
 		free(g->port_slabs[i]);
 	free(g->port_slabs);
+	for (int i = 0; i < g->nlinkslabs; i++)
+		free(g->link_slabs[i]);
+	free(g->link_slabs);
 	free(g->nodes);
 	free(g->ports);
 	free(g->links);

@@ -88,6 +88,9 @@ struct port_stats {
  * and freed with the graph. */
 #define PORT_ALIGN 64
 #define PORT_SLAB 64
+/* Links are made LINK_SLAB at a time too (448 bytes each, aligned to 64):
+ * one aligned allocation, not one each (a tenth of loading 100,000). */
+#define LINK_SLAB 32
 
 struct port {
 	/* What every frame arriving reads and counts: the first cache line
@@ -377,6 +380,8 @@ struct graph {
 	struct port **ports;
 	uint32_t nports, portcap;
 	struct port **port_slabs;       /* ports are made PORT_SLAB at a time */
+	struct link **link_slabs;       /* links, LINK_SLAB at a time */
+	int nlinkslabs, linkslabcap;
 	int nslabs, slabcap;
 	struct link **links;
 	int nlinks, linkcap;

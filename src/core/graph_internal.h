@@ -8,8 +8,9 @@
 
 #include "graph.h"
 
-/* Frees a link: its timers stopped, the frames on its wire released
- * (graph_free, after the extensions and before the nodes). */
+/* Ends a link: its timers stopped, the frames on its wire released, what
+ * it made freed (graph_free, after the extensions and before the nodes;
+ * its own memory is in the graph's link slabs). */
 void link_free(struct link *l);
 
 #endif

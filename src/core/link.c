@@ -24,11 +24,18 @@ struct link *link_new(struct graph *g, struct port *a, struct port *b, uint64_t 
 {
 	struct link *l;
 
-	if (posix_memalign((void **)&l, 64, sizeof(*l)) != 0)
-		fatal("out of memory");
-	memset(l, 0, sizeof(*l));
 	if (a->link != NULL || b->link != NULL || a == b)
 		fatal("link_new: port already linked");
+	if (g->nlinks % LINK_SLAB == 0) {
+		struct link *slab;
+
+		if (posix_memalign((void **)&slab, 64, LINK_SLAB * sizeof(*slab)) != 0)
+			fatal("out of memory allocating links");
+		VEC_RESERVE(g->link_slabs, g->nlinkslabs, g->linkslabcap);
+		g->link_slabs[g->nlinkslabs++] = slab;
+	}
+	l = &g->link_slabs[g->nlinkslabs - 1][g->nlinks % LINK_SLAB];
+	memset(l, 0, sizeof(*l));
 	l->g = g;
 	l->end[0] = a;
 	l->end[1] = b;
@@ -94,7 +101,6 @@ void link_free(struct link *l)
 		link_dir_flush(&l->dir[s]);
 		free(l->dir[s].imp);
 	}
-	free(l);
 }
 
 /* A frame p's receive filter drops (port_set_rx_filter). */
