@@ -33,7 +33,6 @@ static struct port *endpoint(struct loader *L, const char *ep, int line)
 	char *dot;
 	struct node *n;
 	struct guest *gu;
-	struct port *p;
 
 	if (strlen(ep) >= sizeof(name)) {
 		lerr(L, line, "link endpoint '%s' is too long", ep);
@@ -75,9 +74,14 @@ static struct port *endpoint(struct loader *L, const char *ep, int line)
 			return hub_add_port(hub_from_node(n));
 		return bridge_add_port(bridge_from_node(n));
 	}
-	p = graph_find_port(s->g, ep);
-	if (p != NULL)
-		return p;
+	/* The node's own ports, not the graph's map of every name (a cache
+	 * miss each, 200,000 of them at 100,000 guests): a NIC's port is
+	 * named by its id, a hub's or a bridge's by its number. */
+	if (gu != NULL) {
+		for (int i = 0; i < gu->nnics; i++)
+			if (gu->nics[i]->port != NULL && strcmp(gu->nics[i]->id, dot + 1) == 0)
+				return gu->nics[i]->port;
+	}
 	if (gu == NULL) {
 		/* br0.3: create ports up to 3 so the number is the one asked for. */
 		uint64_t num;

@@ -43,8 +43,8 @@ struct port *hub_add_port(struct hub *h)
 {
 	char suffix[16];
 
-	snprintf(suffix, sizeof(suffix), "%d", h->node.nports + 1);
-	return port_new(&h->node, suffix, h->speed, 1000);
+	return port_new(&h->node, name_num(suffix, "", (uint32_t)h->node.nports + 1), h->speed,
+			1000);
 }
 
 struct hub *hub_from_node(struct node *n)
