@@ -241,7 +241,7 @@ static int port_value(struct port *p, const char *f, struct value *v, char *err)
 
 		if (b == NULL || b->stp == NULL)
 			return errf(err, "%s is not a port of a bridge with stp = on", p->name);
-		return table_value(&stp_port_fields, &((struct bport *)p->priv)->sp, f + 4,
+		return table_value(&stp_port_fields, bport_sp_peek(p->priv), f + 4,
 				   "port STP value", "", v, err);
 	}
 	if (strncmp(f, "impair.", 7) == 0 && p->link != NULL)

@@ -269,8 +269,8 @@ void info_network(struct sim *s, struct guest *gu, FILE *out)
 			fprintf(out, " \\ %s", p->name);
 			if (vl[0] != '\0' || b->stp != NULL)
 				fprintf(out, " [%s%s%s%s%s]", vl, vl[0] && b->stp ? "; " : "",
-					b->stp ? stp_role_name(bp->sp.role) : "",
-					b->stp ? " " : "", b->stp ? stp_state_name(bp->sp.state) : "");
+					b->stp ? stp_role_name(bport_sp_peek(bp)->role) : "",
+					b->stp ? " " : "", b->stp ? stp_state_name(bport_sp_peek(bp)->state) : "");
 			fprintf(out, ": ");
 			describe_peer(p, out);
 		}

@@ -241,7 +241,7 @@ bool map_port_blocked(const struct port *p)
 	if (b == NULL || b->stp == NULL || p->priv == NULL)
 		return false;
 	bp = p->priv;
-	return bp->sp.state != STP_FORWARDING && bp->sp.state != STP_DISABLED;
+	return bport_sp_peek(bp)->state != STP_FORWARDING && bport_sp_peek(bp)->state != STP_DISABLED;
 }
 
 uint32_t map_line_char(unsigned dirs, bool dashed, bool ascii)

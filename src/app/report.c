@@ -77,7 +77,7 @@ static json_t *port_json(struct port *p)
 		if (b != NULL && b->stp != NULL) {
 			json_t *j = json_object();
 
-			fields_json(j, &stp_port_fields, &bp->sp);
+			fields_json(j, &stp_port_fields, bport_sp_peek(bp));
 			json_object_set_new(o, "stp", j);
 		}
 	}

@@ -43,7 +43,7 @@ static bool port_carries(const struct port *p, uint16_t vid)
 
 static bool stp_forwards(const struct bridge *b, const struct port *p)
 {
-	return b->stp == NULL || ((struct bport *)p->priv)->sp.state == STP_FORWARDING;
+	return b->stp == NULL || bport_sp_peek(p->priv)->state == STP_FORWARDING;
 }
 
 /* May a frame of VLAN vid leave out of p? */
@@ -230,7 +230,7 @@ static void forward_known(struct bridge *b, struct port *in, struct frame *f, in
 		/* An entry (a static one) on a port STP keeps from forwarding. */
 		b->st.dropped++;
 		drop_vid(n->ports[out], f, DROP_STP,
-			 (uint16_t)((struct bport *)n->ports[out]->priv)->sp.state, true);
+			 (uint16_t)bport_sp_peek(n->ports[out]->priv)->state, true);
 		return;
 	}
 	b->st.forwarded++;
@@ -299,7 +299,7 @@ static void bridge_input(struct node *n, struct port *in, struct frame *f)
 	}
 	/* Blocking and listening ports neither learn nor forward; learning
 	 * ports learn but do not forward (802.1D 7.4). */
-	stp = b->stp != NULL ? ((struct bport *)in->priv)->sp.state : STP_FORWARDING;
+	stp = b->stp != NULL ? bport_sp_peek(in->priv)->state : STP_FORWARDING;
 	if (stp != STP_FORWARDING && stp != STP_LEARNING) {
 		b->st.dropped++;
 		drop_vid(in, f, DROP_STP, (uint16_t)stp, false);
@@ -374,6 +374,7 @@ static void bridge_destroy(struct node *n)
 		if (b->bp[i] != NULL) {
 			free(b->bp[i]->member);
 			free(b->bp[i]->mirror_from);
+			free(b->bp[i]->sp);
 		}
 		free(b->bp[i]);
 	}
@@ -401,6 +402,20 @@ struct bridge *bridge_new(struct graph *g, const char *name, uint32_t max_entrie
 }
 
 /* The settings of port number num, made (access=1) on first use. */
+struct stp_port *bport_sp(struct bport *bp)
+{
+	if (bp->sp == NULL)
+		bp->sp = xcalloc(1, sizeof(*bp->sp));
+	return bp->sp;
+}
+
+const struct stp_port *bport_sp_peek(const struct bport *bp)
+{
+	static const struct stp_port none;
+
+	return bp->sp != NULL ? bp->sp : &none;
+}
+
 static struct bport *bport_get(struct bridge *b, int num)
 {
 	struct bport *bp;
@@ -559,7 +574,7 @@ int bridge_port_key(struct bridge *b, int num, const char *key, const char *val,
 		}
 		return 0;
 	} else {
-		int r = stp_port_key(&bp->sp, key, val, err);
+		int r = stp_port_key(bport_sp(bp), key, val, err);
 
 		if (r < 0)
 			return -1;

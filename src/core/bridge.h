@@ -56,7 +56,9 @@ struct bport {
 	 * sends untagged exactly its pvid (bport_untagged). */
 	uint8_t *member;
 	struct port *port;              /* NULL until the link makes it */
-	struct stp_port sp;
+	/* Its spanning-tree state: made when the tree or a port's STP key
+	 * first needs it (bport_sp); NULL on a bridge that runs none. */
+	struct stp_port *sp;
 	/* SPAN: this port gets copies of the traffic of the ports in
 	 * mirror_from (by number), in `mirror_dir` ("in", "out" or both). */
 	bool is_mirror;
@@ -64,6 +66,11 @@ struct bport {
 	bool mirror_in, mirror_out;
 	struct port *mirror_to;         /* a source port: where its copies go */
 };
+
+/* A port's spanning-tree state, made (zeroed) when first asked for. */
+struct stp_port *bport_sp(struct bport *bp);
+/* The same to read: a port without one reads as disabled, all zero. */
+const struct stp_port *bport_sp_peek(const struct bport *bp);
 
 struct bridge {
 	struct node node;

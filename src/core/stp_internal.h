@@ -38,7 +38,7 @@ static inline uint64_t from256(uint16_t t)
 /* A bridge port's spanning-tree state. */
 static inline struct stp_port *SP(struct port *p)
 {
-	return &((struct bport *)p->priv)->sp;
+	return bport_sp(p->priv);
 }
 
 /* stp.c: the protocol's state for a bridge, made once its keys check. */

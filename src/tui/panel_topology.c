@@ -348,11 +348,11 @@ static void details_bports(struct detail_rows *d, struct node *n, struct bridge 
 
 		bridge_port_vlans(b, p, vl, sizeof(vl));
 		if (b->stp != NULL)
-			pa = bp->sp.state == STP_FORWARDING ? tui_attr(t, C_UP) :
-			     bp->sp.state == STP_BLOCKING ||
-			     bp->sp.state == STP_DISABLED ? tui_attr(t, C_DOWN) : a;
-		dline(d, pa, "%s %s%s%s%s%s", p->name, b->stp ? stp_role_name(bp->sp.role) : "",
-		      b->stp ? " " : "", b->stp ? stp_state_name(bp->sp.state) : "",
+			pa = bport_sp_peek(bp)->state == STP_FORWARDING ? tui_attr(t, C_UP) :
+			     bport_sp_peek(bp)->state == STP_BLOCKING ||
+			     bport_sp_peek(bp)->state == STP_DISABLED ? tui_attr(t, C_DOWN) : a;
+		dline(d, pa, "%s %s%s%s%s%s", p->name, b->stp ? stp_role_name(bport_sp_peek(bp)->role) : "",
+		      b->stp ? " " : "", b->stp ? stp_state_name(bport_sp_peek(bp)->state) : "",
 		      vl[0] && b->stp ? ", " : "", vl);
 	}
 }
@@ -487,8 +487,8 @@ static void details_port(struct detail_rows *d, struct port *p)
 		bridge_port_vlans(b, p, vl, sizeof(vl));
 		dline(d, a, "VLANs %s", vl[0] ? vl : "all (not VLAN-aware)");
 		if (b->stp != NULL)
-			dline(d, a, "STP %s %s", stp_role_name(bp->sp.role),
-			      stp_state_name(bp->sp.state));
+			dline(d, a, "STP %s %s", stp_role_name(bport_sp_peek(bp)->role),
+			      stp_state_name(bport_sp_peek(bp)->state));
 	}
 	if (out != NULL) {
 		impair_format(link_dir_impair(out), im, sizeof(im));

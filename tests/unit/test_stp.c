@@ -49,7 +49,7 @@ static void freetri(struct tri *t)
 
 static struct stp_port *sp(struct tri *t, int b, int port)
 {
-	return &((struct bport *)t->b[b]->node.ports[port]->priv)->sp;
+	return bport_sp(t->b[b]->node.ports[port]->priv);
 }
 
 static void test_root_election_and_roles(void **state)
