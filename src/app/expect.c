@@ -345,22 +345,18 @@ static int lhs_value(struct sim *s, const char *lhs, bool check, struct value *v
 
 	if (dot == NULL || (size_t)(dot - lhs) >= sizeof(name))
 		return errf(err, "'%s' is not NODE.FIELD or PORT.FIELD", lhs);
-	/* A port name (node.port) followed by a field? Try each prefix that
-	 * ends before a dot. */
-	for (const char *d = strchr(dot + 1, '.'); d != NULL; d = strchr(d + 1, '.')) {
-		char pname[SIM_MAX_NAME * 2 + 2];
-		struct port *p;
-
-		if ((size_t)(d - lhs) >= sizeof(pname))
-			break;
-		snprintf(pname, sizeof(pname), "%.*s", (int)(d - lhs), lhs);
-		if ((p = graph_find_port(s->g, pname)) != NULL)
-			return port_value(p, d + 1, v, err);
-	}
 	snprintf(name, sizeof(name), "%.*s", (int)(dot - lhs), lhs);
 	n = graph_find_node(s->g, name);
 	if (n == NULL)
 		return errf(err, "'%s': no node or port named '%s'", lhs, name);
+	/* A port of it (node.port) followed by a field? Try each prefix that
+	 * ends before a dot, among the node's ports. */
+	for (const char *d = strchr(dot + 1, '.'); d != NULL; d = strchr(d + 1, '.')) {
+		struct port *p = node_find_port(n, lhs, (size_t)(d - lhs));
+
+		if (p != NULL)
+			return port_value(p, d + 1, v, err);
+	}
 	if (guest_from_node(n) != NULL)
 		return guest_value(s, guest_from_node(n), dot + 1, check, v, err);
 	{

@@ -432,6 +432,8 @@ void node_init(struct node *n, struct graph *g, const struct node_ops *ops,
 	       const char *name, int line);
 struct node *graph_find_node(struct graph *g, const char *name);
 struct port *graph_find_port(struct graph *g, const char *name);
+/* n's port whose name is the first len bytes of name; NULL if none. */
+struct port *node_find_port(const struct node *n, const char *name, size_t len);
 
 /* Creates a port on n named "<node>.<suffix>". */
 struct port *port_new(struct node *n, const char *suffix, uint64_t speed, uint32_t txqlen);

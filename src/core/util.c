@@ -608,29 +608,45 @@ void *strmap_get(const struct strmap *m, const char *key)
 	return NULL;
 }
 
+/* The map rehashed into mask + 1 slots. */
+static void strmap_resize(struct strmap *m, uint32_t mask)
+{
+	struct strmap big = { .mask = mask, .count = m->count };
+	uint32_t i;
+
+	big.keys = xcalloc(big.mask + 1, sizeof(*big.keys));
+	big.vals = xcalloc(big.mask + 1, sizeof(*big.vals));
+	big.hashes = xcalloc(big.mask + 1, sizeof(*big.hashes));
+	/* The keys are distinct: each goes to the first free slot. */
+	for (uint32_t j = 0; j <= m->mask; j++) {
+		if (m->keys[j] == NULL)
+			continue;
+		for (i = m->hashes[j] & big.mask; big.keys[i] != NULL; i = (i + 1) & big.mask)
+			;
+		big.keys[i] = m->keys[j];
+		big.vals[i] = m->vals[j];
+		big.hashes[i] = m->hashes[j];
+	}
+	strmap_free(m);
+	*m = big;
+}
+
+void strmap_reserve(struct strmap *m, uint32_t n)
+{
+	uint32_t size = m->mask + 1;
+
+	while ((uint64_t)n * 2 + 2 > size)
+		size *= 2;
+	if (size != m->mask + 1)
+		strmap_resize(m, size - 1);
+}
+
 void strmap_put(struct strmap *m, const char *key, void *val)
 {
 	uint32_t h = str_hash(key), i;
 
-	if ((m->count + 1) * 2 > m->mask + 1) {
-		struct strmap big = { .mask = m->mask * 2 + 1, .count = m->count };
-
-		big.keys = xcalloc(big.mask + 1, sizeof(*big.keys));
-		big.vals = xcalloc(big.mask + 1, sizeof(*big.vals));
-		big.hashes = xcalloc(big.mask + 1, sizeof(*big.hashes));
-		/* The keys are distinct: each goes to the first free slot. */
-		for (uint32_t j = 0; j <= m->mask; j++) {
-			if (m->keys[j] == NULL)
-				continue;
-			for (i = m->hashes[j] & big.mask; big.keys[i] != NULL; i = (i + 1) & big.mask)
-				;
-			big.keys[i] = m->keys[j];
-			big.vals[i] = m->vals[j];
-			big.hashes[i] = m->hashes[j];
-		}
-		strmap_free(m);
-		*m = big;
-	}
+	if ((m->count + 1) * 2 > m->mask + 1)
+		strmap_resize(m, m->mask * 2 + 1);
 	i = h & m->mask;
 	while (m->keys[i] != NULL && !(m->hashes[i] == h && strcmp(m->keys[i], key) == 0))
 		i = (i + 1) & m->mask;

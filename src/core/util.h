@@ -173,5 +173,7 @@ void strmap_init(struct strmap *m);
 void strmap_free(struct strmap *m);
 void *strmap_get(const struct strmap *m, const char *key);
 void strmap_put(struct strmap *m, const char *key, void *val);
+/* Room for n keys in all, made at once (one rehash, not one per doubling). */
+void strmap_reserve(struct strmap *m, uint32_t n);
 
 #endif

@@ -29,6 +29,26 @@ static void freepair(struct pair *w)
 	loop_free(w->l);
 }
 
+/* Ports by name: the graph's map, made at its first lookup and kept by
+ * the ports made after; a node's own by a prefix of a longer name. */
+static void test_port_names(void **state)
+{
+	struct pair w;
+	struct port *p;
+
+	(void)state;
+	mkpair(&w, 0, 0, 0, 10, 1);
+	assert_ptr_equal(graph_find_port(w.g, "a.p"), w.a->node.ports[0]);
+	assert_null(graph_find_port(w.g, "a.q"));
+	p = port_new(&w.b->node, "q", 0, 10);
+	assert_ptr_equal(graph_find_port(w.g, "b.q"), p);
+	assert_ptr_equal(graph_find_port(w.g, "b.p"), w.b->node.ports[0]);
+	assert_ptr_equal(node_find_port(&w.b->node, "b.q.rx_frames", 3), p);
+	assert_null(node_find_port(&w.b->node, "b.q.rx_frames", 2));
+	assert_null(node_find_port(&w.a->node, "b.q", 3));
+	freepair(&w);
+}
+
 static void test_rate_and_delay(void **state)
 {
 	struct pair w;
@@ -408,6 +428,7 @@ static void test_impair_zero_removes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_port_names),
 		cmocka_unit_test(test_rate_and_delay),
 		cmocka_unit_test(test_queue_bound),
 		cmocka_unit_test(test_loss_seeded),

@@ -140,6 +140,30 @@ static void test_split_words_and_path(void **state)
 	free(p);
 }
 
+/* A map reserved for many keys, then filled: every key found, the
+ * absent not. */
+static void test_strmap_reserve(void **state)
+{
+	static char keys[3000][8];
+	struct strmap m;
+
+	(void)state;
+	strmap_init(&m);
+	strmap_put(&m, "first", keys[0]);
+	strmap_reserve(&m, 3000);
+	assert_true(m.mask + 1 >= 6002);
+	for (int i = 1; i < 3000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		strmap_put(&m, keys[i], keys[i]);
+	}
+	assert_ptr_equal(strmap_get(&m, "first"), keys[0]);
+	for (int i = 1; i < 3000; i++)
+		assert_ptr_equal(strmap_get(&m, keys[i]), keys[i]);
+	assert_null(strmap_get(&m, "k3000"));
+	assert_int_equal(m.count, 3000);
+	strmap_free(&m);
+}
+
 /* Port names: "node.suffix", suffixes "nic0" and "12". */
 static void test_names(void **state)
 {
@@ -215,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_parse_mac_ip),
 		cmocka_unit_test(test_split_words_and_path),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_strmap_reserve),
 		cmocka_unit_test(test_fields),
 	};
 
