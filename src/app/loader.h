@@ -121,16 +121,18 @@ struct loader {
 	 * keys once it ends). */
 	struct seen_key *keys;
 	int nkeys, keycap;
+	/* Each grows by doubling (VEC_RESERVE): by one, 100,000 [link]s
+	 * moved their array a few thousand times. */
 	struct link_decl *links;
-	int nlinks;
+	int nlinks, linkcap;
 	struct ip_decl *ips;
-	int nips;
+	int nips, ipcap;
 	struct static_decl *statics;
-	int nstatics;
+	int nstatics, staticcap;
 	struct netdev_decl *netdevs;
-	int nnetdevs;
+	int nnetdevs, netdevcap;
 	struct nic_netdev_decl *nicnets;
-	int nnicnets;
+	int nnicnets, nicnetcap;
 	int nnics;              /* nic = lines so far */
 	bool help_printed;
 	bool scenario_seen;

@@ -69,7 +69,7 @@ struct sim {
 	int nnetdevs;
 
 	struct step *steps;
-	int nsteps;
+	int nsteps, stepcap;
 	/* Commands come from the scenario alone (headless): the times of
 	 * its command steps, sorted, and how many have run, keep the graph's
 	 * commands_from (graph.h, "Silent frames"). */

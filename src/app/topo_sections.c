@@ -78,8 +78,7 @@ static int nic_option(struct loader *L, struct guest *gu, struct nic *nic, const
 			return -1;
 		}
 	} else if (strcmp(k, "netdev") == 0) {
-		L->nicnets = xreallocarray(L->nicnets, (size_t)L->nnicnets + 1,
-					   sizeof(*L->nicnets));
+		VEC_RESERVE(L->nicnets, L->nnicnets, L->nicnetcap);
 		L->nicnets[L->nnicnets++] = (struct nic_netdev_decl){
 			.nic = nic, .netdev = xstrdup(val), .line = line };
 	} else {
@@ -261,7 +260,7 @@ static void guest_key(struct loader *L, struct guest *gu, const char *k, const c
 			return;
 		}
 		d.nic = xstrdup(k[2] == '.' ? k + 3 : "0");
-		L->ips = xreallocarray(L->ips, (size_t)L->nips + 1, sizeof(*L->ips));
+		VEC_RESERVE(L->ips, L->nips, L->ipcap);
 		L->ips[L->nips++] = d;
 	} else if (strcmp(k, "gw") == 0 || strcmp(k, "gateway") == 0) {
 		if (parse_ipv4(v, &gu->gateway) < 0 || gu->gateway == 0)
@@ -381,7 +380,7 @@ static void bridge_key(struct loader *L, struct bridge *b, const char *k, const 
 			lerr(L, line, "static: %s is not a unicast MAC", kv[0].key);
 			goto bad;
 		}
-		L->statics = xreallocarray(L->statics, (size_t)L->nstatics + 1, sizeof(*L->statics));
+		VEC_RESERVE(L->statics, L->nstatics, L->staticcap);
 		L->statics[L->nstatics++] = d;
 		free(copy);
 		return;
@@ -528,7 +527,7 @@ static void scenario_key(struct loader *L, const char *k, const char *v, int lin
 			lerr(L, line, "at: %s", err);
 			return;
 		}
-		s->steps = xreallocarray(s->steps, (size_t)s->nsteps + 1, sizeof(*s->steps));
+		VEC_RESERVE(s->steps, s->nsteps, s->stepcap);
 		s->steps[s->nsteps] = (struct step){ .sim = s, .at = at, .line = line,
 						     .cmd = xstrdup(v) };
 		/* Not armed yet; sim_start arms it once the array stops moving. */
@@ -598,7 +597,7 @@ static bool bridge_repeats(const char *k)
 
 struct netdev_decl *topo_netdev_decl(struct loader *L, const char *name, int line)
 {
-	L->netdevs = xreallocarray(L->netdevs, (size_t)L->nnetdevs + 1, sizeof(*L->netdevs));
+	VEC_RESERVE(L->netdevs, L->nnetdevs, L->netdevcap);
 	L->netdevs[L->nnetdevs] = (struct netdev_decl){ .name = xstrdup(name), .line = line,
 							.vlan = -1 };
 	return &L->netdevs[L->nnetdevs++];
@@ -642,7 +641,7 @@ static void netdev_end(struct loader *L, struct sect *sc)
 
 static void link_create(struct loader *L, struct sect *sc)
 {
-	L->links = xreallocarray(L->links, (size_t)L->nlinks + 1, sizeof(*L->links));
+	VEC_RESERVE(L->links, L->nlinks, L->linkcap);
 	L->links[L->nlinks] = (struct link_decl){ .line = sc->line };
 	sc->idx = L->nlinks++;
 }
