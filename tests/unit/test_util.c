@@ -144,7 +144,7 @@ static void test_split_words_and_path(void **state)
  * absent not. */
 static void test_strmap_reserve(void **state)
 {
-	static char keys[3000][8];
+	static char keys[3000][16];
 	struct strmap m;
 
 	(void)state;
