@@ -110,6 +110,14 @@ static inline bool port_filters(const struct port *p, const struct frame *f)
 	       !mac_equal(f->data, p->rx_mac) && !mac_is_broadcast(f->data);
 }
 
+/* What a frame of len bytes that reaches an up port counts. */
+static inline void port_rx_count(struct port *p, uint32_t len)
+{
+	p->st.rx_frames++;
+	p->st.rx_bytes += len;
+	p->g->frames_delivered++;
+}
+
 /* The receiving half of a hop: counters, observers, then the node. */
 static void port_rx(struct port *p, struct frame *f)
 {
@@ -119,9 +127,7 @@ static void port_rx(struct port *p, struct frame *f)
 		port_drop_dir(p, f, DROP_LINK_DOWN, false);
 		return;
 	}
-	p->st.rx_frames++;
-	p->st.rx_bytes += f->len;
-	g->frames_delivered++;
+	port_rx_count(p, f->len);
 	if (p->captures != NULL && g->observe != NULL)
 		g->observe(g, p, f, false);
 	if (port_filters(p, f)) {
@@ -158,9 +164,7 @@ static void receive_settled(struct port *p, uint32_t len)
 		port_count_drop(p, DROP_LINK_DOWN);
 		return;
 	}
-	p->st.rx_frames++;
-	p->st.rx_bytes += len;
-	p->g->frames_delivered++;
+	port_rx_count(p, len);
 	port_count_drop(p, DROP_NOT_FOR_US);
 }
 
