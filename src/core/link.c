@@ -387,14 +387,15 @@ static void link_dir_fire(void *arg)
 		uint32_t i = 0;
 		bool marks = true;      /* all settled at their sends so far */
 
-		while (i + 1 < d->q.count && slot_silent(to, d->q.s[ring_slot(&d->q, i)].f)) {
-			const struct frame *ahead;
+		for (; i + 1 < d->q.count; i++) {
+			const struct frame *f = d->q.s[ring_slot(&d->q, i)].f, *ahead;
 
-			marks = marks && slot_settled(d->q.s[ring_slot(&d->q, i)].f);
+			if (!slot_silent(to, f))
+				break;
+			marks = marks && slot_settled(f);
 			if (i + 4 < d->q.count &&
 			    !slot_settled(ahead = d->q.s[ring_slot(&d->q, i + 4)].f))
 				__builtin_prefetch(ahead);
-			i++;
 		}
 		if (marks && slot_settled(d->q.s[ring_slot(&d->q, i)].f)) {
 			/* Only settled frames are left: no timer waits for them. */
