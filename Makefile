@@ -108,7 +108,8 @@ CORE_SRCS := \
 	src/backends/vdectl.c \
 	src/backends/vdeport.c \
 	src/backends/hubport.c \
-	src/backends/passt.c
+	src/backends/passt.c \
+	src/backends/vxlan.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/screen.c \
@@ -246,6 +247,7 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/host.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/hostile.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/passt.sh
+	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/vxlan.sh
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps

@@ -25,6 +25,7 @@ extern const struct backend_ops backend_tap;
 extern const struct backend_ops backend_bridge;
 extern const struct backend_ops backend_hubport;
 extern const struct backend_ops backend_passt;
+extern const struct backend_ops backend_vxlan;
 
 static const struct backend_ops *const backend_table[] = {
 	&backend_socket,
@@ -36,6 +37,7 @@ static const struct backend_ops *const backend_table[] = {
 	&backend_bridge,
 	&backend_hubport,
 	&backend_passt,
+	&backend_vxlan,
 };
 
 const struct backend_ops *backend_find(const char *type)
@@ -567,7 +569,7 @@ const struct field_table netdev_fields = { netdev_counters, ARRAY_SIZE(netdev_co
 int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err)
 {
 	const struct field *f;
-	char names[512];
+	char names[1024];
 	int rc;
 
 	if (strcmp(name, "state") == 0) {
@@ -581,7 +583,19 @@ int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err
 		field_get(f, nd, v);
 		return 0;
 	}
+	if (nd->ops != NULL && nd->ops->fields != NULL &&
+	    (f = field_in(nd->ops->fields, name)) != NULL) {
+		field_get(f, nd, v);
+		return 0;
+	}
 	field_names(netdev_counters, ARRAY_SIZE(netdev_counters), names, sizeof(names));
+	if (nd->ops != NULL && nd->ops->fields != NULL) {
+		size_t n = strlen(names);
+
+		snprintf(names + n, sizeof(names) - n, ", ");
+		field_names(nd->ops->fields->f, nd->ops->fields->n, names + n + 2,
+			    sizeof(names) - n - 2);
+	}
 	return errf(err, "netdev %s has no value '%s' (its port: %s.0): state, %s", nd->node.name,
 		    name, nd->node.name, names);
 }

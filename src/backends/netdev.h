@@ -103,6 +103,10 @@ struct backend_ops {
 	void (*info)(struct netdev *nd, FILE *out);
 	void (*report)(struct netdev *nd, struct json_t *obj);
 	void (*free)(struct netdev *nd);
+	/* Optional: counters of its own (the object is its state, struct
+	 * netdev first): NETDEV.NAME for expectations, and listed with the
+	 * others when a name is unknown. */
+	const struct field_table *fields;
 	/* Optional: values of its own for expectations (user: leases,
 	 * lease[MAC]): 1 set, 0 not one of its, -1 with err. */
 	int (*value)(struct netdev *nd, const char *name, struct value *v, char *err);

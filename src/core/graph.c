@@ -47,6 +47,8 @@ static const struct {
 	[DROP_MIRROR_PORT] = { "mirror_port", "to a mirror port", "a mirror (SPAN) port takes no traffic" },
 	[DROP_BURST_LOSS] = { "burst_loss", "lost in a burst", "lost on the link in a loss burst (Gilbert-Elliott)" },
 	[DROP_TTL_EXCEEDED] = { "ttl_exceeded", "TTL exceeded", "TTL exceeded in transit (ICMP time exceeded sent back)" },
+	[DROP_BAD_HEADER] = { "bad_header", "bad tunnel header", "malformed: a tunnel header that is short, has flags or reserved bits set, or carries another VNI" },
+	[DROP_TOO_BIG] = { "too_big", "too big for the tunnel", "longer than the tunnel's mtu" },
 };
 
 const char *drop_reason_name(enum drop_reason r)

@@ -67,6 +67,8 @@ enum drop_reason {
 	DROP_MIRROR_PORT,       /* bridge: frames arriving on a mirror (SPAN) port */
 	DROP_BURST_LOSS,        /* link: lost in a Gilbert-Elliott burst */
 	DROP_TTL_EXCEEDED,      /* routing guest: TTL 1 or 0, ICMP time exceeded sent */
+	DROP_BAD_HEADER,        /* tunnel: a header not ours (flags, reserved bits, VNI) */
+	DROP_TOO_BIG,           /* tunnel: longer than the tunnel's mtu */
 	DROP_REASON_COUNT
 };
 

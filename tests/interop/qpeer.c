@@ -8,6 +8,14 @@
  *   qpeer dns PORT NAME ADDR SECS   answer DNS A queries on 127.0.0.1:PORT for
  *                                   SECS seconds: NAME is ADDR, other names
  *                                   get NXDOMAIN; prints "queries N" at the end
+ *   qpeer vxlan HOST:PORT VNI VTEPS MACS
+ *                                   hostile VXLAN datagrams to HOST:PORT: 8
+ *                                   shorter than the header, 4 with bad flags
+ *                                   or reserved bits, 1 with VNI+1, 2 runts
+ *                                   (inner frames of 0 and 10 bytes); then a
+ *                                   flood of MACS frames from random source
+ *                                   MACs, sent from VTEPS addresses
+ *                                   (127.1.0.1 on); prints what it sent
  *
  * TARGET: tcp:HOST:PORT or unix:PATH. Steps, in order:
  *   len:V           write a 4-byte length V (no data)
@@ -506,6 +514,89 @@ static int dns_server(const char *port, const char *name, const char *addr, cons
 	return 0;
 }
 
+/* One VXLAN datagram: header bytes h (8), then an inner frame of n bytes
+ * from src to 02:00:00:00:00:99 (EtherType 0x88b5). */
+static void vx_send(int s, const struct sockaddr_in *to, const uint8_t h[8], size_t n,
+		    const uint8_t src[6])
+{
+	uint8_t d[8 + 128] = { 0 };
+
+	memcpy(d, h, 8);
+	if (n >= 14) {
+		static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 0x99 };
+
+		memcpy(d + 8, dst, 6);
+		memcpy(d + 14, src, 6);
+		d[20] = 0x88;
+		d[21] = 0xb5;
+	}
+	if (sendto(s, d, 8 + n, 0, (const struct sockaddr *)to, sizeof(*to)) < 0)
+		die("vxlan: sendto");
+}
+
+static int vxlan_hostile(const char *target, const char *vni_s, const char *vteps_s,
+			 const char *macs_s)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	const char *colon = strrchr(target, ':');
+	unsigned long vni = strtoul(vni_s, NULL, 0), vteps = strtoul(vteps_s, NULL, 0);
+	unsigned long macs = strtoul(macs_s, NULL, 0), sent = 0;
+	uint8_t good[8] = { 0x08, 0, 0, 0, (uint8_t)(vni >> 16), (uint8_t)(vni >> 8), (uint8_t)vni, 0 };
+	uint8_t h[8], src[6] = { 0x02, 0, 0, 0, 0, 1 };
+	char host[64];
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (colon == NULL || (size_t)(colon - target) >= sizeof(host) || vteps == 0 ||
+	    vteps > 60000) {
+		fprintf(stderr, "qpeer vxlan HOST:PORT VNI VTEPS MACS\n");
+		return 2;
+	}
+	memcpy(host, target, (size_t)(colon - target));
+	host[colon - target] = '\0';
+	to.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &to.sin_addr) != 1)
+		die("vxlan: address");
+	for (size_t n = 0; n < 8; n++)         /* shorter than the header */
+		if (sendto(s, good, n, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			die("vxlan: sendto");
+	for (int k = 0; k < 4; k++) {          /* I clear; another flag; reserved bits */
+		static const uint8_t at[4] = { 0, 0, 1, 7 }, val[4] = { 0x00, 0x0c, 0x80, 0x01 };
+
+		memcpy(h, good, 8);
+		h[at[k]] = val[k];
+		vx_send(s, &to, h, 60, src);
+	}
+	memcpy(h, good, 8);
+	h[6] = (uint8_t)(vni + 1);             /* another network */
+	h[5] = (uint8_t)((vni + 1) >> 8);
+	h[4] = (uint8_t)((vni + 1) >> 16);
+	vx_send(s, &to, h, 60, src);
+	vx_send(s, &to, good, 0, src);         /* runts */
+	vx_send(s, &to, good, 10, src);
+	close(s);
+	for (unsigned long a = 0; a < vteps; a++) {
+		struct sockaddr_in from = { .sin_family = AF_INET,
+					    .sin_addr.s_addr = htonl(0x7f010001u + (uint32_t)a) };
+
+		s = socket(AF_INET, SOCK_DGRAM, 0);
+		if (bind(s, (struct sockaddr *)&from, sizeof(from)) < 0)
+			die("vxlan: bind 127.1.x.y");
+		for (unsigned long k = a; k < macs; k += vteps) {
+			uint64_t r = next_rand();
+
+			src[0] = 0x02;
+			memcpy(src + 1, &r, 5);
+			vx_send(s, &to, good, 60, src);
+			sent++;
+			if (sent % 64 == 0)
+				msleep(1);      /* a flood, not a loss test: give it time */
+		}
+		close(s);
+	}
+	printf("short 8 flags 4 vni 1 runts 2 flood %lu from %lu addresses\n", sent, vteps);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t buf[1 << 22];
@@ -513,6 +604,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "dns") == 0)
 		return dns_server(argv[2], argv[3], argv[4], argv[5]);
 
+	if (argc == 6 && strcmp(argv[1], "vxlan") == 0)
+		return vxlan_hostile(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 2 && strcmp(argv[1], "freeport") == 0)
 		freeport();
 	if (argc < 2) {

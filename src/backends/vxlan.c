@@ -1,0 +1,831 @@
+/*
+ * type=vxlan: a VXLAN tunnel endpoint (RFC 7348). Each frame travels in a
+ * UDP datagram after an 8-byte header: a flags byte with only the I flag
+ * (0x08) set, 24 reserved bits, the 24-bit VNI, 8 reserved bits.
+ *
+ *   vni        the network's identifier, 0..16777215 (required)
+ *   local      ADDRESS[:PORT] bound for unicast (default 127.0.0.1:port)
+ *   remote     ADDRESS[:PORT], repeatable: the static flood list, where
+ *              broadcast, multicast and unknown unicast go (the kernel's
+ *              `bridge fdb append 00:00:00:00:00:00 dst ...`)
+ *   group      a multicast group for flooding instead (with ttl, localaddr),
+ *              at port
+ *   port       the UDP port (default 4789, the IANA port)
+ *   learning   on (default): each inner source MAC is remembered with the
+ *              VTEP it came from, and unicast to it goes there alone
+ *   ageing     how long a learned entry lives (default 300 s)
+ *   maxaddress learned entries at most (default 4096); beyond, counted
+ *   mtu        the largest inner payload (default 1500); longer frames are
+ *              `too_big` drops, never cut
+ *   ttl        the outer IP TTL (multicast default 1)
+ *   learned_port  where unicast to a learned VTEP goes: `port` (default;
+ *              the kernel and Open vSwitch send from a port of their
+ *              choosing and listen on the VXLAN port) or `source` (vdeplug4's
+ *              vxvde, which listens on the port it sends from)
+ *
+ * What arrives is checked where it enters: a datagram shorter than the
+ * header, with the I flag clear or any other flag or reserved bit set
+ * (RFC 7348 says to ignore those; the Linux kernel drops them, and so do
+ * we), or with another VNI is a `bad_header` drop, counted by why. A
+ * learned VTEP is the datagram's source address; its port is the source
+ * port when that is `port` or a configured remote's or learned_port is
+ * source, else `port`.
+ */
+#include "netdev.h"
+#include "../core/fdb.h"
+#include "../core/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define VXLAN_PORT 4789
+#define VXLAN_HLEN 8
+#define VXLAN_FLAG_I 0x08
+#define VXLAN_VNI_MAX 0xffffffu
+#define VXLAN_MTU_MAX (65507u - VXLAN_HLEN - ETH_HLEN - 4)
+#define VXLAN_VTEPS_MAX 1024u      /* distinct learned VTEPs at once */
+#define VXLAN_REMOTES_MAX 256
+#define VXLAN_READS 16             /* datagrams per wakeup, then other fds */
+
+struct vxlan_stats {
+	uint64_t rx;                /* frames decapsulated into the topology */
+	uint64_t tx_unicast;        /* frames sent to one learned VTEP */
+	uint64_t tx_flooded;        /* frames sent to the flood list or group */
+	uint64_t short_header;      /* datagrams under 8 bytes */
+	uint64_t bad_flags;         /* I clear, or a flag or reserved bit set */
+	uint64_t wrong_vni;         /* another network's frames */
+	uint64_t too_big;           /* inner payload over mtu */
+	uint64_t no_vtep;           /* floods with no remote and no group */
+	uint64_t learned;           /* new entries */
+	uint64_t learn_full;        /* sources not learned: table or VTEPs full */
+};
+
+struct vxlan {
+	struct netdev nd;
+	uint32_t vni;
+	uint16_t port;
+	uint32_t mtu;
+	int ttl;                    /* 0: the system's */
+	bool learning;
+	bool learn_source_port;     /* learned_port = source */
+	uint32_t maxaddress;
+	uint64_t ageing;
+	struct sockaddr_in local;
+	struct sockaddr_in group;   /* sin_family 0: no group */
+	struct in_addr localaddr;   /* group: the interface */
+	struct sockaddr_in *remotes;
+	int nremotes;
+	const char *local_opt;      /* kept until the port is known */
+
+	int fd, mfd;                /* unicast socket (every send), group socket */
+	uint8_t *rbuf;
+	struct fdb *fdb;            /* MAC -> index into vteps */
+	struct sockaddr_in *vteps;  /* sin_family 0: free */
+	uint32_t nvteps, vtepcap;
+	uint64_t swept;             /* when a full table was last aged (loop ns) */
+	struct vxlan_stats vs;
+};
+
+static inline struct vxlan *VX(struct netdev *n)
+{
+	return container_of(n, struct vxlan, nd);
+}
+
+static const uint8_t zero_pad[ETH_MIN_LEN];     /* short frames leave padded to 60 */
+
+static void vxlan_init(struct netdev *nd)
+{
+	struct vxlan *v = VX(nd);
+
+	v->fd = v->mfd = -1;
+	v->port = VXLAN_PORT;
+	v->mtu = 1500;
+	v->learning = true;
+	v->maxaddress = FDB_DEFAULT_MAX;
+	v->ageing = FDB_DEFAULT_AGEING;
+}
+
+/* ---- the header, where every byte from a peer is checked ------------------ */
+
+enum vxlan_verdict { VX_OK, VX_SHORT, VX_FLAGS, VX_VNI };
+
+/* Whether a datagram carries a frame of network vni: its inner frame
+ * follows the 8-byte header. Pure, for the fuzzer. */
+enum vxlan_verdict vxlan_check(const uint8_t *p, size_t n, uint32_t vni);
+
+enum vxlan_verdict vxlan_check(const uint8_t *p, size_t n, uint32_t vni)
+{
+	if (n < VXLAN_HLEN)
+		return VX_SHORT;
+	if (p[0] != VXLAN_FLAG_I || p[1] != 0 || p[2] != 0 || p[3] != 0 || p[7] != 0)
+		return VX_FLAGS;
+	if ((((uint32_t)p[4] << 16) | ((uint32_t)p[5] << 8) | p[6]) != vni)
+		return VX_VNI;
+	return VX_OK;
+}
+
+static void vxlan_header(uint8_t h[VXLAN_HLEN], uint32_t vni)
+{
+	memset(h, 0, VXLAN_HLEN);
+	h[0] = VXLAN_FLAG_I;
+	h[4] = (uint8_t)(vni >> 16);
+	h[5] = (uint8_t)(vni >> 8);
+	h[6] = (uint8_t)vni;
+}
+
+/* ---- options ----------------------------------------------------------------- */
+
+/* ADDRESS[:PORT], the port defaulting to port. */
+static int parse_endpoint(const char *s, uint16_t port, struct sockaddr_in *out, char *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char e[ERRLEN];
+
+	if (strchr(s, ':') != NULL) {
+		if (sockaddr_parse_inet4(s, "127.0.0.1", &ss, &len, e) < 0)
+			return errf(err, "%s", e);
+	} else {
+		char p[8];
+
+		snprintf(p, sizeof(p), "%u", port);
+		if (sockaddr_resolve(s, p, AF_INET, &ss, &len, e) < 0)
+			return errf(err, "%s (IPv4 only)", e);
+	}
+	memcpy(out, &ss, sizeof(*out));
+	if (out->sin_port == 0)
+		return errf(err, "'%s': the port must not be 0", s);
+	return 0;
+}
+
+static int vxlan_opt(struct vxlan *v, const struct netdev_opt *o, char *err)
+{
+	const char *k = o->key, *val = o->val;
+	uint64_t u;
+	char e[ERRLEN];
+
+	if (strcmp(k, "vni") == 0) {
+		if (parse_u64(val, 0, VXLAN_VNI_MAX, &u, e) < 0)
+			return errf(err, "vxlan: vni: %s", e);
+		v->vni = (uint32_t)u;
+	} else if (strcmp(k, "port") == 0) {
+		if (parse_u64(val, 1, 65535, &u, e) < 0)
+			return errf(err, "vxlan: port: %s", e);
+		v->port = (uint16_t)u;
+	} else if (strcmp(k, "mtu") == 0) {
+		if (parse_u64(val, 68, VXLAN_MTU_MAX, &u, e) < 0)
+			return errf(err, "vxlan: mtu: %s", e);
+		v->mtu = (uint32_t)u;
+	} else if (strcmp(k, "ttl") == 0) {
+		if (parse_u64(val, 1, 255, &u, e) < 0)
+			return errf(err, "vxlan: ttl: %s", e);
+		v->ttl = (int)u;
+	} else if (strcmp(k, "learning") == 0) {
+		if (parse_bool(val, &v->learning, e) < 0)
+			return errf(err, "vxlan: learning: %s", e);
+	} else if (strcmp(k, "maxaddress") == 0) {
+		if (parse_u64(val, 1, FDB_MAX_ENTRIES_LIMIT, &u, e) < 0)
+			return errf(err, "vxlan: maxaddress: %s", e);
+		v->maxaddress = (uint32_t)u;
+	} else if (strcmp(k, "ageing") == 0) {
+		if (parse_duration(val, &v->ageing, e) < 0)
+			return errf(err, "vxlan: ageing: %s", e);
+		if (v->ageing < NS_PER_SEC || v->ageing > 1000000 * NS_PER_SEC)
+			return errf(err, "vxlan: ageing must be 1s..1000000s");
+	} else if (strcmp(k, "localaddr") == 0) {
+		if (inet_pton(AF_INET, val, &v->localaddr) != 1)
+			return errf(err, "vxlan: localaddr '%s' is not an IPv4 address", val);
+	} else if (strcmp(k, "local") == 0) {
+		v->local_opt = val;
+	} else if (strcmp(k, "learned_port") == 0) {
+		if (strcmp(val, "port") != 0 && strcmp(val, "source") != 0)
+			return errf(err, "vxlan: learned_port is port or source, not '%s'", val);
+		v->learn_source_port = strcmp(val, "source") == 0;
+	}
+	return 0;
+}
+
+/* remote and group, once the port is known. */
+static int vxlan_peer_opt(struct vxlan *v, const struct netdev_opt *o, char *err)
+{
+	struct sockaddr_in a;
+	char e[ERRLEN];
+
+	if (strcmp(o->key, "group") == 0) {
+		if (strchr(o->val, ':') != NULL)
+			return errf(err, "vxlan: group is an address; its port is port = (default %u)",
+				    VXLAN_PORT);
+		if (parse_endpoint(o->val, v->port, &a, e) < 0)
+			return errf(err, "vxlan: group: %s", e);
+		if (!IN_MULTICAST(ntohl(a.sin_addr.s_addr)))
+			return errf(err, "vxlan: group %s is not a multicast address (224.0.0.0/4)",
+				    o->val);
+		v->group = a;
+	} else if (strcmp(o->key, "remote") == 0) {
+		if (parse_endpoint(o->val, v->port, &a, e) < 0)
+			return errf(err, "vxlan: remote: %s", e);
+		if (IN_MULTICAST(ntohl(a.sin_addr.s_addr)) || a.sin_addr.s_addr == htonl(INADDR_ANY))
+			return errf(err, "vxlan: remote %s must be a unicast address (a multicast one "
+				    "is group =)", o->val);
+		if (v->nremotes == VXLAN_REMOTES_MAX)
+			return errf(err, "vxlan: at most %d remotes", VXLAN_REMOTES_MAX);
+		v->remotes = xreallocarray(v->remotes, (size_t)v->nremotes + 1, sizeof(a));
+		v->remotes[v->nremotes++] = a;
+	}
+	return 0;
+}
+
+/* The line of option key (the last given), or def. */
+static int opt_line(const struct netdev_opt *o, int n, const char *key, int def)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(o[i].key, key) == 0)
+			def = o[i].line;
+	return def;
+}
+
+static int vxlan_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
+			   char *err)
+{
+	struct vxlan *v = VX(nd);
+	bool have_vni = false, have_localaddr = false;
+	char e[ERRLEN];
+
+	v->localaddr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < n; i++) {
+		*line = o[i].line;
+		if (vxlan_opt(v, &o[i], err) < 0)
+			return -1;
+		have_vni |= strcmp(o[i].key, "vni") == 0;
+		have_localaddr |= strcmp(o[i].key, "localaddr") == 0;
+	}
+	for (int i = 0; i < n; i++) {
+		*line = o[i].line;
+		if (vxlan_peer_opt(v, &o[i], err) < 0)
+			return -1;
+	}
+	*line = nd->node.line;
+	if (!have_vni)
+		return errf(err, "vxlan: needs vni = N (0..16777215)");
+	if (v->group.sin_family != 0 && v->nremotes > 0) {
+		*line = opt_line(o, n, "remote", *line);
+		return errf(err, "vxlan: group and remote do not go together (as in ip-link)");
+	}
+	if (have_localaddr && v->group.sin_family == 0) {
+		*line = opt_line(o, n, "localaddr", *line);
+		return errf(err, "vxlan: localaddr is the interface for group =; there is no group");
+	}
+	if (v->local_opt != NULL) {
+		*line = opt_line(o, n, "local", *line);
+		if (parse_endpoint(v->local_opt, v->port, &v->local, e) < 0)
+			return errf(err, "vxlan: local: %s", e);
+	} else {
+		v->local.sin_family = AF_INET;
+		v->local.sin_addr = v->group.sin_family != 0 ? v->localaddr :
+			(struct in_addr){ htonl(INADDR_LOOPBACK) };
+		v->local.sin_port = htons(v->port);
+	}
+	v->local_opt = NULL;        /* the option's text goes with the section */
+	sockaddr_format((struct sockaddr_storage *)&v->local, sizeof(v->local), nd->local_desc,
+			sizeof(nd->local_desc));
+	if (v->group.sin_family != 0)
+		sockaddr_format((struct sockaddr_storage *)&v->group, sizeof(v->group),
+				nd->remote_desc, sizeof(nd->remote_desc));
+	else if (v->nremotes > 0)
+		snprintf(nd->remote_desc, sizeof(nd->remote_desc), "%d remote%s", v->nremotes,
+			 v->nremotes == 1 ? "" : "s");
+	return 0;
+}
+
+/* ---- learning ---------------------------------------------------------------- */
+
+static bool same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* Where unicast to a VTEP that sent from `from` goes: from itself when it
+ * is a configured remote (or the group's port), else its address at port. */
+static struct sockaddr_in vtep_of(const struct vxlan *v, const struct sockaddr_in *from)
+{
+	struct sockaddr_in to = *from;
+
+	if (v->learn_source_port || from->sin_port == htons(v->port))
+		return to;
+	for (int i = 0; i < v->nremotes; i++)
+		if (same_addr(&v->remotes[i], from))
+			return to;
+	to.sin_port = htons(v->port);
+	return to;
+}
+
+/* A full table or VTEP list is aged at most once a second: a flood of
+ * new sources then costs a lookup each, not a sweep each. */
+static bool may_sweep(struct vxlan *v, uint64_t now)
+{
+	if (v->swept != 0 && now - v->swept < NS_PER_SEC)
+		return false;
+	v->swept = now ? now : 1;
+	return true;
+}
+
+/* Frees the VTEP slots no live entry points at; returns how many. */
+static uint32_t vteps_reclaim(struct vxlan *v, uint64_t now)
+{
+	struct fdb_entry *e;
+	uint32_t n, freed = 0;
+	uint8_t *used;
+
+	if (!may_sweep(v, now))
+		return 0;
+	used = xcalloc(v->nvteps, 1);
+	fdb_age(v->fdb, now);
+	n = fdb_snapshot(v->fdb, now, &e);
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].port >= 0 && (uint32_t)e[i].port < v->nvteps)
+			used[e[i].port] = 1;
+	for (uint32_t i = 0; i < v->nvteps; i++)
+		if (!used[i] && v->vteps[i].sin_family != 0) {
+			v->vteps[i].sin_family = 0;
+			freed++;
+		}
+	free(e);
+	free(used);
+	return freed;
+}
+
+/* The slot of VTEP a, added if new; -1 when every slot is taken. */
+static int32_t vtep_slot(struct vxlan *v, const struct sockaddr_in *a, uint64_t now)
+{
+	int32_t free_slot = -1;
+
+	for (uint32_t i = 0; i < v->nvteps; i++) {
+		if (v->vteps[i].sin_family == 0) {
+			if (free_slot < 0)
+				free_slot = (int32_t)i;
+		} else if (same_addr(&v->vteps[i], a)) {
+			return (int32_t)i;
+		}
+	}
+	if (free_slot < 0 && v->nvteps == VXLAN_VTEPS_MAX && vteps_reclaim(v, now) > 0)
+		return vtep_slot(v, a, now);
+	if (free_slot < 0) {
+		if (v->nvteps == VXLAN_VTEPS_MAX)
+			return -1;
+		if (v->nvteps == v->vtepcap) {
+			v->vtepcap = v->vtepcap ? v->vtepcap * 2 : 8;
+			v->vteps = xreallocarray(v->vteps, v->vtepcap, sizeof(*v->vteps));
+		}
+		free_slot = (int32_t)v->nvteps++;
+	}
+	v->vteps[free_slot] = *a;
+	v->vteps[free_slot].sin_family = AF_INET;
+	return free_slot;
+}
+
+static void vxlan_learn(struct vxlan *v, const uint8_t *inner, const struct sockaddr_in *from)
+{
+	uint64_t now = loop_now(v->nd.loop), mac = mac_to_u64(inner + 6);
+	struct sockaddr_in to = vtep_of(v, from);
+	enum fdb_learn_result r;
+	struct fdb_entry e;
+	int32_t slot;
+
+	if ((inner[6] & 1) || mac == 0)
+		return;
+	/* Known at the same VTEP: only its age changes. */
+	if (fdb_get(v->fdb, mac, 0, now, &e) && e.port >= 0 && (uint32_t)e.port < v->nvteps &&
+	    same_addr(&v->vteps[e.port], &to)) {
+		fdb_learn(v->fdb, mac, 0, e.port, now);
+		return;
+	}
+	slot = vtep_slot(v, &to, now);
+	if (slot < 0) {
+		v->vs.learn_full++;
+		return;
+	}
+	r = fdb_learn(v->fdb, mac, 0, slot, now);
+	if (r == FDB_TABLE_FULL && may_sweep(v, now) && fdb_age(v->fdb, now) > 0)
+		r = fdb_learn(v->fdb, mac, 0, slot, now);
+	if (r == FDB_TABLE_FULL)
+		v->vs.learn_full++;
+	else if (r == FDB_LEARNED)
+		v->vs.learned++;
+}
+
+/* ---- the wire ---------------------------------------------------------------- */
+
+static void vxlan_rx(struct vxlan *v, int fd)
+{
+	struct netdev *nd = &v->nd;
+
+	for (int i = 0; i < VXLAN_READS; i++) {
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, v->rbuf, VXLAN_HLEN + FRAME_MAX + 1, MSG_DONTWAIT | MSG_TRUNC,
+				     (struct sockaddr *)&from, &flen);
+		enum vxlan_verdict verdict;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_debug("netdev %s: recv: %s", nd->node.name, strerror(errno));
+			return;
+		}
+		if (fd == v->mfd && from.sin_family == AF_INET && same_addr(&from, &v->local)) {
+			nd->st.echoes++;   /* our own flood, looped back */
+			continue;
+		}
+		verdict = vxlan_check(v->rbuf, (size_t)n, v->vni);
+		if (verdict != VX_OK) {
+			if (verdict == VX_SHORT)
+				v->vs.short_header++;
+			else if (verdict == VX_FLAGS)
+				v->vs.bad_flags++;
+			else
+				v->vs.wrong_vni++;
+			port_count_drop(nd->port, DROP_BAD_HEADER);
+			continue;
+		}
+		n -= VXLAN_HLEN;
+		if (n >= ETH_HLEN && n <= (ssize_t)FRAME_MAX && v->learning &&
+		    from.sin_family == AF_INET)
+			vxlan_learn(v, v->rbuf + VXLAN_HLEN, &from);
+		if (n >= ETH_HLEN && n <= (ssize_t)FRAME_MAX) {
+			v->vs.rx++;
+			memcpy(&nd->last_from, &from, sizeof(from));
+			nd->last_from_len = sizeof(from);
+		}
+		netdev_rx_bytes(nd, v->rbuf + VXLAN_HLEN, (size_t)n);
+	}
+}
+
+static void vxlan_rx_cb(void *arg, uint32_t events)
+{
+	(void)events;
+	vxlan_rx(VX(arg), VX(arg)->fd);
+}
+
+static void vxlan_mrx_cb(void *arg, uint32_t events)
+{
+	(void)events;
+	vxlan_rx(VX(arg), VX(arg)->mfd);
+}
+
+/* The payload: what follows the Ethernet header and one 802.1Q tag. */
+static uint32_t inner_payload(const struct frame *f)
+{
+	uint32_t hl = ETH_HLEN;
+
+	if (f->len >= ETH_HLEN + 4 && f->data[12] == 0x81 && f->data[13] == 0x00)
+		hl += 4;
+	return f->len > hl ? f->len - hl : 0;
+}
+
+static int send_to(struct vxlan *v, const struct sockaddr_in *to, struct iovec *iov)
+{
+	struct msghdr msg = { .msg_name = (void *)to, .msg_namelen = sizeof(*to), .msg_iov = iov,
+			      .msg_iovlen = 3 };
+	ssize_t n;
+
+	do
+		n = sendmsg(v->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? errno : 0;
+}
+
+static void vxlan_output(struct netdev *nd, struct frame *f)
+{
+	struct vxlan *v = VX(nd);
+	uint8_t h[VXLAN_HLEN];
+	struct iovec iov[3] = {
+		{ h, VXLAN_HLEN },
+		{ f->data, f->len },
+		{ (void *)zero_pad, f->len < ETH_MIN_LEN ? ETH_MIN_LEN - f->len : 0 },
+	};
+	int e = 0;
+
+	if (v->fd < 0) {
+		port_drop_dir(nd->port, f, DROP_NO_PEER, false);
+		return;
+	}
+	if (inner_payload(f) > v->mtu) {
+		v->vs.too_big++;
+		port_drop_dir(nd->port, f, DROP_TOO_BIG, false);
+		return;
+	}
+	vxlan_header(h, v->vni);
+	if (!(f->data[0] & 1)) {
+		int32_t slot = fdb_lookup(v->fdb, mac_to_u64(f->data), 0, loop_now(nd->loop));
+
+		if (slot >= 0 && (uint32_t)slot < v->nvteps && v->vteps[slot].sin_family != 0) {
+			v->vs.tx_unicast++;
+			netdev_tx_done(nd, f, send_to(v, &v->vteps[slot], iov));
+			return;
+		}
+	}
+	if (v->group.sin_family == 0 && v->nremotes == 0) {
+		v->vs.no_vtep++;
+		port_drop_dir(nd->port, f, DROP_NO_PEER, false);
+		return;
+	}
+	v->vs.tx_flooded++;
+	if (v->group.sin_family != 0)
+		e = send_to(v, &v->group, iov);
+	for (int i = 0; i < v->nremotes; i++) {
+		int r = send_to(v, &v->remotes[i], iov);
+
+		if (e == 0)
+			e = r;
+	}
+	netdev_tx_done(nd, f, e);
+}
+
+static int vxlan_fail(int fd, char *err, const char *what, const char *where)
+{
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	return errf(err, "%s %s: %s", what, where, strerror(e));
+}
+
+static int open_group(struct vxlan *v, char *err)
+{
+	struct ip_mreq mreq = { .imr_multiaddr = v->group.sin_addr, .imr_interface = v->localaddr };
+	int one = 1, ttl = v->ttl ? v->ttl : 1, fd;
+	char where[160];
+
+	snprintf(where, sizeof(where), "%s", v->nd.remote_desc);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vxlan_fail(-1, err, "cannot join", where);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&v->group, sizeof(v->group)) < 0)
+		return vxlan_fail(fd, err, "cannot bind", where);
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+		return vxlan_fail(fd, err, "cannot join (is localaddr an address of an interface "
+				  "that is up?)", where);
+	v->mfd = fd;
+	if (setsockopt(v->fd, IPPROTO_IP, IP_MULTICAST_IF, &v->localaddr, sizeof(v->localaddr)) < 0 ||
+	    setsockopt(v->fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
+	    setsockopt(v->fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one)) < 0)
+		return vxlan_fail(-1, err, "cannot send to", where);
+	if (loop_fd_add(v->nd.loop, fd, EPOLLIN, vxlan_mrx_cb, &v->nd) < 0)
+		return errf(err, "cannot watch %s", where);
+	return 0;
+}
+
+static int vxlan_open(struct netdev *nd, char *err)
+{
+	struct vxlan *v = VX(nd);
+	int one = 1, fd;
+
+	v->fdb = fdb_new(v->maxaddress, v->ageing);
+	v->rbuf = xmalloc(VXLAN_HLEN + FRAME_MAX + 1);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vxlan_fail(-1, err, "cannot bind", nd->local_desc);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v->ttl != 0)
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &v->ttl, sizeof(v->ttl));
+	if (bind(fd, (struct sockaddr *)&v->local, sizeof(v->local)) < 0)
+		return vxlan_fail(fd, err, "cannot bind", nd->local_desc);
+	v->fd = fd;
+	if (loop_fd_add(nd->loop, fd, EPOLLIN, vxlan_rx_cb, nd) < 0)
+		return errf(err, "cannot watch %s", nd->local_desc);
+	if (v->group.sin_family != 0 && open_group(v, err) < 0)
+		return -1;
+	netdev_set_state(nd, ND_OPEN);
+	return 0;
+}
+
+static void vxlan_close(struct netdev *nd)
+{
+	struct vxlan *v = VX(nd);
+
+	for (int i = 0; i < 2; i++) {
+		int *fd = i ? &v->mfd : &v->fd;
+
+		if (*fd >= 0) {
+			loop_fd_del(nd->loop, *fd);
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	netdev_set_state(nd, ND_CLOSED);
+}
+
+static void vxlan_free(struct netdev *nd)
+{
+	struct vxlan *v = VX(nd);
+
+	free(v->remotes);
+	free(v->vteps);
+	free(v->rbuf);
+	if (v->fdb != NULL)
+		fdb_free(v->fdb);
+	v->remotes = NULL;
+	v->vteps = NULL;
+	v->rbuf = NULL;
+	v->fdb = NULL;
+}
+
+/* ---- what it shows ------------------------------------------------------------ */
+
+static const struct field vxlan_fields[] = {
+	FIELD_U64(struct vxlan, "rx", vs.rx, FIELD_GOOD),
+	FIELD_U64(struct vxlan, "tx_unicast", vs.tx_unicast, FIELD_GOOD),
+	FIELD_U64(struct vxlan, "tx_flooded", vs.tx_flooded, FIELD_GOOD),
+	FIELD_U64(struct vxlan, "learned", vs.learned, FIELD_GOOD),
+	FIELD_U64(struct vxlan, "short_header", vs.short_header, 0),
+	FIELD_U64(struct vxlan, "bad_flags", vs.bad_flags, 0),
+	FIELD_U64(struct vxlan, "wrong_vni", vs.wrong_vni, 0),
+	FIELD_U64(struct vxlan, "too_big", vs.too_big, 0),
+	FIELD_U64(struct vxlan, "no_vtep", vs.no_vtep, 0),
+	FIELD_U64(struct vxlan, "learn_full", vs.learn_full, 0),
+};
+
+static const struct field_table vxlan_field_table = { vxlan_fields, ARRAY_SIZE(vxlan_fields) };
+
+static void vxlan_describe(struct netdev *nd, char *buf, size_t len)
+{
+	struct vxlan *v = VX(nd);
+
+	if (nd->state != ND_OPEN) {
+		netdev_describe_state(nd, buf, len);
+		return;
+	}
+	snprintf(buf, len, "VNI %u on %s, flooding to %s", v->vni, nd->local_desc,
+		 nd->remote_desc[0] ? nd->remote_desc : "nobody (learned VTEPs only)");
+}
+
+/* The live learned entries, sorted by MAC, into *e (the caller frees). */
+static uint32_t vxlan_entries(struct vxlan *v, struct fdb_entry **e)
+{
+	*e = NULL;
+	return v->fdb != NULL ? fdb_snapshot(v->fdb, loop_now(v->nd.loop), e) : 0;
+}
+
+static char *vtep_text(const struct vxlan *v, int32_t slot, char *buf, size_t len)
+{
+	if (slot < 0 || (uint32_t)slot >= v->nvteps)
+		return strcpy(buf, "?");
+	return sockaddr_format((const struct sockaddr_storage *)&v->vteps[slot],
+			       sizeof(v->vteps[slot]), buf, len);
+}
+
+static void vxlan_info(struct netdev *nd, FILE *out)
+{
+	struct vxlan *v = VX(nd);
+	struct fdb_entry *e;
+	uint32_t n = vxlan_entries(v, &e);
+	uint64_t now = loop_now(nd->loop);
+	char a[64], m[18];
+	uint8_t mac[6];
+	bool any = false;
+
+	fprintf(out, "  vni %u, port %u, mtu %u, learning %s\n", v->vni, v->port, v->mtu,
+		v->learning ? "on" : "off");
+	for (size_t i = 0; i < ARRAY_SIZE(vxlan_fields); i++) {
+		uint64_t x = field_u64(&vxlan_fields[i], v);
+
+		if (x == 0)
+			continue;
+		fprintf(out, "%s %s=%" PRIu64, any ? "" : " ", vxlan_fields[i].name, x);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+	fprintf(out, "  learned %u (at most %u):\n", n, v->maxaddress);
+	for (uint32_t i = 0; i < n; i++) {
+		u64_to_mac(fdb_key_mac(e[i].key), mac);
+		fprintf(out, "    %s via %s, %.1fs ago\n", fmt_mac(mac, m), vtep_text(v, e[i].port, a,
+			sizeof(a)), (double)(now - e[i].last_seen) / 1e9);
+	}
+	free(e);
+}
+
+static void vxlan_report(struct netdev *nd, struct json_t *obj)
+{
+	struct vxlan *v = VX(nd);
+	struct fdb_entry *e;
+	uint32_t n = vxlan_entries(v, &e);
+	json_t *fdb = json_array(), *vx = json_object();
+	char a[64], m[18];
+	uint8_t mac[6];
+
+	json_object_set_new(vx, "vni", json_integer(v->vni));
+	json_object_set_new(vx, "port", json_integer(v->port));
+	json_object_set_new(vx, "mtu", json_integer(v->mtu));
+	fields_json(vx, &vxlan_field_table, v);
+	for (uint32_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		u64_to_mac(fdb_key_mac(e[i].key), mac);
+		json_object_set_new(o, "mac", json_string(fmt_mac(mac, m)));
+		json_object_set_new(o, "vtep", json_string(vtep_text(v, e[i].port, a, sizeof(a))));
+		json_array_append_new(fdb, o);
+	}
+	free(e);
+	json_object_set_new(vx, "fdb", fdb);
+	json_object_set_new(obj, "vxlan", vx);
+}
+
+/* NETDEV.fdb (entries) and NETDEV.fdb[MAC] (its VTEP, or "none"); the
+ * counters above are the table's. */
+static int vxlan_value(struct netdev *nd, const char *name, struct value *val, char *err)
+{
+	struct vxlan *v = VX(nd);
+	const char *close;
+	uint64_t now = loop_now(nd->loop);
+	struct fdb_entry e;
+	uint8_t mac[6];
+	char m[32], a[64];
+
+	if (strcmp(name, "fdb") == 0) {
+		value_num(val, v->fdb != NULL ? fdb_count(v->fdb) : 0);
+		return 1;
+	}
+	if (strncmp(name, "fdb[", 4) != 0)
+		return 0;
+	close = strchr(name, ']');
+	if (close == NULL || close[1] != '\0' || close - name - 4 >= (long)sizeof(m))
+		return errf(err, "expected %s.fdb[MAC]", nd->node.name);
+	snprintf(m, sizeof(m), "%.*s", (int)(close - name - 4), name + 4);
+	if (parse_mac(m, mac) < 0)
+		return errf(err, "'%s' is not a MAC address", m);
+	value_str(val, "none");
+	if (v->fdb != NULL && fdb_get(v->fdb, mac_to_u64(mac), 0, now, &e))
+		value_str(val, vtep_text(v, e.port, a, sizeof(a)));
+	return 1;
+}
+
+static void vxlan_lines(struct netdev *nd, struct detail_lines *o)
+{
+	struct vxlan *v = VX(nd);
+	struct fdb_entry *e;
+	uint32_t n = vxlan_entries(v, &e);
+	char ln[160], a[64], m[18];
+	uint8_t mac[6];
+
+	o->line(o, LINE_HEADING, " learned behind the tunnel");
+	if (n == 0)
+		o->line(o, LINE_DIM, "(none)");
+	for (uint32_t i = 0; i < n; i++) {
+		u64_to_mac(fdb_key_mac(e[i].key), mac);
+		snprintf(ln, sizeof(ln), "%s via %s", fmt_mac(mac, m), vtep_text(v, e[i].port, a,
+			 sizeof(a)));
+		o->line(o, LINE_TEXT, ln);
+	}
+	free(e);
+}
+
+/* A QEMU VM joins a group through vdeplug4's vxlan plug-in (QEMU's vde
+ * back-end takes its URLs); QEMU itself has no VXLAN back-end. */
+static int vxlan_qemu_peer(struct netdev *nd, char *buf, size_t len)
+{
+	struct vxlan *v = VX(nd);
+	char g[INET_ADDRSTRLEN];
+
+	if (v->group.sin_family == 0)
+		return errf(buf, "QEMU has no VXLAN back-end; give this netdev a group = and a VM "
+			    "joins it through vdeplug4 (-netdev vde,sock=vxlan://GROUP/vni=N)");
+	inet_ntop(AF_INET, &v->group.sin_addr, g, sizeof(g));
+	snprintf(buf, len, "vde,sock=vxlan://%s/port=%u/vni=%u", g, ntohs(v->group.sin_port),
+		 v->vni);
+	return 0;
+}
+
+static const struct backend_opt vxlan_opts[] = {
+	{ "vni" }, { "local" }, { "remote", true }, { "group" }, { "port" }, { "ttl" },
+	{ "localaddr" }, { "learning" }, { "learned_port" }, { "ageing" }, { "maxaddress" },
+	{ "mtu" }, { NULL },
+};
+
+const struct backend_ops backend_vxlan = {
+	.type = "vxlan",
+	.size = sizeof(struct vxlan),
+	.opts = vxlan_opts,
+	.init = vxlan_init,
+	.configure = vxlan_configure,
+	.open = vxlan_open,
+	.output = vxlan_output,
+	.close = vxlan_close,
+	.free = vxlan_free,
+	.describe = vxlan_describe,
+	.info = vxlan_info,
+	.report = vxlan_report,
+	.fields = &vxlan_field_table,
+	.value = vxlan_value,
+	.lines = vxlan_lines,
+	.qemu_peer = vxlan_qemu_peer,
+};
