@@ -31,7 +31,7 @@
  * port when that is `port` or a configured remote's or learned_port is
  * source, else `port`.
  */
-#include "netdev.h"
+#include "vxlan.h"
 #include "../core/fdb.h"
 #include "../core/util.h"
 
@@ -50,7 +50,6 @@
 #define VXLAN_FLAG_I 0x08
 #define VXLAN_VNI_MAX 0xffffffu
 #define VXLAN_MTU_MAX (65507u - VXLAN_HLEN - ETH_HLEN - 4)
-#define VXLAN_VTEPS_MAX 1024u      /* distinct learned VTEPs at once */
 #define VXLAN_REMOTES_MAX 256
 #define VXLAN_READS 16             /* datagrams per wakeup, then other fds */
 
@@ -113,12 +112,6 @@ static void vxlan_init(struct netdev *nd)
 }
 
 /* ---- the header, where every byte from a peer is checked ------------------ */
-
-enum vxlan_verdict { VX_OK, VX_SHORT, VX_FLAGS, VX_VNI };
-
-/* Whether a datagram carries a frame of network vni: its inner frame
- * follows the 8-byte header. Pure, for the fuzzer. */
-enum vxlan_verdict vxlan_check(const uint8_t *p, size_t n, uint32_t vni);
 
 enum vxlan_verdict vxlan_check(const uint8_t *p, size_t n, uint32_t vni)
 {
@@ -293,6 +286,7 @@ static int vxlan_configure(struct netdev *nd, const struct netdev_opt *o, int n,
 		v->local.sin_port = htons(v->port);
 	}
 	v->local_opt = NULL;        /* the option's text goes with the section */
+	v->fdb = fdb_new(v->maxaddress, v->ageing);
 	sockaddr_format((struct sockaddr_storage *)&v->local, sizeof(v->local), nd->local_desc,
 			sizeof(nd->local_desc));
 	if (v->group.sin_family != 0)
@@ -422,6 +416,39 @@ static void vxlan_learn(struct vxlan *v, const uint8_t *inner, const struct sock
 
 /* ---- the wire ---------------------------------------------------------------- */
 
+void vxlan_datagram(struct netdev *nd, const uint8_t *p, size_t n, const struct sockaddr_in *from,
+		    bool group)
+{
+	struct vxlan *v = VX(nd);
+	enum vxlan_verdict verdict;
+
+	if (group && same_addr(from, &v->local)) {
+		nd->st.echoes++;           /* our own flood, looped back */
+		return;
+	}
+	verdict = vxlan_check(p, n, v->vni);
+	if (verdict != VX_OK) {
+		if (verdict == VX_SHORT)
+			v->vs.short_header++;
+		else if (verdict == VX_FLAGS)
+			v->vs.bad_flags++;
+		else
+			v->vs.wrong_vni++;
+		port_count_drop(nd->port, DROP_BAD_HEADER);
+		return;
+	}
+	p += VXLAN_HLEN;
+	n -= VXLAN_HLEN;
+	if (n >= ETH_HLEN && n <= FRAME_MAX) {
+		if (v->learning)
+			vxlan_learn(v, p, from);
+		v->vs.rx++;
+		memcpy(&nd->last_from, from, sizeof(*from));
+		nd->last_from_len = sizeof(*from);
+	}
+	netdev_rx_bytes(nd, p, n);     /* runts and oversize: counted there */
+}
+
 static void vxlan_rx(struct vxlan *v, int fd)
 {
 	struct netdev *nd = &v->nd;
@@ -431,7 +458,6 @@ static void vxlan_rx(struct vxlan *v, int fd)
 		socklen_t flen = sizeof(from);
 		ssize_t n = recvfrom(fd, v->rbuf, VXLAN_HLEN + FRAME_MAX + 1, MSG_DONTWAIT | MSG_TRUNC,
 				     (struct sockaddr *)&from, &flen);
-		enum vxlan_verdict verdict;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -440,31 +466,9 @@ static void vxlan_rx(struct vxlan *v, int fd)
 				log_debug("netdev %s: recv: %s", nd->node.name, strerror(errno));
 			return;
 		}
-		if (fd == v->mfd && from.sin_family == AF_INET && same_addr(&from, &v->local)) {
-			nd->st.echoes++;   /* our own flood, looped back */
+		if (from.sin_family != AF_INET || flen < sizeof(from))
 			continue;
-		}
-		verdict = vxlan_check(v->rbuf, (size_t)n, v->vni);
-		if (verdict != VX_OK) {
-			if (verdict == VX_SHORT)
-				v->vs.short_header++;
-			else if (verdict == VX_FLAGS)
-				v->vs.bad_flags++;
-			else
-				v->vs.wrong_vni++;
-			port_count_drop(nd->port, DROP_BAD_HEADER);
-			continue;
-		}
-		n -= VXLAN_HLEN;
-		if (n >= ETH_HLEN && n <= (ssize_t)FRAME_MAX && v->learning &&
-		    from.sin_family == AF_INET)
-			vxlan_learn(v, v->rbuf + VXLAN_HLEN, &from);
-		if (n >= ETH_HLEN && n <= (ssize_t)FRAME_MAX) {
-			v->vs.rx++;
-			memcpy(&nd->last_from, &from, sizeof(from));
-			nd->last_from_len = sizeof(from);
-		}
-		netdev_rx_bytes(nd, v->rbuf + VXLAN_HLEN, (size_t)n);
+		vxlan_datagram(nd, v->rbuf, (size_t)n, &from, fd == v->mfd);
 	}
 }
 
@@ -589,7 +593,6 @@ static int vxlan_open(struct netdev *nd, char *err)
 	struct vxlan *v = VX(nd);
 	int one = 1, fd;
 
-	v->fdb = fdb_new(v->maxaddress, v->ageing);
 	v->rbuf = xmalloc(VXLAN_HLEN + FRAME_MAX + 1);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -637,6 +640,17 @@ static void vxlan_free(struct netdev *nd)
 	v->vteps = NULL;
 	v->rbuf = NULL;
 	v->fdb = NULL;
+}
+
+uint32_t vxlan_learned(struct netdev *nd, uint32_t *vteps)
+{
+	struct vxlan *v = VX(nd);
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < v->nvteps; i++)
+		n += v->vteps[i].sin_family != 0;
+	*vteps = n;
+	return fdb_count(v->fdb);
 }
 
 /* ---- what it shows ------------------------------------------------------------ */
