@@ -142,6 +142,8 @@ static int parse_endpoint(const char *s, uint16_t port, struct sockaddr_in *out,
 	socklen_t len;
 	char e[ERRLEN];
 
+	if (strchr(s, '[') != NULL || (strchr(s, ':') != NULL && strchr(s, ':') != strrchr(s, ':')))
+		return errf(err, "'%s': IPv6 underlays are not supported yet (IPv4 only)", s);
 	if (strchr(s, ':') != NULL) {
 		if (sockaddr_parse_inet4(s, "127.0.0.1", &ss, &len, e) < 0)
 			return errf(err, "%s", e);
@@ -803,19 +805,19 @@ static void vxlan_lines(struct netdev *nd, struct detail_lines *o)
 	free(e);
 }
 
-/* A QEMU VM joins a group through vdeplug4's vxlan plug-in (QEMU's vde
- * back-end takes its URLs); QEMU itself has no VXLAN back-end. */
+/* A QEMU VM joins a group through vdeplug4's vxvde plug-in (QEMU's vde
+ * back-end takes its URLs), which listens on the port it sends from;
+ * QEMU itself has no VXLAN back-end. */
 static int vxlan_qemu_peer(struct netdev *nd, char *buf, size_t len)
 {
 	struct vxlan *v = VX(nd);
 	char g[INET_ADDRSTRLEN];
 
-	if (v->group.sin_family == 0)
-		return errf(buf, "QEMU has no VXLAN back-end; give this netdev a group = and a VM "
-			    "joins it through vdeplug4 (-netdev vde,sock=vxlan://GROUP/vni=N)");
+	if (v->group.sin_family == 0 || !v->learn_source_port)
+		return errf(buf, "QEMU has no VXLAN back-end; with group = and learned_port = "
+			    "source, a VM joins through vdeplug4 (-netdev vde,sock=vxvde://GROUP/...)");
 	inet_ntop(AF_INET, &v->group.sin_addr, g, sizeof(g));
-	snprintf(buf, len, "vde,sock=vxlan://%s/port=%u/vni=%u", g, ntohs(v->group.sin_port),
-		 v->vni);
+	snprintf(buf, len, "vde,sock=vxvde://%s/port=%u/vni=%u", g, v->port, v->vni);
 	return 0;
 }
 
