@@ -72,6 +72,7 @@ CORE_SRCS := \
 	src/app/decode_ip.c \
 	src/app/decode_app.c \
 	src/app/sim.c \
+	src/app/monitor.c \
 	src/os/host.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \
@@ -248,6 +249,7 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/hostile.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/passt.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/vxlan.sh
+	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/monitor.sh
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps

@@ -5,6 +5,7 @@
  * or never ran (the run ended before its time); 2 bad command line or topology; 3 a runtime resource failed.
  */
 #include "app/map.h"
+#include "app/monitor.h"
 #include "app/qemu.h"
 #include "app/sim.h"
 #include "core/util.h"
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 		"       qnetsim [options] --qemu 'QEMU-ARGS'\n"
 		"       qnetsim import qemu [--] QEMU-ARGS... | FILE\n"
 		"       qnetsim qemu-args TOPOLOGY [NETDEV]\n"
+		"       qnetsim ctl unix:PATH|tcp:HOST:PORT [COMMAND...]\n"
 		"\n"
 		"Without --headless or --check, opens the interactive UI (press ? in it).\n"
 		"\n"
@@ -51,6 +53,8 @@ static void usage(FILE *out)
 		"  --trace-size N      decisions kept for --trace and the UI (default 65536)\n"
 		"  --frame-bytes SIZE  UI: bytes of whole frames kept for the hops, to open\n"
 		"                      them layer by layer (default 16M; 0: first 64 bytes)\n"
+		"  --monitor ADDR      take commands on a socket, unix:PATH or tcp:HOST:PORT,\n"
+		"                      as QEMU's monitor (qnetsim ctl ADDR COMMAND sends one)\n"
 		"  --check             validate the topology and exit\n"
 		"  --qemu 'ARGS'       the network of a QEMU command line (qnetsim import\n"
 		"                      qemu prints it as a topology file), instead of a file\n"
@@ -103,8 +107,9 @@ static int write_trace(struct sim *s, const char *path)
 /* What the command line asked for. */
 struct opts {
 	bool headless, check, quiet, duration_set;
-	const char *report, *pcap_dir, *trace, *topology, *export, *qemu;
+	const char *report, *pcap_dir, *trace, *topology, *export, *qemu, *monitor;
 	char *qemu_text;        /* --qemu's topology, imported */
+	struct monitor *mon;    /* --monitor's, while the run goes */
 	size_t qemu_len;
 	uint64_t duration, seed, trace_size, frame_bytes;
 	bool frame_bytes_set;
@@ -158,6 +163,13 @@ static int parse_opt(int c, const char *arg, struct opts *o)
 	case 'T': o->trace = arg; break;
 	case 'E': o->export = arg; break;
 	case 'Q': o->qemu = arg; break;
+	case 'M':
+		if (monitor_parse(arg, err) < 0) {
+			fprintf(stderr, "qnetsim: --monitor: %s\n", err);
+			return EXIT_USAGE;
+		}
+		o->monitor = arg;
+		break;
 	case 'v': log_open(arg); break;
 	case 'D':
 		if (parse_duration(arg, &o->duration, err) < 0) {
@@ -229,6 +241,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "check", no_argument, NULL, 'C' },
 		{ "export", required_argument, NULL, 'E' },
 		{ "qemu", required_argument, NULL, 'Q' },
+		{ "monitor", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, 'v' },
 		{ "nic", required_argument, NULL, 'N' },
@@ -426,8 +439,13 @@ static int run(struct opts *o, struct sim **sp, uint64_t *wall0)
 	}
 	/* A peer that goes away must never kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
+	s->monitored = o->monitor != NULL;
 	if (sim_open(s, err) < 0) {
 		fprintf(stderr, "%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (o->monitor != NULL && (o->mon = monitor_open(s, o->monitor, err)) == NULL) {
+		fprintf(stderr, "qnetsim: --monitor: %s\n", err);
 		return EXIT_RUNTIME;
 	}
 	*wall0 = loop_mono_ns();
@@ -446,8 +464,9 @@ static int run(struct opts *o, struct sim **sp, uint64_t *wall0)
 	signal_loop = s->loop;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	/* Headless, commands come from the scenario alone. */
-	s->scripted = true;
+	/* Headless, commands come from the scenario alone, unless a monitor
+	 * takes them too. */
+	s->scripted = o->monitor == NULL;
 	sim_start(s);
 	sim_run(s);
 	return -1;
@@ -577,10 +596,19 @@ int main(int argc, char **argv)
 		return import_cmd(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "qemu-args") == 0)
 		return qemu_args_cmd(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0) {
+		if (argc < 3) {
+			fprintf(stderr, "qnetsim: ctl: usage: qnetsim ctl unix:PATH|tcp:HOST:PORT "
+				"[COMMAND...]\n");
+			return EXIT_USAGE;
+		}
+		return monitor_ctl(argv[2], argc - 3, argv + 3);
+	}
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return rc;
 	if ((rc = load(&o, &s, &notes)) < 0) {
 		rc = run(&o, &s, &wall0);
+		monitor_close(o.mon);
 		if (rc < 0)
 			rc = finish(&o, s, wall0);
 		sim_free(s);

@@ -191,6 +191,8 @@ const struct guest_kind *guest_kind_named(const char *name)
 
 bool sim_is_real(const struct sim *s)
 {
+	if (s->monitored)
+		return true;
 	for (int i = 0; i < s->nnetdevs; i++)
 		if (netdev_is_real(s->netdevs[i]))
 			return true;

@@ -74,6 +74,9 @@ struct sim {
 	 * its command steps, sorted, and how many have run, keep the graph's
 	 * commands_from (graph.h, "Silent frames"). */
 	bool scripted;
+	/* A monitor socket (monitor.h) takes commands at any time: the run is
+	 * real-time, and never scripted. */
+	bool monitored;
 	uint64_t *command_at;
 	int ncommands, commands_run;
 	uint64_t duration;      /* when the run ends */
@@ -152,8 +155,8 @@ struct hub *sim_vlan_hub(struct sim *s, int vlan, int line);  /* creates vlanN *
  * clock. Returns -1 with err when one cannot open (exit status 3). */
 int sim_open(struct sim *s, char *err);
 
-/* Whether anything real (netdevs, VDE servers, kernel guests) makes the
- * run real-time. */
+/* Whether anything real (netdevs, VDE servers, kernel guests, a monitor)
+ * makes the run real-time. */
 bool sim_is_real(const struct sim *s);
 
 /* Counts the expectations by state; sim_tally_line writes "N expectations,

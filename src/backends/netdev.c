@@ -15,6 +15,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 extern const struct backend_ops backend_socket;
 extern const struct backend_ops backend_stream;
@@ -483,6 +485,23 @@ int sockaddr_unix(const char *path, bool abstract, bool tight, struct sockaddr_s
 		memcpy(un->sun_path, path, n);
 		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
 	}
+	return 0;
+}
+
+/* A unix path we are about to bind: remove a stale socket left there, but
+ * never a file that is not a socket. */
+int sockaddr_unlink_stale(const struct sockaddr_storage *ss, char *err)
+{
+	const struct sockaddr_un *un = (const void *)ss;
+	struct stat st;
+
+	if (ss->ss_family != AF_UNIX || un->sun_path[0] == '\0')
+		return 0;
+	if (lstat(un->sun_path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return errf(err, "%s exists and is not a socket; not replacing it", un->sun_path);
+	unlink(un->sun_path);
 	return 0;
 }
 

@@ -272,6 +272,9 @@ int sockaddr_resolve(const char *host, const char *port, int family, struct sock
 int sockaddr_unix(const char *path, bool abstract, bool tight, struct sockaddr_storage *ss,
 		  socklen_t *len, char *err);
 char *sockaddr_format(const struct sockaddr_storage *ss, socklen_t len, char *buf, size_t n);
+/* A unix path about to be bound: a stale socket there is removed, but
+ * never a file that is not a socket (-1, err). Other families: 0. */
+int sockaddr_unlink_stale(const struct sockaddr_storage *ss, char *err);
 
 /* Prints "[  time] NAME: message" to the run's output and the log. */
 void netdev_event(struct netdev *nd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

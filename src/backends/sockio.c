@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- what both sides use -------------------------------------------------- */
@@ -34,23 +33,6 @@ int sockio_fail(int fd, char *err, const char *what, const char *where)
 	if (fd >= 0)
 		close(fd);
 	return errf(err, "%s %s: %s", what, where, strerror(e));
-}
-
-/* A unix path we are about to bind: remove a stale socket left there, but
- * never a file that is not a socket. */
-int sockio_unlink_stale(const struct sockaddr_storage *ss, char *err)
-{
-	const struct sockaddr_un *un = (const void *)ss;
-	struct stat st;
-
-	if (ss->ss_family != AF_UNIX || un->sun_path[0] == '\0')
-		return 0;
-	if (lstat(un->sun_path, &st) < 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode))
-		return errf(err, "%s exists and is not a socket; not replacing it", un->sun_path);
-	unlink(un->sun_path);
-	return 0;
 }
 
 void sockio_close_fd(struct netdev *nd)

@@ -172,7 +172,7 @@ int sockio_open_dgram(struct netdev *nd, char *err)
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 			return sockio_fail(-1, err, "cannot use", nd->local_desc);
 	} else {
-		if (sockio_unlink_stale(&sp->local, err) < 0)
+		if (sockaddr_unlink_stale(&sp->local, err) < 0)
 			return -1;
 		fd = socket(sp->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)

@@ -21,9 +21,6 @@ static const uint8_t zeros[ETH_MIN_LEN];
 /* sockio.c */
 /* Closes fd (errno kept for the message): "WHAT WHERE: strerror" in err, -1. */
 int sockio_fail(int fd, char *err, const char *what, const char *where);
-/* A unix path we are about to bind: a stale socket there is removed, but
- * never a file that is not a socket (-1, err). */
-int sockio_unlink_stale(const struct sockaddr_storage *ss, char *err);
 /* Closes the connected stream or datagram socket, if open. */
 void sockio_close_fd(struct netdev *nd);
 

@@ -434,7 +434,7 @@ int sockio_open_server(struct netdev *nd, char *err)
 		ntohs(((struct sockaddr_in6 *)&sp->local)->sin6_port) : 0;
 	int port_to = sp->port_to > port_from ? sp->port_to : port_from;
 
-	if (sockio_unlink_stale(&sp->local, err) < 0)
+	if (sockaddr_unlink_stale(&sp->local, err) < 0)
 		return -1;
 	for (int port = port_from; port <= port_to; port++) {
 		fd = socket(sp->local.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -240,7 +240,7 @@ static const char *no_replay(struct tui *t)
 		return "this front-end cannot load the topology again";
 	if (sim_is_real(t->s))
 		return "this topology talks to the world outside (sockets, taps, VDE, "
-		       "kernel guests), and what they did cannot be run again";
+		       "kernel guests, a monitor), and what they did cannot be run again";
 	return NULL;
 }
 
