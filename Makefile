@@ -183,7 +183,7 @@ unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c, one line here each.
-FUZZ_TARGETS := topo stream frame guest bridge cmd vde user qemu vxlan
+FUZZ_TARGETS := topo stream frame guest bridge cmd vde user qemu vxlan monitor
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 
 $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_OBJS)

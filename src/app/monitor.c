@@ -6,6 +6,7 @@
 #include "../core/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,53 @@ static void client_cb(void *arg, uint32_t events)
 	client_watch(c, (c->pendoff == c->pendlen ? EPOLLIN : 0) | (waiting(c) > 0 ? EPOLLOUT : 0));
 }
 
+/* A connected socket becomes a client: its banner and prompt go out. */
+static void adopt(struct monitor *m, int fd, const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct mon_client *c;
+	int slot = -1;
+
+	for (int i = 0; i < MONITOR_CLIENTS && slot < 0; i++)
+		if (m->c[i] == NULL)
+			slot = i;
+	if (slot < 0) {
+		static const char full[] = "error: the monitor has its 16 clients already\n";
+
+		(void)!send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->m = m;
+	c->fd = fd;
+	if (ss == NULL || ss->ss_family != AF_INET)
+		snprintf(c->who, sizeof(c->who), "client %d", slot + 1);
+	else
+		sockaddr_format(ss, len, c->who, sizeof(c->who));
+	if (loop_fd_add(m->s->loop, fd, EPOLLIN, client_cb, c) < 0) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->events = EPOLLIN;
+	m->c[slot] = c;
+	puts_c(c, MONITOR_BANNER MONITOR_PROMPT);
+	if (flush(c) == 0)
+		client_watch(c, EPOLLIN | (waiting(c) > 0 ? EPOLLOUT : 0));
+}
+
+int monitor_adopt(struct monitor *m, int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		close(fd);
+		return -1;
+	}
+	adopt(m, fd, NULL, 0);
+	return 0;
+}
+
 static void accept_cb(void *arg, uint32_t events)
 {
 	struct monitor *m = arg;
@@ -273,8 +321,6 @@ static void accept_cb(void *arg, uint32_t events)
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		int fd = accept4(m->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct mon_client *c;
-		int slot = -1;
 
 		if (fd < 0) {
 			if (errno == EINTR)
@@ -285,37 +331,21 @@ static void accept_cb(void *arg, uint32_t events)
 					"every 100 ms\n", strerror(errno));
 			return;
 		}
-		for (int i = 0; i < MONITOR_CLIENTS && slot < 0; i++)
-			if (m->c[i] == NULL)
-				slot = i;
-		if (slot < 0) {
-			static const char full[] = "error: the monitor has its 16 clients already\n";
-
-			(void)!send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
-			continue;
-		}
-		c = xcalloc(1, sizeof(*c));
-		c->m = m;
-		c->fd = fd;
-		if (ss.ss_family == AF_UNIX)
-			snprintf(c->who, sizeof(c->who), "client %d", slot + 1);
-		else
-			sockaddr_format(&ss, len, c->who, sizeof(c->who));
-		if (loop_fd_add(m->s->loop, fd, EPOLLIN, client_cb, c) < 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->events = EPOLLIN;
-		m->c[slot] = c;
-		puts_c(c, MONITOR_BANNER MONITOR_PROMPT);
-		if (flush(c) == 0)
-			client_watch(c, EPOLLIN | (waiting(c) > 0 ? EPOLLOUT : 0));
+		adopt(m, fd, &ss, len);
 	}
 }
 
 /* ---- the listener ------------------------------------------------------------ */
+
+struct monitor *monitor_new(struct sim *s)
+{
+	struct monitor *m = xcalloc(1, sizeof(*m));
+
+	m->s = s;
+	m->lfd = -1;
+	snprintf(m->desc, sizeof(m->desc), "no address");
+	return m;
+}
 
 struct monitor *monitor_open(struct sim *s, const char *spec, char *err)
 {
@@ -333,8 +363,7 @@ struct monitor *monitor_open(struct sim *s, const char *spec, char *err)
 	}
 	if (ss.ss_family == AF_INET)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	m = xcalloc(1, sizeof(*m));
-	m->s = s;
+	m = monitor_new(s);
 	m->lfd = fd;
 	sockaddr_format(&ss, len, m->desc, sizeof(m->desc));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, MONITOR_CLIENTS) < 0) {
@@ -360,9 +389,11 @@ void monitor_close(struct monitor *m)
 	for (int i = 0; i < MONITOR_CLIENTS; i++)
 		if (m->c[i] != NULL)
 			client_close(m->c[i]);
-	loop_backoff_cancel(&m->backoff);
-	loop_fd_del(m->s->loop, m->lfd);
-	close(m->lfd);
+	if (m->lfd >= 0) {
+		loop_backoff_cancel(&m->backoff);
+		loop_fd_del(m->s->loop, m->lfd);
+		close(m->lfd);
+	}
 	if (m->unlink_path != NULL)
 		unlink(m->unlink_path);
 	free(m->unlink_path);

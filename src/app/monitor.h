@@ -40,6 +40,10 @@ struct monitor;
  * 127.0.0.1) on s's loop. NULL with err. A unix path left by an earlier
  * run (a socket) is replaced; any other file there is an error. */
 struct monitor *monitor_open(struct sim *s, const char *spec, char *err);
+/* A monitor with no listener, and a connected socket made its client
+ * (the fuzzer's and the tests' way in): 0, or -1 (fd closed). */
+struct monitor *monitor_new(struct sim *s);
+int monitor_adopt(struct monitor *m, int fd);
 /* Closes every client and the listener; removes a unix path it made. */
 void monitor_close(struct monitor *m);
 /* Checks a spec without opening it: 0, or -1 with err. */
