@@ -73,6 +73,7 @@ CORE_SRCS := \
 	src/app/decode_app.c \
 	src/app/sim.c \
 	src/app/monitor.c \
+	src/app/hosts.c \
 	src/os/host.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \

@@ -4,6 +4,7 @@
  * Exit status: 0 ran and every expectation held; 1 an expectation failed
  * or never ran (the run ended before its time); 2 bad command line or topology; 3 a runtime resource failed.
  */
+#include "app/hosts.h"
 #include "app/map.h"
 #include "app/monitor.h"
 #include "app/qemu.h"
@@ -38,6 +39,7 @@ static void usage(FILE *out)
 		"       qnetsim import qemu [--] QEMU-ARGS... | FILE\n"
 		"       qnetsim qemu-args TOPOLOGY [NETDEV]\n"
 		"       qnetsim ctl unix:PATH|tcp:HOST:PORT [COMMAND...]\n"
+		"       qnetsim hosts TOPOLOGY\n"
 		"\n"
 		"Without --headless or --check, opens the interactive UI (press ? in it).\n"
 		"\n"
@@ -53,6 +55,8 @@ static void usage(FILE *out)
 		"  --trace-size N      decisions kept for --trace and the UI (default 65536)\n"
 		"  --frame-bytes SIZE  UI: bytes of whole frames kept for the hops, to open\n"
 		"                      them layer by layer (default 16M; 0: first 64 bytes)\n"
+		"  --host NAME         run host NAME's part of a topology split across hosts\n"
+		"                      (qnetsim hosts TOPOLOGY prints every host's command)\n"
 		"  --monitor ADDR      take commands on a socket, unix:PATH or tcp:HOST:PORT,\n"
 		"                      as QEMU's monitor (qnetsim ctl ADDR COMMAND sends one)\n"
 		"  --check             validate the topology and exit\n"
@@ -107,7 +111,7 @@ static int write_trace(struct sim *s, const char *path)
 /* What the command line asked for. */
 struct opts {
 	bool headless, check, quiet, duration_set;
-	const char *report, *pcap_dir, *trace, *topology, *export, *qemu, *monitor;
+	const char *report, *pcap_dir, *trace, *topology, *export, *qemu, *monitor, *host;
 	char *qemu_text;        /* --qemu's topology, imported */
 	struct monitor *mon;    /* --monitor's, while the run goes */
 	size_t qemu_len;
@@ -163,6 +167,7 @@ static int parse_opt(int c, const char *arg, struct opts *o)
 	case 'T': o->trace = arg; break;
 	case 'E': o->export = arg; break;
 	case 'Q': o->qemu = arg; break;
+	case 'O': o->host = arg; break;
 	case 'M':
 		if (monitor_parse(arg, err) < 0) {
 			fprintf(stderr, "qnetsim: --monitor: %s\n", err);
@@ -242,6 +247,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "export", required_argument, NULL, 'E' },
 		{ "qemu", required_argument, NULL, 'Q' },
 		{ "monitor", required_argument, NULL, 'M' },
+		{ "host", required_argument, NULL, 'O' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, 'v' },
 		{ "nic", required_argument, NULL, 'N' },
@@ -274,6 +280,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	} else {
 		o->topology = argv[optind];
+	}
+	if (o->host != NULL && o->qemu != NULL) {
+		fprintf(stderr, "qnetsim: --host splits a topology file; --qemu has no hosts\n");
+		return EXIT_USAGE;
 	}
 	if (o->frame_bytes_set && o->headless) {
 		fprintf(stderr, "qnetsim: --frame-bytes is for the UI: a headless run keeps "
@@ -317,11 +327,78 @@ static int import_arg(struct opts *o, FILE *warn)
 	return 0;
 }
 
-/* The topology file, or --qemu's. */
+/* The whole file's text, loaded into a sim of its own to check it: 0, or
+ * the errors (printed). */
+static int load_whole(const char *path, struct sim **full, char **text, size_t *len, FILE *errs)
+{
+	FILE *f = fopen(path, "r");
+	int nerr;
+
+	*full = NULL;
+	*text = f != NULL ? topo_read(f, len) : NULL;
+	if (f != NULL)
+		fclose(f);
+	if (*text == NULL) {
+		fprintf(errs, "%s: cannot read: %s\n", path, strerror(errno));
+		return 1;
+	}
+	*full = sim_new(1);
+	nerr = topo_load_text(*full, path, *text, *len, errs);
+	return nerr;
+}
+
+/* --host NAME: that host's part of the file, loaded into s. */
+static int topo_part(struct opts *o, struct sim *s, FILE *errs)
+{
+	struct sim *full;
+	struct sim_crossing *cx;
+	char *text, *part = NULL;
+	size_t len, plen = 0;
+	int ncx = 0, nerr = load_whole(o->topology, &full, &text, &len, errs);
+
+	if (nerr == 0)
+		nerr = hosts_split(full, text, len, o->host, &part, &plen, &cx, &ncx, errs);
+	if (nerr == 0) {
+		nerr = topo_load_text(s, o->topology, part, plen, errs);
+		s->part = xstrdup(o->host);
+		s->crossings = cx;
+		s->ncrossings = ncx;
+	}
+	if (full != NULL)
+		sim_free(full);
+	free(text);
+	free(part);
+	return nerr;
+}
+
+/* The whole file; one with [host]s must also split. */
+static int topo_whole(struct opts *o, struct sim *s, FILE *errs)
+{
+	FILE *f;
+	char *text;
+	size_t len;
+	int nerr = topo_load(s, o->topology, errs);
+
+	if (nerr != 0 || s->nhosts == 0)
+		return nerr;
+	f = fopen(o->topology, "r");
+	text = f != NULL ? topo_read(f, &len) : NULL;
+	if (f != NULL)
+		fclose(f);
+	if (text == NULL)
+		return 1;
+	nerr = hosts_validate(s, text, len, errs);
+	free(text);
+	return nerr;
+}
+
+/* The topology file, --host's part of it, or --qemu's. */
 static int topo_of(struct opts *o, struct sim *s, FILE *errs)
 {
+	if (o->host != NULL)
+		return topo_part(o, s, errs);
 	if (o->qemu == NULL)
-		return topo_load(s, o->topology, errs);
+		return topo_whole(o, s, errs);
 	if (o->qemu_text == NULL && import_arg(o, errs) < 0)
 		return 1;
 	return topo_load_text(s, "--qemu", o->qemu_text, o->qemu_len, errs);
@@ -439,6 +516,9 @@ static int run(struct opts *o, struct sim **sp, uint64_t *wall0)
 	}
 	/* A peer that goes away must never kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A host's part opens the monitor its [host] section names. */
+	if (o->monitor == NULL && s->part != NULL && sim_host_find(s, s->part) >= 0)
+		o->monitor = s->hosts[sim_host_find(s, s->part)].monitor;
 	s->monitored = o->monitor != NULL;
 	if (sim_open(s, err) < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -584,6 +664,27 @@ static int qemu_args_cmd(int argc, char **argv)
 	return rc < 0 ? EXIT_USAGE : 0;
 }
 
+/* qnetsim hosts TOPOLOGY: the command each host runs. */
+static int hosts_cmd(int argc, char **argv)
+{
+	struct sim *full;
+	char *text;
+	size_t len;
+	int nerr;
+
+	if (argc != 3) {
+		fprintf(stderr, "qnetsim: hosts: usage: qnetsim hosts TOPOLOGY\n");
+		return EXIT_USAGE;
+	}
+	nerr = load_whole(argv[2], &full, &text, &len, stderr);
+	if (nerr == 0)
+		nerr = hosts_print(full, text, len, stdout, stderr);
+	if (full != NULL)
+		sim_free(full);
+	free(text);
+	return nerr == 0 ? 0 : EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -596,6 +697,8 @@ int main(int argc, char **argv)
 		return import_cmd(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "qemu-args") == 0)
 		return qemu_args_cmd(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "hosts") == 0)
+		return hosts_cmd(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0) {
 		if (argc < 3) {
 			fprintf(stderr, "qnetsim: ctl: usage: qnetsim ctl unix:PATH|tcp:HOST:PORT "

@@ -305,6 +305,26 @@ static void jout_array_end(struct jout *o)
 	fputs(o->nelems ? "\n  ]" : "]", o->f);
 }
 
+/* A --host run: which host, and the links it crossed to the others. */
+static json_t *host_json(const struct sim *s)
+{
+	json_t *h = json_object(), *cx = json_array();
+
+	json_object_set_new(h, "name", json_string(s->part));
+	for (int i = 0; i < s->ncrossings; i++) {
+		const struct sim_crossing *c = &s->crossings[i];
+
+		json_array_append_new(cx, json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:i}",
+						    "line", c->line, "local", c->local, "remote",
+						    c->remote, "to_host", c->to_host, "netdev",
+						    c->netdev, "vni", (json_int_t)c->vni, "local_port",
+						    (json_int_t)c->lport, "remote_port",
+						    (json_int_t)c->rport));
+	}
+	json_object_set_new(h, "crossed", cx);
+	return h;
+}
+
 int report_write(struct sim *s, const char *path, char *err)
 {
 	static const char *const expect_state_name[] = {
@@ -323,6 +343,8 @@ int report_write(struct sim *s, const char *path, char *err)
 	jout_set(&o, "seed", json_integer((json_int_t)s->seed));
 	jout_set(&o, "clock", json_string(loop_clock(s->loop) == LOOP_VIRTUAL ? "virtual" : "real"));
 	jout_set(&o, "end_ms", json_integer((json_int_t)(loop_now(s->loop) / NS_PER_MS)));
+	if (s->part != NULL)
+		jout_set(&o, "host", host_json(s));
 	sim_tally(s, &tally);
 	jout_set(&o, "result", json_string(tally.failed || tally.not_run ? "fail" : "pass"));
 	jout_set(&o, "summary", json_pack("{s:i, s:i, s:i, s:i}", "expectations", tally.total,

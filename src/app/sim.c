@@ -4,6 +4,7 @@
  * time run in the order they were written.
  */
 #include "sim.h"
+#include "hosts.h"
 #include "../core/util.h"
 #include "../os/host.h"
 #include "../backends/netdev.h"
@@ -78,6 +79,7 @@ void sim_free(struct sim *s)
 	for (int i = 0; i < s->npins; i++)
 		free(s->pins[i].name);
 	free(s->pins);
+	hosts_free(s);
 	for (int i = 0; i < s->nsteps; i++) {
 		loop_timer_disarm(s->loop, &s->steps[i].timer);
 		free(s->steps[i].cmd);

@@ -52,6 +52,30 @@ struct expect_tally {
 
 struct netdev;
 
+/* [host NAME] (hosts.h). */
+struct sim_host {
+	char *name;
+	uint32_t addr;          /* host byte order; 0: not given */
+	uint16_t port;          /* the first tunnel's UDP port */
+	char *monitor;          /* monitor = ADDRESS, or NULL */
+	int line;
+};
+
+/* host = NAME in a node's section, checked once the file is read. */
+struct sim_place {
+	char *node, *host;
+	int line;
+};
+
+/* A [link] this host's part crosses to another host through a tunnel. */
+struct sim_crossing {
+	int line;               /* the [link]'s */
+	char *local, *remote;   /* its ends, as written: this host's, the other's */
+	char *to_host, *netdev; /* the other host; the vxlan netdev in its place */
+	uint32_t vni;
+	uint16_t lport, rport;
+};
+
 struct sim {
 	char *path;             /* the topology file */
 	struct loop *loop;
@@ -94,6 +118,15 @@ struct sim {
 	int nflaps;
 	struct map_pin *pins;   /* pos = COLUMN,ROW of nodes (map.h) */
 	int npins;
+	/* One topology across hosts (hosts.h): the hosts, where the nodes
+	 * are, and for a --host run, which part this is and what it crosses. */
+	struct sim_host *hosts;
+	int nhosts;
+	struct sim_place *places;
+	int nplaces;
+	char *part;
+	struct sim_crossing *crossings;
+	int ncrossings;
 	/* The front-end's part in lessons (pause, say, ask); NULL: headless. */
 	const struct sim_lesson_ops *lesson;
 	void *lesson_arg;

@@ -14,6 +14,7 @@
  * every reference, so each error names the line that caused it.
  */
 #include "loader.h"
+#include "hosts.h"
 #include "map.h"
 
 #include <ctype.h>
@@ -375,6 +376,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (key_given_twice(L, sc, name, line))
 		return 1;
+	if (sc->kind != NULL && sc->kind->node && strcmp(name, "host") == 0) {
+		host_place(L, sc, value, line);
+		return 1;
+	}
 	if (sc->kind != NULL)   /* else the header was already reported */
 		sc->kind->key(L, sc, name, value, line);
 	return 1;

@@ -4,6 +4,7 @@
  * checked, so each error names the line that caused it.
  */
 #include "loader.h"
+#include "hosts.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -508,7 +509,7 @@ static void check_bridges(struct loader *L)
 static void (*const passes[])(struct loader *L) = {
 	check_exts, assign_macs, attach_nics, set_addresses, check_gateways, configure_netdevs,
 	cable_nic_netdevs, make_links, nics_to_vlans, netdevs_to_vlans, add_statics,
-	check_bridges,
+	check_bridges, hosts_check,
 };
 
 void topo_resolve(struct loader *L)

@@ -11,6 +11,7 @@
  *   [scenario]     steps at times, and the run's duration
  */
 #include "loader.h"
+#include "hosts.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -684,6 +685,8 @@ const struct section_kind topo_sections[] = {
 	{ "link", .free_name = true, .create = link_create, .key = link_sect_key },
 	{ "scenario", .create = scenario_create, .key = scenario_sect_key,
 	  .repeats = scenario_repeats },
+	{ "host", .named = true, .free_name = true, .create = host_sect_create,
+	  .key = host_sect_key, .end = host_sect_end },
 };
 
 const size_t topo_nsections = ARRAY_SIZE(topo_sections);

@@ -11,17 +11,21 @@
 #     sender's address with a length of 0, so it learns nothing usable);
 #  3. hostile datagrams (short, flags, reserved bits, VNI, runts) and a
 #     flood of new sources from 1,100 addresses: counted, the learning
-#     table stays within its cap, and the tunnel still carries a ping.
+#     table stays within its cap, and the tunnel still carries a ping;
+#  4. one topology on two hosts (topologies/two-hosts.ini with the
+#     addresses of namespaces A and B, joined by a veth): each runs its
+#     part (qnetsim --host), the pings cross, STP's BPDUs cross the two
+#     tunnels and block one, and each host's monitor answers qnetsim ctl.
 set -u
 QPEER=${QPEER:?QPEER must name the qpeer test peer (make interop builds it)}
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d /tmp/qnetsim-vxlan.XXXXXX)
 tag=x$$
-nsq=${tag}q nsk=${tag}k nsg=${tag}g nsv=${tag}v
+nsq=${tag}q nsk=${tag}k nsg=${tag}g nsv=${tag}v nsa=${tag}a nsb=${tag}b
 cleanup() {
 	jobs -p | xargs -r kill 2>/dev/null
 	wait 2>/dev/null
-	for n in "$nsq" "$nsk" "$nsg" "$nsv"; do ip netns del "$n" 2>/dev/null; done
+	for n in "$nsq" "$nsk" "$nsg" "$nsv" "$nsa" "$nsb"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -43,7 +47,7 @@ veth() { # NA A ADDR-A NB B ADDR-B
 	ip -n "$1" addr add "$3/24" dev "$2" && ip -n "$1" link set "$2" up &&
 	ip -n "$4" addr add "$6/24" dev "$5" && ip -n "$4" link set "$5" up
 }
-for n in "$nsq" "$nsk" "$nsg" "$nsv"; do
+for n in "$nsq" "$nsk" "$nsg" "$nsv" "$nsa" "$nsb"; do
 	ip netns add "$n" && ip -n "$n" link set lo up
 done
 # Q <-> K (the kernel's tunnel), Q <-> V (vdeplug4's group), K's bridge <-> G.
@@ -190,6 +194,51 @@ if [ "$prc" = 0 ] && [ "$hrc" = 0 ]; then
 	ok "vxlan hostile: bad headers counted by why, the table within its cap, the tunnel still carries pings ($(cat "$tmp/flood.out"))"
 else
 	not_ok "vxlan hostile (qpeer $prc, qnetsim $hrc)"; show "$tmp/flood.out"; show "$tmp/hostile.out"
+fi
+
+# ---- 4. one topology on two hosts ----------------------------------------------
+veth "$nsa" ha 10.97.0.1 "$nsb" hb 10.97.0.2
+{
+	printf '[host a]\naddress = 10.97.0.1\nmonitor = unix:%s/a.sock\n\n' "$tmp"
+	printf '[host b]\naddress = 10.97.0.2\nmonitor = unix:%s/b.sock\n\n' "$tmp"
+	awk '/^\[host / { skip = 1; next } /^\[/ { skip = 0 } !skip' topologies/two-hosts.ini
+} > "$tmp/two.ini"
+"$QNETSIM" hosts "$tmp/two.ini" > "$tmp/hosts.out" 2>&1
+if grep -q "^qnetsim --headless --host a --monitor unix:$tmp/a.sock $tmp/two.ini" "$tmp/hosts.out" &&
+   grep -q "tunnel 1: sw1.3 -- sw2.3" "$tmp/hosts.out"; then
+	ok "qnetsim hosts: each host's command, with its tunnels"
+else
+	not_ok "qnetsim hosts"; show "$tmp/hosts.out"
+fi
+ip netns exec "$nsa" "$QNETSIM" --headless --host a --report "$tmp/a.json" "$tmp/two.ini" \
+	> "$tmp/a.out" 2>&1 &
+apid=$!
+ip netns exec "$nsb" "$QNETSIM" --headless --host b --report "$tmp/b.json" "$tmp/two.ini" \
+	> "$tmp/b.out" 2>&1 &
+bpid=$!
+sleep 13
+"$QNETSIM" ctl "$tmp/a.sock" info network > "$tmp/ctl-a.out" 2>&1
+"$QNETSIM" ctl "$tmp/b.sock" expect sw2.3.stp.state == blocking > "$tmp/ctl-b.out" 2>&1
+wait "$apid"
+arc=$?
+wait "$bpid"
+brc=$?
+if [ "$arc" = 0 ] && [ "$brc" = 0 ] && grep -q "2 expectations, 2 passed" "$tmp/a.out" &&
+   grep -q "3 expectations, 3 passed" "$tmp/b.out"; then
+	ok "two hosts: each part passes: pings across, STP blocks sw2.3 across the tunnels"
+else
+	not_ok "two hosts (a $arc, b $brc)"; show "$tmp/a.out"; show "$tmp/b.out"
+fi
+if grep -q "netdev vx-b-0: type=vxlan" "$tmp/ctl-a.out" && grep -q "PASS" "$tmp/ctl-b.out"; then
+	ok "two hosts: each host's monitor answers qnetsim ctl while they run"
+else
+	not_ok "two hosts: monitors"; show "$tmp/ctl-a.out"; show "$tmp/ctl-b.out"
+fi
+if jq -e '.host.name == "a" and (.host.crossed | length) == 2 and .host.crossed[0].to_host == "b"' \
+	"$tmp/a.json" > /dev/null 2>&1; then
+	ok "two hosts: the report says which links crossed"
+else
+	not_ok "two hosts: the report's host"; jq .host "$tmp/a.json" > "$tmp/h.json" 2>&1; show "$tmp/h.json"
 fi
 
 echo "# vxlan: $pass passed, $fail failed"

@@ -158,6 +158,32 @@ else
 	not_ok "tshark is not installed (scripts/install-deps installs it)"
 fi
 
+# 3c: one topology on two hosts, both on this machine (loopback, ports
+# 4789 and 5789): each part passes with the other running, and the
+# report says which links crossed (tests/interop/vxlan.sh does it between
+# two namespaces).
+"$QNETSIM" --headless -q --host a --report "$tmp/host-a.json" topologies/two-hosts.ini \
+	> "$tmp/host-a.out" 2>&1 &
+hostbg=$!
+"$QNETSIM" --headless -q --host b topologies/two-hosts.ini > "$tmp/host-b.out" 2>&1
+hrc=$?
+wait "$hostbg"
+hrca=$?
+if [ "$hrc" = 0 ] && [ "$hrca" = 0 ] &&
+   grep -q '"to_host": "b"' "$tmp/host-a.json"; then
+	ok "topologies/two-hosts.ini: --host a and --host b pass together, the crossings reported"
+else
+	not_ok "topologies/two-hosts.ini --host a ($hrca) and b ($hrc)"
+	sed 's/^/    /' "$tmp/host-a.out" "$tmp/host-b.out"
+fi
+"$QNETSIM" --headless --host c topologies/two-hosts.ini > "$tmp/host-c.out" 2>&1
+hrc=$?
+if [ "$hrc" = 2 ] && grep -q -- "--host c: no such host" "$tmp/host-c.out"; then
+	ok "--host c: no such host, exit 2"
+else
+	not_ok "--host c: exit $hrc"; sed 's/^/    /' "$tmp/host-c.out"
+fi
+
 # 4: broken topologies.
 for t in tests/regress/bad/*.ini; do
 	want=$(sed -n '1s/^; expect: //p' "$t")
