@@ -51,7 +51,7 @@
 #define VXLAN_VNI_MAX 0xffffffu
 #define VXLAN_MTU_MAX (65507u - VXLAN_HLEN - ETH_HLEN - 4)
 #define VXLAN_REMOTES_MAX 256
-#define VXLAN_READS 16             /* datagrams per wakeup, then other fds */
+#define VXLAN_READS 64             /* datagrams per wakeup, then other fds */
 
 struct vxlan_stats {
 	uint64_t rx;                /* frames decapsulated into the topology */
@@ -84,7 +84,6 @@ struct vxlan {
 	const char *local_opt;      /* kept until the port is known */
 
 	int fd, mfd;                /* unicast socket (every send), group socket */
-	uint8_t *rbuf;
 	struct fdb *fdb;            /* MAC -> index into vteps */
 	struct sockaddr_in *vteps;  /* sin_family 0: free */
 	uint32_t nvteps, vtepcap;
@@ -451,16 +450,30 @@ void vxlan_datagram(struct netdev *nd, const uint8_t *p, size_t n, const struct 
 	netdev_rx_bytes(nd, p, n);     /* runts and oversize: counted there */
 }
 
+/* The datagrams one recvmmsg takes, in buffers every vxlan netdev shares
+ * (a handler uses them up before it returns): 16 of the largest a frame
+ * can come in, made at the first open. */
+#define RX_BATCH 16
+#define RX_SIZE (VXLAN_HLEN + FRAME_MAX + 1)
+static uint8_t *rx_bufs;
+
 static void vxlan_rx(struct vxlan *v, int fd)
 {
 	struct netdev *nd = &v->nd;
 
-	for (int i = 0; i < VXLAN_READS; i++) {
-		struct sockaddr_in from;
-		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(fd, v->rbuf, VXLAN_HLEN + FRAME_MAX + 1, MSG_DONTWAIT | MSG_TRUNC,
-				     (struct sockaddr *)&from, &flen);
+	for (int round = 0; round < VXLAN_READS / 4 + 1; round++) {
+		struct mmsghdr m[RX_BATCH];
+		struct iovec iov[RX_BATCH];
+		struct sockaddr_in from[RX_BATCH];
+		int n;
 
+		for (int i = 0; i < RX_BATCH; i++) {
+			iov[i] = (struct iovec){ rx_bufs + (size_t)i * RX_SIZE, RX_SIZE };
+			m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+							.msg_namelen = sizeof(from[i]),
+							.msg_iov = &iov[i], .msg_iovlen = 1 };
+		}
+		n = recvmmsg(fd, m, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -468,9 +481,19 @@ static void vxlan_rx(struct vxlan *v, int fd)
 				log_debug("netdev %s: recv: %s", nd->node.name, strerror(errno));
 			return;
 		}
-		if (from.sin_family != AF_INET || flen < sizeof(from))
-			continue;
-		vxlan_datagram(nd, v->rbuf, (size_t)n, &from, fd == v->mfd);
+		for (int i = 0; i < n; i++) {
+			size_t len = m[i].msg_len;
+
+			if (from[i].sin_family != AF_INET || m[i].msg_hdr.msg_namelen < sizeof(from[i]))
+				continue;
+			/* Longer than a frame can be: cut by the kernel, seen whole
+			 * as oversize, never entered cut. */
+			if (m[i].msg_hdr.msg_flags & MSG_TRUNC)
+				len = RX_SIZE;
+			vxlan_datagram(nd, iov[i].iov_base, len, &from[i], fd == v->mfd);
+		}
+		if (n < RX_BATCH)
+			return;
 	}
 }
 
@@ -593,13 +616,16 @@ static int open_group(struct vxlan *v, char *err)
 static int vxlan_open(struct netdev *nd, char *err)
 {
 	struct vxlan *v = VX(nd);
-	int one = 1, fd;
+	int one = 1, rcvbuf = 1 << 20, fd;
 
-	v->rbuf = xmalloc(VXLAN_HLEN + FRAME_MAX + 1);
+	if (rx_bufs == NULL)
+		rx_bufs = xmalloc((size_t)RX_BATCH * RX_SIZE);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return vxlan_fail(-1, err, "cannot bind", nd->local_desc);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Room for bursts (the kernel caps it at net.core.rmem_max). */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (v->ttl != 0)
 		setsockopt(fd, IPPROTO_IP, IP_TTL, &v->ttl, sizeof(v->ttl));
 	if (bind(fd, (struct sockaddr *)&v->local, sizeof(v->local)) < 0)
@@ -635,12 +661,10 @@ static void vxlan_free(struct netdev *nd)
 
 	free(v->remotes);
 	free(v->vteps);
-	free(v->rbuf);
 	if (v->fdb != NULL)
 		fdb_free(v->fdb);
 	v->remotes = NULL;
 	v->vteps = NULL;
-	v->rbuf = NULL;
 	v->fdb = NULL;
 }
 
