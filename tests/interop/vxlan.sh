@@ -11,7 +11,8 @@
 #     sender's address with a length of 0, so it learns nothing usable);
 #  3. hostile datagrams (short, flags, reserved bits, VNI, runts) and a
 #     flood of new sources from 1,100 addresses: counted, the learning
-#     table stays within its cap, and the tunnel still carries a ping;
+#     table stays within its cap, and the tunnel still carries a ping; a
+#     frame longer than the tunnel's mtu is a too_big drop, not cut;
 #  4. one topology on two hosts (topologies/two-hosts.ini with the
 #     addresses of namespaces A and B, joined by a veth): each runs its
 #     part (qnetsim --host), the pings cross, STP's BPDUs cross the two
@@ -161,6 +162,7 @@ vni        = 42
 local      = 127.0.0.1:14789
 remote     = 127.0.0.1:14790
 maxaddress = 256
+mtu        = 1000
 
 [netdev vxB]
 type   = vxlan
@@ -171,6 +173,7 @@ remote = 127.0.0.1:14789
 
 [scenario]
 at 0.5s = echo ready
+at 4s   = ping A 10.0.7.2 count=1 size=1200
 at 5s   = ping A 10.0.7.2 count=3 interval=0.2s
 at 7s   = expect A.ping.received == 3
 at 7s   = expect vxA.short_header == 8
@@ -180,6 +183,8 @@ at 7s   = expect vxA.0.drops.bad_header == 13
 at 7s   = expect vxA.runts == 2
 at 7s   = expect vxA.fdb <= 256
 at 7s   = expect vxA.learn_full > 0
+at 7s   = expect vxA.too_big == 1
+at 7s   = expect vxA.0.drops.too_big == 1
 at 7s   = info network
 at 7.5s = quit
 EOF
