@@ -166,6 +166,33 @@ static void ep_destroy(struct node *n)
 static const struct node_ops ep_ops = { .kind = "bench", .input = sink_input,
 					.destroy = ep_destroy };
 
+/* One broadcast frame of e->size bytes from the generator: false when the
+ * pool is out of frames. */
+static bool send_one(struct endpoint *e)
+{
+	struct frame *f = frame_alloc(e->node.g->pool, e->size);
+
+	if (f == NULL)
+		return false;
+	memset(f->data, 0xff, 6);
+	memcpy(f->data + 6, "\x52\x54\x00\x00\x00\x01\x88\xb5", 8);
+	port_tx(e->port, f);
+	e->left--;
+	return true;
+}
+
+/* The sending process: fire sends until `frames` are gone, or 60 s. */
+static void run_sender(struct sim *s, struct endpoint *e, uint32_t size, uint64_t frames,
+		       void (*fire)(void *))
+{
+	e->size = size;
+	e->left = frames;
+	timer_init(&e->timer, fire, e);
+	loop_timer_arm(s->loop, &e->timer, loop_now(s->loop));
+	loop_run(s->loop, loop_now(s->loop) + 60 * NS_PER_SEC);
+	_exit(0);
+}
+
 /* Sends frames while the netdev's queue has room; otherwise waits a little
  * for the socket to drain (a spin would steal the reader's CPU). */
 static void gen_fire(void *arg)
@@ -175,14 +202,8 @@ static void gen_fire(void *arg)
 
 	if (e->nd->state == ND_CONNECTED) {
 		while (e->left > 0 && socknet_of(e->nd)->wq.len + 64 < e->nd->queue) {
-			struct frame *f = frame_alloc(e->node.g->pool, e->size);
-
-			if (f == NULL)
+			if (!send_one(e))
 				break;
-			memset(f->data, 0xff, 6);
-			memcpy(f->data + 6, "\x52\x54\x00\x00\x00\x01\x88\xb5", 8);
-			port_tx(e->port, f);
-			e->left--;
 			/* Let the FIFO carry a batch to the netdev. */
 			if ((e->left & 63) == 0)
 				break;
@@ -237,16 +258,9 @@ static void vx_fire(void *arg)
 	struct endpoint *e = arg;
 	struct loop *l = e->node.g->loop;
 
-	for (int k = 0; k < 64 && e->left > 0; k++) {
-		struct frame *f = frame_alloc(e->node.g->pool, e->size);
-
-		if (f == NULL)
+	for (int k = 0; k < 64 && e->left > 0; k++)
+		if (!send_one(e))
 			break;
-		memset(f->data, 0xff, 6);
-		memcpy(f->data + 6, "\x52\x54\x00\x00\x00\x01\x88\xb5", 8);
-		port_tx(e->port, f);
-		e->left--;
-	}
 	if (e->left > 0)
 		loop_timer_arm(l, &e->timer, loop_now(l));
 }
@@ -261,16 +275,9 @@ static double vxlan(uint32_t size, uint64_t frames, double *lost)
 	pid = fork();
 	if (pid == 0) {
 		struct sim *s = sim_new(1);
-		struct endpoint *e;
 
 		usleep(100000);
-		e = setup_vxlan(s, p2, p1);
-		e->size = size;
-		e->left = frames;
-		timer_init(&e->timer, vx_fire, e);
-		loop_timer_arm(s->loop, &e->timer, loop_now(s->loop));
-		loop_run(s->loop, loop_now(s->loop) + 60 * NS_PER_SEC);
-		_exit(0);
+		run_sender(s, setup_vxlan(s, p2, p1), size, frames, vx_fire);
 	}
 	{
 		struct sim *s = sim_new(1);
@@ -309,18 +316,10 @@ static double qnetsim(uint32_t size, uint64_t frames)
 	if (pid == 0) {
 		/* The sender. */
 		struct sim *s = sim_new(1);
-		struct endpoint *e;
 
 		snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 		usleep(100000);
-		e = setup(s, "connect", addr);
-		e->size = size;
-		e->left = frames;
-		timer_init(&e->timer, gen_fire, e);
-		loop_timer_arm(s->loop, &e->timer, loop_now(s->loop));
-		/* Until everything is written, or 60 s. */
-		loop_run(s->loop, loop_now(s->loop) + 60 * NS_PER_SEC);
-		_exit(0);
+		run_sender(s, setup(s, "connect", addr), size, frames, gen_fire);
 	}
 	{
 		struct sim *s = sim_new(1);
