@@ -286,17 +286,18 @@ static void node_part(const char *w, char *buf, size_t n)
 	snprintf(buf, n, "%.*s", (int)MIN(k, n - 1), w);
 }
 
-/* Every node's host: its section's host =, else the first host; nodes
- * made without a section (QEMU vlans' hubs, a nic = line's netdevs) go
- * with what joins them without a [link]; a vlan's NICs on two hosts are
- * an error. */
+/* Every node's host: its section's host =, else the first host; netdevs
+ * without one, and nodes made without a section (QEMU vlans' hubs, a nic
+ * = line's netdevs), go with what joins them without a [link]; a vlan's
+ * NICs on two hosts are an error. */
 static void place_nodes(struct split *S, bool *link_line)
 {
 	const struct sim *f = S->full;
 	const struct graph *g = f->g;
 
+	/* A netdev without host = goes with what it is attached to. */
 	for (int i = 0; i < S->nsec; i++)
-		if (is_node_word(S->sec[i].word))
+		if (is_node_word(S->sec[i].word) && strcmp(S->sec[i].word, "netdev") != 0)
 			set_host(S, S->sec[i].name, 0);
 	for (int i = 0; i < f->nplaces; i++)
 		set_host(S, f->places[i].node, sim_host_find(f, f->places[i].host));
@@ -386,18 +387,20 @@ struct crossing_plan {
  * the topology has that name. */
 static void tunnel_name(struct split *S, const char *host, int k, char *name, size_t n)
 {
-	char suffix[SIM_MAX_NAME + 1] = "";
+	static const char *const suffix[] = { "", "x", "xx", "xxx", "xxxx" };
+	char buf[64];
 
-	for (;;) {
+	/* At most 3 + 12 + 1 + 5 + 4 = 25 characters: a valid node name. */
+	for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
 		bool taken = false;
 
-		snprintf(name, n, "vx-%.*s-%d%s", SIM_MAX_NAME - 16, host, k, suffix);
-		for (int i = 0; i < S->full->g->nnodes && !taken; i++)
-			taken = strcmp(S->full->g->nodes[i]->name, name) == 0;
-		if (!taken || strlen(suffix) >= 8)
-			return;
-		strcat(suffix, "x");
+		snprintf(buf, sizeof(buf), "vx-%.12s-%d%s", host, k & 0xffff, suffix[i]);
+		for (int j = 0; j < S->full->g->nnodes && !taken; j++)
+			taken = strcmp(S->full->g->nodes[j]->name, buf) == 0;
+		if (!taken)
+			break;
 	}
+	snprintf(name, n, "%.*s", (int)(n - 1), buf);
 }
 
 /* A [link] from here to another host: its far end is tunnel k. */

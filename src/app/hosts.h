@@ -3,9 +3,11 @@
  *
  * [host NAME] sections say where each host's qnetsim is (address =, the
  * first UDP port of its tunnels port =, its monitor =), and host = NAME in
- * a guest, hub, bridge or netdev section puts that node there; a node
- * without one is on the first host declared. Without --host the whole
- * topology runs in one process, as if it had no hosts.
+ * a guest, hub, bridge or netdev section puts that node there (a user
+ * netdev's host = is QEMU's own option); a guest, hub or bridge without
+ * one is on the first host declared, a netdev with what it is attached
+ * to. Without --host the whole topology runs in one process, as if it
+ * had no hosts.
  *
  * `qnetsim --host NAME` runs NAME's part: hosts_split turns the file into
  * that part's own text, line for line (so every file:line stays true):

@@ -376,7 +376,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (key_given_twice(L, sc, name, line))
 		return 1;
-	if (sc->kind != NULL && sc->kind->node && strcmp(name, "host") == 0) {
+	/* A netdev's host = is its back-end's when it has one (QEMU's user
+	 * NAT address): netdev_end sorts it out, once the type is known. */
+	if (sc->kind != NULL && sc->kind->node && strcmp(name, "host") == 0 &&
+	    strcmp(sc->kind->word, "netdev") != 0) {
 		host_place(L, sc, value, line);
 		return 1;
 	}

@@ -637,7 +637,22 @@ static bool netdev_repeats(const char *k)
  * came. */
 static void netdev_end(struct loader *L, struct sect *sc)
 {
-	topo_netdev_make(L, &L->netdevs[sc->idx]);
+	struct netdev_decl *d = &L->netdevs[sc->idx];
+
+	topo_netdev_make(L, d);
+	/* host = places the netdev (hosts.h), unless its back-end takes a
+	 * host = of its own (type = user: the NAT's address). */
+	if (d->nd->ops == NULL || backend_takes(d->nd->ops, "host"))
+		return;
+	for (int i = 0; i < d->nopts; i++) {
+		if (strcmp(d->opts[i].key, "host") != 0)
+			continue;
+		host_place(L, sc, d->opts[i].val, d->opts[i].line);
+		free((char *)d->opts[i].key);
+		free((char *)d->opts[i].val);
+		d->opts[i] = d->opts[--d->nopts];
+		i--;
+	}
 }
 
 static void link_create(struct loader *L, struct sect *sc)

@@ -276,6 +276,11 @@ static const struct backend_opt *opt_find(const struct backend_ops *ops, const c
 	return NULL;
 }
 
+bool backend_takes(const struct backend_ops *ops, const char *key)
+{
+	return ops != NULL && opt_find(ops, key) != NULL;
+}
+
 /* The keys the back-end declares, each once unless it may repeat: the
  * others are reported and left out before it configures. */
 static int check_keys(struct netdev *nd, struct netdev_opt *w, int *nw,

@@ -199,6 +199,8 @@ const char *backend_node_ext_missing(const char *prefix);
 const char *backend_cmd_type(const char *name);
 /* "socket, stream, dgram" */
 const char *backend_names(void);
+/* Whether a back-end has an option named key. */
+bool backend_takes(const struct backend_ops *ops, const char *key);
 /* "listen, connect, ...": a back-end's options, from its table. */
 void backend_opt_names(const struct backend_ops *ops, char *buf, size_t len);
 
