@@ -74,6 +74,7 @@ CORE_SRCS := \
 	src/app/sim.c \
 	src/app/monitor.c \
 	src/app/hosts.c \
+	src/app/pcapng.c \
 	src/os/host.c \
 	src/nics/nic_models.c \
 	src/guest/guest.c \

@@ -51,6 +51,8 @@ static void usage(FILE *out)
 		"  --seed N            seed for random loss and everything random (default 1)\n"
 		"  --report FILE       write a JSON report (docs/report.md)\n"
 		"  --pcap-dir DIR      capture every port to DIR/PORT.pcap (also --pcap)\n"
+		"  --pcapng FILE       every hop of the run in one pcapng file: an interface\n"
+		"                      per port, each frame's decision as its comment\n"
 		"  --trace FILE        write the last decisions (one line per frame per hop)\n"
 		"  --trace-size N      decisions kept for --trace and the UI (default 65536)\n"
 		"  --frame-bytes SIZE  UI: bytes of whole frames kept for the hops, to open\n"
@@ -111,7 +113,7 @@ static int write_trace(struct sim *s, const char *path)
 /* What the command line asked for. */
 struct opts {
 	bool headless, check, quiet, duration_set;
-	const char *report, *pcap_dir, *trace, *topology, *export, *qemu, *monitor, *host;
+	const char *report, *pcap_dir, *pcapng, *trace, *topology, *export, *qemu, *monitor, *host;
 	char *qemu_text;        /* --qemu's topology, imported */
 	struct monitor *mon;    /* --monitor's, while the run goes */
 	size_t qemu_len;
@@ -164,6 +166,7 @@ static int parse_opt(int c, const char *arg, struct opts *o)
 	case 'q': o->quiet = true; break;
 	case 'R': o->report = arg; break;
 	case 'P': o->pcap_dir = arg; break;
+	case 'G': o->pcapng = arg; break;
 	case 'T': o->trace = arg; break;
 	case 'E': o->export = arg; break;
 	case 'Q': o->qemu = arg; break;
@@ -221,7 +224,7 @@ static int parse_opt(int c, const char *arg, struct opts *o)
 		usage(stdout);
 		return 0;
 	case 'V':
-		printf("qnetsim 0.1.0\n");
+		printf("qnetsim " QNETSIM_VERSION_STR "\n");
 		return 0;
 	default:
 		usage(stderr);
@@ -240,6 +243,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "report", required_argument, NULL, 'R' },
 		{ "pcap-dir", required_argument, NULL, 'P' },
 		{ "pcap", required_argument, NULL, 'P' },
+		{ "pcapng", required_argument, NULL, 'G' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "trace-size", required_argument, NULL, 'Z' },
 		{ "frame-bytes", required_argument, NULL, 'B' },
@@ -486,7 +490,8 @@ static struct sim *reload(void *arg, char *err)
 		s->duration = o->duration;
 		s->duration_set = true;
 	}
-	if ((o->pcap_dir != NULL && capture_dir(s, o->pcap_dir, err) < 0) || sim_open(s, err) < 0) {
+	if ((o->pcap_dir != NULL && capture_dir(s, o->pcap_dir, err) < 0) ||
+	    (o->pcapng != NULL && capture_pcapng(s, o->pcapng, err) < 0) || sim_open(s, err) < 0) {
 		sim_free(s);
 		return NULL;
 	}
@@ -510,7 +515,8 @@ static int run(struct opts *o, struct sim **sp, uint64_t *wall0)
 		if (o->headless)
 			s->g->event = NULL;
 	}
-	if (o->pcap_dir != NULL && capture_dir(s, o->pcap_dir, err) < 0) {
+	if ((o->pcap_dir != NULL && capture_dir(s, o->pcap_dir, err) < 0) ||
+	    (o->pcapng != NULL && capture_pcapng(s, o->pcapng, err) < 0)) {
 		fprintf(stderr, "qnetsim: %s\n", err);
 		return EXIT_RUNTIME;
 	}
@@ -579,6 +585,10 @@ static int finish(const struct opts *o, struct sim *s, uint64_t wall0)
 	if (got_signal)
 		printf("interrupted by signal %d\n", (int)got_signal);
 	capture_close_all(s);
+	if (capture_pcapng_close(s, err) < 0) {
+		fprintf(stderr, "qnetsim: %s\n", err);
+		rc = EXIT_RUNTIME;
+	}
 	if (o->trace != NULL && write_trace(s, o->trace) < 0)
 		rc = EXIT_RUNTIME;
 	if (o->report != NULL && report_write(s, o->report, err) < 0) {

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QNETSIM_VERSION_STR "0.1.0"
 
 /* A table of values (field.h) into o, one key each: counters as integers,
  * text as strings ("none" as null). */

@@ -80,6 +80,11 @@ void sim_free(struct sim *s)
 		free(s->pins[i].name);
 	free(s->pins);
 	hosts_free(s);
+	if (s->pcapng != NULL) {
+		char err[ERRLEN];
+
+		capture_pcapng_close(s, err);
+	}
 	for (int i = 0; i < s->nsteps; i++) {
 		loop_timer_disarm(s->loop, &s->steps[i].timer);
 		free(s->steps[i].cmd);

@@ -14,6 +14,7 @@
 #include "../core/loop.h"
 #include "../guest/guest.h"
 
+#define QNETSIM_VERSION_STR "0.1.0"
 #define SIM_MAX_NAME 32
 #define SIM_MAX_LINE 4096
 #define SIM_DEFAULT_DURATION (10ULL * NS_PER_SEC)
@@ -113,6 +114,7 @@ struct sim {
 	bool show_time;         /* prefix command output with the clock */
 	char *pcap_dir;
 	struct capture *all_captures;  /* every open capture, for closing */
+	struct run_pcapng *pcapng;     /* --pcapng's, or NULL */
 	uint64_t commands_failed;
 	struct flap **flaps;    /* ports being flapped (flap PORT ...) */
 	int nflaps;
@@ -239,6 +241,10 @@ int capture_stop(struct sim *s, struct port *p, uint64_t *frames, char *err);
 bool capture_running(const struct port *p);
 int capture_dir(struct sim *s, const char *dir, char *err);
 void capture_close_all(struct sim *s);
+/* --pcapng FILE: every hop of the run from now on, one pcapng file
+ * (pcapng.h); closing writes what waits. Both -1 with err. */
+int capture_pcapng(struct sim *s, const char *path, char *err);
+int capture_pcapng_close(struct sim *s, char *err);
 
 /* Writes the JSON report. Returns 0 or -1 with err. */
 int report_write(struct sim *s, const char *path, char *err);

@@ -371,6 +371,12 @@ struct trace {
 	uint8_t *bytes;
 	uint64_t bytes_cap, bytes_head;
 	uint64_t bytes_at;      /* bytes_head % bytes_cap, kept without dividing */
+	/* Told of every record just written (index: its number, total - 1),
+	 * with its frame: a whole-run pcapng (app). A trace_set_vid that
+	 * follows changes the record after the call; cap is at least 2, so
+	 * the record stays in the ring until the next one is written. */
+	void (*sink)(void *ctx, uint64_t index, const struct frame *f);
+	void *sink_ctx;
 };
 
 struct graph {
@@ -590,6 +596,8 @@ static inline void trace_record(struct graph *g, const struct port *p, const str
 			trace_keep_bytes(t, r, f->data, r->len);
 		}
 	}
+	if (__builtin_expect(g->trace.sink != NULL, 0))
+		g->trace.sink(g->trace.sink_ctx, g->trace.total - 1, f);
 }
 
 /* Sets the VLAN of the record just written (a VLAN-aware bridge's). */

@@ -87,6 +87,37 @@ for t in topologies/*.ini topologies/lessons/*.ini; do
 	fi
 done
 
+# 2a: --pcapng for every topology that runs on the virtual clock: tshark
+# reads one packet per line of the trace, in its order, each on the
+# interface of its port, with its frame number as the packet id and the
+# trace's decision as its first comment; tcpdump reads as many packets.
+if command -v tshark > /dev/null && command -v tcpdump > /dev/null; then
+	for t in topologies/*.ini topologies/lessons/*.ini; do
+		is_real "$t" && continue
+		name=$(basename "$t" .ini)
+		# bridge-loop.ini's storm is 800,000 hops: its first millisecond does.
+		short=()
+		[ "$name" = bridge-loop ] && short=(--duration 1ms)
+		"$QNETSIM" --headless -q --seed 7 --trace-size 16777216 --trace "$tmp/$name.ng.trace" \
+			"${short[@]}" --pcapng "$tmp/$name.pcapng" "$t" > /dev/null 2>&1
+		# The trace's "#ID PORT ... | DECISION" as "ID<TAB>PORT<TAB>#ID DECISION".
+		sed -E 's/^[0-9.]+ #([0-9]+) ([^ ]+) .* \| (.*)$/\1\t\2\t#\1 \3/' "$tmp/$name.ng.trace" \
+			> "$tmp/$name.ng.want"
+		tshark -r "$tmp/$name.pcapng" -T fields -E occurrence=f -e frame.packet_id \
+			-e frame.interface_name -e frame.comment 2> /dev/null > "$tmp/$name.ng.got"
+		n=$(wc -l < "$tmp/$name.ng.want")
+		nt=$(tcpdump -r "$tmp/$name.pcapng" -nn 2> /dev/null | wc -l)
+		if [ "$n" -gt 0 ] && cmp -s "$tmp/$name.ng.want" "$tmp/$name.ng.got" && [ "$nt" = "$n" ]; then
+			ok "$t: --pcapng has the trace's $n hops (tshark: ports, frame numbers, decisions; tcpdump: $nt packets)"
+		else
+			not_ok "$t: --pcapng against the trace ($n hops, tcpdump read $nt)"
+			diff "$tmp/$name.ng.want" "$tmp/$name.ng.got" | head -6 | sed 's/^/    /'
+		fi
+	done
+else
+	not_ok "tshark and tcpdump are not installed (scripts/install-deps installs them)"
+fi
+
 # 2b: counters read while silent frames queue, around a capture and a link
 # taken down, with a trace and a capture on every port and without.
 qn=$(cd "$(dirname "$QNETSIM")" && pwd)/$(basename "$QNETSIM")
