@@ -185,18 +185,28 @@ int cmd_flap(struct cmd_ctx *c, int argc, char **argv)
 
 int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
 {
+	enum capture_format fmt = CAPTURE_AUTO;
 	struct port *p;
 	char *filter = NULL;
 	size_t flen = 0;
-	int rc;
+	int first = 3, rc;
 
 	if ((p = cmd_need_port(c, argv[1])) == NULL)
 		return -1;
-	for (int i = 3; i < argc; i++)
+	if (argc > 3 && strncmp(argv[3], "format=", 7) == 0) {
+		if (strcmp(argv[3] + 7, "pcap") == 0)
+			fmt = CAPTURE_PCAP;
+		else if (strcmp(argv[3] + 7, "pcapng") == 0)
+			fmt = CAPTURE_PCAPNG;
+		else
+			return errf(c->err, "capture: format=%s: pcap or pcapng", argv[3] + 7);
+		first = 4;
+	}
+	for (int i = first; i < argc; i++)
 		flen += strlen(argv[i]) + 1;
 	if (flen > 0) {
 		filter = xcalloc(1, flen);
-		for (int i = 3; i < argc; i++) {
+		for (int i = first; i < argc; i++) {
 			strcat(filter, argv[i]);
 			if (i + 1 < argc)
 				strcat(filter, " ");
@@ -204,10 +214,10 @@ int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if (c->check) {
 		/* Compile the filter now, so a typo is a load-time error. */
-		rc = capture_start(c->s, NULL, argv[2], filter, c->err);
+		rc = capture_start(c->s, NULL, argv[2], filter, fmt, c->err);
 	} else {
-		rc = capture_start(c->s, p, argv[2], filter, c->err);
-		if (rc == 0)
+		rc = capture_start(c->s, p, argv[2], filter, fmt, c->err);
+		if (rc == 0 && strcmp(argv[2], "-") != 0)
 			fprintf(c->out, "%s: capturing to %s%s%s\n", p->name, argv[2],
 				filter ? " filter " : "", filter ? filter : "");
 	}
@@ -225,11 +235,14 @@ int cmd_capture_stop(struct cmd_ctx *c, int argc, char **argv)
 	if (c->check)
 		return 0;
 	{
-		uint64_t n;
+		uint64_t n, dropped;
 
-		if (capture_stop(c->s, p, &n, c->err) < 0)
+		if (capture_stop(c->s, p, &n, &dropped, c->err) < 0)
 			return -1;
-		fprintf(c->out, "%s: capture stopped, %" PRIu64 " frames\n", p->name, n);
+		fprintf(c->out, "%s: capture stopped, %" PRIu64 " frames", p->name, n);
+		if (dropped > 0)
+			fprintf(c->out, ", %" PRIu64 " dropped (the reader was behind)", dropped);
+		fputc('\n', c->out);
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -30,6 +31,9 @@ struct mon_client {
 	char *out;                      /* what waits to be sent */
 	size_t outoff, outlen, outcap;
 	uint32_t events;                /* what the loop watches */
+	/* A live capture took the connection (capture PORT -): its bytes
+	 * only, from then on; done: the capture ended, close once sent. */
+	bool streaming, done;
 };
 
 struct monitor {
@@ -105,6 +109,11 @@ static void client_close(struct mon_client *c)
 {
 	struct monitor *m = c->m;
 
+	if (c->streaming && !c->done) {
+		c->streaming = false;
+		capture_stream_closed(m->s, c);
+	}
+
 	for (int i = 0; i < MONITOR_CLIENTS; i++)
 		if (m->c[i] == c)
 			m->c[i] = NULL;
@@ -160,6 +169,10 @@ static int flush(struct mon_client *c)
 		}
 		c->outoff += (size_t)n;
 	}
+	if (c->done && waiting(c) == 0) {
+		client_close(c);
+		return -1;
+	}
 	if (waiting(c) > MONITOR_OUT_MAX) {
 		fprintf(c->m->s->out, "monitor: dropped %s: %zu bytes of output it does not read "
 			"(at most %u)\n", c->who, waiting(c), MONITOR_OUT_MAX);
@@ -169,11 +182,36 @@ static int flush(struct mon_client *c)
 	return 0;
 }
 
+/* A live capture's bytes: taken whole while under MONITOR_STREAM_MAX
+ * wait, else refused (the capture counts the drop). Sent from the loop,
+ * never from here: this runs inside a frame's delivery. */
+static bool stream_write(void *ctx, const void *p, size_t n)
+{
+	struct mon_client *c = ctx;
+
+	if (c->done || waiting(c) + n > MONITOR_STREAM_MAX)
+		return false;
+	put(c, p, n);
+	client_watch(c, c->events | EPOLLOUT);
+	return true;
+}
+
+/* The capture ended (capture_stop, the run's end): close once sent. */
+static void stream_closed(void *ctx)
+{
+	struct mon_client *c = ctx;
+
+	c->done = true;
+	client_watch(c, EPOLLIN | EPOLLOUT);
+}
+
 /* One line from the client: the command's output, or its error, then the
- * prompt. */
+ * prompt; or, when the command took the connection for a live capture,
+ * nothing more but the capture. */
 static void run_line(struct mon_client *c, char *line)
 {
 	struct sim *s = c->m->s;
+	struct sim_stream st = { .write = stream_write, .closed = stream_closed, .ctx = c };
 	char err[ERRLEN] = "", *text = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -185,8 +223,15 @@ static void run_line(struct mon_client *c, char *line)
 		mem = open_memstream(&text, &len);
 		if (mem == NULL)
 			fatal("monitor: out of memory");
+		s->stream = &st;
 		rc = cmd_exec(s, line, mem, false, err);
+		s->stream = NULL;
 		fclose(mem);
+		if (st.taken && rc == 0) {
+			c->streaming = true;
+			free(text);
+			return;
+		}
 		put(c, text, len);
 		if (len > 0 && text[len - 1] != '\n')
 			puts_c(c, "\n");
@@ -204,7 +249,7 @@ static void run_line(struct mon_client *c, char *line)
  * answers: false when it is gone. */
 static bool take_lines(struct mon_client *c)
 {
-	while (c->pendoff < c->pendlen && waiting(c) <= MONITOR_PAUSE) {
+	while (c->pendoff < c->pendlen && waiting(c) <= MONITOR_PAUSE && !c->streaming) {
 		char ch = c->pend[c->pendoff++];
 
 		if (ch != '\n') {
@@ -241,6 +286,22 @@ static void client_cb(void *arg, uint32_t events)
 
 	if ((events & EPOLLOUT) && flush(c) < 0)
 		return;
+	if (c->streaming) {
+		/* A capture's reader: what it sends is not read as commands;
+		 * its hanging up ends the capture. */
+		char junk[512];
+		ssize_t n;
+
+		c->pendoff = c->pendlen;
+		while ((n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
+			;
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+			client_close(c);
+			return;
+		}
+		client_watch(c, EPOLLIN | (waiting(c) > 0 || c->done ? EPOLLOUT : 0));
+		return;
+	}
 	if (!take_lines(c))
 		return;
 	/* More is read only once the last read is all taken. */
@@ -408,7 +469,32 @@ struct ctl {
 	size_t len, cap;
 };
 
-/* Reads until what came ends with the prompt: 0, or -1 (gone, or no
+/* A pcapng stream's first bytes (its section header's block type). */
+static const uint8_t pcapng_magic[4] = { 0x0a, 0x0d, 0x0d, 0x0a };
+
+/* A live capture (capture PORT -): every byte to standard output until
+ * the monitor closes the connection (the capture ended) or stdout goes. */
+static int ctl_stream(struct ctl *k)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (k->len > 0 && fwrite(k->buf, 1, k->len, stdout) != k->len)
+			return 0;       /* the reader (wireshark) went: done */
+		fflush(stdout);
+		n = recv(k->fd, k->buf, k->cap, 0);
+		if (n < 0 && errno == EINTR) {
+			k->len = 0;
+			continue;
+		}
+		if (n <= 0)
+			return 0;
+		k->len = (size_t)n;
+	}
+}
+
+/* Reads until what came ends with the prompt: 0, 1 when it is a live
+ * capture instead (k->buf has its first bytes), or -1 (gone, or no
  * answer in CTL_TIMEOUT_MS). */
 static int ctl_answer(struct ctl *k)
 {
@@ -416,6 +502,8 @@ static int ctl_answer(struct ctl *k)
 
 	k->len = 0;
 	while (k->len < plen || memcmp(k->buf + k->len - plen, MONITOR_PROMPT, plen) != 0) {
+		if (k->len >= sizeof(pcapng_magic) && memcmp(k->buf, pcapng_magic, 4) == 0)
+			return 1;
 		struct pollfd p = { .fd = k->fd, .events = POLLIN };
 		ssize_t n;
 
@@ -452,8 +540,12 @@ static int ctl_send(struct ctl *k, const char *line)
 			return 3;
 		off += (size_t)w;
 	}
-	if (ctl_answer(k) < 0)
+	switch (ctl_answer(k)) {
+	case -1:
 		return 3;
+	case 1:
+		return ctl_stream(k);
+	}
 	fwrite(k->buf, 1, k->len, stdout);
 	fflush(stdout);
 	return k->len >= 7 && memcmp(k->buf, "error: ", 7) == 0 ? 1 : 0;
@@ -467,6 +559,8 @@ int monitor_ctl(const char *spec, int argc, char **argv)
 	char err[ERRLEN], full[600];
 	int rc = 0;
 
+	/* A capture's reader that goes (wireshark quitting) ends ctl quietly. */
+	signal(SIGPIPE, SIG_IGN);
 	/* A bare path is a unix socket's. */
 	if (strncmp(spec, "unix:", 5) != 0 && strncmp(spec, "tcp:", 4) != 0) {
 		snprintf(full, sizeof(full), "unix:%s", spec);

@@ -19,6 +19,13 @@
  * is told so and closed. A client that goes mid-command loses its output
  * and nothing else.
  *
+ * `capture PORT -` makes the connection a live capture: from the next
+ * byte on, the client gets a pcapng stream (capture.c) and nothing else;
+ * what it sends is ignored, and hanging up ends the capture. Packets the
+ * client has no room for (more than MONITOR_STREAM_MAX bytes waiting) are
+ * dropped and counted, never half sent; when the capture ends otherwise
+ * (capture_stop, the run's end), the connection closes once sent.
+ *
  * A monitor makes commands come at any time, so the run keeps every
  * frame's own instant (graph.h, "Silent frames": commands_from stays 0),
  * and a headless run with a monitor runs on the real clock, until its
@@ -32,6 +39,7 @@
 #define MONITOR_CLIENTS 16
 #define MONITOR_PAUSE (64u << 10)
 #define MONITOR_OUT_MAX (16u << 20)
+#define MONITOR_STREAM_MAX (4u << 20)
 #define MONITOR_PROMPT "(qnetsim) "
 
 struct monitor;

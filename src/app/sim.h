@@ -53,6 +53,19 @@ struct expect_tally {
 
 struct netdev;
 
+/* Where a command's live output goes: a monitor client (monitor.h), while
+ * its command runs. write takes n bytes whole or refuses them; closed is
+ * told when the capture that took it ends. A command that takes it sets
+ * taken: the client is a stream from then on. */
+struct sim_stream {
+	bool (*write)(void *ctx, const void *p, size_t n);
+	void (*closed)(void *ctx);
+	void *ctx;
+	bool taken;
+};
+
+enum capture_format { CAPTURE_AUTO, CAPTURE_PCAP, CAPTURE_PCAPNG };
+
 /* [host NAME] (hosts.h). */
 struct sim_host {
 	char *name;
@@ -115,6 +128,7 @@ struct sim {
 	char *pcap_dir;
 	struct capture *all_captures;  /* every open capture, for closing */
 	struct run_pcapng *pcapng;     /* --pcapng's, or NULL */
+	struct sim_stream *stream;     /* the monitor client a command came from */
 	uint64_t commands_failed;
 	struct flap **flaps;    /* ports being flapped (flap PORT ...) */
 	int nflaps;
@@ -230,14 +244,20 @@ bool cmd_info_takes_guest(const char *word);
 int expect_eval(struct sim *s, const char *expr, bool check, char *actual, size_t alen,
 		char *err);
 
-/* Captures (pcap through libpcap; filter in tcpdump syntax). capture_start
- * and capture_stop are the capture command's: capture_stop closes the
- * port's command captures and says how many frames they wrote, leaving a
- * --pcap-dir capture running. capture_dir captures every port, now and as
- * ports appear, to DIR/PORT.pcap. */
+/* Captures (pcap through libpcap, or pcapng; filter in tcpdump syntax).
+ * capture_start and capture_stop are the capture command's: path is a
+ * file, a FIFO or "-" (s->stream's client); CAPTURE_AUTO is pcapng for
+ * "-", a FIFO or a name ending in .pcapng, else pcap. capture_stop closes
+ * the port's command captures and says how many frames they wrote and
+ * how many a slow reader had no room for, leaving a --pcap-dir capture
+ * running. capture_stream_closed ends the capture a monitor client that
+ * went was taking. capture_dir captures every port, now and as ports
+ * appear, to DIR/PORT.pcap. */
 int capture_start(struct sim *s, struct port *p, const char *path, const char *filter,
-		  char *err);
-int capture_stop(struct sim *s, struct port *p, uint64_t *frames, char *err);
+		  enum capture_format format, char *err);
+int capture_stop(struct sim *s, struct port *p, uint64_t *frames, uint64_t *dropped,
+		 char *err);
+void capture_stream_closed(struct sim *s, void *ctx);
 bool capture_running(const struct port *p);
 int capture_dir(struct sim *s, const char *dir, char *err);
 void capture_close_all(struct sim *s);
