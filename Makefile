@@ -9,6 +9,7 @@
 #   make fuzz         build the libFuzzer targets (clang) and run each for
 #                     FUZZ_TIME seconds (default 180); docs/security.md
 #   make deps         install the Debian packages the build and tests need
+#   make install-extcap  Wireshark's extcap program for qnetsim (docs/capture.md)
 
 CC ?= cc
 PKGS := inih libpcap jansson ncursesw
@@ -73,6 +74,7 @@ CORE_SRCS := \
 	src/app/decode_app.c \
 	src/app/sim.c \
 	src/app/monitor.c \
+	src/app/extcap.c \
 	src/app/hosts.c \
 	src/app/pcapng.c \
 	src/os/host.c \
@@ -158,7 +160,7 @@ TUI_OBJS := $(TUI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TESTS:%=$(BUILD)/%) $(BUILD)/tests/unit/test_prompt
 HDRS := $(wildcard src/*/*.h)
 
-.PHONY: all test unit fuzz-replay fuzz-build fuzz layers regress decode tui interop check-asan bench run deps clean
+.PHONY: all test unit fuzz-replay fuzz-build fuzz layers regress decode tui interop check-asan bench run deps clean install-extcap
 
 all: qnetsim
 
@@ -252,6 +254,18 @@ interop: $(BUILD)/qnetsim $(BUILD)/tests/interop/qpeer
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/passt.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/vxlan.sh
 	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/monitor.sh
+	QNETSIM=$(BUILD)/qnetsim QPEER=$(BUILD)/tests/interop/qpeer tests/interop/capture.sh
+
+# Wireshark's extcap program (docs/capture.md), into the personal extcap
+# directories of Wireshark 4.0 (~/.config/wireshark/extcap) and 4.2 and
+# later (~/.local/lib/wireshark/extcap); EXTCAP_DIR=DIR puts it in DIR.
+EXTCAP_DIRS := $(if $(EXTCAP_DIR),$(EXTCAP_DIR),$(HOME)/.config/wireshark/extcap $(HOME)/.local/lib/wireshark/extcap)
+install-extcap: $(BUILD)/qnetsim
+	@for d in $(EXTCAP_DIRS); do \
+		mkdir -p "$$d" && \
+		sed 's|@QNETSIM@|$(abspath $(BUILD)/qnetsim)|' scripts/qnetsim-extcap.in > "$$d/qnetsim-extcap" && \
+		chmod 755 "$$d/qnetsim-extcap" && echo "installed $$d/qnetsim-extcap"; \
+	done
 
 # deps first, then a new make: its pkg-config flags are read after the install.
 test: deps

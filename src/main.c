@@ -709,6 +709,8 @@ int main(int argc, char **argv)
 		return qemu_args_cmd(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "hosts") == 0)
 		return hosts_cmd(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "extcap") == 0)
+		return extcap_main(argc - 2, argv + 2);
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0) {
 		if (argc < 3) {
 			fprintf(stderr, "qnetsim: ctl: usage: qnetsim ctl unix:PATH|tcp:HOST:PORT "

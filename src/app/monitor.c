@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MONITOR_BANNER "qnetsim monitor - type 'help' for more information\n"
@@ -74,6 +75,13 @@ static int parse_spec(const char *spec, struct sockaddr_storage *ss, socklen_t *
 	snprintf(buf, sizeof(buf), "%s", spec);
 	if (strip_flags(buf, err) < 0)
 		return -1;
+	if (strcmp(buf, "auto") == 0) {
+		char dir[400];
+
+		if (monitor_rundir(dir, sizeof(dir), true) < 0)
+			return errf(err, "monitor: cannot make %s: %s", dir, strerror(errno));
+		snprintf(buf, sizeof(buf), "unix:%s/%ld.sock", dir, (long)getpid());
+	}
 	if (strncmp(buf, "unix:", 5) == 0) {
 		if (sockaddr_unix(buf + 5, false, true, ss, len, e) < 0)
 			return errf(err, "monitor: %s", e);
@@ -84,7 +92,7 @@ static int parse_spec(const char *spec, struct sockaddr_storage *ss, socklen_t *
 			return errf(err, "monitor: %s", e);
 		return 0;
 	}
-	return errf(err, "monitor: '%s' is not unix:PATH or tcp:HOST:PORT", spec);
+	return errf(err, "monitor: '%s' is not unix:PATH, tcp:HOST:PORT or auto", spec);
 }
 
 int monitor_parse(const char *spec, char *err)
@@ -467,6 +475,8 @@ struct ctl {
 	int fd;
 	char *buf;
 	size_t len, cap;
+	FILE *out;              /* where answers and captures go */
+	bool quiet;             /* an absent monitor is no error to tell */
 };
 
 /* A pcapng stream's first bytes (its section header's block type). */
@@ -479,9 +489,9 @@ static int ctl_stream(struct ctl *k)
 	for (;;) {
 		ssize_t n;
 
-		if (k->len > 0 && fwrite(k->buf, 1, k->len, stdout) != k->len)
+		if (k->len > 0 && fwrite(k->buf, 1, k->len, k->out) != k->len)
 			return 0;       /* the reader (wireshark) went: done */
-		fflush(stdout);
+		fflush(k->out);
 		n = recv(k->fd, k->buf, k->cap, 0);
 		if (n < 0 && errno == EINTR) {
 			k->len = 0;
@@ -546,21 +556,19 @@ static int ctl_send(struct ctl *k, const char *line)
 	case 1:
 		return ctl_stream(k);
 	}
-	fwrite(k->buf, 1, k->len, stdout);
-	fflush(stdout);
+	fwrite(k->buf, 1, k->len, k->out);
+	fflush(k->out);
 	return k->len >= 7 && memcmp(k->buf, "error: ", 7) == 0 ? 1 : 0;
 }
 
-int monitor_ctl(const char *spec, int argc, char **argv)
+/* Connects to the monitor at spec and reads its banner: 0, or the exit
+ * status (2 a wrong address, 3 unreachable), said on stderr. */
+static int ctl_open(struct ctl *k, const char *spec)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	struct ctl k = { .fd = -1 };
 	char err[ERRLEN], full[600];
-	int rc = 0;
 
-	/* A capture's reader that goes (wireshark quitting) ends ctl quietly. */
-	signal(SIGPIPE, SIG_IGN);
 	/* A bare path is a unix socket's. */
 	if (strncmp(spec, "unix:", 5) != 0 && strncmp(spec, "tcp:", 4) != 0) {
 		snprintf(full, sizeof(full), "unix:%s", spec);
@@ -570,18 +578,36 @@ int monitor_ctl(const char *spec, int argc, char **argv)
 		fprintf(stderr, "qnetsim: ctl: %s\n", err);
 		return 2;
 	}
-	k.fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (k.fd < 0 || connect(k.fd, (struct sockaddr *)&ss, len) < 0) {
-		fprintf(stderr, "qnetsim: ctl: cannot reach the monitor at %s: %s\n", spec,
-			strerror(errno));
-		if (k.fd >= 0)
-			close(k.fd);
+	k->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (k->fd < 0 || connect(k->fd, (struct sockaddr *)&ss, len) < 0) {
+		if (!k->quiet)
+			fprintf(stderr, "qnetsim: ctl: cannot reach the monitor at %s: %s\n", spec,
+				strerror(errno));
+		if (k->fd >= 0)
+			close(k->fd);
+		k->fd = -1;
 		return 3;
 	}
-	if (ctl_answer(&k) < 0) {
-		fprintf(stderr, "qnetsim: ctl: %s does not answer as a qnetsim monitor\n", spec);
-		rc = 3;
-	} else if (argc > 0) {
+	if (ctl_answer(k) != 0) {
+		if (!k->quiet)
+			fprintf(stderr, "qnetsim: ctl: %s does not answer as a qnetsim monitor\n",
+				spec);
+		close(k->fd);
+		k->fd = -1;
+		return 3;
+	}
+	return 0;
+}
+
+int monitor_query(const char *spec, int argc, char **argv, FILE *out, bool quiet)
+{
+	struct ctl k = { .fd = -1, .out = out, .quiet = quiet };
+	int rc;
+
+	/* A capture's reader that goes (wireshark quitting) ends it quietly. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = ctl_open(&k, spec);
+	if (rc == 0 && argc > 0) {
 		char line[SIM_MAX_LINE + 1];
 		size_t off = 0;
 
@@ -595,7 +621,7 @@ int monitor_ctl(const char *spec, int argc, char **argv)
 		} else {
 			rc = ctl_send(&k, line);
 		}
-	} else {
+	} else if (rc == 0) {
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t n;
@@ -611,9 +637,30 @@ int monitor_ctl(const char *spec, int argc, char **argv)
 		}
 		free(line);
 	}
-	if (rc == 3)
+	if (rc == 3 && k.fd >= 0)
 		fprintf(stderr, "qnetsim: ctl: the monitor at %s went away\n", spec);
 	free(k.buf);
-	close(k.fd);
+	if (k.fd >= 0)
+		close(k.fd);
 	return rc;
+}
+
+int monitor_ctl(const char *spec, int argc, char **argv)
+{
+	return monitor_query(spec, argc, argv, stdout, false);
+}
+
+int monitor_rundir(char *buf, size_t n, bool create)
+{
+	const char *env = getenv("QNETSIM_RUNTIME_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (env != NULL && *env != '\0')
+		snprintf(buf, n, "%s", env);
+	else if (xdg != NULL && *xdg != '\0')
+		snprintf(buf, n, "%s/qnetsim", xdg);
+	else
+		snprintf(buf, n, "/tmp/qnetsim-%u", (unsigned)getuid());
+	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
 }

@@ -45,7 +45,7 @@
 struct monitor;
 
 /* Listens on spec ("unix:PATH", "tcp:HOST:PORT"; HOST may be empty for
- * 127.0.0.1) on s's loop. NULL with err. A unix path left by an earlier
+ * 127.0.0.1; "auto": unix:RUNDIR/PID.sock, monitor_rundir) on s's loop. NULL with err. A unix path left by an earlier
  * run (a socket) is replaced; any other file there is an error. */
 struct monitor *monitor_open(struct sim *s, const char *spec, char *err);
 /* A monitor with no listener, and a connected socket made its client
@@ -58,9 +58,20 @@ void monitor_close(struct monitor *m);
 int monitor_parse(const char *spec, char *err);
 
 /* qnetsim ctl SPEC [COMMAND...]: sends COMMAND (its words joined by
- * spaces) and prints the answer; without one, each line of stdin. Exit
- * status: 0, 1 if a command answered "error: ...", 3 if the monitor
- * cannot be reached or goes away. */
+ * spaces) and prints the answer; without one, each line of stdin. A live
+ * capture's answer (capture PORT -) is its pcapng stream, copied until
+ * the monitor ends it. Exit status: 0, 1 if a command answered "error:
+ * ...", 2 for a wrong address, 3 if the monitor cannot be reached or
+ * goes away. monitor_query does the same into out (quiet: says nothing
+ * of a monitor that is not there). */
 int monitor_ctl(const char *spec, int argc, char **argv);
+int monitor_query(const char *spec, int argc, char **argv, FILE *out, bool quiet);
+/* Where --monitor auto puts its socket (PID.sock), and where qnetsim's
+ * extcap looks: $QNETSIM_RUNTIME_DIR, else $XDG_RUNTIME_DIR/qnetsim, else
+ * /tmp/qnetsim-UID; made (0700) when asked. 0, or -1 (errno). */
+int monitor_rundir(char *buf, size_t n, bool create);
+
+/* qnetsim extcap ...: Wireshark's extcap contract (extcap.c). */
+int extcap_main(int argc, char **argv);
 
 #endif

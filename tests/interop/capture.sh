@@ -145,5 +145,50 @@ else
 	not_ok "slow reader (qnetsim $src, dropped '${dropped:-}')"; tail -20 "$tmp/storm.out" > "$tmp/storm.tail"; show "$tmp/storm.tail"
 fi
 
+# ---- 4. the extcap program ----------------------------------------------------
+# Wireshark 4.0 looks in ~/.config/wireshark/extcap, later ones in
+# ~/.local/lib/wireshark/extcap: make install-extcap fills both.
+home=$tmp/home
+mkdir -p "$home" "$tmp/run"
+make -s install-extcap EXTCAP_DIR="$home/.config/wireshark/extcap" BUILD="$(dirname "$QNETSIM")" \
+	> /dev/null 2>&1 ||
+	{ mkdir -p "$home/.config/wireshark/extcap" &&
+	  sed "s|@QNETSIM@|$(cd "$(dirname "$QNETSIM")" && pwd)/$(basename "$QNETSIM")|" \
+		scripts/qnetsim-extcap.in > "$home/.config/wireshark/extcap/qnetsim-extcap" &&
+	  chmod 755 "$home/.config/wireshark/extcap/qnetsim-extcap"; }
+topo 10 > "$tmp/ext.ini"
+sed -i 's/^at 2s = ping/at 4s = ping/' "$tmp/ext.ini"
+QNETSIM_RUNTIME_DIR=$tmp/run "$QNETSIM" --headless --monitor auto "$tmp/ext.ini" > "$tmp/ext.out" 2>&1 &
+epid=$!
+for _ in $(seq 40); do [ -S "$tmp/run/$epid.sock" ] && break; sleep 0.05; done
+ext=$home/.config/wireshark/extcap/qnetsim-extcap
+QNETSIM_RUNTIME_DIR=$tmp/run "$ext" --extcap-interfaces > "$tmp/ext.ifs" 2>&1
+"$ext" --extcap-dlts --extcap-interface "qnetsim-$epid-sw.1" > "$tmp/ext.dlts" 2>&1
+"$ext" --extcap-config --extcap-interface "qnetsim-$epid-sw.1" > "$tmp/ext.config" 2>&1
+crc=$?
+if grep -q "^extcap {version=" "$tmp/ext.ifs" &&
+   grep -q "^interface {value=qnetsim-$epid-sw.1}{display=qnetsim sw.1 (pid $epid)}" "$tmp/ext.ifs" &&
+   grep -q "^dlt {number=1}{name=EN10MB}{display=Ethernet}" "$tmp/ext.dlts" && [ "$crc" = 0 ]; then
+	ok "extcap: --extcap-interfaces lists the running qnetsim's ports, --extcap-dlts Ethernet"
+else
+	not_ok "extcap answers"; show "$tmp/ext.ifs"; show "$tmp/ext.dlts"; show "$tmp/ext.config"
+fi
+HOME=$home QNETSIM_RUNTIME_DIR=$tmp/run tshark -D > "$tmp/ext.D" 2>&1
+if grep -q "qnetsim-$epid-sw.1 (qnetsim sw.1 (pid $epid))" "$tmp/ext.D"; then
+	ok "extcap: tshark -D lists qnetsim's ports"
+else
+	not_ok "extcap: tshark -D"; show "$tmp/ext.D"
+fi
+HOME=$home QNETSIM_RUNTIME_DIR=$tmp/run timeout 30 tshark -i "qnetsim-$epid-sw.1" -a duration:6 \
+	-T fields -E occurrence=f -e frame.interface_name -e frame.comment \
+	> "$tmp/ext.cap" 2> "$tmp/ext.err"
+wait "$epid"
+erc=$?
+if [ "$erc" = 0 ] && grep -q "^sw.1	#[0-9]* forwarded -> sw.2" "$tmp/ext.cap"; then
+	ok "extcap: tshark -i qnetsim-PID-sw.1 captures the ping live ($(wc -l < "$tmp/ext.cap") packets)"
+else
+	not_ok "extcap: tshark -i (qnetsim $erc)"; show "$tmp/ext.cap"; show "$tmp/ext.err"; show "$tmp/ext.out"
+fi
+
 echo "# capture: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
