@@ -63,7 +63,7 @@ topo 8 > "$tmp/live.ini"
 qpid=$!
 for _ in $(seq 40); do [ -S "$tmp/m.sock" ] && break; sleep 0.05; done
 ( "$QNETSIM" ctl "$tmp/m.sock" capture sw.1 - |
-	tshark -l -r - -T fields -E occurrence=f -e frame.packet_id -e frame.interface_name \
+	tshark -l -i - -T fields -E occurrence=f -e frame.packet_id -e frame.interface_name \
 		-e frame.comment > "$tmp/live.tshark" 2> "$tmp/live.err" ) &
 sleep 4
 running=no
