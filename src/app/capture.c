@@ -52,6 +52,7 @@ struct pending {
 struct capture {
 	struct capture *next;           /* on the same port */
 	struct capture *all_next;       /* in the sim */
+	struct capture *ng_next;        /* the sim's pcapng port captures */
 	struct sim *s;
 	struct port *port;
 	pcap_t *dead;
@@ -277,7 +278,7 @@ static void trace_sink(void *ctx, uint64_t index, const struct frame *f)
 					.data = pd->data };
 		memcpy(pd->data, f->data, pd->len);
 	}
-	for (struct capture *c = s->all_captures; c != NULL; c = c->all_next) {
+	for (struct capture *c = s->ng_captures; c != NULL; c = c->ng_next) {
 		struct pending *pd = &c->pend;
 		const struct trace_rec *r;
 
@@ -385,10 +386,6 @@ static int open_ng(struct sim *s, struct capture *c, const char *path, char *err
 	pcapng_write_fn out = file_out;
 
 	if (strcmp(path, "-") == 0) {
-		if (s->stream == NULL || s->stream->write == NULL)
-			return errf(err, "capture PORT -: only a monitor client takes a live "
-				    "capture (qnetsim ctl ADDRESS capture PORT -); give a file or "
-				    "a FIFO");
 		c->stream = *s->stream;
 		s->stream->taken = true;
 		out = stream_out;
@@ -471,8 +468,11 @@ static int start(struct sim *s, struct port *p, const char *path, const char *fi
 	c->all_next = s->all_captures;
 	s->all_captures = c;
 	s->g->observe = capture_observe;
-	if (ng)
+	if (ng) {
+		c->ng_next = s->ng_captures;
+		s->ng_captures = c;
 		want_records(s);
+	}
 	return 0;
 }
 
@@ -490,6 +490,16 @@ int capture_start(struct sim *s, struct port *p, const char *path, const char *f
 	}
 	if (!ng && strcmp(path, "-") == 0)
 		return errf(err, "capture PORT - streams pcapng: format=pcap needs a file");
+	if (strcmp(path, "-") == 0 && (s->stream == NULL || s->stream->write == NULL))
+		return errf(err, "capture PORT -: only a monitor client takes a live capture "
+			    "(qnetsim ctl ADDRESS capture PORT -); give a file or a FIFO");
+	if (!ng) {
+		struct stat st;
+
+		/* libpcap would wait for a FIFO's reader, and the run with it. */
+		if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+			return errf(err, "capture: %s is a FIFO: it takes format=pcapng", path);
+	}
 	return start(s, p, path, filter, false, ng, err);
 }
 
@@ -513,6 +523,12 @@ static void capture_remove(struct sim *s, struct capture *c)
 	for (struct capture **pp = &s->all_captures; *pp != NULL; pp = &(*pp)->all_next) {
 		if (*pp == c) {
 			*pp = c->all_next;
+			break;
+		}
+	}
+	for (struct capture **pp = &s->ng_captures; *pp != NULL; pp = &(*pp)->ng_next) {
+		if (*pp == c) {
+			*pp = c->ng_next;
 			break;
 		}
 	}

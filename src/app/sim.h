@@ -127,6 +127,7 @@ struct sim {
 	bool show_time;         /* prefix command output with the clock */
 	char *pcap_dir;
 	struct capture *all_captures;  /* every open capture, for closing */
+	struct capture *ng_captures;   /* the pcapng ones among them */
 	struct run_pcapng *pcapng;     /* --pcapng's, or NULL */
 	struct sim_stream *stream;     /* the monitor client a command came from */
 	uint64_t commands_failed;

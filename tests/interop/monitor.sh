@@ -131,7 +131,7 @@ e1=$?
 e2=$?
 "$QNETSIM" ctl "unix:$tmp/nobody.sock" help > "$tmp/e3.out" 2>&1
 e3=$?
-if [ "$e1" = 2 ] && grep -q "not unix:PATH or tcp:HOST:PORT" "$tmp/e1.out" && [ "$e2" = 2 ] &&
+if [ "$e1" = 2 ] && grep -q "not unix:PATH, tcp:HOST:PORT or auto" "$tmp/e1.out" && [ "$e2" = 2 ] &&
    grep -q "only server and nowait" "$tmp/e2.out" && [ "$e3" = 3 ] &&
    grep -q "cannot reach the monitor" "$tmp/e3.out"; then
 	ok "monitor: wrong addresses exit 2, an absent monitor exits 3, each with a message"
