@@ -114,7 +114,9 @@ CORE_SRCS := \
 	src/backends/vdeport.c \
 	src/backends/hubport.c \
 	src/backends/passt.c \
-	src/backends/vxlan.c
+	src/backends/vxlan.c \
+	src/backends/vxlan_conf.c \
+	src/backends/vxlan_show.c
 TUI_SRCS := \
 	src/tui/tui.c \
 	src/tui/screen.c \

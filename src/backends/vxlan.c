@@ -31,70 +31,15 @@
  * port when that is `port` or a configured remote's or learned_port is
  * source, else `port`.
  */
-#include "vxlan.h"
-#include "../core/fdb.h"
-#include "../core/util.h"
+#include "vxlan_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-#define VXLAN_PORT 4789
-#define VXLAN_HLEN 8
-#define VXLAN_FLAG_I 0x08
-#define VXLAN_VNI_MAX 0xffffffu
-#define VXLAN_MTU_MAX (65507u - VXLAN_HLEN - ETH_HLEN - 4)
-#define VXLAN_REMOTES_MAX 256
-#define VXLAN_READS 64             /* datagrams per wakeup, then other fds */
-
-struct vxlan_stats {
-	uint64_t rx;                /* frames decapsulated into the topology */
-	uint64_t tx_unicast;        /* frames sent to one learned VTEP */
-	uint64_t tx_flooded;        /* frames sent to the flood list or group */
-	uint64_t short_header;      /* datagrams under 8 bytes */
-	uint64_t bad_flags;         /* I clear, or a flag or reserved bit set */
-	uint64_t wrong_vni;         /* another network's frames */
-	uint64_t too_big;           /* inner payload over mtu */
-	uint64_t no_vtep;           /* floods with no remote and no group */
-	uint64_t learned;           /* new entries */
-	uint64_t learn_full;        /* sources not learned: table or VTEPs full */
-};
-
-struct vxlan {
-	struct netdev nd;
-	uint32_t vni;
-	uint16_t port;
-	uint32_t mtu;
-	int ttl;                    /* 0: the system's */
-	bool learning;
-	bool learn_source_port;     /* learned_port = source */
-	uint32_t maxaddress;
-	uint64_t ageing;
-	struct sockaddr_in local;
-	struct sockaddr_in group;   /* sin_family 0: no group */
-	struct in_addr localaddr;   /* group: the interface */
-	struct sockaddr_in *remotes;
-	int nremotes;
-	const char *local_opt;      /* kept until the port is known */
-
-	int fd, mfd;                /* unicast socket (every send), group socket */
-	struct fdb *fdb;            /* MAC -> index into vteps */
-	struct sockaddr_in *vteps;  /* sin_family 0: free */
-	uint32_t nvteps, vtepcap;
-	uint64_t swept;             /* when a full table was last aged (loop ns) */
-	struct vxlan_stats vs;
-};
-
-static inline struct vxlan *VX(struct netdev *n)
-{
-	return container_of(n, struct vxlan, nd);
-}
 
 static const uint8_t zero_pad[ETH_MIN_LEN];     /* short frames leave padded to 60 */
 
@@ -132,176 +77,9 @@ static void vxlan_header(uint8_t h[VXLAN_HLEN], uint32_t vni)
 	h[6] = (uint8_t)vni;
 }
 
-/* ---- options ----------------------------------------------------------------- */
-
-/* ADDRESS[:PORT], the port defaulting to port. */
-static int parse_endpoint(const char *s, uint16_t port, struct sockaddr_in *out, char *err)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char e[ERRLEN];
-
-	if (strchr(s, '[') != NULL || (strchr(s, ':') != NULL && strchr(s, ':') != strrchr(s, ':')))
-		return errf(err, "'%s': IPv6 underlays are not supported yet (IPv4 only)", s);
-	if (strchr(s, ':') != NULL) {
-		if (sockaddr_parse_inet4(s, "127.0.0.1", &ss, &len, e) < 0)
-			return errf(err, "%s", e);
-	} else {
-		char p[8];
-
-		snprintf(p, sizeof(p), "%u", port);
-		if (sockaddr_resolve(s, p, AF_INET, &ss, &len, e) < 0)
-			return errf(err, "%s (IPv4 only)", e);
-	}
-	memcpy(out, &ss, sizeof(*out));
-	if (out->sin_port == 0)
-		return errf(err, "'%s': the port must not be 0", s);
-	return 0;
-}
-
-static int vxlan_opt(struct vxlan *v, const struct netdev_opt *o, char *err)
-{
-	const char *k = o->key, *val = o->val;
-	uint64_t u;
-	char e[ERRLEN];
-
-	if (strcmp(k, "vni") == 0) {
-		if (parse_u64(val, 0, VXLAN_VNI_MAX, &u, e) < 0)
-			return errf(err, "vxlan: vni: %s", e);
-		v->vni = (uint32_t)u;
-	} else if (strcmp(k, "port") == 0) {
-		if (parse_u64(val, 1, 65535, &u, e) < 0)
-			return errf(err, "vxlan: port: %s", e);
-		v->port = (uint16_t)u;
-	} else if (strcmp(k, "mtu") == 0) {
-		if (parse_u64(val, 68, VXLAN_MTU_MAX, &u, e) < 0)
-			return errf(err, "vxlan: mtu: %s", e);
-		v->mtu = (uint32_t)u;
-	} else if (strcmp(k, "ttl") == 0) {
-		if (parse_u64(val, 1, 255, &u, e) < 0)
-			return errf(err, "vxlan: ttl: %s", e);
-		v->ttl = (int)u;
-	} else if (strcmp(k, "learning") == 0) {
-		if (parse_bool(val, &v->learning, e) < 0)
-			return errf(err, "vxlan: learning: %s", e);
-	} else if (strcmp(k, "maxaddress") == 0) {
-		if (parse_u64(val, 1, FDB_MAX_ENTRIES_LIMIT, &u, e) < 0)
-			return errf(err, "vxlan: maxaddress: %s", e);
-		v->maxaddress = (uint32_t)u;
-	} else if (strcmp(k, "ageing") == 0) {
-		if (parse_duration(val, &v->ageing, e) < 0)
-			return errf(err, "vxlan: ageing: %s", e);
-		if (v->ageing < NS_PER_SEC || v->ageing > 1000000 * NS_PER_SEC)
-			return errf(err, "vxlan: ageing must be 1s..1000000s");
-	} else if (strcmp(k, "localaddr") == 0) {
-		if (inet_pton(AF_INET, val, &v->localaddr) != 1)
-			return errf(err, "vxlan: localaddr '%s' is not an IPv4 address", val);
-	} else if (strcmp(k, "local") == 0) {
-		v->local_opt = val;
-	} else if (strcmp(k, "learned_port") == 0) {
-		if (strcmp(val, "port") != 0 && strcmp(val, "source") != 0)
-			return errf(err, "vxlan: learned_port is port or source, not '%s'", val);
-		v->learn_source_port = strcmp(val, "source") == 0;
-	}
-	return 0;
-}
-
-/* remote and group, once the port is known. */
-static int vxlan_peer_opt(struct vxlan *v, const struct netdev_opt *o, char *err)
-{
-	struct sockaddr_in a;
-	char e[ERRLEN];
-
-	if (strcmp(o->key, "group") == 0) {
-		if (strchr(o->val, ':') != NULL)
-			return errf(err, "vxlan: group is an address; its port is port = (default %u)",
-				    VXLAN_PORT);
-		if (parse_endpoint(o->val, v->port, &a, e) < 0)
-			return errf(err, "vxlan: group: %s", e);
-		if (!IN_MULTICAST(ntohl(a.sin_addr.s_addr)))
-			return errf(err, "vxlan: group %s is not a multicast address (224.0.0.0/4)",
-				    o->val);
-		v->group = a;
-	} else if (strcmp(o->key, "remote") == 0) {
-		if (parse_endpoint(o->val, v->port, &a, e) < 0)
-			return errf(err, "vxlan: remote: %s", e);
-		if (IN_MULTICAST(ntohl(a.sin_addr.s_addr)) || a.sin_addr.s_addr == htonl(INADDR_ANY))
-			return errf(err, "vxlan: remote %s must be a unicast address (a multicast one "
-				    "is group =)", o->val);
-		if (v->nremotes == VXLAN_REMOTES_MAX)
-			return errf(err, "vxlan: at most %d remotes", VXLAN_REMOTES_MAX);
-		v->remotes = xreallocarray(v->remotes, (size_t)v->nremotes + 1, sizeof(a));
-		v->remotes[v->nremotes++] = a;
-	}
-	return 0;
-}
-
-/* The line of option key (the last given), or def. */
-static int opt_line(const struct netdev_opt *o, int n, const char *key, int def)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(o[i].key, key) == 0)
-			def = o[i].line;
-	return def;
-}
-
-static int vxlan_configure(struct netdev *nd, const struct netdev_opt *o, int n, int *line,
-			   char *err)
-{
-	struct vxlan *v = VX(nd);
-	bool have_vni = false, have_localaddr = false;
-	char e[ERRLEN];
-
-	v->localaddr.s_addr = htonl(INADDR_LOOPBACK);
-	for (int i = 0; i < n; i++) {
-		*line = o[i].line;
-		if (vxlan_opt(v, &o[i], err) < 0)
-			return -1;
-		have_vni |= strcmp(o[i].key, "vni") == 0;
-		have_localaddr |= strcmp(o[i].key, "localaddr") == 0;
-	}
-	for (int i = 0; i < n; i++) {
-		*line = o[i].line;
-		if (vxlan_peer_opt(v, &o[i], err) < 0)
-			return -1;
-	}
-	*line = nd->node.line;
-	if (!have_vni)
-		return errf(err, "vxlan: needs vni = N (0..16777215)");
-	if (v->group.sin_family != 0 && v->nremotes > 0) {
-		*line = opt_line(o, n, "remote", *line);
-		return errf(err, "vxlan: group and remote do not go together (as in ip-link)");
-	}
-	if (have_localaddr && v->group.sin_family == 0) {
-		*line = opt_line(o, n, "localaddr", *line);
-		return errf(err, "vxlan: localaddr is the interface for group =; there is no group");
-	}
-	if (v->local_opt != NULL) {
-		*line = opt_line(o, n, "local", *line);
-		if (parse_endpoint(v->local_opt, v->port, &v->local, e) < 0)
-			return errf(err, "vxlan: local: %s", e);
-	} else {
-		v->local.sin_family = AF_INET;
-		v->local.sin_addr = v->group.sin_family != 0 ? v->localaddr :
-			(struct in_addr){ htonl(INADDR_LOOPBACK) };
-		v->local.sin_port = htons(v->port);
-	}
-	v->local_opt = NULL;        /* the option's text goes with the section */
-	v->fdb = fdb_new(v->maxaddress, v->ageing);
-	sockaddr_format((struct sockaddr_storage *)&v->local, sizeof(v->local), nd->local_desc,
-			sizeof(nd->local_desc));
-	if (v->group.sin_family != 0)
-		sockaddr_format((struct sockaddr_storage *)&v->group, sizeof(v->group),
-				nd->remote_desc, sizeof(nd->remote_desc));
-	else if (v->nremotes > 0)
-		snprintf(nd->remote_desc, sizeof(nd->remote_desc), "%d remote%s", v->nremotes,
-			 v->nremotes == 1 ? "" : "s");
-	return 0;
-}
-
 /* ---- learning ---------------------------------------------------------------- */
 
-static bool same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+static bool vxlan_same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
 {
 	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
 }
@@ -315,7 +93,7 @@ static struct sockaddr_in vtep_of(const struct vxlan *v, const struct sockaddr_i
 	if (v->learn_source_port || from->sin_port == htons(v->port))
 		return to;
 	for (int i = 0; i < v->nremotes; i++)
-		if (same_addr(&v->remotes[i], from))
+		if (vxlan_same_addr(&v->remotes[i], from))
 			return to;
 	to.sin_port = htons(v->port);
 	return to;
@@ -365,7 +143,7 @@ static int32_t vtep_slot(struct vxlan *v, const struct sockaddr_in *a, uint64_t 
 		if (v->vteps[i].sin_family == 0) {
 			if (free_slot < 0)
 				free_slot = (int32_t)i;
-		} else if (same_addr(&v->vteps[i], a)) {
+		} else if (vxlan_same_addr(&v->vteps[i], a)) {
 			return (int32_t)i;
 		}
 	}
@@ -397,7 +175,7 @@ static void vxlan_learn(struct vxlan *v, const uint8_t *inner, const struct sock
 		return;
 	/* Known at the same VTEP: only its age changes. */
 	if (fdb_get(v->fdb, mac, 0, now, &e) && e.port >= 0 && (uint32_t)e.port < v->nvteps &&
-	    same_addr(&v->vteps[e.port], &to)) {
+	    vxlan_same_addr(&v->vteps[e.port], &to)) {
 		fdb_learn(v->fdb, mac, 0, e.port, now);
 		return;
 	}
@@ -423,7 +201,7 @@ void vxlan_datagram(struct netdev *nd, const uint8_t *p, size_t n, const struct 
 	struct vxlan *v = VX(nd);
 	enum vxlan_verdict verdict;
 
-	if (group && same_addr(from, &v->local)) {
+	if (group && vxlan_same_addr(from, &v->local)) {
 		nd->st.echoes++;           /* our own flood, looped back */
 		return;
 	}
@@ -677,172 +455,6 @@ uint32_t vxlan_learned(struct netdev *nd, uint32_t *vteps)
 		n += v->vteps[i].sin_family != 0;
 	*vteps = n;
 	return fdb_count(v->fdb);
-}
-
-/* ---- what it shows ------------------------------------------------------------ */
-
-static const struct field vxlan_fields[] = {
-	FIELD_U64(struct vxlan, "rx", vs.rx, FIELD_GOOD),
-	FIELD_U64(struct vxlan, "tx_unicast", vs.tx_unicast, FIELD_GOOD),
-	FIELD_U64(struct vxlan, "tx_flooded", vs.tx_flooded, FIELD_GOOD),
-	FIELD_U64(struct vxlan, "learned", vs.learned, FIELD_GOOD),
-	FIELD_U64(struct vxlan, "short_header", vs.short_header, 0),
-	FIELD_U64(struct vxlan, "bad_flags", vs.bad_flags, 0),
-	FIELD_U64(struct vxlan, "wrong_vni", vs.wrong_vni, 0),
-	FIELD_U64(struct vxlan, "too_big", vs.too_big, 0),
-	FIELD_U64(struct vxlan, "no_vtep", vs.no_vtep, 0),
-	FIELD_U64(struct vxlan, "learn_full", vs.learn_full, 0),
-};
-
-static const struct field_table vxlan_field_table = { vxlan_fields, ARRAY_SIZE(vxlan_fields) };
-
-static void vxlan_describe(struct netdev *nd, char *buf, size_t len)
-{
-	struct vxlan *v = VX(nd);
-
-	if (nd->state != ND_OPEN) {
-		netdev_describe_state(nd, buf, len);
-		return;
-	}
-	snprintf(buf, len, "VNI %u on %s, flooding to %s", v->vni, nd->local_desc,
-		 nd->remote_desc[0] ? nd->remote_desc : "nobody (learned VTEPs only)");
-}
-
-/* The live learned entries, sorted by MAC, into *e (the caller frees). */
-static uint32_t vxlan_entries(struct vxlan *v, struct fdb_entry **e)
-{
-	*e = NULL;
-	return v->fdb != NULL ? fdb_snapshot(v->fdb, loop_now(v->nd.loop), e) : 0;
-}
-
-static char *vtep_text(const struct vxlan *v, int32_t slot, char *buf, size_t len)
-{
-	if (slot < 0 || (uint32_t)slot >= v->nvteps)
-		return strcpy(buf, "?");
-	return sockaddr_format((const struct sockaddr_storage *)&v->vteps[slot],
-			       sizeof(v->vteps[slot]), buf, len);
-}
-
-static void vxlan_info(struct netdev *nd, FILE *out)
-{
-	struct vxlan *v = VX(nd);
-	struct fdb_entry *e;
-	uint32_t n = vxlan_entries(v, &e);
-	uint64_t now = loop_now(nd->loop);
-	char a[64], m[18];
-	uint8_t mac[6];
-	bool any = false;
-
-	fprintf(out, "  vni %u, port %u, mtu %u, learning %s\n", v->vni, v->port, v->mtu,
-		v->learning ? "on" : "off");
-	for (size_t i = 0; i < ARRAY_SIZE(vxlan_fields); i++) {
-		uint64_t x = field_u64(&vxlan_fields[i], v);
-
-		if (x == 0)
-			continue;
-		fprintf(out, "%s %s=%" PRIu64, any ? "" : " ", vxlan_fields[i].name, x);
-		any = true;
-	}
-	if (any)
-		fputc('\n', out);
-	fprintf(out, "  learned %u (at most %u):\n", n, v->maxaddress);
-	for (uint32_t i = 0; i < n; i++) {
-		u64_to_mac(fdb_key_mac(e[i].key), mac);
-		fprintf(out, "    %s via %s, %.1fs ago\n", fmt_mac(mac, m), vtep_text(v, e[i].port, a,
-			sizeof(a)), (double)(now - e[i].last_seen) / 1e9);
-	}
-	free(e);
-}
-
-static void vxlan_report(struct netdev *nd, struct json_t *obj)
-{
-	struct vxlan *v = VX(nd);
-	struct fdb_entry *e;
-	uint32_t n = vxlan_entries(v, &e);
-	json_t *fdb = json_array(), *vx = json_object();
-	char a[64], m[18];
-	uint8_t mac[6];
-
-	json_object_set_new(vx, "vni", json_integer(v->vni));
-	json_object_set_new(vx, "port", json_integer(v->port));
-	json_object_set_new(vx, "mtu", json_integer(v->mtu));
-	fields_json(vx, &vxlan_field_table, v);
-	for (uint32_t i = 0; i < n; i++) {
-		json_t *o = json_object();
-
-		u64_to_mac(fdb_key_mac(e[i].key), mac);
-		json_object_set_new(o, "mac", json_string(fmt_mac(mac, m)));
-		json_object_set_new(o, "vtep", json_string(vtep_text(v, e[i].port, a, sizeof(a))));
-		json_array_append_new(fdb, o);
-	}
-	free(e);
-	json_object_set_new(vx, "fdb", fdb);
-	json_object_set_new(obj, "vxlan", vx);
-}
-
-/* NETDEV.fdb (entries) and NETDEV.fdb[MAC] (its VTEP, or "none"); the
- * counters above are the table's. */
-static int vxlan_value(struct netdev *nd, const char *name, struct value *val, char *err)
-{
-	struct vxlan *v = VX(nd);
-	const char *close;
-	uint64_t now = loop_now(nd->loop);
-	struct fdb_entry e;
-	uint8_t mac[6];
-	char m[32], a[64];
-
-	if (strcmp(name, "fdb") == 0) {
-		value_num(val, v->fdb != NULL ? fdb_count(v->fdb) : 0);
-		return 1;
-	}
-	if (strncmp(name, "fdb[", 4) != 0)
-		return 0;
-	close = strchr(name, ']');
-	if (close == NULL || close[1] != '\0' || close - name - 4 >= (long)sizeof(m))
-		return errf(err, "expected %s.fdb[MAC]", nd->node.name);
-	snprintf(m, sizeof(m), "%.*s", (int)(close - name - 4), name + 4);
-	if (parse_mac(m, mac) < 0)
-		return errf(err, "'%s' is not a MAC address", m);
-	value_str(val, "none");
-	if (v->fdb != NULL && fdb_get(v->fdb, mac_to_u64(mac), 0, now, &e))
-		value_str(val, vtep_text(v, e.port, a, sizeof(a)));
-	return 1;
-}
-
-static void vxlan_lines(struct netdev *nd, struct detail_lines *o)
-{
-	struct vxlan *v = VX(nd);
-	struct fdb_entry *e;
-	uint32_t n = vxlan_entries(v, &e);
-	char ln[160], a[64], m[18];
-	uint8_t mac[6];
-
-	o->line(o, LINE_HEADING, " learned behind the tunnel");
-	if (n == 0)
-		o->line(o, LINE_DIM, "(none)");
-	for (uint32_t i = 0; i < n; i++) {
-		u64_to_mac(fdb_key_mac(e[i].key), mac);
-		snprintf(ln, sizeof(ln), "%s via %s", fmt_mac(mac, m), vtep_text(v, e[i].port, a,
-			 sizeof(a)));
-		o->line(o, LINE_TEXT, ln);
-	}
-	free(e);
-}
-
-/* A QEMU VM joins a group through vdeplug4's vxvde plug-in (QEMU's vde
- * back-end takes its URLs), which listens on the port it sends from;
- * QEMU itself has no VXLAN back-end. */
-static int vxlan_qemu_peer(struct netdev *nd, char *buf, size_t len)
-{
-	struct vxlan *v = VX(nd);
-	char g[INET_ADDRSTRLEN];
-
-	if (v->group.sin_family == 0 || !v->learn_source_port)
-		return errf(buf, "QEMU has no VXLAN back-end; with group = and learned_port = "
-			    "source, a VM joins through vdeplug4 (-netdev vde,sock=vxvde://GROUP/...)");
-	inet_ntop(AF_INET, &v->group.sin_addr, g, sizeof(g));
-	snprintf(buf, len, "vde,sock=vxvde://%s/port=%u/vni=%u", g, v->port, v->vni);
-	return 0;
 }
 
 static const struct backend_opt vxlan_opts[] = {
