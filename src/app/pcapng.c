@@ -31,7 +31,6 @@ struct pcapng {
 	uint32_t nifid, nif;
 	uint8_t *b;             /* the block being built */
 	size_t len, cap;
-	uint64_t written, refused;
 };
 
 static void put(struct pcapng *w, const void *p, size_t n)
@@ -170,10 +169,8 @@ bool pcapng_packet(struct pcapng *w, const struct port *p, uint64_t time_ns,
 	int64_t id = interface(w, p);
 	uint32_t cap = MIN(len, (uint32_t)PCAPNG_SNAPLEN);
 
-	if (id < 0) {
-		w->refused++;
+	if (id < 0)
 		return false;
-	}
 	begin(w, BT_EPB);
 	put32(w, (uint32_t)id);
 	put32(w, (uint32_t)(time_ns >> 32));
@@ -189,12 +186,7 @@ bool pcapng_packet(struct pcapng *w, const struct port *p, uint64_t time_ns,
 	if (flags != 0)
 		opt(w, EPB_FLAGS, &flags, 4);
 	opt(w, EPB_PACKETID, &packet_id, 8);
-	if (!finish(w, true)) {
-		w->refused++;
-		return false;
-	}
-	w->written++;
-	return true;
+	return finish(w, true);
 }
 
 bool pcapng_record(struct pcapng *w, const struct trace_rec *r, const uint8_t *data,
@@ -210,14 +202,4 @@ bool pcapng_record(struct pcapng *w, const struct trace_rec *r, const uint8_t *d
 	return pcapng_packet(w, w->g->ports[r->port], r->time, data, len,
 			     r->tx ? PCAPNG_OUTBOUND : PCAPNG_INBOUND, r->frame_id, c1,
 			     why[0] != '\0' && strcmp(why, what) != 0 ? why : NULL);
-}
-
-uint64_t pcapng_written(const struct pcapng *w)
-{
-	return w->written;
-}
-
-uint64_t pcapng_refused(const struct pcapng *w)
-{
-	return w->refused;
 }

@@ -12,7 +12,7 @@
  *
  * A writer builds each block whole and hands it to its output in one
  * call, which takes it or refuses it (a live reader that is behind): a
- * refused packet is counted, never half written. An interface is
+ * refused packet is the caller's to count, never half written. An interface is
  * described at its first packet.
  */
 #ifndef QNETSIM_PCAPNG_H
@@ -35,13 +35,11 @@ typedef bool (*pcapng_write_fn)(void *ctx, const void *p, size_t n);
 /* A writer for g's ports; the section header goes out at once. */
 struct pcapng *pcapng_new(struct graph *g, pcapng_write_fn write, void *ctx);
 void pcapng_free(struct pcapng *w);
-/* One packet at port p: false when the output refused it (counted). */
+/* One packet at port p: false when the output refused it (the caller
+ * counts the drop). */
 bool pcapng_packet(struct pcapng *w, const struct port *p, uint64_t time_ns,
 		   const uint8_t *data, uint32_t len, uint32_t flags, uint64_t packet_id,
 		   const char *comment, const char *comment2);
-/* Packets written, and refused by the output. */
-uint64_t pcapng_written(const struct pcapng *w);
-uint64_t pcapng_refused(const struct pcapng *w);
 
 /* A trace record's packet: its frame's bytes (len of them), at its port,
  * with its decision and explanation as comments. */
