@@ -10,6 +10,7 @@
 #  2. tcp: a client that sends 3,000 commands and never reads, a client
 #     that hangs up mid-command, and meanwhile a third (ctl) that gets its
 #     answers; the run's expectations pass on time;
+#  2b. the UI with a monitor: ctl is answered while the UI runs;
 #  3. wrong addresses: exit 2 with a message.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -122,6 +123,30 @@ if [ "$trc" = 0 ] && grep -q "2 expectations, 2 passed" "$tmp/t.out" &&
 	ok "monitor tcp: the run's expectations passed on time, the ping seen from the monitor"
 else
 	not_ok "monitor tcp: run (rc $trc)"; show "$tmp/t.out"; show "$tmp/c5.out"
+fi
+
+# ---- 2b. the UI with a monitor ------------------------------------------------
+if command -v tmux > /dev/null; then
+	topo 30 > "$tmp/ui.ini"
+	tmux new-session -d -s "qnm$$" -x 160 -y 50 \
+		"$QNETSIM --monitor unix:$tmp/ui.sock $tmp/ui.ini 2> $tmp/ui.err"
+	for _ in $(seq 60); do [ -S "$tmp/ui.sock" ] && break; sleep 0.05; done
+	"$QNETSIM" ctl "$tmp/ui.sock" info mac br0 > "$tmp/c6.out" 2>&1
+	rc6=$?
+	"$QNETSIM" ctl "$tmp/ui.sock" quit > /dev/null 2>&1
+	gone=no
+	for _ in $(seq 40); do
+		tmux has-session -t "qnm$$" 2> /dev/null || { gone=yes; break; }
+		sleep 0.05
+	done
+	tmux kill-session -t "qnm$$" 2> /dev/null
+	if [ "$rc6" = 0 ] && grep -q "^br0: " "$tmp/c6.out" && [ "$gone" = yes ]; then
+		ok "monitor with the UI open: ctl is answered, quit ends the UI"
+	else
+		not_ok "monitor with the UI (rc $rc6)"; show "$tmp/c6.out"; show "$tmp/ui.err"
+	fi
+else
+	not_ok "tmux is not installed (scripts/install-deps installs it)"
 fi
 
 # ---- 3. wrong addresses ----------------------------------------------------------
