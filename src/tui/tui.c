@@ -634,6 +634,9 @@ int tui_run(struct sim **sp, const struct tui_options *o, char *err)
 		if (now - t->last_draw >= DRAW_INTERVAL && (t->dirty || !t->paused))
 			screen_draw(t);
 		loop_poll(t->s->loop, wait_ms(t));
+		/* A monitor client's quit ran in that poll. */
+		if (loop_stopped(t->s->loop))
+			t->quit = true;
 		/* A resize (SIGWINCH) interrupts the wait without making stdin
 		 * readable; ncurses reports it through getch(). */
 		screen_read_keys(t);
