@@ -53,7 +53,7 @@ static bool has(int argc, char **argv, const char *name)
  * line each. */
 static void list_ports(const char *dir, const char *name, FILE *out)
 {
-	char spec[600], *text = NULL;
+	char spec[800], *text = NULL;
 	size_t len = 0;
 	long pid = strtol(name, NULL, 10);
 	FILE *mem = open_memstream(&text, &len);
