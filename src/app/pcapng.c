@@ -35,6 +35,8 @@ struct pcapng {
 
 static void put(struct pcapng *w, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (w->len + n > w->cap) {
 		while (w->len + n > w->cap)
 			w->cap = w->cap ? w->cap * 2 : 4096;
