@@ -624,6 +624,24 @@ int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err
 		    name, nd->node.name, names);
 }
 
+int netdev_value_mac(const struct netdev *nd, const char *name, const char *word,
+		     uint8_t mac[6], char *err)
+{
+	size_t w = strlen(word);
+	const char *close;
+	char m[32];
+
+	if (strncmp(name, word, w) != 0 || name[w] != '[')
+		return 0;
+	close = strchr(name, ']');
+	if (close == NULL || close[1] != '\0' || close - name - (long)w - 1 >= (long)sizeof(m))
+		return errf(err, "expected %s.%s[MAC]", nd->node.name, word);
+	snprintf(m, sizeof(m), "%.*s", (int)(close - name - (long)w - 1), name + w + 1);
+	if (parse_mac(m, mac) < 0)
+		return errf(err, "'%s' is not a MAC address", m);
+	return 1;
+}
+
 const struct backend_cmd *netdev_cmd(const struct netdev *nd, const char *name)
 {
 	if (nd == NULL || nd->ops == NULL || nd->ops->cmds == NULL)

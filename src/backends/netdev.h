@@ -244,6 +244,10 @@ extern const struct field_table netdev_fields;
 /* NETDEV.NAME for expectations: state, the counters, the back-end's own.
  * 0, or -1 with err (naming what there is). */
 int netdev_value(struct netdev *nd, const char *name, struct value *v, char *err);
+/* A back-end's NETDEV.WORD[MAC] value (lease[MAC], fdb[MAC]): 1 with mac
+ * set, 0 when name is not WORD[...], -1 with err when the MAC is not one. */
+int netdev_value_mac(const struct netdev *nd, const char *name, const char *word,
+		     uint8_t mac[6], char *err);
 /* The back-end command `name` of nd, or NULL. */
 const struct backend_cmd *netdev_cmd(const struct netdev *nd, const char *name);
 /* The netdev's block of `info network`. */

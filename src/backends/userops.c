@@ -15,22 +15,16 @@
 int user_value(struct netdev *nd, const char *name, struct value *v, char *err)
 {
 	struct usernet *u = U(nd);
-	const char *close;
 	uint8_t mac[6];
-	char m[32], a[16];
+	char a[16];
+	int rc;
 
 	if (strcmp(name, "leases") == 0) {
 		value_num(v, u->nleases);
 		return 1;
 	}
-	if (strncmp(name, "lease[", 6) != 0)
-		return 0;
-	close = strchr(name, ']');
-	if (close == NULL || close[1] != '\0' || close - name - 6 >= (long)sizeof(m))
-		return errf(err, "expected %s.lease[MAC]", nd->node.name);
-	snprintf(m, sizeof(m), "%.*s", (int)(close - name - 6), name + 6);
-	if (parse_mac(m, mac) < 0)
-		return errf(err, "'%s' is not a MAC address", m);
+	if ((rc = netdev_value_mac(nd, name, "lease", mac, err)) <= 0)
+		return rc;
 	value_str(v, "none");
 	for (int i = 0; i < u->nleases; i++)
 		if (memcmp(u->leases[i].mac, mac, 6) == 0)

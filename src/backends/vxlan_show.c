@@ -117,24 +117,18 @@ void vxlan_report(struct netdev *nd, struct json_t *obj)
 int vxlan_value(struct netdev *nd, const char *name, struct value *val, char *err)
 {
 	struct vxlan *v = VX(nd);
-	const char *close;
 	uint64_t now = loop_now(nd->loop);
 	struct fdb_entry e;
 	uint8_t mac[6];
-	char m[32], a[64];
+	char a[64];
+	int rc;
 
 	if (strcmp(name, "fdb") == 0) {
 		value_num(val, v->fdb != NULL ? fdb_count(v->fdb) : 0);
 		return 1;
 	}
-	if (strncmp(name, "fdb[", 4) != 0)
-		return 0;
-	close = strchr(name, ']');
-	if (close == NULL || close[1] != '\0' || close - name - 4 >= (long)sizeof(m))
-		return errf(err, "expected %s.fdb[MAC]", nd->node.name);
-	snprintf(m, sizeof(m), "%.*s", (int)(close - name - 4), name + 4);
-	if (parse_mac(m, mac) < 0)
-		return errf(err, "'%s' is not a MAC address", m);
+	if ((rc = netdev_value_mac(nd, name, "fdb", mac, err)) <= 0)
+		return rc;
 	value_str(val, "none");
 	if (v->fdb != NULL && fdb_get(v->fdb, mac_to_u64(mac), 0, now, &e))
 		value_str(val, vtep_text(v, e.port, a, sizeof(a)));
